@@ -1,0 +1,110 @@
+"""What a run records: flat, typed rows that metrics, plots and reports read afterwards.
+
+Processes append these and never aggregate; every figure drillsim prints is
+computed from them in one place (drillsim.results).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class StepRecord:
+    """One execution of a flow step for one incident (and, for continuation reports, one change).
+
+    `queued` is when the step could start, `started` when its actor took it,
+    `finished` when the work was done, `delivered` when its report reached the
+    receiver (None for steps without a report), `acknowledged` when a superior
+    acknowledged it. Times are whole seconds; a
+    step still running at the horizon keeps None in the later fields.
+    """
+
+    replication: int
+    incident: int
+    step: str
+    change: int
+    actor: str
+    served_by: str
+    unit: str
+    queued: int
+    started: int | None = None
+    finished: int | None = None
+    delivered: int | None = None
+    acknowledged: int | None = None
+    receiver: str = ""
+    channel: str = ""
+    incomplete: bool = False
+    units: int = 1
+
+
+@dataclass(slots=True)
+class IncidentRecord:
+    """One incident: what it was, how it was judged, and when each milestone was reached.
+
+    `milestones` maps a milestone name to its time; per-change milestones are
+    named `name#k` for change k (0-based). `level_history` lists (time, level)
+    each time the level in force changed.
+    """
+
+    replication: int
+    incident: int
+    source: str
+    parent: int | None
+    category: str
+    example: str
+    description: str
+    grid: str
+    level: str
+    judged_level: str
+    final_level: str
+    major_class: str | None
+    command_post_required: bool
+    occurred: int
+    closed: int | None = None
+    changes: tuple[int, ...] = ()
+    milestones: dict[str, int] = field(default_factory=dict)
+    level_history: list[tuple[int, str]] = field(default_factory=list)
+
+    def level_at(self, time: int) -> str:
+        """The level in force at a time (the judged one from the judgement on, until corrected)."""
+        level = self.level
+        for when, value in self.level_history:
+            if when <= time:
+                level = value
+        return level
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRecord:
+    """One deadline rule checked for one incident (and one change, for continuation reports).
+
+    `status` is `met`, `missed`, or `pending` when the clock was still running
+    at the horizon. `slack` is deadline minus report time in seconds (negative
+    when late); for a report never made, it is None and `late_at_least` says
+    how far past the deadline the horizon was.
+    """
+
+    replication: int
+    incident: int
+    rule: str
+    change: int
+    level: str
+    category: str
+    start: int | None
+    deadline: int | None
+    end: int | None
+    slack: int | None
+    status: str
+    late_at_least: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingRecord:
+    """How many of an actor (or of one grid's workers) were on duty from `time` on."""
+
+    replication: int
+    actor: str
+    unit: str
+    time: int
+    on_duty: int

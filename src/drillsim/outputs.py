@@ -1,0 +1,80 @@
+"""Writing a run to disk: every file written atomically, so nothing half-written is ever left."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from drillsim.report.plan import as_data
+from drillsim.results import Results
+
+PACKAGES = ("drillsim", "simpy", "numpy", "pandas", "scipy", "matplotlib", "pydantic")
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that shape a run's numbers."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n"
+
+
+def effective_scenario(results: Results) -> str:
+    """The scenario exactly as run, with its seed, so the run can be repeated from this file alone."""
+    data = as_data(results.scenario)
+    data["seed"] = results.seed
+    data["replications"] = len(results.replications)
+    data.pop("plan", None)
+    header = (f"# Effective scenario of a drillsim run: the plan merged with the scenario.\n"
+              f"# Repeat it with: drillsim run scenario.yaml --seed {results.seed} "
+              f"--replications {len(results.replications)}\n")
+    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def write_run(results: Results, out: Path) -> list[Path]:
+    """The step-event log, incidents, verdicts (CSV), the summary (JSON), the effective scenario."""
+    files = {
+        "events.csv": results.events.to_csv(index=False),
+        "steps.csv": results.steps.to_csv(index=False),
+        "incidents.csv": results.incidents.to_csv(index=False),
+        "verdicts.csv": results.verdicts.to_csv(index=False),
+        "summary.json": to_json(results.summary()),
+        "scenario.yaml": effective_scenario(results),
+        "provenance.json": to_json({"seed_entropy": results.seed, "replications": len(results.replications),
+                                    "load": results.load, "versions": versions()}),
+    }
+    written = []
+    for name, content in files.items():
+        atomic_write(out / name, content)
+        written.append(out / name)
+    return written

@@ -1,0 +1,1 @@
+"""Human-facing renderings of plans and results: text, timelines, HTML reports."""

@@ -1,0 +1,46 @@
+"""The run's verdict as plain text for the terminal: deadlines, busiest actors, the bottleneck."""
+
+from __future__ import annotations
+
+import math
+
+from drillsim.results import Results
+from drillsim.scenario.units import format_duration
+
+
+def _dur(seconds: float) -> str:
+    return "-" if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)) else format_duration(seconds)
+
+
+def _pct(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.1%}"
+
+
+def render_summary(results: Results) -> str:
+    """Deadline table per rule and level, the busiest actors, and the bottleneck in a sentence."""
+    summary = results.summary()
+    inc = summary["incidents"]
+    lines = [
+        f"{results.label}: {summary['replications']} replications of {summary['horizon']}, seed {results.seed}",
+        f"{inc['total']} incidents ({inc['per_replication']:.1f} per replication), "
+        f"{inc['open_at_horizon']} still open at the horizon",
+        "",
+        f"{'deadline rule':<22} {'limit':>6} {'level':>5} {'applied':>8} {'met':>7} {'hit rate':>8} "
+        f"{'95% interval':>15} {'late median':>11} {'late p90':>9} {'worst':>8}",
+    ]
+    rules = results.rules()
+    for row in rules.itertuples(index=False):
+        label = row.rule if row.level == "all" else ""
+        interval = "-" if math.isnan(row.low) else f"{row.low:.1%}-{row.high:.1%}"
+        lines.append(f"{label:<22} {format_duration(row.limit) if label else '':>6} {row.level:>5} "
+                     f"{row.applicable:>8} {row.met:>7} {_pct(row.rate):>8} {interval:>15} "
+                     f"{_dur(row.late_median):>11} {_dur(row.late_p90):>9} {_dur(row.worst_late):>8}")
+    pending = int(rules[rules["level"] == "all"]["pending"].sum())
+    if pending:
+        lines.append(f"({pending} clocks were still running at the horizon and are not counted)")
+    lines += ["", f"{'busiest actors':<40} {'utilisation':>11} {'mean wait':>10} {'p90 wait':>9} {'tasks':>7}"]
+    for row in results.actors().head(6).itertuples(index=False):
+        lines.append(f"{row.title:<40} {_pct(row.utilisation):>11} {_dur(row.mean_wait):>10} "
+                     f"{_dur(row.p90_wait):>9} {row.tasks:>7}")
+    lines += ["", "Bottleneck: " + summary["bottleneck"]["sentence"]]
+    return "\n".join(lines)

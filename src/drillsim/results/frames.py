@@ -1,0 +1,70 @@
+"""Records to tidy pandas DataFrames, one row per observation, with a replication column."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+
+import pandas as pd
+
+from drillsim.model import Replication
+from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
+
+_INT_COLUMNS = ("started", "finished", "delivered", "acknowledged", "closed", "parent", "start", "deadline", "end",
+                "slack", "late_at_least")
+
+
+def _frame(rows: Sequence[object], record: type) -> pd.DataFrame:
+    names = [f.name for f in fields(record)]
+    frame = pd.DataFrame([[getattr(row, n) for n in names] for row in rows], columns=names)
+    for column in _INT_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def steps(replications: Sequence[Replication]) -> pd.DataFrame:
+    """One row per step instance: queued, started, finished, delivered (seconds)."""
+    frame = _frame([s for rep in replications for s in rep.steps], StepRecord)
+    frame["wait"] = frame["started"] - frame["queued"]
+    frame["work"] = frame["finished"] - frame["started"]
+    frame["transit"] = frame["delivered"] - frame["finished"]
+    return frame
+
+
+def events(step_frame: pd.DataFrame) -> pd.DataFrame:
+    """The step log in long form: one row per (step, event) with its time."""
+    ids = ["replication", "incident", "step", "change", "actor", "served_by", "unit"]
+    long = step_frame.melt(id_vars=ids, value_vars=["queued", "started", "finished", "delivered"],
+                           var_name="event", value_name="time").dropna(subset=["time"])
+    order = {"queued": 0, "started": 1, "finished": 2, "delivered": 3}
+    long["_order"] = long["event"].map(order)
+    long = long.sort_values(["replication", "time", "incident", "_order", "step", "change"], kind="stable")
+    return long.drop(columns="_order").reset_index(drop=True)
+
+
+def incidents(replications: Sequence[Replication]) -> pd.DataFrame:
+    """One row per incident with its attributes and a column per milestone."""
+    rows = [i for rep in replications for i in rep.incidents]
+    frame = _frame(rows, IncidentRecord).drop(columns=["milestones", "level_history", "changes"])
+    frame["changes"] = [len(i.changes) for i in rows]
+    milestones = pd.DataFrame([i.milestones for i in rows], index=frame.index).astype("Int64")
+    milestones = milestones.drop(columns=[c for c in milestones.columns if c in frame.columns])
+    return pd.concat([frame, milestones], axis=1)
+
+
+def milestones(replications: Sequence[Replication]) -> pd.DataFrame:
+    """One row per milestone reached: (replication, incident, milestone, time)."""
+    rows = [(i.replication, i.incident, name, time) for rep in replications for i in rep.incidents
+            for name, time in i.milestones.items()]
+    return pd.DataFrame(rows, columns=["replication", "incident", "milestone", "time"])
+
+
+def verdicts(replications: Sequence[Replication]) -> pd.DataFrame:
+    """One row per deadline verdict: status met / missed / pending, slack in seconds."""
+    return _frame([v for rep in replications for v in rep.verdicts], VerdictRecord)
+
+
+def staffing(replications: Sequence[Replication]) -> pd.DataFrame:
+    """On-duty headcount of every crew from each change on."""
+    return _frame([s for rep in replications for s in rep.staffing], StaffingRecord)

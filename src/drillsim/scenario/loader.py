@@ -1,0 +1,361 @@
+"""Loading a scenario: read its YAML, merge it over its plan, validate, check references.
+
+Input is built in stages (raw YAML with lines -> merged over the plan ->
+validated -> cross-checked); the model only ever sees the finished Scenario.
+Every problem of every stage is collected and raised together as one
+ScenarioError, each with its file, line and field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from drillsim.scenario import schema
+from drillsim.scenario.errors import Problem, ScenarioError, dotted
+from drillsim.scenario.schema import Scenario
+from drillsim.scenario.yamlsource import SourceMap, merge, parse_yaml, read_yaml
+
+BUILTIN_PLAN = "lanzhou-community"
+_EVENTS = ("occurred", "change")
+
+
+def builtin_plans() -> list[str]:
+    """Names of the plans that ship with drillsim."""
+    folder = resources.files("drillsim.scenario") / "plans"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def _read_plan(name: str, relative_to: Path | None) -> tuple[Any, SourceMap, list[Problem]]:
+    if name in ("builtin", BUILTIN_PLAN) or name in builtin_plans():
+        plan_name = BUILTIN_PLAN if name == "builtin" else name
+        resource = resources.files("drillsim.scenario") / "plans" / f"{plan_name}.yaml"
+        return parse_yaml(resource.read_text(encoding="utf-8"), f"<plan {plan_name}>")
+    path = Path(name)
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    return read_yaml(path)
+
+
+def load(path: str | Path) -> Scenario:
+    """Load and validate a scenario file (or a plan file on its own)."""
+    path = Path(path)
+    raw, source, problems = read_yaml(path)
+    if problems:
+        raise ScenarioError(problems)
+    return from_document(raw, source, relative_to=path.parent)
+
+
+def loads(text: str, file: str = "<scenario>") -> Scenario:
+    """Load a scenario from YAML text."""
+    raw, source, problems = parse_yaml(text, file)
+    if problems:
+        raise ScenarioError(problems)
+    return from_document(raw, source, relative_to=None)
+
+
+def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | None) -> Scenario:
+    """Merge a parsed scenario over the plan it names, then validate the whole."""
+    plan_name = raw.get("plan", "builtin")
+    if not isinstance(plan_name, str):
+        line = source.lines.get(("plan",))
+        raise ScenarioError([Problem(source.file, line, ("plan",),
+                                     "expected the name of a built-in plan or a path to a plan file")])
+    is_plan_file = "flow" in raw and "plan" not in raw
+    if is_plan_file:
+        merged, where = raw, source
+    else:
+        plan_raw, plan_source, problems = _read_plan(plan_name, relative_to)
+        if problems:
+            line = source.lines.get(("plan",))
+            raise ScenarioError([Problem(source.file, line, ("plan",), f"the plan {plan_name!r} cannot be used: "
+                                         + "; ".join(str(p) for p in problems))])
+        merged, where = merge(plan_raw, raw, plan_source, source)
+    return validate(merged, where)
+
+
+def validate(doc: dict[str, Any], where: SourceMap) -> Scenario:
+    """Validate a merged document, reporting every problem at its file and line."""
+    try:
+        scenario = Scenario.model_validate(doc, context=_names(doc))
+    except ValidationError as exc:
+        raise ScenarioError(_problems(exc, doc, where)) from None
+    problems = [_at(where, path, message) for path, message in check_references(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _at(where: SourceMap, path: tuple[str | int, ...], message: str) -> Problem:
+    file, line = where.locate(path)
+    return Problem(file, line, path, message)
+
+
+def _keys(doc: Any, *path: str) -> list[str] | None:
+    node = doc
+    for part in path:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return [str(k) for k in node] if isinstance(node, Mapping) else None
+
+
+def _names(doc: dict[str, Any]) -> dict[str, Any]:
+    """The names the document defines, against which its references are checked."""
+    names: dict[str, Any] = {
+        "category": _keys(doc, "categories"),
+        "level": _keys(doc, "levels"),
+        "actor": _keys(doc, "actors"),
+        "channel": _keys(doc, "channels", "media"),
+        "major class": _keys(doc, "major_classes"),
+        "duration": _keys(doc, "durations"),
+        "working group": _keys(doc, "working_groups"),
+        "probability": list(schema.Probabilities.model_fields),
+    }
+    grids: set[str] = set()
+    actors = doc.get("actors") if isinstance(doc.get("actors"), Mapping) else {}
+    staffing = doc.get("staffing") if isinstance(doc.get("staffing"), Mapping) else {}
+    for actor, entry in staffing.items():
+        kind = actors.get(actor, {}).get("kind") if isinstance(actors.get(actor), Mapping) else None
+        if kind == "per_grid":
+            grids.update(_keys(entry, "grids") or [])
+    names["grid"] = sorted(grids)
+    categories = doc.get("categories")
+    if isinstance(categories, Mapping):
+        names["examples"] = {c: _keys(entry, "examples") for c, entry in categories.items()
+                             if _keys(entry, "examples") is not None}
+    return {kind: value for kind, value in names.items() if value is not None}
+
+
+# --- turning pydantic's errors into the planner's words -------------------------------
+
+
+def _problems(exc: ValidationError, doc: Any, where: SourceMap) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        path = _written_path(doc, error["loc"])
+        problems.append(_at(where, path, _message(error, doc, path)))
+    return problems
+
+
+def _written_path(doc: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """pydantic's location with its internal tags (union members, validators) removed."""
+    path: list[str | int] = []
+    node = doc
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, Mapping) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif last and isinstance(part, str) and "[" not in part:
+            path.append(part)
+    return tuple(path)
+
+
+def _message(error: Any, doc: Any, path: tuple[str | int, ...]) -> str:
+    kind, given = error["type"], error.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(doc, path[:-1])
+        return _unknown_field(str(path[-1]) if path else "?", allowed)
+    if kind == "missing":
+        return "missing required field"
+    if kind in ("value_error", "assertion_error"):
+        return str(error["ctx"]["error"])
+    if kind == "union_tag_invalid":
+        return (f"unknown distribution {error['ctx']['tag']!r}; expected one of: "
+                f"{error['ctx']['expected_tags']}")
+    if kind == "union_tag_not_found":
+        return "a distribution needs 'dist' (constant, exponential, uniform, triangular, lognormal, empirical)"
+    if kind == "literal_error":
+        return f"{given!r} is not allowed; expected {error['ctx']['expected']}"
+    shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+    return f"{error['msg'].rstrip('.')}; got {shown}"
+
+
+def _unknown_field(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(key, allowed, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = f" (expected one of: {', '.join(sorted(allowed))})" if allowed else ""
+    return f"unknown field {key!r}{hint}{listed}"
+
+
+def _allowed_keys(doc: Any, path: tuple[str | int, ...]) -> list[str]:
+    """The field names that the model at `path` accepts, for 'did you mean'."""
+    model = _model_at(Scenario, doc, path)
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_at(annotation: Any, doc: Any, path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    node = doc
+    for part in (*path, None):
+        annotation = _unwrap(annotation, node)
+        if part is None:
+            break
+        node = node[part] if isinstance(node, (Mapping, list)) and _has(node, part) else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = next((f for n, f in annotation.model_fields.items() if (f.alias or n) == part), None)
+            if field is None:
+                return None
+            annotation = field.annotation
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        elif typing.get_origin(annotation) is tuple:
+            annotation = typing.get_args(annotation)[0]
+        else:
+            return None
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _has(node: Any, part: str | int) -> bool:
+    if isinstance(node, Mapping):
+        return part in node
+    return isinstance(part, int) and 0 <= part < len(node)
+
+
+def _unwrap(annotation: Any, node: Any) -> Any:
+    while True:
+        if isinstance(annotation, (str, typing.ForwardRef)):
+            name = annotation if isinstance(annotation, str) else annotation.__forward_arg__
+            annotation = getattr(schema, name)
+        elif typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            tag = node.get("dist", "constant") if isinstance(node, Mapping) else None
+            chosen = [m for m in members if isinstance(m, type) and issubclass(m, schema.Dist)
+                      and m.model_fields["dist"].default in (tag, None) and _tag_of(m) == tag]
+            annotation = chosen[0] if chosen else members[0]
+        else:
+            return annotation
+
+
+def _tag_of(model: type[BaseModel]) -> str | None:
+    args = typing.get_args(model.model_fields["dist"].annotation)
+    return args[0] if args else None
+
+
+# --- references across the document ---------------------------------------------------
+
+
+def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    """What pydantic cannot see: the flow's wiring, milestones, staffing, times."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    steps = {step.id: step for step in s.flow}
+    milestones = set(_EVENTS)
+    seen: set[str] = set()
+    for i, step in enumerate(s.flow):
+        at = ("flow", i)
+        if step.id in seen:
+            out.append(((*at, "id"), f"the step id {step.id!r} is used twice"))
+        seen.add(step.id)
+        if step.milestone in milestones:
+            out.append(((*at, "milestone"), f"the milestone {step.milestone!r} is reached by another step"))
+        milestones.add(step.milestone)
+        for j, name in enumerate(step.after):
+            if name not in steps and name not in _EVENTS:
+                out.append(((*at, "after", j), _unknown("step", name, [*steps, *_EVENTS])))
+        if ("change" in step.after) != (step.per == "change"):
+            out.append(((*at, "per"), "a step runs per change exactly when it comes after 'change'"))
+        if step.actor.startswith("@"):
+            ref = steps.get(step.actor[1:])
+            if ref is None or ref.report is None:
+                out.append(((*at, "actor"), f"{step.actor!r} must name an earlier step that sends a report"))
+        elif step.actor not in s.actors:
+            out.append(((*at, "actor"), _unknown("actor", step.actor, s.actors)))
+        elif s.actors[step.actor].kind == "superior":
+            out.append(((*at, "actor"), f"{step.actor!r} is a superior: it receives reports, it has no steps"))
+        if step.report is not None and step.report.to != "escalation" and step.report.to in s.actors:
+            if step.report.to == step.actor:
+                out.append(((*at, "report", "to"), "a step cannot report to its own actor"))
+    out.extend(_cycles(s))
+    for rule_id, rule in s.deadlines.items():
+        for field in ("start", "end"):
+            name = getattr(rule, field)
+            if name not in milestones:
+                out.append((("deadlines", rule_id, field), _unknown("milestone", name, milestones)))
+        if (rule.applies == "change") != ("change" in (rule.start,)):
+            out.append((("deadlines", rule_id, "applies"),
+                        "a rule whose clock starts at 'change' applies per change, and only such a rule"))
+    for actor, staffing in s.staffing.items():
+        kind = s.actors[actor].kind
+        if kind in ("unlimited", "superior"):
+            out.append((("staffing", actor), f"{actor!r} is {kind}: it takes no staffing"))
+        if kind == "per_grid" and not staffing.grids:
+            out.append((("staffing", actor, "grids"), "a per-grid actor needs at least one grid"))
+        if kind != "per_grid" and staffing.grids:
+            out.append((("staffing", actor, "grids"), f"{actor!r} is not per grid"))
+    for actor_id, actor in s.actors.items():
+        if actor.kind in ("pool", "per_grid") and actor_id not in s.staffing:
+            out.append((("staffing",), f"{actor_id!r} needs staffing: it is a limited {actor.kind} actor"))
+        if actor.stand_in is not None and s.actors[actor.stand_in].kind != "pool":
+            out.append((("actors", actor_id, "stand_in"), "the stand-in must be a pool actor"))
+    for level in s.levels:
+        if level not in s.escalation.levels:
+            out.append((("escalation", "levels"), f"no escalation is given for level {level!r}"))
+    for level, targets in s.escalation.levels.items():
+        for k, target in enumerate(targets):
+            if s.actors[target].kind != "superior":
+                out.append((("escalation", "levels", level, k), f"{target!r} is not a superior"))
+    for k, name in enumerate(s.channels.order):
+        if name not in s.channels.media:
+            out.append((("channels", "order", k), _unknown("channel", name, s.channels.media)))
+    grids = s.grids
+    for i, inject in enumerate(s.injects):
+        if not 0 <= inject.at < s.horizon:
+            out.append((("injects", i, "at"), "the inject falls outside the horizon "
+                        f"(0d 00:00 to {_offset(s.horizon)})"))
+    for i, src in enumerate(s.sources):
+        if src.grids is None and not grids and any(a.kind == "per_grid" for a in s.actors.values()):
+            out.append((("sources", i, "grids"), "no grids are staffed to send incidents to"))
+        if src.end is not None and src.end <= src.start:
+            out.append((("sources", i, "end"), "'end' must come after 'start'"))
+    return out
+
+
+def _cycles(s: Scenario) -> Iterable[tuple[tuple[str | int, ...], str]]:
+    graph = {step.id: [a for a in step.after if a not in _EVENTS] for step in s.flow}
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return [*trail, nxt]
+            if nxt in graph and state.get(nxt) is None:
+                found = visit(nxt, [*trail, nxt])
+                if found:
+                    return found
+        state[node] = 2
+        return None
+
+    for i, step in enumerate(s.flow):
+        if state.get(step.id) is None:
+            cycle = visit(step.id, [step.id])
+            if cycle:
+                yield (("flow", i, "after"), "the flow has a cycle: " + " -> ".join(cycle))
+                return
+
+
+def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
+    return schema.unknown_name(kind, name, list(known))
+
+
+def _offset(seconds: int) -> str:
+    from drillsim.scenario.units import format_offset
+    return format_offset(seconds)
+
+
+__all__ = ["BUILTIN_PLAN", "builtin_plans", "check_references", "dotted", "from_document", "load", "loads",
+           "validate"]

@@ -1,0 +1,686 @@
+"""The form of a plan and a scenario: validated once into immutable objects.
+
+A scenario file is merged over its plan file (mapping by mapping) and the
+result validated here. Names that refer to other parts of the document
+(categories, levels, actors, grids, channels, steps) are checked against the
+names the document defines, passed in as validation context, so that one pass
+reports every problem with its field path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+from typing import Annotated, Any, Literal, TypeVar
+
+import numpy as np
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
+                      ValidationInfo, field_validator, model_validator)
+
+from drillsim.scenario.units import (DAY, format_clock, format_duration, format_offset, parse_clock,
+                                     parse_duration, parse_offset)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+Z90 = 1.2815515655446004
+"""The standard normal's 90th percentile: turns a lognormal's p90 into its sigma."""
+
+
+class FrozenDict(dict[K, V]):
+    """A mapping that refuses changes, so a validated scenario stays as validated."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("scenario values cannot be changed in place; use Scenario.replace()")
+
+    __setitem__ = __delitem__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenDict, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items(), key=lambda kv: str(kv[0]))))
+
+
+def _freeze(value: dict[K, V]) -> FrozenDict[K, V]:
+    return FrozenDict(value)
+
+
+def _zero_allowed(value: object) -> int:
+    return parse_duration(value, allow_zero=True)
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(format_duration, when_used="json")]
+"""A duration longer than zero, in whole seconds (written `20m`, `1h30m`, `2d`)."""
+DurationOrZero = Annotated[int, BeforeValidator(_zero_allowed),
+                           PlainSerializer(format_duration, when_used="json")]
+"""A duration that may be `0s`, for steps that are instant."""
+Clock = Annotated[int, BeforeValidator(parse_clock), PlainSerializer(format_clock, when_used="json")]
+"""Seconds after midnight (written `"02:10"`)."""
+Offset = Annotated[int, BeforeValidator(parse_offset), PlainSerializer(format_offset, when_used="json")]
+"""Seconds from the start of the drill (written `"2d 02:10"`)."""
+Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
+
+
+def _known(kind: str) -> Callable[[str, ValidationInfo], str]:
+    """A name that must be defined elsewhere in the document (a category, an actor...)."""
+    def check(value: str, info: ValidationInfo) -> str:
+        names = (info.context or {}).get(kind)
+        if names is not None and value not in names:
+            raise ValueError(unknown_name(kind, value, names))
+        return value
+    return check
+
+
+def unknown_name(kind: str, value: str, names: Any) -> str:
+    """`unknown category 'fier'; did you mean 'fire'? (known: ...)`."""
+    import difflib
+    known = sorted(str(n) for n in names)
+    close = difflib.get_close_matches(str(value), known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    return f"unknown {kind} {value!r}{hint} (expected one of: {listed})"
+
+
+CategoryName = Annotated[str, AfterValidator(_known("category"))]
+LevelName = Annotated[str, AfterValidator(_known("level"))]
+ActorName = Annotated[str, AfterValidator(_known("actor"))]
+GridName = Annotated[str, AfterValidator(_known("grid"))]
+ChannelName = Annotated[str, AfterValidator(_known("channel"))]
+MajorClassName = Annotated[str, AfterValidator(_known("major class"))]
+DurationName = Annotated[str, AfterValidator(_known("duration"))]
+ProbabilityName = Annotated[str, AfterValidator(_known("probability"))]
+WorkingGroupName = Annotated[str, AfterValidator(_known("working group"))]
+
+
+def _mapping(value_type: Any, key_type: Any = str) -> Any:
+    return Annotated[dict[key_type, value_type], AfterValidator(_freeze)]
+
+
+class Model(BaseModel):
+    """Frozen, no unknown keys: a typo is an error, never a silent default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+
+# --- time windows -----------------------------------------------------------------
+
+
+class DailyWindow(Model):
+    """A window of the day, `from` to `to`; it wraps past midnight when `to` < `from`."""
+
+    start: Clock = Field(alias="from")
+    end: Clock = Field(alias="to")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> DailyWindow:
+        if self.start == self.end:
+            raise ValueError("the window is empty: 'from' equals 'to'")
+        return self
+
+    def covers(self, clock: int) -> bool:
+        """Whether a time of day (seconds after midnight) falls in the window."""
+        if self.start < self.end:
+            return self.start <= clock < self.end
+        return clock >= self.start or clock < self.end
+
+
+class Factor(DailyWindow):
+    """A multiplier that applies during a window of the day."""
+
+    factor: float = Field(gt=0)
+
+
+def factor_at(windows: tuple[Factor, ...], clock: int) -> float:
+    """The factor in force at a time of day: the first window that covers it, else 1."""
+    for window in windows:
+        if window.covers(clock % DAY):
+            return window.factor
+    return 1.0
+
+
+class Window(Model):
+    """An interval of drill time, `from` to `to` (offsets such as `"1d 02:00"`)."""
+
+    start: Offset = Field(alias="from")
+    end: Offset = Field(alias="to")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end <= self.start:
+            raise ValueError("'to' must come after 'from'")
+        return self
+
+
+# --- distributions ----------------------------------------------------------------
+
+
+class Dist(Model):
+    """A step's duration distribution, optionally refined by category, level and time of day.
+
+    The most specific entry wins: `by_category` over `by_level` over the base.
+    `time_of_day` multiplies the drawn value by the factor in force when the
+    incident occurred (discovery is slower at night).
+    """
+
+    by_category: _mapping("AnyDist", CategoryName) = FrozenDict()  # type: ignore[valid-type]
+    by_level: _mapping("AnyDist", LevelName) = FrozenDict()  # type: ignore[valid-type]
+    time_of_day: tuple[Factor, ...] = ()
+
+    def resolve(self, category: str, level: str) -> Dist:
+        """The distribution that applies to an incident of this category and level."""
+        if category in self.by_category:
+            return self.by_category[category]  # type: ignore[no-any-return]
+        if level in self.by_level:
+            return self.by_level[level]  # type: ignore[no-any-return]
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        """One draw, in seconds."""
+        raise NotImplementedError
+
+    def mean(self) -> float:
+        """The mean in seconds, for queueing checks and the plan table."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Short human text, e.g. `lognormal(median 10m, p90 25m)`."""
+        raise NotImplementedError
+
+
+def _fmt(seconds: float) -> str:
+    return format_duration(seconds)
+
+
+class Constant(Dist):
+    dist: Literal["constant"] = "constant"
+    value: DurationOrZero
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.value)
+
+    def mean(self) -> float:
+        return float(self.value)
+
+    def describe(self) -> str:
+        return _fmt(self.value)
+
+
+class Exponential(Dist):
+    dist: Literal["exponential"]
+    mean_: Duration = Field(alias="mean")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.exponential(self.mean_))
+
+    def mean(self) -> float:
+        return float(self.mean_)
+
+    def describe(self) -> str:
+        return f"exponential(mean {_fmt(self.mean_)})"
+
+
+class Uniform(Dist):
+    dist: Literal["uniform"]
+    low: DurationOrZero
+    high: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high <= self.low:
+            raise ValueError("'high' must be greater than 'low'")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    def describe(self) -> str:
+        return f"uniform({_fmt(self.low)}-{_fmt(self.high)})"
+
+
+class Triangular(Dist):
+    dist: Literal["triangular"]
+    low: DurationOrZero
+    mode: DurationOrZero
+    high: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError("expected low <= mode <= high, with low < high")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.triangular(self.low, self.mode, self.high))
+
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    def describe(self) -> str:
+        return f"triangular({_fmt(self.low)}, {_fmt(self.mode)}, {_fmt(self.high)})"
+
+
+class LogNormal(Dist):
+    """Given by its median and 90th percentile, the two numbers people can estimate."""
+
+    dist: Literal["lognormal"]
+    median: Duration
+    p90: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LogNormal:
+        if self.p90 <= self.median:
+            raise ValueError("'p90' must be greater than 'median'")
+        return self
+
+    @property
+    def sigma(self) -> float:
+        return (math.log(self.p90) - math.log(self.median)) / Z90
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+
+    def mean(self) -> float:
+        return self.median * math.exp(self.sigma**2 / 2)
+
+    def describe(self) -> str:
+        return f"lognormal(median {_fmt(self.median)}, p90 {_fmt(self.p90)})"
+
+
+class Empirical(Dist):
+    """Resampled from observed durations, e.g. the times of past drills."""
+
+    dist: Literal["empirical"]
+    samples: tuple[DurationOrZero, ...] = Field(min_length=1)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.samples[int(rng.integers(len(self.samples)))])
+
+    def mean(self) -> float:
+        return sum(self.samples) / len(self.samples)
+
+    def describe(self) -> str:
+        return f"empirical({len(self.samples)} samples)"
+
+
+def _shorthand(value: object) -> object:
+    """`verify: 10m` means a constant 10 minutes; `{dist: ...}` is a full distribution."""
+    if isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return {"dist": "constant", "value": value}
+    if isinstance(value, dict) and "dist" not in value and "value" in value:
+        return {"dist": "constant", **value}
+    return value
+
+
+AnyDist = Annotated[Annotated[Constant | Exponential | Uniform | Triangular | LogNormal | Empirical,
+                              Field(discriminator="dist")],
+                    BeforeValidator(_shorthand)]
+
+
+# --- the plan ---------------------------------------------------------------------
+
+
+ActorKind = Literal["unlimited", "pool", "per_grid", "superior"]
+
+
+class Actor(Model):
+    """Someone in the chain (DOMAIN.md section 1)."""
+
+    title: str
+    who: str = ""
+    kind: ActorKind
+    stand_in: ActorName | None = None
+    article: str = ""
+
+
+class Shift(DailyWindow):
+    """How many are on duty during a window of each day."""
+
+    staff: int = Field(ge=0)
+
+
+class Absence(Window):
+    """How many are away (leave, sickness) during an interval of the drill."""
+
+    staff: int = Field(ge=1)
+
+
+class Staffing(Model):
+    """Who is on duty: a base count, shifts by time of day, absences."""
+
+    staff: int = Field(default=1, ge=0)
+    shifts: tuple[Shift, ...] = ()
+    absences: tuple[Absence, ...] = ()
+    handover: DurationOrZero = 0
+    grids: _mapping("Staffing", str) = FrozenDict()  # type: ignore[valid-type]
+
+    def on_duty(self, clock: int) -> int:
+        """Staff on duty at a time of day, before absences."""
+        for shift in self.shifts:
+            if shift.covers(clock % DAY):
+                return shift.staff
+        return self.staff
+
+    def schedule(self, horizon: int) -> tuple[tuple[int, int], ...]:
+        """Piecewise-constant on-duty count over the drill: ((time, count), ...) at each change."""
+        points = {0}
+        for day in range(horizon // DAY + 1):
+            for shift in self.shifts:
+                points.update({day * DAY + shift.start, day * DAY + shift.end})
+        for absence in self.absences:
+            points.update({absence.start, absence.end})
+        out: list[tuple[int, int]] = []
+        for time in sorted(p for p in points if 0 <= p < horizon):
+            count = self.on_duty(time) - sum(a.staff for a in self.absences if a.start <= time < a.end)
+            count = max(count, 0)
+            if not out or out[-1][1] != count:
+                out.append((time, count))
+        return tuple(out)
+
+    def for_grid(self, grid: str) -> Staffing:
+        """A grid's own staffing: what the grid sets, the actor's staffing for the rest."""
+        own = self.grids[grid]
+        inherited = {name: getattr(self, name) for name in ("staff", "shifts", "absences", "handover")
+                     if name not in own.model_fields_set}
+        return own.model_copy(update=inherited)
+
+
+class WorkingGroup(Model):
+    title: str
+    office: str = ""
+    led_by: ActorName
+    article: str = ""
+
+
+class MajorClassRule(Model):
+    """Which levels of a category make it one of the six major classes (Art. 8.5)."""
+
+    class_: MajorClassName = Field(alias="class")
+    levels: tuple[LevelName, ...]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Category(Model):
+    title: str
+    article: str = ""
+    working_group: WorkingGroupName
+    examples: _mapping(str) = Field(min_length=1)  # type: ignore[valid-type]
+    major_class: MajorClassRule | None = None
+
+
+class Level(Model):
+    colour: str
+    title: str
+    meaning: str = ""
+    article: str = ""
+
+
+class MajorClass(Model):
+    title: str
+    article: str = ""
+
+
+class CommandPostRule(Model):
+    levels: tuple[LevelName, ...]
+    article: str = ""
+
+
+class Escalation(Model):
+    levels: _mapping(tuple[ActorName, ...], LevelName)  # type: ignore[valid-type]
+    article: str = ""
+
+
+class Medium(Model):
+    """A communication channel: its delay, and the time lost finding it down."""
+
+    delay: DurationOrZero
+    fallback_delay: DurationOrZero = 0
+    failures: tuple[Window, ...] = ()
+
+    def up(self, time: float) -> bool:
+        return not any(w.start <= time < w.end for w in self.failures)
+
+
+class Channels(Model):
+    """Wired, wireless, satellite (Art. 11): tried in order; a failed one costs its fallback delay."""
+
+    order: tuple[ChannelName, ...] = Field(min_length=1)
+    media: _mapping(Medium)  # type: ignore[valid-type]
+    article: str = ""
+
+
+class Report(Model):
+    """A step's output travelling over the channels to an actor.
+
+    `to: escalation` sends it level by level to the superiors the plan's
+    escalation table lists for the level in force. `or` names an alternative
+    receiver chosen with `probability` (the department head instead of the
+    grid worker).
+    """
+
+    to: str
+    or_: ActorName | None = Field(default=None, alias="or")
+    probability: ProbabilityName | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @field_validator("to")
+    @classmethod
+    def _receiver(cls, value: str, info: ValidationInfo) -> str:
+        names = (info.context or {}).get("actor")
+        if value != "escalation" and names is not None and value not in names:
+            raise ValueError(unknown_name("actor", value, [*names, "escalation"]))
+        return value
+
+    @model_validator(mode="after")
+    def _alternative(self) -> Report:
+        if (self.or_ is None) != (self.probability is None):
+            raise ValueError("'or' and 'probability' go together: the alternative receiver and how often")
+        return self
+
+
+Effect = Literal["judge_level", "apply_change", "close"]
+Condition = Literal["always", "command_post", "major_class"]
+
+
+class Step(Model):
+    """One step of the reporting flow (DOMAIN.md section 4)."""
+
+    id: str
+    title: str = ""
+    actor: str
+    after: tuple[str, ...] = Field(min_length=1)
+    duration: DurationName
+    when: Condition = "always"
+    per: Literal["incident", "change"] = "incident"
+    units: _mapping(int, LevelName) = FrozenDict()  # type: ignore[valid-type]
+    effect: Effect | None = None
+    report: Report | None = None
+    milestone: str
+    article: str = ""
+
+
+class DeadlineRule(Model):
+    """A deadline of DOMAIN.md section 5: a clock from one milestone to another."""
+
+    title: str
+    limit: Duration
+    start: str
+    end: str
+    applies: Literal["all", "command_post", "major_class", "change"] = "all"
+    levels: tuple[LevelName, ...] = ()
+    open: bool = False
+    article: str = ""
+
+
+class Changes(Model):
+    """How many changes (calling for continuation reports) an incident of each level brings."""
+
+    mean_count: _mapping(float, LevelName) = FrozenDict()  # type: ignore[valid-type]
+    article: str = ""
+
+
+# --- incidents --------------------------------------------------------------------
+
+
+def _mix(value: dict[str, float]) -> FrozenDict[str, float]:
+    if not value:
+        raise ValueError("the mix is empty")
+    if any(v < 0 for v in value.values()):
+        raise ValueError("shares must not be negative")
+    total = sum(value.values())
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"shares must sum to 1, they sum to {total:g}")
+    return FrozenDict(value)
+
+
+def _mix_of(key: Any) -> Any:
+    return Annotated[dict[key, float], AfterValidator(_mix)]
+
+
+class Source(Model):
+    """A Poisson stream of incidents, its rate varying by time of day."""
+
+    name: str
+    rate_per_day: float = Field(gt=0)
+    time_of_day: tuple[Factor, ...] = ()
+    start: Offset = 0
+    end: Offset | None = None
+    categories: _mix_of(CategoryName)  # type: ignore[valid-type]
+    levels: _mix_of(LevelName)  # type: ignore[valid-type]
+    grids: _mix_of(GridName) | None = None  # type: ignore[valid-type]
+
+    def peak_factor(self) -> float:
+        return max([1.0, *(w.factor for w in self.time_of_day)])
+
+
+class Change(Model):
+    """A change in an incident's situation: it calls for a continuation report."""
+
+    after: Duration
+    description: str = ""
+    level: LevelName | None = None
+
+
+class IncidentSpec(Model):
+    """A scripted incident: an inject of the exercise, or a cascade of one."""
+
+    id: str | None = None
+    category: CategoryName
+    example: str | None = None
+    description: str = ""
+    level: LevelName
+    judged_level: LevelName | None = None
+    major_class: MajorClassName | None = None
+    grid: GridName | None = None
+    first_receiver: ActorName | None = None
+    command_post: bool | None = None
+    changes: tuple[Change, ...] = ()
+    cascades: tuple[Cascade, ...] = ()
+
+    @model_validator(mode="after")
+    def _example_of_category(self, info: ValidationInfo) -> IncidentSpec:
+        examples = (info.context or {}).get("examples", {}).get(self.category)
+        if self.example is not None and examples is not None and self.example not in examples:
+            raise ValueError(unknown_name(f"example of {self.category}", self.example, examples))
+        return self
+
+
+class Cascade(IncidentSpec):
+    """A secondary incident that starts `after` its parent occurred (an earthquake's fires)."""
+
+    after: Duration
+
+
+class Inject(IncidentSpec):
+    """An incident placed at a time of the drill."""
+
+    at: Offset
+
+
+IncidentSpec.model_rebuild()
+
+
+class Probabilities(Model):
+    department_head_first: Probability = 0.0
+    incomplete_report: Probability = 0.0
+    misjudged_level: Probability = 0.0
+    command_post_low_level: Probability = 0.0
+
+
+class Costs(Model):
+    """Cost of one staff-hour per actor, for choosing the cheapest staffing in a sweep."""
+
+    staff_hour: _mapping(float, ActorName) = FrozenDict()  # type: ignore[valid-type]
+
+
+# --- the whole scenario -----------------------------------------------------------
+
+
+class Scenario(Model):
+    """A plan with a scenario merged over it: everything a run needs, validated."""
+
+    name: str
+    description: str = ""
+    plan_title: str = ""
+    plan: str = "builtin"
+    horizon: Duration
+    replications: int = Field(default=20, ge=1)
+    seed: int = Field(default=0, ge=0)
+    actors: _mapping(Actor)  # type: ignore[valid-type]
+    staffing: _mapping(Staffing, ActorName) = FrozenDict()  # type: ignore[valid-type]
+    leadership_group: _mapping(Any) = FrozenDict()  # type: ignore[valid-type]
+    working_groups: _mapping(WorkingGroup)  # type: ignore[valid-type]
+    categories: _mapping(Category)  # type: ignore[valid-type]
+    levels: _mapping(Level)  # type: ignore[valid-type]
+    major_classes: _mapping(MajorClass)  # type: ignore[valid-type]
+    core_elements: _mapping(str)  # type: ignore[valid-type]
+    command_post: CommandPostRule
+    escalation: Escalation
+    channels: Channels
+    flow: tuple[Step, ...] = Field(min_length=1)
+    deadlines: _mapping(DeadlineRule)  # type: ignore[valid-type]
+    durations: _mapping(AnyDist)  # type: ignore[valid-type]
+    probabilities: Probabilities = Probabilities()
+    changes: Changes = Changes()
+    sources: tuple[Source, ...] = ()
+    injects: tuple[Inject, ...] = ()
+    costs: Costs = Costs()
+
+    @property
+    def level_order(self) -> tuple[str, ...]:
+        """Levels from the most to the least serious, as the plan lists them."""
+        return tuple(self.levels)
+
+    @property
+    def grids(self) -> tuple[str, ...]:
+        """Every grid that has staffing of its own."""
+        return tuple(grid for actor, staffing in self.staffing.items()
+                     if self.actors[actor].kind == "per_grid" for grid in staffing.grids)
+
+    def staffing_of(self, actor: str) -> Staffing:
+        return self.staffing.get(actor, Staffing())  # type: ignore[no-any-return]
+
+    def milestones(self) -> tuple[str, ...]:
+        return ("occurred", "change", *(step.milestone for step in self.flow))
+
+    def walk(self) -> Iterator[tuple[str, Any]]:
+        """Every (dotted path, value) of the scenario as plain data, for sweeps and provenance."""
+        def visit(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:
+            if isinstance(value, Mapping):
+                for key, item in value.items():
+                    yield from visit(f"{prefix}.{key}" if prefix else str(key), item)
+            else:
+                yield prefix, value
+        yield from visit("", self.model_dump(mode="json", by_alias=True))

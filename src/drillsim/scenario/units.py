@@ -1,0 +1,112 @@
+"""Time with units: every duration, clock time and offset a planner writes.
+
+The simulator keeps time in whole seconds, so that a report at exactly its
+deadline is met and one a second later is missed, whatever the arithmetic.
+Planners write `20m`, `1h30m`, `2d`, clock times `"02:10"` and offsets
+`2d 02:10`; a bare number is refused because nobody can tell its unit.
+"""
+
+from __future__ import annotations
+
+import re
+
+SECOND = 1
+MINUTE = 60
+HOUR = 3600
+DAY = 86400
+
+_UNIT_SECONDS = {"d": DAY, "h": HOUR, "m": MINUTE, "s": SECOND}
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*"
+                       r"(?:(\d+(?:\.\d+)?)\s*m)?\s*(?:(\d+(?:\.\d+)?)\s*s)?\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+_OFFSET = re.compile(r"^\s*(?:(\d+)\s*d\s+)?(\d{1,2}:\d{2}(?::\d{2})?)\s*$")
+
+DURATION_SYNTAX = "a duration with units, e.g. 45s, 20m, 1h30m, 2d"
+CLOCK_SYNTAX = 'a clock time in quotes, e.g. "02:10"'
+OFFSET_SYNTAX = 'a time in the drill, e.g. "02:10" (day 0), "2d 02:10", or a duration such as 26h'
+
+
+class UnitError(ValueError):
+    """A time value that is not written with units."""
+
+
+def _bare_number_hint(value: object, syntax: str) -> str:
+    raw = getattr(value, "yaml_text", None)
+    if raw is not None:
+        return (f"YAML reads the unquoted {raw} as the number {int(value)}"  # type: ignore[call-overload]
+                f"; write {syntax}, quoted")
+    return f"the bare number {value!r} has no unit; write {syntax}"
+
+
+def parse_duration(value: object, *, allow_zero: bool = False) -> int:
+    """Seconds in a duration such as `1h30m`; refuses bare numbers."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        if isinstance(value, (int, float)):
+            raise UnitError(_bare_number_hint(value, DURATION_SYNTAX))
+        raise UnitError(f"expected {DURATION_SYNTAX}, got {type(value).__name__}")
+    match = _DURATION.match(value)
+    if not value.strip() or match is None or not any(match.groups()):
+        raise UnitError(f"{value!r} is not {DURATION_SYNTAX}")
+    total = sum(float(part) * _UNIT_SECONDS[unit]
+                for part, unit in zip(match.groups(), "dhms", strict=True) if part)
+    seconds = round(total)
+    if seconds < 0 or (seconds == 0 and not allow_zero):
+        raise UnitError(f"{value!r} must be longer than zero")
+    return seconds
+
+
+def parse_clock(value: object) -> int:
+    """Seconds after midnight of a clock time such as `"02:10"`."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        if isinstance(value, (int, float)):
+            raise UnitError(_bare_number_hint(value, CLOCK_SYNTAX))
+        raise UnitError(f"expected {CLOCK_SYNTAX}, got {type(value).__name__}")
+    match = _CLOCK.match(value)
+    if match is None:
+        raise UnitError(f"{value!r} is not {CLOCK_SYNTAX}")
+    hours, minutes, seconds = int(match[1]), int(match[2]), int(match[3] or 0)
+    if hours > 24 or minutes > 59 or seconds > 59 or (hours == 24 and (minutes or seconds)):
+        raise UnitError(f"{value!r} is not a time of day between 00:00 and 24:00")
+    return hours * HOUR + minutes * MINUTE + seconds
+
+
+def parse_offset(value: object) -> int:
+    """Seconds from the start of the drill (day 0, 00:00) to `2d 02:10`, `"02:10"` or `26h`."""
+    if isinstance(value, str):
+        match = _OFFSET.match(value)
+        if match is not None:
+            return int(match[1] or 0) * DAY + parse_clock(match[2])
+        try:
+            return parse_duration(value, allow_zero=True)
+        except UnitError:
+            raise UnitError(f"{value!r} is not {OFFSET_SYNTAX}") from None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise UnitError(_bare_number_hint(value, OFFSET_SYNTAX))
+    raise UnitError(f"expected {OFFSET_SYNTAX}, got {type(value).__name__}")
+
+
+def format_duration(seconds: float) -> str:
+    """`5400` -> `1h30m`: the inverse of parse_duration, for tables and plans."""
+    sign = "-" if seconds < 0 else ""
+    rest = abs(round(seconds))
+    if rest == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", DAY), ("h", HOUR), ("m", MINUTE), ("s", SECOND)):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return sign + "".join(parts)
+
+
+def format_clock(seconds: float) -> str:
+    """`8100` -> `02:15`: a time of day as planners write it."""
+    hours, rest = divmod(round(seconds), HOUR)
+    minutes, secs = divmod(rest, MINUTE)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+def format_offset(seconds: float) -> str:
+    """`95400` -> `1d 02:30`: a drill time for timelines and inject lists."""
+    days, rest = divmod(round(seconds), DAY)
+    return f"{days}d {format_clock(rest)}"

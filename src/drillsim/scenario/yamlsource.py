@@ -1,0 +1,197 @@
+"""Safe YAML reading that remembers where every value was written.
+
+PyYAML's composer gives nodes with positions; we build plain Python values
+from them ourselves so that every error can name `FILE:LINE`, duplicate keys
+are caught instead of silently overwritten, and only the plain YAML types are
+accepted (no `!!python/object`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from drillsim.scenario.errors import Problem
+
+Path_ = tuple[str | int, ...]
+
+_SAFE_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp",
+}
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+
+
+_MAX_VALUES = 200_000
+
+
+class _TooLarge(Exception):
+    """Aliases expand the document beyond any real scenario (a 'billion laughs' file)."""
+
+
+class SexagesimalInt(int):
+    """An unquoted `20:00`, which YAML 1.1 reads as 1200: kept to explain the mistake."""
+
+    yaml_text: str
+
+    def __new__(cls, value: int, text: str) -> SexagesimalInt:
+        obj = super().__new__(cls, value)
+        obj.yaml_text = text
+        return obj
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each value of a document was written: path -> (file, line)."""
+
+    file: str
+    lines: dict[Path_, int] = field(default_factory=dict)
+    origins: dict[Path_, str] = field(default_factory=dict)
+
+    def locate(self, path: Path_) -> tuple[str, int | None]:
+        """The file and line of `path`, or of its nearest written ancestor."""
+        for cut in range(len(path), -1, -1):
+            prefix = path[:cut]
+            if prefix in self.lines:
+                return self.origins.get(prefix, self.file), self.lines[prefix]
+        return self.file, None
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[Path_, int] = {}
+        self.problems: list[Problem] = []
+        self.built = 0
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.built += 1
+        if self.built > _MAX_VALUES:
+            raise _TooLarge
+        self.lines[path] = node.start_mark.line + 1
+        if node.tag not in _SAFE_TAGS:
+            self.problems.append(Problem(
+                self.file, node.start_mark.line + 1, path,
+                f"the YAML tag {node.tag} is not allowed; only plain values, lists and mappings"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value
+        constructed = _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
+        if node.tag == "tag:yaml.org,2002:int" and node.style is None and _SEXAGESIMAL.match(node.value):
+            return SexagesimalInt(constructed, node.value)
+        return constructed
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(Problem(self.file, key_node.start_mark.line + 1, path,
+                                             "YAML merge keys (<<) are not supported; write the values out"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem(self.file, key_node.start_mark.line + 1, path,
+                                             "a key must be a plain name"))
+                continue
+            key = str(self.build(key_node, path))
+            if key in result:
+                first = self.lines.get((*path, key))
+                self.problems.append(Problem(
+                    self.file, key_node.start_mark.line + 1, (*path, key),
+                    f"duplicate key {key!r}; it was already given on line {first}"))
+                continue
+            result[key] = self.build(value_node, (*path, key))
+            self.lines[(*path, key)] = key_node.start_mark.line + 1
+        return result
+
+
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse one YAML document into plain values, their lines, and the problems met."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "not valid YAML"
+        return None, SourceMap(file), [Problem(file, line, (), f"YAML syntax error: {what}")]
+    except yaml.YAMLError as exc:
+        return None, SourceMap(file), [Problem(file, None, (), f"YAML syntax error: {exc}")]
+    if node is None:
+        return None, SourceMap(file), [Problem(file, 1, (), "the file is empty; expected a YAML mapping")]
+    builder = _Builder(file)
+    try:
+        value = builder.build(node, ())
+    except _TooLarge:
+        return None, SourceMap(file), [Problem(file, None, (), f"the document expands to more than "
+                                                                f"{_MAX_VALUES} values; aliases too deep?")]
+    if not builder.problems and not isinstance(value, dict):
+        builder.problems.append(Problem(file, node.start_mark.line + 1, (),
+                                        f"expected a YAML mapping of fields, got {type(value).__name__}"))
+    return value, SourceMap(file, builder.lines), builder.problems
+
+
+def read_yaml(path: Path) -> tuple[Any, SourceMap, list[Problem]]:
+    """Read and parse a YAML file; a missing or unreadable file is a problem, not a crash."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, SourceMap(str(path)), [Problem(str(path), None, (), "no such file")]
+    except IsADirectoryError:
+        return None, SourceMap(str(path)), [Problem(str(path), None, (), "is a directory, not a scenario file")]
+    except UnicodeDecodeError as exc:
+        return None, SourceMap(str(path)), [Problem(str(path), None, (), f"not a UTF-8 text file ({exc.reason})")]
+    except OSError as exc:
+        return None, SourceMap(str(path)), [Problem(str(path), None, (), f"cannot be read: {exc.strerror}")]
+    return parse_yaml(text, str(path))
+
+
+def merge(base: Any, over: Any, base_map: SourceMap, over_map: SourceMap) -> tuple[Any, SourceMap]:
+    """Deep-merge a scenario over its plan: mappings merge key by key, anything else replaces.
+
+    The merged map keeps the file and line of every value, so an error in the
+    merged document still points at the file that wrote the value.
+    """
+    lines = dict(base_map.lines)
+    origins = {key: base_map.origins.get(key, base_map.file) for key in base_map.lines}
+
+    def replace(at: Path_) -> None:
+        for key in [key for key in lines if key[:len(at)] == at]:
+            del lines[key], origins[key]
+        for key, line in over_map.lines.items():
+            if key[:len(at)] == at:
+                lines[key] = line
+                origins[key] = over_map.origins.get(key, over_map.file)
+
+    def walk(a: Any, b: Any, at: Path_) -> Any:
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            replace(at)
+            return b
+        if at in over_map.lines:
+            lines[at] = over_map.lines[at]
+            origins[at] = over_map.origins.get(at, over_map.file)
+        merged = dict(a)
+        for key, value in b.items():
+            merged[key] = walk(a[key], value, (*at, key)) if key in a else _replaced(at, key, value)
+        return merged
+
+    def _replaced(at: Path_, key: str, value: Any) -> Any:
+        replace((*at, key))
+        return value
+
+    return walk(base, over, ()), SourceMap(base_map.file, lines, origins)
