@@ -230,7 +230,7 @@ class Chain:
             targets = (report.to,)
         live.receivers[step.id] = targets[-1]
         channels = []
-        for target in targets:
+        for _ in targets:
             delay, channel = self.transmission(self.env.now)
             if draw.incomplete:
                 record.incomplete = True

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drillsim.scenario.schema import Dist, IncidentSpec, Scenario, Source, factor_at
 from drillsim.model.streams import Streams
+from drillsim.scenario.schema import Dist, IncidentSpec, Scenario, Source, factor_at
 
 DAY = 86400
 

@@ -69,6 +69,24 @@ def _node(actor_id: str, title: str) -> str:
     return f'{actor_id}["{title}"]'
 
 
+def _doers(flow: dict[str, Step], step: Step) -> list[str]:
+    """Who does a step: its actor, or whoever received the report it names with `@`."""
+    if step.actor.startswith("@"):
+        report = flow[step.actor[1:]].report
+        assert report is not None
+        return [report.to, *([report.or_] if report.or_ else [])]
+    return [step.actor]
+
+
+def _receivers(scenario: Scenario, step: Step) -> list[str]:
+    """Who a step hands the incident to: its report's receivers, or its own actor(s)."""
+    if step.report is None:
+        return [step.actor] if not step.actor.startswith("@") else []
+    if step.report.to == "escalation":
+        return sorted({t for targets in scenario.escalation.levels.values() for t in targets})
+    return [step.report.to, *([step.report.or_] if step.report.or_ else [])]
+
+
 def mermaid(scenario: Scenario) -> str:
     """A Mermaid flowchart: every actor a node, every report an edge labelled with its deadline."""
     deadline_by_end: dict[str, list[str]] = {}
@@ -79,36 +97,27 @@ def mermaid(scenario: Scenario) -> str:
         lines.append(f"    {_node(actor_id, actor.title)}")
     lines.append('    incident(("incident occurs"))')
     lines.append("    incident --> discoverer")
+    flow = {step.id: step for step in scenario.flow}
     edges: list[tuple[str, str, str]] = []
-    actor_of = {step.id: step.actor for step in scenario.flow}
     for step in scenario.flow:
-        source = step.actor
-        if source.startswith("@"):
-            ref = next(s for s in scenario.flow if s.id == source[1:])
-            assert ref.report is not None
-            sources = [ref.report.to, *([ref.report.or_] if ref.report.or_ else [])]
-        else:
-            sources = [source]
         label = step.id + "".join(f"; {d}" for d in deadline_by_end.get(step.milestone, []))
-        if step.report is None:
-            targets = []
-        elif step.report.to == "escalation":
-            targets = sorted({t for ts in scenario.escalation.levels.values() for t in ts})
-        else:
-            targets = [step.report.to, *([step.report.or_] if step.report.or_ else [])]
-        for src in sources:
-            for target in targets:
-                edges.append((src, target, label))
-            if not targets and step.actor != actor_of.get(step.after[0], ""):
-                for name in step.after:
-                    prev = actor_of.get(name)
-                    if prev and not prev.startswith("@") and prev != src:
-                        edges.append((prev, src, label))
+        doers = _doers(flow, step)
+        before = [flow[name] for name in step.after if name in flow]
+        handed = {who for prev in before for who in _receivers(scenario, prev)}
+        continuing = {who for prev in before for who in _doers(flow, prev)}
+        edges.extend((src, doer, label) for src in sorted(handed) for doer in doers
+                     if doer not in handed and doer not in continuing)
+        edges.extend((doer, target, label) for doer in doers for target in _receivers(scenario, step)
+                     if step.report is not None)
     seen = set()
     for src, target, label in edges:
         if (src, target, label) not in seen:
             seen.add((src, target, label))
             lines.append(f'    {src} -->|"{label}"| {target}')
+    for actor_id, actor in scenario.actors.items():
+        if actor.stand_in:
+            handover = format_duration(scenario.staffing_of(actor.stand_in).handover)
+            lines.append(f'    {actor.stand_in} -.->|"stands in for a busy {actor_id} after {handover}"| {actor_id}')
     groups = [f'{gid}["{g.title}"]' for gid, g in scenario.working_groups.items()]
     lines.append('    subgraph working_groups["eight working groups, each led by the leader"]')
     lines.extend(f"        {g}" for g in groups)

@@ -101,8 +101,9 @@ class Results:
                     f"lost most of their time there")
         if top["actor"] in actors.index:
             row = actors.loc[top["actor"]]
-            sentence += (f"; the {titles.get(top['actor'], top['actor']).lower()} was busy "
-                         f"{row['utilisation']:.0%} of their on-duty time, mean wait {format_duration(row['mean_wait'])}")
+            who = titles.get(top["actor"], top["actor"]).lower()
+            sentence += (f"; the {who} was busy {row['utilisation']:.0%} of their on-duty time, "
+                         f"mean wait {format_duration(row['mean_wait'])}")
         return {"rule": rule, "actor": top["actor"], "kind": top["kind"], "step": top["step"],
                 "share": float(top["share"]), "misses": int(missed.get(rule, 0)), "sentence": sentence + "."}
 

@@ -74,9 +74,9 @@ def stages(scenario: Scenario, steps: pd.DataFrame, verdicts: pd.DataFrame, hori
                                                "queued": r.queued, "started": r.started, "finished": r.finished,
                                                "delivered": r.delivered, "reached": reached if pd.notna(reached)
                                                else None, "report": flow[r.step].report is not None}
-            end_step = milestone_step[rule.end]
+            end_step: str | None = milestone_step[rule.end]
             if (end_step, v.change) not in records and (end_step, -1) not in records:
-                end_step = _last_reached(scenario, records, end_step)
+                end_step = _last_reached(scenario, records, milestone_step[rule.end])
             for rec in _critical_path(scenario, records, end_step, v.change, start) if end_step else ():
                 for kind, lo, hi in _spans(rec, end):
                     part = max(0, min(hi, end) - max(lo, start))

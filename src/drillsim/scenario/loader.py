@@ -120,8 +120,8 @@ def _names(doc: dict[str, Any]) -> dict[str, Any]:
         "probability": list(schema.Probabilities.model_fields),
     }
     grids: set[str] = set()
-    actors = doc.get("actors") if isinstance(doc.get("actors"), Mapping) else {}
-    staffing = doc.get("staffing") if isinstance(doc.get("staffing"), Mapping) else {}
+    actors: Mapping[str, Any] = doc["actors"] if isinstance(doc.get("actors"), Mapping) else {}
+    staffing: Mapping[str, Any] = doc["staffing"] if isinstance(doc.get("staffing"), Mapping) else {}
     for actor, entry in staffing.items():
         kind = actors.get(actor, {}).get("kind") if isinstance(actors.get(actor), Mapping) else None
         if kind == "per_grid":
@@ -151,10 +151,7 @@ def _written_path(doc: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     node = doc
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
-        if isinstance(node, Mapping) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if isinstance(node, (Mapping, list)) and _has(node, part):
             path.append(part)
             node = node[part]
         elif last and isinstance(part, str) and "[" not in part:
@@ -203,7 +200,7 @@ def _model_at(annotation: Any, doc: Any, path: tuple[str | int, ...]) -> type[Ba
         annotation = _unwrap(annotation, node)
         if part is None:
             break
-        node = node[part] if isinstance(node, (Mapping, list)) and _has(node, part) else None
+        node = node[part] if isinstance(node, (Mapping, list)) and _has(node, part) else None  # type: ignore[index]
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = next((f for n, f in annotation.model_fields.items() if (f.alias or n) == part), None)
             if field is None:
@@ -276,9 +273,8 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
             out.append(((*at, "actor"), _unknown("actor", step.actor, s.actors)))
         elif s.actors[step.actor].kind == "superior":
             out.append(((*at, "actor"), f"{step.actor!r} is a superior: it receives reports, it has no steps"))
-        if step.report is not None and step.report.to != "escalation" and step.report.to in s.actors:
-            if step.report.to == step.actor:
-                out.append(((*at, "report", "to"), "a step cannot report to its own actor"))
+        if step.report is not None and step.report.to == step.actor:
+            out.append(((*at, "report", "to"), "a step cannot report to its own actor"))
     out.extend(_cycles(s))
     for rule_id, rule in s.deadlines.items():
         for field in ("start", "end"):

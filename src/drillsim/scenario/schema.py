@@ -14,11 +14,27 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
-                      ValidationInfo, field_validator, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from drillsim.scenario.units import (DAY, format_clock, format_duration, format_offset, parse_clock,
-                                     parse_duration, parse_offset)
+from drillsim.scenario.units import (
+    DAY,
+    format_clock,
+    format_duration,
+    format_offset,
+    parse_clock,
+    parse_duration,
+    parse_offset,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")

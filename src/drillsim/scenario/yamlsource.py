@@ -164,6 +164,9 @@ def read_yaml(path: Path) -> tuple[Any, SourceMap, list[Problem]]:
 def merge(base: Any, over: Any, base_map: SourceMap, over_map: SourceMap) -> tuple[Any, SourceMap]:
     """Deep-merge a scenario over its plan: mappings merge key by key, anything else replaces.
 
+    As in JSON merge patch (RFC 7386), `key: null` removes the plan's entry,
+    so a scenario can drop a grid or an actor's shifts.
+
     The merged map keeps the file and line of every value, so an error in the
     merged document still points at the file that wrote the value.
     """
@@ -187,7 +190,11 @@ def merge(base: Any, over: Any, base_map: SourceMap, over_map: SourceMap) -> tup
             origins[at] = over_map.origins.get(at, over_map.file)
         merged = dict(a)
         for key, value in b.items():
-            merged[key] = walk(a[key], value, (*at, key)) if key in a else _replaced(at, key, value)
+            if value is None and key in a:
+                del merged[key]
+                replace((*at, key))
+            else:
+                merged[key] = walk(a[key], value, (*at, key)) if key in a else _replaced(at, key, value)
         return merged
 
     def _replaced(at: Path_, key: str, value: Any) -> Any:

@@ -1,0 +1,88 @@
+"""`drillsim run`: one scenario, its verdict on every deadline."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drillsim.cli import fail, load_scenario, log, main, progress_bar, user_errors
+
+
+def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
+    out = {}
+    for value in values:
+        rule, sep, rate = value.partition("=")
+        if not sep:
+            fail(f"--fail-under {value!r}: expected RULE=RATE, e.g. office_to_leadership=0.95")
+        if rule not in rules:
+            from drillsim.scenario.schema import unknown_name
+            fail(f"--fail-under {value!r}: {unknown_name('deadline rule', rule, rules)}")
+        try:
+            threshold = float(rate)
+        except ValueError:
+            fail(f"--fail-under {value!r}: the rate must be a number between 0 and 1")
+        if not 0 <= threshold <= 1:
+            fail(f"--fail-under {value!r}: the rate must be between 0 and 1")
+        out[rule] = threshold
+    return out
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("-n", "--replications", type=click.IntRange(min=1), help="Replications (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed entropy (default: the scenario's).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write CSV, JSON and plots here.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--fail-under", multiple=True, metavar="RULE=RATE",
+              help="Exit 1 if RULE's hit rate is below RATE (repeatable).")
+@click.option("--timeline", is_flag=True, help="Tell each incident's story, minute by minute (one replication).")
+@click.pass_context
+def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
+        out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool) -> None:
+    """Run a scenario and give a verdict on every deadline of the plan."""
+    from drillsim import api
+    quiet = ctx.obj["quiet"]
+    with user_errors():
+        loaded = load_scenario(scenario)
+        thresholds = _parse_fail_under(fail_under, loaded.deadlines)
+        count = 1 if timeline else (replications or loaded.replications)
+        started = time.perf_counter()
+        with progress_bar(count, quiet, "replications") as advance:
+            results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance)
+        elapsed = time.perf_counter() - started
+        log.info("%d replications in %.2f s", count, elapsed)
+        if out is not None:
+            from drillsim.outputs import write_run
+            for path in write_run(results, out):
+                log.info("wrote %s", path)
+    if timeline:
+        from drillsim.report.timeline import story
+        click.echo(story(results, 0))
+    elif fmt == "json":
+        from drillsim.outputs import to_json
+        click.echo(to_json(results.summary()), nl=False)
+    else:
+        from drillsim.report.console import render_summary
+        click.echo(render_summary(results))
+    _gate(results, thresholds)
+
+
+def _gate(results: Any, thresholds: dict[str, float]) -> None:
+    if not thresholds:
+        return
+    rules = results.rules()
+    overall = rules[rules["level"] == "all"].set_index("rule")
+    failed = []
+    for rule, threshold in thresholds.items():
+        rate = overall.loc[rule, "rate"]
+        if math.isnan(rate):
+            click.echo(f"{rule}: no incident it applies to; nothing to gate", err=True)
+        elif rate < threshold:
+            failed.append(f"{rule}: hit rate {rate:.3f} is below {threshold:.3f}")
+    if failed:
+        fail("\n".join(failed), 1)
