@@ -246,18 +246,21 @@ class Chain:
         return record.delivered
 
     def transmission(self, time: float) -> tuple[int, str]:
-        """Delay of a report sent at `time`: the first channel up, after the fallback delays of those down."""
+        """Delay of a report sent at `time` over the first channel found up.
+
+        The sender tries the channels in the plan's order, losing each failed
+        one's fallback delay, and keeps cycling through them while all are down
+        (every failure window ends, so it gets through eventually).
+        """
         channels = self.scenario.channels
         lost = 0
-        for name in channels.order:
-            medium = channels.media[name]
-            if medium.up(time + lost):
-                return lost + medium.delay, name
-            lost += medium.fallback_delay
-        recoveries = [w.end for name in channels.order for w in channels.media[name].failures
-                      if w.end > time + lost]
-        if not recoveries:
-            return lost, "none"
-        wait = min(recoveries) - time
-        delay, name = self.transmission(time + wait)
-        return int(wait + delay), name
+        while True:
+            cycle_start = lost
+            for name in channels.order:
+                medium = channels.media[name]
+                if medium.up(time + lost):
+                    return lost + medium.delay, name
+                lost += medium.fallback_delay
+            if lost == cycle_start:
+                lost = min(w.end for name in channels.order for w in channels.media[name].failures
+                           if w.end > time + lost) - int(time)

@@ -165,7 +165,8 @@ def merge(base: Any, over: Any, base_map: SourceMap, over_map: SourceMap) -> tup
     """Deep-merge a scenario over its plan: mappings merge key by key, anything else replaces.
 
     As in JSON merge patch (RFC 7386), `key: null` removes the plan's entry,
-    so a scenario can drop a grid or an actor's shifts.
+    so a scenario can drop a grid or an actor's shifts. A mapping with `dist`
+    is a whole distribution: it replaces the plan's rather than merging into it.
 
     The merged map keeps the file and line of every value, so an error in the
     merged document still points at the file that wrote the value.
@@ -182,7 +183,7 @@ def merge(base: Any, over: Any, base_map: SourceMap, over_map: SourceMap) -> tup
                 origins[key] = over_map.origins.get(key, over_map.file)
 
     def walk(a: Any, b: Any, at: Path_) -> Any:
-        if not (isinstance(a, dict) and isinstance(b, dict)):
+        if not (isinstance(a, dict) and isinstance(b, dict)) or "dist" in b:
             replace(at)
             return b
         if at in over_map.lines:

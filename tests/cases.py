@@ -1,0 +1,85 @@
+"""Deterministic scenarios for hand-computed tests: constant durations, fixed channels, no randomness.
+
+With these constants an incident of level III at time T in an idle chain goes:
+discover 2m, first report 1m + 30s wired, verify 5m + 30s, judge 4m + 30s,
+so the office reaches the leadership group at T + 13m30s.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import yaml
+
+from drillsim.model import Replication, simulate
+from drillsim.scenario import Scenario, loads
+
+BASE = """
+name: {name}
+plan: builtin
+horizon: {horizon}
+sources: []
+probabilities:
+  department_head_first: 0
+  incomplete_report: {incomplete}
+  misjudged_level: 0
+  command_post_low_level: 0
+channels:
+  media:
+    wired: {{delay: 30s, fallback_delay: 2m}}
+    wireless: {{delay: 1m, fallback_delay: 3m}}
+    satellite: {{delay: 5m, fallback_delay: 5m}}
+staffing:
+  office: {{staff: 2, shifts: []}}
+  deputy: {{staff: 1, handover: {handover}}}
+durations:
+  discovery: 2m
+  first_report: 1m
+  verify: 5m
+  judge: 4m
+  decide: 3m
+  activate_group: 2m
+  set_up_command_post: 10m
+  command_post_report: 5m
+  phone_province: 3m
+  escalate: 2m
+  written_province: 30m
+  continuation: 5m
+  resolve: 2h
+  follow_up: 6m
+  acknowledge: 1m
+  change_interval: 30m
+  reassessment: 30m
+"""
+
+
+def case(extra: str = "", *, name: str = "case", horizon: str = "1d", handover: str = "1h",
+         incomplete: float = 0.0) -> Scenario:
+    """A deterministic scenario: the base above with `extra` YAML merged over it."""
+    base = yaml.safe_load(BASE.format(name=name, horizon=horizon, handover=handover, incomplete=incomplete))
+    merged = _merge(base, yaml.safe_load(textwrap.dedent(extra)) or {})
+    return loads(yaml.safe_dump(merged, sort_keys=False), f"<{name}>")
+
+
+def _merge(a: Any, b: Any) -> Any:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {**a, **{k: _merge(a[k], v) if k in a else v for k, v in b.items()}}
+    return b
+
+
+def run(scenario: Scenario) -> Replication:
+    return simulate(scenario, entropy=1, replication=0)
+
+
+def milestones(rep: Replication, incident: int) -> dict[str, int]:
+    return next(i for i in rep.incidents if i.incident == incident).milestones
+
+
+def verdict(rep: Replication, incident: int, rule: str, change: int = -1) -> tuple[str, int | None]:
+    v = next(v for v in rep.verdicts if v.incident == incident and v.rule == rule and v.change == change)
+    return v.status, v.slack
+
+
+def step(rep: Replication, incident: int, name: str, change: int = -1):  # type: ignore[no-untyped-def]
+    return next(s for s in rep.steps if s.incident == incident and s.step == name and s.change == change)

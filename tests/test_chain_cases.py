@@ -1,0 +1,259 @@
+"""Every milestone and verdict of small deterministic scenarios, computed by hand from the plan's rules.
+
+Constants (tests/cases.py): discover 2m, first report 1m, verify 5m, judge 4m,
+decide 3m, activate group 2m, command post set-up 10m and report 5m, phone
+3m, escalate 2m, written 30m, continuation 5m, resolve 2h, follow-up 6m; the
+wired channel delivers in 30s. T = 01:00 = 3600 s.
+"""
+
+from __future__ import annotations
+
+from tests.cases import case, milestones, run, step, verdict
+
+T = 3600
+
+
+def test_one_level_iii_incident_walks_the_chain_on_time() -> None:
+    rep = run(case("""
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """))
+    m = milestones(rep, 1)
+    assert m["discovered"] == T + 120                       # 2m
+    assert m["first_report_received"] == T + 120 + 60 + 30  # + 1m work + 30s wired
+    assert m["office_received"] == T + 210 + 300 + 30       # + verify 5m + 30s
+    assert m["leadership_received"] == T + 540 + 240 + 30   # + judge 4m + 30s = 4410
+    assert m["decided"] == 4410 + 180
+    assert m["group_activated"] == 4590 + 120 + 30
+    assert m["escalated"] == 4410 + 120 + 30                # level III: street only
+    assert m["closed"] == 4740 + 7200                       # reserve team after the group is activated
+    assert "command_post_set_up" not in m                   # level III, probability 0
+    assert "province_phone_received" not in m               # social security is major only at level I
+    assert verdict(rep, 1, "first_report") == ("met", 300 - 90)
+    assert verdict(rep, 1, "grid_to_office") == ("met", 1800 - 330)
+    assert verdict(rep, 1, "office_to_leadership") == ("met", T + 1200 - 4410)
+    assert {v.rule for v in rep.verdicts} == {"first_report", "grid_to_office", "office_to_leadership"}
+
+
+TWO_LEVEL_II = """
+    injects:
+      - {at: "01:00", category: social_security, example: group_fight, level: II, grid: grid_1}
+      - {at: "01:01", category: social_security, example: cult_gathering, level: II, grid: grid_2}
+"""
+
+
+def test_shared_leader_collision_makes_the_second_incident_wait() -> None:
+    rep = run(case(TWO_LEVEL_II, handover="1h"))
+    a, b = milestones(rep, 1), milestones(rep, 2)
+    # A reaches the leader at 4410 and decides until 4590; B arrives 60 s behind A at every step.
+    assert a["leadership_received"] == 4410 and b["leadership_received"] == 4470
+    assert a["decided"] == 4590
+    # B queued at 4470 behind A's decision: the leader takes B at 4590, before A's next task.
+    decide_b = step(rep, 2, "decide")
+    assert (decide_b.queued, decide_b.started, decide_b.served_by) == (4470, 4590, "leader")
+    assert b["decided"] == 4770
+    # A's activation of the working group waits for B's decision: 4770 to 4890, + 30 s.
+    assert (step(rep, 1, "activate_group").started, a["group_activated"]) == (4770, 4920)
+    assert b["group_activated"] == 4890 + 120 + 30
+    # Level II: command post at once; set up 10m, report 5m + 30s; the 1-hour clock runs from occurrence.
+    assert a["command_post_report_received"] == 4590 + 600 + 300 + 30
+    assert verdict(rep, 1, "command_post_upward") == ("met", T + 3600 - 5520)
+    assert verdict(rep, 2, "command_post_upward") == ("met", T + 60 + 3600 - (4770 + 930))
+    # Level II escalates to street then district, one transmission after the other.
+    assert a["escalated"] == 4410 + 120 + 30 + 30
+
+
+def test_deputy_stands_in_after_the_handover_delay() -> None:
+    rep = run(case(TWO_LEVEL_II, handover="1m"))
+    decide_b = step(rep, 2, "decide")
+    # B waits 1 minute for the busy leader, then the free deputy takes over.
+    assert (decide_b.queued, decide_b.started, decide_b.served_by, decide_b.actor) == (4470, 4530, "deputy", "leader")
+    assert milestones(rep, 2)["decided"] == 4530 + 180
+    # A's next task finds the leader free at 4590 (the deputy did not delay it).
+    assert step(rep, 1, "activate_group").started == 4590
+    assert step(rep, 1, "activate_group").served_by == "leader"
+
+
+def test_channel_failure_falls_back_to_wireless_at_its_cost() -> None:
+    rep = run(case("""
+        channels:
+          media:
+            wired:
+              failures: [{from: "01:00", to: "02:00"}]
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """))
+    m = milestones(rep, 1)
+    # Wired is down: each report loses the wired fallback delay (2m) and goes wireless (1m): 3m instead of 30s.
+    assert m["first_report_received"] == T + 120 + 60 + 180
+    assert m["office_received"] == 3960 + 300 + 180
+    assert m["leadership_received"] == 4440 + 240 + 180
+    assert step(rep, 1, "judge").channel == "wireless"
+    assert verdict(rep, 1, "office_to_leadership") == ("missed", T + 1200 - 4860)
+
+
+def test_every_channel_down_waits_for_the_first_recovery() -> None:
+    rep = run(case("""
+        channels:
+          media:
+            wired: {failures: [{from: "00:00", to: "01:30"}]}
+            wireless: {failures: [{from: "00:00", to: "01:10"}]}
+            satellite: {failures: [{from: "00:00", to: "03:00"}]}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """))
+    # First report sent at 01:03 (3780): wired, wireless and satellite are found down in turn
+    # (2m + 3m + 5m = 600 s); the sender cycles on: wired at 4380 still down (+2m), wireless at 4500 is
+    # back up (+1m): delivered at 3780 + 600 + 120 + 60 = 4560.
+    assert milestones(rep, 1)["first_report_received"] == 4560
+    assert step(rep, 1, "first_report").channel == "wireless"
+
+
+def test_report_over_channels_down_past_the_horizon_is_never_delivered() -> None:
+    rep = run(case("""
+        channels:
+          media:
+            wired: {failures: [{from: "00:00", to: "2d"}]}
+            wireless: {failures: [{from: "00:00", to: "2d"}]}
+            satellite: {failures: [{from: "00:00", to: "2d"}]}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """, horizon="12h"))
+    first = step(rep, 1, "first_report")
+    assert (first.finished, first.delivered) == (T + 180, None)
+    assert verdict(rep, 1, "first_report")[0] == "missed"
+
+
+def test_misjudged_level_delays_the_command_post_until_corrected() -> None:
+    rep = run(case("""
+        injects:
+          - at: "01:00"
+            category: social_security
+            example: group_fight
+            level: II
+            judged_level: III
+            grid: grid_1
+            changes:
+              - {after: 30m, description: more people join the fight}
+    """))
+    m = milestones(rep, 1)
+    inc = rep.incidents[0]
+    # Judged III at 4380 (judge done): no command post after the decision at 4590.
+    assert inc.level_history[0] == (4380, "III")
+    assert m["decided"] == 4590
+    # The change at 01:30 (5400): the continuation report (office 5m + 30s) corrects the level to II at 5730.
+    assert m["change#0"] == 5400 and m["continuation_received#0"] == 5730
+    assert inc.level_history[-1] == (5730, "II")
+    # Only then is the command post set up (10m) and reports (5m + 30s): 5730 + 930 = 6660.
+    assert step(rep, 1, "set_up_command_post").queued == 5730
+    assert m["command_post_report_received"] == 6660
+    assert verdict(rep, 1, "continuation", 0) == ("met", 1800 - 330)
+    # 1 hour from occurrence is 7200: met with 540 s to spare; with judged II it would have been 5520.
+    assert verdict(rep, 1, "command_post_upward") == ("met", 7200 - 6660)
+    assert inc.final_level == "II"
+
+
+def test_misjudgement_makes_a_missed_command_post_deadline() -> None:
+    rep = run(case("""
+        injects:
+          - at: "01:00"
+            category: social_security
+            example: group_fight
+            level: II
+            judged_level: III
+            grid: grid_1
+            changes:
+              - {after: 50m, description: more people join the fight}
+    """))
+    # Change at 6600; continuation received 6600 + 330 = 6930; command post report 6930 + 930 = 7860.
+    assert milestones(rep, 1)["command_post_report_received"] == 7860
+    assert verdict(rep, 1, "command_post_upward") == ("missed", 7200 - 7860)
+
+
+def test_incomplete_report_costs_a_follow_up_round_trip() -> None:
+    rep = run(case("""
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """, incomplete=1.0))
+    m = milestones(rep, 1)
+    # Every report: 30s, then the follow-up (6m), then a second transmission (30s): 7m per report.
+    assert m["first_report_received"] == T + 120 + 60 + 420
+    assert m["office_received"] == 4200 + 300 + 420
+    assert m["leadership_received"] == 4920 + 240 + 420
+    assert step(rep, 1, "verify").incomplete
+    assert verdict(rep, 1, "office_to_leadership") == ("missed", T + 1200 - 5580)
+
+
+def test_night_shift_with_one_grid_worker_makes_the_second_report_wait() -> None:
+    rep = run(case("""
+        staffing:
+          grid_worker:
+            grids:
+              grid_2: null
+              grid_3: null
+              grid_1:
+                staff: 2
+                shifts: [{from: "22:00", to: "07:00", staff: 1}]
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+          - {at: "01:02", category: accidents_disasters, example: gas_leak, level: IV, grid: grid_1}
+          - {at: "10:00", category: social_security, example: group_fight, level: IV, grid: grid_1}
+          - {at: "10:02", category: social_security, example: group_fight, level: IV, grid: grid_1}
+    """))
+    # At night one worker: the second report (received 3930) waits until the first verification ends (4110).
+    second = step(rep, 2, "verify")
+    assert (second.queued, second.started) == (3930, 4110)
+    assert milestones(rep, 2)["office_received"] == 4110 + 300 + 30
+    # By day two workers: no wait.
+    fourth = step(rep, 4, "verify")
+    assert fourth.started == fourth.queued
+
+
+def test_deadline_met_at_exactly_its_limit_and_missed_one_second_later() -> None:
+    # Idle chain: occurrence to leadership takes 13m30s = 810 s. A 810 s limit is met with 0 slack.
+    exact = run(case("""
+        deadlines:
+          office_to_leadership: {limit: 13m30s}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """))
+    assert verdict(exact, 1, "office_to_leadership") == ("met", 0)
+    late = run(case("""
+        deadlines:
+          office_to_leadership: {limit: 13m29s}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """))
+    assert verdict(late, 1, "office_to_leadership") == ("missed", -1)
+
+
+def test_major_class_reaches_the_province_by_phone_then_in_writing() -> None:
+    rep = run(case("""
+        injects:
+          - {at: "01:00", category: accidents_disasters, example: gas_leak, level: II, grid: grid_1}
+    """))
+    m = milestones(rep, 1)
+    # Accidents at level II are a major class. After the judgement (reported at 4410) the office (2 staff)
+    # phones the province (3m + 30s) and escalates in parallel; then writes (30m + 30s).
+    assert rep.incidents[0].major_class == "major_accident"
+    assert m["province_phone_received"] == 4410 + 180 + 30
+    assert m["province_written_received"] == 4620 + 1800 + 30
+    assert verdict(rep, 1, "province_phone") == ("met", T + 2400 - 4620)
+    assert verdict(rep, 1, "province_written") == ("met", T + 7200 - 6450)
+    assert step(rep, 1, "phone_province").acknowledged == 4620 + 60
+
+
+def test_report_never_made_is_missed_at_the_horizon_or_pending_before_its_deadline() -> None:
+    rep = run(case("""
+        staffing:
+          office: {staff: 0}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+          - {at: "01:50", category: social_security, example: group_fight, level: III, grid: grid_2}
+    """, horizon="2h"))
+    # Nobody in the office: neither incident reaches the leadership group.
+    first = next(v for v in rep.verdicts if v.incident == 1 and v.rule == "office_to_leadership")
+    assert (first.status, first.late_at_least) == ("missed", 7200 - (T + 1200))
+    second = next(v for v in rep.verdicts if v.incident == 2 and v.rule == "office_to_leadership")
+    assert second.status == "pending"  # its deadline 02:10 lies after the 2h horizon
+    assert step(rep, 1, "judge").started is None
