@@ -89,31 +89,56 @@ def generate(scenario: Scenario, streams: Streams, load: float = 1.0) -> list[In
 
 
 def _stream(scenario: Scenario, source: Source, index: int, streams: Streams, load: float) -> list[_Raw]:
-    """A non-homogeneous Poisson stream by thinning: candidates at the peak rate, kept by factor."""
+    """A non-homogeneous Poisson stream by thinning, drawn as whole arrays.
+
+    Candidates come at the peak rate (their count is Poisson, their times
+    uniform over the interval) and each is kept with probability
+    factor(time of day) / peak.
+    """
     arrivals = streams[f"source:{source.name}:arrivals"]
     attributes = streams[f"source:{source.name}:attributes"]
     end = min(source.end if source.end is not None else scenario.horizon, scenario.horizon)
+    if end <= source.start:
+        return []
     peak = source.peak_factor()
     rate = source.rate_per_day * load * peak / DAY
-    out: list[_Raw] = []
-    time = float(source.start)
+    count = int(arrivals.poisson(rate * (end - source.start)))
+    times = np.sort(arrivals.uniform(source.start, end, count))
+    keep = arrivals.random(count) * peak < _factors(source, times)
+    times = times[keep]
+    n = times.size
     categories, category_p = _mix(source.categories)
     levels, level_p = _mix(source.levels)
     grids, grid_p = _mix(source.grids) if source.grids else (list(scenario.grids), None)
-    while True:
-        time += arrivals.exponential(1.0 / rate)
-        if time >= end:
-            break
-        if arrivals.random() * peak >= factor_at(source.time_of_day, int(time)):
-            continue
-        category = categories[attributes.choice(len(categories), p=category_p)]
-        examples = list(scenario.categories[category].examples)
+    category_ix = attributes.choice(len(categories), size=n, p=category_p)
+    example_u = attributes.random(n)
+    level_ix = attributes.choice(len(levels), size=n, p=level_p)
+    grid_ix = attributes.choice(len(grids), size=n, p=grid_p) if grids else np.zeros(n, dtype=int)
+    examples = {c: list(scenario.categories[c].examples) for c in categories}
+    out: list[_Raw] = []
+    for i in range(n):
+        category = categories[category_ix[i]]
+        names = examples[category]
         out.append(_Raw(
-            occurred=int(time), order=(index, len(out)), source=source.name, parent_order=None,
-            category=category, example=examples[attributes.integers(len(examples))],
-            level=levels[attributes.choice(len(levels), p=level_p)], spec=None,
-            grid=grids[attributes.choice(len(grids), p=grid_p)] if grids else ""))
+            occurred=int(times[i]), order=(index, i), source=source.name, parent_order=None, category=category,
+            example=names[int(example_u[i] * len(names))], level=levels[level_ix[i]], spec=None,
+            grid=grids[grid_ix[i]] if grids else ""))
     return out
+
+
+def _factors(source: Source, times: np.ndarray) -> np.ndarray:
+    """The rate factor in force at each time (the first window that covers it, else 1)."""
+    clock = times % DAY
+    factors = np.ones_like(times)
+    decided = np.zeros(times.shape, dtype=bool)
+    for window in source.time_of_day:
+        if window.start < window.end:
+            inside = (clock >= window.start) & (clock < window.end)
+        else:
+            inside = (clock >= window.start) | (clock < window.end)
+        factors[inside & ~decided] = window.factor
+        decided |= inside
+    return factors
 
 
 def _mix(mix: dict[str, float]) -> tuple[list[str], np.ndarray]:
