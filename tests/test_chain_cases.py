@@ -257,3 +257,94 @@ def test_report_never_made_is_missed_at_the_horizon_or_pending_before_its_deadli
     second = next(v for v in rep.verdicts if v.incident == 2 and v.rule == "office_to_leadership")
     assert second.status == "pending"  # its deadline 02:10 lies after the 2h horizon
     assert step(rep, 1, "judge").started is None
+
+
+def test_a_stale_continuation_report_does_not_overwrite_a_newer_level() -> None:
+    rep = run(case("""
+        channels:
+          media:
+            wired: {failures: [{from: "01:35", to: "01:36"}]}
+        injects:
+          - at: "01:00"
+            category: social_security
+            example: group_fight
+            level: III
+            grid: grid_1
+            changes:
+              - {after: 30m, level: I, description: a weapon is drawn}
+              - {after: 31m, level: II, description: the weapon is taken away}
+    """))
+    # Change 0 at 5400: the office (free) writes 5m, sends at 5700 into the wired failure: 2m lost + 1m
+    # wireless, received 5880. Change 1 at 5460: the second office worker sends at 5760, wired is up
+    # again: received 5790, before change 0's report.
+    assert sorted(milestones(rep, 1).items(), key=lambda kv: (kv[1], kv[0])) == [
+        ("occurred", 3600), ("discovered", 3720), ("first_report_received", 3810), ("office_received", 4140),
+        ("leadership_received", 4410), ("escalated", 4560), ("decided", 4590), ("group_activated", 4740),
+        ("change#0", 5400), ("change#1", 5460), ("continuation_received#1", 5790),
+        ("continuation_received#0", 5880), ("command_post_set_up", 5790 + 600),
+        ("command_post_report_received", 6390 + 330), ("closed", 4740 + 7200)]
+    inc = rep.incidents[0]
+    # Level II from change 1's report; change 0's older facts (level I) arrive later and change nothing.
+    assert inc.level_history == [(4380, "III"), (5790, "II")]
+    assert inc.final_level == "II"
+    assert verdict(rep, 1, "continuation", 0) == ("met", 1800 - 480)
+    assert verdict(rep, 1, "continuation", 1) == ("met", 1800 - 330)
+    assert verdict(rep, 1, "command_post_upward") == ("met", 7200 - 6720)
+    # The incident was level I for a minute, a major class (warning signs): the province, never told, is
+    # missed; the horizon (1d) lies 86400 - (3600 + 40m) past the phone deadline.
+    phone = next(v for v in rep.verdicts if v.rule == "province_phone")
+    assert (phone.status, phone.late_at_least) == ("missed", 86400 - 6000)
+
+
+PLAN_FLOW = """
+    flow:
+      - {id: discover, actor: discoverer, after: [occurred], duration: discovery, milestone: discovered}
+      - {id: judge, actor: office, after: [discover], duration: judge, effect: judge_level, milestone: judged}
+      - {id: continuation, actor: office, after: [change, judge], per: change, duration: continuation,
+         effect: apply_change, report: {to: leader}, milestone: continuation_received}
+      - {id: final_report, actor: office, after: [continuation, judge], duration: escalate,
+         report: {to: escalation}, milestone: final_reported}
+    deadlines:
+      first_report: null
+      grid_to_office: null
+      office_to_leadership: null
+      command_post_upward: null
+      province_phone: null
+      province_written: null
+      judged_in_time: {title: judged, limit: 10m, start: occurred, end: judged}
+"""
+
+
+def test_a_step_after_a_per_change_step_waits_for_every_change() -> None:
+    rep = run(case(PLAN_FLOW + """
+    injects:
+      - at: "01:00"
+        category: social_security
+        example: group_fight
+        level: III
+        grid: grid_1
+        changes: [{after: 30m}, {after: 40m}]
+      - {at: "05:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """))
+    # Discover 2m (3720), judge 4m, no report: judged 3960. Changes at 5400 and 6000: 5m + 30s each.
+    # The final report waits for both continuation reports, then 2m + 30s to the street.
+    assert sorted(milestones(rep, 1).items(), key=lambda kv: kv[1]) == [
+        ("occurred", 3600), ("discovered", 3720), ("judged", 3960), ("change#0", 5400),
+        ("continuation_received#0", 5730), ("change#1", 6000), ("continuation_received#1", 6330),
+        ("final_reported", 6330 + 150)]
+    assert step(rep, 1, "final_report").queued == 6330
+    # Without changes the final report follows the judgement alone: 18000 + 120 + 240 = 18360, + 2m30s.
+    assert milestones(rep, 2) == {"occurred": 18000, "discovered": 18120, "judged": 18360,
+                                  "final_reported": 18360 + 150}
+
+
+def test_escalation_to_nobody_reaches_its_milestone_when_the_work_is_done() -> None:
+    rep = run(case("""
+        escalation: {levels: {IV: []}}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: IV, grid: grid_1}
+    """))
+    # Level IV escalates to no superior: the milestone is the end of the 2m of work after the judgement.
+    escalate = step(rep, 1, "escalate")
+    assert (escalate.started, escalate.finished, escalate.delivered, escalate.receiver) == (4410, 4530, None, "")
+    assert milestones(rep, 1)["escalated"] == 4530

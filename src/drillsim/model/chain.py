@@ -33,6 +33,7 @@ class _Live:
     remaining: dict[tuple[str, int], int]
     receivers: dict[str, str] = field(default_factory=dict)
     level_changed: simpy.Event | None = None
+    applied_change: int = -1
 
 
 class Chain:
@@ -93,8 +94,11 @@ class Chain:
         remaining = {}
         for step in self.scenario.flow:
             for k in self._instances(incident, step):
-                remaining[(step.id, k)] = len(step.after)
+                remaining[(step.id, k)] = sum(self._signals(incident, step, name) for name in step.after)
         live = _Live(incident, record, incident.level, remaining)
+        for key, count in remaining.items():
+            if count == 0:
+                self.env.process(self._run(live, self._flow[key[0]], key[1]))
         for step in self._on["occurred"]:
             for k in self._instances(incident, step):
                 self._satisfy(live, step, k)
@@ -103,6 +107,17 @@ class Chain:
 
     def _instances(self, incident: Incident, step: Step) -> range | tuple[int]:
         return range(len(incident.changes)) if step.per == "change" else (-1,)
+
+    def _signals(self, incident: Incident, step: Step, name: str) -> int:
+        """How many completions of `name` one instance of `step` waits for.
+
+        A step run once per incident after a per-change step waits for every
+        change's instance of it (none when the incident has no changes).
+        """
+        before = self._flow.get(name)
+        if before is not None and before.per == "change" and step.per == "incident":
+            return len(incident.changes)
+        return 1
 
     def _change(self, live: _Live, k: int, time: int, level: str) -> ProcessGen:
         yield self.env.timeout(time - self.env.now)
@@ -122,7 +137,7 @@ class Chain:
                 for j in self._instances(live.incident, dependent):
                     self._satisfy(live, dependent, j)
             else:
-                self._satisfy(live, dependent, k)
+                self._satisfy(live, dependent, k if dependent.per == "change" else -1)
 
     # --- levels and conditions ---------------------------------------------------------
 
@@ -151,6 +166,9 @@ class Chain:
         return True
 
     def _set_level(self, live: _Live, level: str) -> None:
+        """Put a level in force: the judgement always, a continuation report when it differs."""
+        if live.record.level_history and level == live.level:
+            return
         live.record.level_history.append((int(self.env.now), level))
         live.record.final_level = level
         if level != live.level:
@@ -188,7 +206,9 @@ class Chain:
         reached = record.finished
         if step.report is not None:
             reached = yield from self._send(live, step, record, draw)
-        if step.effect == "apply_change":
+        # A report of an older change arriving after a newer one's brings stale facts: it leaves the level.
+        if step.effect == "apply_change" and k > live.applied_change:
+            live.applied_change = k
             self._set_level(live, incident.changes[k].level)
         elif step.effect == "close":
             live.record.closed = reached
@@ -228,6 +248,8 @@ class Chain:
             targets = (chosen,)
         else:
             targets = (report.to,)
+        if not targets:
+            return record.finished
         live.receivers[step.id] = targets[-1]
         channels = []
         for _ in targets:

@@ -29,6 +29,7 @@ class Claim(simpy.Event):
             self.crew.release(self.units)
         else:
             self.crew.queue.remove(self)
+            self.crew._grant()
 
 
 class Crew:
@@ -57,6 +58,7 @@ class Crew:
         self._grant()
 
     def _grant(self) -> None:
+        """Hand people to the claims at the head of the queue while enough are free."""
         while self.queue and self.in_use + self.queue[0].units <= self.on_duty:
             claim = self.queue.popleft()
             self.in_use += claim.units
