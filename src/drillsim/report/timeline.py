@@ -1,65 +1,235 @@
-"""Each incident's story, minute by minute, for trainers to read aloud.
+"""Each incident's story, second by second, for trainers to read aloud.
 
-Built from one replication's step log and verdicts: who received what when,
-who waited for whom, and which deadline was met or missed by how much.
+Built from one replication's records: when each actor took each task, and
+when a task had to wait, whom the actor was busy with; who received which
+report over which channel; how the level in force changed; and which
+deadline was met or missed by how much. Events of the same second are told in
+the flow's order, so a report is received before the step it starts is taken.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Iterable
 
+from drillsim.model import Replication
+from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
 from drillsim.results import Results
-from drillsim.scenario.units import format_duration, format_offset
+from drillsim.scenario.schema import Scenario, Step
+from drillsim.scenario.units import format_duration
 
-
-def _who(results: Results, actor: str, unit: str = "") -> str:
-    title = results.scenario.actors[actor].title.lower() if actor in results.scenario.actors else actor
-    return f"the {title} of {unit}" if unit else f"the {title}"
+# The order of a step's events within one second.
+_WAIT, _START, _DONE, _JUDGED, _RECEIVED, _CORRECTED, _VERDICT, _CLOSED = range(8)
 
 
 def story(results: Results, replication: int = 0) -> str:
     """The timeline of every incident of one replication, as plain text."""
-    scenario = results.scenario
-    steps = results.steps[results.steps["replication"] == replication]
-    verdicts = results.verdicts[results.verdicts["replication"] == replication]
-    incidents = results.incidents[results.incidents["replication"] == replication]
-    titles = {step.id: step.title or step.id for step in scenario.flow}
-    blocks = []
-    for inc in incidents.itertuples(index=False):
-        judged = f", judged {inc.judged_level}" if inc.judged_level != inc.level else ""
-        major = f", major class: {inc.major_class}" if isinstance(inc.major_class, str) else ""
-        grid = f" in {inc.grid}" if inc.grid else ""
-        lines = [f"Incident {inc.incident}: {inc.description} ({inc.category}, level {inc.level}{judged}{major})"
-                 f"{grid}"]
-        events: list[tuple[int, int, str]] = [(int(inc.occurred), 0, "the incident occurs")]
-        for s in steps[steps["incident"] == inc.incident].itertuples(index=False):
-            what = titles[s.step] + (f" (change {s.change + 1})" if s.change >= 0 else "")
-            who = _who(results, s.served_by, s.unit)
-            if pd.notna(s.started) and s.started > s.queued:
-                wait = format_duration(s.started - s.queued)
-                events.append((int(s.queued), 1, f"{what}: waits for {_who(results, s.actor, s.unit)}"))
-                stand = f" (standing in for {_who(results, s.actor)})" if s.served_by != s.actor else ""
-                events.append((int(s.started), 2, f"{who}{stand} takes it after waiting {wait}"))
-            elif pd.notna(s.started):
-                events.append((int(s.started), 2, f"{what}: {who} starts at once"))
-            else:
-                events.append((int(s.queued), 1, f"{what}: waits for {_who(results, s.actor, s.unit)} "
-                                                  "(still waiting at the end of the drill)"))
-            if pd.notna(s.delivered):
-                late = " after a follow-up for missing core elements" if s.incomplete else ""
-                events.append((int(s.delivered), 3, f"{_who(results, s.receiver.split('+')[-1])} receives the "
-                                                    f"report over {s.channel}{late}"))
-        for v in verdicts[verdicts["incident"] == inc.incident].itertuples(index=False):
-            rule = scenario.deadlines[v.rule]
-            name = f"{rule.title} ({format_duration(rule.limit)})"
-            if v.status == "met":
-                events.append((int(v.end), 4, f"deadline met: {name}, {format_duration(v.slack)} to spare"))
-            elif v.status == "missed" and pd.notna(v.end):
-                events.append((int(v.end), 4, f"DEADLINE MISSED: {name}, {format_duration(-v.slack)} late"))
-            elif v.status == "missed":
-                events.append((int(v.deadline), 4, f"DEADLINE MISSED: {name}, no report by the deadline"))
-        events.sort()
-        for time, _, text in events:
-            lines.append(f"  {format_offset(time)}  {text}")
-        blocks.append("\n".join(lines))
+    rep = next((r for r in results.replications if r.replication == replication), None)
+    if rep is None:
+        raise ValueError(f"the run has no replication {replication}")
+    teller = _Teller(results.scenario, rep)
+    blocks = [teller.tell(incident) for incident in rep.incidents]
     return "\n\n".join(blocks) if blocks else "No incident occurred in this replication."
+
+
+def clock(seconds: int) -> str:
+    """`95400` -> `1d 02:30:00`: drill time, to the second, in a fixed width."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{days}d {hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class _Teller:
+    """Turns one replication's records into lines of text, incident by incident."""
+
+    def __init__(self, scenario: Scenario, rep: Replication) -> None:
+        self.scenario = scenario
+        self.rep = rep
+        self.flow = {step.id: step for step in scenario.flow}
+        self.rank = _topological_rank(scenario.flow)
+        self.by_milestone = {step.milestone: step.id for step in scenario.flow}
+        self.steps: dict[int, list[StepRecord]] = {}
+        self.order = {id(record): i for i, record in enumerate(rep.steps)}
+        for record in rep.steps:
+            self.steps.setdefault(record.incident, []).append(record)
+        self.verdicts: dict[int, list[VerdictRecord]] = {}
+        for verdict in rep.verdicts:
+            self.verdicts.setdefault(verdict.incident, []).append(verdict)
+        self.judging = next((s.id for s in scenario.flow if s.effect == "judge_level"), None)
+        self.correcting = next((s.id for s in scenario.flow if s.effect == "apply_change"), None)
+
+    # --- who ---------------------------------------------------------------------------
+
+    def who(self, actor: str, unit: str = "", incident: IncidentRecord | None = None) -> str:
+        """An actor as a trainer names them: the working group of the category by its own name."""
+        if actor == "working_group" and incident is not None:
+            group = self.scenario.categories[incident.category].working_group
+            return f"the {self.scenario.working_groups[group].title.lower()}"
+        if incident is not None and actor in self.scenario.actors and self.scenario.actors[actor].kind == "per_grid":
+            unit = incident.grid
+        title = self.scenario.actors[actor].title.lower() if actor in self.scenario.actors else actor
+        return f"the {title} of {unit}" if unit else f"the {title}"
+
+    def on_duty(self, actor: str, unit: str, time: int) -> int:
+        rows: Iterable[StaffingRecord] = (s for s in self.rep.staffing if s.actor == actor and s.unit == unit)
+        count = 0
+        for row in sorted(rows, key=lambda s: s.time):
+            if row.time <= time:
+                count = row.on_duty
+        return count
+
+    def busy_with(self, record: StepRecord) -> str:
+        """Why a task waits: who is off duty, or which incidents hold the actor's people."""
+        time = record.queued
+        staff = self.on_duty(record.actor, record.unit, time)
+        if staff == 0:
+            return f"nobody of {self.who(record.actor)} is on duty"
+        holding = sorted({s.incident for s in self.rep.steps
+                          if s is not record and s.served_by == record.actor and s.unit == record.unit
+                          and s.started is not None and s.started <= time
+                          and (s.finished is None or s.finished > time)})
+        ahead = sum(1 for s in self.rep.steps
+                    if s is not record and s.actor == record.actor and s.unit == record.unit
+                    and s.queued <= time and (s.started is None or s.started > time)
+                    and self.order[id(s)] < self.order[id(record)])
+        names = [("this incident" if i == record.incident else f"incident {i}") for i in holding]
+        text = f"busy with {_and(names)}" if names else "busy"
+        text += f" ({staff} on duty" + (f", {record.units} needed" if record.units > 1 else "")
+        text += f", {ahead} {'task' if ahead == 1 else 'tasks'} ahead)" if ahead else ")"
+        return text
+
+    # --- the story ---------------------------------------------------------------------
+
+    def tell(self, incident: IncidentRecord) -> str:
+        events: list[tuple[int, int, int, str]] = [(incident.occurred, -1, 0, "the incident occurs")]
+        for k, time in enumerate(incident.changes):
+            if time < self.scenario.horizon:
+                events.append((time, -1, 1, f"the situation changes (change {k + 1}): a continuation report is due"))
+        for record in self.steps.get(incident.incident, []):
+            events.extend(self._step(incident, record))
+        events.extend(self._levels(incident))
+        verdicts = self.verdicts.get(incident.incident, [])
+        events.extend(self._verdict(verdict) for verdict in verdicts if verdict.status != "pending")
+        if incident.closed is not None:
+            events.append((incident.closed, 10**6, _CLOSED, "the incident is closed"))
+        events.sort(key=lambda e: e[:3])
+        lines = self._header(incident)
+        lines += [f"  {clock(time)}  {text}" for time, _, _, text in events]
+        if incident.closed is None:
+            lines.append(f"  {clock(self.scenario.horizon)}  end of the drill: the incident is still open"
+                         + self._still_running(incident, verdicts))
+        met = sum(v.status == "met" for v in verdicts)
+        missed = sum(v.status == "missed" for v in verdicts)
+        pending = len(verdicts) - met - missed
+        tally = f"  deadlines: {met} met, {missed} missed" + (f", {pending} still running" if pending else "")
+        return "\n".join([*lines, tally])
+
+    def _header(self, incident: IncidentRecord) -> list[str]:
+        scenario = self.scenario
+        level = scenario.levels[incident.level]
+        facts = [scenario.categories[incident.category].title, f"level {incident.level} ({level.colour})"]
+        if incident.judged_level != incident.level:
+            facts.append(f"judged {incident.judged_level} at first")
+        if incident.major_class is not None:
+            title = scenario.major_classes[incident.major_class].title if incident.major_class in \
+                scenario.major_classes else incident.major_class
+            facts.append(f"a major class for the province: {title}")
+        if incident.grid:
+            facts.append(incident.grid)
+        if incident.parent is not None:
+            facts.append(f"set off by incident {incident.parent}")
+        return [f"Incident {incident.incident}: {incident.description}", "  " + "; ".join(facts)]
+
+    def _step(self, incident: IncidentRecord, record: StepRecord) -> list[tuple[int, int, int, str]]:
+        step = self.flow[record.step]
+        rank = self.rank[step.id]
+        what = (step.title or step.id) + (f" (change {record.change + 1})" if record.change >= 0 else "")
+        limited = record.actor in self.scenario.staffing
+        out = []
+        if record.started is None:
+            out.append((record.queued, rank, _WAIT, f"{what}: waits for {self.who(record.actor, record.unit)}, "
+                        f"{self.busy_with(record)}; still waiting at the end of the drill"))
+            return out
+        taker = self.who(record.served_by, record.unit)
+        if record.started > record.queued:
+            out.append((record.queued, rank, _WAIT,
+                        f"{what}: waits for {self.who(record.actor, record.unit)}, {self.busy_with(record)}"))
+            stand_in = f", standing in for the busy {self.who(record.actor)[4:]}," \
+                if record.served_by != record.actor else ""
+            out.append((record.started, rank, _START, f"{taker}{stand_in} takes it after waiting "
+                        f"{format_duration(record.started - record.queued)}: {what}"))
+        elif limited or step.report is not None:
+            out.append((record.started, rank, _START, f"{taker} starts: {what}"))
+        if record.finished is not None and step.report is None:
+            work = format_duration(record.finished - record.started)
+            out.append((record.finished, rank, _DONE, f"{what} (took {work})"))
+        if record.delivered is not None:
+            out.append((record.delivered, rank, _RECEIVED, f"{self._receipt(incident, record)}: {what}"))
+        elif record.finished is not None and step.report is not None and record.receiver == "" \
+                and step.report.to != "escalation":
+            out.append((record.finished, rank, _RECEIVED, f"the report is sent; it has not arrived by the end of "
+                        f"the drill: {what}"))
+        return out
+
+    def _receipt(self, incident: IncidentRecord, record: StepRecord) -> str:
+        receivers = [self.who(name, incident=incident) for name in record.receiver.split("+")]
+        channels = list(dict.fromkeys(record.channel.split("+")))
+        verb = "receive" if len(receivers) > 1 else "receives"
+        text = f"{_and(receivers)} {verb} the report over {' and '.join(channels)}"
+        if record.incomplete:
+            text += " after a follow-up round trip for missing core elements"
+        return text
+
+    def _levels(self, incident: IncidentRecord) -> list[tuple[int, int, int, str]]:
+        out = []
+        for i, (time, level) in enumerate(incident.level_history):
+            if i == 0:
+                rank = self.rank.get(self.judging or "", 0)
+                verdict = "correct" if level == incident.level else f"wrong: the true level is {incident.level}"
+                out.append((time, rank, _JUDGED, f"the office judges the incident level {level} ({verdict})"))
+            else:
+                rank = self.rank.get(self.correcting or "", 0)
+                out.append((time, rank, _CORRECTED, f"the level in force becomes {level}"))
+        return out
+
+    def _verdict(self, verdict: VerdictRecord) -> tuple[int, int, int, str]:
+        rule = self.scenario.deadlines[verdict.rule]
+        name = f"{rule.title} ({format_duration(rule.limit)})"
+        if verdict.change >= 0:
+            name += f", change {verdict.change + 1}"
+        rank = self.rank.get(self.by_milestone.get(rule.end, ""), 10**6)
+        if verdict.status == "met":
+            assert verdict.end is not None and verdict.slack is not None
+            return (verdict.end, rank, _VERDICT, f"deadline met: {name}, {format_duration(verdict.slack)} to spare")
+        if verdict.end is not None and verdict.slack is not None:
+            return (verdict.end, rank, _VERDICT, f"DEADLINE MISSED: {name}, {format_duration(-verdict.slack)} late")
+        assert verdict.deadline is not None
+        return (verdict.deadline, rank, _VERDICT, f"DEADLINE MISSED: {name}: no report by the deadline")
+
+    def _still_running(self, incident: IncidentRecord, verdicts: list[VerdictRecord]) -> str:
+        """What the drill ends in the middle of: work in hand, and deadline clocks not yet decided."""
+        working = sorted({self.who(s.served_by, s.unit, incident) for s in self.steps.get(incident.incident, [])
+                          if s.started is not None and s.finished is None})
+        running = [self.scenario.deadlines[v.rule].title for v in verdicts
+                   if v.status == "pending" and v.start is not None]
+        text = f" ({_and(working)} {'are' if len(working) > 1 else 'is'} still at work)" if working else ""
+        return text + (f"; clocks still running: {'; '.join(running)}" if running else "")
+
+
+def _topological_rank(flow: tuple[Step, ...]) -> dict[str, int]:
+    """Each step's place in an order where every step comes after the steps it waits for."""
+    rank: dict[str, int] = {}
+    pending = list(flow)
+    while pending:
+        for step in pending:
+            if all(name in rank or name not in {s.id for s in flow} for name in step.after):
+                rank[step.id] = len(rank)
+                pending.remove(step)
+                break
+        else:
+            break
+    return rank
