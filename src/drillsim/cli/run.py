@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from pathlib import Path
@@ -41,12 +42,17 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.option("--fail-under", multiple=True, metavar="RULE=RATE",
               help="Exit 1 if RULE's hit rate is below RATE (repeatable).")
 @click.option("--timeline", is_flag=True, help="Tell each incident's story, minute by minute (one replication).")
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
-        out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool) -> None:
+        out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, verbose: int, quiet: bool) -> None:
     """Run a scenario and give a verdict on every deadline of the plan."""
     from drillsim import api
-    quiet = ctx.obj["quiet"]
+    quiet = quiet or ctx.obj["quiet"]
+    if quiet or verbose:
+        # Also accepted after the command (`drillsim run X -v`), where users put them.
+        log.setLevel(logging.ERROR if quiet else (logging.INFO, logging.DEBUG)[min(verbose, 2) - 1])
     with user_errors():
         loaded = load_scenario(scenario)
         thresholds = _parse_fail_under(fail_under, loaded.deadlines)
@@ -81,7 +87,7 @@ def _gate(results: Any, thresholds: dict[str, float]) -> None:
     for rule, threshold in thresholds.items():
         rate = overall.loc[rule, "rate"]
         if math.isnan(rate):
-            click.echo(f"{rule}: no incident it applies to; nothing to gate", err=True)
+            log.warning("%s: no incident it applies to; nothing to gate", rule)
         elif rate < threshold:
             failed.append(f"{rule}: hit rate {rate:.3f} is below {threshold:.3f}")
     if failed:

@@ -21,7 +21,8 @@ def render_summary(results: Results) -> str:
     summary = results.summary()
     inc = summary["incidents"]
     lines = [
-        f"{results.label}: {summary['replications']} replications of {summary['horizon']}, seed {results.seed}",
+        f"{results.label}: {summary['replications']} replication{'' if summary['replications'] == 1 else 's'} "
+        f"of {summary['horizon']}, seed {results.seed}",
         f"{inc['total']} incidents ({inc['per_replication']:.1f} per replication), "
         f"{inc['open_at_horizon']} still open at the horizon",
         "",

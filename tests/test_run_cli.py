@@ -1,0 +1,190 @@
+"""`drillsim run` as a user calls it: files written, JSON schema, exit status, timeline, verbosity.
+
+Most checks use tests/cases/night-one-grid-worker.yaml, whose figures are computed
+by hand (constant durations, plan's channels: wired 30s):
+
+  incident 1 at 01:00: discovered 01:02, first report (1m + 30s) 01:03:30, grid worker verifies
+      01:03:30-01:08:30, office receives 01:09:00, judges 4m, leadership receives 01:13:30 (13m30s: met
+      the scenario's 15m limit with 1m30s to spare);
+  incident 2 at 01:02: first report 01:05:30, waits 3m for the one grid worker (busy with incident 1),
+      verifies 01:08:30-01:13:30, office 01:14:00, leadership 01:18:30 (16m30s: missed by 1m30s).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from drillsim.cli import main
+from tests.conftest import ROOT, drillsim
+
+CASE = ROOT / "tests" / "cases" / "night-one-grid-worker.yaml"
+FILES = {"events.csv", "steps.csv", "incidents.csv", "verdicts.csv", "summary.json", "scenario.yaml",
+         "provenance.json"}
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, ["run", *args], catch_exceptions=False)
+
+
+def test_out_writes_every_file_and_its_scenario_repeats_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = invoke(str(ROOT / "scenarios" / "three-level-ii-in-ten-minutes.yaml"), "-n", "3", "--seed", "9",
+                    "--out", str(out), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == FILES  # no temporary file left behind
+    assert json.loads((out / "summary.json").read_text()) == json.loads(result.stdout)
+    provenance = json.loads((out / "provenance.json").read_text())
+    assert (provenance["seed_entropy"], provenance["replications"]) == (9, 3)
+    assert {"python", "drillsim", "simpy", "numpy"} <= set(provenance["versions"])
+    events = (out / "events.csv").read_text().splitlines()
+    assert events[0] == "scenario,replication,incident,step,change,actor,served_by,unit,event,time"
+    assert {line.split(",")[-2] for line in events[1:]} == {"queued", "started", "finished", "delivered"}
+    assert (out / "verdicts.csv").read_text().splitlines()[0].split(",")[3:6] == ["rule", "change", "level"]
+    # The effective scenario carries its seed and replications: it repeats the run to the byte.
+    again = invoke(str(out / "scenario.yaml"), "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert again.stdout == (out / "summary.json").read_text()
+
+
+def test_json_summary_follows_the_documented_schema_with_hand_computed_figures() -> None:
+    result = invoke(str(CASE), "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert set(summary) == {"scenario", "seed", "replications", "horizon", "load", "incidents", "rules", "actors",
+                            "bottleneck"}
+    assert (summary["scenario"], summary["seed"], summary["replications"], summary["horizon"]) == \
+        ("One grid worker, two incidents", 1, 1, "1d")
+    assert summary["incidents"] == {"total": 2, "per_replication": 2.0, "closed": 2, "open_at_horizon": 0}
+    rule_keys = {"rule", "title", "limit", "level", "applicable", "met", "missed", "pending", "rate", "low", "high",
+                 "late_median", "late_p90", "worst_late"}
+    assert all(set(row) == rule_keys for row in summary["rules"])
+    rows = {(row["rule"], row["level"]): row for row in summary["rules"]}
+    office = rows[("office_to_leadership", "all")]
+    assert (office["limit"], office["applicable"], office["met"], office["missed"], office["pending"]) == \
+        (900, 2, 1, 1, 0)
+    assert office["rate"] == 0.5 and office["low"] < 0.5 < office["high"]
+    assert (office["late_median"], office["late_p90"], office["worst_late"]) == (90, 90, 90)
+    assert rows[("office_to_leadership", "III")]["met"] == 1
+    assert rows[("first_report", "all")]["rate"] == 1.0
+    # No command post at level III: nothing it applies to, no rate and no interval.
+    post = rows[("command_post_upward", "all")]
+    assert (post["applicable"], post["rate"], post["low"], post["high"]) == (0, None, None, None)
+    actors = {row["actor"]: row for row in summary["actors"]}
+    assert all(set(row) == {"actor", "title", "utilisation", "mean_wait", "p90_wait", "tasks"}
+               for row in summary["actors"])
+    # Grid workers: 2 x 5m of work over 3 grids x 1 worker x 1 day; waits 0 and 3m.
+    assert actors["grid_worker"]["utilisation"] == pytest.approx(600 / (3 * 86400))
+    assert (actors["grid_worker"]["mean_wait"], actors["grid_worker"]["tasks"]) == (90, 2)
+    # Office: 2 judgements (4m) and 2 escalations (2m) by 2 people over a day; nobody waited.
+    assert actors["office"]["utilisation"] == pytest.approx(720 / (2 * 86400))
+    assert actors["office"]["mean_wait"] == 0
+    assert set(summary["bottleneck"]) >= {"rule", "actor", "kind", "step", "share", "sentence"}
+    assert summary["bottleneck"]["rule"] == "office_to_leadership"
+
+
+@pytest.mark.parametrize(("gate", "status"), [
+    ("office_to_leadership=0.5", 0),        # 1 of 2 met: exactly the threshold
+    ("office_to_leadership=0.51", 1),
+    ("first_report=1", 0),
+    ("office_to_leadership=0.4", 0),
+    ("first_report=1.0", 0),
+])
+def test_fail_under_exits_1_only_when_a_rate_is_below_its_threshold(gate: str, status: int) -> None:
+    result = invoke(str(CASE), "--fail-under", gate, "--fail-under", "grid_to_office=1")
+    assert result.exit_code == status, result.output
+    assert result.stdout.startswith("One grid worker, two incidents")  # the table is printed either way
+    if status:
+        assert "office_to_leadership: hit rate 0.500 is below 0.510" in result.stderr
+
+
+@pytest.mark.parametrize(("gate", "message"), [
+    ("office_to_leader=0.9", "office_to_leadership"),   # unknown rule: suggests the near one
+    ("office_to_leadership", "RULE=RATE"),
+    ("office_to_leadership=1.5", "between 0 and 1"),
+    ("office_to_leadership=often", "a number"),
+])
+def test_fail_under_with_a_bad_rule_or_rate_is_bad_input(gate: str, message: str) -> None:
+    result = invoke(str(CASE), "--fail-under", gate)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""  # refused before running
+
+
+
+
+def test_a_scenario_that_does_not_exist_or_does_not_validate_is_exit_2(tmp_path: Path) -> None:
+    assert invoke(str(tmp_path / "missing.yaml")).exit_code == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nhorizon: 7\n")
+    result = invoke(str(bad))
+    assert result.exit_code == 2
+    assert "bad.yaml:2" in result.stderr
+
+
+def test_timeline_tells_who_waited_for_whom_and_the_missed_deadline() -> None:
+    result = invoke(str(CASE), "--timeline")
+    assert result.exit_code == 0, result.output
+    first, second = result.stdout.split("\n\n")
+    assert first.splitlines()[0] == "Incident 1: group fight arising from disputes"
+    assert "  0d 01:13:30  deadline met: office to the leadership group (15m), 1m30s to spare" in first
+    assert "deadlines: 3 met, 0 missed" in first
+    lines = second.splitlines()
+    assert lines[0] == "Incident 2: illegal cult gathering"
+    assert lines[1] == "  Social security; level III (yellow); grid_1"
+    wait = lines.index("  0d 01:05:30  verification (on site where needed), then report to the office: "
+                       "waits for the grid worker of grid_1, busy with incident 1 (1 on duty)")
+    assert lines[wait + 1] == ("  0d 01:08:30  the grid worker of grid_1 takes it after waiting 3m: "
+                               "verification (on site where needed), then report to the office")
+    received = lines.index("  0d 01:18:30  the leadership group leader receives the report over wired: "
+                           "the office gathers, analyses and judges nature and level, reports to the leadership group")
+    # The verdict follows the report it judges, and comes before the steps that report starts.
+    assert lines[received + 1] == "  0d 01:18:30  DEADLINE MISSED: office to the leadership group (15m), 1m30s late"
+    assert lines[received + 2].startswith("  0d 01:18:30  the leadership group leader starts:")
+    assert lines[-2] == "  0d 03:24:00  the incident is closed"
+    assert lines[-1] == "  deadlines: 2 met, 1 missed"
+
+
+def test_timeline_shows_the_deputy_standing_in_and_what_is_open_at_the_end() -> None:
+    result = invoke(str(ROOT / "scenarios" / "three-level-ii-in-ten-minutes.yaml"), "--timeline", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "the deputy leader, standing in for the busy leadership group leader, takes it after waiting 5m" in text
+    assert "end of the drill: the incident is still open" in text
+    assert text.count("Incident ") == 3
+
+
+def test_table_names_every_rule_and_the_busiest_actors() -> None:
+    result = invoke(str(CASE))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "One grid worker, two incidents: 1 replication of 1d, seed 1"
+    row = next(line for line in lines if line.startswith("office_to_leadership"))
+    assert row.split() == ["office_to_leadership", "15m", "all", "2", "1", "50.0%", "9.5%-90.5%", "1m30s", "1m30s",
+                           "1m30s"]
+    assert any(line.startswith("Grid worker") and "1m30s" in line for line in lines)
+    assert lines[-1].startswith("Bottleneck: ")
+
+
+def test_verbose_works_after_the_command_as_before_it(tmp_path: Path) -> None:
+    after = drillsim("run", str(CASE), "-v", "--out", str(tmp_path / "a"))
+    assert after.returncode == 0, after.stderr
+    assert "INFO: 1 replications in" in after.stderr
+    assert after.stderr.count("INFO: wrote ") == len(FILES)
+    # A gate on a rule that applied to nothing warns and passes.
+    before = drillsim("-v", "run", str(CASE), "--fail-under", "command_post_upward=0.9")
+    assert before.returncode == 0
+    assert "INFO: 1 replications in" in before.stderr
+    assert "WARNING: command_post_upward: no incident it applies to; nothing to gate\n" in before.stderr
+
+
+def test_quiet_keeps_only_errors_on_stderr() -> None:
+    quiet = drillsim("run", str(CASE), "-q", "--fail-under", "command_post_upward=0.9")
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    assert quiet.stdout.startswith("One grid worker, two incidents")
+    failing = drillsim("-q", "run", str(CASE), "--fail-under", "office_to_leadership=0.9")
+    assert failing.returncode == 1
+    assert failing.stderr == "office_to_leadership: hit rate 0.500 is below 0.900\n"
