@@ -27,12 +27,21 @@ def test_one_level_iii_incident_walks_the_chain_on_time() -> None:
     assert m["group_activated"] == 4590 + 120 + 30
     assert m["escalated"] == 4410 + 120 + 30                # level III: street only
     assert m["closed"] == 4740 + 7200                       # reserve team after the group is activated
-    assert "command_post_set_up" not in m                   # level III, probability 0
-    assert "province_phone_received" not in m               # social security is major only at level I
-    assert verdict(rep, 1, "first_report") == ("met", 300 - 90)
-    assert verdict(rep, 1, "grid_to_office") == ("met", 1800 - 330)
-    assert verdict(rep, 1, "office_to_leadership") == ("met", T + 1200 - 4410)
-    assert {v.rule for v in rep.verdicts} == {"first_report", "grid_to_office", "office_to_leadership"}
+    # Nothing else: no command post (level III, probability 0), no province (social security is major
+    # only at level I), no change. In time order, as (name, time):
+    assert sorted(m.items(), key=lambda kv: kv[1]) == [
+        ("occurred", 3600), ("discovered", 3720), ("first_report_received", 3810), ("office_received", 4140),
+        ("leadership_received", 4410), ("escalated", 4560), ("decided", 4590), ("group_activated", 4740),
+        ("closed", 11940)]
+    assert [(v.rule, v.status, v.start, v.deadline, v.end, v.slack) for v in rep.verdicts] == [
+        ("first_report", "met", 3720, 3720 + 300, 3810, 300 - 90),
+        ("grid_to_office", "met", 3810, 3810 + 1800, 4140, 1800 - 330),
+        ("office_to_leadership", "met", 3600, 3600 + 1200, 4410, T + 1200 - 4410)]
+    assert [(s.step, s.queued, s.started, s.finished, s.delivered) for s in rep.steps] == [
+        ("discover", 3600, 3600, 3720, None), ("first_report", 3720, 3720, 3780, 3810),
+        ("verify", 3810, 3810, 4110, 4140), ("judge", 4140, 4140, 4380, 4410), ("decide", 4410, 4410, 4590, None),
+        ("escalate", 4410, 4410, 4530, 4560), ("activate_group", 4590, 4590, 4710, 4740),
+        ("resolve", 4740, 4740, 11940, None)]
 
 
 TWO_LEVEL_II = """

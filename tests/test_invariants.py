@@ -15,6 +15,7 @@ import pytest
 
 from drillsim.model import Replication, incidents_of, simulate
 from drillsim.model.records import StepRecord
+from drillsim.results import Results
 from drillsim.scenario import Scenario, load
 from drillsim.scenario.schema import FrozenDict, Staffing
 from tests.conftest import SCENARIOS
@@ -129,6 +130,8 @@ def test_nobody_works_more_than_is_on_duty(stem: str, replication: int) -> None:
         ends = [t for t, _ in schedule[1:]] + [scenario.horizon]
         capacity = sum((end - start) * count for (start, count), end in zip(schedule, ends, strict=True))
         assert busy <= capacity, (actor, unit)
+    # The same for the figure the table prints, per actor over all its crews.
+    assert (Results(scenario, scenario.seed, [rep]).actors()["utilisation"] <= 1).all()
 
 
 def _plus(staffing: Staffing, extra: int, fields: frozenset[str] | None = None) -> Staffing:
@@ -161,14 +164,14 @@ def _waits(rep: Replication, actor: str) -> dict[tuple[int, str, int], int]:
 def test_more_staff_never_raises_the_mean_wait_at_that_actor(stem: str, actor: str) -> None:
     scenario = _scenario(stem)
     for replication in range(REPLICATIONS):
+        base = _run(stem, replication)
         means = []
         for extra in (0, 1, 2):
-            more = _more(scenario, actor, extra)
-            base = simulate(scenario, scenario.seed, replication)
+            rep = simulate(_more(scenario, actor, extra), scenario.seed, replication) if extra else base
             # The extra people are on duty at every hour: the schedule rises by exactly `extra`.
             assert [(r.actor, r.unit, r.time, r.on_duty + (extra if r.actor == actor else 0)) for r in base.staffing] \
-                == [(r.actor, r.unit, r.time, r.on_duty) for r in simulate(more, scenario.seed, replication).staffing]
-            waits = _waits(simulate(more, scenario.seed, replication), actor)
+                == [(r.actor, r.unit, r.time, r.on_duty) for r in rep.staffing]
+            waits = _waits(rep, actor)
             means.append(float(np.mean(list(waits.values()))) if waits else 0.0)
         assert means == sorted(means, reverse=True), (replication, means)
 

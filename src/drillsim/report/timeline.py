@@ -193,7 +193,9 @@ class _Teller:
                 out.append((time, rank, _JUDGED, f"the office judges the incident level {level} ({verdict})"))
             else:
                 rank = self.rank.get(self.correcting or "", 0)
-                out.append((time, rank, _CORRECTED, f"the level in force becomes {level}"))
+                before = incident.level_history[i - 1][1]
+                why = ", correcting the office's judgement" if i == 1 and before != incident.level == level else ""
+                out.append((time, rank, _CORRECTED, f"the level in force becomes {level}{why}"))
         return out
 
     def _verdict(self, verdict: VerdictRecord) -> tuple[int, int, int, str]:
