@@ -125,5 +125,5 @@ def _register() -> None:
         import_module(f"drillsim.cli.{module}")
 
 
-_COMMAND_MODULES = ("run",)
+_COMMAND_MODULES = ("run", "exercise", "export")
 _register()

@@ -1,0 +1,188 @@
+"""`drillsim exercise`: tools for trainers running tabletop drills (MSEL, console, evaluation, AAR)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from drillsim.cli import load_scenario, log, main, user_errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _incident_options(func: F) -> F:
+    """--seed and --scripted: which incidents the drill plays, the same for every exercise command."""
+    func = click.option("--scripted", is_flag=True,
+                        help="Play the scenario's scripted injects only, not one simulated run's incidents.")(func)
+    return click.option("--seed", type=click.IntRange(min=0),
+                        help="Seed of the simulated run whose incidents the drill plays (default: the "
+                             "scenario's); evaluate and aar also simulate with it.")(func)
+
+
+def _source(seed: int | None, scripted: bool, scenario: Any) -> str:
+    if scripted:
+        return "scripted injects"
+    return f"incidents of one simulated run, seed {scenario.seed if seed is None else seed}"
+
+
+def _drill(scenario_path: str, seed: int | None, scripted: bool) -> tuple[Any, Any]:
+    from drillsim.exercise import drill_incidents
+    scenario = load_scenario(scenario_path)
+    return scenario, drill_incidents(scenario, seed, scripted=scripted)
+
+
+@main.group()
+def exercise() -> None:
+    """Tabletop exercise tools for trainers (HSEEP conventions).
+
+    A drill plays either one simulated run's incidents of a scenario (the
+    default, with --seed) or its scripted injects alone (--scripted); every
+    command takes the same choice, so a drill log written for one reads in
+    the others.
+    """
+
+
+@exercise.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@_incident_options
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write msel.csv and inject-cards.html here (default: the MSEL as CSV on stdout).")
+def msel(scenario: str, seed: int | None, scripted: bool, out: Path | None) -> None:
+    """The master scenario events list: every inject, whom it goes to, the action and deadline it tests."""
+    from drillsim.exercise.msel import cards_html, inject_rows, to_csv
+    from drillsim.outputs import atomic_write
+    with user_errors():
+        loaded, incidents = _drill(scenario, seed, scripted)
+        rows = inject_rows(loaded, incidents)
+        if out is None:
+            click.echo(to_csv(rows), nl=False)
+            return
+        atomic_write(out / "msel.csv", to_csv(rows))
+        atomic_write(out / "inject-cards.html", cards_html(loaded, rows, _source(seed, scripted, loaded)))
+    click.echo(f"{len(rows)} injects: {out / 'msel.csv'}, {out / 'inject-cards.html'}")
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    from drillsim.scenario.units import UnitError, parse_duration
+    try:
+        return parse_duration(value)
+    except UnitError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _offset(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    from drillsim.scenario.units import UnitError, parse_offset
+    if value is None:
+        return None
+    try:
+        return parse_offset(value)
+    except UnitError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@exercise.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Drill seconds per real second (60: a drill minute each second).")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("drill-log.csv"),
+              show_default=True, help="The drill log; an existing one is continued.")
+@_incident_options
+@click.option("--start", callback=_offset, metavar="TIME",
+              help="Drill time to start the clock at (default: 5m before the first inject, or the last "
+                   "record of a continued log).")
+@click.option("--step", callback=_duration, default="1m", show_default=True,
+              help="How far the n key moves the clock.")
+def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, scripted: bool, start: int | None,
+                step: int) -> None:
+    """The facilitator's console: drill clock, injects, deadlines counting down, the chain to record.
+
+    Starts paused: space runs and pauses the clock, n steps it, Enter records
+    the selected step of the chain at the current drill time, u withdraws it,
+    + and - change the speed, q quits. Every record is in the drill log on
+    disk before the screen shows it.
+    """
+    from drillsim.exercise.board import DrillBoard, DrillClock
+    from drillsim.exercise.console import FacilitatorConsole
+    from drillsim.exercise.drilllog import DrillLogWriter, read
+    from drillsim.exercise.msel import inject_rows
+    with user_errors():
+        loaded, incidents = _drill(scenario, seed, scripted)
+        rows = inject_rows(loaded, incidents)
+        entries = read(log_path, loaded, incidents) if log_path.exists() and log_path.stat().st_size else []
+        writer = DrillLogWriter(log_path)
+    with writer:
+        board = DrillBoard(loaded, incidents, rows, writer.append, entries)
+        if start is None:
+            last = board.last_time()
+            start = last if last is not None else max(0, min((row.time for row in rows), default=0) - 300)
+        FacilitatorConsole(board, DrillClock(start, speed), step=step, log_name=str(log_path)).run()
+    click.echo(f"drill log: {log_path}")
+
+
+def _evaluation(scenario: str, drill_log: Path, seed: int | None, scripted: bool,
+                replications: int | None) -> tuple[Any, Any]:
+    from drillsim import api
+    from drillsim.exercise.drilllog import read
+    from drillsim.exercise.evaluate import evaluate
+    loaded, incidents = _drill(scenario, seed, scripted)
+    entries = read(drill_log, loaded, incidents)
+    results = api.run(loaded, replications=replications, seed=seed)
+    log.info("compared with %d simulated runs", len(results.replications))
+    return evaluate(loaded, incidents, entries, results, str(drill_log)), results
+
+
+@exercise.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("drill_log", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--replications", type=click.IntRange(min=1),
+              help="Simulated runs to compare with (default: the scenario's).")
+@_incident_options
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+def evaluate(scenario: str, drill_log: Path, replications: int | None, seed: int | None, scripted: bool,
+             fmt: str) -> None:
+    """Judge a real drill from its log: each deadline met or missed, against simulated runs.
+
+    The drill log is a CSV with the header time,incident,change,milestone,
+    level,note (the console writes it; see `drillsim exercise run`). A
+    malformed log is reported as FILE:LINE: column: problem, exit status 2.
+    """
+    from drillsim.exercise.evaluate import render_text, to_frame
+    with user_errors():
+        ev, _ = _evaluation(scenario, drill_log, seed, scripted, replications)
+    if fmt == "text":
+        click.echo(render_text(ev))
+    elif fmt == "csv":
+        click.echo(to_frame(ev).to_csv(index=False), nl=False)
+    else:
+        click.echo(to_frame(ev).to_json(orient="records", indent=2))
+
+
+@exercise.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("drill_log", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--compare", type=click.Path(dir_okay=False),
+              help="A scenario staffed differently: its simulated hit rates inform the improvement plan.")
+@click.option("-n", "--replications", type=click.IntRange(min=1),
+              help="Simulated runs of each scenario (default: the scenario's).")
+@_incident_options
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("aar"), show_default=True,
+              help="Write aar.html and aar.md here.")
+def aar(scenario: str, drill_log: Path, compare: str | None, replications: int | None, seed: int | None,
+        scripted: bool, out: Path) -> None:
+    """Draft the after-action report and improvement plan of a drill (HTML and Markdown)."""
+    from drillsim import api
+    from drillsim.exercise.aar import draft, render_html, render_markdown
+    from drillsim.outputs import atomic_write
+    with user_errors():
+        ev, results = _evaluation(scenario, drill_log, seed, scripted, replications)
+        other = None
+        if compare is not None:
+            other = api.run(load_scenario(compare), replications=len(results.replications), seed=results.seed)
+        report = draft(ev, results, other)
+        atomic_write(out / "aar.html", render_html(report))
+        atomic_write(out / "aar.md", render_markdown(report))
+    click.echo(f"{len(report.strengths)} strengths, {len(report.improvements)} areas for improvement: "
+               f"{out / 'aar.html'}, {out / 'aar.md'}")

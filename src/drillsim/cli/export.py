@@ -1,0 +1,39 @@
+"""`drillsim export`: a run's results in the formats other systems read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from drillsim.cli import main, user_errors
+
+
+@main.group()
+def export() -> None:
+    """Export a run (the folder `drillsim run --out` wrote) in standard formats."""
+
+
+@export.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the messages, replaced whole (default: RUN_DIR/cap).")
+@click.option("--epoch", default="2026-01-05T00:00:00+08:00", show_default=True,
+              help="The date and time of drill time 0d 00:00, with its UTC offset.")
+@click.option("--domain", default="community.drill.invalid", show_default=True,
+              help="Senders and addresses are ACTOR@DOMAIN.")
+@click.option("--replication", type=click.IntRange(min=0), help="Only this replication.")
+def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: int | None) -> None:
+    """Every report of a run as an OASIS CAP 1.2 message (status Exercise), one file each.
+
+    The first report of an incident is an Alert; each later report is an
+    Update whose references list the earlier ones. Severity follows the level
+    in force: I Extreme, II Severe, III Moderate, IV Minor.
+    """
+    from drillsim.exercise.cap import messages, parse_epoch, write
+    with user_errors():
+        found = messages(run_dir, parse_epoch(epoch), domain, replication)
+        target = out or run_dir / "cap"
+        write(found, target)
+    alerts = sum(1 for m in found if m.msg_type == "Alert")
+    click.echo(f"{len(found)} CAP messages ({alerts} alerts, {len(found) - alerts} updates) in {target}")

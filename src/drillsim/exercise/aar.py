@@ -1,0 +1,304 @@
+"""The after-action report and improvement plan (HSEEP AAR/IP) of a drill, drafted from its evaluation.
+
+Objectives are the plan's deadlines; each is rated as HSEEP rates core
+capabilities (P, S, M, U, defined in RATINGS). Strengths are the deadlines
+met every time, areas for improvement those missed, each with the drill's
+evidence and the plan article. Every area gets a corrective action in the
+improvement plan, chosen from the data: a staffing change when a simulated
+comparison shows it lifts the deadline's hit rate, training when the costliest
+stage ran slower than simulated, a review of the plan when the drill kept the
+simulated pace and still missed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from drillsim.exercise.evaluate import Evaluation, Finding, seconds_text, verdict_text
+from drillsim.exercise.msel import actor_label, doers
+from drillsim.report.plan import staffing_text
+from drillsim.scenario.schema import Scenario
+from drillsim.scenario.units import format_duration, format_offset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from drillsim.results import Results
+
+RATINGS = {
+    "P": "Performed without challenges: every report on time",
+    "S": "Performed with some challenges: every report made, none later than a quarter of the limit",
+    "M": "Performed with major challenges: every report made, some later than a quarter of the limit",
+    "U": "Unable to be performed: a report was never made",
+}
+SLIGHTLY_LATE = 0.25
+"""A miss later than this share of the deadline's limit is a major challenge."""
+BETTER = 0.05
+"""A simulated staffing change that lifts a hit rate by at least this much is worth proposing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    rule: str
+    title: str
+    limit: str
+    article: str
+    met: int
+    missed: int
+    pending: int
+    rating: str | None
+
+    @property
+    def rating_text(self) -> str:
+        return RATINGS[self.rating] if self.rating else "Not rated: every clock was still running at the end"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A strength or an area for improvement, with its evidence."""
+
+    rule: str
+    heading: str
+    article: str
+    evidence: tuple[str, ...]
+    analysis: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A line of the improvement plan."""
+
+    area: str
+    action: str
+    element: str
+    owner: str
+    protects: str
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow:
+    rule: str
+    title: str
+    base: str
+    other: str
+    change: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Hit rates of the scenario and of a differently staffed one, same seed and replications."""
+
+    name: str
+    replications: int
+    seed: int
+    staffing: tuple[str, ...]
+    rates: tuple[RateRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AfterAction:
+    scenario: Scenario
+    evaluation: Evaluation
+    objectives: tuple[Objective, ...]
+    strengths: tuple[Observation, ...]
+    improvements: tuple[Observation, ...]
+    actions: tuple[Action, ...]
+    comparison: Comparison | None
+
+    @property
+    def period(self) -> str:
+        return f"{format_offset(self.evaluation.begin)} to {format_offset(self.evaluation.end)}"
+
+
+def rating(findings: list[Finding], limit: int) -> str | None:
+    """HSEEP rating of one deadline over the drill's incidents (RATINGS)."""
+    judged = [f for f in findings if f.status in ("met", "missed")]
+    if not judged:
+        return None
+    missed = [f for f in judged if f.status == "missed"]
+    if not missed:
+        return "P"
+    if any(f.end is None for f in missed):
+        return "U"
+    return "M" if any((f.late or 0) > SLIGHTLY_LATE * limit for f in missed) else "S"
+
+
+def draft(ev: Evaluation, base: Results | None = None, other: Results | None = None) -> AfterAction:
+    """The AAR/IP of a drill; with `base` and `other` runs, a staffing comparison informs the plan."""
+    s = ev.scenario
+    comparison = _comparison(s, base, other) if base is not None and other is not None else None
+    objectives, strengths, improvements, actions = [], [], [], []
+    for rule_id, rule in s.deadlines.items():
+        findings = [f for f in ev.findings if f.rule == rule_id]
+        if not findings:
+            continue
+        counts = Counter(f.status for f in findings)
+        objectives.append(Objective(rule_id, _capital(rule.title), format_duration(rule.limit), rule.article,
+                                    counts["met"], counts["missed"], counts["pending"],
+                                    rating(findings, rule.limit)))
+        judged = [f for f in findings if f.status in ("met", "missed")]
+        if not judged:
+            continue
+        evidence = tuple(_evidence(ev, f) for f in judged)
+        if counts["missed"] == 0:
+            strengths.append(Observation(
+                rule_id, f"{_capital(rule.title)} within {format_duration(rule.limit)}: met for "
+                         f"{_count(len(judged), 'clock')}", rule.article, evidence, _praise(judged)))
+            continue
+        missed = [f for f in judged if f.status == "missed"]
+        stage, analysis = _analysis(ev, missed)
+        heading = (f"{_capital(rule.title)} within {format_duration(rule.limit)}: missed for "
+                   f"{len(missed)} of {_count(len(judged), 'clock')}")
+        improvements.append(Observation(rule_id, heading, rule.article, evidence, analysis))
+        area = f"{_capital(rule.title)}: missed {len(missed)} of {len(judged)}"
+        actions.append(_action(ev, rule_id, area, stage, missed, comparison))
+    return AfterAction(s, ev, tuple(objectives), tuple(strengths), tuple(improvements), tuple(actions), comparison)
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 clock`, `2 clocks`, `3 misses`."""
+    plural = noun + ("es" if noun.endswith("s") else "s")
+    return f"{n} {noun if n == 1 else plural}"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _incident_text(ev: Evaluation, f: Finding) -> str:
+    incident = next(i for i in ev.incidents if i.id == f.incident)
+    change = f", change {f.change}" if f.change is not None else ""
+    return f"Incident {incident.id} ({incident.description}{change})"
+
+
+def _evidence(ev: Evaluation, f: Finding) -> str:
+    report = f"report at {format_offset(f.end)}" if f.end is not None else "no report"
+    due = f", due {format_offset(f.deadline)}" if f.deadline is not None else ""
+    sim = ""
+    if f.percentile is not None:
+        sim = (f"; slower than {f.percentile:.0f} % of {f.simulated} simulated runs "
+               f"(median {seconds_text(f.sim_median)})")
+    elif f.simulated:
+        sim = f"; simulated median {seconds_text(f.sim_median)} over {f.simulated} runs"
+    return f"{_incident_text(ev, f)}: {report}{due}, {verdict_text(f)}{sim}."
+
+
+def _praise(judged: list[Finding]) -> str:
+    ranked = [f.percentile for f in judged if f.percentile is not None]
+    if not ranked:
+        return "Every report was made on time."
+    fast = sum(1 for p in ranked if p <= 50)
+    return (f"Every report was made on time; {fast} of {len(ranked)} at least as fast as the simulated median, "
+            "the pace the plan's step times allow.")
+
+
+def _step_title(s: Scenario, step: str) -> str:
+    return next((st.title or st.id for st in s.flow if st.id == step), step)
+
+
+def _owner(ev: Evaluation, f: Finding) -> str:
+    s = ev.scenario
+    incident = next(i for i in ev.incidents if i.id == f.incident)
+    step = next(st for st in s.flow if st.id == f.stage)
+    return " or ".join(actor_label(s, a, "") for a in doers(s, step, incident))
+
+
+def _analysis(ev: Evaluation, missed: list[Finding]) -> tuple[Finding | None, str]:
+    """The stage that cost the most across the misses, in a sentence."""
+    staged = [f for f in missed if f.stage is not None]
+    if not staged:
+        return None, "The log does not show where the time went: record every step of the chain next time."
+    counts = Counter(f.stage for f in staged)
+    seconds = Counter({stage: sum(f.stage_seconds or 0 for f in staged if f.stage == stage) for stage in counts})
+    common = max(counts, key=lambda stage: (counts[stage], seconds[stage]))
+    worst = max((f for f in staged if f.stage == common), key=lambda f: f.stage_seconds or 0)
+    title = _step_title(ev.scenario, common or "")
+    sim = (f" against a simulated median of {seconds_text(worst.stage_sim_median)}"
+           if worst.stage_sim_median is not None else "")
+    share = f" ({worst.stage_share:.0%} of the window)" if worst.stage_share is not None else ""
+    return worst, (f"The stage that cost the most in {_count(sum(1 for f in staged if f.stage == common), 'miss')}"
+                   f" was '{title}' ({_owner(ev, worst)}): up to {format_duration(worst.stage_seconds or 0)}"
+                   f"{share}{sim}.")
+
+
+def _action(ev: Evaluation, rule_id: str, area: str, stage: Finding | None, missed: list[Finding],
+            comparison: Comparison | None) -> Action:
+    s = ev.scenario
+    rule = s.deadlines[rule_id]
+    protects = f"{_capital(rule.title)} ({format_duration(rule.limit)}, {rule.article})"
+    owner = _owner(ev, stage) if stage is not None else s.actors[_end_actor(s, rule.end)].title
+    better = next((r for r in comparison.rates if r.rule == rule_id and r.change is not None
+                   and r.change >= BETTER), None) if comparison is not None else None
+    if comparison is not None and better is not None:
+        changes = "; ".join(comparison.staffing) or "its staffing"
+        return Action(area, f"Adopt the staffing of '{comparison.name}' ({changes}): over "
+                            f"{comparison.replications} simulated runs the hit rate of this deadline rises from "
+                            f"{better.base} to {better.other}.", "Organization (staffing)", owner, protects)
+    if stage is not None and stage.stage_sim_median is not None and (stage.stage_seconds or 0) > stage.stage_sim_median:
+        title = _step_title(s, stage.stage or "")
+        return Action(area, f"Rehearse '{title}' with the {owner.lower()} until it fits the plan's estimate: "
+                            f"it took {format_duration(stage.stage_seconds or 0)} in the drill against a simulated "
+                            f"median of {seconds_text(stage.stage_sim_median)}.", "Training", owner, protects)
+    rates = [f.sim_rate for f in missed if f.sim_rate is not None]
+    rate = f"only {min(rates):.0%} of simulated runs meet it" if rates else "the simulation cannot tell"
+    return Action(area, f"Review the plan for this deadline: the drill kept the simulated pace and still missed "
+                        f"it, and {rate}; change the staffing, the procedure or the deadline.",
+                  "Planning", owner, protects)
+
+
+def _end_actor(s: Scenario, milestone: str) -> str:
+    step = next((st for st in s.flow if st.milestone == milestone), None)
+    if step is None or step.actor.startswith("@"):
+        return next(iter(s.actors))
+    return step.actor
+
+
+def _comparison(s: Scenario, base: Results, other: Results) -> Comparison:
+    ours = base.rules().set_index(["rule", "level"])
+    theirs = other.rules().set_index(["rule", "level"])
+    rows = []
+    for rule_id, rule in s.deadlines.items():
+        a = ours.loc[(rule_id, "all")] if (rule_id, "all") in ours.index else None
+        b = theirs.loc[(rule_id, "all")] if (rule_id, "all") in theirs.index else None
+        rate_a = _rate(a)
+        rate_b = _rate(b)
+        change = None
+        if a is not None and b is not None and a["applicable"] and b["applicable"]:
+            change = float(b["rate"] - a["rate"])
+        rows.append(RateRow(rule_id, _capital(rule.title), rate_a, rate_b, change))
+    return Comparison(other.scenario.name, len(other.replications), other.seed, tuple(_staffing_changes(s,
+                      other.scenario)), tuple(rows))
+
+
+def _rate(row: pd.Series | None) -> str:
+    if row is None or not row["applicable"]:
+        return "-"
+    return f"{row['rate']:.0%} ({row['low']:.0%}-{row['high']:.0%})"
+
+
+def _staffing_changes(base: Scenario, other: Scenario) -> list[str]:
+    """`Office (information group): 2; 3 from 08:00 to 18:00 → 3; ...`, for each actor staffed differently."""
+    out = []
+    for actor_id, actor in base.actors.items():
+        a, b = base.staffing_of(actor_id), other.staffing_of(actor_id)
+        if a == b:
+            continue
+        if actor.kind == "per_grid":
+            before = ", ".join(f"{g}: {staffing_text(a.for_grid(g))}" for g in a.grids)
+            after = ", ".join(f"{g}: {staffing_text(b.for_grid(g))}" for g in b.grids)
+        else:
+            before, after = staffing_text(a), staffing_text(b)
+        out.append(f"{actor.title}: {before} → {after}")
+    return out
+
+
+def render_html(aar: AfterAction) -> str:
+    from drillsim.exercise.render import environment
+    return environment().get_template("aar.html").render(aar=aar, ratings=RATINGS, offset=format_offset)
+
+
+def render_markdown(aar: AfterAction) -> str:
+    from drillsim.exercise.render import environment
+    return environment().get_template("aar.md").render(aar=aar, ratings=RATINGS, offset=format_offset)

@@ -1,0 +1,252 @@
+"""Every report of a run as an OASIS CAP 1.2 message, for exercising systems that speak the standard.
+
+Reads what `drillsim run --out RUN_DIR` wrote (steps.csv, incidents.csv,
+scenario.yaml, summary.json). Each step that sent a report becomes one
+message with status `Exercise`: the first report of an incident is an
+`Alert`, every later one an `Update` whose `references` list all earlier
+messages of the incident. Severity follows the level in force when the report
+was sent (as the model sets it: the true level until the office's judgement,
+the judged level after it, each change's level once its continuation report
+is delivered), by its place in the plan's scale: I Extreme, II Severe, III
+Moderate, IV Minor. Drill time 0 is mapped to a fixed epoch, by default
+Monday 2026-01-05 00:00 China Standard Time (DEFAULT_EPOCH), so the same run
+always gives the same messages; identifiers are built from the scenario, the
+seed, the replication, the incident and the step.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from drillsim import __version__
+from drillsim.exercise.incidents import drill_incidents
+from drillsim.scenario.errors import DrillsimError
+from drillsim.scenario.schema import Scenario
+from drillsim.scenario.units import format_offset
+
+NS = "urn:oasis:names:tc:emergency:cap:1.2"
+DEFAULT_EPOCH = "2026-01-05T00:00:00+08:00"
+DEFAULT_DOMAIN = "community.drill.invalid"
+SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor")
+"""CAP severity of the plan's levels, most serious first; levels past the fourth are `Unknown`."""
+CATEGORY = {"social_security": "Security", "public_security_criminal": "Security", "accidents_disasters": "Safety",
+            "public_health": "Health", "natural_disasters": "Geo", "network_security": "Infra",
+            "exam_security": "Security", "other": "Safety"}
+"""CAP category of the built-in plan's categories; another plan's categories export as `Other`."""
+CATEGORY_OF_EXAMPLE = {"fire_or_collapse": "Fire", "gas_leak": "CBRNE", "traffic_or_work_accident": "Transport",
+                       "pollution": "Env", "flood": "Met"}
+"""Examples whose CAP category is more specific than their drillsim category's."""
+RUN_FILES = ("steps.csv", "incidents.csv", "scenario.yaml", "summary.json")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    identifier: str
+    sender: str
+    sent: str
+    msg_type: str
+    xml: bytes
+
+
+def parse_epoch(text: str) -> datetime:
+    """An ISO datetime with its UTC offset (CAP times carry one), e.g. `2026-01-05T00:00:00+08:00`."""
+    try:
+        epoch = datetime.fromisoformat(text)
+    except ValueError:
+        raise DrillsimError(f"--epoch {text!r}: expected an ISO date and time such as {DEFAULT_EPOCH}") from None
+    if epoch.tzinfo is None:
+        raise DrillsimError(f"--epoch {text!r}: give the UTC offset too, e.g. {DEFAULT_EPOCH}")
+    return epoch
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "scenario"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _int(value: str) -> int | None:
+    return int(float(value)) if value not in ("", "nan", "<NA>") else None
+
+
+def messages(run_dir: Path, epoch: datetime, domain: str = DEFAULT_DOMAIN,
+             replication: int | None = None) -> list[Message]:
+    """The CAP messages of every report of a run (or of one replication), in the order they were sent."""
+    from drillsim.scenario import load
+    missing = [name for name in RUN_FILES if not (run_dir / name).is_file()]
+    if missing:
+        raise DrillsimError(f"{run_dir}: no {', '.join(missing)}; write a run there with "
+                            f"`drillsim run SCENARIO --out {run_dir}`")
+    scenario = load(run_dir / "scenario.yaml")
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    prefix = f"drillsim-{_slug(str(summary['scenario']))}-s{summary['seed']}"
+    incidents = {(int(r["replication"]), int(r["incident"])): r for r in _rows(run_dir / "incidents.csv")}
+    steps: dict[tuple[int, int], list[dict[str, str]]] = {}
+    for row in _rows(run_dir / "steps.csv"):
+        steps.setdefault((int(row["replication"]), int(row["incident"])), []).append(row)
+    levels = _change_levels(scenario, incidents)
+    order = {step.id: i for i, step in enumerate(scenario.flow)}
+    out = []
+    for key in sorted(incidents):
+        if replication is not None and key[0] != replication:
+            continue
+        rows = steps.get(key, [])
+        history = _level_history(scenario, incidents[key], rows, levels.get(key))
+        reports = sorted((r for r in rows if _int(r["delivered"]) is not None),
+                         key=lambda r: (_int(r["finished"]) or 0, _int(r["delivered"]) or 0, order[r["step"]],
+                                        int(r["change"])))
+        earlier: list[Message] = []
+        for row in reports:
+            message = _message(scenario, prefix, epoch, domain, incidents[key], row, history, earlier)
+            earlier.append(message)
+            out.append(message)
+    return out
+
+
+def _change_levels(scenario: Scenario,
+                   incidents: dict[tuple[int, int], dict[str, str]]) -> dict[tuple[int, int], list[str]]:
+    """The level each change brings, for scripted incidents (streamed changes keep the true level)."""
+    scripted = drill_incidents(scenario, scripted=True)
+    out: dict[tuple[int, int], list[str]] = {}
+    by_replication: dict[int, list[tuple[int, int]]] = {}
+    for key, row in incidents.items():
+        if row["source"] in ("inject", "cascade"):
+            by_replication.setdefault(key[0], []).append(key)
+    for keys in by_replication.values():
+        for key, incident in zip(sorted(keys), scripted, strict=False):
+            out[key] = [change.level for change in incident.changes]
+    return out
+
+
+def _level_history(scenario: Scenario, incident: dict[str, str], rows: list[dict[str, str]],
+                   change_levels: list[str] | None) -> list[tuple[int, str]]:
+    effects = {step.id: step.effect for step in scenario.flow}
+    history = []
+    for row in rows:
+        effect = effects[row["step"]]
+        if effect == "judge_level" and _int(row["finished"]) is not None:
+            history.append((_int(row["finished"]) or 0, incident["judged_level"]))
+        elif effect == "apply_change" and _int(row["delivered"]) is not None:
+            k = int(row["change"])
+            level = change_levels[k] if change_levels and k < len(change_levels) else incident["level"]
+            history.append((_int(row["delivered"]) or 0, level))
+    return sorted(history)
+
+
+def _level_at(incident: dict[str, str], history: list[tuple[int, str]], time: int) -> str:
+    level = incident["level"]
+    for when, value in history:
+        if when <= time:
+            level = value
+    return level
+
+
+def _severity(scenario: Scenario, level: str) -> str:
+    order = scenario.level_order
+    index = order.index(level) if level in order else len(SEVERITIES)
+    return SEVERITIES[index] if index < len(SEVERITIES) else "Unknown"
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{NS}}}{tag}")
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, incident: dict[str, str],
+             row: dict[str, str], history: list[tuple[int, str]], earlier: list[Message]) -> Message:
+    rep, number, change = int(row["replication"]), int(row["incident"]), int(row["change"])
+    step = next(s for s in scenario.flow if s.id == row["step"])
+    sent_at, received_at = _int(row["finished"]) or 0, _int(row["delivered"]) or 0
+    occurred = _int(incident["occurred"]) or 0
+
+    def stamp(seconds: int) -> str:
+        return (epoch + timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+    identifier = f"{prefix}-r{rep}-i{number}-{row['step']}" + (f"-c{change + 1}" if change >= 0 else "")
+    sender = f"{row['served_by']}@{domain}"
+    sent = stamp(sent_at)
+    level = _level_at(incident, history, sent_at)
+    category = scenario.categories.get(incident["category"])
+    receivers = row["receiver"].split("+")
+    sender_title = scenario.actors[row["served_by"]].title
+    receiver_titles = ", ".join(scenario.actors[r].title.lower() for r in receivers if r in scenario.actors)
+    alert = ET.Element(f"{{{NS}}}alert")
+    _sub(alert, "identifier", identifier)
+    _sub(alert, "sender", sender)
+    _sub(alert, "sent", sent)
+    _sub(alert, "status", "Exercise")
+    _sub(alert, "msgType", "Update" if earlier else "Alert")
+    _sub(alert, "source", f"drillsim {__version__}")
+    _sub(alert, "scope", "Private")
+    _sub(alert, "addresses", " ".join(f"{r}@{domain}" for r in receivers))
+    _sub(alert, "note", f"EXERCISE. A simulated report of drillsim (scenario {scenario.name!r}, replication {rep}); "
+                        "no real incident.")
+    if earlier:
+        _sub(alert, "references", " ".join(f"{m.sender},{m.identifier},{m.sent}" for m in earlier))
+    _sub(alert, "incidents", f"{prefix}-r{rep}-i{number}")
+    info = _sub(alert, "info")
+    _sub(info, "language", "en")
+    _sub(info, "category", CATEGORY_OF_EXAMPLE.get(incident["example"], CATEGORY.get(incident["category"], "Other")))
+    _sub(info, "event", incident["description"])
+    _sub(info, "urgency", "Immediate")
+    _sub(info, "severity", _severity(scenario, level))
+    _sub(info, "certainty", "Observed")
+    _sub(info, "onset", stamp(occurred))
+    _sub(info, "senderName", sender_title)
+    title = step.title or step.id
+    change_text = f" (change {change + 1})" if change >= 0 else ""
+    _sub(info, "headline", f"{title[:1].upper()}{title[1:]}{change_text}: {incident['description']}")
+    where = f", {incident['grid']}" if incident["grid"] else ""
+    incomplete = (" Core elements were missing: a follow-up round trip was needed."
+                  if row["incomplete"] == "True" else "")
+    _sub(info, "description",
+         f"Incident {number} of simulated run {rep}: {incident['description']} "
+         f"({category.title if category else incident['category']}{where}), level {level} in force. "
+         f"Occurred {format_offset(occurred)} drill time. {sender_title} to {receiver_titles}: sent "
+         f"{format_offset(sent_at)} over {row['channel'] or 'no channel'}, received {format_offset(received_at)}."
+         f"{incomplete}")
+    for name, value in (("replication", str(rep)), ("incident", str(number)), ("step", row["step"]),
+                        ("change", str(change + 1) if change >= 0 else ""), ("level", level),
+                        ("channel", row["channel"]), ("received", stamp(received_at)),
+                        ("incomplete", row["incomplete"])):
+        if value:
+            parameter = _sub(info, "parameter")
+            _sub(parameter, "valueName", f"drillsim:{name}")
+            _sub(parameter, "value", value)
+    area = _sub(info, "area")
+    _sub(area, "areaDesc", f"{incident['grid']} of the community" if incident["grid"] else "the community")
+    ET.indent(alert)
+    xml = ET.tostring(alert, encoding="UTF-8", xml_declaration=True)
+    return Message(identifier, sender, sent, "Update" if earlier else "Alert", xml)
+
+
+def write(messages_: list[Message], out: Path) -> list[Path]:
+    """One file per message, named by its identifier; the folder is replaced whole, never half-written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for message in messages_:
+            (staging / f"{message.identifier}.xml").write_bytes(message.xml)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [out / f"{message.identifier}.xml" for message in messages_]
+
+
+ET.register_namespace("", NS)

@@ -1,0 +1,192 @@
+"""The facilitator's console: a full-screen terminal view of a running drill (textual).
+
+It only shows what the DrillBoard and DrillClock compute and passes key
+presses to them; every record reaches the drill log (synced to disk) before
+the screen changes, so quitting, Ctrl-C or a crash loses nothing.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Label, Static
+
+from drillsim.exercise.board import Countdown, DrillBoard, DrillClock, Task
+from drillsim.scenario.units import format_duration, format_offset
+
+STATE_STYLE = {"ok": "green", "amber": "bold dark_orange", "red": "bold white on red"}
+TASK_COLUMNS = ("incident", "chg", "milestone", "who: step", "recorded", "verdict")
+
+
+def _clock(seconds: float) -> str:
+    """`0d 09:31:05`: with seconds always, so the clock does not jump in width as it runs."""
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{days}d {hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+class FacilitatorConsole(App[None]):
+    """Drill clock, injects as they fall due, open deadlines counting down, and the chain to record."""
+
+    TITLE = "drillsim facilitator console"
+    CSS = """
+    #status { height: 2; padding: 0 1; background: $boost; }
+    #chain { height: 1fr; border: round $primary; }
+    #bottom { height: 14; }
+    #deadlines { width: 3fr; border: round $warning; }
+    #injects { width: 2fr; border: round $secondary; }
+    Label.title { text-style: bold; padding: 0 1; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_clock", "Run/pause"),
+        Binding("n", "step", "Step"),
+        Binding("r", "record", "Record now"),
+        Binding("u", "withdraw", "Withdraw"),
+        Binding("plus,equals_sign", "faster", "Faster"),
+        Binding("minus", "slower", "Slower"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, board: DrillBoard, clock: DrillClock, *, step: int = 60, log_name: str = "") -> None:
+        super().__init__()
+        self.board = board
+        self.clock = clock
+        self.step_seconds = step
+        self.log_name = log_name
+        self.injects_seen: list[str] = []
+        self._tasks: list[Task] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        with Vertical(id="chain"):
+            yield Label("Chain: select a step, Enter records it now (u withdraws)", classes="title")
+            yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+        with Horizontal(id="bottom"):
+            with Vertical(id="deadlines"):
+                yield Label("Open deadlines", classes="title")
+                yield DataTable(id="countdowns", cursor_type="none", show_cursor=False)
+            with VerticalScroll(id="injects"):
+                yield Label("Injects, newest first", classes="title")
+                yield Static(id="inject-log", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.board.scenario.name
+        tasks = self.query_one("#tasks", DataTable)
+        for name in TASK_COLUMNS:
+            tasks.add_column(name, key=name)
+        countdowns = self.query_one("#countdowns", DataTable)
+        for name in ("incident", "deadline", "due", "left", "state"):
+            countdowns.add_column(name, key=name)
+        tasks.focus()
+        self.tick()
+        self.set_interval(0.25, self.tick)
+
+    # --- refreshing ---------------------------------------------------------------------
+
+    def tick(self) -> None:
+        now = self.clock.time
+        delivered = self.board.deliver(now)
+        for row in delivered:
+            self.injects_seen.append(f"{format_offset(row.time)}  Inject {row.number} -> {row.delivered_to}: "
+                                     f"{row.what_happens}. Expected: {row.expected_action}.")
+        if delivered:
+            self.query_one("#inject-log", Static).update("\n".join(reversed(self.injects_seen)))
+        self._status(now)
+        self._show_tasks(self.board.tasks(now))
+        self._show_countdowns(self.board.countdowns(now))
+
+    def _status(self, now: float) -> None:
+        upcoming = self.board.next_inject(now)
+        nxt = (f"next inject {upcoming.number} at {format_offset(upcoming.time)} "
+               f"(in {format_duration(upcoming.time - now)})" if upcoming else "no more injects")
+        state = "PAUSED" if self.clock.paused else "RUNNING"
+        self.query_one("#status", Static).update(
+            f"Drill time {_clock(now)}   x{self.clock.speed:g}   {state}   {nxt}\n"
+            f"Log: {self.log_name}   space run/pause, n step {format_duration(self.step_seconds)}, "
+            "Enter record, u withdraw, +/- speed, q quit")
+
+    def _show_tasks(self, tasks: list[Task]) -> None:
+        table = self.query_one("#tasks", DataTable)
+        if [t.key for t in tasks] != [t.key for t in self._tasks]:
+            selected = self.selected_task()
+            table.clear()
+            for task in tasks:
+                table.add_row(*self._cells(task), key="|".join(task.key))
+            if selected is not None and selected.key in [t.key for t in tasks]:
+                table.move_cursor(row=[t.key for t in tasks].index(selected.key))
+        else:
+            for old, new in zip(self._tasks, tasks, strict=True):
+                if old != new:
+                    for name, cell in zip(TASK_COLUMNS, self._cells(new), strict=True):
+                        table.update_cell("|".join(new.key), name, cell)
+        self._tasks = tasks
+
+    def _cells(self, task: Task) -> tuple[str | Text, ...]:
+        verdict: str | Text = task.verdict
+        if "MISSED" in task.verdict:
+            verdict = Text(task.verdict, style="bold red")
+        elif task.verdict:
+            verdict = Text(task.verdict, style="green")
+        return (task.incident, "" if task.change is None else str(task.change), task.milestone,
+                _short(f"{task.who}: {task.title}", 34), "" if task.time is None else format_offset(task.time),
+                verdict)
+
+    def _show_countdowns(self, countdowns: list[Countdown]) -> None:
+        table = self.query_one("#countdowns", DataTable)
+        table.clear()
+        for c in countdowns:
+            style = STATE_STYLE[c.state]
+            left = format_duration(c.remaining) if c.remaining >= 0 else f"{format_duration(-c.remaining)} over"
+            name = c.rule if c.change is None else f"{c.rule} ({c.change})"
+            table.add_row(c.incident, name, format_offset(c.due), Text(left, style=style),
+                          Text(c.state.upper(), style=style))
+
+    # --- actions ------------------------------------------------------------------------
+
+    def selected_task(self) -> Task | None:
+        table = self.query_one("#tasks", DataTable)
+        if not self._tasks or table.cursor_row < 0 or table.cursor_row >= len(self._tasks):
+            return None
+        return self._tasks[table.cursor_row]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "tasks":
+            self.action_record()
+
+    def action_record(self) -> None:
+        task = self.selected_task()
+        if task is not None:
+            self.board.record(task, self.clock.time)
+            self.tick()
+
+    def action_withdraw(self) -> None:
+        task = self.selected_task()
+        if task is not None and self.board.withdraw(task) is not None:
+            self.tick()
+
+    def action_toggle_clock(self) -> None:
+        self.clock.toggle()
+        self.tick()
+
+    def action_step(self) -> None:
+        self.clock.step(self.step_seconds)
+        self.tick()
+
+    def action_faster(self) -> None:
+        self.clock.set_speed(self.clock.speed * 2)
+        self.tick()
+
+    def action_slower(self) -> None:
+        self.clock.set_speed(self.clock.speed / 2)
+        self.tick()

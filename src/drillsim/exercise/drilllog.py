@@ -1,0 +1,299 @@
+"""The drill log: one CSV row per milestone the players reached, written the moment it is recorded.
+
+The facilitator's console appends to it and syncs every row to disk; a
+trainer can also write it by hand. The evaluation reads exactly this file,
+and reports every problem of a malformed one as `FILE:LINE: column: message`.
+
+Format (a header row, then one row per record; blank lines and lines starting
+with `#` are ignored):
+
+    time,incident,change,milestone,level,note
+    0d 09:30,leak,,occurred,,
+    0d 09:41,leak,,office_received,,grid worker phoned the office
+    0d 09:52,leak,,leadership_received,II,
+    0d 10:21,leak,1,continuation_received,,
+
+- `time`: drill time, as in a scenario: `0d 09:41`, `09:41`, `09:41:30`, or a
+  duration from the start such as `9h41m`. An empty time withdraws the
+  earlier record of the same incident, change and milestone.
+- `incident`: the id of the incident in the MSEL (`leak`, `quake/2`, `everyday-3`).
+- `change`: for the milestones of a change (`change`, `continuation_received`),
+  the change's number (1 for the first); empty otherwise.
+- `milestone`: a milestone of the plan's flow, `occurred` or `change`.
+- `level`: optional, the level the office judged (with the judging step's
+  milestone) or a continuation report brought; otherwise the MSEL's level.
+- `note`: free text.
+
+Only `time`, `incident` and `milestone` are required columns. A later row for
+the same incident, change and milestone replaces an earlier one, which is how
+the console corrects a record without rewriting the file. An occurrence or a
+change that falls due without a row is taken at its time in the MSEL.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from drillsim.exercise.incidents import INCIDENT_EVENTS, DrillIncident, milestone_key
+from drillsim.scenario.errors import DrillsimError, Problem
+from drillsim.scenario.schema import Scenario, unknown_name
+from drillsim.scenario.units import UnitError, format_offset, parse_offset
+
+COLUMNS = ("time", "incident", "change", "milestone", "level", "note")
+REQUIRED = ("time", "incident", "milestone")
+TIME_SYNTAX = "a drill time such as 0d 02:14, 02:14, 02:14:30 or 2h14m"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of the log: a milestone an incident reached (or, with no time, a withdrawn record)."""
+
+    time: int | None
+    incident: str
+    milestone: str
+    change: int | None = None
+    level: str | None = None
+    note: str = ""
+    line: int = 0
+
+    @property
+    def key(self) -> str:
+        return milestone_key(self.milestone, self.change)
+
+    def cells(self) -> list[str]:
+        return ["" if self.time is None else format_offset(self.time), self.incident,
+                "" if self.change is None else str(self.change), self.milestone, self.level or "", self.note]
+
+
+class DrillLogError(DrillsimError):
+    """Every problem of a drill log, each as `FILE:LINE: column: message`."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(set(problems), key=lambda p: (p.line or 0, str(p.path), p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What the log says of one incident: milestone times and recorded levels, corrections applied."""
+
+    reached: dict[str, int]
+    levels: dict[str, str]
+
+
+def replay(entries: Iterable[Entry]) -> dict[str, Record]:
+    """Each incident's milestones after every correction and withdrawal, in log order."""
+    out: dict[str, Record] = {}
+    for entry in entries:
+        record = out.setdefault(entry.incident, Record({}, {}))
+        record.levels.pop(entry.key, None)
+        if entry.time is None:
+            record.reached.pop(entry.key, None)
+            continue
+        record.reached[entry.key] = entry.time
+        if entry.level:
+            record.levels[entry.key] = entry.level
+    return out
+
+
+class _Rules:
+    """What a row may say, read from the plan: milestones, which belong to a change, which carry a level."""
+
+    def __init__(self, scenario: Scenario, incidents: Iterable[DrillIncident]) -> None:
+        self.scenario = scenario
+        self.incidents = {incident.id: incident for incident in incidents}
+        self.milestones = set(scenario.milestones())
+        self.per_change = {"change"} | {s.milestone for s in scenario.flow if s.per == "change"}
+        self.with_level = {s.milestone for s in scenario.flow if s.effect in ("judge_level", "apply_change")}
+        self.step_milestone = {s.id: s.milestone for s in scenario.flow}
+
+
+def read(path: str | Path, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:
+    """The entries of a drill log file, checked against the plan and the drill's incidents."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise DrillLogError([Problem(str(path), None, (), f"cannot read the drill log: {exc.strerror}")]) from None
+    except UnicodeDecodeError:
+        raise DrillLogError([Problem(str(path), None, (), "the drill log is not UTF-8 text")]) from None
+    return parse(text, str(path), scenario, incidents)
+
+
+def parse(text: str, file: str, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:
+    """Entries of a drill log's text; raises DrillLogError with every problem found."""
+    rules = _Rules(scenario, incidents)
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    entries: list[Entry] = []
+    for line, cells in _rows(text):
+        if header is None:
+            header = _header(cells, file, line, problems)
+            if header is None:
+                break
+            continue
+        if len(cells) > len(header):
+            problems.append(Problem(file, line, (), f"{len(cells)} cells, but the header names {len(header)} "
+                                                     "columns (quote a note that contains a comma)"))
+            continue
+        row = dict(zip(header, [c.strip() for c in cells], strict=False))
+        entry = _entry(row, line, file, rules, problems)
+        if entry is not None:
+            entries.append(entry)
+    if header is None and not problems:
+        problems.append(Problem(file, None, (), f"the drill log is empty; it needs the header {','.join(COLUMNS)}"))
+    problems.extend(_sequence(entries, file, rules))
+    if problems:
+        raise DrillLogError(problems)
+    return entries
+
+
+def _rows(text: str) -> Iterable[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text))
+    for cells in reader:
+        if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
+            continue
+        yield reader.line_num, cells
+
+
+def _header(cells: list[str], file: str, line: int, problems: list[Problem]) -> list[str] | None:
+    names = [c.strip().lower() for c in cells]
+    found = len(problems)
+    for name in names:
+        if name not in COLUMNS:
+            problems.append(Problem(file, line, ("header",), unknown_name("column", name, COLUMNS)))
+    for name in REQUIRED:
+        if name not in names:
+            problems.append(Problem(file, line, ("header",), f"missing the column {name!r} (the header is "
+                                                             f"{','.join(COLUMNS)})"))
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(Problem(file, line, ("header",), f"column {duplicates[0]!r} appears twice"))
+    return names if len(problems) == found else None
+
+
+def _entry(row: Mapping[str, str], line: int, file: str, rules: _Rules, problems: list[Problem]) -> Entry | None:
+    def problem(column: str, message: str) -> None:
+        problems.append(Problem(file, line, (column,), message))
+
+    before = len(problems)
+    time: int | None = None
+    if row.get("time"):
+        try:
+            time = parse_offset(row["time"])
+        except UnitError:
+            problem("time", f"{row['time']!r} is not {TIME_SYNTAX}")
+    incident = rules.incidents.get(row.get("incident", ""))
+    if not row.get("incident"):
+        problem("incident", "missing: write the id of an incident of the MSEL")
+    elif incident is None:
+        problem("incident", unknown_name("incident", row["incident"], rules.incidents))
+    milestone = row.get("milestone", "")
+    if not milestone:
+        problem("milestone", "missing: write a milestone of the plan's flow")
+    elif milestone in rules.step_milestone and milestone not in rules.milestones:
+        problem("milestone", f"{milestone!r} is a step of the flow; write the milestone it reaches, "
+                             f"{rules.step_milestone[milestone]!r}")
+    elif milestone not in rules.milestones:
+        problem("milestone", unknown_name("milestone", milestone, rules.milestones))
+    change = _change(row.get("change", ""), milestone, incident, rules, problem)
+    level = row.get("level") or None
+    if level is not None and level not in rules.scenario.levels:
+        problem("level", unknown_name("level", level, rules.scenario.levels))
+    elif level is not None and milestone in rules.milestones and milestone not in rules.with_level:
+        problem("level", f"a level is recorded only with {' or '.join(sorted(map(repr, rules.with_level)))}, "
+                         f"not with {milestone!r}")
+    if len(problems) > before:
+        return None
+    return Entry(time, row["incident"], milestone, change, level, row.get("note", ""), line)
+
+
+def _change(value: str, milestone: str, incident: DrillIncident | None, rules: _Rules,
+            report: Callable[[str, str], None]) -> int | None:
+    if milestone not in rules.per_change:
+        if value:
+            report("change", f"{milestone!r} is a milestone of the incident, not of a change; leave 'change' empty")
+        return None
+    if not value:
+        report("change", f"{milestone!r} belongs to a change: write the change's number (1 for the first)")
+        return None
+    if not value.isdigit() or int(value) < 1:
+        report("change", f"{value!r} is not a change number (1 for the first change)")
+        return None
+    if incident is not None and int(value) > len(incident.changes):
+        count = len(incident.changes)
+        report("change", f"incident {incident.id} has {count} change{'s' if count != 1 else ''} in the MSEL, "
+                         f"not {value}")
+        return None
+    return int(value)
+
+
+def _sequence(entries: list[Entry], file: str, rules: _Rules) -> list[Problem]:
+    """Problems only the whole log shows: a withdrawal of nothing, a time before the incident occurred."""
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    occurred = {incident.id: incident.occurred for incident in rules.incidents.values()}
+    for entry in entries:
+        if entry.milestone == "occurred" and entry.time is not None:
+            occurred[entry.incident] = entry.time
+    for entry in entries:
+        where = (entry.incident, entry.key)
+        if entry.time is None and where not in seen:
+            problems.append(Problem(file, entry.line, ("time",), f"an empty time withdraws a record, but no earlier "
+                                                                  f"row records {entry.milestone!r} of incident "
+                                                                  f"{entry.incident}"))
+        seen.add(where)
+        start = occurred[entry.incident]
+        if entry.time is not None and entry.milestone not in INCIDENT_EVENTS and entry.time < start:
+            problems.append(Problem(file, entry.line, ("time",), f"{format_offset(entry.time)} is before incident "
+                                                                  f"{entry.incident} occurred "
+                                                                  f"({format_offset(start)})"))
+    return problems
+
+
+class DrillLogWriter:
+    """Appends entries to a drill log, each flushed and synced to disk before `append` returns.
+
+    An existing log is continued, not replaced, so a drill resumes after a
+    crash with every earlier record in place.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        existing = self.path.read_text(encoding="utf-8-sig") if self.path.exists() else ""
+        first = next((cells for _, cells in _rows(existing)), None)
+        if first is not None and [c.strip().lower() for c in first] != list(COLUMNS):
+            raise DrillLogError([Problem(str(self.path), 1, ("header",),
+                                         f"the console continues only logs with the header {','.join(COLUMNS)}; "
+                                         "name a new log file")])
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self.path.open("a", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._file, lineterminator="\n")
+        if existing and not existing.endswith("\n"):
+            self._file.write("\n")
+        if first is None:
+            self._csv.writerow(COLUMNS)
+        self._sync()
+
+    def append(self, entry: Entry) -> None:
+        self._csv.writerow(entry.cells())
+        self._sync()
+
+    def _sync(self) -> None:
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> DrillLogWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()

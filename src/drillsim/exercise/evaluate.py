@@ -1,0 +1,315 @@
+"""Evaluating a real drill: its recorded times checked with the model's own rules and set against simulation.
+
+Each incident of the drill log becomes the IncidentRecord the model would
+have written (drillsim.exercise.incidents.to_record) and is checked by
+drillsim.model.clocks, so a drill and a simulation can never disagree on what
+"met" means. The drill's time for each deadline is then placed in the
+distribution of the same clock over simulated runs of the scenario (the same
+scripted incident where there is one, else every incident of the same level),
+and its window is split into the flow's stages along the critical path by
+drillsim.results.bottleneck, as for a simulated run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from drillsim.exercise.drilllog import Entry, Record, replay
+from drillsim.exercise.incidents import INCIDENT_EVENTS, DrillIncident, to_record
+from drillsim.exercise.msel import applies, doers
+from drillsim.model.clocks import verdicts
+from drillsim.model.records import IncidentRecord, VerdictRecord
+from drillsim.scenario.schema import Scenario
+from drillsim.scenario.units import format_duration, format_offset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from drillsim.results import Results
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One deadline rule checked for one incident (or change) of the drill, and how it compares.
+
+    Times are drill seconds. `elapsed` is the drill's time from the rule's
+    clock start to the report; `percentile` is the share of simulated runs
+    (in %) that took less time, ties counted half. `stage` is the step whose
+    part of the window was largest.
+    """
+
+    incident: str
+    change: int | None
+    rule: str
+    level: str
+    status: str
+    start: int | None
+    deadline: int | None
+    end: int | None
+    slack: int | None
+    late_at_least: int | None
+    elapsed: int | None
+    percentile: float | None
+    simulated: int
+    sim_median: float | None
+    sim_rate: float | None
+    compared_with: str
+    stage: str | None
+    stage_seconds: int | None
+    stage_share: float | None
+    stage_sim_median: float | None
+
+    @property
+    def late(self) -> int | None:
+        """Seconds past the deadline of a miss (a lower bound for a report never made)."""
+        if self.status != "missed":
+            return None
+        return -self.slack if self.slack is not None else self.late_at_least
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Everything the drill log showed, with the simulated runs it was compared with."""
+
+    scenario: Scenario
+    log: str
+    incidents: list[DrillIncident]
+    entries: list[Entry]
+    begin: int
+    end: int
+    findings: list[Finding]
+    replications: int
+    seed: int
+
+    def of(self, incident: str) -> list[Finding]:
+        return [f for f in self.findings if f.incident == incident]
+
+
+def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[Entry], results: Results,
+             log: str = "") -> Evaluation:
+    """Verdicts of the drill per incident and rule, placed in the simulated distribution of `results`."""
+    records = replay(entries)
+    times = [entry.time for entry in entries if entry.time is not None]
+    horizon = max(times, default=0)
+    played = [incident for incident in incidents if incident.id in records]
+    checked = {incident.id: to_record(scenario, incident, records[incident.id].reached,
+                                      records[incident.id].levels, horizon) for incident in played}
+    drill = [(incident, v) for incident in played for v in verdicts(scenario, [checked[incident.id]], horizon)
+             if v.start is not None or scenario.deadlines[v.rule].start not in INCIDENT_EVENTS]
+    stages = _stages(scenario, played, checked, records, [v for _, v in drill], horizon)
+    simulated = _Simulated(scenario, results)
+    findings = [_finding(scenario, incident, v, simulated, stages.get((incident.number, v.rule, v.change)))
+                for incident, v in drill]
+    return Evaluation(scenario, log, played, entries, min(times, default=0), horizon, findings,
+                      len(results.replications), results.seed)
+
+
+def _finding(scenario: Scenario, incident: DrillIncident, v: VerdictRecord, simulated: _Simulated,
+             stage: tuple[str, int, float] | None) -> Finding:
+    elapsed = v.end - v.start if v.end is not None and v.start is not None else None
+    sample, compared = simulated.clock(incident, v)
+    percentile = None
+    if elapsed is not None and sample:
+        below = sum(1 for s in sample if s < elapsed)
+        ties = sum(1 for s in sample if s == elapsed)
+        percentile = 100.0 * (below + ties / 2) / len(sample)
+    rule = scenario.deadlines[v.rule]
+    step = stage[0] if stage else None
+    return Finding(
+        incident=incident.id, change=v.change + 1 if v.change >= 0 else None, rule=v.rule, level=v.level,
+        status=v.status, start=v.start, deadline=v.deadline, end=v.end, slack=v.slack,
+        late_at_least=v.late_at_least, elapsed=elapsed, percentile=percentile, simulated=len(sample),
+        sim_median=_median(sample), sim_rate=sum(1 for s in sample if s <= rule.limit) / len(sample) if sample
+        else None,
+        compared_with=compared, stage=step, stage_seconds=stage[1] if stage else None,
+        stage_share=stage[2] if stage else None,
+        stage_sim_median=simulated.step_median(incident, step) if step else None)
+
+
+def _median(sample: list[float]) -> float | None:
+    if not sample:
+        return None
+    ordered = sorted(sample)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    low, high = ordered[mid - 1], ordered[mid]
+    return high if math.isinf(high) else (low + high) / 2
+
+
+class _Simulated:
+    """The simulated runs, indexed for comparison: clocks per rule, and step durations per step."""
+
+    def __init__(self, scenario: Scenario, results: Results) -> None:
+        import pandas as pd
+
+        from drillsim.exercise.incidents import drill_incidents
+        self.scenario = scenario
+        scripted = [incident.id for incident in drill_incidents(scenario, scripted=True)]
+        self.ids: dict[tuple[int, int], str] = {}
+        for rep in results.replications:
+            numbers = sorted(r.incident for r in rep.incidents if r.source in ("inject", "cascade"))
+            self.ids.update({(rep.replication, n): ident for n, ident in zip(numbers, scripted, strict=False)})
+        frame = results.verdicts
+        frame = frame[frame["start"].notna() & (frame["status"] != "pending")]
+        self.clocks: dict[tuple[str, str, int], list[float]] = {}
+        self.by_level: dict[tuple[str, str, int], list[float]] = {}
+        for rep, number, rule, change, level, start, end in zip(
+                frame["replication"], frame["incident"], frame["rule"], frame["change"], frame["level"],
+                frame["start"], frame["end"], strict=True):
+            elapsed = math.inf if pd.isna(end) else float(end - start)
+            ident = self.ids.get((int(rep), int(number)))
+            if ident is not None:
+                self.clocks.setdefault((ident, rule, int(change)), []).append(elapsed)
+            self.by_level.setdefault((rule, level, int(change) >= 0), []).append(elapsed)
+        steps = results.steps
+        reached = steps["delivered"].fillna(steps["finished"])
+        self.steps: dict[tuple[str | None, str], list[float]] = {}
+        for rep, number, step, queued, done in zip(steps["replication"], steps["incident"], steps["step"],
+                                                   steps["queued"], reached, strict=True):
+            if pd.isna(done):
+                continue
+            ident = self.ids.get((int(rep), int(number)))
+            self.steps.setdefault((ident, step), []).append(float(done - queued))
+            self.steps.setdefault((None, step), []).append(float(done - queued))
+
+    def clock(self, incident: DrillIncident, v: VerdictRecord) -> tuple[list[float], str]:
+        """Simulated times of the same clock: the same scripted incident, else the same rule and level."""
+        if incident.scripted and (incident.id, v.rule, v.change) in self.clocks:
+            return self.clocks[(incident.id, v.rule, v.change)], "the same inject"
+        key = (v.rule, v.level, v.change >= 0)
+        return self.by_level.get(key, []), f"every level-{v.level} incident"
+
+    def step_median(self, incident: DrillIncident, step: str) -> float | None:
+        sample = self.steps.get((incident.id if incident.scripted else None, step)) or self.steps.get((None, step))
+        return _median(sample) if sample else None
+
+
+def _stages(scenario: Scenario, played: list[DrillIncident], checked: dict[str, IncidentRecord],
+            records: dict[str, Record], drill: list[VerdictRecord],
+            horizon: int) -> dict[tuple[int, str, int], tuple[str, int, float]]:
+    """For each verdict, the step that took the largest part of its window, with its seconds and share."""
+    import pandas as pd
+
+    from drillsim.results.bottleneck import stages
+    rows = [row for incident in played for row in _drill_steps(scenario, incident, checked[incident.id])]
+    if not rows or not drill:
+        return {}
+    frame = pd.DataFrame(rows)
+    verdict_frame = pd.DataFrame([asdict(v) for v in drill], columns=[f.name for f in fields(VerdictRecord)])
+    parts = stages(scenario, frame, verdict_frame, horizon)
+    parts = parts[parts["step"] != "-"]
+    out: dict[tuple[int, str, int], tuple[str, int, float]] = {}
+    windows = {(v.incident, v.rule, v.change): max((v.end if v.end is not None else horizon) - (v.start or 0), 1)
+               for v in drill}
+    top = parts.sort_values("seconds", ascending=False, kind="stable").drop_duplicates(
+        ["incident", "rule", "change"])
+    for row in top.itertuples(index=False):
+        key = (int(row.incident), str(row.rule), int(row.change))
+        out[key] = (str(row.step), int(row.seconds), int(row.seconds) / windows[key])
+    return out
+
+
+def _drill_steps(scenario: Scenario, incident: DrillIncident, record: IncidentRecord) -> Iterator[dict[str, Any]]:
+    """The drill as step records: each step from when all it comes after was reached to its own milestone.
+
+    A drill log has no split into waiting, working and transit, so the whole
+    span of a step counts as its work; a step whose predecessors were reached
+    but which was not is still open at the end of the drill.
+    """
+    flow = {step.id: step for step in scenario.flow}
+    reached = record.milestones
+    for step in scenario.flow:
+        if not applies(step, incident) or (step.when == "command_post" and not record.command_post_required):
+            continue
+        for k in (range(len(incident.changes)) if step.per == "change" else (-1,)):
+            def at(name: str, k: int = k, step_per: str = step.per) -> int | None:
+                if name in INCIDENT_EVENTS:
+                    return reached.get(name if name == "occurred" else f"change#{k}")
+                pred = flow[name]
+                return reached.get(pred.milestone if pred.per == "incident" or step_per == "incident"
+                                   else f"{pred.milestone}#{k}")
+            before = [at(name) for name in step.after]
+            own = reached.get(step.milestone if k < 0 else f"{step.milestone}#{k}")
+            known = [t for t in before if t is not None]
+            if own is None and len(known) < len(before):
+                continue
+            queued = max(known) if known else own
+            assert queued is not None
+            if own is not None:
+                queued = min(queued, own)
+            actor = doers(scenario, step, incident)[0]
+            yield {"replication": 0, "incident": incident.number, "step": step.id, "change": k, "actor": actor,
+                   "served_by": actor, "unit": incident.grid, "queued": queued, "started": queued,
+                   "finished": own, "delivered": own if step.report is not None else None}
+
+
+# --- presentation -----------------------------------------------------------------
+
+
+def verdict_text(f: Finding) -> str:
+    """`met, 3m to spare`, `missed, 12m late`, `missed, no report (at least 40m late)`."""
+    if f.status == "met":
+        return f"met, {format_duration(f.slack or 0)} to spare"
+    if f.status == "missed" and f.slack is not None:
+        return f"missed, {format_duration(-f.slack)} late"
+    if f.status == "missed":
+        return f"missed, no report (at least {format_duration(f.late_at_least or 0)} late)"
+    if f.start is None:
+        return "not started (start not recorded)"
+    return "running at the end of the drill"
+
+
+def seconds_text(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return "no report" if math.isinf(value) else format_duration(value)
+
+
+def stage_text(scenario: Scenario, f: Finding) -> str:
+    if f.stage is None or f.stage_seconds is None:
+        return "-"
+    sim = f" (simulated median {seconds_text(f.stage_sim_median)})" if f.stage_sim_median is not None else ""
+    return f"{f.stage} {format_duration(f.stage_seconds)}{sim}"
+
+
+def render_text(ev: Evaluation) -> str:
+    """The evaluation as plain text, one block per incident."""
+    s = ev.scenario
+    records = len([e for e in ev.entries if e.time is not None])
+    lines = [f"Drill evaluation: {s.name}",
+             f"Log {ev.log}: {records} records from {format_offset(ev.begin)} to {format_offset(ev.end)} "
+             "(clocks still running at the last record are not judged)",
+             f"Compared with {ev.replications} simulated runs of the scenario, seed {ev.seed}", ""]
+    header = (f"  {'deadline rule':<24} {'limit':>5}  {'verdict':<36} {'report':>11}  "
+              f"{'pctile':>6} {'sim median':>10} {'sim hit':>7}  costliest stage")
+    for incident in ev.incidents:
+        findings = ev.of(incident.id)
+        counts = {status: sum(1 for f in findings if f.status == status) for status in ("met", "missed", "pending")}
+        lines.append(f"Incident {incident.id}: {incident.description} "
+                     f"({s.categories[incident.category].title}, level {incident.level}): "
+                     f"{counts['met']} met, {counts['missed']} missed, {counts['pending']} not judged")
+        lines.append(header)
+        for f in findings:
+            name = f.rule if f.change is None else f"{f.rule} ({f.change})"
+            pct = "-" if f.percentile is None else f"p{f.percentile:.0f}"
+            rate = "-" if f.sim_rate is None else f"{f.sim_rate:.0%}"
+            report = format_offset(f.end) if f.end is not None else "-"
+            lines.append(f"  {name:<24} {format_duration(s.deadlines[f.rule].limit):>5}  {verdict_text(f):<36} "
+                         f"{report:>11}  {pct:>6} {seconds_text(f.sim_median):>10} {rate:>7}  "
+                         f"{stage_text(s, f)}")
+        lines.append("")
+    if not ev.incidents:
+        lines.append("The log records no incident.")
+    lines.append("pctile: the share of simulated runs faster than the drill for the same clock "
+                 "(p80: slower than 80 % of them).")
+    return "\n".join(lines)
+
+
+def to_frame(ev: Evaluation) -> pd.DataFrame:
+    """One row per finding (seconds as numbers), for CSV and JSON."""
+    import pandas as pd
+    return pd.DataFrame([asdict(f) for f in ev.findings], columns=[f.name for f in fields(Finding)])

@@ -1,0 +1,214 @@
+"""The master scenario events list (MSEL): every inject of a drill, what it asks for, which deadline it tests.
+
+An inject is an incident occurring or its situation changing. Who receives
+it, the expected action and the deadlines it tests are read from the plan's
+flow and deadline rules: the inject goes to the first staffed actor the flow
+reaches from the event (the grid worker or department head who gets the
+discoverer's first report; the office for a change), its expected action is
+that actor's step, and the deadlines are the rules the model would check for
+the incident, found by running the model's own rule logic.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from drillsim.exercise.incidents import DrillIncident, to_record
+from drillsim.exercise.render import capitalize_first as _capital
+from drillsim.model.clocks import verdicts
+from drillsim.scenario.schema import Scenario, Step
+from drillsim.scenario.units import format_duration, format_offset
+
+CSV_COLUMNS = ("inject", "time", "incident", "event", "what_happens", "category", "level", "grid",
+               "controller_notes", "delivered_by", "delivered_to", "expected_action", "deadline_rule", "deadline",
+               "due", "article", "also_tests")
+
+
+@dataclass(frozen=True, slots=True)
+class Tested:
+    """A deadline an inject starts (or may start): the clock players race against."""
+
+    rule: str
+    title: str
+    limit: int
+    start: str
+    due: int | None
+    article: str
+    conditional: str = ""
+
+    def text(self) -> str:
+        when = f"due {format_offset(self.due)}" if self.due is not None else f"from {self.start}"
+        cond = f", {self.conditional}" if self.conditional else ""
+        return f"{self.title} ({format_duration(self.limit)}, {when}{cond}; {self.article})"
+
+
+@dataclass(frozen=True, slots=True)
+class InjectRow:
+    """One line of the MSEL, and one inject card."""
+
+    number: int
+    time: int
+    incident: str
+    change: int | None
+    event: str
+    what_happens: str
+    category: str
+    level: str
+    grid: str
+    controller_notes: str
+    delivered_by: str
+    delivered_to: str
+    expected_action: str
+    deadline: Tested | None
+    article: str
+    also_tests: tuple[Tested, ...]
+
+
+def start_label(milestone: str) -> str:
+    """How a deadline's clock start reads: `first report received`, `occurrence`."""
+    return {"occurred": "occurrence", "change": "the change"}.get(milestone, milestone.replace("_", " "))
+
+
+def reachable(scenario: Scenario, event: str) -> list[Step]:
+    """The flow's steps that follow from an event, in the plan's order."""
+    per = "change" if event == "change" else "incident"
+    reached = {event}
+    changed = True
+    while changed:
+        changed = False
+        for step in scenario.flow:
+            if step.id not in reached and step.per == per and any(name in reached for name in step.after):
+                reached.add(step.id)
+                changed = True
+    return [step for step in scenario.flow if step.id in reached]
+
+
+def applies(step: Step, incident: DrillIncident) -> bool:
+    """Whether a step can happen for an incident (a command post unless the script rules one out)."""
+    if step.when == "major_class":
+        return incident.major_class is not None
+    if step.when == "command_post":
+        return incident.command_post is not False
+    return True
+
+
+def doers(scenario: Scenario, step: Step, incident: DrillIncident) -> list[str]:
+    """Who does a step: its actor, or whoever received the report it names with `@`."""
+    if not step.actor.startswith("@"):
+        return [step.actor]
+    report = {s.id: s for s in scenario.flow}[step.actor[1:]].report
+    assert report is not None
+    options = [report.to, *([report.or_] if report.or_ else [])]
+    return [incident.first_receiver] if incident.first_receiver in options else options
+
+
+def actor_label(scenario: Scenario, actor: str, grid: str) -> str:
+    """`Grid worker of grid_2`, `Office (information group)`."""
+    spec = scenario.actors[actor]
+    return f"{spec.title} of {grid}" if spec.kind == "per_grid" and grid else spec.title
+
+
+def player_step(scenario: Scenario, event: str, incident: DrillIncident) -> Step | None:
+    """The first step after the event that a staffed actor does: the one the inject is handed to."""
+    for step in reachable(scenario, event):
+        if applies(step, incident) and any(scenario.actors[a].kind != "unlimited"
+                                           for a in doers(scenario, step, incident)):
+            return step
+    return None
+
+
+def deadlines_of(scenario: Scenario, incident: DrillIncident) -> dict[int, list[Tested]]:
+    """Every deadline the model would check for the incident, by change (-1: the incident's own)."""
+    last = max((incident.occurred, *(change.time for change in incident.changes)))
+    record = to_record(scenario, incident, {}, {}, horizon=last)
+    possible = incident.command_post is None
+    if possible:
+        record.command_post_required = True
+    out: dict[int, list[Tested]] = {}
+    for verdict in verdicts(scenario, [record], record.occurred):
+        rule = scenario.deadlines[verdict.rule]
+        conditional = "if a command post is set up" if possible and rule.applies == "command_post" else ""
+        out.setdefault(verdict.change, []).append(Tested(
+            verdict.rule, rule.title, rule.limit, start_label(rule.start), verdict.deadline, rule.article,
+            conditional))
+    return out
+
+
+def inject_rows(scenario: Scenario, incidents: list[DrillIncident]) -> list[InjectRow]:
+    """The MSEL of a drill, injects numbered in the order they fall due."""
+    events = sorted(_events(scenario, incidents), key=lambda e: (e[0], e[1].number, e[2]))
+    return [_row(scenario, n + 1, time, incident, k, tested)
+            for n, (time, incident, k, tested) in enumerate(events)]
+
+
+def _events(scenario: Scenario,
+            incidents: list[DrillIncident]) -> Iterator[tuple[int, DrillIncident, int, list[Tested]]]:
+    for incident in incidents:
+        tested = deadlines_of(scenario, incident)
+        yield incident.occurred, incident, -1, tested.get(-1, [])
+        for k, change in enumerate(incident.changes):
+            yield change.time, incident, k, tested.get(k, [])
+
+
+def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k: int,
+         tested: list[Tested]) -> InjectRow:
+    event = "occurred" if k < 0 else "change"
+    step = player_step(scenario, event, incident)
+    receivers = doers(scenario, step, incident) if step is not None else []
+    primary = next((t for t in tested if step is not None and scenario.deadlines[t.rule].end == step.milestone),
+                   None)
+    category = scenario.categories[incident.category].title
+    level = incident.level if k < 0 else incident.changes[k].level
+    notes = [f"{category}, level {level} ({scenario.levels[level].title})"]
+    if k < 0:
+        parent = f" (follows from incident {incident.parent})" if incident.parent else ""
+        what = f"{_capital(incident.description)}{parent}"
+        if incident.judged_level != incident.level:
+            notes.append(f"first information points to level {incident.judged_level}")
+    else:
+        change = incident.changes[k]
+        now = f"; the incident is now level {change.level}" if change.level != incident.levels[k] else ""
+        what = f"Incident {incident.id}: {change.description or 'the situation changes'}{now}"
+    if incident.major_class is not None:
+        notes.append(f"one of the six major classes: {scenario.major_classes[incident.major_class].title}")
+    notes.append({True: "command post required", False: "no command post (scripted)",
+                  None: "command post if the leadership group decides"}[incident.command_post])
+    article = primary.article if primary is not None else (step.article if step is not None else "")
+    first = reachable(scenario, event)[:1]
+    played = [s.actor for s in first if scenario.actors.get(s.actor) and scenario.actors[s.actor].kind == "unlimited"]
+    by = f"Exercise control, playing the {scenario.actors[played[0]].title.lower()}" if played else "Exercise control"
+    return InjectRow(
+        number=number, time=time, incident=incident.id, change=None if k < 0 else k + 1,
+        event="occurs" if k < 0 else "changes", what_happens=what, category=category, level=level,
+        grid=incident.grid, controller_notes="; ".join(notes), delivered_by=by,
+        delivered_to=_capital(" or ".join(actor_label(scenario, a, incident.grid).lower() for a in receivers)),
+        expected_action=_capital(step.title or step.id) if step is not None else "",
+        deadline=primary, article=article, also_tests=tuple(t for t in tested if t is not primary))
+
+
+def to_csv(rows: list[InjectRow]) -> str:
+    """The MSEL as CSV, one inject a line, times as drill times (`0d 09:30`)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        deadline = row.deadline
+        writer.writerow([
+            row.number, format_offset(row.time), row.incident, row.event if row.change is None
+            else f"{row.event} ({row.change})", row.what_happens, row.category, row.level, row.grid,
+            row.controller_notes, row.delivered_by, row.delivered_to, row.expected_action,
+            deadline.rule if deadline else "",
+            f"{deadline.title}: {format_duration(deadline.limit)} from {deadline.start}" if deadline else "",
+            format_offset(deadline.due) if deadline and deadline.due is not None else "", row.article,
+            "; ".join(t.text() for t in row.also_tests)])
+    return out.getvalue()
+
+
+def cards_html(scenario: Scenario, rows: list[InjectRow], source: str) -> str:
+    """Printable inject cards, one per page, for controllers to hand to players."""
+    from drillsim.exercise.render import environment
+    return environment().get_template("cards.html").render(
+        scenario=scenario, rows=rows, source=source, offset=format_offset, duration=format_duration)

@@ -1,0 +1,27 @@
+"""The Jinja2 environment of the exercise documents: HTML autoescaped, Markdown not."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+
+def capitalize_first(text: str) -> str:
+    """Upper-case the first letter only (Jinja's `capitalize` lowers the rest, and the rest holds names)."""
+    return text[:1].upper() + text[1:]
+
+
+def markdown_cell(text: object) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, on one line."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("drillsim.exercise", "templates"),
+                             autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["capitalize_first"] = capitalize_first
+    env.filters["cell"] = markdown_cell
+    return env
