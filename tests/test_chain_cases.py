@@ -357,3 +357,19 @@ def test_escalation_to_nobody_reaches_its_milestone_when_the_work_is_done() -> N
     escalate = step(rep, 1, "escalate")
     assert (escalate.started, escalate.finished, escalate.delivered, escalate.receiver) == (4410, 4530, None, "")
     assert milestones(rep, 1)["escalated"] == 4530
+
+
+def test_a_change_after_the_horizon_calls_for_no_continuation_report() -> None:
+    rep = run(case("""
+        injects:
+          - at: "01:00"
+            category: social_security
+            example: group_fight
+            level: III
+            grid: grid_1
+            changes: [{after: 30m}, {after: 1h}]
+    """, horizon="1h50m"))
+    # Change 0 at 5400 is reported at 5730 (5m + 30s); change 1 at 7200 is not yet a change by the horizon
+    # (6600), though the incident keeps it in its record.
+    assert rep.incidents[0].changes == (5400, 7200)
+    assert [(v.change, v.status) for v in rep.verdicts if v.rule == "continuation"] == [(0, "met")]
