@@ -188,3 +188,11 @@ def test_quiet_keeps_only_errors_on_stderr() -> None:
     failing = drillsim("-q", "run", str(CASE), "--fail-under", "office_to_leadership=0.9")
     assert failing.returncode == 1
     assert failing.stderr == "office_to_leadership: hit rate 0.500 is below 0.900\n"
+
+
+def test_jobs_give_the_same_summary_as_one_process() -> None:
+    scenario = str(ROOT / "scenarios" / "exam-day-leak-and-fire.yaml")
+    serial = invoke(scenario, "-n", "6", "--format", "json")
+    parallel = invoke(scenario, "-n", "6", "-j", "2", "--format", "json")
+    assert serial.exit_code == parallel.exit_code == 0
+    assert parallel.stdout == serial.stdout
