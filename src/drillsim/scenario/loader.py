@@ -127,10 +127,6 @@ def _names(doc: dict[str, Any]) -> dict[str, Any]:
         if kind == "per_grid":
             grids.update(_keys(entry, "grids") or [])
     names["grid"] = sorted(grids)
-    categories = doc.get("categories")
-    if isinstance(categories, Mapping):
-        names["examples"] = {c: _keys(entry, "examples") for c, entry in categories.items()
-                             if _keys(entry, "examples") is not None}
     return {kind: value for kind, value in names.items() if value is not None}
 
 
@@ -154,9 +150,15 @@ def _written_path(doc: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
         if isinstance(node, (Mapping, list)) and _has(node, part):
             path.append(part)
             node = node[part]
-        elif last and isinstance(part, str) and "[" not in part:
+        elif last and isinstance(node, Mapping) and isinstance(part, str) and "[" not in part \
+                and not _is_tag(node, part):
             path.append(part)
     return tuple(path)
+
+
+def _is_tag(node: Any, part: str) -> bool:
+    """pydantic names a distribution's validator after its tag (`durations.judge.lognormal`)."""
+    return isinstance(node, Mapping) and node.get("dist", "constant" if "value" in node else None) == part
 
 
 def _message(error: Any, doc: Any, path: tuple[str | int, ...]) -> str:
@@ -309,6 +311,7 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
             out.append((("channels", "order", k), _unknown("channel", name, s.channels.media)))
     grids = s.grids
     for i, inject in enumerate(s.injects):
+        out.extend(_examples(s, inject, ("injects", i)))
         if not 0 <= inject.at < s.horizon:
             out.append((("injects", i, "at"), "the inject falls outside the horizon "
                         f"(0d 00:00 to {_offset(s.horizon)})"))
@@ -318,6 +321,16 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         if src.end is not None and src.end <= src.start:
             out.append((("sources", i, "end"), "'end' must come after 'start'"))
     return out
+
+
+def _examples(s: Scenario, spec: schema.IncidentSpec,
+              at: tuple[str | int, ...]) -> Iterable[tuple[tuple[str | int, ...], str]]:
+    """An inject's example must be one of its category's (and so for its cascades)."""
+    examples = s.categories[spec.category].examples
+    if spec.example is not None and spec.example not in examples:
+        yield ((*at, "example"), _unknown(f"example of {spec.category}", spec.example, examples))
+    for k, cascade in enumerate(spec.cascades):
+        yield from _examples(s, cascade, (*at, "cascades", k))
 
 
 def _cycles(s: Scenario) -> Iterable[tuple[tuple[str | int, ...], str]]:

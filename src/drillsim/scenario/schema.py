@@ -605,13 +605,6 @@ class IncidentSpec(Model):
     changes: tuple[Change, ...] = ()
     cascades: tuple[Cascade, ...] = ()
 
-    @model_validator(mode="after")
-    def _example_of_category(self, info: ValidationInfo) -> IncidentSpec:
-        examples = (info.context or {}).get("examples", {}).get(self.category)
-        if self.example is not None and examples is not None and self.example not in examples:
-            raise ValueError(unknown_name(f"example of {self.category}", self.example, examples))
-        return self
-
 
 class Cascade(IncidentSpec):
     """A secondary incident that starts `after` its parent occurred (an earthquake's fires)."""

@@ -33,8 +33,8 @@ class UnitError(ValueError):
 def _bare_number_hint(value: object, syntax: str) -> str:
     raw = getattr(value, "yaml_text", None)
     if raw is not None:
-        return (f"YAML reads the unquoted {raw} as the number {int(value)}"  # type: ignore[call-overload]
-                f"; write {syntax}, quoted")
+        return (f'YAML reads the unquoted {raw} as the number {int(value)}'  # type: ignore[call-overload]
+                f'; write it in quotes: "{raw}"')
     return f"the bare number {value!r} has no unit; write {syntax}"
 
 
@@ -44,6 +44,8 @@ def parse_duration(value: object, *, allow_zero: bool = False) -> int:
         if isinstance(value, (int, float)):
             raise UnitError(_bare_number_hint(value, DURATION_SYNTAX))
         raise UnitError(f"expected {DURATION_SYNTAX}, got {type(value).__name__}")
+    if value.strip().startswith("-"):
+        raise UnitError(f"{value!r}: a duration cannot be negative")
     match = _DURATION.match(value)
     if not value.strip() or match is None or not any(match.groups()):
         raise UnitError(f"{value!r} is not {DURATION_SYNTAX}")

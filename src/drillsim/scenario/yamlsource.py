@@ -102,7 +102,11 @@ class _Builder:
                 self.problems.append(Problem(self.file, key_node.start_mark.line + 1, path,
                                              "a key must be a plain name"))
                 continue
-            key = str(self.build(key_node, path))
+            if key_node.tag not in _SAFE_TAGS:
+                self.problems.append(Problem(self.file, key_node.start_mark.line + 1, path,
+                                             f"the YAML tag {key_node.tag} is not allowed in a key"))
+                continue
+            key = str(_CONSTRUCTOR.yaml_constructors[key_node.tag](_CONSTRUCTOR, key_node))
             if key in result:
                 first = self.lines.get((*path, key))
                 self.problems.append(Problem(
@@ -129,6 +133,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "not valid YAML"
+        if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            what += f" ({exc.context} started on line {exc.context_mark.line + 1})"
         return None, SourceMap(file), [Problem(file, line, (), f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:
         return None, SourceMap(file), [Problem(file, None, (), f"YAML syntax error: {exc}")]
