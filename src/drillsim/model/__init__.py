@@ -36,8 +36,11 @@ def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1
     chain = Chain(env, scenario, replication)
     env.process(chain.feed(incidents_of(scenario, entropy, replication, load)))
     env.run(until=scenario.horizon)
-    return Replication(replication, chain.steps, chain.incidents,
-                       list(verdicts(scenario, chain.incidents, scenario.horizon)), chain.staffing)
+    changes = {record.incident: record.changes for record in chain.incidents}
+    # A change drawn for after the horizon did not happen in the drill: it calls for no report.
+    checked = [v for v in verdicts(scenario, chain.incidents, scenario.horizon)
+               if v.change < 0 or changes[v.incident][v.change] < scenario.horizon]
+    return Replication(replication, chain.steps, chain.incidents, checked, chain.staffing)
 
 
 __all__ = ["Chain", "Incident", "IncidentRecord", "Replication", "StaffingRecord", "StepRecord", "VerdictRecord",

@@ -21,9 +21,7 @@ def verdicts(scenario: Scenario, incidents: Iterable[IncidentRecord], horizon: i
                 continue
             if rule.applies == "major_class" and incident.major_class is None:
                 continue
-            # A change drawn for after the horizon did not happen in the drill: it calls for no report.
-            instances = [k for k, time in enumerate(incident.changes) if time < horizon] \
-                if rule.applies == "change" else [-1]
+            instances = range(len(incident.changes)) if rule.applies == "change" else (-1,)
             for k in instances:
                 verdict = check(rule_id, rule, incident, k, horizon)
                 if not rule.levels or verdict.level in rule.levels:
