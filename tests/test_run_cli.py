@@ -19,6 +19,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from drillsim.cli import main
+from drillsim.report.timeline import story
+from drillsim.results import Results
+from tests.cases import case, run
 from tests.conftest import ROOT, drillsim
 
 CASE = ROOT / "tests" / "cases" / "night-one-grid-worker.yaml"
@@ -196,3 +199,17 @@ def test_jobs_give_the_same_summary_as_one_process() -> None:
     parallel = invoke(scenario, "-n", "6", "-j", "2", "--format", "json")
     assert serial.exit_code == parallel.exit_code == 0
     assert parallel.stdout == serial.stdout
+
+
+def test_timeline_says_which_channel_was_down() -> None:
+    scenario = case("""
+        channels:
+          media:
+            wired: {failures: [{from: "01:00", to: "02:00"}]}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+    """)
+    text = story(Results(scenario, 1, [run(scenario)]))
+    # First report sent at 01:03: 2m lost on the wired channel, 1m over wireless.
+    assert ("  0d 01:06:00  the grid worker of grid_1 receives the report over wireless (wired was down): "
+            "first report, immediately, to a grid worker or department head") in text.splitlines()

@@ -180,6 +180,10 @@ class _Teller:
         channels = list(dict.fromkeys(record.channel.split("+")))
         verb = "receive" if len(receivers) > 1 else "receives"
         text = f"{_and(receivers)} {verb} the report over {' and '.join(channels)}"
+        order = self.scenario.channels.order
+        down = order[:min((order.index(c) for c in channels if c in order), default=0)]
+        if down:
+            text += f" ({_and(list(down))} {'was' if len(down) == 1 else 'were'} down)"
         if record.incomplete:
             text += " after a follow-up round trip for missing core elements"
         return text
