@@ -10,13 +10,14 @@ import json
 from typing import Any
 
 from drillsim.scenario.schema import Scenario, Staffing, Step
-from drillsim.scenario.units import format_clock, format_duration
+from drillsim.scenario.units import format_clock, format_duration, format_offset
 
 
 def staffing_text(staffing: Staffing) -> str:
+    """`2; 3 from 08:00 to 18:00; 1 away from 1d 08:00 to 2d 08:00`: the base count first."""
     parts = [f"{staffing.staff}"]
     parts += [f"{s.staff} from {format_clock(s.start)} to {format_clock(s.end)}" for s in staffing.shifts]
-    parts += [f"{a.staff} away {a.start}s-{a.end}s" for a in staffing.absences]
+    parts += [f"{a.staff} away from {format_offset(a.start)} to {format_offset(a.end)}" for a in staffing.absences]
     if staffing.handover:
         parts.append(f"stands in after {format_duration(staffing.handover)}")
     return "; ".join(parts)
@@ -32,41 +33,69 @@ def _actor_staffing(scenario: Scenario, actor_id: str) -> str:
     return staffing_text(staffing)
 
 
-def _receiver(step: Step) -> str:
+_WHEN = {"command_post": "only with a command post", "major_class": "only for the six major classes"}
+_APPLIES = {"all": "every incident", "command_post": "incidents with a command post",
+            "major_class": "the six major classes", "change": "each change"}
+
+
+def _receiver(scenario: Scenario, step: Step) -> str:
     if step.report is None:
         return ""
-    if step.report.or_:
-        return f"{step.report.to} or {step.report.or_} (p={step.report.probability})"
-    return step.report.to
+    if step.report.to == "escalation":
+        return "reports level by level to the superiors of the level in force"
+    if step.report.or_ and step.report.probability:
+        share = getattr(scenario.probabilities, step.report.probability)
+        return (f"reports to {step.report.to}, or to {step.report.or_} with probability "
+                f"{step.report.probability} ({share:g})")
+    return f"reports to {step.report.to}"
+
+
+def _step_text(scenario: Scenario, step: Step) -> str:
+    who = f"whoever received {step.actor[1:]}" if step.actor.startswith("@") else step.actor
+    parts = [f"{step.id}: {who}", f"after {', '.join(step.after)}"]
+    if step.when != "always":
+        parts.append(_WHEN.get(step.when, f"when {step.when}"))
+    if step.per == "change":
+        parts.append("once per change")
+    parts.append(scenario.durations[step.duration].describe())
+    if step.units:
+        parts.append("takes " + ", ".join(f"{n} for level {level}" for level, n in step.units.items()))
+    if step.report is not None:
+        parts.append(_receiver(scenario, step))
+    parts.append(f"reaches {step.milestone}")
+    return "; ".join(parts)
 
 
 def text(scenario: Scenario) -> str:
-    """The effective plan as aligned plain text."""
-    lines = [scenario.name, scenario.plan_title, ""]
-    lines.append("Actors and staffing")
+    """The effective plan as plain text: one line per actor, step and deadline, with its article."""
+    lines = [scenario.name, scenario.plan_title,
+             f"horizon {format_duration(scenario.horizon)}; {scenario.replications} replications; "
+             f"seed {scenario.seed}", ""]
+    lines.append("Actors and staffing (people on duty; shifts override the base count; absences subtract)")
     for actor_id, actor in scenario.actors.items():
         stand_in = f" (stand-in: {actor.stand_in})" if actor.stand_in else ""
         lines.append(f"  {actor_id:<16} {actor.title:<44} {_actor_staffing(scenario, actor_id)}{stand_in}"
                      f"  [{actor.article}]")
-    lines += ["", "Flow"]
-    for step in scenario.flow:
-        cond = f" when {step.when}" if step.when != "always" else ""
-        per = " per change" if step.per == "change" else ""
-        to = f" -> {_receiver(step)}" if step.report else ""
-        dist = scenario.durations[step.duration].describe()
-        lines.append(f"  {step.id:<20} {step.actor:<14} after {', '.join(step.after)}{cond}{per}{to}; "
-                     f"{dist}; reaches {step.milestone}  [{step.article}]")
-    lines += ["", "Deadlines"]
+    lines += ["", "Flow (each step waits for the steps it comes after, then takes its actor)"]
+    lines.extend(f"  {_step_text(scenario, step)}  [{step.article}]" for step in scenario.flow)
+    lines += ["", "Escalation (the superiors each level reaches)"]
+    lines.extend(f"  {level:<4} {', '.join(targets)}" for level, targets in scenario.escalation.levels.items())
+    lines += ["", "Deadlines (limit, from the milestone that starts the clock to the one that stops it)"]
     for rule_id, rule in scenario.deadlines.items():
-        levels = f" levels {', '.join(rule.levels)}" if rule.levels else ""
-        open_ = " (plan leaves the number open; default)" if rule.open else ""
+        levels = f", levels {', '.join(rule.levels)}" if rule.levels else ""
+        open_ = "; the plan leaves the number open: a default" if rule.open else ""
         lines.append(f"  {rule_id:<22} {format_duration(rule.limit):>6}  {rule.start} -> {rule.end}; "
-                     f"applies to {rule.applies}{levels}{open_}  [{rule.article}]")
+                     f"applies to {_APPLIES.get(rule.applies, rule.applies)}{levels}{open_}  [{rule.article}]")
     return "\n".join(lines)
 
 
+def _quoted(label: str) -> str:
+    """A Mermaid string: a double quote inside it would end the label early."""
+    return '"' + label.replace('"', "#quot;") + '"'
+
+
 def _node(actor_id: str, title: str) -> str:
-    return f'{actor_id}["{title}"]'
+    return f"{actor_id}[{_quoted(title)}]"
 
 
 def _doers(flow: dict[str, Step], step: Step) -> list[str]:
@@ -87,11 +116,19 @@ def _receivers(scenario: Scenario, step: Step) -> list[str]:
     return [step.report.to, *([step.report.or_] if step.report.or_ else [])]
 
 
+def _levels_reaching(scenario: Scenario, step: Step, target: str) -> str:
+    """`; levels I, II` on an escalation edge: which levels in force send the report there."""
+    if step.report is None or step.report.to != "escalation":
+        return ""
+    levels = [level for level, targets in scenario.escalation.levels.items() if target in targets]
+    return f"; level{'s' if len(levels) > 1 else ''} {', '.join(levels)}"
+
+
 def mermaid(scenario: Scenario) -> str:
     """A Mermaid flowchart: every actor a node, every report an edge labelled with its deadline."""
     deadline_by_end: dict[str, list[str]] = {}
     for rule_id, rule in scenario.deadlines.items():
-        deadline_by_end.setdefault(rule.end, []).append(f"{rule_id} {format_duration(rule.limit)}")
+        deadline_by_end.setdefault(rule.end, []).append(f"{rule_id} within {format_duration(rule.limit)}")
     lines = ["flowchart TD"]
     for actor_id, actor in scenario.actors.items():
         lines.append(f"    {_node(actor_id, actor.title)}")
@@ -107,23 +144,25 @@ def mermaid(scenario: Scenario) -> str:
         continuing = {who for prev in before for who in _doers(flow, prev)}
         edges.extend((src, doer, label) for src in sorted(handed) for doer in doers
                      if doer not in handed and doer not in continuing)
-        edges.extend((doer, target, label) for doer in doers for target in _receivers(scenario, step)
-                     if step.report is not None)
+        if step.report is not None:
+            edges.extend((doer, target, label + _levels_reaching(scenario, step, target))
+                         for doer in doers for target in _receivers(scenario, step))
     seen = set()
     for src, target, label in edges:
         if (src, target, label) not in seen:
             seen.add((src, target, label))
-            lines.append(f'    {src} -->|"{label}"| {target}')
+            lines.append(f"    {src} -->|{_quoted(label)}| {target}")
     for actor_id, actor in scenario.actors.items():
         if actor.stand_in:
             handover = format_duration(scenario.staffing_of(actor.stand_in).handover)
-            lines.append(f'    {actor.stand_in} -.->|"stands in for a busy {actor_id} after {handover}"| {actor_id}')
-    groups = [f'{gid}["{g.title}"]' for gid, g in scenario.working_groups.items()]
-    lines.append('    subgraph working_groups["eight working groups, each led by the leader"]')
-    lines.extend(f"        {g}" for g in groups)
+            label = _quoted(f"stands in for a busy {actor_id} after {handover}")
+            lines.append(f"    {actor.stand_in} -.->|{label}| {actor_id}")
+    # Working groups get a prefix: a plan may name a group like an actor (`office`).
+    groups = scenario.working_groups
+    lines.append(f"    subgraph working_groups[{_quoted(f'{len(groups)} working groups')}]")
+    lines.extend(f"        {_node(f'group_{gid}', group.title)}" for gid, group in groups.items())
     lines.append("    end")
-    for gid, group in scenario.working_groups.items():
-        lines.append(f"    {group.led_by} -.->|leads| {gid}")
+    lines.extend(f"    {group.led_by} -.->|leads| group_{gid}" for gid, group in groups.items())
     return "\n".join(lines)
 
 

@@ -1,0 +1,100 @@
+"""`drillsim plan`: the effective plan as text, as a Mermaid flowchart naming every actor, and as JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from drillsim.scenario.units import parse_clock, parse_duration, parse_offset
+from tests.conftest import drillsim
+
+# Every actor of DOMAIN.md section 1, as words that must appear in a node of the flowchart.
+DOMAIN_ACTORS = [
+    "discoverer", "department head", "grid worker", "office", "leadership group", "leader", "deputy",
+    "social security", "public-security and criminal", "accidents and disasters", "public health",
+    "natural disasters", "network and information security", "exam security", "information group",
+    "command post", "reserve team", "street", "district", "city", "provincial",
+]
+NODE = re.compile(r'^\s*(\w+)\["([^"]*)"\]$')
+EDGE = re.compile(r'^\s*(\w+) -\.?->(?:\|"?([^|"]*)"?\|)? (\w+)$')
+
+
+@pytest.fixture(scope="module")
+def mermaid() -> str:
+    result = drillsim("plan", "--format", "mermaid")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_mermaid_names_every_actor_of_the_plan(mermaid: str) -> None:
+    assert mermaid.startswith("flowchart TD\n")
+    nodes = dict(m.groups() for line in mermaid.splitlines() if (m := NODE.match(line)))
+    titles = " | ".join(nodes.values()).lower()
+    missing = [actor for actor in DOMAIN_ACTORS if actor not in titles]
+    assert not missing, f"not in the flowchart: {missing}"
+    assert sum(node.startswith("group_") for node in nodes) == 8
+
+
+def test_mermaid_connects_every_node_and_puts_deadlines_on_their_edges(mermaid: str) -> None:
+    nodes = {m[1] for line in mermaid.splitlines() if (m := NODE.match(line))}
+    edges = [m.groups() for line in mermaid.splitlines() if (m := EDGE.match(line))]
+    connected = {end for src, _, target in edges for end in (src, target)}
+    assert nodes <= connected, f"nodes with no edge: {nodes - connected}"
+    labels: dict[tuple[str, str], list[str]] = {}
+    for src, label, target in edges:
+        labels.setdefault((src, target), []).append(label)
+    assert "judge; office_to_leadership within 20m" in labels["office", "leader"]
+    assert "continuation; continuation within 30m" in labels["office", "leader"]
+    assert "command_post_report; command_post_upward within 1h" in labels["command_post", "street"]
+    assert labels["office", "province"] == ["phone_province; province_phone within 40m",
+                                            "written_province; province_written within 2h"]
+    assert labels["office", "city"] == ["escalate; level I"]
+    assert labels["deputy", "leader"] == ["stands in for a busy leader after 5m"]
+
+
+def test_text_shows_staffing_flow_escalation_and_deadlines_with_units(tmp_path: Path) -> None:
+    scenario = tmp_path / "leave.yaml"
+    scenario.write_text('name: leave\nplan: builtin\nhorizon: 3d\nstaffing:\n  office:\n    absences:\n'
+                        '      - {from: "1d 08:00", to: "2d 08:00", staff: 1}\n', encoding="utf-8")
+    result = drillsim("plan", str(scenario))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("leave\n")
+    assert "horizon 3d; 20 replications" in out
+    assert "1 away from 1d 08:00 to 2d 08:00" in out
+    assert "3 from 08:00 to 18:00" in out
+    assert "verify: whoever received first_report; after first_report" in out
+    assert "or to department_head with probability department_head_first (0.3)" in out
+    assert re.search(r"^  I +street, district, city$", out, re.MULTILINE)
+    assert re.search(r"^  office_to_leadership +20m  occurred -> leadership_received; applies to every incident",
+                     out, re.MULTILINE)
+    assert not re.search(r"\d+s-\d+s", out), "raw seconds in the plan text"
+
+
+def test_json_is_the_effective_scenario_with_units() -> None:
+    result = drillsim("plan", "scenarios/night-shift-one-grid-worker.yaml", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["name"] == "Night shift with one grid worker"
+    assert data["horizon"] == "7d" and parse_duration(data["horizon"]) == 7 * 86400
+    assert list(data["staffing"]["grid_worker"]["grids"]) == ["community"]
+    assert data["staffing"]["office"]["shifts"][1] == {"from": "22:00", "to": "07:00", "staff": 1}
+    assert data["durations"]["judge"] == {"by_category": {}, "by_level": {}, "time_of_day": [],
+                                          "dist": "triangular", "low": "2m", "mode": "4m", "high": "8m"}
+    assert {rule: entry["limit"] for rule, entry in data["deadlines"].items()}["province_written"] == "2h"
+    for rule in data["deadlines"].values():
+        assert isinstance(rule["limit"], str) and parse_duration(rule["limit"]) > 0
+    assert parse_offset(data["sources"][0]["start"]) == 0
+    assert parse_clock(data["durations"]["discovery"]["time_of_day"][0]["from"]) == 22 * 3600
+
+
+def test_plan_of_a_malformed_scenario_exits_2_with_the_line(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("name: bad\nplan: builtin\nhorizon: 7\n", encoding="utf-8")
+    result = drillsim("plan", str(scenario), "--format", "mermaid")
+    assert result.returncode == 2
+    assert f"{scenario}:3: horizon: the bare number 7 has no unit" in result.stderr
+    assert "Traceback" not in result.stderr and not result.stdout
