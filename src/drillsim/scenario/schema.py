@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -35,6 +34,9 @@ from drillsim.scenario.units import (
     parse_duration,
     parse_offset,
 )
+
+if TYPE_CHECKING:  # only for annotations: `drillsim validate` need not pay for importing numpy
+    import numpy as np
 
 K = TypeVar("K")
 V = TypeVar("V")
