@@ -16,10 +16,14 @@ HOUR = 3600
 DAY = 86400
 
 _UNIT_SECONDS = {"d": DAY, "h": HOUR, "m": MINUTE, "s": SECOND}
+# re.ASCII: `\d` is 0-9 only, not every script's digits.
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*"
-                       r"(?:(\d+(?:\.\d+)?)\s*m)?\s*(?:(\d+(?:\.\d+)?)\s*s)?\s*$")
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
-_OFFSET = re.compile(r"^\s*(?:(\d+)\s*d\s+)?(\d{1,2}:\d{2}(?::\d{2})?)\s*$")
+                       r"(?:(\d+(?:\.\d+)?)\s*m)?\s*(?:(\d+(?:\.\d+)?)\s*s)?\s*$", re.ASCII)
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$", re.ASCII)
+_OFFSET = re.compile(r"^\s*(?:(\d{1,6})\s*d\s+)?(\d{1,2}:\d{2}(?::\d{2})?)\s*$", re.ASCII)
+
+LONGEST = 1000 * DAY
+"""No drill, step or delay lasts longer; a bound keeps absurd numbers out of the model's loops."""
 
 DURATION_SYNTAX = "a duration with units, e.g. 45s, 20m, 1h30m, 2d"
 CLOCK_SYNTAX = 'a clock time in quotes, e.g. "02:10"'
@@ -33,42 +37,57 @@ class UnitError(ValueError):
 def _bare_number_hint(value: object, syntax: str) -> str:
     raw = getattr(value, "yaml_text", None)
     if raw is not None:
-        return (f'YAML reads the unquoted {raw} as the number {int(value)}'  # type: ignore[call-overload]
-                f'; write it in quotes: "{raw}"')
+        fix = f'write it in quotes: "{raw}"' if syntax != DURATION_SYNTAX else f"write {syntax}"
+        return f"YAML reads the unquoted {raw} as the number {int(value)}; {fix}"  # type: ignore[call-overload]
     return f"the bare number {value!r} has no unit; write {syntax}"
+
+
+def _shown(value: str) -> str:
+    """A value quoted for a message, cut short: a message is one line."""
+    return repr(value if len(value) <= 40 else value[:37] + "...")
+
+
+def _not_text(value: object, syntax: str) -> str:
+    """Why a value that is not a string is no time: a bare number, or YAML's yes/no, null, list..."""
+    if isinstance(value, bool):
+        return f"YAML reads {str(value).lower()} as a yes/no value; write {syntax}"
+    if isinstance(value, (int, float)):
+        return _bare_number_hint(value, syntax)
+    if value is None:
+        return f"no value given; write {syntax}"
+    shown = {"list": "a list", "dict": "a mapping"}.get(type(value).__name__, type(value).__name__)
+    return f"expected {syntax}, got {shown}"
 
 
 def parse_duration(value: object, *, allow_zero: bool = False) -> int:
     """Seconds in a duration such as `1h30m`; refuses bare numbers."""
-    if isinstance(value, bool) or not isinstance(value, str):
-        if isinstance(value, (int, float)):
-            raise UnitError(_bare_number_hint(value, DURATION_SYNTAX))
-        raise UnitError(f"expected {DURATION_SYNTAX}, got {type(value).__name__}")
+    if not isinstance(value, str):
+        raise UnitError(_not_text(value, DURATION_SYNTAX))
     if value.strip().startswith("-"):
-        raise UnitError(f"{value!r}: a duration cannot be negative")
+        raise UnitError(f"{_shown(value)}: a duration cannot be negative")
     match = _DURATION.match(value)
     if not value.strip() or match is None or not any(match.groups()):
-        raise UnitError(f"{value!r} is not {DURATION_SYNTAX}")
+        raise UnitError(f"{_shown(value)} is not {DURATION_SYNTAX}")
     total = sum(float(part) * _UNIT_SECONDS[unit]
                 for part, unit in zip(match.groups(), "dhms", strict=True) if part)
+    if total > LONGEST:
+        raise UnitError(f"{_shown(value)} is longer than {format_duration(LONGEST)}, the longest drillsim accepts")
     seconds = round(total)
     if seconds < 0 or (seconds == 0 and not allow_zero):
-        raise UnitError(f"{value!r} must be longer than zero")
+        raise UnitError(f"{_shown(value)} must be longer than zero")
     return seconds
 
 
 def parse_clock(value: object) -> int:
     """Seconds after midnight of a clock time such as `"02:10"`."""
-    if isinstance(value, bool) or not isinstance(value, str):
-        if isinstance(value, (int, float)):
-            raise UnitError(_bare_number_hint(value, CLOCK_SYNTAX))
-        raise UnitError(f"expected {CLOCK_SYNTAX}, got {type(value).__name__}")
+    if not isinstance(value, str):
+        raise UnitError(_not_text(value, CLOCK_SYNTAX))
     match = _CLOCK.match(value)
     if match is None:
-        raise UnitError(f"{value!r} is not {CLOCK_SYNTAX}")
+        raise UnitError(f"{_shown(value)} is not {CLOCK_SYNTAX}")
     hours, minutes, seconds = int(match[1]), int(match[2]), int(match[3] or 0)
     if hours > 24 or minutes > 59 or seconds > 59 or (hours == 24 and (minutes or seconds)):
-        raise UnitError(f"{value!r} is not a time of day between 00:00 and 24:00")
+        raise UnitError(f"{_shown(value)} is not a time of day between 00:00 and 24:00")
     return hours * HOUR + minutes * MINUTE + seconds
 
 
@@ -77,14 +96,15 @@ def parse_offset(value: object) -> int:
     if isinstance(value, str):
         match = _OFFSET.match(value)
         if match is not None:
-            return int(match[1] or 0) * DAY + parse_clock(match[2])
+            seconds = int(match[1] or 0) * DAY + parse_clock(match[2])
+            if seconds > LONGEST:
+                raise UnitError(f"{_shown(value)} is later than {format_duration(LONGEST)} into the drill")
+            return seconds
         try:
             return parse_duration(value, allow_zero=True)
         except UnitError:
-            raise UnitError(f"{value!r} is not {OFFSET_SYNTAX}") from None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise UnitError(_bare_number_hint(value, OFFSET_SYNTAX))
-    raise UnitError(f"expected {OFFSET_SYNTAX}, got {type(value).__name__}")
+            raise UnitError(f"{_shown(value)} is not {OFFSET_SYNTAX}") from None
+    raise UnitError(_not_text(value, OFFSET_SYNTAX))
 
 
 def format_duration(seconds: float) -> str:
