@@ -16,6 +16,14 @@ def _pct(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.1%}"
 
 
+STAGE_LABEL = {"wait": "waiting for {actor} ({step})", "work": "{actor} working ({step})",
+               "transit": "report of {step} in transit", "other": "waiting for a condition"}
+
+
+def _num(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
 def render_summary(results: Results) -> str:
     """Deadline table per rule and level, the busiest actors, and the bottleneck in a sentence."""
     summary = results.summary()
@@ -43,5 +51,12 @@ def render_summary(results: Results) -> str:
     for row in results.actors().head(6).itertuples(index=False):
         lines.append(f"{row.title:<40} {_pct(row.utilisation):>11} {_dur(row.mean_wait):>10} "
                      f"{_dur(row.p90_wait):>9} {row.tasks:>7}")
+    lines += ["", f"{'where the misses lost most time':<31} {'missed':>6}  {'stage':<42} {'share':>6} {'busy':>5} "
+              f"{'queue':>5}"]
+    for row in summary["bottleneck"]["stages"]:
+        if row["share"] >= 0.1:
+            stage = STAGE_LABEL[row["kind"]].format(**row)
+            lines.append(f"{row['rule']:<31} {row['missed']:>6}  {stage:<42} {row['share']:>6.0%} "
+                         f"{_num(row['utilisation'], '.2f'):>5} {_num(row['queue'], '.1f'):>5}")
     lines += ["", "Bottleneck: " + summary["bottleneck"]["sentence"]]
     return "\n".join(lines)

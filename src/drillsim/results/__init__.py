@@ -77,35 +77,24 @@ class Results:
         """Each verdict's window split into wait / work / transit stages along the critical path."""
         return bottleneck.stages(self.scenario, self.steps, self.verdicts, self.scenario.horizon)
 
+    @cached_property
+    def workload(self) -> bottleneck.Load:
+        """People on duty and busy, and tasks waiting, of every crew over time."""
+        return bottleneck.Load.build(self.steps, self.staffing, self.scenario.horizon)
+
+    @cached_property
+    def _bottlenecks(self) -> pd.DataFrame:
+        return bottleneck.attribution(self.scenario, self.stages, self.steps, self.workload)
+
     def bottlenecks(self) -> pd.DataFrame:
-        """Per rule, the share of its misses each stage caused."""
-        return bottleneck.attribution(self.stages)
+        """Per rule, the share of its misses each stage caused, with the actor's load during them."""
+        return self._bottlenecks.copy()
 
     def bottleneck(self) -> dict[str, Any]:
-        """The stage that caused the most misses of the most-missed rule, in one sentence."""
-        table = self.bottlenecks()
-        rules = self.rules()
-        overall = rules[rules["level"] == metrics.ALL_LEVELS]
-        if table.empty:
-            return {"rule": None, "actor": None, "kind": None, "step": None, "share": 0.0,
-                    "sentence": "No deadline was missed: the chain kept up with every incident."}
-        missed = overall.set_index("rule")["missed"]
-        rule = max(table["rule"].unique(), key=lambda r: (missed.get(r, 0), r))
-        top = table[table["rule"] == rule].iloc[0]
-        titles = {a: actor.title for a, actor in self.scenario.actors.items()}
-        actors = self.actors().set_index("actor")
-        what = bottleneck.describe_stage(top["kind"], top["actor"], top["step"], titles)
-        rule_title = self.scenario.deadlines[rule].title
-        limit = format_duration(self.scenario.deadlines[rule].limit)
-        sentence = (f"{_capital(what)}: {top['share']:.0%} of the missed '{rule_title}' deadlines ({limit}) "
-                    f"lost most of their time there")
-        if top["actor"] in actors.index:
-            row = actors.loc[top["actor"]]
-            who = titles.get(top["actor"], top["actor"]).lower()
-            sentence += (f"; the {who} was busy {row['utilisation']:.0%} of their on-duty time, "
-                         f"mean wait {format_duration(row['mean_wait'])}")
-        return {"rule": rule, "actor": top["actor"], "kind": top["kind"], "step": top["step"],
-                "share": float(top["share"]), "misses": int(missed.get(rule, 0)), "sentence": sentence + "."}
+        """The stage that caused the most misses of the most-missed rule, in one sentence with its evidence."""
+        table = self._bottlenecks
+        return {**bottleneck.headline(self.scenario, table),
+                "stages": [_clean(row) for row in table.to_dict("records")]}
 
     def summary(self) -> dict[str, Any]:
         """The figures the CLI prints, as plain data (the JSON summary)."""
@@ -127,10 +116,6 @@ class Results:
             "actors": [_clean(row) for row in self.actors().to_dict("records")],
             "bottleneck": self.bottleneck(),
         }
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,144 +1,531 @@
-"""Where the minutes went: each deadline's time split into the chain's stages.
+"""Where the minutes went: each deadline's time split into the chain's stages, and who was overloaded.
 
 For a verdict, the time from the rule's clock start to its report (or to the
 horizon, for a report never made) is followed back along the critical path
 of the flow: the step that reached the end milestone, the predecessor that
-finished last before it, and so on. Each step contributes its wait for an
-actor, its work and its report's transit; the stage with the largest share of
-a missed deadline is the one that caused the miss.
+was reached last before it, and so on until a step that was already waiting
+when the clock started. Each step contributes its wait for an actor, its work
+and its report's transit; time between a predecessor's report and the next
+step being queued (a condition not yet holding) is `other`. The stage with the
+largest share of a missed deadline is the one that caused the miss.
+
+Everything is computed on whole arrays (one pass per flow step, never per
+verdict), because a week of twenty replications has thousands of verdicts.
+The evidence that an actor was overloaded (utilisation, queue length) is
+integrated exactly from the records over the windows of the missed deadlines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from drillsim.scenario.schema import Scenario
+from drillsim.scenario.units import DAY, HOUR, format_clock, format_duration
 
 STAGE_KINDS = ("wait", "work", "transit")
+OTHER = "other"
+NO_STEP = "-"
+
+STAGE_COLUMNS = ["replication", "incident", "rule", "change", "level", "status", "start", "end", "step", "kind",
+                 "actor", "unit", "channel", "incomplete", "seconds"]
+ATTRIBUTION_COLUMNS = ["rule", "title", "limit", "missed", "step", "kind", "actor", "misses", "share",
+                       "median_seconds", "median_budget", "utilisation", "queue", "fallback", "incomplete",
+                       "busiest_from", "busiest_to", "busiest_utilisation", "sentence"]
+_STAGE_DTYPES = {"replication": "int64", "incident": "int64", "change": "int64", "start": "int64", "end": "int64",
+                 "seconds": "int64", "incomplete": "bool"}
 
 
-def _milestone_step(scenario: Scenario) -> dict[str, str]:
-    return {step.milestone: step.id for step in scenario.flow}
+def _seconds(column: pd.Series) -> np.ndarray:
+    """Times as float seconds with NaN for "not reached" (Int64, float or object columns alike)."""
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _critical_path(scenario: Scenario, steps: dict[tuple[str, int], dict[str, object]], end_step: str, k: int,
-                   start_time: int) -> Iterator[dict[str, object]]:
-    flow = {step.id: step for step in scenario.flow}
-    current: str | None = end_step
-    kk = k
-    while current is not None:
-        row = steps.get((current, kk if flow[current].per == "change" else -1))
-        if row is None:
-            return
-        yield row
-        if int(row["queued"]) <= start_time:  # type: ignore[call-overload]
-            return
-        best, best_time = None, -1
-        for name in flow[current].after:
-            if name in flow:
-                pred = steps.get((name, kk if flow[name].per == "change" else -1))
-                reached = pred.get("reached") if pred else None
-                if reached is not None and int(reached) > best_time:  # type: ignore[call-overload]
-                    best, best_time = name, int(reached)  # type: ignore[call-overload]
-        current = best
+class _Instances:
+    """Every step instance of every incident in dense arrays indexed [incident, step, slot].
+
+    Slot 0 is a step run once per incident, slot k+1 the instance for change k.
+    """
+
+    def __init__(self, scenario: Scenario, steps: pd.DataFrame, keys: pd.Index) -> None:
+        flow = scenario.flow
+        self.code = {step.id: i for i, step in enumerate(flow)}
+        self.per_change = np.array([step.per == "change" for step in flow])
+        self.report = np.array([step.report is not None for step in flow])
+        self.preds = [[self.code[name] for name in step.after if name in self.code] for step in flow]
+        inc = keys.get_indexer(pd.MultiIndex.from_arrays([steps["replication"], steps["incident"]]))
+        code = steps["step"].map(self.code).to_numpy(dtype=np.int64)
+        change = steps["change"].to_numpy(dtype=np.int64)
+        slot = np.where(self.per_change[code], change + 1, 0)
+        self.slots = int(max(change.max(initial=-1) + 2, 1))
+        shape = (len(keys), len(flow), self.slots)
+        self.row = np.full(shape, -1, dtype=np.int64)
+        self.row[inc, code, slot] = np.arange(len(steps))
+        self.times = {}
+        for name in ("queued", "started", "finished", "delivered"):
+            dense = np.full(shape, np.nan)
+            dense[inc, code, slot] = _seconds(steps[name])
+            self.times[name] = dense
+        delivered, finished = self.times["delivered"], self.times["finished"]
+        self.reached = np.where(np.isnan(delivered), finished, delivered)
+
+    def slot_of(self, step: np.ndarray, change: np.ndarray) -> np.ndarray:
+        return np.where(self.per_change[step], change + 1, 0)
+
+    def exists(self, inc: np.ndarray, step: np.ndarray, slot: np.ndarray) -> np.ndarray:
+        ok = (step >= 0) & (inc >= 0) & (slot < self.slots)
+        out = np.zeros(len(inc), dtype=bool)
+        out[ok] = self.row[inc[ok], step[ok], slot[ok]] >= 0
+        return out
+
+    def pred_slot(self, inc: np.ndarray, step: int, pred: int, slot: np.ndarray) -> np.ndarray:
+        """The instance of `pred` that `step` waited for: the same change, the incident's, or the last change's."""
+        if not self.per_change[pred]:
+            return np.zeros(len(inc), dtype=np.int64)
+        if self.per_change[step]:
+            return slot
+        reached = self.reached[inc, pred, 1:]
+        if reached.shape[1] == 0:
+            return np.ones(len(inc), dtype=np.int64)
+        latest = np.nan_to_num(reached, nan=-np.inf)
+        return np.argmax(latest, axis=1) + 1
+
+    def latest_pred(self, inc: np.ndarray, cur: np.ndarray, slot: np.ndarray,
+                    fallback_first: bool) -> tuple[np.ndarray, np.ndarray]:
+        """For each row, the predecessor reached last (-1 when none was reached).
+
+        With `fallback_first`, a row whose predecessors were never reached moves to
+        the first of them, to keep walking back towards a step that did start.
+        """
+        new_cur = np.full(len(inc), -1, dtype=np.int64)
+        new_slot = np.zeros(len(inc), dtype=np.int64)
+        for step in np.unique(cur[cur >= 0]):
+            rows = np.flatnonzero(cur == step)
+            best = np.full(len(rows), -np.inf)
+            for pred in self.preds[step]:
+                pslot = self.pred_slot(inc[rows], int(step), pred, slot[rows])
+                reached = self.reached[inc[rows], pred, np.minimum(pslot, self.slots - 1)]
+                better = reached > best
+                best = np.where(better, reached, best)
+                new_cur[rows[better]] = pred
+                new_slot[rows[better]] = pslot[better]
+            if fallback_first and self.preds[step]:
+                never = rows[np.isneginf(best)]
+                first = self.preds[step][0]
+                new_cur[never] = first
+                new_slot[never] = self.pred_slot(inc[never], int(step), first, slot[never])
+        return new_cur, new_slot
+
+
+def _end_instances(inst: _Instances, v_inc: np.ndarray, cur: np.ndarray, change: np.ndarray,
+                   depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """The step instance each path starts from: the end milestone's step, or, for a report never
+    made, the furthest step on the way to it that did start (-1 when none did)."""
+    slot = inst.slot_of(np.maximum(cur, 0), change)
+    for _ in range(depth):
+        missing = (cur >= 0) & ~inst.exists(v_inc, cur, slot)
+        if not missing.any():
+            break
+        rows = np.flatnonzero(missing)
+        cur[rows], slot[rows] = inst.latest_pred(v_inc[rows], cur[rows], slot[rows], fallback_first=True)
+    return np.where((cur >= 0) & inst.exists(v_inc, cur, slot), cur, -1), slot
+
+
+def _critical_paths(inst: _Instances, v_inc: np.ndarray, v_start: np.ndarray, v_end: np.ndarray, cur: np.ndarray,
+                    slot: np.ndarray, depth: int) -> dict[str, np.ndarray]:
+    """Every verdict's path back from its end, one hop per pass; each step's part ends where its successor
+    on the path was queued (`upper`), and the walk stops at a step queued before the clock started."""
+    found: dict[str, list[np.ndarray]] = {"verdict": [], "step": [], "slot": [], "upper": [], "hop": []}
+    upper = v_end.copy()
+    active = np.flatnonzero(cur >= 0)
+    for hop in range(depth + 1):
+        if active.size == 0:
+            break
+        c, s, inc = cur[active], slot[active], v_inc[active]
+        for name, value in (("verdict", active), ("step", c), ("slot", s), ("upper", upper[active]),
+                            ("hop", np.full(active.size, hop))):
+            found[name].append(value)
+        queued = inst.times["queued"][inc, c, s]
+        upper[active] = queued
+        going = queued > v_start[active]
+        active = active[going]
+        nxt, nslot = inst.latest_pred(inc[going], c[going], s[going], fallback_first=False)
+        cur[active], slot[active] = nxt, nslot
+        active = active[nxt >= 0]
+    return {name: np.concatenate(parts) if parts else np.zeros(0, dtype=float if name == "upper" else np.int64)
+            for name, parts in found.items()}
+
+
+def _text(steps: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in steps:
+        return np.full(len(steps), "", dtype=object)
+    return steps[name].fillna("").astype(str).to_numpy(dtype=object)
 
 
 def stages(scenario: Scenario, steps: pd.DataFrame, verdicts: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """One row per (verdict, stage): seconds of the deadline's window each stage consumed.
 
-    Stage kinds: `wait` (for the actor), `work` (the actor working), `transit`
-    (the report on the channels, with any follow-up round trip). Time not
-    covered by any step (waiting for a condition or a predecessor off the
-    critical path) is the stage `other`.
+    Stage kinds: `wait` (for the actor), `work` (the actor, or its stand-in,
+    working), `transit` (the report on the channels, with any follow-up round
+    trip). Time not covered by a step on the critical path (waiting for a
+    condition, or for a predecessor off the path) is the stage `other`.
+    Only verdicts whose clock started are split; `end` is the report's time,
+    or the horizon for a report never made. Rows run in the chain's order.
     """
-    milestone_step = _milestone_step(scenario)
-    rules = scenario.deadlines
-    relevant = verdicts[verdicts["start"].notna()]
-    by_incident = {key: group for key, group in steps.groupby(["replication", "incident"], sort=False)}
-    rows: list[tuple[object, ...]] = []
-    for v in relevant.itertuples(index=False):
-        rule = rules[v.rule]
-        group = by_incident.get((v.replication, v.incident))
-        start = int(v.start)
-        end = int(v.end) if pd.notna(v.end) else horizon
-        window = max(end - start, 0)
-        covered = 0
-        if group is not None and rule.end in milestone_step and window > 0:
-            records = {}
-            flow = {step.id: step for step in scenario.flow}
-            for r in group.itertuples(index=False):
-                reached = r.delivered if pd.notna(r.delivered) else r.finished
-                records[(r.step, r.change)] = {"step": r.step, "actor": r.actor, "served_by": r.served_by,
-                                               "queued": r.queued, "started": r.started, "finished": r.finished,
-                                               "delivered": r.delivered, "reached": reached if pd.notna(reached)
-                                               else None, "report": flow[r.step].report is not None}
-            end_step: str | None = milestone_step[rule.end]
-            if (end_step, v.change) not in records and (end_step, -1) not in records:
-                end_step = _last_reached(scenario, records, milestone_step[rule.end])
-            for rec in _critical_path(scenario, records, end_step, v.change, start) if end_step else ():
-                for kind, lo, hi in _spans(rec, end):
-                    part = max(0, min(hi, end) - max(lo, start))
-                    if part:
-                        actor = rec["served_by"] if kind == "work" else rec["actor"]
-                        rows.append((v.replication, v.incident, v.rule, v.change, v.status, rec["step"], kind,
-                                     actor, part))
-                        covered += part
-        if window - covered > 0:
-            rows.append((v.replication, v.incident, v.rule, v.change, v.status, "-", "other", "-", window - covered))
-    return pd.DataFrame(rows, columns=["replication", "incident", "rule", "change", "status", "step", "kind",
-                                       "actor", "seconds"])
+    relevant = verdicts[verdicts["start"].notna()].reset_index(drop=True)
+    if relevant.empty:
+        return pd.DataFrame({c: pd.Series(dtype=_STAGE_DTYPES.get(c, object)) for c in STAGE_COLUMNS})
+    keys = pd.MultiIndex.from_arrays([pd.concat([steps["replication"], relevant["replication"]]),
+                                      pd.concat([steps["incident"], relevant["incident"]])]).unique()
+    inst = _Instances(scenario, steps, keys)
+    depth = len(scenario.flow)
+    v_inc = keys.get_indexer(pd.MultiIndex.from_arrays([relevant["replication"], relevant["incident"]]))
+    v_start = _seconds(relevant["start"])
+    v_end = _seconds(relevant["end"])
+    v_end = np.where(np.isnan(v_end), float(horizon), v_end)
+    milestone_step = {step.milestone: inst.code[step.id] for step in scenario.flow}
+    end_steps = {rule_id: milestone_step.get(rule.end, -1) for rule_id, rule in scenario.deadlines.items()}
+    cur = relevant["rule"].map(end_steps).fillna(-1).to_numpy(dtype=np.int64)
+    cur, slot = _end_instances(inst, v_inc, np.where(v_end > v_start, cur, -1),
+                               relevant["change"].to_numpy(dtype=np.int64), depth)
+    path = _critical_paths(inst, v_inc, v_start, v_end, cur, slot, depth)
+
+    verdict, step, sslot = path["verdict"], path["step"], path["slot"]
+    hi, lo, inc = np.minimum(path["upper"], v_end[verdict]), v_start[verdict], v_inc[verdict]
+
+    def at(name: str) -> np.ndarray:
+        return np.nan_to_num(inst.times[name][inc, step, sslot], nan=np.inf)
+
+    queued, started, finished, delivered = at("queued"), at("started"), at("finished"), at("delivered")
+    parts = {
+        "wait": np.minimum(started, hi) - np.maximum(queued, lo),
+        "work": np.minimum(finished, hi) - np.maximum(started, lo),
+        "transit": np.where(inst.report[step], np.minimum(delivered, hi) - np.maximum(finished, lo), 0.0),
+    }
+    parts = {kind: np.clip(seconds, 0.0, None) for kind, seconds in parts.items()}
+    row = inst.row[inc, step, sslot]
+    names = np.array([s.id for s in scenario.flow], dtype=object)
+    unit, channel = _text(steps, "unit"), _text(steps, "channel")
+    incomplete = (steps["incomplete"].fillna(False).astype(bool).to_numpy() if "incomplete" in steps
+                  else np.zeros(len(steps), dtype=bool))
+    frames = []
+    for order, (kind, seconds) in enumerate(parts.items()):
+        keep = seconds > 0
+        r = row[keep]
+        frames.append(pd.DataFrame({
+            "_v": verdict[keep], "_order": -path["hop"][keep] * 4 + order, "step": names[step[keep]], "kind": kind,
+            "actor": _text(steps, "served_by" if kind == "work" else "actor")[r], "unit": unit[r],
+            "channel": channel[r] if kind == "transit" else "",
+            "incomplete": incomplete[r] & (kind == "transit"), "seconds": seconds[keep]}))
+    covered = np.bincount(verdict, weights=sum(parts.values()), minlength=len(relevant))
+    rest = np.maximum(v_end - v_start, 0) - covered
+    keep = rest > 0
+    frames.append(pd.DataFrame({"_v": np.flatnonzero(keep), "_order": 4, "step": NO_STEP, "kind": OTHER,
+                                "actor": NO_STEP, "unit": "", "channel": "", "incomplete": False,
+                                "seconds": rest[keep]}))
+    out = pd.concat(frames, ignore_index=True).sort_values(["_v", "_order"], kind="stable", ignore_index=True)
+    which = out.pop("_v").to_numpy()
+    head = {name: relevant[name].to_numpy()[which] for name in ("replication", "incident", "rule", "change",
+                                                                 "level", "status")}
+    head["start"] = v_start[which].astype(np.int64)
+    head["end"] = v_end[which].astype(np.int64)
+    out = pd.concat([pd.DataFrame(head), out.drop(columns="_order")], axis=1)
+    out["seconds"] = out["seconds"].round().astype(np.int64)
+    return out[STAGE_COLUMNS]
 
 
-def _last_reached(scenario: Scenario, records: dict[tuple[str, int], dict[str, object]], end_step: str) -> str | None:
-    """For a report never made: the furthest step on the way to it that did start."""
-    flow = {step.id: step for step in scenario.flow}
-    todo, seen = [end_step], set()
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in flow:
-            continue
-        seen.add(name)
-        if any(key[0] == name for key in records):
-            return name
-        todo.extend(flow[name].after)
-    return None
+# --- the load on each crew over time ---------------------------------------------------
 
 
-def _spans(rec: dict[str, object], end: int) -> Iterator[tuple[str, int, int]]:
-    def t(name: str, default: int) -> int:
-        value = rec[name]
-        return int(value) if value is not None and pd.notna(value) else default  # type: ignore[call-overload]
+class _Cumulative:
+    """A piecewise-constant count per group (busy people, people on duty, tasks waiting), integrated.
 
-    queued = t("queued", end)
-    started = t("started", end)
-    finished = t("finished", end)
-    yield "wait", queued, started
-    yield "work", started, finished
-    if rec["report"]:
-        yield "transit", finished, t("delivered", end)
+    Group g's time t is laid out at g * span + t on one increasing axis, so that
+    the integral over any windows of any groups is one interpolation.
+    """
+
+    def __init__(self, group: np.ndarray, time: np.ndarray, delta: np.ndarray, groups: int, span: int) -> None:
+        self.span = span
+        edges = np.arange(groups, dtype=float) * span
+        key = np.concatenate([group * span + np.clip(time, 0, span - 1), edges, edges + span - 1])
+        delta = np.concatenate([delta, np.zeros(2 * groups)])
+        self.keys, inverse = np.unique(key, return_inverse=True)
+        level = np.cumsum(np.bincount(inverse, weights=delta, minlength=len(self.keys)))
+        self.total = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(self.keys))])
+
+    def between(self, group: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+        base = group * self.span
+        return (np.interp(base + np.clip(end, 0, self.span - 1), self.keys, self.total)
+                - np.interp(base + np.clip(start, 0, self.span - 1), self.keys, self.total))
 
 
-def attribution(stage_rows: pd.DataFrame) -> pd.DataFrame:
-    """For each rule: the share of its misses that each stage caused (the stage with most of the window)."""
+@dataclass(frozen=True)
+class Load:
+    """How many people of each crew were on duty and busy, and how many tasks waited, at every moment.
+
+    A crew is one (replication, actor, unit); per-grid actors have a crew per
+    grid. Waiting tasks count against the actor a step asked for, busy people
+    against whoever served it (the deputy standing in for the leader).
+    """
+
+    crews: pd.DataFrame
+    horizon: int
+    duty: _Cumulative
+    busy: _Cumulative
+    queue: _Cumulative
+
+    @classmethod
+    def build(cls, steps: pd.DataFrame, staffing: pd.DataFrame, horizon: int) -> Load:
+        crews = (staffing[["replication", "actor", "unit"]].drop_duplicates()
+                 .sort_values(["replication", "actor", "unit"], ignore_index=True))
+        crews["unit"] = crews["unit"].fillna("").astype(str)
+        index = pd.MultiIndex.from_frame(crews)
+        span = horizon + 1
+
+        def crew_of(frame: pd.DataFrame, actor: str) -> np.ndarray:
+            return index.get_indexer(pd.MultiIndex.from_arrays(
+                [frame["replication"], frame[actor], frame["unit"].fillna("").astype(str)]))
+
+        ordered = staffing.sort_values(["replication", "actor", "unit", "time"])
+        g = crew_of(ordered, "actor")
+        on_duty = ordered["on_duty"].to_numpy(dtype=float)
+        first = np.r_[True, g[1:] != g[:-1]]
+        change = on_duty - np.where(first, 0.0, np.r_[0.0, on_duty[:-1]])
+        last = np.r_[g[1:] != g[:-1], True]
+        duty = _Cumulative(np.r_[g, g[last]], np.r_[_seconds(ordered["time"]), np.full(last.sum(), horizon)],
+                           np.r_[change, -on_duty[last]], len(crews), span)
+
+        started = steps[steps["started"].notna()]
+        g = crew_of(started, "served_by")
+        units = started["units"].to_numpy(dtype=float) if "units" in started else np.ones(len(started))
+        begin, end = _seconds(started["started"]), np.nan_to_num(_seconds(started["finished"]), nan=horizon)
+        ok = g >= 0
+        busy = _Cumulative(np.r_[g[ok], g[ok]], np.r_[begin[ok], end[ok]], np.r_[units[ok], -units[ok]],
+                           len(crews), span)
+
+        g = crew_of(steps, "actor")
+        begin, end = _seconds(steps["queued"]), np.nan_to_num(_seconds(steps["started"]), nan=horizon)
+        ok = (g >= 0) & (end > begin)
+        queue = _Cumulative(np.r_[g[ok], g[ok]], np.r_[begin[ok], end[ok]],
+                            np.r_[np.ones(ok.sum()), -np.ones(ok.sum())], len(crews), span)
+        return cls(crews, horizon, duty, busy, queue)
+
+    def crew(self, replication: Any, actor: Any, unit: Any) -> np.ndarray:
+        """Crew codes of (replication, actor, unit) arrays; -1 for actors that are not crews."""
+        index = pd.MultiIndex.from_frame(self.crews)
+        return np.asarray(index.get_indexer(pd.MultiIndex.from_arrays(
+            [np.asarray(replication), np.asarray(actor), pd.Series(np.asarray(unit, dtype=object)).fillna("")
+             .astype(str)])))
+
+    def windows(self, crew: np.ndarray, start: np.ndarray, end: np.ndarray) -> pd.DataFrame:
+        """Person-seconds on duty and busy, and task-seconds waiting, of each crew over each window."""
+        ok = crew >= 0
+        out = pd.DataFrame({"duty": np.nan, "busy": np.nan, "queue": np.nan, "seconds": end - start},
+                           index=range(len(crew)))
+        for name in ("duty", "busy", "queue"):
+            out.loc[ok, name] = getattr(self, name).between(crew[ok], start[ok], end[ok])
+        return out
+
+    def by_time_of_day(self, width: int = HOUR) -> pd.DataFrame:
+        """Per actor and time-of-day bin: mean people on duty and busy, mean tasks waiting, utilisation.
+
+        Means are over every day and replication the horizon covers; a bin the
+        horizon never reaches (past 12:00 in a half-day drill) is NaN.
+        """
+        edges = np.unique(np.minimum(np.arange(0, self.horizon + width, width, dtype=float), self.horizon))
+        start, end = edges[:-1], edges[1:]
+        clock = (start % DAY // width * width).astype(np.int64)
+        n = len(self.crews)
+        frame = self.windows(np.repeat(np.arange(n), len(start)), np.tile(start, n), np.tile(end, n))
+        frame["actor"] = np.repeat(self.crews["actor"].to_numpy(), len(start))
+        frame["clock"] = np.tile(clock, n)
+        sums = frame.groupby(["actor", "clock"])[["duty", "busy", "queue"]].sum()
+        exposure = pd.Series(end - start).groupby(clock).sum() * self.crews["replication"].nunique()
+        full = pd.MultiIndex.from_product([sorted(self.crews["actor"].unique()), np.arange(0, DAY, width)],
+                                          names=["actor", "clock"])
+        sums = sums.reindex(full)
+        seconds = exposure.reindex(full.get_level_values("clock")).to_numpy()
+        out = pd.DataFrame({"on_duty": sums["duty"].to_numpy() / seconds, "busy": sums["busy"].to_numpy() / seconds,
+                            "queue": sums["queue"].to_numpy() / seconds}, index=full).reset_index()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["utilisation"] = np.where(out["on_duty"] > 0, out["busy"] / out["on_duty"], np.nan)
+        return out
+
+    @cached_property
+    def _hourly(self) -> pd.DataFrame:
+        return self.by_time_of_day(HOUR)
+
+    def busiest(self, actor: str, hours: int = 2) -> tuple[int, int, float] | None:
+        """The `hours`-long window of the day (on whole hours) when `actor` was busiest: (from, to, utilisation)."""
+        own = self._hourly[self._hourly["actor"] == actor].sort_values("clock")
+        if own.empty:
+            return None
+        busy = own["busy"].to_numpy()
+        duty = own["on_duty"].to_numpy()
+        n = len(own)
+        best: tuple[int, int, float] | None = None
+        for first in range(n):
+            idx = [(first + i) % n for i in range(hours)]
+            if np.isnan(duty[idx]).any() or duty[idx].sum() <= 0:
+                continue
+            value = float(busy[idx].sum() / duty[idx].sum())
+            if best is None or value > best[2] + 1e-12:
+                best = (first * HOUR, (first + hours) * HOUR % DAY, value)
+        return best
+
+
+# --- attribution -------------------------------------------------------------------------
+
+
+def _own_work(top: pd.DataFrame, steps: pd.DataFrame, horizon: int) -> np.ndarray:
+    """Person-seconds the actor spent on each missed report's own incident within its window."""
+    pairs = top[["replication", "incident", "actor", "unit", "start", "end"]].reset_index(names="_row")
+    own = steps[steps["started"].notna()]
+    own = pd.DataFrame({"replication": own["replication"], "incident": own["incident"], "actor": own["served_by"],
+                        "unit": own["unit"].fillna("").astype(str), "_from": _seconds(own["started"]),
+                        "_to": np.nan_to_num(_seconds(own["finished"]), nan=horizon),
+                        "_units": own["units"].to_numpy(dtype=float) if "units" in own else 1.0})
+    both = pairs.merge(own, on=["replication", "incident", "actor", "unit"])
+    overlap = (np.minimum(both["_to"], both["end"]) - np.maximum(both["_from"], both["start"])).clip(lower=0)
+    per_row = (overlap * both["_units"]).groupby(both["_row"]).sum()
+    return per_row.reindex(range(len(top)), fill_value=0.0).to_numpy()
+
+
+def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFrame,
+                load: Load | None = None) -> pd.DataFrame:
+    """For each rule, the share of its misses each stage caused, with the evidence of the actor's load.
+
+    A miss is caused by the stage that took the largest part of its window
+    (the first in the chain on a tie). `utilisation` is the share of the
+    actor's on-duty time (of the incident's grid, for grid workers) spent on
+    other incidents over the windows of those misses, and `queue` the mean
+    number of tasks waiting for the actor then; `busiest_*` is the actor's
+    busiest two hours of the day;
+    `fallback` and `incomplete` tell, for a transit stage, how many of those
+    reports went over a fallback channel or needed a follow-up.
+    """
     missed = stage_rows[stage_rows["status"] == "missed"]
     if missed.empty:
-        return pd.DataFrame(columns=["rule", "kind", "actor", "step", "misses", "share"])
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ATTRIBUTION_COLUMNS})
     keys = ["replication", "incident", "rule", "change"]
-    top = missed.sort_values("seconds", ascending=False, kind="stable").drop_duplicates(keys)
-    counts = top.groupby(["rule", "kind", "actor", "step"], as_index=False).size().rename(columns={"size": "misses"})
+    top = missed.loc[missed.groupby(keys, sort=False)["seconds"].idxmax()].reset_index(drop=True)
+    limits = {rule_id: rule.limit for rule_id, rule in scenario.deadlines.items()}
+    top["budget"] = top["seconds"] / top["rule"].map(limits)
+    first = scenario.channels.order[0]
+    top["fallback"] = top["channel"].astype(str).map(lambda c: any(p not in ("", first) for p in c.split("+")))
+    if load is not None:
+        crew = load.crew(top["replication"], top["actor"], top["unit"])
+        evidence = load.windows(crew, top["start"].to_numpy(dtype=float), top["end"].to_numpy(dtype=float))
+        evidence["busy"] -= _own_work(top, steps, load.horizon)
+        top = pd.concat([top, evidence.drop(columns="seconds").rename(columns=lambda c: f"_{c}")], axis=1)
+        top["_window"] = np.where(crew >= 0, top["end"] - top["start"], np.nan)
+    else:
+        for name in ("_duty", "_busy", "_queue", "_window"):
+            top[name] = np.nan
+    group = ["rule", "step", "kind", "actor"]
+    table = top.groupby(group, sort=False).agg(
+        misses=("seconds", "size"), median_seconds=("seconds", "median"), median_budget=("budget", "median"),
+        duty=("_duty", "sum"), busy=("_busy", "sum"), queued=("_queue", "sum"), window=("_window", "sum"),
+        fallback=("fallback", "mean"), incomplete=("incomplete", "mean")).reset_index()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["utilisation"] = np.where(table["duty"] > 0, table["busy"] / table["duty"], np.nan)
+        table["queue"] = np.where(table["window"] > 0, table["queued"] / table["window"], np.nan)
+    transit = table["kind"] == "transit"
+    table["fallback"] = table["fallback"].where(transit)
+    table["incomplete"] = table["incomplete"].astype(float).where(transit)
     totals = top.groupby("rule").size()
-    counts["share"] = counts["misses"] / counts["rule"].map(totals)
-    return counts.sort_values(["rule", "misses"], ascending=[True, False], ignore_index=True)
+    table["missed"] = table["rule"].map(totals)
+    table["share"] = table["misses"] / table["missed"]
+    table["title"] = table["rule"].map({r: rule.title for r, rule in scenario.deadlines.items()})
+    table["limit"] = table["rule"].map(limits)
+    crews = set(load.crews["actor"]) if load is not None else set()
+    busiest = {actor: load.busiest(actor) for actor in table["actor"].unique() if load is not None and actor in crews}
+    for i, name in enumerate(("busiest_from", "busiest_to", "busiest_utilisation")):
+        table[name] = table["actor"].map({a: window[i] for a, window in busiest.items() if window is not None})
+    rule_order = {rule: i for i, rule in enumerate(scenario.deadlines)}
+    step_order = {step.id: i for i, step in enumerate(scenario.flow)}
+    table["_rule"] = table["rule"].map(rule_order)
+    table["_step"] = table["step"].map(step_order).fillna(len(step_order))
+    table = table.sort_values(["_rule", "misses", "_step", "kind"], ascending=[True, False, True, True],
+                              ignore_index=True)
+    table["sentence"] = [sentence(scenario, row) for row in table.to_dict("records")]
+    return table[ATTRIBUTION_COLUMNS]
 
 
-def describe_stage(kind: str, actor: str, step: str, titles: dict[str, str]) -> str:
-    who = titles.get(actor, actor)
+def _title(scenario: Scenario, actor: str) -> str:
+    known = scenario.actors.get(actor)
+    title = known.title if known is not None else actor
+    return "the " + title[:1].lower() + title[1:]
+
+
+def _has(value: Any) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
+    """One stage's part in a rule's misses, in plain words, with its evidence.
+
+    A `wait` names an overloaded actor; a `work` stage means the step itself is
+    too slow for the deadline, which more staff would not fix; `transit` is the
+    channels; `other` is a condition or a step off the critical path.
+    """
+    rule = scenario.deadlines[row["rule"]]
+    limit = format_duration(rule.limit)
+    reports = f"{row['share']:.0%} of the '{rule.title}' reports that missed their {limit} deadline"
+    median = format_duration(row["median_seconds"])
+    who = _title(scenario, row["actor"])
+    kind = row["kind"]
     if kind == "wait":
-        return f"waiting for the {who.lower()} ({step})"
-    if kind == "work":
-        return f"the {who.lower()} working ({step})"
-    if kind == "transit":
-        return f"the report of {step} in transit"
-    return "waiting for a condition or an earlier step"
+        text = f"{who}: {reports} lost most of their time waiting for them ({row['step']}, median {median})"
+        if _has(row["utilisation"]):
+            text += (f"; while those reports were due, other incidents kept them busy {row['utilisation']:.2f} of "
+                     f"their on-duty time with {row['queue']:.1f} tasks waiting on average")
+        if _has(row["busiest_utilisation"]):
+            text += (f"; busiest between {format_clock(row['busiest_from'])} and {format_clock(row['busiest_to'])} "
+                     f"(utilisation {row['busiest_utilisation']:.2f})")
+    elif kind == "work":
+        text = (f"the '{row['step']}' step of {who} is itself too slow for the deadline: it took most of the "
+                f"time of {reports} (median {median}, {row['median_budget']:.0%} of the {limit})")
+        if _has(row["utilisation"]) and row["queue"] < 0.1:
+            text += (f"; other incidents kept {who} busy only {row['utilisation']:.2f} of their time then and "
+                     f"nobody waited for them, so a faster step would help, more staff would not")
+        elif _has(row["utilisation"]):
+            text += (f"; {who} was also loaded then (busy {row['utilisation']:.2f} with other incidents, "
+                     f"{row['queue']:.1f} tasks waiting)")
+    elif kind == "transit":
+        text = f"the channels: {reports} lost most of their time with the report of '{row['step']}' in transit " \
+               f"(median {median})"
+        reasons = []
+        if _has(row["fallback"]) and row["fallback"] > 0:
+            reasons.append(f"{row['fallback']:.0%} went over a fallback channel")
+        if _has(row["incomplete"]) and row["incomplete"] > 0:
+            reasons.append(f"{row['incomplete']:.0%} were incomplete and needed a follow-up")
+        if reasons:
+            text += "; " + " and ".join(reasons)
+    else:
+        text = (f"waiting for a condition or for a step off the critical path: {reports} lost most of their time "
+                f"there (median {median})")
+    return text[:1].upper() + text[1:] + "."
+
+
+NO_MISS = "No deadline was missed: the chain kept up with every incident."
+
+
+def headline(scenario: Scenario, table: pd.DataFrame) -> dict[str, Any]:
+    """The bottleneck of the run: the stage that caused most misses of the most-missed rule."""
+    if table.empty:
+        return {"rule": None, "actor": None, "kind": None, "step": None, "share": 0.0, "misses": 0,
+                "utilisation": None, "queue": None, "sentence": NO_MISS}
+    rule_order = {rule: i for i, rule in enumerate(scenario.deadlines)}
+    totals = table.drop_duplicates("rule").set_index("rule")["missed"]
+    rule = min(totals.index, key=lambda r: (-totals[r], rule_order[r]))
+    top = table[table["rule"] == rule].iloc[0]
+    return {"rule": rule, "actor": top["actor"], "kind": top["kind"], "step": top["step"],
+            "share": float(top["share"]), "misses": int(top["missed"]),
+            "utilisation": None if not _has(top["utilisation"]) else float(top["utilisation"]),
+            "queue": None if not _has(top["queue"]) else float(top["queue"]), "sentence": top["sentence"]}

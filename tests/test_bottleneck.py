@@ -1,0 +1,226 @@
+"""Bottleneck attribution on scenarios whose bottleneck is known by construction, computed by hand.
+
+Every case uses the deterministic base of tests/cases.py (constant durations:
+discover 2m, first report 1m, verify 5m, judge 4m, decide 3m, activate 2m,
+set up the command post 10m, its report 5m; wired channel 30s) with a few
+numbers changed, so each stage's seconds can be worked out on paper.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from drillsim import api
+from drillsim.results import Results, bottleneck
+from drillsim.scenario import Scenario
+from tests.cases import case
+from tests.conftest import ROOT
+
+M = 60
+
+
+def run(scenario: Scenario) -> Results:
+    return api.run(scenario, replications=1, seed=1)
+
+
+def stages_of(results: Results, incident: int, rule: str) -> list[tuple[str, str, str, int]]:
+    own = results.stages[(results.stages["incident"] == incident) & (results.stages["rule"] == rule)]
+    return [(r.step, r.kind, r.actor, r.seconds) for r in own.itertuples(index=False)]
+
+
+@pytest.fixture(scope="module")
+def shared_leader() -> Results:
+    """Three level-II incidents a minute apart in three grids; one leader, decide 15m, no stand-in.
+
+    Incident 3 (02:02) reaches the leadership group at 02:15:30, waits for the
+    leader until 02:43:30 (behind incidents 1 and 2), decides until 02:58:30;
+    the command post is set up by 03:08:30 and its report arrives at 03:14:
+    72m after the incident, 12m late. Incidents 1 and 2 report at 44m and 58m.
+    """
+    return run(case("""
+        staffing:
+          office: {staff: 5}
+        durations: {decide: 15m, activate_group: 5m}
+        injects:
+          - {at: "02:00", category: public_security_criminal, example: robbery, level: II, grid: grid_1}
+          - {at: "02:01", category: accidents_disasters, example: gas_leak, level: II, grid: grid_2}
+          - {at: "02:02", category: public_health, example: food_poisoning, level: II, grid: grid_3}
+        """, name="shared leader", handover="1d"))
+
+
+def test_shared_leader_command_post_miss_is_the_wait_for_the_leader(shared_leader: Results) -> None:
+    assert stages_of(shared_leader, 3, "command_post_upward") == [
+        ("discover", "work", "discoverer", 2 * M),
+        ("first_report", "work", "discoverer", 1 * M), ("first_report", "transit", "discoverer", 30),
+        ("verify", "work", "grid_worker", 5 * M), ("verify", "transit", "grid_worker", 30),
+        ("judge", "work", "office", 4 * M), ("judge", "transit", "office", 30),
+        ("decide", "wait", "leader", 28 * M), ("decide", "work", "leader", 15 * M),
+        ("set_up_command_post", "work", "command_post", 10 * M),
+        ("command_post_report", "work", "command_post", 5 * M),
+        ("command_post_report", "transit", "command_post", 30),
+    ]
+    table = shared_leader.bottlenecks()
+    post = table[table["rule"] == "command_post_upward"].iloc[0]
+    assert (post["step"], post["kind"], post["actor"], post["misses"], post["share"]) == \
+        ("decide", "wait", "leader", 1, 1.0)
+    # Window 02:02-03:14 (72m): the other incidents' decisions (2 x 15m) and activations (2 x 5m) keep the
+    # leader busy 40m; tasks waited 14m + 28m + 30m + 20m + 10m = 102m in all.
+    assert post["utilisation"] == pytest.approx(40 / 72)
+    assert post["queue"] == pytest.approx(102 / 72)
+    assert post["median_seconds"] == 28 * M and post["median_budget"] == pytest.approx(28 / 60)
+    headline = shared_leader.bottleneck()
+    assert (headline["rule"], headline["actor"], headline["kind"]) == ("command_post_upward", "leader", "wait")
+    assert headline["sentence"].startswith(
+        "The leadership group leader: 100% of the 'command post reports upward' reports that missed their 1h "
+        "deadline lost most of their time waiting for them (decide, median 28m); while those reports were due, "
+        "other incidents kept them busy 0.56 of their on-duty time with 1.4 tasks waiting on average; busiest "
+        "between 02:00 and 04:00")
+
+
+@pytest.fixture(scope="module")
+def night_shift() -> Results:
+    """One grid, three grid workers by day and one at night; four incidents a minute apart by day and at night.
+
+    verify 7m, judge 2m. At night the worker takes them in turn from 23:03:30:
+    the third (23:02) waits 12m and reaches the leadership group at 23:27:30,
+    the fourth (23:03) waits 18m and reaches it at 23:34:30; both miss 20m.
+    By day three workers share them and every report is on time.
+    """
+    return run(case("""
+        staffing:
+          office: {staff: 5}
+          grid_worker:
+            grids:
+              grid_1: null
+              grid_2: null
+              grid_3: null
+              community:
+                staff: 3
+                shifts: [{from: "22:00", to: "07:00", staff: 1}]
+        durations: {verify: 7m, judge: 2m}
+        injects:
+          - {at: "10:00", category: social_security, example: group_fight, level: III, grid: community}
+          - {at: "10:01", category: social_security, example: group_fight, level: III, grid: community}
+          - {at: "10:02", category: social_security, example: group_fight, level: III, grid: community}
+          - {at: "10:03", category: social_security, example: group_fight, level: III, grid: community}
+          - {at: "23:00", category: social_security, example: group_fight, level: III, grid: community}
+          - {at: "23:01", category: social_security, example: group_fight, level: III, grid: community}
+          - {at: "23:02", category: social_security, example: group_fight, level: III, grid: community}
+          - {at: "23:03", category: social_security, example: group_fight, level: III, grid: community}
+        """, name="night shift"))
+
+
+def test_one_worker_night_shift_misses_are_the_wait_for_the_grid_worker(night_shift: Results) -> None:
+    verdicts = night_shift.verdicts
+    missed = verdicts[verdicts["status"] == "missed"]
+    assert sorted(zip(missed["incident"], missed["rule"], strict=True)) == \
+        [(7, "office_to_leadership"), (8, "office_to_leadership")]
+    waits = night_shift.stages[(night_shift.stages["kind"] == "wait") & (night_shift.stages["rule"] ==
+                                                                        "office_to_leadership")]
+    assert dict(zip(waits["incident"], waits["seconds"], strict=True)) == {4: 4 * M, 6: 6 * M, 7: 12 * M, 8: 18 * M}
+    table = night_shift.bottlenecks()
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["rule"], row["step"], row["kind"], row["actor"], row["misses"], row["share"]) == \
+        ("office_to_leadership", "verify", "wait", "grid_worker", 2, 1.0)
+    # Windows 23:02-23:27:30 and 23:03-23:34:30 (57m with one worker on duty): the other incidents'
+    # verifications fill 17m and 21m of them; tasks waited 6m + 12m + 18m in each window.
+    assert row["utilisation"] == pytest.approx(38 / 57)
+    assert row["queue"] == pytest.approx(72 / 57)
+    assert (row["busiest_from"], row["busiest_to"]) == (22 * 3600, 24 * 3600 % 86400)
+
+
+def test_time_of_day_load_shows_the_night_shift(night_shift: Results) -> None:
+    profile = night_shift.workload.by_time_of_day(3600)
+    worker = profile[profile["actor"] == "grid_worker"].set_index("clock")
+    assert worker.loc[23 * 3600, "on_duty"] == 1 and worker.loc[10 * 3600, "on_duty"] == 3
+    # 23:00-24:00: four verifications of 7m, less the part of the first before 23:02:30 (none): 28m by one worker.
+    assert worker.loc[23 * 3600, "busy"] == pytest.approx(28 / 60)
+    assert worker.loc[23 * 3600, "utilisation"] == pytest.approx(28 / 60)
+    assert worker.loc[23 * 3600, "queue"] == pytest.approx(36 / 60)
+    assert worker.loc[10 * 3600, "utilisation"] == pytest.approx(28 / 60 / 3)
+
+
+def test_failed_channel_miss_is_the_transit_of_the_report() -> None:
+    """Wired and wireless down 01:05-01:20: the grid worker's report at 01:08:30 loses 2m + 3m and goes by
+    satellite (5m), arriving at 01:18:30; the leadership group hears at 01:23, 3m late."""
+    results = run(case("""
+        channels:
+          media:
+            wired: {failures: [{from: "01:05", to: "01:20"}]}
+            wireless: {failures: [{from: "01:05", to: "01:20"}]}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+        """, name="failed channel"))
+    assert ("verify", "transit", "grid_worker", 10 * M) in stages_of(results, 1, "office_to_leadership")
+    row = results.bottlenecks().iloc[0]
+    assert (row["rule"], row["step"], row["kind"], row["share"], row["fallback"], row["incomplete"]) == \
+        ("office_to_leadership", "verify", "transit", 1.0, 1.0, 0.0)
+    assert results.bottleneck()["sentence"] == (
+        "The channels: 100% of the 'office to the leadership group' reports that missed their 20m deadline lost "
+        "most of their time with the report of 'verify' in transit (median 10m); 100% went over a fallback channel.")
+
+
+def test_a_step_longer_than_its_budget_is_called_too_slow_not_overloaded() -> None:
+    results = run(case("""
+        durations: {verify: 25m}
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+        """, name="slow verification"))
+    row = results.bottlenecks().iloc[0]
+    assert (row["rule"], row["step"], row["kind"], row["actor"]) == ("office_to_leadership", "verify", "work",
+                                                                    "grid_worker")
+    assert (row["utilisation"], row["queue"]) == (0.0, 0.0)
+    sentence = results.bottleneck()["sentence"]
+    assert "'verify' step of the grid worker is itself too slow for the deadline" in sentence
+    assert "median 25m, 125% of the 20m" in sentence and "more staff would not" in sentence
+    assert "busy 0%" not in sentence
+
+
+def test_a_report_never_made_is_split_up_to_the_horizon() -> None:
+    """At 23:30 with a 40m verification, the drill ends (24:00) while the grid worker is still at it."""
+    results = run(case("""
+        durations: {verify: 40m}
+        injects:
+          - {at: "23:30", category: social_security, example: group_fight, level: III, grid: grid_1}
+        """, name="cut off"))
+    assert stages_of(results, 1, "office_to_leadership") == [
+        ("discover", "work", "discoverer", 2 * M), ("first_report", "work", "discoverer", 1 * M),
+        ("first_report", "transit", "discoverer", 30), ("verify", "work", "grid_worker", 26 * M + 30)]
+
+
+def test_no_miss_says_so() -> None:
+    results = run(case("""
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+        """, name="calm"))
+    assert results.bottlenecks().empty
+    assert results.bottleneck()["sentence"] == bottleneck.NO_MISS
+
+
+def test_stages_fill_every_window_exactly() -> None:
+    """Over a random week, each verdict's stages add up to its whole window, and nothing is negative."""
+    results = api.run(api.load(ROOT / "scenarios" / "earthquake-cascade.yaml"), replications=2)
+    stages = results.stages
+    assert (stages["seconds"] > 0).all()
+    total = stages.groupby(["replication", "incident", "rule", "change"]).agg(
+        seconds=("seconds", "sum"), start=("start", "first"), end=("end", "first"))
+    assert (total["seconds"] == total["end"] - total["start"]).all()
+    decided = results.verdicts[results.verdicts["start"].notna() & (results.verdicts["end"] > results.verdicts[
+        "start"])]
+    assert len(total) == len(decided)
+
+
+def test_attribution_shares_sum_to_one_and_appear_in_the_json_summary() -> None:
+    results = api.run(api.load(ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"), replications=2)
+    table = results.bottlenecks()
+    assert not table.empty
+    assert table.groupby("rule")["share"].sum().to_numpy() == pytest.approx(1.0)
+    assert (table.groupby("rule")["misses"].sum() == table.groupby("rule")["missed"].first()).all()
+    overall = results.rules().query("level == 'all'").set_index("rule")["missed"]
+    assert table.groupby("rule")["missed"].first().to_dict() == overall[overall > 0].to_dict()
+    summary = results.summary()["bottleneck"]
+    assert len(summary["stages"]) == len(table)
+    assert summary["sentence"] == table[table["rule"] == summary["rule"]]["sentence"].iloc[0]
+    assert pd.Series([row["utilisation"] for row in summary["stages"]]).dropna().between(0, 1).all()
