@@ -40,8 +40,9 @@ def exercise() -> None:
 
     A drill plays either one simulated run's incidents of a scenario (the
     default, with --seed) or its scripted injects alone (--scripted); every
-    command takes the same choice, so a drill log written for one reads in
-    the others.
+    command takes the same choice. Scripted injects keep their ids either
+    way (`leak`, `quake/2`); a stream's incidents (`everyday-3`) exist only
+    in the run of their seed.
     """
 
 

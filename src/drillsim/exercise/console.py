@@ -19,7 +19,8 @@ from drillsim.exercise.board import Countdown, DrillBoard, DrillClock, Task
 from drillsim.scenario.units import format_duration, format_offset
 
 STATE_STYLE = {"ok": "green", "amber": "bold dark_orange", "red": "bold white on red"}
-TASK_COLUMNS = ("incident", "chg", "milestone", "who: step", "recorded", "verdict")
+TASK_COLUMNS = {"incident": 11, "chg": 3, "milestone": 28, "who: step": 32, "recorded": 11, "verdict": 20}
+"""The chain table's columns and their fixed widths: a record never makes the table jump."""
 
 
 def _clock(seconds: float) -> str:
@@ -83,11 +84,11 @@ class FacilitatorConsole(App[None]):
     def on_mount(self) -> None:
         self.sub_title = self.board.scenario.name
         tasks = self.query_one("#tasks", DataTable)
-        for name in TASK_COLUMNS:
-            tasks.add_column(name, key=name)
+        for name, width in TASK_COLUMNS.items():
+            tasks.add_column(name, key=name, width=width)
         countdowns = self.query_one("#countdowns", DataTable)
-        for name in ("incident", "deadline", "due", "left", "state"):
-            countdowns.add_column(name, key=name)
+        for name, width in (("incident", 11), ("deadline", 21), ("due", 9), ("left", 9), ("state", 6)):
+            countdowns.add_column(name, key=name, width=width)
         tasks.focus()
         self.tick()
         self.set_interval(0.25, self.tick)
@@ -139,7 +140,8 @@ class FacilitatorConsole(App[None]):
         elif task.verdict:
             verdict = Text(task.verdict, style="green")
         return (task.incident, "" if task.change is None else str(task.change), task.milestone,
-                _short(f"{task.who}: {task.title}", 34), "" if task.time is None else format_offset(task.time),
+                _short(f"{task.who}: {task.title}", TASK_COLUMNS["who: step"]),
+                "" if task.time is None else format_offset(task.time),
                 verdict)
 
     def _show_countdowns(self, countdowns: list[Countdown]) -> None:
@@ -161,11 +163,14 @@ class FacilitatorConsole(App[None]):
         return self._tasks[table.cursor_row]
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter: record the row Enter was pressed on, even if keys typed after it moved the cursor on."""
         if event.data_table.id == "tasks":
-            self.action_record()
+            self._record(next((t for t in self._tasks if "|".join(t.key) == event.row_key.value), None))
 
     def action_record(self) -> None:
-        task = self.selected_task()
+        self._record(self.selected_task())
+
+    def _record(self, task: Task | None) -> None:
         if task is not None:
             self.board.record(task, self.clock.time)
             self.tick()
