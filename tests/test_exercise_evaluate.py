@@ -13,7 +13,6 @@ from drillsim.cli import main
 from drillsim.exercise import DrillIncident, drill_incidents
 from drillsim.exercise.drilllog import DrillLogWriter, Entry, read
 from drillsim.exercise.evaluate import Evaluation, evaluate, render_text
-from drillsim.exercise.incidents import split_key
 from drillsim.model import simulate
 from drillsim.scenario import Scenario, load
 from tests.conftest import ROOT, SCENARIOS
@@ -107,12 +106,18 @@ def drill_log_of_run(scenario: Scenario, seed: int, path: Path) -> list[DrillInc
     incidents = drill_incidents(scenario, seed)
     by_number = {incident.number: incident for incident in incidents}
     run = simulate(scenario, seed, 0)
-    rows = [Entry(time, by_number[record.incident].id, *split_key(key))
+    rows = [Entry(time, by_number[record.incident].id, *_split(key))
             for record in run.incidents for key, time in record.milestones.items()]
     with DrillLogWriter(path) as writer:
         for entry in sorted(rows, key=lambda e: (e.time or 0, e.incident)):
             writer.append(entry)
     return incidents
+
+
+def _split(key: str) -> tuple[str, int | None]:
+    """The model's `continuation_received#0` as the log writes it: milestone, change 1."""
+    name, sep, k = key.partition("#")
+    return (name, int(k) + 1) if sep else (name, None)
 
 
 @pytest.mark.parametrize("scenario_path", SCENARIOS, ids=lambda p: p.stem)

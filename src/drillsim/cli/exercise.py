@@ -94,7 +94,7 @@ def _offset(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
 @click.option("--start", callback=_offset, metavar="TIME",
               help="Drill time to start the clock at (default: 5m before the first inject, or the last "
                    "record of a continued log).")
-@click.option("--step", callback=_duration, default="1m", show_default=True,
+@click.option("--step", callback=_duration, default="1m", show_default=True, metavar="DURATION",
               help="How far the n key moves the clock.")
 def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, scripted: bool, start: int | None,
                 step: int) -> None:

@@ -269,7 +269,7 @@ def seconds_text(value: float | None) -> str:
     return "no report" if math.isinf(value) else format_duration(value)
 
 
-def stage_text(scenario: Scenario, f: Finding) -> str:
+def stage_text(f: Finding) -> str:
     if f.stage is None or f.stage_seconds is None:
         return "-"
     sim = f" (simulated median {seconds_text(f.stage_sim_median)})" if f.stage_sim_median is not None else ""
@@ -300,7 +300,7 @@ def render_text(ev: Evaluation) -> str:
             report = format_offset(f.end) if f.end is not None else "-"
             lines.append(f"  {name:<24} {format_duration(s.deadlines[f.rule].limit):>5}  {verdict_text(f):<36} "
                          f"{report:>11}  {pct:>6} {seconds_text(f.sim_median):>10} {rate:>7}  "
-                         f"{stage_text(s, f)}")
+                         f"{stage_text(f)}")
         lines.append("")
     if not ev.incidents:
         lines.append("The log records no incident.")

@@ -168,12 +168,6 @@ def milestone_key(milestone: str, change: int | None) -> str:
     return milestone if change is None else f"{milestone}#{change - 1}"
 
 
-def split_key(key: str) -> tuple[str, int | None]:
-    """`continuation_received#0` -> (`continuation_received`, 1)."""
-    name, sep, k = key.partition("#")
-    return (name, int(k) + 1) if sep else (name, None)
-
-
 def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str, int], levels: Mapping[str, str],
               horizon: int) -> IncidentRecord:
     """The IncidentRecord the model would have written for what the drill recorded by `horizon`.
