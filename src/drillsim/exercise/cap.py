@@ -46,6 +46,8 @@ CATEGORY_OF_EXAMPLE = {"fire_or_collapse": "Fire", "gas_leak": "CBRNE", "traffic
 """Examples whose CAP category is more specific than their drillsim category's."""
 RUN_FILES = ("steps.csv", "incidents.csv", "scenario.yaml", "summary.json")
 
+ET.register_namespace("", NS)  # CAP messages are written in the default namespace, as in the OASIS examples
+
 
 @dataclass(frozen=True, slots=True)
 class Message:
@@ -248,5 +250,3 @@ def write(messages_: list[Message], out: Path) -> list[Path]:
         raise
     return [out / f"{message.identifier}.xml" for message in messages_]
 
-
-ET.register_namespace("", NS)
