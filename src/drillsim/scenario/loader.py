@@ -67,18 +67,33 @@ def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | No
     if not isinstance(plan_name, str):
         line = source.lines.get(("plan",))
         raise ScenarioError([Problem(source.file, line, ("plan",),
-                                     "expected the name of a built-in plan or a path to a plan file")])
-    is_plan_file = "flow" in raw and "plan" not in raw
+                                     f"expected builtin, the name of a built-in plan or the path to a plan "
+                                     f"file; got {plan_name!r}")])
+    # A plan file defines the actors and the flow and names no plan; a scenario that
+    # only replaces the flow is still merged over the built-in plan.
+    is_plan_file = "flow" in raw and "actors" in raw and "plan" not in raw
     if is_plan_file:
         merged, where = raw, source
     else:
         plan_raw, plan_source, problems = _read_plan(plan_name, relative_to)
         if problems:
-            line = source.lines.get(("plan",))
-            raise ScenarioError([Problem(source.file, line, ("plan",), f"the plan {plan_name!r} cannot be used: "
-                                         + "; ".join(str(p) for p in problems))])
+            raise ScenarioError(_unusable_plan(plan_name, problems, source))
         merged, where = merge(plan_raw, raw, plan_source, source)
     return validate(merged, where)
+
+
+def _unusable_plan(name: str, problems: list[Problem], source: SourceMap) -> list[Problem]:
+    """A plan that cannot be read: said at the scenario's `plan:` line, its own problems at their lines."""
+    line = source.lines.get(("plan",))
+    if len(problems) == 1 and problems[0].line is None:
+        known = ", ".join(["builtin", *builtin_plans()])
+        return [Problem(source.file, line, ("plan",),
+                        f"the plan {name!r} cannot be used: {problems[0].file}: {problems[0].message}; expected "
+                        f"{known} or the path to a plan file, relative to the scenario")]
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    return [Problem(source.file, line, ("plan",),
+                    f"the plan {name!r} cannot be used: {problems[0].file} has {count}, each listed at its line"),
+            *problems]
 
 
 def validate(doc: dict[str, Any], where: SourceMap) -> Scenario:
@@ -227,17 +242,25 @@ def _unwrap(annotation: Any, node: Any) -> Any:
     while True:
         if isinstance(annotation, (str, typing.ForwardRef)):
             name = annotation if isinstance(annotation, str) else annotation.__forward_arg__
-            annotation = getattr(schema, name)
+            annotation = _postponed(name)
         elif typing.get_origin(annotation) is typing.Annotated:
             annotation = typing.get_args(annotation)[0]
         elif typing.get_origin(annotation) in (typing.Union, types.UnionType):
             members = [a for a in typing.get_args(annotation) if a is not type(None)]
             tag = node.get("dist", "constant") if isinstance(node, Mapping) else None
-            chosen = [m for m in members if isinstance(m, type) and issubclass(m, schema.Dist)
-                      and m.model_fields["dist"].default in (tag, None) and _tag_of(m) == tag]
+            chosen = [m for m in members if isinstance(m, type) and issubclass(m, schema.Dist) and _tag_of(m) == tag]
             annotation = chosen[0] if chosen else members[0]
         else:
             return annotation
+
+
+def _postponed(text: str) -> Any:
+    """A postponed annotation of the schema (`AnyDist`, `_mapping('AnyDist', LevelName)`).
+
+    Evaluated in the schema's namespace, as `typing.get_type_hints` does; the
+    text is the schema's own source, never the planner's input.
+    """
+    return getattr(schema, text) if text.isidentifier() else eval(text, vars(schema))
 
 
 def _tag_of(model: type[BaseModel]) -> str | None:
