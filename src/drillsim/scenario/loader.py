@@ -8,7 +8,7 @@ ScenarioError, each with its file, line and field.
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from drillsim.scenario import schema
 from drillsim.scenario.errors import Problem, ScenarioError, dotted
 from drillsim.scenario.schema import Scenario
+from drillsim.scenario.units import format_offset, parse_duration
 from drillsim.scenario.yamlsource import SourceMap, merge, parse_yaml, read_yaml
 
 BUILTIN_PLAN = "lanzhou-community"
@@ -142,6 +143,16 @@ def _names(doc: dict[str, Any]) -> dict[str, Any]:
         if kind == "per_grid":
             grids.update(_keys(entry, "grids") or [])
     names["grid"] = sorted(grids)
+    categories: Mapping[str, Any] = doc["categories"] if isinstance(doc.get("categories"), Mapping) else {}
+    names["examples"] = {c: _keys(entry, "examples") for c, entry in categories.items()
+                         if _keys(entry, "examples") is not None}
+    if isinstance(doc.get("flow"), list):
+        steps = [step for step in doc["flow"] if isinstance(step, Mapping)]
+        names["step"] = [*_EVENTS, *(step["id"] for step in steps if isinstance(step.get("id"), str))]
+        names["milestone"] = [*_EVENTS, *(step["milestone"] for step in steps
+                                          if isinstance(step.get("milestone"), str))]
+    with contextlib.suppress(ValueError):  # a bad horizon is reported at its own field
+        names["horizon"] = parse_duration(doc.get("horizon"))
     return {kind: value for kind, value in names.items() if value is not None}
 
 
@@ -149,11 +160,12 @@ def _names(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _problems(exc: ValidationError, doc: Any, where: SourceMap) -> list[Problem]:
-    problems = []
-    for error in exc.errors(include_url=False):
-        path = _written_path(doc, error["loc"])
-        problems.append(_at(where, path, _message(error, doc, path)))
-    return problems
+    errors = [(error, _written_path(doc, error["loc"])) for error in exc.errors(include_url=False)]
+    # `maen: 3m` gives both "unknown field 'maen'; did you mean 'mean'?" and "'mean' is missing": say it once.
+    meant = {(*path[:-1], schema.closest(str(path[-1]), _allowed_keys(doc, path[:-1])))
+             for error, path in errors if error["type"] == "extra_forbidden" and path}
+    return [_at(where, path, _message(error, doc, path)) for error, path in errors
+            if not (error["type"] == "missing" and path in meant)]
 
 
 def _written_path(doc: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -192,13 +204,55 @@ def _message(error: Any, doc: Any, path: tuple[str | int, ...]) -> str:
         return "a distribution needs 'dist' (constant, exponential, uniform, triangular, lognormal, empirical)"
     if kind == "literal_error":
         return f"{given!r} is not allowed; expected {error['ctx']['expected']}"
-    shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
-    return f"{error['msg'].rstrip('.')}; got {shown}"
+    expected = _expected(kind, error.get("ctx") or {}, doc, path)
+    if expected is not None:
+        return f"got {_shown(given)}; expected {expected}"
+    return f"{error['msg'].rstrip('.')}; got {_shown(given)}"
+
+
+_LIST = "a list (one '- ' line per entry, or [a, b])"
+_EXPECTED = {
+    "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
+    "float_parsing": "a number", "float_type": "a number", "finite_number": "a finite number",
+    "string_type": "text (quote it if YAML reads it as a number or yes/no)",
+    "bool_parsing": "true or false", "bool_type": "true or false",
+    "tuple_type": _LIST, "list_type": _LIST,
+    "dict_type": "a mapping of names to values",
+}
+
+
+def _expected(kind: str, ctx: Mapping[str, Any], doc: Any, path: tuple[str | int, ...]) -> str | None:
+    """pydantic's error kind said as what the field expects."""
+    if kind in _EXPECTED:
+        return _EXPECTED[kind]
+    if kind in ("model_type", "model_attributes_type"):
+        fields = _allowed_keys(doc, path)
+        return "a mapping of fields" + (f" ({', '.join(sorted(fields))})" if fields else "")
+    bounds = {"greater_than": ("more than {}", "gt"), "greater_than_equal": ("{} or more", "ge"),
+              "less_than": ("less than {}", "lt"), "less_than_equal": ("{} or less", "le")}
+    if kind in bounds and bounds[kind][1] in ctx:
+        text, key = bounds[kind]
+        return text.format(f"{ctx[key]:g}" if isinstance(ctx[key], float) else ctx[key])
+    if kind == "too_short":
+        count = ctx.get("min_length", 1)
+        return f"at least {count} entr{'y' if count == 1 else 'ies'}"
+    return None
+
+
+def _shown(value: Any) -> str:
+    """A value as the planner wrote it, short enough for a one-line message."""
+    if isinstance(value, (dict, list, tuple)):
+        kind = "mapping" if isinstance(value, dict) else "list"
+        return f"an empty {kind}" if not value else f"a {kind}"
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _unknown_field(key: str, allowed: list[str]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    close = schema.closest(key, allowed)
+    hint = f"; did you mean {close!r}?" if close else ""
     listed = f" (expected one of: {', '.join(sorted(allowed))})" if allowed else ""
     return f"unknown field {key!r}{hint}{listed}"
 
@@ -285,41 +339,33 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         if step.milestone in milestones:
             out.append(((*at, "milestone"), f"the milestone {step.milestone!r} is reached by another step"))
         milestones.add(step.milestone)
-        for j, name in enumerate(step.after):
-            if name not in steps and name not in _EVENTS:
-                out.append(((*at, "after", j), _unknown("step", name, [*steps, *_EVENTS])))
         if ("change" in step.after) != (step.per == "change"):
             out.append(((*at, "per"), "a step runs per change exactly when it comes after 'change'"))
         if step.actor.startswith("@"):
             ref = steps.get(step.actor[1:])
             if ref is None or ref.report is None:
                 out.append(((*at, "actor"), f"{step.actor!r} must name an earlier step that sends a report"))
-        elif step.actor not in s.actors:
-            out.append(((*at, "actor"), _unknown("actor", step.actor, s.actors)))
         elif s.actors[step.actor].kind == "superior":
             out.append(((*at, "actor"), f"{step.actor!r} is a superior: it receives reports, it has no steps"))
         if step.report is not None and step.report.to == step.actor:
             out.append(((*at, "report", "to"), "a step cannot report to its own actor"))
     out.extend(_cycles(s))
     for rule_id, rule in s.deadlines.items():
-        for field in ("start", "end"):
-            name = getattr(rule, field)
-            if name not in milestones:
-                out.append((("deadlines", rule_id, field), _unknown("milestone", name, milestones)))
         if (rule.applies == "change") != ("change" in (rule.start,)):
             out.append((("deadlines", rule_id, "applies"),
                         "a rule whose clock starts at 'change' applies per change, and only such a rule"))
     for actor, staffing in s.staffing.items():
         kind = s.actors[actor].kind
         if kind in ("unlimited", "superior"):
-            out.append((("staffing", actor), f"{actor!r} is {kind}: it takes no staffing"))
+            out.append((("staffing", actor), f"{actor!r} is {kind}: it takes no staffing; remove this entry"))
         if kind == "per_grid" and not staffing.grids:
             out.append((("staffing", actor, "grids"), "a per-grid actor needs at least one grid"))
         if kind != "per_grid" and staffing.grids:
             out.append((("staffing", actor, "grids"), f"{actor!r} is not per grid"))
     for actor_id, actor in s.actors.items():
         if actor.kind in ("pool", "per_grid") and actor_id not in s.staffing:
-            out.append((("staffing",), f"{actor_id!r} needs staffing: it is a limited {actor.kind} actor"))
+            out.append((("staffing",), f"{actor_id!r} needs staffing: it is a limited {actor.kind} actor; "
+                                        f"expected staffing.{actor_id}"))
         if actor.stand_in is not None and s.actors[actor.stand_in].kind != "pool":
             out.append((("actors", actor_id, "stand_in"), "the stand-in must be a pool actor"))
     for level in s.levels:
@@ -329,31 +375,14 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         for k, target in enumerate(targets):
             if s.actors[target].kind != "superior":
                 out.append((("escalation", "levels", level, k), f"{target!r} is not a superior"))
-    for k, name in enumerate(s.channels.order):
-        if name not in s.channels.media:
-            out.append((("channels", "order", k), _unknown("channel", name, s.channels.media)))
     grids = s.grids
-    for i, inject in enumerate(s.injects):
-        out.extend(_examples(s, inject, ("injects", i)))
-        if not 0 <= inject.at < s.horizon:
-            out.append((("injects", i, "at"), "the inject falls outside the horizon "
-                        f"(0d 00:00 to {_offset(s.horizon)})"))
     for i, src in enumerate(s.sources):
         if src.grids is None and not grids and any(a.kind == "per_grid" for a in s.actors.values()):
             out.append((("sources", i, "grids"), "no grids are staffed to send incidents to"))
         if src.end is not None and src.end <= src.start:
-            out.append((("sources", i, "end"), "'end' must come after 'start'"))
+            out.append((("sources", i, "end"), f"'end' must come after 'start' (start {format_offset(src.start)}, "
+                                               f"end {format_offset(src.end)})"))
     return out
-
-
-def _examples(s: Scenario, spec: schema.IncidentSpec,
-              at: tuple[str | int, ...]) -> Iterable[tuple[tuple[str | int, ...], str]]:
-    """An inject's example must be one of its category's (and so for its cascades)."""
-    examples = s.categories[spec.category].examples
-    if spec.example is not None and spec.example not in examples:
-        yield ((*at, "example"), _unknown(f"example of {spec.category}", spec.example, examples))
-    for k, cascade in enumerate(spec.cascades):
-        yield from _examples(s, cascade, (*at, "cascades", k))
 
 
 def _cycles(s: Scenario) -> Iterable[tuple[tuple[str | int, ...], str]]:
@@ -382,11 +411,6 @@ def _cycles(s: Scenario) -> Iterable[tuple[tuple[str | int, ...], str]]:
 
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
     return schema.unknown_name(kind, name, list(known))
-
-
-def _offset(seconds: int) -> str:
-    from drillsim.scenario.units import format_offset
-    return format_offset(seconds)
 
 
 __all__ = ["BUILTIN_PLAN", "builtin_plans", "check_references", "dotted", "from_document", "load", "loads",

@@ -62,6 +62,11 @@ class SourceMap:
         return self.file, None
 
 
+def _shown_tag(tag: str) -> str:
+    """`tag:yaml.org,2002:python/object` -> `!!python/object`, as it was written."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
@@ -77,7 +82,7 @@ class _Builder:
         if node.tag not in _SAFE_TAGS:
             self.problems.append(Problem(
                 self.file, node.start_mark.line + 1, path,
-                f"the YAML tag {node.tag} is not allowed; only plain values, lists and mappings"))
+                f"the YAML tag {_shown_tag(node.tag)} is not allowed; expected plain values, lists and mappings"))
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -104,7 +109,8 @@ class _Builder:
                 continue
             if key_node.tag not in _SAFE_TAGS:
                 self.problems.append(Problem(self.file, key_node.start_mark.line + 1, path,
-                                             f"the YAML tag {key_node.tag} is not allowed in a key"))
+                                             f"the YAML tag {_shown_tag(key_node.tag)} is not allowed in a key; "
+                                             f"expected a plain name"))
                 continue
             key = str(_CONSTRUCTOR.yaml_constructors[key_node.tag](_CONSTRUCTOR, key_node))
             if key in result:
@@ -121,6 +127,65 @@ class _Builder:
 _CONSTRUCTOR = yaml.SafeLoader("")
 
 
+_SYNTAX_HINTS = {
+    "'\\t'": "; indent with spaces, not tabs",
+    "mapping values are not allowed here": "; quote a value that contains ': ', or check the indentation",
+    "could not find expected ':'": "; every line of a mapping is 'name: value'",
+}
+"""What usually causes PyYAML's complaint, said as the fix."""
+
+
+@dataclass
+class _Frame:
+    """A mapping or sequence the parser is inside, and where in it."""
+
+    mapping: bool
+    key: object = None
+    in_value: bool = False
+    index: int = -1
+
+    def begin(self, scalar: object) -> bool:
+        """A node starts in this collection; True when it is a mapping's key."""
+        if not self.mapping:
+            self.index += 1
+            return False
+        if self.in_value:
+            return False
+        self.key, self.in_value = scalar, True
+        return True
+
+    def done(self) -> None:
+        """The node that was this mapping's value is complete."""
+        self.in_value = False
+
+    def part(self) -> str | int | None:
+        if not self.mapping:
+            return self.index if self.index >= 0 else None
+        return self.key if self.in_value and isinstance(self.key, str) else None
+
+
+def _path_at_error(text: str) -> Path_:
+    """The field being written where the YAML stops making sense, replayed from the parser's events."""
+    frames: list[_Frame] = []
+    path: Path_ = ()
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionEndEvent):
+                frames.pop()
+                if frames:
+                    frames[-1].done()
+            elif isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+                is_key = bool(frames) and frames[-1].begin(getattr(event, "value", None))
+                if isinstance(event, yaml.CollectionStartEvent):
+                    frames.append(_Frame(mapping=isinstance(event, yaml.MappingStartEvent)))
+                elif frames and not is_key:
+                    frames[-1].done()
+            path = tuple(part for frame in frames if (part := frame.part()) is not None)
+    except yaml.YAMLError:
+        return path
+    return path
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document into plain values, their lines, and the problems met."""
     try:
@@ -133,9 +198,12 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "not valid YAML"
-        if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+        if "another document" in what:
+            what = "a second YAML document starts here; expected one scenario per file"
+        elif exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             what += f" ({exc.context} started on line {exc.context_mark.line + 1})"
-        return None, SourceMap(file), [Problem(file, line, (), f"YAML syntax error: {what}")]
+        what += next((hint for words, hint in _SYNTAX_HINTS.items() if words in what), "")
+        return None, SourceMap(file), [Problem(file, line, _path_at_error(text), f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:
         return None, SourceMap(file), [Problem(file, None, (), f"YAML syntax error: {exc}")]
     if node is None:
@@ -147,8 +215,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
         return None, SourceMap(file), [Problem(file, None, (), f"the document expands to more than "
                                                                 f"{_MAX_VALUES} values; aliases too deep?")]
     if not builder.problems and not isinstance(value, dict):
+        shown = {"list": "a list", "str": "a single value", "NoneType": "nothing"}.get(type(value).__name__,
+                                                                                      type(value).__name__)
         builder.problems.append(Problem(file, node.start_mark.line + 1, (),
-                                        f"expected a YAML mapping of fields, got {type(value).__name__}"))
+                                        f"got {shown}; expected a YAML mapping of fields, one 'name: value' a line"))
     return value, SourceMap(file, builder.lines), builder.problems
 
 
@@ -161,7 +231,9 @@ def read_yaml(path: Path) -> tuple[Any, SourceMap, list[Problem]]:
     except IsADirectoryError:
         return None, SourceMap(str(path)), [Problem(str(path), None, (), "is a directory, not a scenario file")]
     except UnicodeDecodeError as exc:
-        return None, SourceMap(str(path)), [Problem(str(path), None, (), f"not a UTF-8 text file ({exc.reason})")]
+        line = exc.object[:exc.start].count(b"\n") + 1
+        return None, SourceMap(str(path)), [Problem(str(path), line, (), f"not a UTF-8 text file ({exc.reason} at "
+                                                                          f"byte {exc.start}); expected YAML text")]
     except OSError as exc:
         return None, SourceMap(str(path)), [Problem(str(path), None, (), f"cannot be read: {exc.strerror}")]
     return parse_yaml(text, str(path))
