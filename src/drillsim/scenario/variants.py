@@ -1,0 +1,161 @@
+"""Variants of a scenario by dotted path: `{"staffing.office.staff": 3}` gives a new, re-validated scenario.
+
+A path names a field as the scenario file writes it: mappings by key,
+lists by index (`staffing.office.shifts[1].staff` or `...shifts.1.staff`),
+and `*` for every entry of a mapping or list (`staffing.grid_worker.grids.*.staff`).
+A staffed actor's name stands for its staffing: `office.staff` is
+`staffing.office.staff`.
+Values are written as in YAML (`"15m"`, `"22:00"`, `3`); `None` removes an
+entry, as `key: null` does in a scenario file.
+
+A per-grid actor's own fields (`staffing.grid_worker.staff`) reach only the
+grids that do not set the field themselves, as in a scenario file. A change
+that reaches no grid at all would silently change nothing, so it is refused
+with a pointer to the `grids.*` path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from drillsim.scenario.errors import Problem, ScenarioError, dotted
+
+if TYPE_CHECKING:
+    from drillsim.scenario.schema import Scenario
+
+FILE = "<replace>"
+_INDEX = re.compile(r"\[(\d+|\*)\]")
+_INHERITED = ("staff", "shifts", "absences", "handover")
+
+Path = tuple[str | int, ...]
+
+
+def parse_path(text: str) -> Path:
+    """`staffing.office.shifts[1].staff` -> ("staffing", "office", "shifts", 1, "staff")."""
+    parts = _INDEX.sub(r".\1", text.strip()).split(".")
+    if not text.strip() or any(not part or "[" in part or "]" in part for part in parts):
+        raise _error((text,), "not a dotted path such as staffing.office.staff or staffing.office.shifts[1].staff")
+    return tuple(int(part) if part.isdigit() else part for part in parts)
+
+
+def replace(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
+    """A new scenario with each path set to its value, validated as a whole; `scenario` is unchanged."""
+    from drillsim.scenario.loader import validate
+    from drillsim.scenario.yamlsource import SourceMap
+    doc = scenario.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    applied: list[Path] = []
+    for text, value in changes.items():
+        path = _shorthand(parse_path(text), scenario)
+        targets = list(_expand(doc, path, ()))
+        if not targets:
+            raise _error(path, "matches no entry of the scenario")
+        for target in targets:
+            _set(doc, target, _plain(value))
+        applied.extend(targets)
+    variant = validate(doc, SourceMap(FILE))
+    _check_inherited(variant, applied)
+    return variant
+
+
+def _shorthand(path: Path, scenario: Scenario) -> Path:
+    """`office.staff` stands for `staffing.office.staff`: an actor's name is not a field of the scenario."""
+    fields = {f.alias or name for name, f in type(scenario).model_fields.items()}
+    if path[0] not in fields and path[0] in scenario.staffing:
+        return ("staffing", *path)
+    return path
+
+
+def _plain(value: Any) -> Any:
+    """Values as a scenario file writes them; a model from another scenario is written out first."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _expand(node: Any, path: Path, done: Path) -> Iterator[Path]:
+    """The concrete paths a path names: `*` becomes every key or index present."""
+    if not path:
+        yield done
+        return
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(node, Mapping):
+            keys: list[str | int] = list(node)
+        elif isinstance(node, list):
+            keys = list(range(len(node)))
+        elif node is None:
+            keys = []
+        else:
+            raise _error(done, "'*' needs a mapping or a list here")
+        for key in keys:
+            yield from _expand(node[key], rest, (*done, key))  # type: ignore[index]
+        return
+    yield from _expand(_child(node, head, done), rest, (*done, head))
+
+
+def _child(node: Any, key: str | int, done: Path) -> Any:
+    """The value below `node` at `key`, or None where a mapping does not have it yet."""
+    if isinstance(node, list):
+        if not isinstance(key, int) or not 0 <= key < len(node):
+            raise _error((*done, key), f"expected an index from 0 to {len(node) - 1} of this list")
+        return node[key]
+    if isinstance(node, Mapping):
+        return node.get(str(key))
+    if node is None:
+        return None
+    raise _error((*done, key), f"{dotted(done) or 'the scenario'} is a single value, it has no fields")
+
+
+def _set(doc: dict[str, Any], path: Path, value: Any) -> None:
+    node: Any = doc
+    for depth, key in enumerate(path[:-1]):
+        if isinstance(node, list):
+            node = node[key]  # type: ignore[index]
+            continue
+        child = node.get(str(key))
+        if child is None:
+            child = node[str(key)] = {}
+        elif not isinstance(child, (dict, list)):
+            raise _error(path[:depth + 1], "is a single value, it has no fields")
+        node = child
+    last = path[-1]
+    if isinstance(node, list):
+        if value is None:
+            raise _error(path, "a list entry cannot be removed by itself; set the whole list")
+        node[last] = value  # type: ignore[index]
+    elif value is None:
+        if str(last) not in node:
+            raise _error(path, "there is nothing to remove here")
+        del node[str(last)]
+    else:
+        node[str(last)] = value
+
+
+def _check_inherited(variant: Scenario, applied: list[Path]) -> None:
+    """Refuse a per-grid actor's field that every grid overrides: it would change nothing."""
+    for path in applied:
+        if len(path) != 3 or path[0] != "staffing" or path[2] not in _INHERITED:
+            continue
+        actor, field = str(path[1]), str(path[2])
+        if actor not in variant.actors or variant.actors[actor].kind != "per_grid":
+            continue
+        grids = variant.staffing[actor].grids
+        if grids and all(field in own.model_fields_set for own in grids.values()):
+            names = ", ".join(grids)
+            raise _error(path, f"every grid of {actor!r} sets its own {field} ({names}), so this changes "
+                               f"nothing; set staffing.{actor}.grids.*.{field} to change it in every grid")
+
+
+def _error(path: Path, message: str) -> ScenarioError:
+    return ScenarioError([Problem(FILE, None, path, message)])
+
+
+__all__ = ["parse_path", "replace"]
