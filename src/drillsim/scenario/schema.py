@@ -9,8 +9,9 @@ reports every problem with its field path.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -91,13 +92,22 @@ def _known(kind: str) -> Callable[[str, ValidationInfo], str]:
     return check
 
 
+def closest(value: str, known: Iterable[str]) -> str | None:
+    """The known name a typo most likely meant: a close spelling, or the one name it abbreviates."""
+    names = sorted(known)
+    close = difflib.get_close_matches(value, names, n=1)
+    if close:
+        return close[0]
+    starts = [name for name in names if len(value) >= 3 and (name.startswith(value) or value.startswith(name))]
+    return starts[0] if len(starts) == 1 else None
+
+
 def unknown_name(kind: str, value: str, names: Any) -> str:
     """`unknown category 'fier'; did you mean 'fire'? (known: ...)`."""
-    import difflib
     known = sorted(str(n) for n in names)
-    close = difflib.get_close_matches(str(value), known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    close = closest(str(value), known)
+    hint = f"; did you mean {close!r}?" if close else ""
+    listed = ", ".join(known[:30]) + (", ..." if len(known) > 30 else "")
     return f"unknown {kind} {value!r}{hint} (expected one of: {listed})"
 
 
@@ -110,6 +120,29 @@ MajorClassName = Annotated[str, AfterValidator(_known("major class"))]
 DurationName = Annotated[str, AfterValidator(_known("duration"))]
 ProbabilityName = Annotated[str, AfterValidator(_known("probability"))]
 WorkingGroupName = Annotated[str, AfterValidator(_known("working group"))]
+StepName = Annotated[str, AfterValidator(_known("step"))]
+"""A step of the flow, or one of the events `occurred` and `change`."""
+MilestoneName = Annotated[str, AfterValidator(_known("milestone"))]
+
+
+def _actor_or_receiver(value: str, info: ValidationInfo) -> str:
+    return value if value.startswith("@") else _known("actor")(value, info)
+
+
+StepActor = Annotated[str, AfterValidator(_actor_or_receiver)]
+"""An actor, or `@step`: whoever received that step's report (checked with the flow's wiring)."""
+
+
+def _within_horizon(value: int, info: ValidationInfo) -> int:
+    horizon = (info.context or {}).get("horizon")
+    if horizon is not None and not 0 <= value < horizon:
+        raise ValueError(f"{format_offset(value)} is outside the horizon; expected a time before the drill ends at "
+                         f"{format_offset(horizon)} (horizon {format_duration(horizon)})")
+    return value
+
+
+DrillTime = Annotated[Offset, AfterValidator(_within_horizon)]
+"""A time inside the drill: from its start up to, not including, the horizon."""
 
 
 def _mapping(value_type: Any, key_type: Any = str) -> Any:
@@ -136,7 +169,8 @@ class DailyWindow(Model):
     @model_validator(mode="after")
     def _not_empty(self) -> DailyWindow:
         if self.start == self.end:
-            raise ValueError("the window is empty: 'from' equals 'to'")
+            raise ValueError(f"the window is empty: 'from' equals 'to' ({format_clock(self.start)}); expected two "
+                             f"different times (from 22:00 to 07:00 wraps past midnight)")
         return self
 
     def covers(self, clock: int) -> bool:
@@ -171,7 +205,8 @@ class Window(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end <= self.start:
-            raise ValueError("'to' must come after 'from'")
+            raise ValueError(f"'to' must come after 'from' (from {format_offset(self.start)}, "
+                             f"to {format_offset(self.end)})")
         return self
 
 
@@ -253,7 +288,7 @@ class Uniform(Dist):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if self.high <= self.low:
-            raise ValueError("'high' must be greater than 'low'")
+            raise ValueError(f"'high' must be greater than 'low' (low {_fmt(self.low)}, high {_fmt(self.high)})")
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -275,7 +310,8 @@ class Triangular(Dist):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not self.low <= self.mode <= self.high or self.low == self.high:
-            raise ValueError("expected low <= mode <= high, with low < high")
+            raise ValueError(f"expected low <= mode <= high, with low < high (low {_fmt(self.low)}, "
+                             f"mode {_fmt(self.mode)}, high {_fmt(self.high)})")
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -298,7 +334,7 @@ class LogNormal(Dist):
     @model_validator(mode="after")
     def _ordered(self) -> LogNormal:
         if self.p90 <= self.median:
-            raise ValueError("'p90' must be greater than 'median'")
+            raise ValueError(f"'p90' must be greater than 'median' (median {_fmt(self.median)}, p90 {_fmt(self.p90)})")
         return self
 
     @property
@@ -333,7 +369,7 @@ class Empirical(Dist):
 
 def _shorthand(value: object) -> object:
     """`verify: 10m` means a constant 10 minutes; `{dist: ...}` is a full distribution."""
-    if isinstance(value, str) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+    if isinstance(value, (str, int, float)):  # a bool too: the duration's own check explains yes/no
         return {"dist": "constant", "value": value}
     if isinstance(value, dict) and "dist" not in value and "value" in value:
         return {"dist": "constant", **value}
@@ -517,8 +553,8 @@ class Step(Model):
 
     id: str
     title: str = ""
-    actor: str
-    after: tuple[str, ...] = Field(min_length=1)
+    actor: StepActor
+    after: tuple[StepName, ...] = Field(min_length=1)
     duration: DurationName
     when: Condition = "always"
     per: Literal["incident", "change"] = "incident"
@@ -534,8 +570,8 @@ class DeadlineRule(Model):
 
     title: str
     limit: Duration
-    start: str
-    end: str
+    start: MilestoneName
+    end: MilestoneName
     applies: Literal["all", "command_post", "major_class", "change"] = "all"
     levels: tuple[LevelName, ...] = ()
     open: bool = False
@@ -559,7 +595,7 @@ def _mix(value: dict[str, float]) -> FrozenDict[str, float]:
         raise ValueError("shares must not be negative")
     total = sum(value.values())
     if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"shares must sum to 1, they sum to {total:g}")
+        raise ValueError(f"the shares sum to {total:g}; expected them to sum to 1")
     return FrozenDict(value)
 
 
@@ -607,6 +643,16 @@ class IncidentSpec(Model):
     changes: tuple[Change, ...] = ()
     cascades: tuple[Cascade, ...] = ()
 
+    @field_validator("example")
+    @classmethod
+    def _example_of_category(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Checked at its own field, so a wrong level or grid elsewhere does not hide it."""
+        category = info.data.get("category")
+        examples = (info.context or {}).get("examples", {}).get(category)
+        if value is not None and examples is not None and value not in examples:
+            raise ValueError(unknown_name(f"example of {category}", value, examples))
+        return value
+
 
 class Cascade(IncidentSpec):
     """A secondary incident that starts `after` its parent occurred (an earthquake's fires)."""
@@ -617,7 +663,7 @@ class Cascade(IncidentSpec):
 class Inject(IncidentSpec):
     """An incident placed at a time of the drill."""
 
-    at: Offset
+    at: DrillTime
 
 
 IncidentSpec.model_rebuild()
