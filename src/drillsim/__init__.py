@@ -12,12 +12,12 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"load", "run", "Results", "Scenario", "ScenarioError"}
+_API = {"compare", "load", "run", "sweep", "Results", "Scenario", "ScenarioError"}
 
 
 def __getattr__(name: str) -> Any:
     """Import the API lazily, so that `drillsim --help` does not pay for pandas and scipy."""
-    if name in ("load", "run"):
+    if name in ("compare", "load", "run", "sweep"):
         from drillsim import api
         return getattr(api, name)
     if name == "Results":

@@ -1,13 +1,29 @@
-"""The Python API for notebooks and the CLI: load a scenario, run it, get Results."""
+"""The Python API for notebooks and the CLI: load a scenario, run it, compare and sweep variants.
+
+    >>> scenario = drillsim.load("scenarios/night-shift-one-grid-worker.yaml")
+    >>> night = scenario.replace({"staffing.office.shifts[1].staff": 2})
+    >>> drillsim.compare(scenario, night, replications=20).frame
+    >>> drillsim.sweep(scenario, vary={"staffing.office.staff": [1, 2, 3], "load": [1, 2]}).frame
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from drillsim.figures import precision_report
 from drillsim.results import Results
-from drillsim.run import Progress, replicate
+from drillsim.runner import Progress, replicate
 from drillsim.scenario import Scenario
 from drillsim.scenario import load as _load
+
+if TYPE_CHECKING:
+    from drillsim.comparison import Comparison
+    from drillsim.sweeps import Point, SweepResult
+
+MAX_REPLICATIONS = 1000
 
 
 def load(path: str | Path) -> Scenario:
@@ -16,9 +32,57 @@ def load(path: str | Path) -> Scenario:
 
 
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None, jobs: int = 1,
-        load: float = 1.0, progress: Progress | None = None) -> Results:
-    """Run a scenario's replications (its own count and seed unless given)."""
+        load: float = 1.0, precision: float | None = None, max_replications: int = MAX_REPLICATIONS,
+        progress: Progress | None = None, label: str | None = None) -> Results:
+    """Run a scenario's replications (its own count and seed unless given).
+
+    With `precision=H`, replications run in batches (the first of
+    `replications`) until every rule's hit rate has a 95 % half-width of at
+    most H, or `max_replications` is reached; `Results.precision` says which.
+    Replication r is the same whatever the batches, so the result equals a
+    plain run of as many replications.
+    """
     count = replications if replications is not None else scenario.replications
     entropy = seed if seed is not None else scenario.seed
-    reps = replicate(scenario, range(count), entropy, jobs=jobs, load=load, progress=progress)
-    return Results(scenario, entropy, reps, load=load)
+    if precision is None:
+        reps = replicate(scenario, range(count), entropy, jobs=jobs, load=load, progress=progress)
+        return Results(scenario, entropy, reps, load=load, label=label)
+    if not 0 < precision < 0.5:
+        raise ValueError(f"precision={precision}: a half-width between 0 and 0.5, e.g. 0.02 for ±2 %")
+    done = 0
+    total = min(max(count, 2), max_replications)
+    reps = []
+    while True:
+        reps += replicate(scenario, range(done, total), entropy, jobs=jobs, load=load, progress=progress)
+        done = total
+        results = Results(scenario, entropy, reps, load=load, label=label)
+        report = precision_report(results, precision, max_replications)
+        widest = report["widest"]
+        if report["reached"] or widest is None or done >= max_replications:
+            results.precision = report
+            return results
+        total = min(max_replications, _next_total(done, widest["half_width"], precision))
+
+
+def _next_total(done: int, widest: float, target: float) -> int:
+    """Half-widths shrink as 1/sqrt(n): aim there, growing by at least a tenth and at most fourfold."""
+    aim = math.ceil(done * (widest / target) ** 2)
+    return min(4 * done, max(aim, done + math.ceil(done / 10)))
+
+
+def compare(a: Scenario | Results, b: Scenario | Results, *, replications: int | None = None,
+            seed: int | None = None, jobs: int = 1, load: float = 1.0,
+            progress: Progress | None = None) -> Comparison:
+    """Paired differences b - a of every hit rate and mean wait, on the same incidents (see drillsim.comparison)."""
+    from drillsim.comparison import compare as _compare
+    return _compare(a, b, replications=replications, seed=seed, jobs=jobs, load=load, progress=progress)
+
+
+def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications: int | None = None,
+          seed: int | None = None, jobs: int = 1, targets: Iterable[str] = (), out: str | Path | None = None,
+          resume: bool = False, progress: Progress | None = None,
+          on_point: Callable[[Point], None] | None = None) -> SweepResult:
+    """Every combination of `vary` (dotted paths, and `load`) with common random numbers (see drillsim.sweeps)."""
+    from drillsim.sweeps import sweep as _sweep
+    return _sweep(scenario, vary, replications=replications, seed=seed, jobs=jobs, targets=targets,
+                  out=Path(out) if out is not None else None, resume=resume, progress=progress, on_point=on_point)

@@ -42,11 +42,17 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.option("--fail-under", multiple=True, metavar="RULE=RATE",
               help="Exit 1 if RULE's hit rate is below RATE (repeatable).")
 @click.option("--timeline", is_flag=True, help="Tell each incident's story, minute by minute (one replication).")
+@click.option("--precision", type=click.FloatRange(0, 0.5, min_open=True, max_open=True), metavar="H",
+              help="Add replications until every rule's 95% half-width is at most H (e.g. 0.02); "
+                   "-n is the first batch.")
+@click.option("--max-replications", type=click.IntRange(min=2), default=1000, show_default=True,
+              help="The cap for --precision.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
-        out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, verbose: int, quiet: bool) -> None:
+        out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
+        max_replications: int, verbose: int, quiet: bool) -> None:
     """Run a scenario and give a verdict on every deadline of the plan."""
     from drillsim import api
     quiet = quiet or ctx.obj["quiet"]
@@ -58,10 +64,13 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         thresholds = _parse_fail_under(fail_under, loaded.deadlines)
         count = 1 if timeline else (replications or loaded.replications)
         started = time.perf_counter()
-        with progress_bar(count, quiet, "replications") as advance:
-            results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance)
+        if timeline:
+            precision = None
+        with progress_bar(count if precision is None else max_replications, quiet, "replications") as advance:
+            results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance,
+                              precision=precision, max_replications=max_replications)
         elapsed = time.perf_counter() - started
-        log.info("%d replications in %.2f s", count, elapsed)
+        log.info("%d replications in %.2f s", len(results.replications), elapsed)
         if out is not None:
             from drillsim.outputs import write_run
             for path in write_run(results, out):
@@ -74,6 +83,9 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         click.echo(to_json(results.summary()), nl=False)
     else:
         from drillsim.report.console import render_summary
+        if results.precision is not None:
+            from drillsim.figures import precision_sentence
+            click.echo(precision_sentence(results.precision))
         click.echo(render_summary(results))
     _gate(results, thresholds)
 

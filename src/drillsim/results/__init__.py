@@ -22,12 +22,14 @@ class Results:
     """
 
     def __init__(self, scenario: Scenario, seed: int, replications: list[Replication], *, load: float = 1.0,
-                 label: str | None = None) -> None:
+                 label: str | None = None, precision: dict[str, Any] | None = None) -> None:
         self.scenario = scenario
         self.seed = seed
         self.replications = replications
         self.load = load
         self.label = label or scenario.name
+        self.precision = precision
+        """How a `precision=` run stopped (drillsim.figures.precision_report), else None."""
 
     def __repr__(self) -> str:
         return f"<Results {self.label!r}: {len(self.replications)} replications, seed {self.seed}>"
@@ -115,6 +117,7 @@ class Results:
             "rules": [_clean(row) for row in self.rules().to_dict("records")],
             "actors": [_clean(row) for row in self.actors().to_dict("records")],
             "bottleneck": self.bottleneck(),
+            **({"precision": self.precision} if self.precision is not None else {}),
         }
 
 

@@ -1,5 +1,8 @@
 """Replications: seeds, serial or parallel execution, and the same answer either way.
 
+Named runner, not run: `drillsim.run` is the API function, and a submodule of that
+name would replace it on the package as soon as it was imported.
+
 Replication r of a run with seed S always uses SeedSequence(S).spawn()[r], so
 a run gives byte-identical results whether replications run in one process
 or several, and in whatever order they finish.
@@ -8,6 +11,7 @@ or several, and in whatever order they finish.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 
@@ -22,9 +26,20 @@ def _batch(scenario: Scenario, entropy: int, replications: list[int], load: floa
 
 
 def _chunks(indices: list[int], jobs: int) -> Iterator[list[int]]:
-    size = max(1, min(25, len(indices) // (4 * jobs) or 1))
+    """Small chunks: Ctrl-C waits for the chunks in hand, and a slow replication delays few others."""
+    size = max(1, min(8, len(indices) // (4 * jobs) or 1))
     for start in range(0, len(indices), size):
         yield indices[start:start + size]
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the parent, which stops cleanly; otherwise each prints a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def pool(jobs: int) -> ProcessPoolExecutor:
+    """Worker processes for replications, shared by the points of a sweep."""
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupt)
 
 
 def default_jobs() -> int:
@@ -41,11 +56,11 @@ def replicate(scenario: Scenario, replications: Iterable[int], seed: int, *, job
             out.append(simulate(scenario, seed, r, load))
             if progress:
                 progress(1)
-        return out
+        return sorted(out, key=lambda rep: rep.replication)
     own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=jobs)
+    workers = executor or pool(jobs)
     try:
-        futures = [pool.submit(_batch, scenario, seed, chunk, load) for chunk in _chunks(indices, max(jobs, 1))]
+        futures = [workers.submit(_batch, scenario, seed, chunk, load) for chunk in _chunks(indices, max(jobs, 1))]
         results: list[Replication] = []
         for future in as_completed(futures):
             batch = future.result()
@@ -54,5 +69,5 @@ def replicate(scenario: Scenario, replications: Iterable[int], seed: int, *, job
                 progress(len(batch))
     finally:
         if own:
-            pool.shutdown(cancel_futures=True)
+            workers.shutdown(cancel_futures=True)
     return sorted(results, key=lambda rep: rep.replication)

@@ -1,0 +1,234 @@
+"""`drillsim sweep` and `drillsim compare`: staffing options side by side, on the same incidents."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drillsim.cli import fail, load_scenario, log, main, progress_bar, user_errors
+
+_RANGE_HELP = "PATH=VALUES: 1..4 (whole numbers), or 2,4,6, or 15m,20m (values as in YAML)"
+
+
+def parse_vary(text: str) -> tuple[str, list[Any]]:
+    """`staffing.office.staff=1..4` -> ("staffing.office.staff", [1, 2, 3, 4]); `load=1,2,4`."""
+    path, sep, values = text.partition("=")
+    path, values = path.strip(), values.strip()
+    if not sep or not path or not values:
+        fail(f"--vary {text!r}: expected {_RANGE_HELP}")
+    low, dots, high = values.partition("..")
+    if dots:
+        try:
+            first, last = int(low), int(high)
+        except ValueError:
+            fail(f"--vary {text!r}: a range is two whole numbers, e.g. 1..4")
+        if last < first:
+            fail(f"--vary {text!r}: the range is empty")
+        return path, list(range(first, last + 1))
+    items = [item.strip() for item in values.split(",")]
+    if any(not item for item in items):
+        fail(f"--vary {text!r}: an empty value between commas")
+    return path, [_scalar(item) for item in items]
+
+
+def _scalar(item: str) -> Any:
+    """A number where it reads as one, otherwise the text as written (`15m`, `"22:00"`)."""
+    for kind in (int, float):
+        try:
+            return kind(item)
+        except ValueError:
+            continue
+    return item
+
+
+def _verbosity(quiet: bool, verbose: int) -> None:
+    if quiet or verbose:
+        log.setLevel(logging.ERROR if quiet else (logging.INFO, logging.DEBUG)[min(verbose, 2) - 1])
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--vary", multiple=True, required=True, metavar="PATH=VALUES",
+              help="A factor and its values (repeatable): staffing.office.staff=1..4, "
+                   "staffing.grid_worker.grids.*.staff=1,2, load=1,2,4,8.")
+@click.option("--target", "targets", multiple=True, metavar="RULE>=RATE",
+              help="A hit rate every acceptable option must reach (repeatable), e.g. office_to_leadership>=0.95.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write each finished combination here at once, then sweep.csv and sweep.json.")
+@click.option("--resume", is_flag=True, help="Continue the sweep that --out holds, skipping finished combinations.")
+@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications per combination.")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed entropy, the same for every combination.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@click.pass_context
+def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tuple[str, ...], out: Path | None,
+          resume: bool, replications: int | None, seed: int | None, jobs: int, fmt: str, verbose: int,
+          quiet: bool) -> None:
+    """Run every combination of the varied factors on the same incidents; mark the cheapest that meets the targets.
+
+    A factor is a dotted path of the scenario as its file writes it
+    (staffing.office.staff, staffing.office.shifts[1].staff,
+    deadlines.grid_to_office.limit) or `load`, which multiplies every incident
+    stream's rate; with a target the table then gives the headroom, the
+    largest load at which the target still holds. A per-grid actor's own
+    field (staffing.grid_worker.staff) reaches the grids that do not set it
+    themselves; staffing.grid_worker.grids.*.staff sets every grid.
+    Cost is the on-duty staff-hours over the horizon, or the scenario's
+    costs.staff_hour weights.
+    """
+    from drillsim import api
+    from drillsim.outputs import to_json
+    quiet = quiet or ctx.obj["quiet"]
+    _verbosity(quiet, verbose)
+    factors = dict(parse_vary(v) for v in vary)
+    if len(factors) != len(vary):
+        fail("--vary: each factor once; give all its values together, e.g. staffing.office.staff=1,2,3")
+    finished: list[Any] = []
+    with user_errors():
+        loaded = load_scenario(scenario)
+        count = replications or loaded.replications
+        total = math.prod(len(v) for v in factors.values()) * count
+        try:
+            with progress_bar(total, quiet, "sweep") as advance:
+                outcome = api.sweep(loaded, factors, replications=count, seed=seed, jobs=jobs, targets=targets,
+                                    out=out, resume=resume, progress=advance, on_point=finished.append)
+        except KeyboardInterrupt:
+            points = total // count
+            where = (f"; {out} holds the {len(finished)} finished of {points} combinations, --resume continues"
+                     if out is not None else "")
+            fail(f"interrupted{where}", 130)
+    if fmt == "json":
+        click.echo(to_json(outcome.summary()), nl=False)
+    else:
+        click.echo(render_sweep(outcome))
+
+
+def render_sweep(outcome: Any) -> str:
+    """One row per combination: its values, cost, the targets' hit rates (every rule's without targets)."""
+    factors = outcome.factors
+    rules = [t.rule for t in outcome.targets] or list(outcome.scenario.deadlines)
+    cheapest = set(outcome.cheapest())
+    lines = [f"{outcome.scenario.name}: {len(outcome.points)} combinations x {outcome.replications} replications, "
+             f"seed {outcome.seed}, the same incidents for every combination",
+             f"cost: {outcome.cost_unit} over {_horizon(outcome)}; hit rates with 95% intervals"
+             if outcome.targets else f"cost: {outcome.cost_unit} over {_horizon(outcome)}", ""]
+    widths = [max(len(f), 6) for f in factors]
+    cells = [f"{t.rule}>={t.rate:.0%}" for t in outcome.targets] or rules
+    rule_width = [max(len(c), 21 if outcome.targets else 8) for c in cells]
+    head = ["#".rjust(3), *(f.ljust(w) for f, w in zip(factors, widths, strict=True)), "cost".rjust(9),
+            *(c.ljust(w) for c, w in zip(cells, rule_width, strict=True))]
+    lines.append("  ".join(head).rstrip())
+    for point in outcome.points:
+        rates = outcome.rates(point.index)
+        row = [str(point.index).rjust(3), *(str(point.values[f]).ljust(w) for f, w in zip(factors, widths,
+                                                                                          strict=True)),
+               f"{point.cost:9.0f}"]
+        for rule, width in zip(rules, rule_width, strict=True):
+            r = rates[rule]
+            cell = _pct(r["rate"])
+            if outcome.targets:
+                cell += f" [{_pct(r['low'])}-{_pct(r['high'])}]" if r["low"] is not None else ""
+            row.append(cell.ljust(width))
+        mark = ""
+        if outcome.targets:
+            mark = "meets all" if outcome.meets_all(point.index) else ""
+            mark += "  <- cheapest" if point.index in cheapest else ""
+        lines.append("  ".join([*row, mark]).rstrip())
+    if outcome.targets and not cheapest:
+        lines += ["", "No combination meets every target."]
+    lines += _headroom_lines(outcome)
+    return "\n".join(lines)
+
+
+def _horizon(outcome: Any) -> str:
+    from drillsim.scenario.units import format_duration
+    return format_duration(outcome.scenario.horizon)
+
+
+def _headroom_lines(outcome: Any) -> list[str]:
+    if "load" not in outcome.factors:
+        return []
+    if not outcome.targets:
+        return ["", "Give --target RULE>=RATE to get the headroom: the largest load at which it still holds."]
+    lines = ["", "Headroom: the largest load at which each target still holds (at every load up to it)"]
+    others = [f for f in outcome.factors if f != "load"]
+    for row in outcome.headroom().to_dict("records"):
+        where = ", ".join(f"{f}={row[f]}" for f in others)
+        if math.isnan(row["headroom"]):
+            verdict = f"fails already at load {row['fails_at']:g}"
+        elif math.isnan(row["fails_at"]):
+            verdict = f"load {row['headroom']:g} (holds at every load tried)"
+        else:
+            verdict = f"load {row['headroom']:g} (fails at {row['fails_at']:g})"
+        lines.append(f"  {where + ': ' if where else ''}{row['target']}: {verdict}")
+    return lines
+
+
+@main.command()
+@click.argument("a", type=click.Path(dir_okay=False))
+@click.argument("b", type=click.Path(dir_okay=False))
+@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications (default: A's).")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed entropy for both (default: A's).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@click.pass_context
+def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: int | None, jobs: int, fmt: str,
+            verbose: int, quiet: bool) -> None:
+    """Paired differences B - A of every hit rate and mean wait, both run on the same incidents."""
+    from drillsim import api
+    from drillsim.outputs import to_json
+    quiet = quiet or ctx.obj["quiet"]
+    _verbosity(quiet, verbose)
+    with user_errors():
+        first, second = load_scenario(a), load_scenario(b)
+        count = replications or first.replications
+        entropy = seed if seed is not None else first.seed
+        if seed is None and second.seed != first.seed:
+            log.info("both run with A's seed %d (B's own is %d): pairing needs one seed", entropy, second.seed)
+        with progress_bar(2 * count, quiet, "replications") as advance:
+            comparison = api.compare(first, second, replications=count, seed=entropy, jobs=jobs, progress=advance)
+    if fmt == "json":
+        click.echo(to_json(comparison.summary()), nl=False)
+    else:
+        click.echo(render_comparison(comparison, a, b))
+
+
+def render_comparison(comparison: Any, a: str, b: str) -> str:
+    """Hit rates over all levels, then mean waits, each with its paired 95 % interval."""
+    from drillsim.scenario.units import format_duration
+
+    def dur(value: float, sign: bool = False) -> str:
+        if value is None or math.isnan(value):
+            return "-"
+        return ("+" if sign and value > 0 else "") + format_duration(value)
+
+    def pct(value: float, sign: bool = False) -> str:
+        return "-" if value is None or math.isnan(value) else f"{value:+.1%}" if sign else f"{value:.1%}"
+
+    frame = comparison.frame
+    lines = [f"A: {a} ({comparison.a.label})", f"B: {b} ({comparison.b.label})",
+             f"{len(comparison.a.replications)} replications, seed {comparison.a.seed}: B - A on the same incidents, "
+             "95% paired intervals", ""]
+    for kind, fmt_value, title in (("hit rate", pct, "hit rate"), ("mean wait", dur, "mean wait")):
+        part = frame[(frame["kind"] == kind) & (frame["level"] == "all")]
+        lines.append(f"{title:<28} {'A':>8} {'B':>8} {'B - A':>8} {'95% interval':>22}  distinguishable")
+        for row in part.itertuples(index=False):
+            name = row.name if kind == "hit rate" else comparison.a.scenario.actors[row.name].title
+            interval = f"{fmt_value(row.low, True)} to {fmt_value(row.high, True)}"
+            verdict = "yes" if row.distinguishable else "no"
+            lines.append(f"{name[:28]:<28} {fmt_value(row.a):>8} {fmt_value(row.b):>8} "
+                         f"{fmt_value(row.difference, True):>8} {interval:>22}  {verdict}")
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -1,0 +1,100 @@
+"""Figures per replication, and the hit rates and precision computed from them.
+
+The replication is the independent unit of a run: incidents of one
+replication share queues. Comparisons, sweeps and `precision=` therefore
+work from per-replication counts (hits and decided verdicts per rule, waits
+and tasks per actor) with the intervals of drillsim.results.stats.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from drillsim.results import Results
+from drillsim.results.metrics import ALL_LEVELS
+from drillsim.results.stats import clustered_wilson
+
+
+def replication_ids(results: Results) -> list[int]:
+    return [rep.replication for rep in results.replications]
+
+
+def rule_counts(results: Results, *, by_level: bool = False) -> pd.DataFrame:
+    """Per replication and rule (and level): verdicts met, decided (met or missed), pending.
+
+    Every replication has a row for every rule, zero where the rule applied
+    to nothing, because an empty replication still counts as a replication.
+    """
+    verdicts = results.verdicts
+    rules = list(results.scenario.deadlines)
+    keys = ["rule", "level"] if by_level else ["rule"]
+    counts = (verdicts.assign(met=verdicts["status"] == "met", decided=verdicts["status"] != "pending",
+                              pending=verdicts["status"] == "pending")
+              .groupby(["replication", *keys])[["met", "decided", "pending"]].sum())
+    if by_level:
+        pairs = verdicts[["rule", "level"]].drop_duplicates().sort_values(["rule", "level"])
+        index = pd.MultiIndex.from_tuples([(r, *pair) for r in replication_ids(results)
+                                           for pair in pairs.itertuples(index=False)],
+                                          names=["replication", *keys])
+    else:
+        index = pd.MultiIndex.from_product([replication_ids(results), rules], names=["replication", "rule"])
+    return counts.reindex(index, fill_value=0).astype(int).reset_index()
+
+
+def wait_totals(results: Results) -> pd.DataFrame:
+    """Per replication and limited actor: total wait (seconds) and tasks started, for mean waits."""
+    actors = [a for a, actor in results.scenario.actors.items() if actor.kind in ("pool", "per_grid")]
+    steps = results.steps
+    started = steps[steps["started"].notna() & steps["actor"].isin(actors)]
+    totals = (started.assign(wait=(started["started"] - started["queued"]).astype(float), tasks=1)
+              .groupby(["replication", "actor"])[["wait", "tasks"]].sum())
+    index = pd.MultiIndex.from_product([replication_ids(results), actors], names=["replication", "actor"])
+    return totals.reindex(index, fill_value=0).reset_index()
+
+
+def rule_intervals(results: Results) -> pd.DataFrame:
+    """Per rule over all levels: counts, hit rate and its replication-aware Wilson interval."""
+    rows = []
+    counts = rule_counts(results)
+    for rule, part in counts.groupby("rule", sort=False):
+        met, decided = part["met"].to_numpy(), part["decided"].to_numpy()
+        low, high = clustered_wilson(met, decided)
+        total = int(decided.sum())
+        rows.append({"rule": rule, "level": ALL_LEVELS, "applicable": total, "met": int(met.sum()),
+                     "missed": total - int(met.sum()), "pending": int(part["pending"].sum()),
+                     "rate": met.sum() / total if total else math.nan, "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def precision_report(results: Results, target: float, cap: int) -> dict[str, Any]:
+    """Whether every rule's hit rate is known to within `target` (95 % half-width), and the widest."""
+    table = rule_intervals(results)
+    table = table[table["rate"].notna()]
+    half = (table["high"] - table["low"]) / 2
+    widest = None if table.empty else table.loc[half.idxmax()]
+    return {
+        "half_width": target,
+        "reached": bool(half.le(target).all()),
+        "replications": len(results.replications),
+        "max_replications": cap,
+        "interval": "Wilson with replications as the unit (Korn-Graubard effective size)",
+        "widest": None if widest is None else {"rule": str(widest["rule"]),
+                                               "half_width": float(half.max())},
+        "half_widths": {str(rule): float(h) for rule, h in zip(table["rule"], half, strict=True)},
+    }
+
+
+def precision_sentence(report: dict[str, Any]) -> str:
+    """The table's header line for a run with `precision=`."""
+    n, target = report["replications"], report["half_width"]
+    widest = report["widest"]
+    if widest is None:
+        return f"Precision ±{target:.1%}: no deadline applied to any incident in {n} replications."
+    if report["reached"]:
+        return (f"Precision ±{target:.1%} reached after {n} replications: every rule's 95 % half-width is at most "
+                f"{widest['half_width']:.1%} (widest {widest['rule']}).")
+    return (f"Precision ±{target:.1%} NOT reached: stopped at the cap of {report['max_replications']} "
+            f"replications with {widest['rule']} still at ±{widest['half_width']:.1%}.")

@@ -1,0 +1,349 @@
+"""Sweeps: every combination of staffing options (and load) on the same incidents, and the cheapest that works.
+
+Each point of the grid is a variant of the scenario (drillsim.scenario.variants)
+run with the same seed and replications, so every point sees the same
+incidents (common random numbers) and differences between points are the
+options' doing, not the draw's. `load` is not a path: it multiplies every
+incident stream's rate, and the headroom is the largest load at which a
+target still holds.
+
+With an output directory, each finished point is written at once (atomically)
+and a resumed sweep skips the points already there; the final table is always
+built from those files, so an interrupted and resumed sweep ends with the same
+bytes as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from drillsim.comparison import Comparison, compare
+from drillsim.figures import rule_intervals, wait_totals
+from drillsim.outputs import atomic_write, to_json, versions
+from drillsim.results import Results
+from drillsim.runner import Progress, pool, replicate
+from drillsim.scenario import Scenario
+from drillsim.scenario.errors import DrillsimError
+from drillsim.scenario.schema import unknown_name
+
+LOAD = "load"
+SPEC = "sweep-spec.json"
+POINTS = "points"
+_TARGET = re.compile(r"^\s*([\w.-]+)\s*(>=|=)\s*([0-9.]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A hit rate a rule must reach: `office_to_leadership>=0.95`."""
+
+    rule: str
+    rate: float
+
+    def __str__(self) -> str:
+        return f"{self.rule}>={self.rate:g}"
+
+
+def parse_target(text: str, scenario: Scenario) -> Target:
+    """`RULE>=RATE` (or `RULE=RATE`), RULE a deadline rule of the scenario, RATE between 0 and 1."""
+    match = _TARGET.match(text)
+    if match is None:
+        raise DrillsimError(f"target {text!r}: expected RULE>=RATE, e.g. office_to_leadership>=0.95")
+    rule, rate = match[1], float(match[3])
+    if rule not in scenario.deadlines:
+        raise DrillsimError(f"target {text!r}: {unknown_name('deadline rule', rule, scenario.deadlines)}")
+    if not 0 <= rate <= 1:
+        raise DrillsimError(f"target {text!r}: the rate must be between 0 and 1")
+    return Target(rule, rate)
+
+
+def staff_hours(scenario: Scenario) -> dict[str, float]:
+    """On-duty staff-hours of every limited actor over the horizon, from its schedules (shifts, absences)."""
+    hours = {}
+    for actor, staffing in scenario.staffing.items():
+        units = [staffing.for_grid(g) for g in staffing.grids] if staffing.grids else [staffing]
+        total = 0
+        for unit in units:
+            schedule = unit.schedule(scenario.horizon)
+            ends = [time for time, _ in schedule[1:]] + [scenario.horizon]
+            total += sum(count * (end - time) for (time, count), end in zip(schedule, ends, strict=True))
+        hours[actor] = total / 3600
+    return hours
+
+
+def cost(scenario: Scenario) -> tuple[float, str]:
+    """Total staff-hours, or their cost when the scenario gives `costs.staff_hour` (unlisted actors cost 0)."""
+    hours = staff_hours(scenario)
+    weights = scenario.costs.staff_hour
+    if not weights:
+        return (sum(hours.values()), "staff-hours")
+    return (sum(weights.get(actor, 0.0) * h for actor, h in hours.items()), "cost")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One combination of the grid: its values, its scenario variant, its load and cost."""
+
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario = field(repr=False)
+    load: float
+    cost: float
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.values.items())
+
+
+def grid(scenario: Scenario, vary: Mapping[str, Sequence[Any]]) -> list[Point]:
+    """Every combination, the first factor varying slowest; every variant is validated before anything runs."""
+    for key, options in vary.items():
+        if isinstance(options, (str, bytes)) or not list(options):
+            raise DrillsimError(f"vary {key!r}: give a list of one or more values")
+    points = []
+    for index, combo in enumerate(itertools.product(*vary.values())):
+        values = dict(zip(vary, combo, strict=True))
+        changes = {k: v for k, v in values.items() if k != LOAD}
+        variant = scenario.replace(changes) if changes else scenario
+        load = float(values.get(LOAD, 1.0))
+        if not load > 0:
+            raise DrillsimError(f"load {values[LOAD]!r}: a load factor must be greater than 0")
+        points.append(Point(index, values, variant, load, cost(variant)[0]))
+    return points
+
+
+def fingerprint(scenario: Scenario) -> str:
+    """Identifies the scenario's content, so a resumed sweep refuses a scenario edited in between."""
+    data = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+class SweepResult:
+    """The points of a sweep, their figures as one tidy frame, the cheapest option and the headroom."""
+
+    def __init__(self, scenario: Scenario, spec: dict[str, Any], points: list[Point], records: list[dict[str, Any]],
+                 targets: list[Target], results: dict[int, Results], jobs: int) -> None:
+        self.scenario = scenario
+        self.spec = spec
+        self.points = points
+        self.records = records
+        self.targets = targets
+        self.seed: int = spec["seed"]
+        self.replications: int = spec["replications"]
+        self.cost_unit = cost(scenario)[1]
+        self._results = results
+        self._jobs = jobs
+
+    def __repr__(self) -> str:
+        return f"<SweepResult {self.scenario.name!r}: {len(self.points)} points x {self.replications} replications>"
+
+    @property
+    def factors(self) -> list[str]:
+        return list(self.spec["vary"])
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per point and rule: the point's values, cost, hit rate with its interval, target and verdict."""
+        rows = []
+        cheapest = set(self.cheapest())
+        for point, record in zip(self.points, self.records, strict=True):
+            for rule in record["rules"]:
+                target = self._target(rule["rule"])
+                rows.append({"point": point.index, **point.values, LOAD: point.load, "cost": point.cost,
+                             **{k: rule[k] for k in ("rule", "applicable", "met", "missed", "pending")},
+                             **{k: _nan(rule[k]) for k in ("rate", "low", "high")},
+                             "target": math.nan if target is None else target.rate,
+                             "meets": None if target is None else _meets(rule, target),
+                             "meets_all": self.meets_all(point.index), "cheapest": point.index in cheapest})
+        return pd.DataFrame(rows)
+
+    def waits(self) -> pd.DataFrame:
+        """One row per point and limited actor: the mean wait (seconds) over every task it took."""
+        return pd.DataFrame([{"point": point.index, **point.values, LOAD: point.load, "cost": point.cost,
+                              "actor": actor, "mean_wait": _nan(wait)}
+                             for point, record in zip(self.points, self.records, strict=True)
+                             for actor, wait in record["mean_waits"].items()])
+
+    def _target(self, rule: str) -> Target | None:
+        return next((t for t in self.targets if t.rule == rule), None)
+
+    def rates(self, index: int) -> dict[str, dict[str, Any]]:
+        return {rule["rule"]: rule for rule in self.records[index]["rules"]}
+
+    def meets_all(self, index: int) -> bool:
+        """Whether a point reaches every target (a rule that applied to nothing reaches none)."""
+        rates = self.rates(index)
+        return bool(self.targets) and all(_meets(rates[t.rule], t) for t in self.targets)
+
+    def cheapest(self) -> list[int]:
+        """Per load, the cheapest point that meets every target (the first of equal cost)."""
+        best: dict[float, Point] = {}
+        for point in self.points:
+            if self.meets_all(point.index) and (point.load not in best or point.cost < best[point.load].cost):
+                best[point.load] = point
+        return sorted(p.index for p in best.values())
+
+    def headroom(self) -> pd.DataFrame:
+        """Per target and combination of the other factors: the largest load up to which the target holds
+        at every load tried (NaN when it fails at the smallest), and the first load at which it fails."""
+        others = [f for f in self.factors if f != LOAD]
+        rows = []
+        groups: dict[tuple[Any, ...], list[Point]] = {}
+        for point in self.points:
+            groups.setdefault(tuple(point.values[f] for f in others), []).append(point)
+        for key, points in groups.items():
+            ordered = sorted(points, key=lambda p: p.load)
+            for target in self.targets:
+                holds, fails = math.nan, math.nan
+                for point in ordered:
+                    if not _meets(self.rates(point.index)[target.rule], target):
+                        fails = point.load
+                        break
+                    holds = point.load
+                rows.append({**dict(zip(others, key, strict=True)), "target": str(target), "headroom": holds,
+                             "fails_at": fails})
+        return pd.DataFrame(rows)
+
+    def results(self, point: int) -> Results:
+        """The full Results of a point; a point read back from disk is run again (same seed: same figures)."""
+        if point not in self._results:
+            p = self.points[point]
+            reps = replicate(p.scenario, range(self.replications), self.seed, jobs=self._jobs, load=p.load)
+            self._results[point] = Results(p.scenario, self.seed, reps, load=p.load, label=p.label)
+        return self._results[point]
+
+    def compare(self, a: int, b: int) -> Comparison:
+        """Paired differences between two points (b - a)."""
+        return compare(self.results(a), self.results(b))
+
+    def summary(self) -> dict[str, Any]:
+        """The sweep as plain data: its spec, per point the values, cost and verdicts, cheapest, headroom."""
+        cheapest = self.cheapest()
+        headroom = self.headroom()
+        return {
+            **{k: v for k, v in self.spec.items() if k != "points"},
+            "cost_unit": self.cost_unit,
+            "points": [{"point": p.index, "values": p.values, "load": p.load, "cost": p.cost,
+                        "meets_all": self.meets_all(p.index), "cheapest": p.index in cheapest,
+                        "rules": self.records[p.index]["rules"]} for p in self.points],
+            "cheapest": cheapest,
+            "headroom": [{k: _json(v) for k, v in row.items()} for row in headroom.to_dict("records")],
+        }
+
+
+def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications: int | None = None,
+          seed: int | None = None, jobs: int = 1, targets: Iterable[str | Target] = (), out: Path | None = None,
+          resume: bool = False, progress: Progress | None = None,
+          on_point: Callable[[Point], None] | None = None) -> SweepResult:
+    """Run every combination of `vary` with the same seed and replications; see the module docstring.
+
+    `on_point` is called after each point is finished (and written); `progress`
+    after each replication.
+    """
+    count = replications if replications is not None else scenario.replications
+    entropy = seed if seed is not None else scenario.seed
+    goals = [t if isinstance(t, Target) else parse_target(t, scenario) for t in targets]
+    points = grid(scenario, vary)
+    spec = {"scenario": scenario.name, "fingerprint": fingerprint(scenario), "seed": entropy, "replications": count,
+            "vary": {k: list(v) for k, v in vary.items()}, "targets": [str(t) for t in goals],
+            "points": [p.values for p in points]}
+    spec = json.loads(to_json(spec))
+    if resume and out is None:
+        raise DrillsimError("resuming a sweep needs the output directory it was writing to")
+    done = _prepare(out, spec, resume) if out is not None else {}
+    records: list[dict[str, Any]] = []
+    results: dict[int, Results] = {}
+    workers: Executor | None = pool(jobs) if jobs > 1 and len(done) < len(points) else None
+    try:
+        for point in points:
+            if point.index in done:
+                records.append(done[point.index])
+                continue
+            reps = replicate(point.scenario, range(count), entropy, jobs=jobs, load=point.load, progress=progress,
+                             executor=workers)
+            results[point.index] = Results(point.scenario, entropy, reps, load=point.load, label=point.label)
+            record = _record(point, results[point.index])
+            if out is not None:
+                atomic_write(_point_file(out, point.index), to_json(record))
+            records.append(record)
+            if on_point is not None:
+                on_point(point)
+    finally:
+        if workers is not None:
+            workers.shutdown(cancel_futures=True)
+    outcome = SweepResult(scenario, spec, points, records, goals, results, jobs)
+    if out is not None:
+        _write_final(outcome, out)
+    return outcome
+
+
+def _record(point: Point, results: Results) -> dict[str, Any]:
+    """What a point leaves on disk: its values, hit rates and mean waits, as JSON reads them back.
+
+    Not the whole summary: the bottleneck analysis would cost more than the
+    simulation; `SweepResult.results(i)` gives everything for a point of interest.
+    """
+    rules = [{k: _json(v) for k, v in row.items()} for row in rule_intervals(results).to_dict("records")]
+    totals = wait_totals(results).groupby("actor", sort=False)[["wait", "tasks"]].sum()
+    waits = {str(actor): (row["wait"] / row["tasks"] if row["tasks"] else None) for actor, row in totals.iterrows()}
+    data = {"point": point.index, "values": point.values, "load": point.load, "cost": point.cost, "rules": rules,
+            "mean_waits": waits}
+    return dict(json.loads(to_json(data)))
+
+
+def _point_file(out: Path, index: int) -> Path:
+    return out / POINTS / f"{index:04d}.json"
+
+
+def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[str, Any]]:
+    """Check the directory against the sweep, write its spec, and read back the points already done."""
+    spec_file = out / SPEC
+    if spec_file.exists():
+        if not resume:
+            raise DrillsimError(f"{out} holds a sweep already: resume it, or write to another directory")
+        written = json.loads(spec_file.read_text(encoding="utf-8"))
+        if written != spec:
+            changed = sorted(k for k in spec if written.get(k) != spec[k])
+            raise DrillsimError(f"{out} holds a different sweep (its {', '.join(changed)} differ); "
+                                "it cannot be resumed with these settings")
+    else:
+        atomic_write(spec_file, to_json(spec))
+    done = {}
+    for index, values in enumerate(spec["points"]):
+        path = _point_file(out, index)
+        if path.exists():
+            record = json.loads(path.read_text(encoding="utf-8"))
+            if record.get("values") == values:
+                done[index] = record
+    return done
+
+
+def _write_final(outcome: SweepResult, out: Path) -> None:
+    atomic_write(out / "sweep.csv", outcome.frame.to_csv(index=False))
+    atomic_write(out / "sweep.json", to_json({**outcome.summary(), "versions": versions()}))
+
+
+def _meets(rule: Mapping[str, Any], target: Target) -> bool:
+    rate = rule["rate"]
+    return rate is not None and not math.isnan(rate) and rate >= target.rate
+
+
+def _nan(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _json(value: Any) -> Any:
+    """NaN as null, numpy scalars as Python numbers."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
