@@ -173,6 +173,11 @@ def test_cli_sweep_prints_a_row_per_combination_and_marks_the_cheapest(
     assert [row.split()[:3] for row in rows] == [["0", "1", "1"], ["1", "1", "3"], ["2", "2", "1"], ["3", "2", "3"]]
     marked = [int(row.split()[0]) for row in rows if row.endswith("<- cheapest")]
     assert marked == outcome.cheapest()
+    # "?" marks a rate whose interval contains its target: met or not, the replications cannot yet tell.
+    unsure = [any(r["low"] < t.rate <= r["high"] for t in outcome.targets for r in [outcome.rates(p.index)[t.rule]])
+              for p in outcome.points]
+    assert [" ? " in row + " " for row in rows] == unsure
+    assert any(line.startswith("? the 95% interval contains the target") for line in lines) == any(unsure)
     assert any(line.startswith("Headroom") for line in lines)
     assert (tmp_path / "cli" / "sweep.csv").read_bytes() == (whole / "sweep.csv").read_bytes()
     data = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)

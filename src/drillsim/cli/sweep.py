@@ -118,13 +118,14 @@ def render_sweep(outcome: Any) -> str:
     factors = outcome.factors
     rules = [t.rule for t in outcome.targets] or list(outcome.scenario.deadlines)
     cheapest = set(outcome.cheapest())
+    unsure = False
     lines = [f"{outcome.scenario.name}: {len(outcome.points)} combinations x {outcome.replications} replications, "
              f"seed {outcome.seed}, the same incidents for every combination",
              f"cost: {outcome.cost_unit} over {_horizon(outcome)}; hit rates with 95% intervals"
              if outcome.targets else f"cost: {outcome.cost_unit} over {_horizon(outcome)}", ""]
     widths = [max(len(f), 6) for f in factors]
     cells = [f"{t.rule}>={t.rate:.0%}" for t in outcome.targets] or rules
-    rule_width = [max(len(c), 21 if outcome.targets else 8) for c in cells]
+    rule_width = [max(len(c), 23 if outcome.targets else 8) for c in cells]
     head = ["#".rjust(3), *(f.ljust(w) for f, w in zip(factors, widths, strict=True)), "cost".rjust(9),
             *(c.ljust(w) for c, w in zip(cells, rule_width, strict=True))]
     lines.append("  ".join(head).rstrip())
@@ -138,6 +139,10 @@ def render_sweep(outcome: Any) -> str:
             cell = _pct(r["rate"])
             if outcome.targets:
                 cell += f" [{_pct(r['low'])}-{_pct(r['high'])}]" if r["low"] is not None else ""
+                target = next(t.rate for t in outcome.targets if t.rule == rule)
+                if r["low"] is not None and r["low"] < target <= r["high"]:
+                    cell += " ?"
+                    unsure = True
             row.append(cell.ljust(width))
         mark = ""
         if outcome.targets:
@@ -146,6 +151,9 @@ def render_sweep(outcome: Any) -> str:
         lines.append("  ".join([*row, mark]).rstrip())
     if outcome.targets and not cheapest:
         lines += ["", "No combination meets every target."]
+    if unsure:
+        lines += ["", "? the 95% interval contains the target: whether it is met is not yet known; "
+                      "more replications (-n) would tell."]
     lines += _headroom_lines(outcome)
     return "\n".join(lines)
 
