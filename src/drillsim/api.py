@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from drillsim.distributed import resolve
 from drillsim.figures import precision_report
 from drillsim.results import Results
 from drillsim.runner import Progress, replicate
@@ -33,8 +35,12 @@ def load(path: str | Path) -> Scenario:
 
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None, jobs: int = 1,
         load: float = 1.0, precision: float | None = None, max_replications: int = MAX_REPLICATIONS,
-        progress: Progress | None = None, label: str | None = None) -> Results:
+        progress: Progress | None = None, label: str | None = None, executor: Executor | None = None,
+        client: Any = None) -> Results:
     """Run a scenario's replications (its own count and seed unless given).
+
+    `executor` (any concurrent.futures one) or a dask `client` runs the
+    replications there instead of in `jobs` local processes, with the same result.
 
     With `precision=H`, replications run in batches (the first of
     `replications`) until every rule's hit rate has a 95 % half-width of at
@@ -44,8 +50,10 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     """
     count = replications if replications is not None else scenario.replications
     entropy = seed if seed is not None else scenario.seed
+    jobs, executor = resolve(jobs, executor, client)
     if precision is None:
-        reps = replicate(scenario, range(count), entropy, jobs=jobs, load=load, progress=progress)
+        reps = replicate(scenario, range(count), entropy, jobs=jobs, load=load, progress=progress,
+                         executor=executor)
         return Results(scenario, entropy, reps, load=load, label=label)
     if not 0 < precision < 0.5:
         raise ValueError(f"precision={precision}: a half-width between 0 and 0.5, e.g. 0.02 for ±2 %")
@@ -53,7 +61,8 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     total = min(max(count, 2), max_replications)
     reps = []
     while True:
-        reps += replicate(scenario, range(done, total), entropy, jobs=jobs, load=load, progress=progress)
+        reps += replicate(scenario, range(done, total), entropy, jobs=jobs, load=load, progress=progress,
+                          executor=executor)
         done = total
         results = Results(scenario, entropy, reps, load=load, label=label)
         report = precision_report(results, precision, max_replications)
@@ -81,8 +90,10 @@ def compare(a: Scenario | Results, b: Scenario | Results, *, replications: int |
 def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications: int | None = None,
           seed: int | None = None, jobs: int = 1, targets: Iterable[str] = (), out: str | Path | None = None,
           resume: bool = False, progress: Progress | None = None,
-          on_point: Callable[[Point], None] | None = None) -> SweepResult:
+          on_point: Callable[[Point], None] | None = None, executor: Executor | None = None,
+          client: Any = None) -> SweepResult:
     """Every combination of `vary` (dotted paths, and `load`) with common random numbers (see drillsim.sweeps)."""
     from drillsim.sweeps import sweep as _sweep
     return _sweep(scenario, vary, replications=replications, seed=seed, jobs=jobs, targets=targets,
-                  out=Path(out) if out is not None else None, resume=resume, progress=progress, on_point=on_point)
+                  out=Path(out) if out is not None else None, resume=resume, progress=progress, on_point=on_point,
+                  executor=executor, client=client)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 
 from drillsim.model import Replication, simulate
 from drillsim.scenario.schema import Scenario
@@ -59,6 +59,7 @@ def replicate(scenario: Scenario, replications: Iterable[int], seed: int, *, job
         return sorted(out, key=lambda rep: rep.replication)
     own = executor is None
     workers = executor or pool(jobs)
+    futures: list[Future[list[Replication]]] = []
     try:
         futures = [workers.submit(_batch, scenario, seed, chunk, load) for chunk in _chunks(indices, max(jobs, 1))]
         results: list[Replication] = []
@@ -70,4 +71,8 @@ def replicate(scenario: Scenario, replications: Iterable[int], seed: int, *, job
     finally:
         if own:
             workers.shutdown(cancel_futures=True)
+        else:
+            # A shared executor (a sweep's pool, a dask cluster) outlives us: drop our unfinished tasks only.
+            for future in futures:
+                future.cancel()
     return sorted(results, key=lambda rep: rep.replication)

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from drillsim.comparison import Comparison, compare
+from drillsim.distributed import resolve
 from drillsim.figures import rule_intervals, wait_totals
 from drillsim.outputs import atomic_write, to_json, versions
 from drillsim.results import Results
@@ -244,11 +245,13 @@ class SweepResult:
 def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications: int | None = None,
           seed: int | None = None, jobs: int = 1, targets: Iterable[str | Target] = (), out: Path | None = None,
           resume: bool = False, progress: Progress | None = None,
-          on_point: Callable[[Point], None] | None = None) -> SweepResult:
+          on_point: Callable[[Point], None] | None = None, executor: Executor | None = None,
+          client: Any = None) -> SweepResult:
     """Run every combination of `vary` with the same seed and replications; see the module docstring.
 
     `on_point` is called after each point is finished (and written); `progress`
-    after each replication.
+    after each replication. `executor` or a dask `client` runs the replications
+    there instead of in `jobs` local processes, with the same result.
     """
     count = replications if replications is not None else scenario.replications
     entropy = seed if seed is not None else scenario.seed
@@ -263,13 +266,14 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications
     done = _prepare(out, spec, resume) if out is not None else {}
     records: list[dict[str, Any]] = []
     results: dict[int, Results] = {}
-    workers: Executor | None = pool(jobs) if jobs > 1 and len(done) < len(points) else None
+    width, given = resolve(jobs, executor, client)
+    workers = given or (pool(jobs) if jobs > 1 and len(done) < len(points) else None)
     try:
         for point in points:
             if point.index in done:
                 records.append(done[point.index])
                 continue
-            reps = replicate(point.scenario, range(count), entropy, jobs=jobs, load=point.load, progress=progress,
+            reps = replicate(point.scenario, range(count), entropy, jobs=width, load=point.load, progress=progress,
                              executor=workers)
             results[point.index] = Results(point.scenario, entropy, reps, load=point.load, label=point.label)
             record = _record(point, results[point.index])
@@ -279,7 +283,7 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications
             if on_point is not None:
                 on_point(point)
     finally:
-        if workers is not None:
+        if workers is not None and workers is not given:
             workers.shutdown(cancel_futures=True)
     outcome = SweepResult(scenario, spec, points, records, goals, results, jobs)
     if out is not None:

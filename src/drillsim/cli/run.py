@@ -47,14 +47,20 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
                    "-n is the first batch.")
 @click.option("--max-replications", type=click.IntRange(min=2), default=1000, show_default=True,
               help="The cap for --precision.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run the replications on this dask scheduler's cluster instead of local processes "
+                   "(needs drillsim[dask]).")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
         out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
-        max_replications: int, verbose: int, quiet: bool) -> None:
+        max_replications: int, scheduler: str | None, verbose: int, quiet: bool) -> None:
     """Run a scenario and give a verdict on every deadline of the plan."""
     from drillsim import api
+    from drillsim.distributed import session
+    if scheduler is not None and jobs > 1:
+        fail("--jobs runs local processes, --scheduler a cluster: give one of them")
     quiet = quiet or ctx.obj["quiet"]
     if quiet or verbose:
         # Also accepted after the command (`drillsim run X -v`), where users put them.
@@ -66,9 +72,10 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         started = time.perf_counter()
         if timeline:
             precision = None
-        with progress_bar(count if precision is None else max_replications, quiet, "replications") as advance:
+        with (session(scheduler) as client,
+              progress_bar(count if precision is None else max_replications, quiet, "replications") as advance):
             results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance,
-                              precision=precision, max_replications=max_replications)
+                              precision=precision, max_replications=max_replications, client=client)
         elapsed = time.perf_counter() - started
         log.info("%d replications in %.2f s", len(results.replications), elapsed)
         if out is not None:

@@ -70,10 +70,13 @@ def _pct(value: Any) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@click.option("--scheduler", metavar="tcp://HOST:PORT",
+              help="Run the replications on this dask scheduler's cluster instead of local processes "
+                   "(needs drillsim[dask]).")
 @click.pass_context
 def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tuple[str, ...], out: Path | None,
           resume: bool, replications: int | None, seed: int | None, jobs: int, fmt: str, verbose: int,
-          quiet: bool) -> None:
+          quiet: bool, scheduler: str | None) -> None:
     """Run every combination of the varied factors on the same incidents; mark the cheapest that meets the targets.
 
     A factor is a dotted path of the scenario as its file writes it
@@ -87,9 +90,12 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
     costs.staff_hour weights.
     """
     from drillsim import api
+    from drillsim.distributed import session
     from drillsim.outputs import to_json
     quiet = quiet or ctx.obj["quiet"]
     _verbosity(quiet, verbose)
+    if scheduler is not None and jobs > 1:
+        fail("--jobs runs local processes, --scheduler a cluster: give one of them")
     factors = dict(parse_vary(v) for v in vary)
     if len(factors) != len(vary):
         fail("--vary: each factor once; give all its values together, e.g. staffing.office.staff=1,2,3")
@@ -99,9 +105,10 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
         count = replications or loaded.replications
         total = math.prod(len(v) for v in factors.values()) * count
         try:
-            with progress_bar(total, quiet, "sweep") as advance:
+            with session(scheduler) as client, progress_bar(total, quiet, "sweep") as advance:
                 outcome = api.sweep(loaded, factors, replications=count, seed=seed, jobs=jobs, targets=targets,
-                                    out=out, resume=resume, progress=advance, on_point=finished.append)
+                                    out=out, resume=resume, progress=advance, on_point=finished.append,
+                                    client=client)
         except KeyboardInterrupt:
             points = total // count
             where = (f"; {out} holds the {len(finished)} finished of {points} combinations, --resume continues"
