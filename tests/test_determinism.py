@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -76,22 +75,24 @@ def test_replications_run_in_reverse_or_shuffled_order_give_the_same_bytes(
 
 def test_replications_finishing_out_of_order_give_the_same_bytes(
         night: Scenario, reference: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks submitted first are held back longest, so they finish last."""
+    """Six one-replication tasks run at once, each held until the next one has finished: they finish last first."""
     finished: list[int] = []
-    lock = threading.Lock()
+    done = {r: threading.Event() for r in range(REPLICATIONS)}
     batch = runmodule._batch
 
-    def late_first(scenario: Scenario, entropy: int, replications: list[int], load: float) -> Any:
-        time.sleep(0.15 * (REPLICATIONS - replications[0]))
+    def last_first(scenario: Scenario, entropy: int, replications: list[int], load: float) -> Any:
+        (first,) = replications
+        if first + 1 < REPLICATIONS:
+            assert done[first + 1].wait(timeout=60)
         out = batch(scenario, entropy, replications, load)
-        with lock:
-            finished.append(replications[0])
+        finished.append(first)
+        done[first].set()
         return out
 
-    monkeypatch.setattr(runmodule, "_batch", late_first)
+    monkeypatch.setattr(runmodule, "_batch", last_first)
     with ThreadPoolExecutor(max_workers=REPLICATIONS) as executor:
         reps = replicate(night, range(REPLICATIONS), SEED, jobs=REPLICATIONS, executor=executor)
-    assert finished == sorted(finished, reverse=True) and len(finished) > 1
+    assert finished == [5, 4, 3, 2, 1, 0]
     assert _written(Results(night, SEED, reps), tmp_path) == reference
 
 
