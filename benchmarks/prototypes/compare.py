@@ -58,14 +58,14 @@ def fast_generate(scenario: Scenario, plan: fast_incidents.DrawPlan) -> list[Inc
     return fast_incidents.generate(scenario, Streams(replication_seed(scenario.seed, 0)), plan=plan)
 
 
-def fast_replication(scenario: Scenario, plan: fast_incidents.DrawPlan) -> None:
-    fast_chain.simulate_fast(scenario, scenario.seed, 0, fast_generate(scenario, plan))
+def fast_replication(scenario: Scenario, plan: fast_incidents.DrawPlan, **options: bool) -> None:
+    fast_chain.simulate_fast(scenario, scenario.seed, 0, fast_generate(scenario, plan), **options)
 
 
 def report(title: str, median: dict[str, float], against: str) -> None:
     print(title)
     for name, seconds in median.items():
-        print(f"  {name:44s} {seconds:7.3f} s   {seconds / median[against]:5.2f} x {against}")
+        print(f"  {name:46s} {seconds:7.3f} s   {seconds / median[against]:5.2f} x {against}")
 
 
 def main() -> int:
@@ -87,11 +87,14 @@ def main() -> int:
         "FastChain: lookups": partial(model, scenario, incidents, skip=False, inline=False),
         "FastChain: lookups + skip": partial(model, scenario, incidents, skip=True, inline=False),
         "FastChain: lookups + skip + inline": partial(model, scenario, light_incidents, skip=True, inline=True),
+        "FastChain: lookups + skip + inline + grant": partial(model, scenario, light_incidents, skip=True,
+                                                               inline=True, grant=True),
         "reference_chain.py": partial(reference_chain.run, scenario, seed, 0, incidents),
     }, repeats), "reference_chain.py")
     report("whole replication", timed({
         "drillsim simulate": partial(simulate, scenario, seed, 0),
         "prototypes (generation + FastChain + verdicts)": partial(fast_replication, scenario, light),
+        "prototypes, with grant": partial(fast_replication, scenario, light, grant=True),
         "reference_chain.py (drillsim's incidents_of)": partial(reference_chain.run, scenario, seed, 0),
         "reference_chain.py (prototype generation)": lambda: reference_chain.run(
             scenario, seed, 0, fast_generate(scenario, light)),
@@ -102,6 +105,8 @@ def main() -> int:
         "drillsim simulate": partial(simulate, tandem, tandem.seed, 0),
         "prototypes": lambda: fast_chain.simulate_fast(tandem, tandem.seed, 0, fast_incidents.generate(
             tandem, Streams(replication_seed(tandem.seed, 0)), plan=tandem_light)),
+        "prototypes, with grant": lambda: fast_chain.simulate_fast(tandem, tandem.seed, 0, fast_incidents.generate(
+            tandem, Streams(replication_seed(tandem.seed, 0)), plan=tandem_light), grant=True),
         "bare SimPy": partial(tandem_simpy.simulate, tandem.horizon / 3600, 1),
     }, repeats), "bare SimPy")
     return 0
