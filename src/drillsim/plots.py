@@ -1,0 +1,613 @@
+"""The run's pictures: hit rates, where the minutes went, who was loaded when, one incident's story.
+
+Each plot is a function that takes a run (a Results, or a run read back from
+its directory by drillsim.report.rundir) and an optional matplotlib Axes, and
+returns the Axes it drew on. Figures are built with matplotlib's object API
+(no pyplot, no global state), so plotting works in any process and backend.
+This is the only module that imports matplotlib; the CLI imports it lazily.
+
+Colours are colour-blind-safe (Okabe and Ito's palette; the plan's level
+colours red, orange, yellow, blue as readable shades from Paul Tol's vibrant
+scheme), and every level and rule also has its own marker or line style, so
+nothing depends on colour alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+
+import numpy as np
+import pandas as pd
+from matplotlib import colors as mcolors
+from matplotlib import rc_context, transforms
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
+
+from drillsim.results.bottleneck import OTHER, Load
+from drillsim.results.metrics import ALL_LEVELS, lateness
+from drillsim.scenario.units import DAY, HOUR, MINUTE, format_clock, format_duration
+
+if TYPE_CHECKING:
+    from drillsim.scenario.schema import Scenario
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Run(Protocol):
+    """What the plots read from a run: its scenario and tidy frames."""
+
+    scenario: Scenario
+    label: str
+
+    @property
+    def steps(self) -> pd.DataFrame: ...
+
+    @property
+    def verdicts(self) -> pd.DataFrame: ...
+
+    @property
+    def incidents(self) -> pd.DataFrame: ...
+
+    @property
+    def stages(self) -> pd.DataFrame: ...
+
+    @property
+    def workload(self) -> Load: ...
+
+    def rules(self) -> pd.DataFrame: ...
+
+
+# Okabe and Ito's colour-blind-safe palette (without its pale yellow), and readable shades of Paul Tol's
+# vibrant scheme for the plan's level colours.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
+LEVEL_SHADES = {"red": "#CC3311", "orange": "#EE7733", "yellow": "#C79A00", "blue": "#0077BB"}
+LEVEL_MARKERS = ("s", "D", "^", "o", "v", "P")
+KIND_COLOURS = {"wait": "#EE7733", "work": "#0077BB", "transit": "#009988", OTHER: "#BBBBBB"}
+KIND_LABELS = {"wait": "waiting for the actor", "work": "the actor working", "transit": "report in transit",
+               OTHER: "waiting for a condition"}
+MISS = "#CC3311"
+LANE = 1.5
+MET = "#555555"
+FIGSIZE = (10.0, 6.0)
+MINUTE_TICKS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 240, 480, 960, 1440, 2880, 5760, 10080)
+
+
+def _plain_text(draw: F) -> F:
+    """Scenario text is drawn as written: a `$` in a name is a dollar sign, not the start of mathtext."""
+    @functools.wraps(draw)
+    def plain(*args: Any, **kwargs: Any) -> Any:
+        with rc_context({"text.parse_math": False}):
+            return draw(*args, **kwargs)
+    return cast(F, plain)
+
+
+def level_colour(scenario: Scenario, level: str) -> str:
+    """The plan's colour of a level as a readable, colour-blind-safe shade."""
+    colour = scenario.levels[level].colour.strip().lower() if level in scenario.levels else ""
+    if colour in LEVEL_SHADES:
+        return LEVEL_SHADES[colour]
+    return colour if colour and mcolors.is_color_like(colour) else "#777777"
+
+
+def level_hex(scenario: Scenario, level: str) -> str:
+    """The level's colour as #rrggbb, safe to put in a style sheet."""
+    return str(mcolors.to_hex(level_colour(scenario, level)))
+
+
+def figure_of(ax: Axes) -> Figure:
+    """The figure an Axes belongs to (the root one, for an Axes in a subfigure)."""
+    figure = ax.figure.figure
+    assert isinstance(figure, Figure)
+    return figure
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = FIGSIZE) -> Axes:
+    if ax is not None:
+        return ax
+    figure = Figure(figsize=size, layout="constrained")
+    return figure.subplots()
+
+
+def _legend_below(ax: Axes, handles: list[Artist], ncol: int) -> None:
+    """A legend under the x axis label, where it cannot hide data."""
+    below = transforms.ScaledTranslation(0, -0.55, figure_of(ax).dpi_scale_trans)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0), bbox_transform=ax.transAxes + below,
+              ncol=ncol, frameon=False, fontsize=8.5)
+
+
+def _rule_label(scenario: Scenario, rule: str) -> str:
+    return f"{scenario.deadlines[rule].title} ({format_duration(scenario.deadlines[rule].limit)})"
+
+
+# --- 1. hit rates ------------------------------------------------------------------------
+
+
+@_plain_text
+def hit_rates(run: Run, ax: Axes | None = None, target: float = 1.0) -> Axes:
+    """Hit rate of every deadline rule, over all levels and per level, with 95 % Wilson intervals.
+
+    `target` is the rate the plan asks for: every report on time (1.0) unless a
+    planner sets a lower one.
+    """
+    scenario = run.scenario
+    table = run.rules()
+    rules = list(scenario.deadlines)
+    ax = _axes(ax, (10.0, 1.0 + 0.75 * len(rules)))
+    groups = [ALL_LEVELS, *scenario.level_order]
+    offsets = np.linspace(-0.3, 0.3, len(groups))
+    handles: list[Artist] = []
+    for k, level in enumerate(groups):
+        colour = "#000000" if level == ALL_LEVELS else level_colour(scenario, level)
+        marker = "o" if level == ALL_LEVELS else LEVEL_MARKERS[(k - 1) % len(LEVEL_MARKERS)]
+        rows = table[(table["level"] == level) & table["rate"].notna()]
+        y = np.array([rules.index(r) for r in rows["rule"]]) + offsets[k]
+        rate = rows["rate"].to_numpy(dtype=float)
+        err = np.vstack([rate - rows["low"].to_numpy(dtype=float), rows["high"].to_numpy(dtype=float) - rate])
+        ax.errorbar(rate * 100, y, xerr=err * 100, fmt=marker, color=colour, markersize=7 if level == ALL_LEVELS
+                    else 5.5, markeredgecolor="#000000" if level != ALL_LEVELS else colour, markeredgewidth=0.5,
+                    capsize=2.5, elinewidth=1.2, linestyle="none")
+        name = "all levels" if level == ALL_LEVELS else f"level {level} ({scenario.levels[level].colour})"
+        handles.append(Line2D([], [], marker=marker, color=colour, markeredgecolor="#000000", linestyle="none",
+                              label=name))
+    overall = table[table["level"] == ALL_LEVELS].set_index("rule")
+    for i, rule in enumerate(rules):
+        n = int(overall.loc[rule, "applicable"]) if rule in overall.index else 0
+        note = f"n = {n}" if n else "applied to no incident"
+        ax.annotate(note, (1.0, i), xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=8, color="#444444")
+    ax.axvline(target * 100, color=MISS, linestyle="--", linewidth=1.2, zorder=1)
+    handles.append(Line2D([], [], color=MISS, linestyle="--",
+                          label="the plan: every report on time" if target >= 1 else f"target {target:.0%}"))
+    ax.set_yticks(range(len(rules)), [_rule_label(scenario, r) for r in rules])
+    ax.set_ylim(len(rules) - 0.5, -0.5)
+    ax.set_xlim(-2, 102)
+    ax.set_xlabel("deadlines met (%), with 95 % interval")
+    ax.set_title(f"{run.label}: how often each deadline was met")
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    _legend_below(ax, handles, 3)
+    return ax
+
+
+# --- 2. where the minutes went --------------------------------------------------------
+
+
+@_plain_text
+def stage_breakdown(run: Run, ax: Axes | None = None, cap: float = 4.0) -> Axes:
+    """Mean time to report per rule, split into the stages of its critical path, as a share of the deadline.
+
+    Two bars per rule: the reports that missed and those that met it. Each
+    segment is one step's wait, work or transit (labelled when wide enough);
+    bars longer than `cap` times the deadline are cut, their length written.
+    """
+    scenario = run.scenario
+    stages = run.stages[run.stages["status"].isin(["met", "missed"])]
+    order = {step.id: i for i, step in enumerate(scenario.flow)}
+    kinds = {"wait": 0, "work": 1, "transit": 2, OTHER: 3}
+    bars: list[tuple[str, str, int, pd.DataFrame]] = []
+    for rule in scenario.deadlines:
+        for status in ("missed", "met"):
+            own = stages[(stages["rule"] == rule) & (stages["status"] == status)]
+            count = own[["replication", "incident", "change"]].drop_duplicates().shape[0]
+            if count:
+                mean = (own.groupby(["step", "kind"], as_index=False)["seconds"].sum()
+                        .assign(share=lambda f, c=count, r=rule: f["seconds"] / c / scenario.deadlines[r].limit))
+                mean = mean.sort_values(["step", "kind"], key=lambda c: c.map(order if c.name == "step" else kinds)
+                                        .fillna(len(order)))
+                bars.append((rule, status, count, mean))
+    rules = list(dict.fromkeys(b[0] for b in bars))
+    ax = _axes(ax, (10.0, 1.4 + 0.36 * (len(bars) + len(rules))))
+    widest = max((b[3]["share"].sum() for b in bars), default=1.0)
+    limit = min(max(widest, 1.0) * 1.04, cap)
+    # Rough width of one character of the segment labels, in % of the deadline, to label only what fits.
+    char = limit * 100 * 1.12 / (0.8 * figure_of(ax).get_figwidth() * 72) * 3.9
+    ys, labels, row = [], [], 0
+    for rule in rules:
+        ax.text(0, row, _rule_label(scenario, rule), fontsize=9, fontweight="bold", va="center", ha="left")
+        row += 1
+        for _, status, count, mean in (b for b in bars if b[0] == rule):
+            ys.append(row)
+            labels.append(f"{status} (n = {count})")
+            _stacked_bar(ax, row, mean, count, limit, char, status)
+            row += 1
+    ax.axvline(100, color=MISS, linestyle="--", linewidth=1.2)
+    ax.set_yticks(ys, labels, fontsize=8.5)
+    for tick, label in zip(ax.get_yticklabels(), labels, strict=True):
+        tick.set_color(MISS if label.startswith("missed") else "#000000")
+    ax.set_ylim(row - 0.5, -0.7)
+    ax.set_xlim(0, limit * 100 * 1.12)
+    ax.set_xlabel("mean time from the clock's start to the report, % of the deadline (minutes at the end of each bar)")
+    ax.set_title(f"{run.label}: where the minutes went, per deadline")
+    handles: list[Artist] = [Patch(color=KIND_COLOURS[k], label=KIND_LABELS[k]) for k in KIND_COLOURS]
+    handles.append(Line2D([], [], color=MISS, linestyle="--", label="the deadline"))
+    _legend_below(ax, handles, 3)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return ax
+
+
+def _stacked_bar(ax: Axes, y: int, mean: pd.DataFrame, count: int, limit: float, char: float, status: str) -> None:
+    left = 0.0
+    for part in mean.itertuples(index=False):
+        width = min(part.share, max(limit - left, 0.0))
+        ax.barh(y, width * 100, left=left * 100, height=0.75, color=KIND_COLOURS[part.kind], edgecolor="white",
+                linewidth=0.8)
+        text = part.step.replace("_", " ")
+        if part.kind != OTHER and width * 100 >= (len(text) + 2) * char:
+            ax.text((left + width / 2) * 100, y, text, ha="center", va="center", fontsize=7,
+                    color="black" if part.kind == "wait" else "white")
+        left += part.share
+    total = mean["seconds"].sum() / count
+    ax.annotate(f"{total / MINUTE:.0f} min" + (" ▸" if left > limit else ""), (min(left, limit) * 100, y),
+                xytext=(3, 0), textcoords="offset points", va="center", fontsize=7.5,
+                color=MISS if status == "missed" else MET)
+
+
+# --- 3. who was loaded when ------------------------------------------------------------
+
+
+@_plain_text
+def actor_load(run: Run, ax: Axes | None = None, width: int = HOUR // 2) -> Axes:
+    """Utilisation (solid) and mean queue length (dashed, right axis) of each crew over the time of day.
+
+    Averaged over every day and replication; utilisation is the share of the
+    people on duty who were busy, so a thinner night shift shows as a rise.
+    The staff on duty in each shift is written along the top.
+    """
+    ax = _axes(ax)
+    profile = run.workload.by_time_of_day(width)
+    busy_actors = profile.groupby("actor")["busy"].sum()
+    actors = [a for a in run.scenario.actors if a in busy_actors.index and busy_actors[a] > 0]
+    queue_ax = ax.twinx()
+    hours = np.append(np.arange(0, DAY, width), DAY) / HOUR
+    handles: list[Artist] = []
+    for i, actor in enumerate(actors):
+        own = profile[profile["actor"] == actor].sort_values("clock")
+        colour = PALETTE[i % len(PALETTE)]
+        util = own["utilisation"].to_numpy(dtype=float) * 100
+        queue = own["queue"].to_numpy(dtype=float)
+        ax.step(hours, np.r_[util, util[-1:]], where="post", color=colour, linewidth=1.8)
+        queue_ax.step(hours, np.r_[queue, queue[-1:]], where="post", color=colour, linewidth=1.3,
+                      linestyle=(0, (4, 2)))
+        duty = own["on_duty"].to_numpy(dtype=float)
+        handles.append(Line2D([], [], color=colour, linewidth=2,
+                              label=f"{run.scenario.actors[actor].title} ({_staff_range(duty)} on duty)"))
+    unseen = profile.groupby("clock")["on_duty"].apply(lambda c: c.isna().all())
+    for clock in unseen[unseen].index:
+        ax.axvspan(clock / HOUR, (clock + width) / HOUR, color="#eeeeee", zorder=0, linewidth=0)
+    if unseen.any():
+        handles.append(Patch(color="#eeeeee", label="past the end of the drill"))
+    ax.set_xlim(0, 24)
+    ax.set_xticks(range(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)])
+    ax.set_ylim(0, max(5.0, float(np.nanmax(profile["utilisation"]) * 100 * 1.1)) if actors else 100)
+    queue_top = float(np.nanmax(profile["queue"])) if actors else 0.0
+    queue_ax.set_ylim(0, max(queue_top * 1.1, 0.5))
+    ax.set_xlabel("time of day (30-minute bins, averaged over every day and replication)")
+    ax.set_ylabel("utilisation: busy, % of the staff on duty (solid)")
+    queue_ax.set_ylabel("tasks waiting, mean (dashed)")
+    ax.set_title(f"{run.label}: who was busy, and who was waited for, over the day")
+    ax.grid(axis="both", color="#e5e5e5", linewidth=0.6)
+    _shift_marks(ax, profile, actors, width)
+    handles += [Line2D([], [], color="#333333", linewidth=1.8, label="utilisation (left axis)"),
+                Line2D([], [], color="#333333", linewidth=1.3, linestyle=(0, (4, 2)),
+                       label="tasks waiting (right axis)")]
+    _legend_below(ax, handles, 2)
+    return ax
+
+
+def _staff_range(duty: np.ndarray) -> str:
+    values = duty[~np.isnan(duty)]
+    if values.size == 0:
+        return "none"
+    low, high = float(values.min()), float(values.max())
+    return f"{low:g}" if math.isclose(low, high) else f"{low:g}-{high:g}"
+
+
+def _shift_marks(ax: Axes, profile: pd.DataFrame, actors: list[str], width: int) -> None:
+    """A thin line where an actor's staff on duty changes, labelled with the change in the first free row."""
+    marks = []
+    for i, actor in enumerate(actors):
+        duty = profile[profile["actor"] == actor].sort_values("clock")["on_duty"].to_numpy(dtype=float)
+        for j in range(1, len(duty)):
+            if not (np.isnan(duty[j]) or np.isnan(duty[j - 1])) and abs(duty[j] - duty[j - 1]) >= 0.5:
+                marks.append((j * width / HOUR, f"{actor.replace('_', ' ')} {duty[j - 1]:g}→{duty[j]:g}",
+                              PALETTE[i % len(PALETTE)]))
+    char = 24 / (0.8 * figure_of(ax).get_figwidth() * 72) * 4.0
+    rows: list[float] = []
+    for x, text, colour in sorted(marks):
+        right = x > 17
+        start, end = (x - len(text) * char, x) if right else (x, x + len(text) * char)
+        row = next((k for k, free in enumerate(rows) if free < start), len(rows))
+        rows[row:row + 1] = [end]
+        ax.axvline(x, color=colour, linewidth=0.8, linestyle=":", zorder=0)
+        ax.annotate(text, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(-2 if right else 2, -2 - 10 * row),
+                    textcoords="offset points", fontsize=7, color=colour, va="top", ha="right" if right else "left",
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+
+
+# --- 4. one incident's story -------------------------------------------------------------
+
+
+def worst_miss(run: Run) -> tuple[int, int] | None:
+    """(replication, incident) of the verdict missed by the most."""
+    missed = run.verdicts[run.verdicts["status"] == "missed"]
+    if missed.empty:
+        return None
+    late = lateness(missed).to_numpy(dtype=float)
+    row = missed.iloc[int(np.nanargmax(late))]
+    return int(row["replication"]), int(row["incident"])
+
+
+@_plain_text
+def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Axes | None = None) -> Axes:
+    """One incident's steps on a lane per actor: waits hatched, work solid, reports in transit thin.
+
+    The incident defaults to the worst miss of the run. Each deadline is a
+    vertical line at its due time, red when missed; a step whose report
+    missed a deadline is outlined in red.
+    """
+    if incident is None:
+        worst = worst_miss(run)
+        if worst is None:
+            first = run.incidents.iloc[0] if len(run.incidents) else None
+            worst = (int(first["replication"]), int(first["incident"])) if first is not None else (0, 0)
+        replication, incident = worst
+    scenario = run.scenario
+    ax = _axes(ax)
+    info = run.incidents[(run.incidents["replication"] == replication) & (run.incidents["incident"] == incident)]
+    steps = run.steps[(run.steps["replication"] == replication) & (run.steps["incident"] == incident)]
+    verdicts = run.verdicts[(run.verdicts["replication"] == replication) & (run.verdicts["incident"] == incident)
+                            & run.verdicts["deadline"].notna()]
+    if info.empty:
+        ax.text(0.5, 0.5, f"no incident {incident} in replication {replication}", ha="center", transform=ax.transAxes)
+        return ax
+    record = info.iloc[0]
+    origin = int(record["occurred"])
+    lanes = [a for a in scenario.actors if a in set(steps["actor"]) | set(steps["served_by"])]
+    lane = {actor: LANE * i for i, actor in enumerate(lanes)}
+    missed_steps = _missed_steps(scenario, verdicts)
+    ends = [_t(v, origin) for v in verdicts["deadline"]] + [_t(v, origin) for v in verdicts["end"].dropna()]
+    right = max([*ends, 10.0]) * 1.12
+    labels = _LaneLabels(right / (0.75 * figure_of(ax).get_figwidth() * 72) * 3.9)
+    for s in steps.sort_values(["started", "queued"]).itertuples(index=False):
+        queued, started = _t(s.queued, origin), _t(s.started, origin, right)
+        finished, delivered = _t(s.finished, origin, right), _t(s.delivered, origin, math.nan)
+        red = (s.step, int(s.change)) in missed_steps
+        if started > queued:
+            ax.barh(lane[s.actor], started - queued, left=queued, height=0.5, color="white", hatch="////",
+                    edgecolor=KIND_COLOURS["wait"], linewidth=0.8)
+        ax.barh(lane[s.served_by], max(finished - started, right / 400), left=started, height=0.5,
+                color=KIND_COLOURS["work"], edgecolor=MISS if red else "white", linewidth=2 if red else 0.5)
+        if not math.isnan(delivered) and delivered > finished:
+            ax.barh(lane[s.served_by], delivered - finished, left=finished, height=0.16,
+                    color=MISS if red else KIND_COLOURS["transit"])
+        if started < right:
+            label = s.step.replace("_", " ") + ("" if s.change < 0 else f" #{s.change + 1}")
+            labels.place(ax, label, started, lane[s.served_by])
+    for i, v in enumerate(verdicts.sort_values("deadline").itertuples(index=False)):
+        due = _t(v.deadline, origin)
+        colour = MISS if v.status == "missed" else MET
+        ax.axvline(due, color=colour, linestyle="--" if v.status == "missed" else ":", linewidth=1.3)
+        text = scenario.deadlines[v.rule].title + (f" #{v.change + 1}" if v.change >= 0 else "")
+        text += f": {_verdict_text(v)}"
+        late = due > 0.55 * right
+        ax.annotate(text, (due, 1.0), xycoords=("data", "axes fraction"), xytext=(-2 if late else 2, -3 - 10 * i),
+                    textcoords="offset points", fontsize=7, color=colour, va="top", ha="right" if late else "left",
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+    ax.set_yticks([lane[a] for a in lanes], [scenario.actors[a].title for a in lanes], fontsize=8.5)
+    ax.set_ylim(LANE * (len(lanes) - 1) + 0.8, -1.0 - 0.42 * len(verdicts))
+    ax.set_xlim(0, right)
+    ax.set_xlabel(f"minutes after the incident occurred ({format_clock(origin % DAY)} on day {origin // DAY})")
+    level = record["level"] if record["final_level"] == record["level"] else \
+        f"{record['level']}, judged {record['judged_level']}"
+    ax.set_title(f"{run.label}: incident {incident} of replication {replication}\n"
+                 f"{str(record['description'] or record['example'])[:90]} (level {level})", fontsize=10)
+    ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
+    ax.set_axisbelow(True)
+    handles: list[Artist] = [
+        Patch(facecolor="white", edgecolor=KIND_COLOURS["wait"], hatch="////", label="waiting for the actor"),
+        Patch(color=KIND_COLOURS["work"], label="working"),
+        Patch(color=KIND_COLOURS["transit"], label="report in transit"),
+        Patch(facecolor=KIND_COLOURS["work"], edgecolor=MISS, linewidth=2, label="step of a missed report"),
+        Line2D([], [], color=MISS, linestyle="--", label="deadline missed"),
+        Line2D([], [], color=MET, linestyle=":", label="deadline met")]
+    _legend_below(ax, handles, 3)
+    return ax
+
+
+class _LaneLabels:
+    """Step names above their bar, else below it, else higher above, wherever the previous name left room."""
+
+    def __init__(self, char: float) -> None:
+        self.char = char
+        self.free: dict[tuple[float, int], float] = {}
+
+    def place(self, ax: Axes, text: str, x: float, lane: float) -> None:
+        for row, y in enumerate((-0.3, 0.3, -0.62)):
+            if self.free.get((lane, row), -math.inf) <= x:
+                self.free[(lane, row)] = x + (len(text) + 1) * self.char
+                ax.annotate(text, (x, lane + y), fontsize=7, ha="left", va="top" if y > 0 else "bottom",
+                            annotation_clip=False, clip_on=True)
+                return
+
+
+def _t(value: Any, origin: int, missing: float = math.nan) -> float:
+    """Minutes after the incident occurred; `missing` for a time never reached."""
+    if value is None or pd.isna(value):
+        return missing
+    return (float(value) - origin) / MINUTE
+
+
+def _missed_steps(scenario: Scenario, verdicts: pd.DataFrame) -> set[tuple[str, int]]:
+    milestone_step = {step.milestone: step for step in scenario.flow}
+    out = set()
+    for v in verdicts[verdicts["status"] == "missed"].itertuples(index=False):
+        step = milestone_step.get(scenario.deadlines[v.rule].end)
+        if step is not None:
+            out.add((step.id, int(v.change) if step.per == "change" else -1))
+    return out
+
+
+def _verdict_text(v: Any) -> str:
+    if v.status == "met":
+        return f"met, {format_duration(v.slack)} to spare"
+    if v.status == "missed" and not pd.isna(v.slack):
+        return f"missed by {format_duration(-v.slack)}"
+    return "pending" if v.status == "pending" else "missed, never reported"
+
+
+# --- 5. time to report ---------------------------------------------------------------------
+
+
+@_plain_text
+def time_to_report(run: Run, ax: Axes | None = None) -> Axes:
+    """ECDF of the time from each rule's clock start to its report, on a log scale, deadline marked.
+
+    The height where a curve crosses its deadline is the rule's hit rate;
+    reports never made keep the curve below 100 %.
+    """
+    scenario = run.scenario
+    ax = _axes(ax)
+    verdicts = run.verdicts[run.verdicts["status"].isin(["met", "missed"])]
+    elapsed = (verdicts["end"].astype("Float64") - verdicts["start"].astype("Float64")).to_numpy(
+        dtype=float, na_value=np.inf) / MINUTE
+    handles: list[Artist] = []
+    styles: tuple[Any, ...] = ("-", "--", "-.", ":")
+    lowest = math.inf
+    for i, (rule_id, rule) in enumerate(scenario.deadlines.items()):
+        times = np.sort(elapsed[(verdicts["rule"] == rule_id).to_numpy()])
+        if times.size == 0:
+            continue
+        colour = PALETTE[i % len(PALETTE)]
+        share = np.arange(1, times.size + 1) / times.size * 100
+        finite = np.isfinite(times)
+        shown = np.maximum(times[finite], 0.1)
+        lowest = min(lowest, float(shown.min()) if shown.size else lowest)
+        ax.step(np.r_[shown[:1], shown], np.r_[0, share[finite]], where="post", color=colour,
+                linestyle=styles[i % len(styles)], linewidth=1.6)
+        limit = rule.limit / MINUTE
+        hit = float(np.mean(times <= limit) * 100)
+        ax.plot([limit], [hit], marker="o", color=colour, markeredgecolor="black", markersize=7, zorder=3)
+        ax.axvline(limit, color=colour, linewidth=0.7, linestyle=":", zorder=0)
+        handles.append(Line2D([], [], color=colour, linestyle=styles[i % len(styles)], marker="o",
+                              markeredgecolor="black", label=f"{_rule_label(scenario, rule_id)}: {hit:.0f} % on time"))
+    ax.set_xscale("log")
+    left = max(lowest * 0.8, 0.1) if math.isfinite(lowest) else 0.1
+    right = ax.get_xlim()[1]
+    ax.set_xticks([t for t in MINUTE_TICKS if left <= t <= right], [f"{t:g}" for t in MINUTE_TICKS
+                                                                     if left <= t <= right])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlim(left, right)
+    ax.set_ylim(0, 101)
+    ax.set_xlabel("minutes from the clock's start to the report (log scale); dots: the deadline")
+    ax.set_ylabel("reports made by then (%)")
+    ax.set_title(f"{run.label}: time to report against each deadline")
+    ax.grid(which="major", color="#e5e5e5", linewidth=0.6)
+    _legend_below(ax, handles, 2)
+    return ax
+
+
+# --- 6. sweeps ---------------------------------------------------------------------------
+
+
+SWEEP_COLUMNS = {"point", "load", "cost", "rule", "applicable", "met", "missed", "pending", "rate", "low", "high",
+                 "target", "meets", "meets_all", "cheapest"}
+
+
+@_plain_text
+def sweep_hit_rates(frame: pd.DataFrame, ax: Axes | None = None, factor: str | None = None,
+                    rules: list[str] | None = None, titles: dict[str, str] | None = None) -> Axes:
+    """Hit rate against the swept option (or the cost), with intervals, targets and the cheapest option marked.
+
+    `frame` is a sweep's tidy frame: one row per point and rule with the
+    factor columns, `cost`, `rate`, `low`, `high`, and optionally `target` and
+    `cheapest`. With several factors the x axis is the cost, each point
+    labelled with its values. Only rules with a target are drawn when any has.
+    """
+    ax = _axes(ax)
+    factors = [c for c in frame.columns if c not in SWEEP_COLUMNS]
+    x_name = factor or (factors[0] if len(factors) == 1 else "cost")
+    if "target" in frame and frame["target"].notna().any() and rules is None:
+        rules = list(dict.fromkeys(frame.loc[frame["target"].notna(), "rule"]))
+    rules = rules or list(dict.fromkeys(frame["rule"]))
+    handles: list[Artist] = []
+    for i, rule in enumerate(rules):
+        own = frame[frame["rule"] == rule].sort_values(x_name)
+        colour = PALETTE[i % len(PALETTE)]
+        x = own[x_name].to_numpy(dtype=float)
+        rate = own["rate"].to_numpy(dtype=float)
+        err = np.vstack([rate - own["low"].to_numpy(dtype=float), own["high"].to_numpy(dtype=float) - rate])
+        ax.errorbar(x, rate * 100, yerr=err * 100, color=colour, marker=LEVEL_MARKERS[i % len(LEVEL_MARKERS)],
+                    capsize=3, linewidth=1.5, markersize=5)
+        label = (titles or {}).get(rule, rule)
+        if "target" in own and own["target"].notna().any():
+            goal = float(own["target"].dropna().iloc[0])
+            ax.axhline(goal * 100, color=colour, linestyle="--", linewidth=1)
+            label += f" (target {goal:.0%})"
+        handles.append(Line2D([], [], color=colour, marker=LEVEL_MARKERS[i % len(LEVEL_MARKERS)], label=label))
+    if "cheapest" in frame and frame["cheapest"].any():
+        best = frame[frame["cheapest"].astype(bool) & frame["rule"].isin(rules)]
+        ax.scatter(best[x_name], best["rate"] * 100, s=260, marker="*", color="#FFDD44", edgecolor="black",
+                   zorder=4, linewidths=1)
+        point = best.iloc[0]
+        what = ", ".join(f"{f} = {point[f]:g}" if isinstance(point[f], float) else f"{f} = {point[f]}"
+                         for f in factors)
+        handles.append(Line2D([], [], marker="*", color="#FFDD44", markeredgecolor="black", markersize=14,
+                              linestyle="none", label=f"cheapest meeting every target: {what} "
+                                                      f"(cost {point['cost']:g})"))
+    if x_name == "cost" and factors:
+        for _, row in frame[frame["rule"] == rules[0]].iterrows():
+            ax.annotate(", ".join(str(row[f]) for f in factors), (row["cost"], row["rate"] * 100), fontsize=7,
+                        xytext=(3, -10), textcoords="offset points")
+    ax.set_ylim(-2, 102)
+    ax.set_xlabel(x_name if x_name != "cost" else "cost of the option (staff-hours, or the scenario's unit)")
+    ax.set_ylabel("deadlines met (%), with 95 % interval")
+    ax.set_title("Hit rate against the option swept")
+    ax.grid(color="#e5e5e5", linewidth=0.6)
+    _legend_below(ax, handles, 1)
+    return ax
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+PLOTS: dict[str, Callable[[Run], Axes]] = {
+    "hit-rates": hit_rates,
+    "bottleneck": stage_breakdown,
+    "actor-load": actor_load,
+    "worst-incident": swimlane,
+    "time-to-report": time_to_report,
+}
+
+
+def render(run: Run) -> Iterator[tuple[str, Figure]]:
+    """Each plot of a run as (name, figure)."""
+    for name, draw in PLOTS.items():
+        yield name, figure_of(draw(run))
+
+
+def to_bytes(figure: Figure, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
+    return buffer.getvalue()
+
+
+def write_plots(run: Run, out: Path) -> list[Path]:
+    """Every plot of a run as PNG and SVG in `out`, each file written atomically."""
+    from drillsim.outputs import atomic_write
+    written = []
+    for name, figure in render(run):
+        for fmt in ("png", "svg"):
+            path = out / f"{name}.{fmt}"
+            atomic_write(path, to_bytes(figure, fmt))
+            written.append(path)
+    return written
