@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import tempfile
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,11 @@ def effective_scenario(results: Results) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def write_run(results: Results, out: Path) -> list[Path]:
-    """The step-event log, incidents, verdicts (CSV), the summary (JSON), the effective scenario."""
+def write_run(results: Results, out: Path, elapsed: float | None = None) -> list[Path]:
+    """The step-event log, incidents, verdicts (CSV), the summary (JSON), the effective scenario.
+
+    The provenance says when the run was written and, given `elapsed`, how long it took.
+    """
     files = {
         "events.csv": results.events.to_csv(index=False),
         "steps.csv": results.steps.to_csv(index=False),
@@ -79,7 +83,9 @@ def write_run(results: Results, out: Path) -> list[Path]:
         "summary.json": to_json(results.summary()),
         "scenario.yaml": effective_scenario(results),
         "provenance.json": to_json({"seed_entropy": results.seed, "replications": len(results.replications),
-                                    "load": results.load, "versions": versions()}),
+                                    "load": results.load, "versions": versions(),
+                                    "written": datetime.now(UTC).isoformat(timespec="seconds"),
+                                    **({} if elapsed is None else {"elapsed_seconds": round(elapsed, 3)})}),
     }
     written = []
     for name, content in files.items():

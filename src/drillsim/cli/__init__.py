@@ -125,5 +125,5 @@ def _register() -> None:
         import_module(f"drillsim.cli.{module}")
 
 
-_COMMAND_MODULES = ("run", "exercise", "export", "sweep")
+_COMMAND_MODULES = ("run", "exercise", "export", "sweep", "report")
 _register()

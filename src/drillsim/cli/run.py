@@ -50,17 +50,20 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Run the replications on this dask scheduler's cluster instead of local processes "
                    "(needs drillsim[dask]).")
+@click.option("--report", is_flag=True, help="Also write the run's HTML report (report.html) into --out.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
         out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
-        max_replications: int, scheduler: str | None, verbose: int, quiet: bool) -> None:
+        max_replications: int, scheduler: str | None, report: bool, verbose: int, quiet: bool) -> None:
     """Run a scenario and give a verdict on every deadline of the plan."""
     from drillsim import api
     from drillsim.distributed import session
     if scheduler is not None and jobs > 1:
         fail("--jobs runs local processes, --scheduler a cluster: give one of them")
+    if report and out is None:
+        fail("--report writes into the run's directory: give --out DIR")
     quiet = quiet or ctx.obj["quiet"]
     if quiet or verbose:
         # Also accepted after the command (`drillsim run X -v`), where users put them.
@@ -80,7 +83,8 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         log.info("%d replications in %.2f s", len(results.replications), elapsed)
         if out is not None:
             from drillsim.outputs import write_run
-            for path in write_run(results, out):
+            from drillsim.report.html import write_figures
+            for path in [*write_run(results, out, elapsed), *write_figures(results, out, report=report)]:
                 log.info("wrote %s", path)
     if timeline:
         from drillsim.report.timeline import story

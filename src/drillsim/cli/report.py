@@ -1,0 +1,22 @@
+"""`drillsim report`: the self-contained HTML report of a run, from the directory `drillsim run --out` wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from drillsim.cli import log, main, user_errors
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the report (default: RUN_DIR/report.html).")
+def report(run_dir: Path, output: Path | None) -> None:
+    """Write the run's report: what was simulated, the verdicts, the bottleneck, the plots, the provenance."""
+    from drillsim.report.html import write_report
+    with user_errors():
+        path = write_report(run_dir, output)
+    log.info("wrote %s", path)
+    click.echo(str(path))

@@ -1,0 +1,159 @@
+"""The run's report: one self-contained HTML file a planner can mail, open offline and print.
+
+Built from what `drillsim run --out` wrote (drillsim.report.rundir), so a
+report can be made again later from the directory alone. Plots are embedded
+as SVG data URIs (the directory's own SVG files when it has them, else drawn
+afresh), the page loads nothing from anywhere and runs no script, and every
+text that comes from a scenario goes through Jinja2's autoescaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import platform
+from datetime import UTC, datetime
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from drillsim.report.rundir import SavedRun
+from drillsim.scenario.schema import Scenario
+from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
+
+if TYPE_CHECKING:
+    from drillsim.plots import Run
+
+REPORT = "report.html"
+CAPTIONS = {
+    "hit-rates": "How often each deadline was met, over all levels and per level, with its 95 % interval. "
+                 "The dashed line is what the plan asks for.",
+    "bottleneck": "Where the minutes went: the mean time to each report, split into the stages of its critical "
+                  "path, for the reports that missed and those that met the deadline.",
+    "actor-load": "Who was busy, and who was waited for, over the time of day: utilisation of the staff on duty "
+                  "and the mean number of tasks waiting.",
+    "worst-incident": "The incident whose report missed its deadline by the most, step by step on a lane per "
+                      "actor.",
+    "time-to-report": "Time to report against each deadline: the share of reports made within a given time; "
+                      "where a curve crosses its deadline is its hit rate.",
+}
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("drillsim.report", "templates"),
+                             autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["duration"] = lambda s: "-" if s is None or (isinstance(s, float) and math.isnan(s)) \
+        else format_duration(s)
+    env.filters["pct"] = lambda v, digits=1: "-" if v is None or (isinstance(v, float) and math.isnan(v)) \
+        else f"{v:.{digits}%}"
+    return env
+
+
+def _svg(run: SavedRun) -> list[dict[str, str]]:
+    """Each plot as an SVG data URI: the directory's own file, or drawn now for a directory without plots."""
+    from drillsim import plots
+    out = []
+    for name, draw in plots.PLOTS.items():
+        path = run.directory / f"{name}.svg"
+        data = path.read_bytes() if path.is_file() else plots.to_bytes(plots.figure_of(draw(run)), "svg")
+        out.append({"name": name, "caption": CAPTIONS[name],
+                    "src": "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")})
+    return out
+
+
+def _staffing(scenario: Scenario) -> list[dict[str, str]]:
+    rows = []
+    for actor_id, actor in scenario.actors.items():
+        if actor.kind not in ("pool", "per_grid"):
+            continue
+        staffing = scenario.staffing_of(actor_id)
+        units = {grid: staffing.for_grid(grid) for grid in staffing.grids} if actor.kind == "per_grid" \
+            else {"": staffing}
+        for unit, own in units.items():
+            shifts = "; ".join(f"{format_clock(s.start)}-{format_clock(s.end)}: {s.staff}" for s in own.shifts)
+            absences = "; ".join(f"{format_offset(a.start)} to {format_offset(a.end)}: {a.staff} away"
+                                 for a in own.absences)
+            rows.append({"actor": actor.title, "unit": unit, "staff": str(own.staff), "shifts": shifts or "-",
+                         "absences": absences or "-"})
+    return rows
+
+
+def _incidents(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
+    sources = [{"name": s.name, "rate": f"{s.rate_per_day:g} a day",
+                "window": f"{format_offset(s.start)} to {format_offset(s.end)}" if s.end is not None
+                else f"from {format_offset(s.start)}",
+                "levels": ", ".join(f"{level} {share:.0%}" for level, share in s.levels.items())}
+               for s in scenario.sources]
+    injects = [{"at": format_offset(i.at), "category": scenario.categories[i.category].title,
+                "what": i.description or (scenario.categories[i.category].examples.get(i.example, i.example or "")),
+                "level": i.level, "changes": str(len(i.changes)), "cascades": str(len(i.cascades))}
+               for i in scenario.injects]
+    return {"sources": sources, "injects": injects}
+
+
+def _levels(scenario: Scenario) -> dict[str, str]:
+    from drillsim.plots import level_hex
+    return {level: level_hex(scenario, level) for level in scenario.levels}
+
+
+def build(directory: Path) -> str:
+    """The report of the run written in `directory`, as one HTML page."""
+    run = SavedRun(directory)
+    summary = run.summary
+    scenario = run.scenario
+    rules = summary["rules"]
+    titles = {actor_id: actor.title for actor_id, actor in scenario.actors.items()}
+    stages = [{**row, "actor": titles.get(row["actor"], row["actor"])}
+              for row in summary["bottleneck"].get("stages", [])]
+    findings = [row for i, row in enumerate(stages) if i == 0 or stages[i - 1]["rule"] != row["rule"]]
+    provenance = run.provenance
+    context = {
+        "title": summary["scenario"],
+        "scenario": scenario,
+        "summary": summary,
+        "horizon_days": scenario.horizon / DAY,
+        "staffing": _staffing(scenario),
+        "incidents": _incidents(scenario),
+        "overall": [r for r in rules if r["level"] == "all"],
+        "by_level": {r["rule"]: [x for x in rules if x["rule"] == r["rule"] and x["level"] != "all"]
+                     for r in rules if r["level"] == "all"},
+        "level_colours": _levels(scenario),
+        "actors": summary["actors"],
+        "headline": summary["bottleneck"]["sentence"],
+        "findings": findings,
+        "stages": stages,
+        "plots": _svg(run),
+        "provenance": provenance,
+        "versions": provenance.get("versions", {}),
+        "written": provenance.get("written"),
+        "elapsed": provenance.get("elapsed_seconds"),
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "report_versions": {"python": platform.python_version(), "drillsim": metadata.version("drillsim"),
+                            "jinja2": metadata.version("jinja2")},
+        "scenario_yaml": run.scenario_text,
+        "repeat": f"drillsim run scenario.yaml --seed {summary['seed']} --replications {summary['replications']}",
+    }
+    return _environment().get_template("run.html").render(**context)
+
+
+def write_report(directory: Path, out: Path | None = None) -> Path:
+    """Write the report of the run in `directory` (to `directory/report.html` unless told), atomically."""
+    from drillsim.outputs import atomic_write
+    target = out or directory / REPORT
+    atomic_write(target, build(directory))
+    return target
+
+
+def write_figures(results: Run, out: Path, *, report: bool = False) -> list[Path]:
+    """The plots of a run just written to `out` (PNG and SVG) and, if asked, its report embedding them."""
+    from drillsim.plots import write_plots
+    written = write_plots(results, out)
+    return [*written, write_report(out)] if report else written
+
+
+__all__ = ["REPORT", "build", "write_figures", "write_report"]
