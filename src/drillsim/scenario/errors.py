@@ -29,7 +29,13 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         field = dotted(self.path)
-        return f"{where}: {field}: {self.message}" if field else f"{where}: {self.message}"
+        text = f"{where}: {field}: {self.message}" if field else f"{where}: {self.message}"
+        return _one_line(text)
+
+
+def _one_line(text: str) -> str:
+    """A name written with a line break must not split its problem over two lines of output."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class DrillsimError(Exception):
