@@ -491,12 +491,15 @@ def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
     elif kind == "work":
         text = (f"the '{row['step']}' step of {who} is itself too slow for the deadline: it took most of the "
                 f"time of {reports} (median {median}, {row['median_budget']:.0%} of the {limit})")
-        if _has(row["utilisation"]) and row["queue"] < 0.1:
+        if _has(row["utilisation"]) and row["queue"] < 0.1 and row["utilisation"] < 0.5:
             text += (f"; other incidents kept {who} busy only {row['utilisation']:.2f} of their time then and "
                      f"nobody waited for them, so a faster step would help, more staff would not")
-        elif _has(row["utilisation"]):
+        elif _has(row["utilisation"]) and (row["queue"] >= 0.5 or row["utilisation"] >= 0.8):
             text += (f"; {who} was also loaded then (busy {row['utilisation']:.2f} with other incidents, "
                      f"{row['queue']:.1f} tasks waiting)")
+        elif _has(row["utilisation"]):
+            text += (f"; other incidents kept {who} busy {row['utilisation']:.2f} of their time then, with "
+                     f"{row['queue']:.1f} tasks waiting on average")
     elif kind == "transit":
         text = f"the channels: {reports} lost most of their time with the report of '{row['step']}' in transit " \
                f"(median {median})"
