@@ -9,6 +9,7 @@ ScenarioError, each with its file, line and field.
 from __future__ import annotations
 
 import contextlib
+import re
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -205,11 +206,14 @@ def _message(error: Any, doc: Any, path: tuple[str | int, ...]) -> str:
     if kind == "literal_error":
         return f"{given!r} is not allowed; expected {error['ctx']['expected']}"
     expected = _expected(kind, error.get("ctx") or {}, doc, path)
+    if expected is not None and kind == "float_parsing" and _PERCENT.match(str(given)):
+        expected += f" (write {given.strip()} as {float(given.strip()[:-1]) / 100:g})"
     if expected is not None:
         return f"got {_shown(given)}; expected {expected}"
     return f"{error['msg'].rstrip('.')}; got {_shown(given)}"
 
 
+_PERCENT = re.compile(r"^\s*\d+(?:\.\d+)?\s*%\s*$", re.ASCII)
 _LIST = "a list (one '- ' line per entry, or [a, b])"
 _EXPECTED = {
     "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",

@@ -92,9 +92,15 @@ def _known(kind: str) -> Callable[[str, ValidationInfo], str]:
     return check
 
 
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+"""Levels are written I-IV in the plan; 1-4 is the usual slip."""
+
+
 def closest(value: str, known: Iterable[str]) -> str | None:
     """The known name a typo most likely meant: a close spelling, or the one name it abbreviates."""
     names = sorted(known)
+    if _ROMAN.get(value) in names:
+        return _ROMAN[value]
     close = difflib.get_close_matches(value, names, n=1)
     if close:
         return close[0]
@@ -111,15 +117,21 @@ def unknown_name(kind: str, value: str, names: Any) -> str:
     return f"unknown {kind} {value!r}{hint} (expected one of: {listed})"
 
 
-CategoryName = Annotated[str, AfterValidator(_known("category"))]
-LevelName = Annotated[str, AfterValidator(_known("level"))]
-ActorName = Annotated[str, AfterValidator(_known("actor"))]
-GridName = Annotated[str, AfterValidator(_known("grid"))]
-ChannelName = Annotated[str, AfterValidator(_known("channel"))]
-MajorClassName = Annotated[str, AfterValidator(_known("major class"))]
-DurationName = Annotated[str, AfterValidator(_known("duration"))]
-ProbabilityName = Annotated[str, AfterValidator(_known("probability"))]
-WorkingGroupName = Annotated[str, AfterValidator(_known("working group"))]
+def _as_name(value: object) -> object:
+    """`level: 2`, `grid: 1`: YAML reads numbers, but keys are names, so a number is compared as written."""
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+
+_Text = BeforeValidator(_as_name)
+CategoryName = Annotated[str, _Text, AfterValidator(_known("category"))]
+LevelName = Annotated[str, _Text, AfterValidator(_known("level"))]
+ActorName = Annotated[str, _Text, AfterValidator(_known("actor"))]
+GridName = Annotated[str, _Text, AfterValidator(_known("grid"))]
+ChannelName = Annotated[str, _Text, AfterValidator(_known("channel"))]
+MajorClassName = Annotated[str, _Text, AfterValidator(_known("major class"))]
+DurationName = Annotated[str, _Text, AfterValidator(_known("duration"))]
+ProbabilityName = Annotated[str, _Text, AfterValidator(_known("probability"))]
+WorkingGroupName = Annotated[str, _Text, AfterValidator(_known("working group"))]
 StepName = Annotated[str, AfterValidator(_known("step"))]
 """A step of the flow, or one of the events `occurred` and `change`."""
 MilestoneName = Annotated[str, AfterValidator(_known("milestone"))]

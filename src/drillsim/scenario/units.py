@@ -22,6 +22,10 @@ _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$", re.ASCII)
 _OFFSET = re.compile(r"^\s*(?:(\d{1,6})\s*d\s+)?(\d{1,2}:\d{2}(?::\d{2})?)\s*$", re.ASCII)
 
+_WORDY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(days?|hours?|hrs?|minutes?|mins?|seconds?|secs?)\s*$",
+                    re.ASCII | re.IGNORECASE)
+"""`8 min`, `12 hours`: a unit in words, answered with the short form to write."""
+
 LONGEST = 1000 * DAY
 """No drill, step or delay lasts longer; a bound keeps absurd numbers out of the model's loops."""
 
@@ -67,6 +71,9 @@ def parse_duration(value: object, *, allow_zero: bool = False) -> int:
         raise UnitError(f"{_shown(value)}: a duration cannot be negative")
     match = _DURATION.match(value)
     if not value.strip() or match is None or not any(match.groups()):
+        words = _WORDY.match(value)
+        if words is not None:
+            raise UnitError(f"{_shown(value)} is not {DURATION_SYNTAX}; write {words[1]}{words[2][0].lower()}")
         raise UnitError(f"{_shown(value)} is not {DURATION_SYNTAX}")
     total = sum(float(part) * _UNIT_SECONDS[unit]
                 for part, unit in zip(match.groups(), "dhms", strict=True) if part)

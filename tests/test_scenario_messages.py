@@ -1,0 +1,79 @@
+"""Error messages as a planner reads them: all at once, at the right field, saying what to write instead."""
+
+from __future__ import annotations
+
+import pytest
+
+from drillsim.scenario import ScenarioError, loads
+
+
+def messages(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        loads("name: m\nplan: builtin\n" + text, "m.yaml")
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_every_kind_of_problem_is_reported_in_one_pass() -> None:
+    found = messages('horizon: 1d\nreplications: lots\ninjects:\n'
+                     '  - {at: "2d 01:00", category: natural_disasters, example: fire, level: V}\n'
+                     'deadlines:\n  province_phone: {start: occured}\n')
+    assert found == [
+        "m.yaml:4: replications: got 'lots'; expected a whole number",
+        "m.yaml:6: injects[0].at: 2d 01:00 is outside the horizon; expected a time before the drill ends at "
+        "1d 00:00 (horizon 1d)",
+        "m.yaml:6: injects[0].example: unknown example of natural_disasters 'fire' (expected one of: earthquake, "
+        "flood, landslide)",
+        "m.yaml:6: injects[0].level: unknown level 'V'; did you mean 'IV'? (expected one of: I, II, III, IV)",
+        "m.yaml:8: deadlines.province_phone.start: unknown milestone 'occured'; did you mean 'occurred'? "
+        "(expected one of: change, closed, command_post_report_received, command_post_set_up, "
+        "continuation_received, decided, discovered, escalated, first_report_received, group_activated, "
+        "leadership_received, occurred, office_received, province_phone_received, province_written_received)",
+    ]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('injects:\n  - {at: "01:00", category: other, level: 2}\n',
+     "m.yaml:4: injects[0].level: unknown level '2'; did you mean 'II'?"),
+    ("probabilities:\n  misjudged_level: 15%\n",
+     "m.yaml:4: probabilities.misjudged_level: got '15%'; expected a number (write 15% as 0.15)"),
+    ("durations:\n  verify: 8 min\n",
+     "m.yaml:4: durations.verify: '8 min' is not a duration with units, e.g. 45s, 20m, 1h30m, 2d; write 8m"),
+    ("durations:\n  verify: yes\n",
+     "m.yaml:4: durations.verify: YAML reads true as a yes/no value; write a duration with units"),
+    ('injects:\n  - {at: "01:00", category: other, level: II, first_receiver: grid}\n',
+     "m.yaml:4: injects[0].first_receiver: unknown actor 'grid'; did you mean 'grid_worker'?"),
+    ("staffing:\n  office: [2]\n",
+     "m.yaml:4: staffing.office: got a list; expected a mapping of fields (absences, grids, handover, shifts, staff)"),
+    ("staffing:\n  office:\n    shifts: {from: '08:00', to: '18:00', staff: 3}\n",
+     "m.yaml:5: staffing.office.shifts: got a mapping; expected a list (one '- ' line per entry, or [a, b])"),
+    ("staffing:\n  office:\n    shifts:\n      - {from: '08:00', to: '08:00', staff: 3}\n",
+     "m.yaml:6: staffing.office.shifts[0]: the window is empty: 'from' equals 'to' (08:00); expected two different "
+     "times (from 22:00 to 07:00 wraps past midnight)"),
+    ("durations:\n  judge: {dist: lognormal, median: 10m, p90: 5m}\n",
+     "m.yaml:4: durations.judge: 'p90' must be greater than 'median' (median 10m, p90 5m)"),
+    ("plan: 3\n", "m.yaml:3: plan: expected builtin, the name of a built-in plan or the path to a plan file; got 3"),
+])
+def test_a_message_says_what_to_write(text: str, expected: str) -> None:
+    if text.startswith("plan:"):
+        with pytest.raises(ScenarioError) as caught:
+            loads("name: m\nhorizon: 1d\n" + text, "m.yaml")
+        found = [str(problem) for problem in caught.value.problems]
+    else:
+        found = messages(text)
+    assert any(message.startswith(expected) for message in found), found
+
+
+def test_a_misspelt_field_is_not_also_reported_missing() -> None:
+    assert messages("durations:\n  judge: {dist: triangular, low: 1m, mdoe: 2m, high: 3m}\n") == [
+        "m.yaml:4: durations.judge.mdoe: unknown field 'mdoe'; did you mean 'mode'? "
+        "(expected one of: by_category, by_level, dist, high, low, mode, time_of_day)"]
+
+
+def test_a_yaml_syntax_error_names_the_field_being_written() -> None:
+    assert messages("injects:\n  - {at: '01:00', category: [other, level: II}\n") == [
+        "m.yaml:4: injects[0].category[1]: YAML syntax error: expected ',' or ']', but got '}'"]
+
+
+def test_a_problem_stays_on_one_line_whatever_the_names() -> None:
+    [problem] = messages('injects:\n  - {at: "01:00", category: "fire\\nand smoke", level: II}\n')
+    assert "\n" not in problem and "unknown category 'fire\\nand smoke'" in problem
