@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     options = parser.parse_args()
     base = ["run", options.scenario, "-n", str(options.replications), "--seed", "1", "--format", "json"]
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") as cluster:
         variants = {"--jobs 1": ["--jobs", "1"], "--jobs 2": ["--jobs", "2"],
                     "--scheduler (2 workers)": ["--scheduler", cluster.scheduler_address]}
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ TARGET = "office_to_leadership>=0.9"
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Any]:
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
                                   silence_logs=logging.CRITICAL) as local:
         yield local
 
@@ -177,6 +178,27 @@ def test_workers_with_other_versions_or_without_drillsim_are_refused() -> None:
         check_workers(FakeClient({"tcp://a:1": dict(here), "tcp://b:1": other}))
     with pytest.raises(ClusterError, match=r"the workers cannot run drillsim \(ModuleNotFoundError: No module"):
         check_workers(FakeClient(ModuleNotFoundError("No module named 'drillsim'")))
+
+
+def test_an_interrupted_run_cancels_its_tasks_on_the_cluster(client: Any) -> None:
+    from distributed import get_task_stream
+    scenario = api.load(SLOW)
+
+    def interrupt(count: int) -> None:
+        raise KeyboardInterrupt
+
+    def ours(dask_scheduler: Any) -> int:
+        return sum(str(key).startswith("_batch-") for key in dask_scheduler.tasks)
+
+    with get_task_stream(client) as stream:
+        with pytest.raises(KeyboardInterrupt):
+            api.run(scenario, replications=40, seed=8, client=client, progress=interrupt)
+        deadline = time.monotonic() + 60
+        while client.run_on_scheduler(ours) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert client.run_on_scheduler(ours) == 0
+    # 40 replications make 8 tasks; cancelled, only those already on a worker ran.
+    assert 1 <= len(batches(stream)) <= 4
 
 
 def test_a_worker_killed_mid_sweep_changes_nothing(client: Any, tmp_path: Path) -> None:

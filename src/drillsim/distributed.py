@@ -13,16 +13,17 @@ a cluster gives the same bytes as a local one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from importlib import metadata
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from drillsim.scenario.errors import DrillsimError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 INSTALL = "--scheduler needs the dask extra: pip install 'drillsim[dask]'"
 # What decides a replication's numbers on a worker: these must match the client's exactly.
@@ -97,9 +98,42 @@ def check_workers(client: Any) -> None:
                                "install the same versions on every worker")
 
 
+class ClusterExecutor(Executor):
+    """concurrent.futures on a dask Client: pure tasks, whose keys hash the function and its arguments.
+
+    Unlike `Client.get_executor()`, a future cancelled while its result is on
+    the way stays quietly cancelled (ClientExecutor logs an InvalidStateError
+    traceback, which Ctrl-C in the middle of a run would show).
+    """
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        task = self._client.submit(fn, *args, pure=True, **kwargs)
+        future: Future[T] = Future()
+
+        def cancel_task(done: Future[T]) -> None:
+            if done.cancelled():
+                task.cancel()
+
+        def settle(finished: Any) -> None:
+            """In dask's callback thread: hand the task's outcome over, unless cancelled meanwhile."""
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(finished.result())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        future.add_done_callback(cancel_task)
+        task.add_done_callback(settle)
+        return future
+
+
 def executor(client: Any) -> Executor:
-    """A concurrent.futures executor on the client's cluster whose task keys hash the task's arguments."""
-    return client.get_executor(pure=True)
+    """A concurrent.futures executor on the client's cluster."""
+    return ClusterExecutor(client)
 
 
 def slots(client: Any) -> int:
