@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
-from drillsim.scenario import Scenario, load
+from drillsim.report.plan import as_data
+from drillsim.scenario import Scenario, load, loads
 from drillsim.scenario.schema import FrozenDict, Staffing
 from drillsim.scenario.units import DAY, HOUR
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SCENARIOS
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +115,13 @@ def test_a_grid_inherits_what_it_does_not_set() -> None:
     assert (south.staff, south.shifts) == (3, ())
     assert east.schedule(DAY) == ((0, 1), (7 * HOUR, 3), (22 * HOUR, 1))
     assert north.schedule(DAY) == ((0, 1), (7 * HOUR, 2), (22 * HOUR, 1))
+
+
+@pytest.mark.parametrize("path", [*SCENARIOS, *sorted((ROOT / "tests" / "cases").glob("*.yaml"))], ids=lambda p: p.stem)
+def test_the_effective_scenario_loads_back_as_a_whole_plan(path: Path) -> None:
+    """What `run --out` writes as scenario.yaml: the merged document, without `plan`, so it is not merged again."""
+    original = load(path)
+    data = as_data(original)
+    assert data.pop("plan") == original.plan
+    again = loads(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "scenario.yaml")
+    assert again == original
