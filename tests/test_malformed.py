@@ -61,7 +61,8 @@ def test_run_refuses_a_malformed_scenario_the_same_way() -> None:
 def test_every_problem_of_a_file_is_reported_not_only_the_first(tmp_path: Path) -> None:
     path = tmp_path / "many.yaml"
     path.write_text('name: many\nplan: builtin\nhorizn: 1d\nreplications: lots\nstaffing:\n  office: {staff: -1}\n'
-                    'injects:\n  - {at: "01:00", category: fier, level: II}\n', encoding="utf-8")
+                    'injects:\n  - {at: "01:00", category: fier, level: II}\n'
+                    '  - {at: "8d 01:00", category: natural_disasters, example: fire, level: I}\n', encoding="utf-8")
     result = drillsim("validate", str(path))
     assert result.returncode == 2
     lines = result.stderr.splitlines()
@@ -69,3 +70,7 @@ def test_every_problem_of_a_file_is_reported_not_only_the_first(tmp_path: Path) 
     assert any(text.startswith(f"{path}:4: replications: ") for text in lines)
     assert any(text.startswith(f"{path}:6: staffing.office.staff: ") for text in lines)
     assert any(text.startswith(f"{path}:8: injects[0].category: unknown category 'fier'") for text in lines)
+    # Cross-references are checked in the same pass: the horizon (the plan's 7d, as `horizn` is unknown), examples.
+    assert any(text.startswith(f"{path}:9: injects[1].at: 8d 01:00 is outside the horizon") for text in lines)
+    assert any(text.startswith(f"{path}:9: injects[1].example: unknown example") for text in lines)
+    assert len(lines) == 6
