@@ -51,6 +51,9 @@ def test_every_kind_of_problem_is_reported_in_one_pass() -> None:
      "times (from 22:00 to 07:00 wraps past midnight)"),
     ("durations:\n  judge: {dist: lognormal, median: 10m, p90: 5m}\n",
      "m.yaml:4: durations.judge: 'p90' must be greater than 'median' (median 10m, p90 5m)"),
+    ("durations:\n  judge: {dist: lognorm, median: 1m, p90: 2m}\n",
+     "m.yaml:4: durations.judge: unknown distribution 'lognorm'; did you mean 'lognormal'? (expected one of: "
+     "constant, exponential, uniform, triangular, lognormal, empirical)"),
     ("plan: 3\n", "m.yaml:3: plan: expected builtin, the name of a built-in plan or the path to a plan file; got 3"),
 ])
 def test_a_message_says_what_to_write(text: str, expected: str) -> None:

@@ -199,8 +199,10 @@ def _message(error: Any, doc: Any, path: tuple[str | int, ...]) -> str:
     if kind in ("value_error", "assertion_error"):
         return str(error["ctx"]["error"])
     if kind == "union_tag_invalid":
-        return (f"unknown distribution {error['ctx']['tag']!r}; expected one of: "
-                f"{error['ctx']['expected_tags']}")
+        tag, tags = str(error["ctx"]["tag"]), [t.strip(" '") for t in str(error["ctx"]["expected_tags"]).split(",")]
+        close = schema.closest(tag, tags)
+        hint = f"; did you mean {close!r}?" if close else ""
+        return f"unknown distribution {tag!r}{hint} (expected one of: {', '.join(tags)})"
     if kind == "union_tag_not_found":
         return "a distribution needs 'dist' (constant, exponential, uniform, triangular, lognormal, empirical)"
     if kind == "literal_error":
