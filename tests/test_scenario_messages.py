@@ -80,3 +80,17 @@ def test_a_yaml_syntax_error_names_the_field_being_written() -> None:
 def test_a_problem_stays_on_one_line_whatever_the_names() -> None:
     [problem] = messages('injects:\n  - {at: "01:00", category: "fire\\nand smoke", level: II}\n')
     assert "\n" not in problem and "unknown category 'fire\\nand smoke'" in problem
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("a: " + "[" * 3000 + "]" * 3000 + "\n", "nests lists and mappings more than 50 deep"),
+    ("a:\n" + "".join("  " * i + "-\n" for i in range(2000)), "nests lists and mappings more than 50 deep"),
+    ("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+     + "".join(f"{x}: &{x} [{', '.join([f'*{y}'] * 10)}]\n" for y, x in zip("abcde", "bcdef", strict=True)),
+     "expands to more than 200000 values"),
+])
+def test_documents_beyond_any_scenario_are_refused_not_crashed_on(text: str, words: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        loads(text, "m.yaml")
+    assert [str(problem) for problem in caught.value.problems] == [f"m.yaml: the document {words}" + (
+        "; a scenario needs fewer than ten" if "deep" in words else "; aliases too deep?")]

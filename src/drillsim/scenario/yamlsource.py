@@ -28,10 +28,13 @@ _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 
 
 _MAX_VALUES = 200_000
+_MAX_DEPTH = 50
+_TOO_LARGE = f"the document expands to more than {_MAX_VALUES} values; aliases too deep?"
+_TOO_DEEP = f"the document nests lists and mappings more than {_MAX_DEPTH} deep; a scenario needs fewer than ten"
 
 
 class _TooLarge(Exception):
-    """Aliases expand the document beyond any real scenario (a 'billion laughs' file)."""
+    """The document is beyond any real scenario: aliases expanding it (a 'billion laughs' file), or nesting."""
 
 
 class SexagesimalInt(int):
@@ -77,7 +80,9 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.built += 1
         if self.built > _MAX_VALUES:
-            raise _TooLarge
+            raise _TooLarge(_TOO_LARGE)
+        if len(path) > _MAX_DEPTH:
+            raise _TooLarge(_TOO_DEEP)
         self.lines[path] = node.start_mark.line + 1
         if node.tag not in _SAFE_TAGS:
             self.problems.append(Problem(
@@ -226,14 +231,15 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
         return None, SourceMap(file), [Problem(file, line, _path_at_error(text), f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:
         return None, SourceMap(file), [Problem(file, None, (), f"YAML syntax error: {exc}")]
+    except RecursionError:  # PyYAML composes nested collections recursively
+        return None, SourceMap(file), [Problem(file, None, (), _TOO_DEEP)]
     if node is None:
         return None, SourceMap(file), [Problem(file, 1, (), "the file is empty; expected a YAML mapping")]
     builder = _Builder(file)
     try:
         value = builder.build(node, ())
-    except _TooLarge:
-        return None, SourceMap(file), [Problem(file, None, (), f"the document expands to more than "
-                                                                f"{_MAX_VALUES} values; aliases too deep?")]
+    except _TooLarge as exc:
+        return None, SourceMap(file), [Problem(file, None, (), str(exc))]
     if not builder.problems and not isinstance(value, dict):
         shown = {"list": "a list", "str": "a single value", "NoneType": "nothing"}.get(type(value).__name__,
                                                                                       type(value).__name__)
