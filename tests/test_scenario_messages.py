@@ -54,6 +54,11 @@ def test_every_kind_of_problem_is_reported_in_one_pass() -> None:
     ("durations:\n  judge: {dist: lognorm, median: 1m, p90: 2m}\n",
      "m.yaml:4: durations.judge: unknown distribution 'lognorm'; did you mean 'lognormal'? (expected one of: "
      "constant, exponential, uniform, triangular, lognormal, empirical)"),
+    ("sources:\n  - {name: s, rate_per_day: .inf, categories: {other: 1}, levels: {I: 1}}\n",
+     "m.yaml:4: sources[0].rate_per_day: got inf; expected a finite number"),
+    ("sources:\n  - {name: s, rate_per_day: 1, categories: {other: .nan}, levels: {I: 1}}\n",
+     "m.yaml:4: sources[0].categories.other: got nan; expected a finite number"),
+    ("changes:\n  mean_count: {I: -1}\n", "m.yaml:4: changes.mean_count.I: got -1; expected 0 or more"),
     ("plan: 3\n", "m.yaml:3: plan: expected builtin, the name of a built-in plan or the path to a plan file; got 3"),
 ])
 def test_a_message_says_what_to_write(text: str, expected: str) -> None:
@@ -64,6 +69,12 @@ def test_a_message_says_what_to_write(text: str, expected: str) -> None:
     else:
         found = messages(text)
     assert any(message.startswith(expected) for message in found), found
+
+
+def test_one_bad_entry_does_not_also_make_its_list_too_short() -> None:
+    found = messages("durations:\n  verify: {dist: empirical, samples: [5]}\n")
+    assert found == ["m.yaml:4: durations.verify.samples[0]: the bare number 5 has no unit; write a duration with "
+                     "units, e.g. 45s, 20m, 1h30m, 2d"]
 
 
 def test_a_misspelt_field_is_not_also_reported_missing() -> None:

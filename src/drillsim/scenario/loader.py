@@ -165,8 +165,11 @@ def _problems(exc: ValidationError, doc: Any, where: SourceMap) -> list[Problem]
     # `maen: 3m` gives both "unknown field 'maen'; did you mean 'mean'?" and "'mean' is missing": say it once.
     meant = {(*path[:-1], schema.closest(str(path[-1]), _allowed_keys(doc, path[:-1])))
              for error, path in errors if error["type"] == "extra_forbidden" and path}
+    # pydantic counts a list's valid entries: one bad entry of a one-entry list also makes it "too short".
+    inner = {path[:cut] for _, path in errors for cut in range(len(path))}
     return [_at(where, path, _message(error, doc, path)) for error, path in errors
-            if not (error["type"] == "missing" and path in meant)]
+            if not (error["type"] == "missing" and path in meant)
+            and not (error["type"] == "too_short" and path in inner)]
 
 
 def _written_path(doc: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:

@@ -80,6 +80,9 @@ Clock = Annotated[int, BeforeValidator(parse_clock), PlainSerializer(format_cloc
 Offset = Annotated[int, BeforeValidator(parse_offset), PlainSerializer(format_offset, when_used="json")]
 """Seconds from the start of the drill (written `"2d 02:10"`)."""
 Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A rate or factor: `.inf` and `.nan` are valid YAML but nothing the model can draw with."""
+NotNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 def _known(kind: str) -> Callable[[str, ValidationInfo], str]:
@@ -195,7 +198,7 @@ class DailyWindow(Model):
 class Factor(DailyWindow):
     """A multiplier that applies during a window of the day."""
 
-    factor: float = Field(gt=0)
+    factor: Positive
 
 
 def factor_at(windows: tuple[Factor, ...], clock: int) -> float:
@@ -570,7 +573,7 @@ class Step(Model):
     duration: DurationName
     when: Condition = "always"
     per: Literal["incident", "change"] = "incident"
-    units: _mapping(int, LevelName) = FrozenDict()  # type: ignore[valid-type]
+    units: _mapping(Annotated[int, Field(ge=1)], LevelName) = FrozenDict()  # type: ignore[valid-type]
     effect: Effect | None = None
     report: Report | None = None
     milestone: str
@@ -593,7 +596,7 @@ class DeadlineRule(Model):
 class Changes(Model):
     """How many changes (calling for continuation reports) an incident of each level brings."""
 
-    mean_count: _mapping(float, LevelName) = FrozenDict()  # type: ignore[valid-type]
+    mean_count: _mapping(NotNegative, LevelName) = FrozenDict()  # type: ignore[valid-type]
     article: str = ""
 
 
@@ -603,8 +606,6 @@ class Changes(Model):
 def _mix(value: dict[str, float]) -> FrozenDict[str, float]:
     if not value:
         raise ValueError("the mix is empty")
-    if any(v < 0 for v in value.values()):
-        raise ValueError("shares must not be negative")
     total = sum(value.values())
     if abs(total - 1.0) > 1e-6:
         raise ValueError(f"the shares sum to {total:g}; expected them to sum to 1")
@@ -612,14 +613,14 @@ def _mix(value: dict[str, float]) -> FrozenDict[str, float]:
 
 
 def _mix_of(key: Any) -> Any:
-    return Annotated[dict[key, float], AfterValidator(_mix)]
+    return Annotated[dict[key, NotNegative], AfterValidator(_mix)]
 
 
 class Source(Model):
     """A Poisson stream of incidents, its rate varying by time of day."""
 
     name: str
-    rate_per_day: float = Field(gt=0)
+    rate_per_day: Positive
     time_of_day: tuple[Factor, ...] = ()
     start: Offset = 0
     end: Offset | None = None
@@ -691,7 +692,7 @@ class Probabilities(Model):
 class Costs(Model):
     """Cost of one staff-hour per actor, for choosing the cheapest staffing in a sweep."""
 
-    staff_hour: _mapping(float, ActorName) = FrozenDict()  # type: ignore[valid-type]
+    staff_hour: _mapping(NotNegative, ActorName) = FrozenDict()  # type: ignore[valid-type]
 
 
 # --- the whole scenario -----------------------------------------------------------
