@@ -39,8 +39,7 @@ _APPLIES = {"all": "every incident", "command_post": "incidents with a command p
 
 
 def _receiver(scenario: Scenario, step: Step) -> str:
-    if step.report is None:
-        return ""
+    assert step.report is not None
     if step.report.to == "escalation":
         return "reports level by level to the superiors of the level in force"
     if step.report.or_ and step.report.probability:
@@ -54,7 +53,7 @@ def _step_text(scenario: Scenario, step: Step) -> str:
     who = f"whoever received {step.actor[1:]}" if step.actor.startswith("@") else step.actor
     parts = [f"{step.id}: {who}", f"after {', '.join(step.after)}"]
     if step.when != "always":
-        parts.append(_WHEN.get(step.when, f"when {step.when}"))
+        parts.append(_WHEN[step.when])
     if step.per == "change":
         parts.append("once per change")
     parts.append(scenario.durations[step.duration].describe())
@@ -85,7 +84,7 @@ def text(scenario: Scenario) -> str:
         levels = f", levels {', '.join(rule.levels)}" if rule.levels else ""
         open_ = "; the plan leaves the number open: a default" if rule.open else ""
         lines.append(f"  {rule_id:<22} {format_duration(rule.limit):>6}  {rule.start} -> {rule.end}; "
-                     f"applies to {_APPLIES.get(rule.applies, rule.applies)}{levels}{open_}  [{rule.article}]")
+                     f"applies to {_APPLIES[rule.applies]}{levels}{open_}  [{rule.article}]")
     return "\n".join(lines)
 
 
