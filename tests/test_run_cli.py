@@ -25,8 +25,10 @@ from tests.cases import case, run
 from tests.conftest import ROOT, drillsim
 
 CASE = ROOT / "tests" / "cases" / "night-one-grid-worker.yaml"
+PLOTS = {f"{name}.{ext}" for name in ("hit-rates", "bottleneck", "actor-load", "worst-incident", "time-to-report")
+         for ext in ("png", "svg")}
 FILES = {"events.csv", "steps.csv", "incidents.csv", "verdicts.csv", "summary.json", "scenario.yaml",
-         "provenance.json"}
+         "provenance.json"} | PLOTS
 
 
 def invoke(*args: str) -> Result:
