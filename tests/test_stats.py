@@ -132,7 +132,12 @@ def test_the_run_table_uses_these_intervals() -> None:
     scenario = loads(ONE_BRANCH)
     results = Results(scenario, 5, [simulate(scenario, 5, r) for r in range(3)])
     row = results.rules().iloc[0]
-    assert (row["low"], row["high"]) == pytest.approx(wilson(int(row["met"]), int(row["applicable"])))
+    decided = results.verdicts[(results.verdicts["rule"] == row["rule"]) & (results.verdicts["status"] != "pending")]
+    met = [int((decided[decided["replication"] == r]["status"] == "met").sum()) for r in range(3)]
+    trials = [int((decided["replication"] == r).sum()) for r in range(3)]
+    assert (row["low"], row["high"]) == pytest.approx(clustered_wilson(met, trials))
+    low, high = wilson(int(row["met"]), int(row["applicable"]))
+    assert row["low"] <= low and row["high"] >= high  # never narrower than the pooled interval
 
 
 def test_coverage_with_one_random_branch() -> None:

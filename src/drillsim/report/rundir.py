@@ -91,4 +91,4 @@ class SavedRun:
         return bottleneck.Load.build(self.steps, self.staffing, self.scenario.horizon)
 
     def rules(self) -> pd.DataFrame:
-        return metrics.rule_table(self.scenario, self.verdicts)
+        return metrics.rule_table(self.scenario, self.verdicts, list(range(self.replications)))

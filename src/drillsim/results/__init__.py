@@ -68,7 +68,8 @@ class Results:
 
     def rules(self) -> pd.DataFrame:
         """Hit rate of every deadline rule, per level and over all levels, with Wilson intervals."""
-        return metrics.rule_table(self.scenario, self.verdicts)
+        replications = [rep.replication for rep in self.replications]
+        return metrics.rule_table(self.scenario, self.verdicts, replications)
 
     def actors(self) -> pd.DataFrame:
         """Utilisation and waits of every limited actor, busiest first."""
