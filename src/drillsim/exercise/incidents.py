@@ -13,21 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from drillsim.model.incidents import ChangeSpec
 from drillsim.model.records import IncidentRecord
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.schema import IncidentSpec, Scenario
 
 INCIDENT_EVENTS = ("occurred", "change")
 """Milestones that are not reached by a step: the incident occurring, its situation changing."""
-
-
-@dataclass(frozen=True, slots=True)
-class DrillChange:
-    """A change of an incident's situation, calling for a continuation report."""
-
-    time: int
-    level: str
-    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +45,7 @@ class DrillIncident:
     command_post: bool | None
     first_receiver: str | None
     parent: str | None
-    changes: tuple[DrillChange, ...]
+    changes: tuple[ChangeSpec, ...]
     scripted: bool
 
     @property
@@ -113,7 +105,7 @@ def _from_spec(scenario: Scenario, number: int, spec: IncidentSpec, ident: str, 
     changes = []
     for change in spec.changes:
         level = change.level or level
-        changes.append(DrillChange(at + change.after, level, change.description))
+        changes.append(ChangeSpec(at + change.after, level, change.description))
     category = scenario.categories[spec.category]
     example = spec.example or ""
     description = spec.description or category.examples.get(example, category.title)
@@ -147,7 +139,7 @@ def _simulated(scenario: Scenario, seed: int,
             counts[incident.source] = counts.get(incident.source, 0) + 1
             ident = f"{incident.source}-{counts[incident.source]}"
         ids[incident.id] = ident
-        changes = tuple(DrillChange(c.time, c.level, c.description) for c in incident.changes)
+        changes = tuple(ChangeSpec(c.time, c.level, c.description) for c in incident.changes)
         levels = (incident.level, *(c.level for c in changes))
         record = records.get(incident.id)
         out.append(DrillIncident(
