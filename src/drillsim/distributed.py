@@ -16,11 +16,11 @@ import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
-from importlib import metadata
 from types import ModuleType
 from typing import Any, TypeVar
 
 from drillsim.scenario.errors import DrillsimError
+from drillsim.versions import package_versions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -67,13 +67,7 @@ def connect(address: str) -> Any:
 
 def model_versions() -> dict[str, str]:
     """The versions of the packages that decide a replication's numbers, in the process that runs this."""
-    out = {}
-    for name in MODEL_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return package_versions(MODEL_PACKAGES)
 
 
 def check_workers(client: Any) -> None:

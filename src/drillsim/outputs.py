@@ -7,7 +7,6 @@ import os
 import platform
 import tempfile
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import yaml
 
 from drillsim.report.plan import as_data
 from drillsim.results import Results
+from drillsim.versions import package_versions
 
 PACKAGES = ("drillsim", "simpy", "numpy", "pandas", "scipy", "matplotlib", "pydantic")
 
@@ -45,13 +45,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 
 def versions() -> dict[str, str]:
     """Versions of Python and of the packages that shape a run's numbers."""
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return {"python": platform.python_version(), **package_versions(PACKAGES)}
 
 
 def to_json(data: Any) -> str:

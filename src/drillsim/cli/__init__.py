@@ -44,6 +44,20 @@ def load_scenario(path: str) -> Any:
     return load(path)
 
 
+def verbosity_options(command: F) -> F:
+    """-v/-q on a command too: users put them after the command as often as before it."""
+    command = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")(command)
+    return click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")(command)
+
+
+def apply_verbosity(ctx: click.Context, quiet: bool, verbose: int) -> bool:
+    """Set the log level from a command's -v/-q; returns whether the run is quiet."""
+    quiet = quiet or ctx.obj["quiet"]
+    if quiet or verbose:
+        log.setLevel(logging.ERROR if quiet else (logging.INFO, logging.DEBUG)[min(verbose, 2) - 1])
+    return bool(quiet)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="drillsim")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 import click
 
-from drillsim.cli import fail, load_scenario, log, main, progress_bar, user_errors
+from drillsim.cli import apply_verbosity, fail, load_scenario, log, main, progress_bar, user_errors, verbosity_options
 
 
 def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
@@ -51,8 +50,7 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
               help="Run the replications on this dask scheduler's cluster instead of local processes "
                    "(needs drillsim[dask]).")
 @click.option("--report", is_flag=True, help="Also write the run's HTML report (report.html) into --out.")
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@verbosity_options
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
         out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
@@ -64,10 +62,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         fail("--jobs runs local processes, --scheduler a cluster: give one of them")
     if report and out is None:
         fail("--report writes into the run's directory: give --out DIR")
-    quiet = quiet or ctx.obj["quiet"]
-    if quiet or verbose:
-        # Also accepted after the command (`drillsim run X -v`), where users put them.
-        log.setLevel(logging.ERROR if quiet else (logging.INFO, logging.DEBUG)[min(verbose, 2) - 1])
+    quiet = apply_verbosity(ctx, quiet, verbose)
     with user_errors():
         loaded = load_scenario(scenario)
         thresholds = _parse_fail_under(fail_under, loaded.deadlines)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import math
 from pathlib import Path
 from typing import Any
 
 import click
 
-from drillsim.cli import fail, load_scenario, log, main, progress_bar, user_errors
+from drillsim.cli import apply_verbosity, fail, load_scenario, log, main, progress_bar, user_errors, verbosity_options
 
 _RANGE_HELP = "PATH=VALUES: 1..4 (whole numbers), or 2,4,6, or 15m,20m (values as in YAML)"
 
@@ -45,11 +44,6 @@ def _scalar(item: str) -> Any:
     return item
 
 
-def _verbosity(quiet: bool, verbose: int) -> None:
-    if quiet or verbose:
-        log.setLevel(logging.ERROR if quiet else (logging.INFO, logging.DEBUG)[min(verbose, 2) - 1])
-
-
 def _pct(value: Any) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
 
@@ -68,8 +62,7 @@ def _pct(value: Any) -> str:
 @click.option("--seed", type=click.IntRange(min=0), help="Seed entropy, the same for every combination.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@verbosity_options
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Run the replications on this dask scheduler's cluster instead of local processes "
                    "(needs drillsim[dask]).")
@@ -92,8 +85,7 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
     from drillsim import api
     from drillsim.distributed import session
     from drillsim.outputs import to_json
-    quiet = quiet or ctx.obj["quiet"]
-    _verbosity(quiet, verbose)
+    quiet = apply_verbosity(ctx, quiet, verbose)
     if scheduler is not None and jobs > 1:
         fail("--jobs runs local processes, --scheduler a cluster: give one of them")
     factors = dict(parse_vary(v) for v in vary)
@@ -196,16 +188,14 @@ def _headroom_lines(outcome: Any) -> list[str]:
 @click.option("--seed", type=click.IntRange(min=0), help="Seed entropy for both (default: A's).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@verbosity_options
 @click.pass_context
 def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: int | None, jobs: int, fmt: str,
             verbose: int, quiet: bool) -> None:
     """Paired differences B - A of every hit rate and mean wait, both run on the same incidents."""
     from drillsim import api
     from drillsim.outputs import to_json
-    quiet = quiet or ctx.obj["quiet"]
-    _verbosity(quiet, verbose)
+    quiet = apply_verbosity(ctx, quiet, verbose)
     with user_errors():
         first, second = load_scenario(a), load_scenario(b)
         count = replications or first.replications
