@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import simpy
 
-from drillsim.model.chain import Chain
-from drillsim.model.clocks import verdicts
+from drillsim.model.chain import Chain, OnIncident
+from drillsim.model.clocks import incident_verdicts
 from drillsim.model.incidents import Incident, generate
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
 from drillsim.model.streams import Streams, replication_seed
@@ -27,21 +27,27 @@ class Replication:
 
 def incidents_of(scenario: Scenario, entropy: int, replication: int, load: float = 1.0) -> list[Incident]:
     """The incidents a replication will see: the same for any staffing (common random numbers)."""
-    return generate(scenario, Streams(replication_seed(entropy, replication)), load)
+    return list(generate(scenario, Streams(replication_seed(entropy, replication)), load))
 
 
-def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1.0) -> Replication:
-    """Run one replication of a scenario up to its horizon."""
+def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1.0, *,
+             on_incident: OnIncident | None = None) -> Replication:
+    """Run one replication of a scenario up to its horizon.
+
+    With `on_incident`, nothing is kept but staffing: each incident's records
+    and verdicts go to it once the incident can no longer change (at the
+    latest at the horizon), so memory stays flat however long the run.
+    """
     env = simpy.Environment()
-    chain = Chain(env, scenario, replication)
-    env.process(chain.feed(incidents_of(scenario, entropy, replication, load)))
+    chain = Chain(env, scenario, replication, on_incident)
+    env.process(chain.feed(generate(scenario, Streams(replication_seed(entropy, replication)), load)))
     env.run(until=scenario.horizon)
-    changes = {record.incident: record.changes for record in chain.incidents}
-    # A change drawn for after the horizon did not happen in the drill: it calls for no report.
-    checked = [v for v in verdicts(scenario, chain.incidents, scenario.horizon)
-               if v.change < 0 or changes[v.incident][v.change] < scenario.horizon]
+    if on_incident is not None:
+        chain.close()
+        return Replication(replication, [], [], [], chain.staffing)
+    checked = [v for record in chain.incidents for v in incident_verdicts(scenario, record)]
     return Replication(replication, chain.steps, chain.incidents, checked, chain.staffing)
 
 
-__all__ = ["Chain", "Incident", "IncidentRecord", "Replication", "StaffingRecord", "StepRecord", "VerdictRecord",
-           "incidents_of", "simulate"]
+__all__ = ["Chain", "Incident", "IncidentRecord", "OnIncident", "Replication", "StaffingRecord", "StepRecord",
+           "VerdictRecord", "incidents_of", "simulate"]

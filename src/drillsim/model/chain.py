@@ -5,55 +5,93 @@ after are done and its condition holds, waits for its actor (a Crew of
 people on duty, with a stand-in for the leader), works for its drawn time,
 and sends its report over the channels. Nothing here knows about files,
 plots or the command line; it records what happened and aggregates nothing.
+
+What every step of every incident would otherwise look up (its actor's
+kind, the stand-in, the signals it waits for, whether a channel can fail) is
+resolved once per replication into a `_StepPlan`. A process that finishes a
+step goes on with the first step that made ready, instead of ending and
+starting a new process: the order in which tasks reach the crews is the same.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
 
+from drillsim.model.clocks import incident_verdicts
 from drillsim.model.crew import Claim, Crew
 from drillsim.model.incidents import Draw, Incident
-from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord
+from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
 from drillsim.scenario.schema import Scenario, Step
 
 ProcessGen = Generator[simpy.Event, Any, Any]
 
+OnIncident = Callable[[IncidentRecord, list[StepRecord], list[VerdictRecord]], None]
+"""Receives each incident's records once nothing can change them any more (summary-only runs)."""
+
 
 @dataclass(slots=True)
 class _Live:
-    """An incident while it is being handled: its level in force, who received what."""
+    """An incident while it is being handled: its level in force, who received what, what can still move it."""
 
     incident: Incident
     record: IncidentRecord
     level: str
     remaining: dict[tuple[str, int], int]
+    steps: list[StepRecord]
     receivers: dict[str, str] = field(default_factory=dict)
     level_changed: simpy.Event | None = None
     applied_change: int = -1
+    active: int = 0
+    """Processes that can still move the incident on: steps at work or in a queue, changes yet to come."""
+    parked: int = 0
+    """Step processes waiting for the level to change: only an active process can wake them."""
+
+
+@dataclass(slots=True, eq=False)
+class _StepPlan:
+    """One step of the flow with what a run looks up for it, resolved once."""
+
+    step: Step
+    id: str
+    per_change: bool
+    actor: str | None
+    """None: the receiver of an earlier step's report (`actor: "@step"`)."""
+    receiver_of: str
+    units: dict[str, int]
+    condition: str
+    milestone: str
+    effect: str | None
+    reports: bool
+    targets: tuple[str, ...] | None
+    """The receivers of a plain report; None when they depend on the incident (escalation, either-or)."""
+    dependents: list[tuple[_StepPlan, bool]] = field(default_factory=list)
+    """(step, fan-out): fan-out when a per-change step follows a per-incident one, one instance per change."""
 
 
 class Chain:
-    """The actors of one replication and the flow that moves incidents through them."""
+    """The actors of one replication and the flow that moves incidents through them.
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, replication: int) -> None:
+    With `on_incident`, records are not kept: each incident's records go to
+    it once the incident can no longer change, and are forgotten.
+    """
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, replication: int,
+                 on_incident: OnIncident | None = None) -> None:
         self.env = env
         self.scenario = scenario
         self.replication = replication
+        self.on_incident = on_incident
         self.steps: list[StepRecord] = []
         self.incidents: list[IncidentRecord] = []
         self.staffing: list[StaffingRecord] = []
         self.crews: dict[str, dict[str, Crew]] = {}
-        self._flow = {step.id: step for step in scenario.flow}
-        self._dependents: dict[str, list[Step]] = {step.id: [] for step in scenario.flow}
-        self._on: dict[str, list[Step]] = {"occurred": [], "change": []}
-        for step in scenario.flow:
-            for name in step.after:
-                (self._on if name in self._on else self._dependents)[name].append(step)
+        self._open: dict[int, _Live] = {}
         self._build_crews()
+        self._plan_flow()
 
     def _build_crews(self) -> None:
         horizon = self.scenario.horizon
@@ -72,6 +110,40 @@ class Chain:
                 self.staffing.extend(StaffingRecord(self.replication, actor_id, unit, time, count)
                                      for time, count in schedule)
 
+    def _plan_flow(self) -> None:
+        scenario = self.scenario
+        self._per_grid = {a for a, actor in scenario.actors.items() if actor.kind == "per_grid"}
+        self._superiors = {a for a, actor in scenario.actors.items() if actor.kind == "superior"}
+        self._stand_ins = {a: (actor.stand_in, scenario.staffing_of(actor.stand_in).handover)
+                           for a, actor in scenario.actors.items() if actor.stand_in is not None}
+        self._command_post_levels = frozenset(scenario.command_post.levels)
+        plans: dict[str, _StepPlan] = {}
+        for step in scenario.flow:
+            report = step.report
+            plain = report is not None and report.to != "escalation" and report.or_ is None
+            plans[step.id] = _StepPlan(
+                step, step.id, step.per == "change", None if step.actor.startswith("@") else step.actor,
+                step.actor[1:], dict(step.units), step.when, step.milestone, step.effect, report is not None,
+                (report.to,) if plain and report is not None else None)
+        self._on_occurred: list[_StepPlan] = []
+        self._on_change: list[_StepPlan] = []
+        for step in scenario.flow:
+            plan = plans[step.id]
+            for name in step.after:
+                if name == "occurred":
+                    self._on_occurred.append(plan)
+                elif name == "change":
+                    self._on_change.append(plan)
+                else:
+                    before = plans[name]
+                    before.dependents.append((plan, plan.per_change and not before.per_change))
+        self._plans = plans
+        self._templates: dict[int, tuple[dict[tuple[str, int], int], list[tuple[_StepPlan, int]]]] = {}
+        channels = scenario.channels
+        first = channels.order[0]
+        failing = any(medium.failures for medium in channels.media.values())
+        self._steady_channel = None if failing else (channels.media[first].delay, first)
+
     # --- incidents -------------------------------------------------------------------
 
     def feed(self, incidents: Iterable[Incident]) -> ProcessGen:
@@ -82,62 +154,85 @@ class Chain:
             self._occur(incident)
 
     def _occur(self, incident: Incident) -> None:
+        levels = self._true_levels(incident)
         record = IncidentRecord(
             replication=self.replication, incident=incident.id, source=incident.source, parent=incident.parent,
             category=incident.category, example=incident.example, description=incident.description,
             grid=incident.grid, level=incident.level, judged_level=incident.judged_level,
-            final_level=incident.level, major_class=self._major_class(incident, self._true_levels(incident)),
-            command_post_required=self._command_post_required(incident), occurred=incident.occurred,
-            changes=tuple(change.time for change in incident.changes))
+            final_level=incident.level, major_class=self._major_class(incident, levels),
+            command_post_required=any(self._needs_command_post(incident, level) for level in levels),
+            occurred=incident.occurred, changes=tuple(change.time for change in incident.changes))
         record.milestones["occurred"] = incident.occurred
-        self.incidents.append(record)
-        remaining = {}
-        for step in self.scenario.flow:
-            for k in self._instances(incident, step):
-                remaining[(step.id, k)] = sum(self._signals(incident, step, name) for name in step.after)
-        live = _Live(incident, record, incident.level, remaining)
-        for key, count in remaining.items():
-            if count == 0:
-                self.env.process(self._run(live, self._flow[key[0]], key[1]))
-        for step in self._on["occurred"]:
-            for k in self._instances(incident, step):
-                self._satisfy(live, step, k)
+        counts, ready = self._template(incident)
+        if self.on_incident is not None:
+            self._open[incident.id] = live = _Live(incident, record, incident.level, counts.copy(), [])
+        else:
+            self.incidents.append(record)
+            live = _Live(incident, record, incident.level, counts.copy(), self.steps)
+        for plan, k in ready:
+            self._start(live, plan, k)
+        for plan in self._on_occurred:
+            for k in self._instances(incident, plan):
+                self._signal(live, plan, k)
         for k, change in enumerate(incident.changes):
-            self.env.process(self._change(live, k, change.time, change.level))
+            live.active += 1
+            self.env.process(self._change(live, k, change.time))
+        if live.active == 0:
+            self._settle(live)
 
-    def _instances(self, incident: Incident, step: Step) -> range | tuple[int]:
-        return range(len(incident.changes)) if step.per == "change" else (-1,)
+    def _instances(self, incident: Incident, plan: _StepPlan) -> range | tuple[int]:
+        return range(len(incident.changes)) if plan.per_change else (-1,)
 
-    def _signals(self, incident: Incident, step: Step, name: str) -> int:
-        """How many completions of `name` one instance of `step` waits for.
+    def _template(self, incident: Incident) -> tuple[dict[tuple[str, int], int], list[tuple[_StepPlan, int]]]:
+        """For an incident with this many changes: how many completions each step instance waits for,
+        and the instances that wait for none.
 
         A step run once per incident after a per-change step waits for every
         change's instance of it (none when the incident has no changes).
         """
-        before = self._flow.get(name)
-        if before is not None and before.per == "change" and step.per == "incident":
-            return len(incident.changes)
-        return 1
+        n = len(incident.changes)
+        template = self._templates.get(n)
+        if template is None:
+            counts = {(plan.id, k): sum(n if self._plans.get(name) is not None and self._plans[name].per_change
+                                        and not plan.per_change else 1 for name in plan.step.after)
+                      for plan in self._plans.values() for k in self._instances(incident, plan)}
+            ready = [(self._plans[step], k) for (step, k), count in counts.items() if count == 0]
+            template = self._templates[n] = (counts, ready)
+        return template
 
-    def _change(self, live: _Live, k: int, time: int, level: str) -> ProcessGen:
+    def _change(self, live: _Live, k: int, time: int) -> ProcessGen:
         yield self.env.timeout(time - self.env.now)
         live.record.milestones[f"change#{k}"] = time
-        for step in self._on["change"]:
-            self._satisfy(live, step, k)
+        for plan in self._on_change:
+            self._signal(live, plan, k)
+        self._idle(live)
 
-    def _satisfy(self, live: _Live, step: Step, k: int) -> None:
-        key = (step.id, k)
+    def _signal(self, live: _Live, plan: _StepPlan, k: int) -> None:
+        """One of the completions a step instance waits for; the last one starts it."""
+        key = (plan.id, k)
         live.remaining[key] -= 1
         if live.remaining[key] == 0:
-            self.env.process(self._run(live, step, k))
+            self._start(live, plan, k)
 
-    def _done(self, live: _Live, step: Step, k: int) -> None:
-        for dependent in self._dependents[step.id]:
-            if dependent.per == "change" and step.per == "incident":
-                for j in self._instances(live.incident, dependent):
-                    self._satisfy(live, dependent, j)
-            else:
-                self._satisfy(live, dependent, k if dependent.per == "change" else -1)
+    def _start(self, live: _Live, plan: _StepPlan, k: int) -> None:
+        if plan.condition == "always" or self._may_run(live, plan):
+            live.active += 1
+            self.env.process(self._steps(live, plan, k))
+
+    def _idle(self, live: _Live) -> None:
+        live.active -= 1
+        if live.active == 0:
+            self._settle(live)
+
+    def _settle(self, live: _Live) -> None:
+        """Nothing can move this incident any more: hand its records over (summary-only runs)."""
+        if self.on_incident is not None and self._open.pop(live.record.incident, None) is not None:
+            self.on_incident(live.record, live.steps, incident_verdicts(self.scenario, live.record))
+
+    def close(self) -> None:
+        """At the horizon: hand over the incidents still open, as they stand."""
+        for live in list(self._open.values()):
+            self._settle(live)
 
     # --- levels and conditions ---------------------------------------------------------
 
@@ -153,17 +248,28 @@ class Chain:
         return None
 
     def _needs_command_post(self, incident: Incident, level: str) -> bool:
-        return level in self.scenario.command_post.levels or bool(incident.command_post)
+        return level in self._command_post_levels or bool(incident.command_post)
 
-    def _command_post_required(self, incident: Incident) -> bool:
-        return any(self._needs_command_post(incident, level) for level in self._true_levels(incident))
-
-    def _holds(self, live: _Live, step: Step) -> bool:
-        if step.when == "command_post":
+    def _holds(self, live: _Live, condition: str) -> bool:
+        if condition == "command_post":
             return self._needs_command_post(live.incident, live.level)
-        if step.when == "major_class":
+        if condition == "major_class":
             return self._major_class(live.incident, (live.level,)) is not None
         return True
+
+    def _may_run(self, live: _Live, plan: _StepPlan) -> bool:
+        """Whether the step's condition holds at some level the incident can be in from now on.
+
+        A step that can never run gets no process at all, rather than one
+        parked until the end of the run.
+        """
+        if plan.condition == "always":
+            return True
+        incident = live.incident
+        levels = [live.level, incident.judged_level, *(change.level for change in incident.changes)]
+        if plan.condition == "command_post":
+            return any(self._needs_command_post(incident, level) for level in levels)
+        return self._major_class(incident, levels) is not None
 
     def _set_level(self, live: _Live, level: str) -> None:
         """Put a level in force: the judgement always, a continuation report when it differs."""
@@ -176,96 +282,146 @@ class Chain:
             if live.level_changed is not None:
                 live.level_changed.succeed()
                 live.level_changed = None
+                live.active += live.parked
+                live.parked = 0
 
-    # --- one step ----------------------------------------------------------------------
+    # --- steps -------------------------------------------------------------------------
 
-    def _run(self, live: _Live, step: Step, k: int) -> ProcessGen:
+    def _steps(self, live: _Live, plan: _StepPlan, k: int) -> ProcessGen:
+        """Run a step instance, then each first dependent it made ready, in one process.
+
+        The step's body is written out here rather than in helpers: a nested
+        generator would cost a frame on every event of every step.
+        """
         env = self.env
-        while not self._holds(live, step):
-            if live.level_changed is None:
-                live.level_changed = env.event()
-            yield live.level_changed
         incident = live.incident
-        draw = incident.draws[(step.id, k)]
-        actor = live.receivers[step.actor[1:]] if step.actor.startswith("@") else step.actor
-        unit = incident.grid if self.scenario.actors[actor].kind == "per_grid" else ""
-        units = step.units.get(live.level, 1)
-        record = StepRecord(self.replication, incident.id, step.id, k, actor, actor, unit, int(env.now), units=units)
-        self.steps.append(record)
-        claim: Claim | None = None
-        if actor in self.crews:
-            claim, record.served_by = yield from self._claim(actor, unit, units)
-        record.started = int(env.now)
-        if draw.work:
-            yield env.timeout(draw.work)
-        record.finished = int(env.now)
-        if claim is not None:
-            claim.crew.release(claim.units)
-        if step.effect == "judge_level":
-            self._set_level(live, incident.judged_level)
-        reached = record.finished
-        if step.report is not None:
-            reached = yield from self._send(live, step, record, draw)
-        # A report of an older change arriving after a newer one's brings stale facts: it leaves the level.
-        if step.effect == "apply_change" and k > live.applied_change:
-            live.applied_change = k
-            self._set_level(live, incident.changes[k].level)
-        elif step.effect == "close":
-            live.record.closed = reached
-        live.record.milestones[step.milestone if k < 0 else f"{step.milestone}#{k}"] = reached
-        self._done(live, step, k)
+        current: tuple[_StepPlan, int] | None = (plan, k)
+        while current is not None:
+            plan, k = current
+            while plan.condition != "always" and not self._holds(live, plan.condition):
+                if live.level_changed is None:
+                    live.level_changed = env.event()
+                live.parked += 1
+                self._idle(live)
+                yield live.level_changed
+            draw = incident.draws[(plan.id, k)]
+            actor = plan.actor or live.receivers[plan.receiver_of]
+            unit = incident.grid if actor in self._per_grid else ""
+            units = plan.units.get(live.level, 1) if plan.units else 1
+            record = StepRecord(self.replication, incident.id, plan.id, k, actor, actor, unit, int(env.now),
+                                units=units)
+            live.steps.append(record)
+            crew: Crew | None = None
+            crews = self.crews.get(actor)
+            if crews is not None:
+                crew = crews[unit]
+                held = crew.take(units)
+                if not held:
+                    claim = crew.claim(units)
+                    stand_in = self._stand_ins.get(actor)
+                    if claim.triggered or stand_in is None:
+                        yield claim
+                    else:
+                        claim, record.served_by = yield from self._stand_in(claim, actor, stand_in, units)
+                    crew, held = claim.crew, claim.units
+            record.started = int(env.now)
+            if draw.work:
+                yield env.timeout(draw.work)
+            record.finished = reached = int(env.now)
+            if crew is not None:
+                crew.release(held)
+            effect = plan.effect
+            if effect == "judge_level":
+                self._set_level(live, incident.judged_level)
+            if plan.reports:
+                delays, receiver, channel = self._dispatch(live, plan, record, draw)
+                if delays:
+                    for delay in delays:
+                        yield env.timeout(delay)
+                    record.delivered = reached = int(env.now)
+                    record.receiver, record.channel = receiver, channel
+                    if live.receivers[plan.id] in self._superiors:
+                        record.acknowledged = reached + draw.acknowledge
+            # A report of an older change arriving after a newer one's brings stale facts: it leaves the level.
+            if effect == "apply_change" and k > live.applied_change:
+                live.applied_change = k
+                self._set_level(live, incident.changes[k].level)
+            elif effect == "close":
+                live.record.closed = reached
+            live.record.milestones[plan.milestone if k < 0 else f"{plan.milestone}#{k}"] = reached
+            current = self._done(live, plan, k)
+        self._idle(live)
 
-    def _claim(self, actor: str, unit: str, units: int) -> Generator[simpy.Event, Any, tuple[Claim, str]]:
-        """Take people of the actor's crew; a busy leader's stand-in takes over after the hand-over delay."""
-        claim = self.crews[actor][unit].claim(units)
-        stand_in = self.scenario.actors[actor].stand_in
-        if claim.triggered or stand_in is None:
-            yield claim
-            return claim, actor
-        yield claim | self.env.timeout(self.scenario.staffing_of(stand_in).handover)
+    def _done(self, live: _Live, plan: _StepPlan, k: int) -> tuple[_StepPlan, int] | None:
+        """Signal the steps that come after this one; return the first made ready, to run in this process."""
+        first: tuple[_StepPlan, int] | None = None
+        for dependent, fan_out in plan.dependents:
+            for j in (range(len(live.incident.changes)) if fan_out else (k if dependent.per_change else -1,)):
+                key = (dependent.id, j)
+                live.remaining[key] -= 1
+                if live.remaining[key] or (dependent.condition != "always" and not self._may_run(live, dependent)):
+                    continue
+                if first is None:
+                    first = (dependent, j)
+                else:
+                    live.active += 1
+                    self.env.process(self._steps(live, dependent, j))
+        return first
+
+    def _stand_in(self, claim: Claim, actor: str, stand_in: tuple[str, int],
+                  units: int) -> Generator[simpy.Event, Any, tuple[Claim, str]]:
+        """The actor is busy: after the hand-over delay, whoever of the actor and the stand-in is free first."""
+        other_actor, handover = stand_in
+        yield claim | self.env.timeout(handover)
         if claim.triggered:
             return claim, actor
-        other = self.crews[stand_in][""].claim(units)
+        other = self.crews[other_actor][""].claim(units)
         yield claim | other
         if claim.triggered:
             other.withdraw()
             return claim, actor
         claim.withdraw()
-        return other, stand_in
+        return other, other_actor
 
     # --- reports over the channels -----------------------------------------------------
 
-    def _send(self, live: _Live, step: Step, record: StepRecord, draw: Draw) -> ProcessGen:
-        report = step.report
-        assert report is not None
-        incident = live.incident
-        if report.to == "escalation":
-            targets: tuple[str, ...] = tuple(self.scenario.escalation.levels[live.level])
-        elif report.or_ is not None:
-            chosen = report.or_ if draw.alternative else report.to
-            if incident.first_receiver in (report.to, report.or_):
-                chosen = incident.first_receiver
-            targets = (chosen,)
-        else:
-            targets = (report.to,)
+    def _dispatch(self, live: _Live, plan: _StepPlan, record: StepRecord,
+                  draw: Draw) -> tuple[list[int], str, str]:
+        """Send a report: the transit time to each receiver in turn (none: nobody to report to), receivers, channels.
+
+        A channel's state is a function of time alone, so every transmission
+        is known when the report leaves; an incomplete report costs a
+        follow-up call and a second transmission.
+        """
+        targets = plan.targets or self._targets(live, plan.step, draw)
         if not targets:
-            return record.finished
-        live.receivers[step.id] = targets[-1]
-        channels = []
+            return [], "", ""
+        live.receivers[plan.id] = targets[-1]
+        now = self.env.now
+        delays, channels = [], []
         for _ in targets:
-            delay, channel = self.transmission(self.env.now)
+            delay, channel = self.transmission(now)
             if draw.incomplete:
                 record.incomplete = True
-                second, _ = self.transmission(self.env.now + delay + draw.follow_up)
+                second, _ = self.transmission(now + delay + draw.follow_up)
                 delay += draw.follow_up + second
+            delays.append(delay)
             channels.append(channel)
-            yield self.env.timeout(delay)
-        record.delivered = int(self.env.now)
-        record.receiver = "+".join(targets)
-        record.channel = "+".join(channels)
-        if self.scenario.actors[targets[-1]].kind == "superior":
-            record.acknowledged = record.delivered + draw.acknowledge
-        return record.delivered
+            now += delay
+        return delays, "+".join(targets), "+".join(channels)
+
+    def _targets(self, live: _Live, step: Step, draw: Draw) -> tuple[str, ...]:
+        """Who receives a report: the escalation of the level in force, or one of two receivers."""
+        report = step.report
+        assert report is not None
+        if report.to == "escalation":
+            return tuple(self.scenario.escalation.levels[live.level])
+        alternative = report.or_
+        assert alternative is not None, "a report to one fixed receiver has it in its step plan"
+        first = live.incident.first_receiver
+        if first is not None and first in (report.to, alternative):
+            return (first,)
+        return (alternative if draw.alternative else report.to,)
 
     def transmission(self, time: float) -> tuple[int, str]:
         """Delay of a report sent at `time` over the first channel found up.
@@ -274,6 +430,8 @@ class Chain:
         one's fallback delay, and keeps cycling through them while all are down
         (every failure window ends, so it gets through eventually).
         """
+        if self._steady_channel is not None:
+            return self._steady_channel
         channels = self.scenario.channels
         lost = 0
         while True:

@@ -28,23 +28,32 @@ def verdicts(scenario: Scenario, incidents: Iterable[IncidentRecord], horizon: i
                     yield verdict
 
 
+def incident_verdicts(scenario: Scenario, incident: IncidentRecord) -> list[VerdictRecord]:
+    """One incident's verdicts at the scenario's horizon.
+
+    A change drawn for after the horizon did not happen in the drill: it calls for no report.
+    """
+    horizon = scenario.horizon
+    return [v for v in verdicts(scenario, (incident,), horizon)
+            if v.change < 0 or incident.changes[v.change] < horizon]
+
+
 def check(rule_id: str, rule: DeadlineRule, incident: IncidentRecord, k: int, horizon: int) -> VerdictRecord:
     """One rule for one incident: met, missed (by how much), or pending at the horizon."""
-    def milestone(name: str) -> int | None:
-        return incident.milestones.get(name if k < 0 or name == "occurred" else f"{name}#{k}")
-
-    start, end = milestone(rule.start), milestone(rule.end)
+    milestones = incident.milestones
+    start = milestones.get(rule.start if k < 0 or rule.start == "occurred" else f"{rule.start}#{k}")
+    end = milestones.get(rule.end if k < 0 or rule.end == "occurred" else f"{rule.end}#{k}")
     level = incident.level_at(end) if end is not None else incident.final_level
-    common = dict(replication=incident.replication, incident=incident.incident, rule=rule_id, change=k,
-                  level=level, category=incident.category, start=start, end=end)
+    ident, category = incident.incident, incident.category
     if start is None:
-        return VerdictRecord(**common, deadline=None, slack=None, status="pending")  # type: ignore[arg-type]
+        return VerdictRecord(incident.replication, ident, rule_id, k, level, category, None, None, end, None, "pending")
     deadline = start + rule.limit
     if end is not None:
         slack = deadline - end
-        return VerdictRecord(**common, deadline=deadline, slack=slack,  # type: ignore[arg-type]
-                             status="met" if slack >= 0 else "missed")
+        return VerdictRecord(incident.replication, ident, rule_id, k, level, category, start, deadline, end, slack,
+                             "met" if slack >= 0 else "missed")
     if deadline < horizon:
-        return VerdictRecord(**common, deadline=deadline, slack=None, status="missed",  # type: ignore[arg-type]
-                             late_at_least=horizon - deadline)
-    return VerdictRecord(**common, deadline=deadline, slack=None, status="pending")  # type: ignore[arg-type]
+        return VerdictRecord(incident.replication, ident, rule_id, k, level, category, start, deadline, None, None,
+                             "missed", horizon - deadline)
+    return VerdictRecord(incident.replication, ident, rule_id, k, level, category, start, deadline, None, None,
+                         "pending")

@@ -48,14 +48,29 @@ class Crew:
 
     def claim(self, units: int = 1) -> Claim:
         """Ask for `units` people; more than the crew ever has is capped at its peak."""
-        claim = Claim(self, max(1, min(units, self.peak)) if self.peak else units)
+        claim = Claim(self, self._capped(units))
         self.queue.append(claim)
         self._grant()
         return claim
 
+    def take(self, units: int = 1) -> int:
+        """Take people at once if they are free and nobody waits: how many were taken (0: claim and wait).
+
+        What `claim` would grant at once, without an event to wait for.
+        """
+        if self.peak:
+            units = max(1, min(units, self.peak))
+        if self.queue or self.in_use + units > self.on_duty:
+            return 0
+        self.in_use += units
+        return units
+
     def release(self, units: int) -> None:
         self.in_use -= units
         self._grant()
+
+    def _capped(self, units: int) -> int:
+        return max(1, min(units, self.peak)) if self.peak else units
 
     def _grant(self) -> None:
         """Hand people to the claims at the head of the queue while enough are free."""

@@ -75,7 +75,7 @@ class IncidentRecord:
         return level
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class VerdictRecord:
     """One deadline rule checked for one incident (and one change, for continuation reports).
 

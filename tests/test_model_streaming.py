@@ -1,0 +1,67 @@
+"""Summary-only runs: each incident's records leave the model once nothing can change them, and equal the full run's.
+
+The records handed over are copied at the moment they are handed over, so a
+record changed after its incident was settled (settled too early) would
+differ from the full run's.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import astuple
+
+import pytest
+import simpy
+
+import drillsim
+from drillsim.model import Chain, OnIncident, incidents_of, simulate
+from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
+from tests.conftest import ROOT
+
+SCENARIOS = ["baseline-week.yaml", "earthquake-cascade.yaml", "night-shift-one-grid-worker.yaml",
+             "cctv-attack-festival.yaml", "three-level-ii-in-ten-minutes.yaml", "exam-day-leak-and-fire.yaml"]
+
+
+def _snapshot(into: list[tuple[IncidentRecord, list[StepRecord], list[VerdictRecord]]]) -> OnIncident:
+    """Copies of the records as they are when handed over."""
+    def keep(incident: IncidentRecord, steps: list[StepRecord], verdicts: list[VerdictRecord]) -> None:
+        into.append((copy.deepcopy(incident), [copy.copy(s) for s in steps], list(verdicts)))
+    return keep
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_streamed_records_equal_the_full_run(name: str) -> None:
+    scenario = drillsim.load(ROOT / "scenarios" / name)
+    for replication in range(2):
+        full = simulate(scenario, scenario.seed, replication)
+        handed: list[tuple[IncidentRecord, list[StepRecord], list[VerdictRecord]]] = []
+        streamed = simulate(scenario, scenario.seed, replication, on_incident=_snapshot(handed))
+        assert (streamed.steps, streamed.incidents, streamed.verdicts) == ([], [], [])
+        assert streamed.staffing == full.staffing
+        ids = [incident.incident for incident, _, _ in handed]
+        assert sorted(ids) == [record.incident for record in full.incidents]  # each once, none lost
+        assert sorted(astuple(i) for i, _, _ in handed) == sorted(astuple(i) for i in full.incidents)
+        assert sorted(astuple(s) for _, steps, _ in handed for s in steps) == sorted(astuple(s) for s in full.steps)
+        assert (sorted(astuple(v) for _, _, verdicts in handed for v in verdicts)
+                == sorted(astuple(v) for v in full.verdicts))
+        for incident, steps, verdicts in handed:
+            assert all(s.incident == incident.incident for s in steps)
+            assert all(v.incident == incident.incident for v in verdicts)
+
+
+def test_an_incident_leaves_the_model_when_its_last_step_or_change_is_done() -> None:
+    """Handed over at its last activity, not at the horizon: memory does not grow with the run's length."""
+    scenario = drillsim.load(ROOT / "scenarios" / "baseline-week.yaml")
+    env = simpy.Environment()
+    handed: list[tuple[float, IncidentRecord, list[StepRecord]]] = []
+    chain = Chain(env, scenario, 0, lambda incident, steps, verdicts: handed.append((env.now, incident, steps)))
+    env.process(chain.feed(incidents_of(scenario, scenario.seed, 0)))
+    env.run(until=scenario.horizon)
+    before_close = len(handed)
+    chain.close()
+    assert before_close >= 0.9 * len(handed) > 0
+    for at, incident, steps in handed[:before_close]:
+        ends = [s.delivered if s.delivered is not None else s.finished for s in steps]
+        done = [end for end in ends if end is not None]
+        assert len(done) == len(ends)
+        assert at == max([*done, *incident.changes, incident.occurred])
