@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import simpy
@@ -117,6 +118,8 @@ class Chain:
         self._stand_ins = {a: (actor.stand_in, scenario.staffing_of(actor.stand_in).handover)
                            for a, actor in scenario.actors.items() if actor.stand_in is not None}
         self._command_post_levels = frozenset(scenario.command_post.levels)
+        self._major_rules = {name: (frozenset(c.major_class.levels), c.major_class.class_)
+                             for name, c in scenario.categories.items() if c.major_class is not None}
         plans: dict[str, _StepPlan] = {}
         for step in scenario.flow:
             report = step.report
@@ -176,7 +179,7 @@ class Chain:
                 self._signal(live, plan, k)
         for k, change in enumerate(incident.changes):
             live.active += 1
-            self.env.process(self._change(live, k, change.time))
+            self.env.timeout(change.time - self.env.now).callbacks.append(partial(self._changed, live, k, change.time))
         if live.active == 0:
             self._settle(live)
 
@@ -200,8 +203,8 @@ class Chain:
             template = self._templates[n] = (counts, ready)
         return template
 
-    def _change(self, live: _Live, k: int, time: int) -> ProcessGen:
-        yield self.env.timeout(time - self.env.now)
+    def _changed(self, live: _Live, k: int, time: int, _: simpy.Event) -> None:
+        """The situation changed: the steps run per change can start (a callback, not a process of its own)."""
         live.record.milestones[f"change#{k}"] = time
         for plan in self._on_change:
             self._signal(live, plan, k)
@@ -242,9 +245,9 @@ class Chain:
     def _major_class(self, incident: Incident, levels: Iterable[str]) -> str | None:
         if incident.major_class is not None:
             return incident.major_class
-        rule = self.scenario.categories[incident.category].major_class
-        if rule is not None and any(level in rule.levels for level in levels):
-            return rule.class_
+        rule = self._major_rules.get(incident.category)
+        if rule is not None and any(level in rule[0] for level in levels):
+            return rule[1]
         return None
 
     def _needs_command_post(self, incident: Incident, level: str) -> bool:
@@ -397,6 +400,9 @@ class Chain:
         if not targets:
             return [], "", ""
         live.receivers[plan.id] = targets[-1]
+        steady = self._steady_channel
+        if steady is not None and len(targets) == 1 and not draw.incomplete:
+            return [steady[0]], targets[0], steady[1]
         now = self.env.now
         delays, channels = [], []
         for _ in targets:

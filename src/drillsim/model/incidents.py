@@ -34,6 +34,7 @@ from drillsim.scenario.schema import (
 )
 
 DAY = 86400
+_CHUNK = 4096
 
 
 class Draw(NamedTuple):
@@ -137,11 +138,14 @@ def _stream(scenario: Scenario, source: Source, index: int, streams: Streams, lo
     level_ix = attributes.choice(len(levels), size=n, p=level_p)
     grid_ix = attributes.choice(len(grids), size=n, p=grid_p) if grids else np.zeros(n, dtype=int)
     examples = [list(scenario.categories[c].examples) for c in categories]
-    for i, (occurred, c, u, lv, g) in enumerate(zip(times.tolist(), category_ix.tolist(), example_u.tolist(),
-                                                    level_ix.tolist(), grid_ix.tolist(), strict=True)):
-        names = examples[c]
-        yield _Raw(occurred, (index, i), source.name, None, categories[c], names[int(u * len(names))], levels[lv],
-                   None, grids[g] if grids else "")
+    for first in range(0, n, _CHUNK):  # Python lists of one chunk at a time: arrays hold 8 bytes a value, lists 36
+        part = slice(first, first + _CHUNK)
+        for i, (occurred, c, u, lv, g) in enumerate(
+                zip(times[part].tolist(), category_ix[part].tolist(), example_u[part].tolist(),
+                    level_ix[part].tolist(), grid_ix[part].tolist(), strict=True), start=first):
+            names = examples[c]
+            yield _Raw(occurred, (index, i), source.name, None, categories[c], names[int(u * len(names))],
+                       levels[lv], None, grids[g] if grids else "")
 
 
 def _factors(source: Source, times: np.ndarray) -> np.ndarray:
