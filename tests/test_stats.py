@@ -92,6 +92,14 @@ def _hits(scenario: Scenario, seed: int, replications: int, warm_up: int = 0) ->
     return np.array(met), np.array(decided)
 
 
+def test_wilson_is_scipys_binomtest_interval() -> None:
+    for n in (1, 2, 7, 50, 400):
+        for k in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            for confidence in (0.8, 0.95, 0.99):
+                ci = stats.binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+                assert wilson(k, n, confidence) == pytest.approx((ci.low, ci.high), rel=0, abs=1e-12)
+
+
 def test_wilson_score_is_scipys_wilson_for_whole_counts() -> None:
     for k, n in [(0, 5), (3, 10), (10, 10), (37, 50), (999, 1000)]:
         assert wilson_score(k / n, n) == pytest.approx(wilson(k, n), abs=1e-12)

@@ -13,28 +13,40 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 CONFIDENCE = 0.95
 
 Values = Sequence[float] | np.ndarray
 
 
+def _z(confidence: float) -> float:
+    """Two-sided normal quantile, without scipy (importing scipy.stats costs half a second)."""
+    return NormalDist().inv_cdf((1 + confidence) / 2)
+
+
 def wilson(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Wilson score interval of a proportion: honest near 0 and 1, unlike the normal approximation."""
+    """Wilson score interval of a proportion: honest near 0 and 1, unlike the normal approximation.
+
+    Newcombe's (1998) closed form, as scipy's binomtest(...).proportion_ci(method="wilson").
+    """
     if trials == 0:
         return (math.nan, math.nan)
-    ci = stats.binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
-    return (float(ci.low), float(ci.high))
+    z = _z(confidence)
+    rate = successes / trials
+    denominator = 2 * (trials + z * z)
+    centre = (2 * trials * rate + z * z) / denominator
+    half = z / denominator * math.sqrt(4 * trials * rate * (1 - rate) + z * z)
+    return (0.0 if successes == 0 else centre - half, 1.0 if successes == trials else centre + half)
 
 
 def wilson_score(rate: float, size: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """Wilson's formula for an effective (not necessarily whole) sample size; `wilson` for whole counts."""
     if size <= 0 or math.isnan(rate):
         return (math.nan, math.nan)
-    z2 = stats.norm.ppf((1 + confidence) / 2) ** 2
+    z2 = _z(confidence) ** 2
     centre = (rate + z2 / (2 * size)) / (1 + z2 / size)
     half = math.sqrt(z2 * rate * (1 - rate) / size + z2 * z2 / (4 * size * size)) / (1 + z2 / size)
     return (0.0 if rate == 0 else max(0.0, centre - half), 1.0 if rate == 1 else min(1.0, centre + half))
@@ -61,9 +73,10 @@ def clustered_wilson(successes: Values, trials: Values, confidence: float = CONF
     between = ratio_variance(met, size)
     binomial = rate * (1 - rate) / total
     effective = total if between <= binomial or binomial == 0 else rate * (1 - rate) / between
-    z = stats.norm.ppf((1 + confidence) / 2)
+    from scipy import stats
+
     t = stats.t.ppf((1 + confidence) / 2, met.size - 1)
-    return wilson_score(rate, effective * (z / t) ** 2, confidence)
+    return wilson_score(rate, effective * (_z(confidence) / t) ** 2, confidence)
 
 
 def ratio_variance(numerators: Values, denominators: Values) -> float:
@@ -89,6 +102,8 @@ def t_interval(values: Values, confidence: float = CONFIDENCE) -> tuple[float, f
     mean = float(data.mean())
     if data.size == 1:
         return (mean, math.nan, math.nan)
+    from scipy import stats
+
     half = float(stats.t.ppf((1 + confidence) / 2, data.size - 1) * stats.sem(data))
     return (mean, mean - half, mean + half)
 
@@ -115,6 +130,8 @@ def ratio_difference(num_a: Values, den_a: Values, num_b: Values, den_b: Values,
     elif np.ptp(u_a) == 0 and np.ptp(u_b) == 0:
         half = 0.0
     else:
+        from scipy import stats
+
         ci = stats.ttest_ind(u_b, u_a, equal_var=False).confidence_interval(confidence)
         half = float(ci.high - ci.low) / 2
     return (estimate, estimate - half, estimate + half)

@@ -1,0 +1,118 @@
+"""What the rule and actor tables are computed from: counts, histograms and sums, never the records themselves.
+
+The record frames and a streaming `Tally` both reduce to these, so a run that
+keeps only summaries gets the same tables as one that keeps every record.
+Plain dicts and Counters (no pandas): cheap to import, to pickle back from a
+worker and to merge over replications. Times are whole seconds, so sums and
+histograms are exact and the statistics below equal numpy's on the expanded
+values.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from drillsim.model.records import StepRecord, VerdictRecord
+
+Histogram = Counter[int]
+"""How many times each value (seconds) occurred."""
+
+STATUSES = ("met", "missed", "pending")
+
+
+def merged(histograms: Iterable[Histogram]) -> Histogram:
+    total: Histogram = Counter()
+    for histogram in histograms:
+        total.update(histogram)
+    return total
+
+
+def mean(histogram: Histogram) -> float:
+    """np.mean of the values: their sum is exact, so one rounding in the division, as numpy's."""
+    return sum(value * count for value, count in histogram.items()) / histogram.total()
+
+
+def median(histogram: Histogram) -> float:
+    """np.median of the values: the middle one, or the mean of the middle two."""
+    nth = _order(histogram)
+    size = histogram.total()
+    if size % 2:
+        return float(nth(size // 2))
+    return (float(nth(size // 2 - 1)) + float(nth(size // 2))) / 2
+
+
+def quantile(histogram: Histogram, q: float) -> float:
+    """np.quantile(values, q) with numpy's default 'linear' method, operation for operation."""
+    nth = _order(histogram)
+    size = histogram.total()
+    virtual = (size - 1) * q
+    if virtual >= size - 1:
+        return float(nth(size - 1))
+    below = math.floor(virtual)
+    gamma = virtual - below
+    low, high = float(nth(below)), float(nth(below + 1))
+    step = high - low
+    return high - step * (1 - gamma) if gamma >= 0.5 else low + step * gamma
+
+
+def _order(histogram: Histogram) -> Callable[[int], int]:
+    """The i-th smallest value (0-based) without expanding the histogram."""
+    values = sorted(histogram)
+    ends = list(accumulate(histogram[value] for value in values))
+    return lambda i: values[bisect_right(ends, i)]
+
+
+@dataclass
+class RuleAggregate:
+    """Deadline verdicts counted, and the lateness of the missed ones."""
+
+    counts: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
+    """Verdicts per (replication, rule, level, status)."""
+    late: dict[tuple[str, str], Histogram] = field(default_factory=dict)
+    """Per (rule, level): seconds past the deadline of each missed verdict (metrics.lateness)."""
+
+    def add(self, replication: int, verdict: VerdictRecord) -> None:
+        self.counts[(replication, verdict.rule, verdict.level, verdict.status)] += 1
+        if verdict.status == "missed":
+            late = -verdict.slack if verdict.slack is not None else verdict.late_at_least
+            if late is not None:
+                self.late.setdefault((verdict.rule, verdict.level), Counter())[late] += 1
+
+    def update(self, other: RuleAggregate) -> None:
+        self.counts.update(other.counts)
+        for key, histogram in other.late.items():
+            self.late.setdefault(key, Counter()).update(histogram)
+
+
+@dataclass
+class ActorAggregate:
+    """Started steps: person-seconds of work and tasks per crew that served them, waits per actor asked for."""
+
+    busy: dict[str, float] = field(default_factory=dict)
+    """Person-seconds of work per `served_by`, clipped at the horizon (metrics.busy_seconds)."""
+    waits: dict[str, Histogram] = field(default_factory=dict)
+    """Per step `actor`: seconds from queued to started."""
+    tasks: Counter[str] = field(default_factory=Counter)
+    """Steps started per `served_by`."""
+
+    def add(self, step: StepRecord, horizon: int) -> None:
+        if step.started is None:
+            return
+        end = horizon if step.finished is None else min(step.finished, horizon)
+        self.busy[step.served_by] = self.busy.get(step.served_by, 0) + (end - step.started) * step.units
+        self.waits.setdefault(step.actor, Counter())[step.started - step.queued] += 1
+        self.tasks[step.served_by] += 1
+
+    def update(self, other: ActorAggregate) -> None:
+        for actor, seconds in other.busy.items():
+            self.busy[actor] = self.busy.get(actor, 0) + seconds
+        for actor, histogram in other.waits.items():
+            self.waits.setdefault(actor, Counter()).update(histogram)
+        self.tasks.update(other.tasks)
