@@ -78,7 +78,7 @@ def test_replications_finishing_out_of_order_give_the_same_bytes(
     """Six one-replication tasks run at once, each held until the next one has finished: they finish last first."""
     finished: list[int] = []
     done = {r: threading.Event() for r in range(REPLICATIONS)}
-    batch = runmodule._batch
+    batch = runmodule._records
 
     def last_first(scenario: Scenario, entropy: int, replications: list[int], load: float) -> Any:
         (first,) = replications
@@ -89,7 +89,7 @@ def test_replications_finishing_out_of_order_give_the_same_bytes(
         done[first].set()
         return out
 
-    monkeypatch.setattr(runmodule, "_batch", last_first)
+    monkeypatch.setattr(runmodule, "_records", last_first)
     with ThreadPoolExecutor(max_workers=REPLICATIONS) as executor:
         reps = replicate(night, range(REPLICATIONS), SEED, jobs=REPLICATIONS, executor=executor)
     assert finished == [5, 4, 3, 2, 1, 0]

@@ -65,7 +65,7 @@ def files(directory: Path) -> dict[str, Any]:
 
 def batches(stream: Any) -> list[dict[str, Any]]:
     """The replication tasks a task stream saw run to the end."""
-    return [task for task in stream.data if task["key"].startswith("_batch-")]
+    return [task for task in stream.data if task["key"].startswith(("_records-", "_tallies-"))]
 
 
 def cli(*args: str) -> Any:
@@ -188,7 +188,7 @@ def test_an_interrupted_run_cancels_its_tasks_on_the_cluster(client: Any) -> Non
         raise KeyboardInterrupt
 
     def ours(dask_scheduler: Any) -> int:
-        return sum(str(key).startswith("_batch-") for key in dask_scheduler.tasks)
+        return sum(str(key).startswith("_records-") for key in dask_scheduler.tasks)
 
     with get_task_stream(client) as stream:
         with pytest.raises(KeyboardInterrupt):

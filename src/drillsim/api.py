@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from drillsim.distributed import resolve
 from drillsim.figures import precision_report
 from drillsim.results import Results
-from drillsim.runner import Progress, replicate
+from drillsim.runner import KEEP, Keep, Progress, replicate, summarise
 from drillsim.scenario import Scenario
 from drillsim.scenario import load as _load
 
@@ -36,8 +36,13 @@ def load(path: str | Path) -> Scenario:
 def run(scenario: Scenario, *, replications: int | None = None, seed: int | None = None, jobs: int = 1,
         load: float = 1.0, precision: float | None = None, max_replications: int = MAX_REPLICATIONS,
         progress: Progress | None = None, label: str | None = None, executor: Executor | None = None,
-        client: Any = None) -> Results:
+        client: Any = None, keep: Keep = "all") -> Results:
     """Run a scenario's replications (its own count and seed unless given).
+
+    `keep="summary"` keeps per-replication tallies instead of every record:
+    the same rule and actor figures (and summary()) in memory that does not
+    grow with the horizon, without the frames, plots and bottleneck that need
+    every record.
 
     `executor` (any concurrent.futures one) or a dask `client` runs the
     replications there instead of in `jobs` local processes, with the same result.
@@ -48,28 +53,39 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     Replication r is the same whatever the batches, so the result equals a
     plain run of as many replications.
     """
+    if keep not in KEEP:
+        raise ValueError(f"keep={keep!r}: one of {', '.join(KEEP)}")
     count = replications if replications is not None else scenario.replications
     entropy = seed if seed is not None else scenario.seed
     jobs, executor = resolve(jobs, executor, client)
+
+    def results(done: int, total: int, earlier: Results | None) -> Results:
+        """Results of replications done..total-1 added to those of an earlier batch."""
+        if keep == "all":
+            reps = replicate(scenario, range(done, total), entropy, jobs=jobs, load=load, progress=progress,
+                             executor=executor)
+            return Results(scenario, entropy, (earlier.replications if earlier else []) + reps, load=load,
+                           label=label)
+        reps, tallies = summarise(scenario, range(done, total), entropy, jobs=jobs, load=load, progress=progress,
+                                  executor=executor)
+        return Results(scenario, entropy, (earlier.replications if earlier else []) + reps, load=load, label=label,
+                       tallies=((earlier.tallies or []) if earlier else []) + tallies)
+
     if precision is None:
-        reps = replicate(scenario, range(count), entropy, jobs=jobs, load=load, progress=progress,
-                         executor=executor)
-        return Results(scenario, entropy, reps, load=load, label=label)
+        return results(0, count, None)
     if not 0 < precision < 0.5:
         raise ValueError(f"precision={precision}: a half-width between 0 and 0.5, e.g. 0.02 for ±2 %")
     done = 0
     total = min(max(count, 2), max_replications)
-    reps = []
+    so_far: Results | None = None
     while True:
-        reps += replicate(scenario, range(done, total), entropy, jobs=jobs, load=load, progress=progress,
-                          executor=executor)
+        so_far = results(done, total, so_far)
         done = total
-        results = Results(scenario, entropy, reps, load=load, label=label)
-        report = precision_report(results, precision, max_replications)
+        report = precision_report(so_far, precision, max_replications)
         widest = report["widest"]
         if report["reached"] or widest is None or done >= max_replications:
-            results.precision = report
-            return results
+            so_far.precision = report
+            return so_far
         total = min(max_replications, _next_total(done, widest["half_width"], precision))
 
 

@@ -22,17 +22,27 @@ def replication_ids(results: Results) -> list[int]:
     return [rep.replication for rep in results.replications]
 
 
+def verdict_counts(results: Results) -> pd.DataFrame:
+    """Verdicts per (replication, rule, level, status): from the records, or from a summary-only run's tallies."""
+    columns = ["replication", "rule", "level", "status"]
+    if results.tallies is None:
+        return results.verdicts.groupby(columns).size().rename("count").reset_index()
+    rows = [(*key, count) for tally in results.tallies for key, count in tally.rules.counts.items()]
+    return pd.DataFrame(rows, columns=[*columns, "count"]).sort_values(columns, ignore_index=True)
+
+
 def rule_counts(results: Results, *, by_level: bool = False) -> pd.DataFrame:
     """Per replication and rule (and level): verdicts met, decided (met or missed), pending.
 
     Every replication has a row for every rule, zero where the rule applied
     to nothing, because an empty replication still counts as a replication.
     """
-    verdicts = results.verdicts
+    verdicts = verdict_counts(results)
     rules = list(results.scenario.deadlines)
     keys = ["rule", "level"] if by_level else ["rule"]
-    counts = (verdicts.assign(met=verdicts["status"] == "met", decided=verdicts["status"] != "pending",
-                              pending=verdicts["status"] == "pending")
+    status, count = verdicts["status"], verdicts["count"]
+    counts = (verdicts.assign(met=count.where(status == "met", 0), decided=count.where(status != "pending", 0),
+                              pending=count.where(status == "pending", 0))
               .groupby(["replication", *keys])[["met", "decided", "pending"]].sum())
     if by_level:
         pairs = verdicts[["rule", "level"]].drop_duplicates().sort_values(["rule", "level"])
@@ -47,10 +57,16 @@ def rule_counts(results: Results, *, by_level: bool = False) -> pd.DataFrame:
 def wait_totals(results: Results) -> pd.DataFrame:
     """Per replication and limited actor: total wait (seconds) and tasks started, for mean waits."""
     actors = [a for a, actor in results.scenario.actors.items() if actor.kind in ("pool", "per_grid")]
-    steps = results.steps
-    started = steps[steps["started"].notna() & steps["actor"].isin(actors)]
-    totals = (started.assign(wait=(started["started"] - started["queued"]).astype(float), tasks=1)
-              .groupby(["replication", "actor"])[["wait", "tasks"]].sum())
+    if results.tallies is None:
+        steps = results.steps
+        started = steps[steps["started"].notna() & steps["actor"].isin(actors)]
+        totals = (started.assign(wait=(started["started"] - started["queued"]).astype(float), tasks=1)
+                  .groupby(["replication", "actor"])[["wait", "tasks"]].sum())
+    else:
+        rows = [(tally.replication, actor, float(sum(wait * n for wait, n in waits.items())), sum(waits.values()))
+                for tally in results.tallies for actor, waits in tally.actors.waits.items() if actor in actors]
+        totals = pd.DataFrame(rows, columns=["replication", "actor", "wait", "tasks"]).set_index(
+            ["replication", "actor"])
     index = pd.MultiIndex.from_product([replication_ids(results), actors], names=["replication", "actor"])
     return totals.reindex(index, fill_value=0).reset_index()
 

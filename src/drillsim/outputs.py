@@ -67,17 +67,22 @@ def effective_scenario(results: Results) -> str:
 def write_run(results: Results, out: Path, elapsed: float | None = None) -> list[Path]:
     """The step-event log, incidents, verdicts (CSV), the summary (JSON), the effective scenario.
 
+    A run that kept only summaries has no records to write: its summary, scenario and provenance only.
+
     The provenance says when the run was written and, given `elapsed`, how long it took.
     """
-    files = {
+    records = {
         "events.csv": results.events.to_csv(index=False),
         "steps.csv": results.steps.to_csv(index=False),
         "incidents.csv": results.incidents.to_csv(index=False),
         "verdicts.csv": results.verdicts.to_csv(index=False),
+    } if results.keep == "all" else {}
+    files = {
+        **records,
         "summary.json": to_json(results.summary()),
         "scenario.yaml": effective_scenario(results),
         "provenance.json": to_json({"seed_entropy": results.seed, "replications": len(results.replications),
-                                    "load": results.load, "versions": versions(),
+                                    "load": results.load, "keep": results.keep, "versions": versions(),
                                     "written": datetime.now(UTC).isoformat(timespec="seconds"),
                                     **({} if elapsed is None else {"elapsed_seconds": round(elapsed, 3)})}),
     }

@@ -14,15 +14,32 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from typing import Literal, TypeVar
 
 from drillsim.model import Replication, simulate
+from drillsim.results.tally import Tally
 from drillsim.scenario.schema import Scenario
 
 Progress = Callable[[int], None]
+Keep = Literal["all", "summary"]
+KEEP: tuple[Keep, ...] = ("all", "summary")
+"""What a run keeps: every record (frames, plots, bottleneck), or per-replication tallies (figures only)."""
+
+Done = TypeVar("Done", Replication, tuple[Replication, Tally])
 
 
-def _batch(scenario: Scenario, entropy: int, replications: list[int], load: float) -> list[Replication]:
+def _records(scenario: Scenario, entropy: int, replications: list[int], load: float) -> list[Replication]:
     return [simulate(scenario, entropy, r, load) for r in replications]
+
+
+def _tallies(scenario: Scenario, entropy: int, replications: list[int],
+             load: float) -> list[tuple[Replication, Tally]]:
+    """Replications that keep nothing but staffing and a Tally: memory flat in the horizon, little to send back."""
+    out = []
+    for r in replications:
+        tally = Tally(r, scenario.horizon)
+        out.append((simulate(scenario, entropy, r, load, on_incident=tally.add), tally))
+    return out
 
 
 def _chunks(indices: list[int], jobs: int) -> Iterator[list[int]]:
@@ -48,21 +65,40 @@ def default_jobs() -> int:
 
 def replicate(scenario: Scenario, replications: Iterable[int], seed: int, *, jobs: int = 1, load: float = 1.0,
               progress: Progress | None = None, executor: Executor | None = None) -> list[Replication]:
-    """Run the given replications; results come back sorted by replication number."""
+    """Run the given replications, keeping every record; sorted by replication number."""
+    return _execute(_records, scenario, replications, seed, jobs, load, progress, executor)
+
+
+def summarise(scenario: Scenario, replications: Iterable[int], seed: int, *, jobs: int = 1, load: float = 1.0,
+              progress: Progress | None = None,
+              executor: Executor | None = None) -> tuple[list[Replication], list[Tally]]:
+    """Run the given replications keeping only tallies (and staffing); both sorted by replication number."""
+    done = _execute(_tallies, scenario, replications, seed, jobs, load, progress, executor)
+    return [rep for rep, _ in done], [tally for _, tally in done]
+
+
+def _number(done: Replication | tuple[Replication, Tally]) -> int:
+    return done.replication if isinstance(done, Replication) else done[0].replication
+
+
+def _execute(task: Callable[[Scenario, int, list[int], float], list[Done]], scenario: Scenario,
+             replications: Iterable[int], seed: int, jobs: int, load: float, progress: Progress | None,
+             executor: Executor | None) -> list[Done]:
+    """Run `task` on chunks of replications, here or in worker processes (or a given executor)."""
     indices = list(replications)
     if jobs <= 1 and executor is None:
-        out = []
+        out: list[Done] = []
         for r in indices:
-            out.append(simulate(scenario, seed, r, load))
+            out.extend(task(scenario, seed, [r], load))
             if progress:
                 progress(1)
-        return sorted(out, key=lambda rep: rep.replication)
+        return sorted(out, key=_number)
     own = executor is None
     workers = executor or pool(jobs)
-    futures: list[Future[list[Replication]]] = []
+    futures: list[Future[list[Done]]] = []
+    results: list[Done] = []
     try:
-        futures = [workers.submit(_batch, scenario, seed, chunk, load) for chunk in _chunks(indices, max(jobs, 1))]
-        results: list[Replication] = []
+        futures = [workers.submit(task, scenario, seed, chunk, load) for chunk in _chunks(indices, max(jobs, 1))]
         for future in as_completed(futures):
             batch = future.result()
             results.extend(batch)
@@ -75,4 +111,4 @@ def replicate(scenario: Scenario, replications: Iterable[int], seed: int, *, job
             # A shared executor (a sweep's pool, a dask cluster) outlives us: drop our unfinished tasks only.
             for future in futures:
                 future.cancel()
-    return sorted(results, key=lambda rep: rep.replication)
+    return sorted(results, key=_number)

@@ -33,7 +33,7 @@ from drillsim.distributed import resolve
 from drillsim.figures import rule_intervals, wait_totals
 from drillsim.outputs import atomic_write, to_json, versions
 from drillsim.results import Results
-from drillsim.runner import Progress, pool, replicate
+from drillsim.runner import Progress, pool, replicate, summarise
 from drillsim.scenario import Scenario
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.schema import unknown_name
@@ -216,8 +216,13 @@ class SweepResult:
         return pd.DataFrame(rows)
 
     def results(self, point: int) -> Results:
-        """The full Results of a point; a point read back from disk is run again (same seed: same figures)."""
-        if point not in self._results:
+        """The full Results of a point, every record kept.
+
+        The sweep itself keeps only running totals per replication; a point
+        asked for here is run again (same seed: same figures) and kept.
+        """
+        cached = self._results.get(point)
+        if cached is None or cached.keep != "all":
             p = self.points[point]
             reps = replicate(p.scenario, range(self.replications), self.seed, jobs=self._jobs, load=p.load)
             self._results[point] = Results(p.scenario, self.seed, reps, load=p.load, label=p.label)
@@ -273,9 +278,10 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications
             if point.index in done:
                 records.append(done[point.index])
                 continue
-            reps = replicate(point.scenario, range(count), entropy, jobs=width, load=point.load, progress=progress,
-                             executor=workers)
-            results[point.index] = Results(point.scenario, entropy, reps, load=point.load, label=point.label)
+            reps, tallies = summarise(point.scenario, range(count), entropy, jobs=width, load=point.load,
+                                      progress=progress, executor=workers)
+            results[point.index] = Results(point.scenario, entropy, reps, load=point.load, label=point.label,
+                                           tallies=tallies)
             record = _record(point, results[point.index])
             if out is not None:
                 atomic_write(_point_file(out, point.index), to_json(record))

@@ -50,11 +50,14 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
               help="Run the replications on this dask scheduler's cluster instead of local processes "
                    "(needs drillsim[dask]).")
 @click.option("--report", is_flag=True, help="Also write the run's HTML report (report.html) into --out.")
+@click.option("--keep", type=click.Choice(["all", "summary"]), default="all", show_default=True,
+              help="Keep every record (frames, plots, bottleneck), or only running totals per replication: "
+                   "the same verdicts and actor figures in memory that does not grow with the horizon.")
 @verbosity_options
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
         out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
-        max_replications: int, scheduler: str | None, report: bool, verbose: int, quiet: bool) -> None:
+        max_replications: int, scheduler: str | None, report: bool, keep: str, verbose: int, quiet: bool) -> None:
     """Run a scenario and give a verdict on every deadline of the plan."""
     from drillsim import api
     from drillsim.distributed import session
@@ -62,6 +65,8 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         fail("--jobs runs local processes, --scheduler a cluster: give one of them")
     if report and out is None:
         fail("--report writes into the run's directory: give --out DIR")
+    if keep == "summary" and (timeline or report):
+        fail(f"{'--timeline' if timeline else '--report'} needs every record: run with --keep all")
     quiet = apply_verbosity(ctx, quiet, verbose)
     with user_errors():
         loaded = load_scenario(scenario)
@@ -73,13 +78,17 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         with (session(scheduler) as client,
               progress_bar(count if precision is None else max_replications, quiet, "replications") as advance):
             results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance,
-                              precision=precision, max_replications=max_replications, client=client)
+                              precision=precision, max_replications=max_replications, client=client,
+                              keep="summary" if keep == "summary" else "all")
         elapsed = time.perf_counter() - started
         log.info("%d replications in %.2f s", len(results.replications), elapsed)
         if out is not None:
             from drillsim.outputs import write_run
             from drillsim.report.html import write_figures
-            for path in [*write_run(results, out, elapsed), *write_figures(results, out, report=report)]:
+            written = write_run(results, out, elapsed)
+            if keep == "all":
+                written += write_figures(results, out, report=report)
+            for path in written:
                 log.info("wrote %s", path)
     if timeline:
         from drillsim.report.timeline import story

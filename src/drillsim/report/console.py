@@ -51,6 +51,10 @@ def render_summary(results: Results) -> str:
     for row in results.actors().head(6).itertuples(index=False):
         lines.append(f"{row.title:<40} {_pct(row.utilisation):>11} {_dur(row.mean_wait):>10} "
                      f"{_dur(row.p90_wait):>9} {row.tasks:>7}")
+    if summary["bottleneck"] is None:
+        lines += ["", "Bottleneck: not sought: this run kept only running totals (--keep summary); "
+                  "run with --keep all to find where the misses lost their time."]
+        return "\n".join(lines)
     lines += ["", f"{'where the misses lost most time':<31} {'missed':>6}  {'stage':<42} {'share':>6} {'busy':>5} "
               f"{'queue':>5}"]
     for row in summary["bottleneck"]["stages"]:
