@@ -1,32 +1,30 @@
 """Peak memory of one long replication of the benchmark chain, measured in a fresh process.
 
-``python benchmarks/memory_probe.py INCIDENTS [--keep full|summary]`` sets the
+``python benchmarks/memory_probe.py INCIDENTS [--keep all|summary]`` sets the
 horizon of benchmarks/chain.yaml so that about INCIDENTS incidents occur, runs
-one replication, and prints one JSON line: incidents, seconds, the resident
-set size after the imports and its peak, in MB. The peak is the kernel's
-high-water mark of this address space (``VmHWM``); ``getrusage``'s ``ru_maxrss``
-would not do, as Linux carries it over from the parent across ``exec``.
+one replication through the API as a user would (``drillsim.run``, then the
+rule and actor tables), and prints one JSON line: incidents, seconds, the
+resident set size after the imports and its peak, in MB. The peak is the
+kernel's high-water mark of this address space (``VmHWM``); ``getrusage``'s
+``ru_maxrss`` would not do, as Linux carries it over from the parent across ``exec``.
 
-`--keep summary` asks drillsim for streaming aggregates instead of every
-record; it exits with status 3 when drillsim has no such mode yet.
+`--keep summary` keeps streaming aggregates instead of every record.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import resource
 import sys
 import time
 from pathlib import Path
 
-from drillsim.model import simulate
+import drillsim
 from drillsim.scenario import load
 
 SCENARIO = Path(__file__).with_name("chain.yaml")
 DAY = 86400
-NO_SUMMARY_MODE = 3
 
 
 def rss_mb() -> float:
@@ -42,22 +40,18 @@ def rss_mb() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("incidents", type=int)
-    parser.add_argument("--keep", choices=["full", "summary"], default="full")
+    parser.add_argument("--keep", choices=["all", "summary"], default="all")
     args = parser.parse_args()
     base = load(SCENARIO)
     per_day = sum(source.rate_per_day for source in base.sources)
     scenario = base.model_copy(update={"horizon": max(DAY, round(args.incidents / per_day * DAY))})
-    options = {}
-    if args.keep == "summary":
-        if "keep" not in inspect.signature(simulate).parameters:
-            print(json.dumps({"error": "drillsim has no summary-only mode yet"}))
-            return NO_SUMMARY_MODE
-        options["keep"] = "summary"
     before = rss_mb()
     started = time.perf_counter()
-    rep = simulate(scenario, base.seed, 0, **options)
+    results = drillsim.run(scenario, replications=1, keep=args.keep)
+    results.rules()
+    results.actors()
     seconds = time.perf_counter() - started
-    incidents = len(rep.incidents) if hasattr(rep, "incidents") else args.incidents
+    incidents = results.tallies[0].incidents if results.tallies else len(results.replications[0].incidents)
     print(json.dumps({"incidents": incidents, "horizon_days": scenario.horizon / DAY, "keep": args.keep,
                       "seconds": round(seconds, 2), "rss_after_imports_mb": round(before, 1),
                       "peak_rss_mb": round(rss_mb(), 1)}))
