@@ -10,12 +10,15 @@ from __future__ import annotations
 import copy
 from dataclasses import astuple
 
+import numpy as np
 import pytest
 import simpy
 
 import drillsim
 from drillsim.model import Chain, OnIncident, incidents_of, simulate
+from drillsim.model.incidents import generate
 from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
+from drillsim.model.streams import Streams, replication_seed
 from tests.conftest import ROOT
 
 SCENARIOS = ["baseline-week.yaml", "earthquake-cascade.yaml", "night-shift-one-grid-worker.yaml",
@@ -65,3 +68,21 @@ def test_an_incident_leaves_the_model_when_its_last_step_or_change_is_done() -> 
         done = [end for end in ends if end is not None]
         assert len(done) == len(ends)
         assert at == max([*done, *incident.changes, incident.occurred])
+
+
+@pytest.mark.parametrize(("rate_per_day", "days"), [(144, 800), (5000, 40)])
+def test_arrivals_drawn_block_by_block_are_one_poisson_stream(rate_per_day: int, days: int) -> None:
+    """A long horizon is drawn a block at a time (a year, or fewer days at a high rate): no seam shows.
+
+    Counts per tenth of the horizon are Poisson with the same mean whether or
+    not a block boundary falls inside; each is checked within 4.5 standard
+    deviations, the total within 4.
+    """
+    scenario = drillsim.load(ROOT / "tests" / "cases" / "mmc-office.yaml").replace(
+        {"horizon": f"{days}d", "sources[0].rate_per_day": rate_per_day})
+    times = np.array([incident.occurred for incident in generate(scenario, Streams(replication_seed(1, 0)))])
+    assert np.all(np.diff(times) >= 0) and times[0] >= 0 and times[-1] < scenario.horizon
+    expected = rate_per_day * days
+    assert abs(times.size - expected) < 4 * np.sqrt(expected)
+    counts, _ = np.histogram(times, bins=10, range=(0, scenario.horizon))
+    assert np.all(np.abs(counts - expected / 10) < 4.5 * np.sqrt(expected / 10))

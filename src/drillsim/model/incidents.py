@@ -34,7 +34,8 @@ from drillsim.scenario.schema import (
 )
 
 DAY = 86400
-_CHUNK = 4096
+YEAR = 365 * DAY
+_BLOCK_CANDIDATES = 1 << 16
 
 
 class Draw(NamedTuple):
@@ -112,40 +113,42 @@ def generate(scenario: Scenario, streams: Streams, load: float = 1.0) -> Iterato
 
 
 def _stream(scenario: Scenario, source: Source, index: int, streams: Streams, load: float) -> Iterator[_Raw]:
-    """A non-homogeneous Poisson stream by thinning, drawn as whole arrays.
+    """A non-homogeneous Poisson stream by thinning, drawn as whole arrays one block of time at a time.
 
-    Candidates come at the peak rate (their count is Poisson, their times
-    uniform over the interval) and each is kept with probability
-    factor(time of day) / peak.
+    Candidates come at the peak rate (their count in each block is Poisson,
+    their times uniform over the block) and each is kept with probability
+    factor(time of day) / peak. Blocks keep memory flat however long the
+    horizon: a block is a year, or fewer whole days when a year would bring
+    more than about 65,000 candidates.
     """
     arrivals = streams[f"source:{source.name}:arrivals"]
     attributes = streams[f"source:{source.name}:attributes"]
     end = min(source.end if source.end is not None else scenario.horizon, scenario.horizon)
-    if end <= source.start:
-        return
     peak = source.peak_factor()
     rate = source.rate_per_day * load * peak / DAY
-    count = int(arrivals.poisson(rate * (end - source.start)))
-    times = np.sort(arrivals.uniform(source.start, end, count))
-    keep = arrivals.random(count) * peak < _factors(source, times)
-    times = times[keep].astype(np.int64)
-    n = times.size
     categories, category_p = _mix(source.categories)
     levels, level_p = _mix(source.levels)
     grids, grid_p = _mix(source.grids) if source.grids else (list(scenario.grids), None)
-    category_ix = attributes.choice(len(categories), size=n, p=category_p)
-    example_u = attributes.random(n)
-    level_ix = attributes.choice(len(levels), size=n, p=level_p)
-    grid_ix = attributes.choice(len(grids), size=n, p=grid_p) if grids else np.zeros(n, dtype=int)
     examples = [list(scenario.categories[c].examples) for c in categories]
-    for first in range(0, n, _CHUNK):  # Python lists of one chunk at a time: arrays hold 8 bytes a value, lists 36
-        part = slice(first, first + _CHUNK)
-        for i, (occurred, c, u, lv, g) in enumerate(
-                zip(times[part].tolist(), category_ix[part].tolist(), example_u[part].tolist(),
-                    level_ix[part].tolist(), grid_ix[part].tolist(), strict=True), start=first):
+    block = DAY * max(1, min(YEAR // DAY, int(_BLOCK_CANDIDATES / (rate * DAY)) if rate else YEAR // DAY))
+    i = 0
+    for start in range(source.start, end, block):
+        stop = min(start + block, end)
+        count = int(arrivals.poisson(rate * (stop - start)))
+        times = np.sort(arrivals.uniform(start, stop, count))
+        keep = arrivals.random(count) * peak < _factors(source, times)
+        times = times[keep].astype(np.int64)
+        n = times.size
+        category_ix = attributes.choice(len(categories), size=n, p=category_p)
+        example_u = attributes.random(n)
+        level_ix = attributes.choice(len(levels), size=n, p=level_p)
+        grid_ix = attributes.choice(len(grids), size=n, p=grid_p) if grids else np.zeros(n, dtype=int)
+        for occurred, c, u, lv, g in zip(times.tolist(), category_ix.tolist(), example_u.tolist(),
+                                         level_ix.tolist(), grid_ix.tolist(), strict=True):
             names = examples[c]
             yield _Raw(occurred, (index, i), source.name, None, categories[c], names[int(u * len(names))],
                        levels[lv], None, grids[g] if grids else "")
+            i += 1
 
 
 def _factors(source: Source, times: np.ndarray) -> np.ndarray:
