@@ -43,10 +43,17 @@ def _tallies(scenario: Scenario, entropy: int, replications: list[int],
 
 
 def _chunks(indices: list[int], jobs: int) -> Iterator[list[int]]:
-    """Small chunks: Ctrl-C waits for the chunks in hand, and a slow replication delays few others."""
-    size = max(1, min(8, len(indices) // (4 * jobs) or 1))
-    for start in range(0, len(indices), size):
+    """Chunks of at most 8 that shrink towards the end (guided scheduling).
+
+    Small chunks: Ctrl-C waits only for the chunks in hand, and a slow
+    replication delays few others; shrinking ones: no worker is left with a
+    big last chunk while the others have nothing to do.
+    """
+    start = 0
+    while start < len(indices):
+        size = max(1, min(8, (len(indices) - start) // (4 * jobs)))
         yield indices[start:start + size]
+        start += size
 
 
 def _ignore_interrupt() -> None:
