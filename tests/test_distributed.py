@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from drillsim import api
+from drillsim import api, runner
 from drillsim.cli import main
 from drillsim.distributed import INSTALL, ClusterError, check_workers, model_versions
 from drillsim.outputs import write_run
@@ -197,8 +197,9 @@ def test_an_interrupted_run_cancels_its_tasks_on_the_cluster(client: Any) -> Non
         while client.run_on_scheduler(ours) and time.monotonic() < deadline:
             time.sleep(0.05)
     assert client.run_on_scheduler(ours) == 0
-    # 40 replications make 8 tasks; cancelled, only those already on a worker ran.
-    assert 1 <= len(batches(stream)) <= 4
+    # Cancelled, only the tasks already on a worker (or done) ran: at most half of them.
+    tasks = len(list(runner._chunks(list(range(40)), sum(client.nthreads().values()))))
+    assert 1 <= len(batches(stream)) <= tasks // 2
 
 
 def test_a_worker_killed_mid_sweep_changes_nothing(client: Any, tmp_path: Path) -> None:
