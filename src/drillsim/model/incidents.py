@@ -24,6 +24,7 @@ from drillsim.scenario.schema import (
     Constant,
     Dist,
     Empirical,
+    Exponential,
     IncidentSpec,
     LogNormal,
     Scenario,
@@ -200,6 +201,9 @@ def _sampler(dist: Dist) -> Sampler | float:
     if isinstance(dist, LogNormal):
         median, sigma = float(dist.median), dist.sigma
         return lambda rng: median * math.exp(sigma * rng.standard_normal())
+    if isinstance(dist, Exponential):
+        mean = float(dist.mean_)
+        return lambda rng: mean * rng.standard_exponential()  # NumPy's exponential(scale): scale * this
     if isinstance(dist, Empirical):
         samples = [float(s) for s in dist.samples]
         return lambda rng: samples[int(rng.integers(len(samples)))]
