@@ -44,7 +44,7 @@ def main() -> int:
     args = parser.parse_args()
     base = load(SCENARIO)
     per_day = sum(source.rate_per_day for source in base.sources)
-    scenario = base.model_copy(update={"horizon": max(DAY, round(args.incidents / per_day * DAY))})
+    scenario = base.replace(horizon=f"{max(DAY, round(args.incidents / per_day * DAY))}s")
     before = rss_mb()
     started = time.perf_counter()
     results = drillsim.run(scenario, replications=1, keep=args.keep)

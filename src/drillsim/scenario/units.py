@@ -26,8 +26,10 @@ _WORDY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(days?|hours?|hrs?|minutes?|mins?|se
                     re.ASCII | re.IGNORECASE)
 """`8 min`, `12 hours`: a unit in words, answered with the short form to write."""
 
-LONGEST = 1000 * DAY
-"""No drill, step or delay lasts longer; a bound keeps absurd numbers out of the model's loops."""
+LONGEST = 36500 * DAY
+"""A hundred years: no drill, step or delay lasts longer; a bound keeps absurd numbers out of the model's loops.
+
+Long enough for the long-run figures of a summary-only run (`--keep summary`)."""
 
 DURATION_SYNTAX = "a duration with units, e.g. 45s, 20m, 1h30m, 2d"
 CLOCK_SYNTAX = 'a clock time in quotes, e.g. "02:10"'
