@@ -9,7 +9,7 @@ plots or the command line; it records what happened and aggregates nothing.
 What every step of every incident would otherwise look up (its actor's
 kind, the stand-in, the signals it waits for, whether a channel can fail) is
 resolved once per replication into a `_StepPlan`. A process that finishes a
-step goes on with the first step that made ready, instead of ending and
+step goes on with the first step it made ready, instead of ending and
 starting a new process: the order in which tasks reach the crews is the same.
 """
 
@@ -43,6 +43,7 @@ class _Live:
     level: str
     remaining: dict[tuple[str, int], int]
     steps: list[StepRecord]
+    """Where its step records go: the chain's own list, or the incident's until it is handed over."""
     receivers: dict[str, str] = field(default_factory=dict)
     level_changed: simpy.Event | None = None
     applied_change: int = -1
