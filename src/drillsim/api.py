@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from drillsim.distributed import resolve
 from drillsim.figures import precision_report
-from drillsim.results import Results
+from drillsim.model import Replication
+from drillsim.results import Results, Tally
 from drillsim.runner import KEEP, Keep, Progress, replicate, summarise
 from drillsim.scenario import Scenario
 from drillsim.scenario import load as _load
@@ -59,27 +60,30 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
     entropy = seed if seed is not None else scenario.seed
     jobs, executor = resolve(jobs, executor, client)
 
-    def results(done: int, total: int, earlier: Results | None) -> Results:
-        """Results of replications done..total-1 added to those of an earlier batch."""
-        if keep == "all":
-            reps = replicate(scenario, range(done, total), entropy, jobs=jobs, load=load, progress=progress,
-                             executor=executor)
-            return Results(scenario, entropy, (earlier.replications if earlier else []) + reps, load=load,
-                           label=label)
-        reps, tallies = summarise(scenario, range(done, total), entropy, jobs=jobs, load=load, progress=progress,
-                                  executor=executor)
-        return Results(scenario, entropy, (earlier.replications if earlier else []) + reps, load=load, label=label,
-                       tallies=((earlier.tallies or []) if earlier else []) + tallies)
+    reps: list[Replication] = []
+    tallies: list[Tally] | None = None if keep == "all" else []
+
+    def more(indices: range) -> Results:
+        """Run these replications too: the Results of every replication so far."""
+        if tallies is None:
+            reps.extend(replicate(scenario, indices, entropy, jobs=jobs, load=load, progress=progress,
+                                  executor=executor))
+        else:
+            finished, summed = summarise(scenario, indices, entropy, jobs=jobs, load=load, progress=progress,
+                                         executor=executor)
+            reps.extend(finished)
+            tallies.extend(summed)
+        return Results(scenario, entropy, list(reps), load=load, label=label,
+                       tallies=None if tallies is None else list(tallies))
 
     if precision is None:
-        return results(0, count, None)
+        return more(range(count))
     if not 0 < precision < 0.5:
         raise ValueError(f"precision={precision}: a half-width between 0 and 0.5, e.g. 0.02 for ±2 %")
     done = 0
     total = min(max(count, 2), max_replications)
-    so_far: Results | None = None
     while True:
-        so_far = results(done, total, so_far)
+        so_far = more(range(done, total))
         done = total
         report = precision_report(so_far, precision, max_replications)
         widest = report["widest"]
