@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from drillsim.cli import apply_verbosity, fail, load_scenario, log, main, progress_bar, user_errors, verbosity_options
+
+if TYPE_CHECKING:
+    from drillsim.runner import Keep
 
 
 def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
@@ -57,7 +60,7 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
         out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
-        max_replications: int, scheduler: str | None, report: bool, keep: str, verbose: int, quiet: bool) -> None:
+        max_replications: int, scheduler: str | None, report: bool, keep: Keep, verbose: int, quiet: bool) -> None:
     """Run a scenario and give a verdict on every deadline of the plan."""
     from drillsim import api
     from drillsim.distributed import session
@@ -79,7 +82,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
               progress_bar(count if precision is None else max_replications, quiet, "replications") as advance):
             results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance,
                               precision=precision, max_replications=max_replications, client=client,
-                              keep="summary" if keep == "summary" else "all")
+                              keep=keep)
         elapsed = time.perf_counter() - started
         log.info("%d replications in %.2f s", len(results.replications), elapsed)
         if out is not None:
