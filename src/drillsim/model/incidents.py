@@ -6,7 +6,7 @@ misjudged) is drawn here from named streams in incident order, before the
 incident enters the chain. The chain's dynamics then use no randomness at
 all, so changing staffing, shifts or deadlines leaves every incident identical
 and first-come-first-served queues keep their monotone behaviour. Incidents
-come lazily, in order, so a long run never holds more than the arrival times.
+come lazily, in order, so a long run holds no more than a block of arrival times.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from drillsim.scenario.schema import (
 )
 
 DAY = 86400
-YEAR = 365 * DAY
+_BLOCK_DAYS = 365
 _BLOCK_CANDIDATES = 1 << 16
 
 
@@ -131,7 +131,8 @@ def _stream(scenario: Scenario, source: Source, index: int, streams: Streams, lo
     levels, level_p = _mix(source.levels)
     grids, grid_p = _mix(source.grids) if source.grids else (list(scenario.grids), None)
     examples = [list(scenario.categories[c].examples) for c in categories]
-    block = DAY * max(1, min(YEAR // DAY, int(_BLOCK_CANDIDATES / (rate * DAY)) if rate else YEAR // DAY))
+    days = int(_BLOCK_CANDIDATES / (rate * DAY)) if rate else _BLOCK_DAYS
+    block = DAY * max(1, min(_BLOCK_DAYS, days))
     i = 0
     for start in range(source.start, end, block):
         stop = min(start + block, end)
