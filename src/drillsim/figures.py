@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from drillsim.results import Results
+from drillsim.results.aggregates import total
 from drillsim.results.metrics import ALL_LEVELS
 from drillsim.results.stats import clustered_wilson
 
@@ -25,9 +26,7 @@ def replication_ids(results: Results) -> list[int]:
 def verdict_counts(results: Results) -> pd.DataFrame:
     """Verdicts per (replication, rule, level, status): from the records, or from a summary-only run's tallies."""
     columns = ["replication", "rule", "level", "status"]
-    if results.tallies is None:
-        return results.verdicts.groupby(columns).size().rename("count").reset_index()
-    rows = [(*key, count) for tally in results.tallies for key, count in tally.rules.counts.items()]
+    rows = [(*key, count) for key, count in results.rule_aggregate.counts.items()]
     return pd.DataFrame(rows, columns=[*columns, "count"]).sort_values(columns, ignore_index=True)
 
 
@@ -63,7 +62,7 @@ def wait_totals(results: Results) -> pd.DataFrame:
         totals = (started.assign(wait=(started["started"] - started["queued"]).astype(float), tasks=1)
                   .groupby(["replication", "actor"])[["wait", "tasks"]].sum())
     else:
-        rows = [(tally.replication, actor, float(sum(wait * n for wait, n in waits.items())), sum(waits.values()))
+        rows = [(tally.replication, actor, float(total(waits)), waits.total())
                 for tally in results.tallies for actor, waits in tally.actors.waits.items() if actor in actors]
         totals = pd.DataFrame(rows, columns=["replication", "actor", "wait", "tasks"]).set_index(
             ["replication", "actor"])

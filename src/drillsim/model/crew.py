@@ -58,8 +58,7 @@ class Crew:
 
         What `claim` would grant at once, without an event to wait for.
         """
-        if self.peak:
-            units = max(1, min(units, self.peak))
+        units = self._capped(units)
         if self.queue or self.in_use + units > self.on_duty:
             return 0
         self.in_use += units

@@ -34,9 +34,14 @@ def merged(histograms: Iterable[Histogram]) -> Histogram:
     return total
 
 
+def total(histogram: Histogram) -> int:
+    """The sum of the values, exact."""
+    return sum(value * count for value, count in histogram.items())
+
+
 def mean(histogram: Histogram) -> float:
     """np.mean of the values: their sum is exact, so one rounding in the division, as numpy's."""
-    return sum(value * count for value, count in histogram.items()) / histogram.total()
+    return total(histogram) / histogram.total()
 
 
 def median(histogram: Histogram) -> float:

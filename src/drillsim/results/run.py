@@ -106,14 +106,18 @@ class Results:
         return self._tag(frames.staffing(self.replications))
 
     @cached_property
-    def _rules(self) -> pd.DataFrame:
+    def rule_aggregate(self) -> RuleAggregate:
+        """Verdicts per (replication, rule, level, status) and the lateness of misses, from records or tallies."""
         if self.tallies is None:
-            aggregate = metrics.rule_aggregate(self.verdicts)
-        else:
-            aggregate = RuleAggregate()
-            for tally in self.tallies:
-                aggregate.update(tally.rules)
-        return metrics.rule_table_of(self.scenario, aggregate, [rep.replication for rep in self.replications])
+            return metrics.rule_aggregate(self.verdicts)
+        aggregate = RuleAggregate()
+        for tally in self.tallies:
+            aggregate.update(tally.rules)
+        return aggregate
+
+    @cached_property
+    def _rules(self) -> pd.DataFrame:
+        return metrics.rule_table_of(self.scenario, self.rule_aggregate, [rep.replication for rep in self.replications])
 
     def rules(self) -> pd.DataFrame:
         """Hit rate of every deadline rule, per level and over all levels, with Wilson intervals."""
