@@ -132,3 +132,10 @@ def test_the_incidents_do_change_with_the_load_or_a_probability(night: Scenario)
     base = incidents_of(night, SEED, 0)
     assert incidents_of(night, SEED, 0, load=2.0) != base
     assert incidents_of(night.replace({"probabilities.incomplete_report": 0.9}), SEED, 0) != base
+
+
+def test_chunks_cover_every_replication_once_and_shrink_towards_the_end() -> None:
+    chunks = list(runmodule._chunks(list(range(200)), 2))
+    assert [r for chunk in chunks for r in chunk] == list(range(200))
+    sizes = [len(chunk) for chunk in chunks]
+    assert max(sizes) == 8 and sizes == sorted(sizes, reverse=True) and sizes[-1] == 1

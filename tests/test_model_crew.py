@@ -60,3 +60,16 @@ def test_a_claim_for_more_people_than_the_crew_ever_has_is_capped_at_its_peak() 
     crew = Crew(env, "reserve", ((0, 3), (50, 10)))
     assert crew.claim(6).units == 6
     assert Crew(env, "small", ((0, 2),)).claim(6).units == 2
+
+
+def test_take_grants_at_once_only_what_a_claim_would_grant_at_once() -> None:
+    """A free person goes to a task without an event, but never past someone already waiting."""
+    env = simpy.Environment()
+    crew = Crew(env, "office", ((0, 2),))
+    assert crew.take() == 1 and crew.in_use == 1
+    waiting = crew.claim(2)  # two people, only one free: waits
+    assert not waiting.triggered
+    assert crew.take() == 0 and crew.in_use == 1  # one is free, but the claim came first
+    crew.release(1)
+    assert waiting.triggered and crew.in_use == 2
+    assert crew.take(5) == 0  # capped at the peak of 2, and both are busy
