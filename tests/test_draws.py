@@ -1,0 +1,62 @@
+"""The model's samplers draw exactly NumPy's numbers, read ahead or not.
+
+drillsim promises that the same seed gives the same incidents; the fast
+samplers (NumPy's formulas over plain floats) and the read-ahead streams
+must therefore give, bit for bit, what `Dist.sample` gives on the stream.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import TypeAdapter
+
+from drillsim.model.incidents import _private, _ReadAhead, _sampler
+from drillsim.scenario.schema import AnyDist, Dist
+
+DISTS: dict[str, dict[str, Any]] = {
+    "constant": {"dist": "constant", "value": "4m"},
+    "exponential": {"dist": "exponential", "mean": "30m"},
+    "uniform": {"dist": "uniform", "low": "1m", "high": "9m"},
+    "triangular": {"dist": "triangular", "low": "1m", "mode": "2m", "high": "9m"},
+    "lognormal": {"dist": "lognormal", "median": "10m", "p90": "25m"},
+    "empirical": {"dist": "empirical", "samples": ["1m", "3m", "7m", "20m"]},
+}
+
+
+def dist(spec: dict[str, Any]) -> Dist:
+    return TypeAdapter(AnyDist).validate_python(spec)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("name", DISTS)
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_a_sampler_gives_the_numbers_of_dist_sample(name: str, read_ahead: bool) -> None:
+    """3000 draws cross two read-ahead blocks; the values must be equal, not close."""
+    d = dist(DISTS[name])
+    expected_rng, rng = np.random.default_rng(11), np.random.default_rng(11)
+    expected = [d.sample(expected_rng) for _ in range(3000)]
+    sampler = _sampler(d)
+    stream = _private(rng, d) if read_ahead else rng
+    got = [sampler if isinstance(sampler, float) else sampler(stream) for _ in range(3000)]
+    assert got == expected
+
+
+@pytest.mark.parametrize("kind", ["random", "standard_normal", "standard_exponential"])
+def test_reading_ahead_gives_the_numbers_of_scalar_calls(kind: str) -> None:
+    scalar, ahead = np.random.default_rng(3), _ReadAhead(np.random.default_rng(3))
+    assert [getattr(ahead, kind)() for _ in range(2500)] == [getattr(scalar, kind)() for _ in range(2500)]
+
+
+def test_only_a_stream_of_one_family_is_read_ahead() -> None:
+    """Variants by category or level count: interleaved families would take the stream's numbers in another order."""
+    exponential = DISTS["exponential"]
+    one_family = dist({**exponential, "by_level": {"I": {"dist": "exponential", "mean": "5m"}, "II": "3m"}})
+    uniform_and_triangular = dist({**DISTS["uniform"], "by_category": {"fire": DISTS["triangular"]}})
+    mixed = dist({**exponential, "by_category": {"fire": DISTS["uniform"]}})
+    rng = np.random.default_rng(0)
+    assert isinstance(_private(rng, one_family), _ReadAhead)
+    assert isinstance(_private(rng, uniform_and_triangular), _ReadAhead)
+    assert _private(rng, mixed) is rng
+    assert _private(rng, dist(DISTS["empirical"])) is not rng  # integers pass through: nothing is read ahead
