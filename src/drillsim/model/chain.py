@@ -164,7 +164,7 @@ class Chain:
             category=incident.category, example=incident.example, description=incident.description,
             grid=incident.grid, level=incident.level, judged_level=incident.judged_level,
             final_level=incident.level, major_class=self._major_class(incident, levels),
-            command_post_required=any(self._needs_command_post(incident, level) for level in levels),
+            command_post_required=self._needs_command_post(incident, levels),
             occurred=incident.occurred, changes=tuple(change.time for change in incident.changes))
         record.milestones["occurred"] = incident.occurred
         counts, ready = self._template(incident)
@@ -251,12 +251,13 @@ class Chain:
             return rule[1]
         return None
 
-    def _needs_command_post(self, incident: Incident, level: str) -> bool:
-        return level in self._command_post_levels or bool(incident.command_post)
+    def _needs_command_post(self, incident: Incident, levels: Iterable[str]) -> bool:
+        """Whether the incident needs a command post at any of these levels (or was told it does)."""
+        return bool(incident.command_post) or not self._command_post_levels.isdisjoint(levels)
 
     def _holds(self, live: _Live, condition: str) -> bool:
         if condition == "command_post":
-            return self._needs_command_post(live.incident, live.level)
+            return self._needs_command_post(live.incident, (live.level,))
         if condition == "major_class":
             return self._major_class(live.incident, (live.level,)) is not None
         return True
@@ -272,7 +273,7 @@ class Chain:
         incident = live.incident
         levels = [live.level, incident.judged_level, *(change.level for change in incident.changes)]
         if plan.condition == "command_post":
-            return any(self._needs_command_post(incident, level) for level in levels)
+            return self._needs_command_post(incident, levels)
         return self._major_class(incident, levels) is not None
 
     def _set_level(self, live: _Live, level: str) -> None:

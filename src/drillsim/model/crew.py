@@ -58,7 +58,8 @@ class Crew:
 
         What `claim` would grant at once, without an event to wait for.
         """
-        units = self._capped(units)
+        if units != 1:
+            units = self._capped(units)
         if self.queue or self.in_use + units > self.on_duty:
             return 0
         self.in_use += units
@@ -69,6 +70,7 @@ class Crew:
         self._grant()
 
     def _capped(self, units: int) -> int:
+        """At least one person, and no more than the crew ever has (one person is always within the cap)."""
         return max(1, min(units, self.peak)) if self.peak else units
 
     def _grant(self) -> None:
