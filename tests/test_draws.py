@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from drillsim.model.incidents import _private, _ReadAhead, _sampler
+from drillsim.model.incidents import _Duration, _ReadAhead
 from drillsim.scenario.schema import AnyDist, Dist
 
 DISTS: dict[str, dict[str, Any]] = {
@@ -31,16 +31,14 @@ def dist(spec: dict[str, Any]) -> Dist:
 
 
 @pytest.mark.parametrize("name", DISTS)
-@pytest.mark.parametrize("read_ahead", [False, True])
-def test_a_sampler_gives_the_numbers_of_dist_sample(name: str, read_ahead: bool) -> None:
-    """3000 draws cross two read-ahead blocks; the values must be equal, not close."""
+@pytest.mark.parametrize("private", [False, True])
+def test_a_duration_draws_the_numbers_of_dist_sample(name: str, private: bool) -> None:
+    """3000 draws cross two read-ahead blocks; the seconds must be equal, not close."""
     d = dist(DISTS[name])
-    expected_rng, rng = np.random.default_rng(11), np.random.default_rng(11)
-    expected = [d.sample(expected_rng) for _ in range(3000)]
-    sampler = _sampler(d)
-    stream = _private(rng, d) if read_ahead else rng
-    got = [sampler if isinstance(sampler, float) else sampler(stream) for _ in range(3000)]
-    assert got == expected
+    expected_rng = np.random.default_rng(11)
+    expected = [max(0, round(d.sample(expected_rng))) for _ in range(3000)]
+    duration = _Duration(d, np.random.default_rng(11), private=private)
+    assert [duration.draw("fire", "IV", 0) for _ in range(3000)] == expected
 
 
 @pytest.mark.parametrize("kind", ["random", "standard_normal", "standard_exponential"])
@@ -56,7 +54,7 @@ def test_only_a_stream_of_one_family_is_read_ahead() -> None:
     uniform_and_triangular = dist({**DISTS["uniform"], "by_category": {"fire": DISTS["triangular"]}})
     mixed = dist({**exponential, "by_category": {"fire": DISTS["uniform"]}})
     rng = np.random.default_rng(0)
-    assert isinstance(_private(rng, one_family), _ReadAhead)
-    assert isinstance(_private(rng, uniform_and_triangular), _ReadAhead)
-    assert _private(rng, mixed) is rng
-    assert _private(rng, dist(DISTS["empirical"])) is not rng  # integers pass through: nothing is read ahead
+    assert isinstance(_Duration(one_family, rng, private=True).stream, _ReadAhead)
+    assert isinstance(_Duration(uniform_and_triangular, rng, private=True).stream, _ReadAhead)
+    assert _Duration(mixed, rng, private=True).stream is rng
+    assert _Duration(one_family, rng, private=False).stream is rng  # a shared stream is never read ahead

@@ -286,9 +286,51 @@ def _triangular(left: float, mode: float, right: float) -> Sampler:
     return draw
 
 
-def _private(rng: np.random.Generator, dist: Dist | None) -> Variates:
-    """A stream that feeds one duration and nothing else, read ahead when its draws allow."""
-    return _ReadAhead(rng) if dist is None or _ReadAhead.suits(dist) else rng
+class _Duration:
+    """One duration drawn from one stream, in whole seconds, scaled by the time of day.
+
+    The variant for each (category, level) is resolved into a sampler on
+    first use. A stream that feeds this duration alone is read ahead when
+    all its variants draw one family.
+    """
+
+    __slots__ = ("_samplers", "dist", "stream")
+
+    def __init__(self, dist: Dist | None, stream: np.random.Generator, *, private: bool) -> None:
+        self.dist = dist
+        read_ahead = private and dist is not None and _ReadAhead.suits(dist)
+        self.stream: Variates = _ReadAhead(stream) if read_ahead else stream
+        self._samplers: dict[tuple[str, str], Sampler | float] = {}
+
+    def draw(self, category: str, level: str, occurred: int) -> int:
+        dist = self.dist
+        if dist is None:
+            return 0
+        fn = self._samplers.get((category, level))
+        if fn is None:
+            fn = self._samplers[(category, level)] = _sampler(dist.resolve(category, level))
+        value = fn if isinstance(fn, float) else fn(self.stream)
+        if dist.time_of_day:
+            value *= factor_at(dist.time_of_day, occurred)
+        return max(0, round(value))
+
+
+class _ReportDraws(NamedTuple):
+    """A report's fate, from the step's report stream (coin flips and durations alike: never read ahead)."""
+
+    stream: np.random.Generator
+    p_alternative: float
+    follow_up: _Duration
+    acknowledge: _Duration
+
+
+class _StepDraws(NamedTuple):
+    """What each instance of one step draws: its work time, and its report's fate if it reports."""
+
+    id: str
+    per_change: bool
+    work: _Duration
+    report: _ReportDraws | None
 
 
 class _Drawer:
@@ -297,39 +339,27 @@ class _Drawer:
     def __init__(self, scenario: Scenario, streams: Streams) -> None:
         self.scenario = scenario
         p = scenario.probabilities
+        durations = scenario.durations
         self.p_incomplete = p.incomplete_report
         self.p_misjudged = p.misjudged_level
         self.p_command_post = p.command_post_low_level
-        self.steps = [(step.id, step.per == "change",
-                       _private(streams[f"duration:{step.duration}:{step.id}"], scenario.durations[step.duration]),
-                       scenario.durations[step.duration], streams[f"report:{step.id}"] if step.report else None,
-                       getattr(p, step.report.probability) if step.report and step.report.probability else 0.0)
-                      for step in scenario.flow]
-        self.follow_up = scenario.durations.get("follow_up")
-        self.acknowledge = scenario.durations.get("acknowledge")
-        self.interval = scenario.durations.get("change_interval")
-        self.reassessment = scenario.durations.get("reassessment")
+        self.steps: list[_StepDraws] = []
+        for step in scenario.flow:
+            report = None
+            if step.report is not None:
+                stream = streams[f"report:{step.id}"]
+                report = _ReportDraws(stream, getattr(p, step.report.probability) if step.report.probability else 0.0,
+                                      _Duration(durations.get("follow_up"), stream, private=False),
+                                      _Duration(durations.get("acknowledge"), stream, private=False))
+            work = _Duration(durations[step.duration], streams[f"duration:{step.duration}:{step.id}"], private=True)
+            self.steps.append(_StepDraws(step.id, step.per == "change", work, report))
+        self.interval = _Duration(durations.get("change_interval"), streams["duration:change_interval"], private=True)
+        self.reassessment = _Duration(durations.get("reassessment"), streams["duration:reassessment"], private=True)
         self.grids = list(scenario.grids)
         self.attributes = streams["incidents:attributes"]
         self.misjudge = streams["probability:misjudged_level"]
         self.command_post = streams["probability:command_post_low_level"]
         self.change_count = streams["changes:count"]
-        self.change_interval = _private(streams["duration:change_interval"], self.interval)
-        self.reassess = _private(streams["duration:reassessment"], self.reassessment)
-        self._samplers: dict[tuple[int, str, str], Sampler | float] = {}
-
-    def sample(self, dist: Dist | None, category: str, level: str, occurred: int, rng: Variates) -> int:
-        """One duration in whole seconds: the category's or level's distribution, scaled by the time of day."""
-        if dist is None:
-            return 0
-        key = (id(dist), category, level)
-        fn = self._samplers.get(key)
-        if fn is None:
-            fn = self._samplers[key] = _sampler(dist.resolve(category, level))
-        value = fn if isinstance(fn, float) else fn(rng)
-        if dist.time_of_day:
-            value *= factor_at(dist.time_of_day, occurred)
-        return max(0, round(value))
 
     def incident(self, raw: _Raw, ident: int, parent: int | None) -> Incident:
         scenario, spec = self.scenario, raw.spec
@@ -373,29 +403,30 @@ class _Drawer:
             count = int(self.change_count.poisson(mean)) if mean else 0  # NumPy draws nothing for a mean of 0
             time = raw.occurred
             for _ in range(count):
-                gap = self.sample(self.interval, raw.category, raw.level, raw.occurred, self.change_interval)
+                gap = self.interval.draw(raw.category, raw.level, raw.occurred)
                 time += max(gap, 1)
                 changes.append(ChangeSpec(time, raw.level, "the situation develops"))
         if judged != raw.level and not changes:
-            gap = self.sample(self.reassessment, raw.category, raw.level, raw.occurred, self.reassess)
+            gap = self.reassessment.draw(raw.category, raw.level, raw.occurred)
             changes.append(ChangeSpec(raw.occurred + max(gap, 1), raw.level, "new facts correct the level"))
         return tuple(changes)
 
     def _step_draws(self, category: str, level: str, occurred: int, n_changes: int) -> dict[tuple[str, int], Draw]:
         """Work time and report fate of every step instance, each from the step's own streams."""
         draws: dict[tuple[str, int], Draw] = {}
-        sample, p_incomplete = self.sample, self.p_incomplete
-        for step_id, per_change, work_stream, dist, report_stream, p_alt in self.steps:
-            for k in (range(n_changes) if per_change else (-1,)):
-                work = sample(dist, category, level, occurred, work_stream)
-                if report_stream is None:
-                    draws[(step_id, k)] = Draw(work)
+        p_incomplete = self.p_incomplete
+        for step in self.steps:
+            report = step.report
+            for k in (range(n_changes) if step.per_change else (-1,)):
+                work = step.work.draw(category, level, occurred)
+                if report is None:
+                    draws[(step.id, k)] = Draw(work)
                     continue
-                incomplete = report_stream.random() < p_incomplete
-                follow = sample(self.follow_up, category, level, occurred, report_stream)
-                ack = sample(self.acknowledge, category, level, occurred, report_stream)
-                alternative = report_stream.random() < p_alt
-                draws[(step_id, k)] = Draw(work, incomplete, follow, ack, alternative)
+                incomplete = report.stream.random() < p_incomplete
+                follow = report.follow_up.draw(category, level, occurred)
+                ack = report.acknowledge.draw(category, level, occurred)
+                alternative = report.stream.random() < report.p_alternative
+                draws[(step.id, k)] = Draw(work, incomplete, follow, ack, alternative)
         return draws
 
 
