@@ -7,6 +7,7 @@ that differences between staffing options are the options' doing.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -139,3 +140,9 @@ def test_chunks_cover_every_replication_once_and_shrink_towards_the_end() -> Non
     assert [r for chunk in chunks for r in chunk] == list(range(200))
     sizes = [len(chunk) for chunk in chunks]
     assert max(sizes) == 8 and sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
+
+
+def test_a_worker_keeps_what_it_inherits_out_of_its_collector() -> None:
+    """Forked workers freeze the parent's objects, so collections never walk (and copy) the inherited pages."""
+    with runmodule.pool(1) as workers:
+        assert workers.submit(gc.get_freeze_count).result() > 0

@@ -10,6 +10,7 @@ or several, and in whatever order they finish.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
@@ -56,14 +57,20 @@ def _chunks(indices: list[int], jobs: int) -> Iterator[list[int]]:
         start += size
 
 
-def _ignore_interrupt() -> None:
-    """Workers leave Ctrl-C to the parent, which stops cleanly; otherwise each prints a traceback."""
+def _start_worker() -> None:
+    """Workers leave Ctrl-C to the parent, which stops cleanly; otherwise each prints a traceback.
+
+    What a forked worker inherits (the parent's modules and data) is frozen
+    out of its garbage collector: collections would otherwise walk, and so
+    copy, every inherited page, and nothing inherited is the worker's to free.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()
 
 
 def pool(jobs: int) -> ProcessPoolExecutor:
     """Worker processes for replications, shared by the points of a sweep."""
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupt)
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
 
 
 def default_jobs() -> int:
