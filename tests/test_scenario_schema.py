@@ -125,3 +125,20 @@ def test_the_effective_scenario_loads_back_as_a_whole_plan(path: Path) -> None:
     assert data.pop("plan") == original.plan
     again = loads(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "scenario.yaml")
     assert again == original
+
+
+def test_the_effective_scenario_keeps_what_a_grid_inherits(scenario: Scenario) -> None:
+    """A grid that sets only its shifts keeps its actor's staff of 3 by day once written out and read back."""
+    night = [{"from": "22:00", "to": "07:00", "staff": 1}]
+    variant = scenario.replace({"staffing.grid_worker.staff": 3, "staffing.grid_worker.grids.grid_1": {"shifts": night},
+                                "staffing.grid_worker.grids.grid_2": {}})
+    data = as_data(variant)
+    data.pop("plan")
+    again = loads(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "scenario.yaml")
+    written, read = variant.staffing_of("grid_worker"), again.staffing_of("grid_worker")
+    assert written.for_grid("grid_1").schedule(DAY) == read.for_grid("grid_1").schedule(DAY) == \
+        ((0, 1), (7 * HOUR, 3), (22 * HOUR, 1))
+    assert written.for_grid("grid_2").schedule(DAY) == read.for_grid("grid_2").schedule(DAY) == ((0, 3),)
+    rewritten = as_data(again)
+    rewritten.pop("plan")
+    assert rewritten == data

@@ -166,8 +166,16 @@ def mermaid(scenario: Scenario) -> str:
 
 
 def as_data(scenario: Scenario) -> dict[str, Any]:
-    """The effective scenario as plain data (durations written with units)."""
+    """The effective scenario as plain data (durations written with units), every field written out.
+
+    A grid's staffing is written as the grid has it, with what it inherits
+    from its actor filled in: written out, an inherited field would
+    otherwise read back as the grid's own default.
+    """
     data: dict[str, Any] = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=False)
+    for actor, staffing in scenario.staffing.items():
+        data["staffing"][actor]["grids"] = {
+            grid: staffing.for_grid(grid).model_dump(mode="json", by_alias=True) for grid in staffing.grids}
     return data
 
 
