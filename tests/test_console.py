@@ -13,13 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, OptionList, Static
 
 from drillsim.exercise import drill_incidents
-from drillsim.exercise.board import DrillBoard, DrillClock, state_of
-from drillsim.exercise.console import FacilitatorConsole
+from drillsim.exercise.board import DrillBoard, DrillClock, Task, state_of
+from drillsim.exercise.console import FacilitatorConsole, LevelPicker
 from drillsim.exercise.drilllog import COLUMNS, DrillLogWriter, Entry, read
+from drillsim.exercise.incidents import to_record
 from drillsim.exercise.msel import inject_rows
+from drillsim.model.clocks import verdicts
 from drillsim.scenario import Scenario, load
 from tests.conftest import ROOT
 
@@ -134,6 +136,34 @@ def test_withdraw_and_rerecord_correct_a_mistake(exam: Scenario) -> None:
     assert log[-1] == Entry(None, "leak", "office_received", note="withdrawn")
 
 
+def test_the_judged_level_and_a_change_s_level_are_recorded_and_put_in_force(exam: Scenario) -> None:
+    """The office judged the level-II leak as III, and the change brought level I: the verdicts follow."""
+    log: list[Entry] = []
+    board = _board(exam, log)
+    board.deliver(CHANGE)
+
+    def task(milestone: str) -> Task:
+        return next(t for t in board.tasks(CHANGE) if t.incident == "leak" and t.milestone == milestone)
+
+    assert (task("leadership_received").msel_level, task("continuation_received").msel_level) == ("II", "II")
+    assert task("office_received").msel_level is None
+    with pytest.raises(ValueError, match="office_received carries no level"):
+        board.record(task("office_received"), LEAK + 5 * M, "III")
+    with pytest.raises(ValueError, match="'V' is not a level"):
+        board.record(task("leadership_received"), LEAK + 15 * M, "V")
+    board.record(task("leadership_received"), LEAK + 15 * M, "III")
+    board.record(task("continuation_received"), CHANGE + 10 * M, "I")
+    assert log[-2:] == [Entry(LEAK + 15 * M, "leak", "leadership_received", level="III"),
+                        Entry(CHANGE + 10 * M, "leak", "continuation_received", 1, level="I")]
+    assert (task("leadership_received").level, task("continuation_received").level) == ("III", "I")
+    assert task("office_received").level is None
+    leak = board.incidents["leak"]
+    record = to_record(exam, leak, board.records["leak"].reached, board.records["leak"].levels, horizon=CHANGE + H)
+    assert record.level_history == [(LEAK + 15 * M, "III"), (CHANGE + 10 * M, "I")]
+    levels = {v.rule: v.level for v in verdicts(exam, [record], CHANGE + H)}
+    assert (levels["office_to_leadership"], levels["continuation"]) == ("III", "I")
+
+
 def test_a_resumed_board_keeps_what_the_log_holds(exam: Scenario) -> None:
     entries = [Entry(LEAK, "leak", "occurred"), Entry(LEAK + 4 * M, "leak", "office_received")]
     log: list[Entry] = []
@@ -205,6 +235,39 @@ def test_console_driven_by_keys(exam: Scenario, tmp_path: Path) -> None:
     assert rows == [",".join(COLUMNS), "0d 09:30,leak,,occurred,,inject 1", "0d 09:31,leak,,first_report_received,,",
                     "0d 09:31,leak,,office_received,,", ",leak,,office_received,,withdrawn",
                     "0d 09:40,fire,,occurred,,inject 2"]
+
+
+def test_console_records_a_milestone_with_the_level_picked_from_the_plan(exam: Scenario, tmp_path: Path) -> None:
+    log_path = tmp_path / "drill.csv"
+    real = FakeTime()
+
+    async def drive() -> None:
+        with DrillLogWriter(log_path) as writer:
+            board = _board(exam, writer)
+            app = FacilitatorConsole(board, DrillClock(LEAK, 60, now=real), step=60, log_name="drill.csv")
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.press("n")
+                assert [row[2] for row in _cells(app, "#tasks")][:4] == [
+                    "discovered", "first_report_received", "office_received", "leadership_received"]
+                await pilot.press("down", "down", "l")  # office_received carries no level: nothing to pick
+                assert not isinstance(app.screen, LevelPicker)
+                assert len(read(log_path, exam, board.incidents.values())) == 1  # the inject only
+                await pilot.press("down", "l")  # leadership_received: the MSEL's level II comes highlighted
+                picker = app.screen.query_one(OptionList)
+                assert isinstance(app.screen, LevelPicker) and picker.highlighted == 1
+                await pilot.press("escape")  # nothing recorded
+                assert len(read(log_path, exam, board.incidents.values())) == 1
+                await pilot.press("space", "l")  # the clock runs
+                real.now += 2  # two real seconds spent choosing are two drill minutes: the key press's time counts
+                await pilot.press("down", "enter")  # III
+                assert app.clock.time == LEAK + 3 * M
+                assert read(log_path, exam, board.incidents.values())[-1] == Entry(
+                    LEAK + M, "leak", "leadership_received", level="III", line=3)
+                assert _cells(app, "#tasks")[3][4:6] == ["0d 09:31", "III"]
+                await pilot.press("q")
+
+    asyncio.run(drive())
+    assert log_path.read_text(encoding="utf-8").splitlines()[-1] == "0d 09:31,leak,,leadership_received,III,"
 
 
 # --- a real terminal -------------------------------------------------------------------------------

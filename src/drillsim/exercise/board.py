@@ -96,6 +96,10 @@ class Task:
     who: str
     time: int | None
     verdict: str
+    msel_level: str | None = None
+    """The level the MSEL gives at this milestone; None for a milestone that carries no level."""
+    level: str | None = None
+    """The level the players recorded with it, if they did."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -182,7 +186,8 @@ class DrillBoard:
                 ends.setdefault((incident.id, key), []).append((v.rule, text))
         out = []
         for incident in sorted(self._started(), key=lambda i: (self._reached(i.id)["occurred"], i.number)):
-            reached = self._reached(incident.id)
+            record = self.records[incident.id]
+            reached = record.reached
             changes = [k for k in range(1, len(incident.changes) + 1) if f"change#{k - 1}" in reached]
             for step in self.scenario.flow:
                 if not applies(step, incident):
@@ -192,7 +197,8 @@ class DrillBoard:
                 for change in (changes if step.per == "change" else [None]):
                     key = milestone_key(step.milestone, change)
                     out.append(Task(incident.id, change, step.milestone, step.title or step.id, who,
-                                    reached.get(key), _verdicts_text(ends.get((incident.id, key), []))))
+                                    reached.get(key), _verdicts_text(ends.get((incident.id, key), [])),
+                                    _msel_level(step.effect, incident, change), record.levels.get(key)))
         return out
 
     def countdowns(self, now: float) -> list[Countdown]:
@@ -207,9 +213,17 @@ class DrillBoard:
                                  rule.limit, v.deadline, remaining, state_of(remaining, rule.limit, self.amber)))
         return sorted(out, key=lambda c: (c.due, c.incident, c.rule))
 
-    def record(self, task: Task, now: float) -> Entry:
-        """The players reached a milestone now (a second record of it replaces the first)."""
-        entry = Entry(int(now), task.incident, task.milestone, task.change)
+    def record(self, task: Task, now: float, level: str | None = None) -> Entry:
+        """The players reached a milestone now (a second record of it replaces the first).
+
+        `level`: the level the office judged, or a continuation report
+        brought, when the players' differs from the MSEL's.
+        """
+        if level is not None and task.msel_level is None:
+            raise ValueError(f"{task.milestone} carries no level")
+        if level is not None and level not in self.scenario.levels:
+            raise ValueError(f"{level!r} is not a level of the plan")
+        entry = Entry(int(now), task.incident, task.milestone, task.change, level)
         self._write(entry)
         return entry
 
@@ -232,6 +246,15 @@ def _verdicts_text(found: list[tuple[str, str]]) -> str:
     if len(found) == 1:
         return found[0][1]
     return "; ".join(f"{rule} {text}" for rule, text in found)
+
+
+def _msel_level(effect: str | None, incident: DrillIncident, change: int | None) -> str | None:
+    """The level a milestone puts in force by the MSEL: the judged one, or a change's (numbered from 1)."""
+    if effect == "judge_level":
+        return incident.judged_level
+    if effect == "apply_change" and change is not None:
+        return incident.changes[change - 1].level
+    return None
 
 
 def _event(row: InjectRow) -> str:

@@ -13,13 +13,17 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from drillsim.exercise.board import Countdown, DrillBoard, DrillClock, Task
+from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 
 STATE_STYLE = {"ok": "green", "amber": "bold dark_orange", "red": "bold white on red"}
-TASK_COLUMNS = {"incident": 11, "chg": 3, "milestone": 28, "who: step": 32, "recorded": 11, "verdict": 20}
+TASK_COLUMNS = {"incident": 11, "chg": 3, "milestone": 28, "who: step": 26, "recorded": 11, "level": 5,
+                "verdict": 20}
 """The chain table's columns and their fixed widths: a record never makes the table jump."""
 
 
@@ -51,6 +55,7 @@ class FacilitatorConsole(App[None]):
         Binding("space", "toggle_clock", "Run/pause"),
         Binding("n", "step", "Step"),
         Binding("r", "record", "Record now"),
+        Binding("l", "record_level", "Record with level"),
         Binding("u", "withdraw", "Withdraw"),
         Binding("plus,equals_sign", "faster", "Faster"),
         Binding("minus", "slower", "Slower"),
@@ -70,7 +75,7 @@ class FacilitatorConsole(App[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="status")
         with Vertical(id="chain"):
-            yield Label("Chain: select a step, Enter records it now (u withdraws)", classes="title")
+            yield Label("Chain: select a step, Enter records it now, l with a level (u withdraws)", classes="title")
             yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="bottom"):
             with Vertical(id="deadlines"):
@@ -115,7 +120,7 @@ class FacilitatorConsole(App[None]):
         self.query_one("#status", Static).update(
             f"Drill time {_clock(now)}   x{self.clock.speed:g}   {state}   {nxt}\n"
             f"Log: {self.log_name}   space run/pause, n step {format_duration(self.step_seconds)}, "
-            "Enter record, u withdraw, +/- speed, q quit")
+            "Enter record, l with level, u withdraw, +/- speed, q quit")
 
     def _show_tasks(self, tasks: list[Task]) -> None:
         table = self.query_one("#tasks", DataTable)
@@ -142,7 +147,7 @@ class FacilitatorConsole(App[None]):
         return (task.incident, "" if task.change is None else str(task.change), task.milestone,
                 _short(f"{task.who}: {task.title}", TASK_COLUMNS["who: step"]),
                 "" if task.time is None else format_offset(task.time),
-                verdict)
+                task.level or "", verdict)
 
     def _show_countdowns(self, countdowns: list[Countdown]) -> None:
         table = self.query_one("#countdowns", DataTable)
@@ -170,9 +175,23 @@ class FacilitatorConsole(App[None]):
     def action_record(self) -> None:
         self._record(self.selected_task())
 
-    def _record(self, task: Task | None) -> None:
+    def action_record_level(self) -> None:
+        """Record the selected milestone now, with the level the players gave (a judgement or a change's)."""
+        task = self.selected_task()
+        if task is None:
+            return
+        if task.msel_level is None:
+            self.notify(f"{task.milestone} carries no level: only the judgement and continuation reports do.",
+                        severity="warning")
+            return
+        now = self.clock.time  # the time of the key press, not of the choice
+        default = task.level or task.msel_level
+        self.push_screen(LevelPicker(self.board.scenario, default),
+                         lambda level: self._record(task, now, level) if level is not None else None)
+
+    def _record(self, task: Task | None, now: float | None = None, level: str | None = None) -> None:
         if task is not None:
-            self.board.record(task, self.clock.time)
+            self.board.record(task, self.clock.time if now is None else now, level)
             self.tick()
 
     def action_withdraw(self) -> None:
@@ -195,3 +214,37 @@ class FacilitatorConsole(App[None]):
     def action_slower(self) -> None:
         self.clock.set_speed(self.clock.speed / 2)
         self.tick()
+
+
+class LevelPicker(ModalScreen[str | None]):
+    """The plan's levels, most serious first; Enter picks one, Escape records nothing."""
+
+    CSS = """
+    LevelPicker { align: center middle; }
+    #levels { width: 50; height: auto; max-height: 12; border: round $accent; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, scenario: Scenario, default: str) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        levels = self.scenario.levels
+        options = [Option(f"{name}  {levels[name].colour}, {levels[name].title}", id=name)
+                   for name in self.scenario.level_order]
+        picker = OptionList(*options, id="levels")
+        picker.border_title = "Level in force from this milestone"
+        yield picker
+
+    def on_mount(self) -> None:
+        picker = self.query_one(OptionList)
+        picker.highlighted = self.scenario.level_order.index(self.default)
+        picker.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
