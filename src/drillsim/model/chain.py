@@ -59,6 +59,8 @@ class _StepPlan:
 
     step: Step
     id: str
+    key: tuple[str, int]
+    """The step's key in an incident's draws when it runs once per incident."""
     per_change: bool
     actor: str | None
     """None: the receiver of an earlier step's report (`actor: "@step"`)."""
@@ -126,7 +128,7 @@ class Chain:
             report = step.report
             plain = report is not None and report.to != "escalation" and report.or_ is None
             plans[step.id] = _StepPlan(
-                step, step.id, step.per == "change", None if step.actor.startswith("@") else step.actor,
+                step, step.id, (step.id, -1), step.per == "change", None if step.actor.startswith("@") else step.actor,
                 step.actor[1:], dict(step.units), step.when, step.milestone, step.effect, report is not None,
                 (report.to,) if plain and report is not None else None)
         self._on_occurred: list[_StepPlan] = []
@@ -159,14 +161,14 @@ class Chain:
 
     def _occur(self, incident: Incident) -> None:
         levels = self._true_levels(incident)
+        # Positional, in the record's field order: keywords would cost as much again, once per incident.
         record = IncidentRecord(
-            replication=self.replication, incident=incident.id, source=incident.source, parent=incident.parent,
-            category=incident.category, example=incident.example, description=incident.description,
-            grid=incident.grid, level=incident.level, judged_level=incident.judged_level,
-            final_level=incident.level, major_class=self._major_class(incident, levels),
-            command_post_required=self._needs_command_post(incident, levels),
-            occurred=incident.occurred, changes=tuple(change.time for change in incident.changes))
-        record.milestones["occurred"] = incident.occurred
+            self.replication, incident.id, incident.source, incident.parent,
+            incident.category, incident.example, incident.description, incident.grid,
+            incident.level, incident.judged_level, incident.level,  # level, judged_level, final_level (so far)
+            self._major_class(incident, levels), self._needs_command_post(incident, levels),
+            incident.occurred, None, tuple([change.time for change in incident.changes]),  # occurred, closed, changes
+            {"occurred": incident.occurred})  # milestones
         counts, ready = self._template(incident)
         if self.on_incident is not None:
             self._open[incident.id] = live = _Live(incident, record, incident.level, counts.copy(), [])
@@ -213,9 +215,10 @@ class Chain:
 
     def _signal(self, live: _Live, plan: _StepPlan, k: int) -> None:
         """One of the completions a step instance waits for; the last one starts it."""
-        key = (plan.id, k)
-        live.remaining[key] -= 1
-        if live.remaining[key] == 0:
+        key = plan.key if k < 0 else (plan.id, k)
+        left = live.remaining[key] - 1
+        live.remaining[key] = left
+        if left == 0:
             self._start(live, plan, k)
 
     def _start(self, live: _Live, plan: _StepPlan, k: int) -> None:
@@ -241,7 +244,7 @@ class Chain:
     # --- levels and conditions ---------------------------------------------------------
 
     def _true_levels(self, incident: Incident) -> list[str]:
-        return [incident.level, *(change.level for change in incident.changes)]
+        return [incident.level, *[change.level for change in incident.changes]]
 
     def _major_class(self, incident: Incident, levels: Iterable[str]) -> str | None:
         if incident.major_class is not None:
@@ -309,12 +312,12 @@ class Chain:
                 live.parked += 1
                 self._idle(live)
                 yield live.level_changed
-            draw = incident.draws[(plan.id, k)]
+            draw = incident.draws[plan.key if k < 0 else (plan.id, k)]
             actor = plan.actor or live.receivers[plan.receiver_of]
             unit = incident.grid if actor in self._per_grid else ""
             units = plan.units.get(live.level, 1) if plan.units else 1
-            record = StepRecord(self.replication, incident.id, plan.id, k, actor, actor, unit, int(env.now),
-                                units=units)
+            record = StepRecord(self.replication, incident.id, plan.id, k, actor, actor, unit, int(env.now),  # queued
+                                None, None, None, None, "", "", False, units)  # positional, as above
             live.steps.append(record)
             crew: Crew | None = None
             crews = self.crews.get(actor)
@@ -360,11 +363,13 @@ class Chain:
     def _done(self, live: _Live, plan: _StepPlan, k: int) -> tuple[_StepPlan, int] | None:
         """Signal the steps that come after this one; return the first made ready, to run in this process."""
         first: tuple[_StepPlan, int] | None = None
+        remaining = live.remaining
         for dependent, fan_out in plan.dependents:
             for j in (range(len(live.incident.changes)) if fan_out else (k if dependent.per_change else -1,)):
-                key = (dependent.id, j)
-                live.remaining[key] -= 1
-                if live.remaining[key] or (dependent.condition != "always" and not self._may_run(live, dependent)):
+                key = dependent.key if j < 0 else (dependent.id, j)
+                left = remaining[key] - 1
+                remaining[key] = left
+                if left or (dependent.condition != "always" and not self._may_run(live, dependent)):
                     continue
                 if first is None:
                     first = (dependent, j)

@@ -19,7 +19,7 @@ class Claim(simpy.Event):
     __slots__ = ("crew", "units")
 
     def __init__(self, crew: Crew, units: int) -> None:
-        super().__init__(crew.env)
+        simpy.Event.__init__(self, crew.env)
         self.crew = crew
         self.units = units
 
@@ -48,7 +48,7 @@ class Crew:
 
     def claim(self, units: int = 1) -> Claim:
         """Ask for `units` people; more than the crew ever has is capped at its peak."""
-        claim = Claim(self, self._capped(units))
+        claim = Claim(self, units if units == 1 else self._capped(units))
         self.queue.append(claim)
         self._grant()
         return claim

@@ -339,6 +339,8 @@ class _ReportDraws(NamedTuple):
 class _StepDraws(NamedTuple):
     """What each instance of one step draws: its work time, and its report's fate if it reports."""
 
+    key: tuple[str, int]
+    """The draws' key of the step's instance per incident (one tuple for all incidents)."""
     id: str
     per_change: bool
     work: _Duration
@@ -364,7 +366,7 @@ class _Drawer:
                                       _Duration(durations.get("follow_up"), stream, private=False),
                                       _Duration(durations.get("acknowledge"), stream, private=False))
             work = _Duration(durations[step.duration], streams[f"duration:{step.duration}:{step.id}"], private=True)
-            self.steps.append(_StepDraws(step.id, step.per == "change", work, report))
+            self.steps.append(_StepDraws((step.id, -1), step.id, step.per == "change", work, report))
         self.interval = _Duration(durations.get("change_interval"), streams["duration:change_interval"], private=True)
         self.reassessment = _Duration(durations.get("reassessment"), streams["duration:reassessment"], private=True)
         self.grids = list(scenario.grids)
@@ -396,11 +398,10 @@ class _Drawer:
         draws = self._step_draws(raw.category, raw.level, raw.occurred, len(changes))
         description = spec.description if spec is not None and spec.description else \
             scenario.categories[raw.category].examples[example]
-        return Incident(
-            id=ident, source=raw.source, parent=parent, occurred=raw.occurred, category=raw.category,
-            example=example, description=description, grid=grid, level=raw.level, judged_level=judged,
-            major_class=major, command_post=command_post,
-            first_receiver=spec.first_receiver if spec is not None else None, changes=changes, draws=draws)
+        # Positional, in the field order of Incident: keywords would cost as much again, once per incident.
+        return Incident(ident, raw.source, parent, raw.occurred, raw.category, example, description, grid,
+                        raw.level, judged, major, command_post, spec.first_receiver if spec is not None else None,
+                        changes, draws)
 
     def _changes(self, raw: _Raw, judged: str) -> tuple[ChangeSpec, ...]:
         """Changes calling for continuation reports; a misjudged level gets a reassessment."""
@@ -430,15 +431,16 @@ class _Drawer:
         for step in self.steps:
             report = step.report
             for k in (range(n_changes) if step.per_change else (-1,)):
+                key = step.key if k < 0 else (step.id, k)
                 work = step.work.draw(category, level, occurred)
                 if report is None:
-                    draws[(step.id, k)] = Draw(work)
+                    draws[key] = Draw(work)
                     continue
                 incomplete = report.stream.random() < p_incomplete
                 follow = report.follow_up.draw(category, level, occurred)
                 ack = report.acknowledge.draw(category, level, occurred)
                 alternative = report.stream.random() < report.p_alternative
-                draws[(step.id, k)] = Draw(work, incomplete, follow, ack, alternative)
+                draws[key] = Draw(work, incomplete, follow, ack, alternative)
         return draws
 
 
