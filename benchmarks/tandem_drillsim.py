@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tandem_theory import batch_means, mean_time_in_system
 
+from drillsim.model import IncidentRecord
 from drillsim.model import simulate as simulate_replication
 from drillsim.scenario import Scenario, load
 
@@ -28,6 +29,20 @@ def simulate(tandem: Scenario, seed: int) -> list[tuple[float, float]]:
     """(arrival, departure) in hours of every customer who left station 3 before the horizon."""
     rep = simulate_replication(tandem, seed, 0)
     return [(i.occurred / HOUR, i.milestones["left_3"] / HOUR) for i in rep.incidents if "left_3" in i.milestones]
+
+
+def simulate_streaming(tandem: Scenario, seed: int) -> list[tuple[float, float]]:
+    """The same in the order customers leave, keeping only those two times: each customer's records are
+    handed over and dropped (`on_incident`, what `--keep summary` uses), as the bare SimPy model keeps only
+    its tuples."""
+    out: list[tuple[float, float]] = []
+
+    def keep(incident: IncidentRecord, steps: object, verdicts: object) -> None:
+        if "left_3" in incident.milestones:
+            out.append((incident.occurred / HOUR, incident.milestones["left_3"] / HOUR))
+
+    simulate_replication(tandem, seed, 0, on_incident=keep)
+    return out
 
 
 if __name__ == "__main__":
