@@ -38,7 +38,19 @@ def test_a_duration_draws_the_numbers_of_dist_sample(name: str, private: bool) -
     expected_rng = np.random.default_rng(11)
     expected = [max(0, round(d.sample(expected_rng))) for _ in range(3000)]
     duration = _Duration(d, np.random.default_rng(11), private=private)
-    assert [duration.draw("fire", "IV", 0) for _ in range(3000)] == expected
+    seconds = duration.of("fire", "IV")
+    assert [seconds(0) for _ in range(3000)] == expected
+
+
+@pytest.mark.parametrize("name", ["constant", "lognormal"])
+def test_a_duration_is_scaled_by_the_factor_of_the_time_of_day_it_occurs_at(name: str) -> None:
+    """Twice as long between 22:00 and 06:00: 23:00 doubles the drawn value before rounding, 12:00 does not."""
+    d = dist({**DISTS[name], "time_of_day": [{"from": "22:00", "to": "06:00", "factor": 2.0}]})
+    expected_rng = np.random.default_rng(5)
+    values = [d.sample(expected_rng) for _ in range(200)]
+    seconds = _Duration(d, np.random.default_rng(5), private=True).of("fire", "IV")
+    drawn = [seconds(23 * 3600 if i % 2 else 12 * 3600) for i in range(200)]
+    assert drawn == [round(v * 2) if i % 2 else round(v) for i, v in enumerate(values)]
 
 
 @pytest.mark.parametrize("kind", ["random", "standard_normal", "standard_exponential"])

@@ -31,6 +31,7 @@ from drillsim.scenario.schema import (
     LogNormal,
     Scenario,
     Source,
+    Step,
     Triangular,
     Uniform,
     factor_at,
@@ -298,33 +299,50 @@ def _triangular(left: float, mode: float, right: float) -> Sampler:
     return draw
 
 
+Seconds = Callable[[int], int]
+"""A duration for incidents of one (category, level): whole seconds, drawn afresh for the time the incident occurred."""
+
+
+def _no_time(occurred: int) -> int:
+    return 0
+
+
 class _Duration:
     """One duration drawn from one stream, in whole seconds, scaled by the time of day.
 
-    The variant for each (category, level) is resolved into a sampler on
-    first use. A stream that feeds this duration alone is read ahead when
-    all its variants draw one family.
+    The variant for each (category, level) is resolved once, on first use,
+    into a function that draws it (`of`). A stream that feeds this duration
+    alone is read ahead when all its variants draw one family.
     """
 
-    __slots__ = ("_samplers", "dist", "stream")
+    __slots__ = ("_variants", "dist", "stream")
 
     def __init__(self, dist: Dist | None, stream: np.random.Generator, *, private: bool) -> None:
         self.dist = dist
         read_ahead = private and dist is not None and _ReadAhead.suits(dist)
         self.stream: Variates = _ReadAhead(stream) if read_ahead else stream
-        self._samplers: dict[tuple[str, str], Sampler | float] = {}
+        self._variants: dict[tuple[str, str], Seconds] = {}
 
-    def draw(self, category: str, level: str, occurred: int) -> int:
-        dist = self.dist
-        if dist is None:
-            return 0
-        fn = self._samplers.get((category, level))
-        if fn is None:
-            fn = self._samplers[(category, level)] = _sampler(dist.resolve(category, level))
-        value = fn if isinstance(fn, float) else fn(self.stream)
-        if dist.time_of_day:
-            value *= factor_at(dist.time_of_day, occurred)
-        return max(0, round(value))
+    def of(self, category: str, level: str) -> Seconds:
+        seconds = self._variants.get((category, level))
+        if seconds is None:
+            seconds = self._variants[(category, level)] = self._resolve(category, level)
+        return seconds
+
+    def _resolve(self, category: str, level: str) -> Seconds:
+        if self.dist is None:
+            return _no_time
+        sampler, stream, time_of_day = _sampler(self.dist.resolve(category, level)), self.stream, self.dist.time_of_day
+        if isinstance(sampler, float):
+            value = sampler
+            if not time_of_day:
+                constant = max(0, round(value))
+                return lambda occurred: constant
+            return lambda occurred: max(0, round(value * factor_at(time_of_day, occurred)))
+        sample = sampler
+        if not time_of_day:
+            return lambda occurred: max(0, round(sample(stream)))
+        return lambda occurred: max(0, round(sample(stream) * factor_at(time_of_day, occurred)))
 
 
 class _ReportDraws(NamedTuple):
@@ -332,19 +350,54 @@ class _ReportDraws(NamedTuple):
 
     stream: np.random.Generator
     p_alternative: float
-    follow_up: _Duration
-    acknowledge: _Duration
+    follow_up: Seconds
+    acknowledge: Seconds
 
 
 class _StepDraws(NamedTuple):
-    """What each instance of one step draws: its work time, and its report's fate if it reports."""
+    """What each instance of one step draws for incidents of one (category, level): its work time,
+    and its report's fate if it reports."""
 
     key: tuple[str, int]
     """The draws' key of the step's instance per incident (one tuple for all incidents)."""
     id: str
     per_change: bool
-    work: _Duration
+    work: Seconds
     report: _ReportDraws | None
+
+
+class _ReportStreams(NamedTuple):
+    """A step's report stream and the durations it feeds, for any (category, level)."""
+
+    stream: np.random.Generator
+    p_alternative: float
+    follow_up: _Duration
+    acknowledge: _Duration
+
+    def of(self, category: str, level: str) -> _ReportDraws:
+        return _ReportDraws(self.stream, self.p_alternative, self.follow_up.of(category, level),
+                            self.acknowledge.of(category, level))
+
+
+class _StepStreams(NamedTuple):
+    """One step's work duration and report, for any (category, level)."""
+
+    step: Step
+    work: _Duration
+    report: _ReportStreams | None
+
+    def of(self, category: str, level: str) -> _StepDraws:
+        step = self.step
+        return _StepDraws((step.id, -1), step.id, step.per == "change", self.work.of(category, level),
+                          None if self.report is None else self.report.of(category, level))
+
+
+class _Variant(NamedTuple):
+    """Every duration an incident of one (category, level) may draw, resolved once."""
+
+    steps: tuple[_StepDraws, ...]
+    interval: Seconds
+    reassessment: Seconds
 
 
 class _Drawer:
@@ -357,23 +410,32 @@ class _Drawer:
         self.p_incomplete = p.incomplete_report
         self.p_misjudged = p.misjudged_level
         self.p_command_post = p.command_post_low_level
-        self.steps: list[_StepDraws] = []
+        self.steps: list[_StepStreams] = []
         for step in scenario.flow:
             report = None
             if step.report is not None:
                 stream = streams[f"report:{step.id}"]
-                report = _ReportDraws(stream, getattr(p, step.report.probability) if step.report.probability else 0.0,
-                                      _Duration(durations.get("follow_up"), stream, private=False),
-                                      _Duration(durations.get("acknowledge"), stream, private=False))
+                report = _ReportStreams(stream, getattr(p, step.report.probability) if step.report.probability else 0.0,
+                                        _Duration(durations.get("follow_up"), stream, private=False),
+                                        _Duration(durations.get("acknowledge"), stream, private=False))
             work = _Duration(durations[step.duration], streams[f"duration:{step.duration}:{step.id}"], private=True)
-            self.steps.append(_StepDraws((step.id, -1), step.id, step.per == "change", work, report))
+            self.steps.append(_StepStreams(step, work, report))
         self.interval = _Duration(durations.get("change_interval"), streams["duration:change_interval"], private=True)
         self.reassessment = _Duration(durations.get("reassessment"), streams["duration:reassessment"], private=True)
+        self._variants: dict[tuple[str, str], _Variant] = {}
         self.grids = list(scenario.grids)
         self.attributes = streams["incidents:attributes"]
         self.misjudge = streams["probability:misjudged_level"]
         self.command_post = streams["probability:command_post_low_level"]
         self.change_count = streams["changes:count"]
+
+    def _variant(self, category: str, level: str) -> _Variant:
+        variant = self._variants.get((category, level))
+        if variant is None:
+            variant = self._variants[(category, level)] = _Variant(
+                tuple(step.of(category, level) for step in self.steps),
+                self.interval.of(category, level), self.reassessment.of(category, level))
+        return variant
 
     def incident(self, raw: _Raw, ident: int, parent: int | None) -> Incident:
         scenario, spec = self.scenario, raw.spec
@@ -394,8 +456,9 @@ class _Drawer:
         cp_coin = bool(self.p_command_post) and self.command_post.random() < self.p_command_post
         command_post = spec.command_post if spec is not None and spec.command_post is not None else cp_coin
         major = spec.major_class if spec is not None else None
-        changes = self._changes(raw, judged)
-        draws = self._step_draws(raw.category, raw.level, raw.occurred, len(changes))
+        variant = self._variant(raw.category, raw.level)
+        changes = self._changes(raw, judged, variant)
+        draws = self._step_draws(variant, raw.occurred, len(changes))
         description = spec.description if spec is not None and spec.description else \
             scenario.categories[raw.category].examples[example]
         # Positional, in the field order of Incident: keywords would cost as much again, once per incident.
@@ -403,7 +466,7 @@ class _Drawer:
                         raw.level, judged, major, command_post, spec.first_receiver if spec is not None else None,
                         changes, draws)
 
-    def _changes(self, raw: _Raw, judged: str) -> tuple[ChangeSpec, ...]:
+    def _changes(self, raw: _Raw, judged: str, variant: _Variant) -> tuple[ChangeSpec, ...]:
         """Changes calling for continuation reports; a misjudged level gets a reassessment."""
         changes: list[ChangeSpec] = []
         if raw.spec is not None:
@@ -416,29 +479,28 @@ class _Drawer:
             count = int(self.change_count.poisson(mean)) if mean else 0  # NumPy draws nothing for a mean of 0
             time = raw.occurred
             for _ in range(count):
-                gap = self.interval.draw(raw.category, raw.level, raw.occurred)
-                time += max(gap, 1)
+                time += max(variant.interval(raw.occurred), 1)
                 changes.append(ChangeSpec(time, raw.level, "the situation develops"))
         if judged != raw.level and not changes:
-            gap = self.reassessment.draw(raw.category, raw.level, raw.occurred)
+            gap = variant.reassessment(raw.occurred)
             changes.append(ChangeSpec(raw.occurred + max(gap, 1), raw.level, "new facts correct the level"))
         return tuple(changes)
 
-    def _step_draws(self, category: str, level: str, occurred: int, n_changes: int) -> dict[tuple[str, int], Draw]:
+    def _step_draws(self, variant: _Variant, occurred: int, n_changes: int) -> dict[tuple[str, int], Draw]:
         """Work time and report fate of every step instance, each from the step's own streams."""
         draws: dict[tuple[str, int], Draw] = {}
         p_incomplete = self.p_incomplete
-        for step in self.steps:
+        for step in variant.steps:
             report = step.report
             for k in (range(n_changes) if step.per_change else (-1,)):
                 key = step.key if k < 0 else (step.id, k)
-                work = step.work.draw(category, level, occurred)
+                work = step.work(occurred)
                 if report is None:
                     draws[key] = Draw(work)
                     continue
                 incomplete = report.stream.random() < p_incomplete
-                follow = report.follow_up.draw(category, level, occurred)
-                ack = report.acknowledge.draw(category, level, occurred)
+                follow = report.follow_up(occurred)
+                ack = report.acknowledge(occurred)
                 alternative = report.stream.random() < report.p_alternative
                 draws[key] = Draw(work, incomplete, follow, ack, alternative)
         return draws
