@@ -363,14 +363,8 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         if (rule.applies == "change") != ("change" in (rule.start,)):
             out.append((("deadlines", rule_id, "applies"),
                         "a rule whose clock starts at 'change' applies per change, and only such a rule"))
-    stand_ins = sorted({actor.stand_in for actor in s.actors.values() if actor.stand_in is not None})
     for actor, staffing in s.staffing.items():
         kind = s.actors[actor].kind
-        if staffing.handover and actor not in stand_ins:
-            on = f"on a stand-in ({', '.join(map(repr, stand_ins))})" if stand_ins else "where an actor has a stand-in"
-            out.append((("staffing", actor, "handover"),
-                        f"{actor!r} stands in for nobody, so its handover delay would never be used; "
-                        f"expected it {on}, or 0s"))
         if kind in ("unlimited", "superior"):
             out.append((("staffing", actor), f"{actor!r} is {kind}: it takes no staffing; remove this entry"))
         if kind == "per_grid" and not staffing.grids:
