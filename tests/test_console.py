@@ -157,6 +157,9 @@ def test_the_judged_level_and_a_change_s_level_are_recorded_and_put_in_force(exa
                         Entry(CHANGE + 10 * M, "leak", "continuation_received", 1, level="I")]
     assert (task("leadership_received").level, task("continuation_received").level) == ("III", "I")
     assert task("office_received").level is None
+    board.record(task("leadership_received"), LEAK + 16 * M)  # a corrected time keeps the judged level
+    assert log[-1] == Entry(LEAK + 16 * M, "leak", "leadership_received", level="III")
+    board.record(task("leadership_received"), LEAK + 15 * M)
     leak = board.incidents["leak"]
     record = to_record(exam, leak, board.records["leak"].reached, board.records["leak"].levels, horizon=CHANGE + H)
     assert record.level_history == [(LEAK + 15 * M, "III"), (CHANGE + 10 * M, "I")]

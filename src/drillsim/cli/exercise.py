@@ -101,9 +101,9 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
     """The facilitator's console: drill clock, injects, deadlines counting down, the chain to record.
 
     Starts paused: space runs and pauses the clock, n steps it, Enter records
-    the selected step of the chain at the current drill time, u withdraws it,
-    + and - change the speed, q quits. Every record is in the drill log on
-    disk before the screen shows it.
+    the selected step of the chain at the current drill time, l records it with
+    a level picked from the plan's, u withdraws it, + and - change the speed,
+    q quits. Every record is in the drill log on disk before the screen shows it.
     """
     from drillsim.exercise.board import DrillBoard, DrillClock
     from drillsim.exercise.console import FacilitatorConsole

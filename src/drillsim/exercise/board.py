@@ -217,13 +217,14 @@ class DrillBoard:
         """The players reached a milestone now (a second record of it replaces the first).
 
         `level`: the level the office judged, or a continuation report
-        brought, when the players' differs from the MSEL's.
+        brought, when the players' differs from the MSEL's. Without one, a
+        second record keeps the level the first was given.
         """
         if level is not None and task.msel_level is None:
             raise ValueError(f"{task.milestone} carries no level")
         if level is not None and level not in self.scenario.levels:
             raise ValueError(f"{level!r} is not a level of the plan")
-        entry = Entry(int(now), task.incident, task.milestone, task.change, level)
+        entry = Entry(int(now), task.incident, task.milestone, task.change, level or task.level)
         self._write(entry)
         return entry
 
