@@ -63,6 +63,30 @@ def test_every_incident_that_occurred_is_closed_or_still_open(stem: str, replica
 
 
 @pytest.mark.parametrize(("stem", "replication"), RUNS)
+def test_every_record_carries_its_own_incident_s_facts(stem: str, replication: int) -> None:
+    """The model builds its records positionally: each field must hold what its name says."""
+    scenario = _scenario(stem)
+    rep = _run(stem, replication)
+    generated = {i.id: i for i in incidents_of(scenario, scenario.seed, replication)}
+    for record in rep.incidents:
+        incident = generated[record.incident]
+        assert (record.replication, record.source, record.parent, record.category, record.example,
+                record.description, record.grid, record.level, record.judged_level) == \
+            (replication, incident.source, incident.parent, incident.category, incident.example,
+             incident.description, incident.grid, incident.level, incident.judged_level)
+        assert record.changes == tuple(change.time for change in incident.changes)
+        assert record.final_level == (record.level_history[-1][1] if record.level_history else incident.level)
+        assert record.milestones["occurred"] == record.occurred == incident.occurred
+    for step in rep.steps:
+        incident = generated[step.incident]
+        assert step.replication == replication and step.step in {s.id for s in scenario.flow}
+        assert step.actor in scenario.actors and step.served_by in scenario.actors
+        assert step.unit in ("", incident.grid)
+        assert step.queued <= (step.started if step.started is not None else scenario.horizon)
+        assert step.units >= 1 and step.incomplete in (True, False)
+
+
+@pytest.mark.parametrize(("stem", "replication"), RUNS)
 def test_milestones_never_go_backwards_along_the_flow(stem: str, replication: int) -> None:
     scenario = _scenario(stem)
     rep = _run(stem, replication)

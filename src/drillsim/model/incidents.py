@@ -103,12 +103,11 @@ def _key(raw: _Raw) -> tuple[int, tuple[int, ...]]:
 
 
 def generate(scenario: Scenario, streams: Streams, load: float = 1.0) -> Iterator[Incident]:
-    """Every incident of a replication in order of occurrence, ids from 1, drawn as they are asked for.
+    """Every incident of a replication in order of occurrence, ids from 1, drawn a batch ahead of use.
 
     Each source's arrivals are drawn as whole arrays and merged lazily; each
-    incident's own draws come when it is reached, a batch of incidents at a
-    time. A stream is used in incident order either way, so drawing lazily
-    gives the same numbers.
+    incident's own draws come when its batch is reached. A stream is used in
+    incident order either way, so drawing lazily gives the same numbers.
     """
     incidents = _draw_each(scenario, streams, load)
     while batch := list(islice(incidents, _BATCH)):
