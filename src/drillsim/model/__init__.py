@@ -8,6 +8,7 @@ import simpy
 
 from drillsim.model.chain import Chain, OnIncident
 from drillsim.model.clocks import incident_verdicts
+from drillsim.model.collector import collector_paused
 from drillsim.model.incidents import Incident, generate
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
 from drillsim.model.streams import Streams, replication_seed
@@ -37,16 +38,18 @@ def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1
     With `on_incident`, nothing is kept but staffing: each incident's records
     and verdicts go to it once the incident can no longer change (at the
     latest at the horizon), so memory stays flat however long the run.
+    The cyclic garbage collector is paused meanwhile (see `collector`).
     """
-    env = simpy.Environment()
-    chain = Chain(env, scenario, replication, on_incident)
-    env.process(chain.feed(generate(scenario, Streams(replication_seed(entropy, replication)), load)))
-    env.run(until=scenario.horizon)
-    if on_incident is not None:
-        chain.close()
-        return Replication(replication, [], [], [], chain.staffing)
-    checked = [v for record in chain.incidents for v in incident_verdicts(scenario, record)]
-    return Replication(replication, chain.steps, chain.incidents, checked, chain.staffing)
+    with collector_paused():
+        env = simpy.Environment()
+        chain = Chain(env, scenario, replication, on_incident)
+        env.process(chain.feed(generate(scenario, Streams(replication_seed(entropy, replication)), load)))
+        env.run(until=scenario.horizon)
+        if on_incident is not None:
+            chain.close()
+            return Replication(replication, [], [], [], chain.staffing)
+        checked = [v for record in chain.incidents for v in incident_verdicts(scenario, record)]
+        return Replication(replication, chain.steps, chain.incidents, checked, chain.staffing)
 
 
 __all__ = ["Chain", "Incident", "IncidentRecord", "OnIncident", "Replication", "StaffingRecord", "StepRecord",

@@ -1,0 +1,89 @@
+"""The cyclic garbage collector may be paused during a replication: the model leaves no garbage cycles behind.
+
+With the collector off, every garbage reference cycle stays in memory until
+it is back on, so the pause is safe only because the model creates none per
+incident. What a finished replication leaves for the collector is only the
+environment and the processes still in flight at the horizon.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from drillsim.model import simulate
+from drillsim.model.collector import collector_paused
+from drillsim.results.tally import Tally
+from drillsim.scenario import load
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+@pytest.mark.parametrize("name", ["baseline-week", "night-shift-one-grid-worker"])
+@pytest.mark.parametrize("keep", ["all", "summary"])
+def test_a_replication_leaves_no_garbage_cycles_per_incident(name: str, keep: str, collector_on: None) -> None:
+    scenario = load(ROOT / "scenarios" / f"{name}.yaml")
+    scenario = scenario.model_copy(update={"horizon": scenario.horizon * 8})
+    tally = Tally(0, scenario.horizon)
+    gc.collect()
+    gc.disable()
+    try:
+        replication = simulate(scenario, 11, 0, load=5.0, on_incident=tally.add if keep == "summary" else None)
+        garbage = gc.collect()
+    finally:
+        gc.enable()
+    incidents = len(replication.incidents) if keep == "all" else tally.incidents
+    assert incidents > 300
+    assert garbage < incidents / 10, f"{garbage} objects in garbage cycles after {incidents} incidents"
+
+
+def test_a_replication_leaves_the_collector_as_it_found_it(collector_on: None) -> None:
+    scenario = load(ROOT / "scenarios" / "baseline-week.yaml")
+    simulate(scenario, 1, 0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        simulate(scenario, 1, 0)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_comes_back_after_an_error(collector_on: None) -> None:
+    with pytest.raises(RuntimeError), collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+
+
+def test_overlapping_pauses_restore_the_collector_when_the_last_ends(collector_on: None) -> None:
+    first_in, second_done = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with collector_paused():
+            first_in.set()
+            second_done.wait(timeout=10)
+            seen.append(gc.isenabled())
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(timeout=10)
+    with collector_paused():
+        pass
+    seen.append(gc.isenabled())
+    second_done.set()
+    thread.join(timeout=10)
+    assert seen == [False, False]
+    assert gc.isenabled()
