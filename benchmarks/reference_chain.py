@@ -30,6 +30,7 @@ from typing import Any
 import simpy
 
 from drillsim.model import Incident, incidents_of, simulate
+from drillsim.model.incidents import ReportFate
 from drillsim.scenario import Scenario, load
 
 SCENARIO = Path(__file__).with_name("chain.yaml")
@@ -100,35 +101,31 @@ class ReferenceChain:
     # --- the main line of the flow --------------------------------------------------
 
     def incident(self, s: _State) -> ProcessGen:
-        env, draws, reached = self.env, s.incident.draws, s.reached
-        work = draws[("discover", -1)].work
-        if work:
-            yield env.timeout(work)
+        env, work, reports, reached = self.env, s.incident.work, s.incident.reports, s.reached
+        if work[("discover", -1)]:
+            yield env.timeout(work[("discover", -1)])
         reached["discovered"] = int(env.now)
 
-        draw = draws[("first_report", -1)]
-        if draw.work:
-            yield env.timeout(draw.work)
-        yield from self.send(draw, 1)
+        if work[("first_report", -1)]:
+            yield env.timeout(work[("first_report", -1)])
+        yield from self.send(reports[("first_report", -1)], 1)
         reached["first_report_received"] = int(env.now)
 
-        draw = draws[("verify", -1)]
         receiver = self.department_head if draw_alternative(s) else self.grid_workers[s.incident.grid]
         request = receiver.request()
         yield request
-        if draw.work:
-            yield env.timeout(draw.work)
+        if work[("verify", -1)]:
+            yield env.timeout(work[("verify", -1)])
         receiver.release(request)
-        yield from self.send(draw, 1)
+        yield from self.send(reports[("verify", -1)], 1)
         reached["office_received"] = int(env.now)
 
-        draw = draws[("judge", -1)]
         request = self.office.request()
         yield request
-        if draw.work:
-            yield env.timeout(draw.work)
+        if work[("judge", -1)]:
+            yield env.timeout(work[("judge", -1)])
         self.office.release(request)
-        yield from self.send(draw, 1)
+        yield from self.send(reports[("judge", -1)], 1)
         reached["leadership_received"] = int(env.now)
 
         # After the judgement the plan runs four things side by side; drillsim starts them in
@@ -148,14 +145,13 @@ class ReferenceChain:
         if level in self.command_post_levels or s.incident.command_post:
             env.process(self.command_post(s))
         yield from self.lead(s, "activate_group", request)
-        yield from self.send(draws[("activate_group", -1)], 1)
+        yield from self.send(reports[("activate_group", -1)], 1)
         reached["group_activated"] = int(env.now)
 
-        draw = draws[("resolve", -1)]
         team = self.team_size[level]
         yield self.reserve_team.get(team)
-        if draw.work:
-            yield env.timeout(draw.work)
+        if work[("resolve", -1)]:
+            yield env.timeout(work[("resolve", -1)])
         self.reserve_team.put(team)
         reached["closed"] = int(env.now)
 
@@ -175,41 +171,39 @@ class ReferenceChain:
                     request, resource = other, self.deputy
         else:
             yield request
-        work = s.incident.draws[(step, -1)].work
+        work = s.incident.work[(step, -1)]
         if work:
             yield env.timeout(work)
         resource.release(request)
 
     # --- the branches ----------------------------------------------------------------
 
-    def office_task(self, draw: Any, targets: int) -> ProcessGen:
+    def office_task(self, s: _State, step: tuple[str, int], targets: int) -> ProcessGen:
         request = self.office.request()
         yield request
-        if draw.work:
-            yield self.env.timeout(draw.work)
+        if s.incident.work[step]:
+            yield self.env.timeout(s.incident.work[step])
         self.office.release(request)
-        yield from self.send(draw, targets)
+        yield from self.send(s.incident.reports[step], targets)
 
     def province(self, s: _State) -> ProcessGen:
-        yield from self.office_task(s.incident.draws[("phone_province", -1)], 1)
+        yield from self.office_task(s, ("phone_province", -1), 1)
         s.reached["province_phone_received"] = int(self.env.now)
-        yield from self.office_task(s.incident.draws[("written_province", -1)], 1)
+        yield from self.office_task(s, ("written_province", -1), 1)
         s.reached["province_written_received"] = int(self.env.now)
 
     def escalate(self, s: _State) -> ProcessGen:
-        yield from self.office_task(s.incident.draws[("escalate", -1)], self.escalation[s.incident.level])
+        yield from self.office_task(s, ("escalate", -1), self.escalation[s.incident.level])
         s.reached["escalated"] = int(self.env.now)
 
     def command_post(self, s: _State) -> ProcessGen:
-        env, draws = self.env, s.incident.draws
-        work = draws[("set_up_command_post", -1)].work
-        if work:
-            yield env.timeout(work)
+        env, work = self.env, s.incident.work
+        if work[("set_up_command_post", -1)]:
+            yield env.timeout(work[("set_up_command_post", -1)])
         s.reached["command_post_set_up"] = int(env.now)
-        draw = draws[("command_post_report", -1)]
-        if draw.work:
-            yield env.timeout(draw.work)
-        yield from self.send(draw, 1)
+        if work[("command_post_report", -1)]:
+            yield env.timeout(work[("command_post_report", -1)])
+        yield from self.send(s.incident.reports[("command_post_report", -1)], 1)
         s.reached["command_post_report_received"] = int(env.now)
 
     def change(self, s: _State, k: int, at: int) -> ProcessGen:
@@ -220,16 +214,16 @@ class ReferenceChain:
             self.env.process(self.continuation(s, k))
 
     def continuation(self, s: _State, k: int) -> ProcessGen:
-        yield from self.office_task(s.incident.draws[("continuation", k)], 1)
+        yield from self.office_task(s, ("continuation", k), 1)
         s.reached[f"continuation_received#{k}"] = int(self.env.now)
 
     # --- reports -----------------------------------------------------------------------
 
-    def send(self, draw: Any, targets: int) -> ProcessGen:
+    def send(self, fate: ReportFate, targets: int) -> ProcessGen:
         """One transmission per receiver; an incomplete report costs a follow-up and a second one."""
         delay = self.channel_delay
-        if draw.incomplete:
-            delay += draw.follow_up + self.channel_delay
+        if fate.incomplete:
+            delay += fate.follow_up + self.channel_delay
         for _ in range(targets):
             yield self.env.timeout(delay)
 
@@ -248,7 +242,7 @@ class _State:
 
 def draw_alternative(s: _State) -> bool:
     """Whether the first report went to the department head instead of the grid worker."""
-    return s.incident.draws[("first_report", -1)].alternative
+    return s.incident.reports[("first_report", -1)].alternative
 
 
 def _withdraw(resource: simpy.Resource, request: simpy.Event) -> None:

@@ -24,7 +24,7 @@ import simpy
 
 from drillsim.model.clocks import incident_verdicts
 from drillsim.model.crew import Claim, Crew
-from drillsim.model.incidents import Draw, Incident
+from drillsim.model.incidents import Incident, ReportFate
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
 from drillsim.scenario.schema import Scenario, Step
 
@@ -60,7 +60,7 @@ class _StepPlan:
     step: Step
     id: str
     key: tuple[str, int]
-    """The step's key in an incident's draws when it runs once per incident."""
+    """The step's key in an incident's work times and report fates when it runs once per incident."""
     per_change: bool
     actor: str | None
     """None: the receiver of an earlier step's report (`actor: "@step"`)."""
@@ -312,7 +312,7 @@ class Chain:
                 live.parked += 1
                 self._idle(live)
                 yield live.level_changed
-            draw = incident.draws[plan.key if k < 0 else (plan.id, k)]
+            key = plan.key if k < 0 else (plan.id, k)
             actor = plan.actor or live.receivers[plan.receiver_of]
             unit = incident.grid if actor in self._per_grid else ""
             units = plan.units.get(live.level, 1) if plan.units else 1
@@ -333,8 +333,9 @@ class Chain:
                         claim, record.served_by = yield from self._stand_in(claim, actor, stand_in, units)
                     crew, held = claim.crew, claim.units
             record.started = int(env.now)
-            if draw.work:
-                yield env.timeout(draw.work)
+            work = incident.work[key]
+            if work:
+                yield env.timeout(work)
             record.finished = reached = int(env.now)
             if crew is not None:
                 crew.release(held)
@@ -342,14 +343,15 @@ class Chain:
             if effect == "judge_level":
                 self._set_level(live, incident.judged_level)
             if plan.reports:
-                delays, receiver, channel = self._dispatch(live, plan, record, draw)
+                fate = incident.reports[key]
+                delays, receiver, channel = self._dispatch(live, plan, record, fate)
                 if delays:
                     for delay in delays:
                         yield env.timeout(delay)
                     record.delivered = reached = int(env.now)
                     record.receiver, record.channel = receiver, channel
                     if live.receivers[plan.id] in self._superiors:
-                        record.acknowledged = reached + draw.acknowledge
+                        record.acknowledged = reached + fate.acknowledge
             # A report of an older change arriving after a newer one's brings stale facts: it leaves the level.
             if effect == "apply_change" and k > live.applied_change:
                 live.applied_change = k
@@ -396,34 +398,34 @@ class Chain:
     # --- reports over the channels -----------------------------------------------------
 
     def _dispatch(self, live: _Live, plan: _StepPlan, record: StepRecord,
-                  draw: Draw) -> tuple[list[int], str, str]:
+                  fate: ReportFate) -> tuple[list[int], str, str]:
         """Send a report: the transit time to each receiver in turn (none: nobody to report to), receivers, channels.
 
         A channel's state is a function of time alone, so every transmission
         is known when the report leaves; an incomplete report costs a
         follow-up call and a second transmission.
         """
-        targets = plan.targets or self._targets(live, plan.step, draw)
+        targets = plan.targets or self._targets(live, plan.step, fate)
         if not targets:
             return [], "", ""
         live.receivers[plan.id] = targets[-1]
         steady = self._steady_channel
-        if steady is not None and len(targets) == 1 and not draw.incomplete:
+        if steady is not None and len(targets) == 1 and not fate.incomplete:
             return [steady[0]], targets[0], steady[1]
         now = self.env.now
         delays, channels = [], []
         for _ in targets:
             delay, channel = self.transmission(now)
-            if draw.incomplete:
+            if fate.incomplete:
                 record.incomplete = True
-                second, _ = self.transmission(now + delay + draw.follow_up)
-                delay += draw.follow_up + second
+                second, _ = self.transmission(now + delay + fate.follow_up)
+                delay += fate.follow_up + second
             delays.append(delay)
             channels.append(channel)
             now += delay
         return delays, "+".join(targets), "+".join(channels)
 
-    def _targets(self, live: _Live, step: Step, draw: Draw) -> tuple[str, ...]:
+    def _targets(self, live: _Live, step: Step, fate: ReportFate) -> tuple[str, ...]:
         """Who receives a report: the escalation of the level in force, or one of two receivers."""
         report = step.report
         assert report is not None
@@ -434,7 +436,7 @@ class Chain:
         first = live.incident.first_receiver
         if first is not None and first in (report.to, alternative):
             return (first,)
-        return (alternative if draw.alternative else report.to,)
+        return (alternative if fate.alternative else report.to,)
 
     def transmission(self, time: float) -> tuple[int, str]:
         """Delay of a report sent at `time` over the first channel found up.

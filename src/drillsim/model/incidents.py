@@ -15,8 +15,7 @@ import heapq
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from typing import NamedTuple, Protocol
 
 import numpy as np
@@ -47,14 +46,16 @@ slower on the benchmarks, with the garbage collector on or off: most likely the 
 each other from the processor's caches. A batch this size costs no memory to speak of."""
 
 
-class Draw(NamedTuple):
-    """The drawn figures of one step instance: work time, and its report's fate."""
+class ReportFate(NamedTuple):
+    """What becomes of one step instance's report, drawn with the incident."""
 
-    work: int
-    incomplete: bool = False
-    follow_up: int = 0
-    acknowledge: int = 0
-    alternative: bool = False
+    incomplete: bool
+    """The receiver calls back for what is missing (`follow_up` later), and the report is sent again."""
+    follow_up: int
+    acknowledge: int
+    """How long a superior takes to acknowledge it."""
+    alternative: bool
+    """It goes to the step's alternative receiver (`or`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,10 @@ class Incident(NamedTuple):
     command_post: bool | None
     first_receiver: str | None
     changes: tuple[ChangeSpec, ...]
-    draws: dict[tuple[str, int], Draw]
+    work: dict[tuple[str, int], int]
+    """Work time of each step instance: (step, -1) once per incident, (step, k) for change k."""
+    reports: dict[tuple[str, int], ReportFate]
+    """The fate of each step instance's report, for the steps that report."""
 
 
 class _Raw(NamedTuple):
@@ -241,9 +245,9 @@ class _ReadAhead:
     __slots__ = ("integers", "random", "standard_exponential", "standard_normal")
 
     def __init__(self, rng: np.random.Generator) -> None:
-        self.random = partial(next, _blocks(rng.random))
-        self.standard_normal = partial(next, _blocks(rng.standard_normal))
-        self.standard_exponential = partial(next, _blocks(rng.standard_exponential))
+        self.random = _blocks(rng.random)
+        self.standard_normal = _blocks(rng.standard_normal)
+        self.standard_exponential = _blocks(rng.standard_exponential)
         self.integers = rng.integers
 
     @staticmethod
@@ -253,9 +257,9 @@ class _ReadAhead:
         return len({_family(variant) for variant in variants} - {None}) <= 1
 
 
-def _blocks(draw: Callable[[int], np.ndarray]) -> Iterator[float]:
-    while True:
-        yield from draw(_READ_AHEAD).tolist()
+def _blocks(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
+    """The next number of an endless run of blocks (iterated in C: no Python frame per number)."""
+    return chain.from_iterable(iter(lambda: draw(_READ_AHEAD).tolist(), None)).__next__
 
 
 def _sampler(dist: Dist) -> Sampler | float:
@@ -352,6 +356,12 @@ class _ReportDraws(NamedTuple):
     follow_up: Seconds
     acknowledge: Seconds
 
+    def draw(self, occurred: int, p_incomplete: float) -> ReportFate:
+        incomplete = self.stream.random() < p_incomplete
+        follow = self.follow_up(occurred)
+        ack = self.acknowledge(occurred)
+        return ReportFate(incomplete, follow, ack, self.stream.random() < self.p_alternative)
+
 
 class _StepDraws(NamedTuple):
     """What each instance of one step draws for incidents of one (category, level): its work time,
@@ -360,7 +370,6 @@ class _StepDraws(NamedTuple):
     key: tuple[str, int]
     """The draws' key of the step's instance per incident (one tuple for all incidents)."""
     id: str
-    per_change: bool
     work: Seconds
     report: _ReportDraws | None
 
@@ -387,14 +396,23 @@ class _StepStreams(NamedTuple):
 
     def of(self, category: str, level: str) -> _StepDraws:
         step = self.step
-        return _StepDraws((step.id, -1), step.id, step.per == "change", self.work.of(category, level),
+        return _StepDraws((step.id, -1), step.id, self.work.of(category, level),
                           None if self.report is None else self.report.of(category, level))
 
 
 class _Variant(NamedTuple):
-    """Every duration an incident of one (category, level) may draw, resolved once."""
+    """Every duration an incident of one (category, level) may draw, resolved once.
 
-    steps: tuple[_StepDraws, ...]
+    Steps run once per incident come apart from those run once per change,
+    and work times from reports: each step draws its work time and its report
+    from streams of their own, so the order of the draws changes no number.
+    """
+
+    once: tuple[_StepDraws, ...]
+    once_reports: tuple[tuple[tuple[str, int], _ReportDraws], ...]
+    """(draws' key, report draws) of the steps run once per incident that report."""
+    per_change: tuple[_StepDraws, ...]
+    mean_changes: float
     interval: Seconds
     reassessment: Seconds
 
@@ -423,6 +441,8 @@ class _Drawer:
         self.reassessment = _Duration(durations.get("reassessment"), streams["duration:reassessment"], private=True)
         self._variants: dict[tuple[str, str], _Variant] = {}
         self.grids = list(scenario.grids)
+        self.descriptions = {(name, example): description for name, category in scenario.categories.items()
+                             for example, description in category.examples.items()}
         self.attributes = streams["incidents:attributes"]
         self.misjudge = streams["probability:misjudged_level"]
         self.command_post = streams["probability:command_post_low_level"]
@@ -431,8 +451,11 @@ class _Drawer:
     def _variant(self, category: str, level: str) -> _Variant:
         variant = self._variants.get((category, level))
         if variant is None:
+            once = tuple(step.of(category, level) for step in self.steps if step.step.per != "change")
             variant = self._variants[(category, level)] = _Variant(
-                tuple(step.of(category, level) for step in self.steps),
+                once, tuple((step.key, step.report) for step in once if step.report is not None),
+                tuple(step.of(category, level) for step in self.steps if step.step.per == "change"),
+                self.scenario.changes.mean_count.get(level, 0.0),
                 self.interval.of(category, level), self.reassessment.of(category, level))
         return variant
 
@@ -457,13 +480,13 @@ class _Drawer:
         major = spec.major_class if spec is not None else None
         variant = self._variant(raw.category, raw.level)
         changes = self._changes(raw, judged, variant)
-        draws = self._step_draws(variant, raw.occurred, len(changes))
+        work, reports = self._step_draws(variant, raw.occurred, len(changes))
         description = spec.description if spec is not None and spec.description else \
-            scenario.categories[raw.category].examples[example]
+            self.descriptions[(raw.category, example)]
         # Positional, in the field order of Incident: keywords would cost as much again, once per incident.
         return Incident(ident, raw.source, parent, raw.occurred, raw.category, example, description, grid,
                         raw.level, judged, major, command_post, spec.first_receiver if spec is not None else None,
-                        changes, draws)
+                        changes, work, reports)
 
     def _changes(self, raw: _Raw, judged: str, variant: _Variant) -> tuple[ChangeSpec, ...]:
         """Changes calling for continuation reports; a misjudged level gets a reassessment."""
@@ -474,7 +497,7 @@ class _Drawer:
                 level = change.level or level
                 changes.append(ChangeSpec(raw.occurred + change.after, level, change.description))
         else:
-            mean = self.scenario.changes.mean_count.get(raw.level, 0.0)
+            mean = variant.mean_changes
             count = int(self.change_count.poisson(mean)) if mean else 0  # NumPy draws nothing for a mean of 0
             time = raw.occurred
             for _ in range(count):
@@ -485,24 +508,23 @@ class _Drawer:
             changes.append(ChangeSpec(raw.occurred + max(gap, 1), raw.level, "new facts correct the level"))
         return tuple(changes)
 
-    def _step_draws(self, variant: _Variant, occurred: int, n_changes: int) -> dict[tuple[str, int], Draw]:
-        """Work time and report fate of every step instance, each from the step's own streams."""
-        draws: dict[tuple[str, int], Draw] = {}
+    def _step_draws(self, variant: _Variant, occurred: int,
+                    n_changes: int) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], ReportFate]]:
+        """Work time of every step instance, and the fate of its report if it reports."""
         p_incomplete = self.p_incomplete
-        for step in variant.steps:
-            report = step.report
-            for k in (range(n_changes) if step.per_change else (-1,)):
-                key = step.key if k < 0 else (step.id, k)
-                work = step.work(occurred)
-                if report is None:
-                    draws[key] = Draw(work)
-                    continue
-                incomplete = report.stream.random() < p_incomplete
-                follow = report.follow_up(occurred)
-                ack = report.acknowledge(occurred)
-                alternative = report.stream.random() < report.p_alternative
-                draws[key] = Draw(work, incomplete, follow, ack, alternative)
-        return draws
+        work: dict[tuple[str, int], int] = {}
+        for step in variant.once:  # loops, not comprehensions: each of those costs a function call
+            work[step.key] = step.work(occurred)
+        reports: dict[tuple[str, int], ReportFate] = {}
+        for key, report in variant.once_reports:
+            reports[key] = report.draw(occurred, p_incomplete)
+        for step in variant.per_change if n_changes else ():
+            fates = step.report
+            for k in range(n_changes):
+                work[(step.id, k)] = step.work(occurred)
+                if fates is not None:
+                    reports[(step.id, k)] = fates.draw(occurred, p_incomplete)
+        return work, reports
 
 
 def _pick(names: list[str], rng: np.random.Generator) -> str:
