@@ -294,7 +294,7 @@ def test_a_stale_continuation_report_does_not_overwrite_a_newer_level() -> None:
         ("command_post_report_received", 6390 + 330), ("closed", 4740 + 7200)]
     inc = rep.incidents[0]
     # Level II from change 1's report; change 0's older facts (level I) arrive later and change nothing.
-    assert inc.level_history == [(4380, "III"), (5790, "II")]
+    assert inc.level_history == ((4380, "III"), (5790, "II"))
     assert inc.final_level == "II"
     assert verdict(rep, 1, "continuation", 0) == ("met", 1800 - 480)
     assert verdict(rep, 1, "continuation", 1) == ("met", 1800 - 330)

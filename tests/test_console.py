@@ -162,7 +162,7 @@ def test_the_judged_level_and_a_change_s_level_are_recorded_and_put_in_force(exa
     board.record(task("leadership_received"), LEAK + 15 * M)
     leak = board.incidents["leak"]
     record = to_record(exam, leak, board.records["leak"].reached, board.records["leak"].levels, horizon=CHANGE + H)
-    assert record.level_history == [(LEAK + 15 * M, "III"), (CHANGE + 10 * M, "I")]
+    assert record.level_history == ((LEAK + 15 * M, "III"), (CHANGE + 10 * M, "I"))
     levels = {v.rule: v.level for v in verdicts(exam, [record], CHANGE + H)}
     assert (levels["office_to_leadership"], levels["continuation"]) == ("III", "I")
 

@@ -177,7 +177,7 @@ def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str,
     for k, change in enumerate(incident.changes):
         if change.time <= horizon:
             milestones.setdefault(f"change#{k}", change.time)
-    history = sorted(_level_history(scenario, incident, milestones, levels))
+    history = tuple(sorted(_level_history(scenario, incident, milestones, levels)))
     command_post = incident.command_post is True or any(
         key in milestones for key in _keys_of(scenario, incident, when="command_post"))
     return IncidentRecord(

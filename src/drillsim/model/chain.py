@@ -283,7 +283,7 @@ class Chain:
         """Put a level in force: the judgement always, a continuation report when it differs."""
         if live.record.level_history and level == live.level:
             return
-        live.record.level_history.append((int(self.env.now), level))
+        live.record.level_history += ((int(self.env.now), level),)
         live.record.final_level = level
         if level != live.level:
             live.level = level

@@ -43,8 +43,9 @@ class IncidentRecord:
     """One incident: what it was, how it was judged, and when each milestone was reached.
 
     `milestones` maps a milestone name to its time; per-change milestones are
-    named `name#k` for change k (0-based). `level_history` lists (time, level)
-    each time the level in force changed.
+    named `name#k` for change k (0-based). `level_history` holds (time, level)
+    for each time the level in force changed (a tuple: no list for the many
+    incidents whose level never changes).
     """
 
     replication: int
@@ -64,7 +65,7 @@ class IncidentRecord:
     closed: int | None = None
     changes: tuple[int, ...] = ()
     milestones: dict[str, int] = field(default_factory=dict)
-    level_history: list[tuple[int, str]] = field(default_factory=list)
+    level_history: tuple[tuple[int, str], ...] = ()
 
     def level_at(self, time: int) -> str:
         """The level in force at a time (the judged one from the judgement on, until corrected)."""
