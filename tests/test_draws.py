@@ -42,6 +42,16 @@ def test_a_duration_draws_the_numbers_of_dist_sample(name: str, private: bool) -
     assert [seconds(0) for _ in range(3000)] == expected
 
 
+def test_variants_on_a_stream_of_their_own_take_its_numbers_in_turn() -> None:
+    """Whole seconds are read ahead only for one variant: here level I's incidents draw with a mean of 5 minutes."""
+    d = dist({**DISTS["exponential"], "by_level": {"I": {"dist": "exponential", "mean": "5m"}}})
+    levels = ["I", "IV", "IV"] * 1000
+    expected_rng = np.random.default_rng(2)
+    expected = [round(d.resolve("fire", level).sample(expected_rng)) for level in levels]
+    duration = _Duration(d, np.random.default_rng(2), private=True)
+    assert [duration.of("fire", level)(0) for level in levels] == expected
+
+
 @pytest.mark.parametrize("name", ["constant", "lognormal"])
 def test_a_duration_is_scaled_by_the_factor_of_the_time_of_day_it_occurs_at(name: str) -> None:
     """Twice as long between 22:00 and 06:00: 23:00 doubles the drawn value before rounding, 12:00 does not."""

@@ -15,8 +15,9 @@ import heapq
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain, islice
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from drillsim.scenario.schema import (
 )
 
 DAY = 86400
+Number = TypeVar("Number", int, float)
 _BLOCK_DAYS = 365
 _BLOCK_CANDIDATES = 1 << 16
 _READ_AHEAD = 1024
@@ -258,8 +260,12 @@ class _ReadAhead:
 
 
 def _blocks(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
+    return _endless(lambda n: draw(n).tolist())
+
+
+def _endless(block: Callable[[int], list[Number]]) -> Callable[[], Number]:
     """The next number of an endless run of blocks (iterated in C: no Python frame per number)."""
-    return chain.from_iterable(iter(lambda: draw(_READ_AHEAD).tolist(), None)).__next__
+    return chain.from_iterable(iter(partial(block, _READ_AHEAD), None)).__next__
 
 
 def _sampler(dist: Dist) -> Sampler | float:
@@ -310,23 +316,74 @@ def _no_time(occurred: int) -> int:
     return 0
 
 
+def _seconds_ahead(dist: Dist, rng: np.random.Generator) -> Callable[[], int] | None:
+    """Whole seconds of one distribution on a stream of its own, computed a block at a time (None: no such formula).
+
+    NumPy's array operations, taken in the order of the samplers' formulas,
+    round alike (multiplication, addition and square root exactly, `rint`
+    half to even as `round`); the exponential of a lognormal stays Python's,
+    which can differ from NumPy's in the last bit. Durations are never
+    negative, so no clipping at zero is needed.
+    """
+    if isinstance(dist, Exponential):
+        mean = float(dist.mean_)
+
+        def drawn(n: int) -> np.ndarray:
+            return mean * rng.standard_exponential(n)
+    elif isinstance(dist, Uniform):
+        low, span = float(dist.low), float(dist.high) - float(dist.low)
+
+        def drawn(n: int) -> np.ndarray:
+            return low + span * rng.random(n)
+    elif isinstance(dist, Triangular):
+        left, mode, right = float(dist.low), float(dist.mode), float(dist.high)
+        base = right - left
+        ratio, leftprod, rightprod = (mode - left) / base, (mode - left) * base, (right - mode) * base
+
+        def drawn(n: int) -> np.ndarray:
+            u = rng.random(n)
+            return np.where(u <= ratio, left + np.sqrt(u * leftprod), right - np.sqrt((1.0 - u) * rightprod))
+    elif isinstance(dist, LogNormal):
+        median, sigma = float(dist.median), dist.sigma
+
+        def lognormal(n: int) -> list[int]:
+            return [round(median * math.exp(sigma * z)) for z in rng.standard_normal(n).tolist()]
+        return _endless(lognormal)
+    else:
+        return None
+
+    def rounded(n: int) -> list[int]:
+        return np.rint(drawn(n)).astype(np.int64).tolist()
+    return _endless(rounded)
+
+
 class _Duration:
     """One duration drawn from one stream, in whole seconds, scaled by the time of day.
 
     The variant for each (category, level) is resolved once, on first use,
     into a function that draws it (`of`). A stream that feeds this duration
-    alone is read ahead when all its variants draw one family.
+    alone is read ahead when all its variants draw one family; when it has
+    one variant and no time of day, whole seconds are read ahead.
     """
 
-    __slots__ = ("_variants", "dist", "stream")
+    __slots__ = ("_variants", "_whole", "dist", "stream")
 
     def __init__(self, dist: Dist | None, stream: np.random.Generator, *, private: bool) -> None:
         self.dist = dist
         read_ahead = private and dist is not None and _ReadAhead.suits(dist)
         self.stream: Variates = _ReadAhead(stream) if read_ahead else stream
         self._variants: dict[tuple[str, str], Seconds] = {}
+        self._whole: Seconds | None = None
+        single = dist is not None and not (dist.by_category or dist.by_level or dist.time_of_day)
+        if read_ahead and single:
+            assert dist is not None
+            ahead = _seconds_ahead(dist, stream)
+            if ahead is not None:
+                self._whole = lambda occurred: ahead()
 
     def of(self, category: str, level: str) -> Seconds:
+        if self._whole is not None:
+            return self._whole
         seconds = self._variants.get((category, level))
         if seconds is None:
             seconds = self._variants[(category, level)] = self._resolve(category, level)
