@@ -547,6 +547,8 @@ class _Drawer:
 
     def _changes(self, raw: _Raw, judged: str, variant: _Variant) -> tuple[ChangeSpec, ...]:
         """Changes calling for continuation reports; a misjudged level gets a reassessment."""
+        if raw.spec is None and not variant.mean_changes and judged == raw.level:
+            return ()  # most incidents: nothing to draw
         changes: list[ChangeSpec] = []
         if raw.spec is not None:
             level = raw.level
