@@ -144,7 +144,8 @@ class Chain:
                     before = plans[name]
                     before.dependents.append((plan, plan.per_change and not before.per_change))
         self._plans = plans
-        self._templates: dict[int, tuple[dict[tuple[str, int], int], list[tuple[_StepPlan, int]]]] = {}
+        self._templates: dict[int, tuple[dict[tuple[str, int], int], list[tuple[_StepPlan, int]],
+                                         list[tuple[_StepPlan, int]]]] = {}
         channels = scenario.channels
         first = channels.order[0]
         failing = any(medium.failures for medium in channels.media.values())
@@ -161,15 +162,16 @@ class Chain:
 
     def _occur(self, incident: Incident) -> None:
         levels = self._true_levels(incident)
+        change_times = tuple([change.time for change in incident.changes]) if incident.changes else ()
         # Positional, in the record's field order: keywords would cost as much again, once per incident.
         record = IncidentRecord(
             self.replication, incident.id, incident.source, incident.parent,
             incident.category, incident.example, incident.description, incident.grid,
             incident.level, incident.judged_level, incident.level,  # level, judged_level, final_level (so far)
             self._major_class(incident, levels), self._needs_command_post(incident, levels),
-            incident.occurred, None, tuple([change.time for change in incident.changes]),  # occurred, closed, changes
+            incident.occurred, None, change_times,  # occurred, closed, changes
             {"occurred": incident.occurred})  # milestones
-        counts, ready = self._template(incident)
+        counts, ready, on_occurred = self._template(incident)
         if self.on_incident is not None:
             self._open[incident.id] = live = _Live(incident, record, incident.level, counts.copy(), [])
         else:
@@ -177,9 +179,8 @@ class Chain:
             live = _Live(incident, record, incident.level, counts.copy(), self.steps)
         for plan, k in ready:
             self._start(live, plan, k)
-        for plan in self._on_occurred:
-            for k in self._instances(incident, plan):
-                self._signal(live, plan, k)
+        for plan, k in on_occurred:
+            self._signal(live, plan, k)
         for k, change in enumerate(incident.changes):
             live.active += 1
             self.env.timeout(change.time - self.env.now).callbacks.append(partial(self._changed, live, k, change.time))
@@ -189,9 +190,10 @@ class Chain:
     def _instances(self, incident: Incident, plan: _StepPlan) -> range | tuple[int]:
         return range(len(incident.changes)) if plan.per_change else (-1,)
 
-    def _template(self, incident: Incident) -> tuple[dict[tuple[str, int], int], list[tuple[_StepPlan, int]]]:
+    def _template(self, incident: Incident) -> tuple[dict[tuple[str, int], int], list[tuple[_StepPlan, int]],
+                                                     list[tuple[_StepPlan, int]]]:
         """For an incident with this many changes: how many completions each step instance waits for,
-        and the instances that wait for none.
+        the instances that wait for none, and those the incident's occurrence signals.
 
         A step run once per incident after a per-change step waits for every
         change's instance of it (none when the incident has no changes).
@@ -203,7 +205,8 @@ class Chain:
                                         and not plan.per_change else 1 for name in plan.step.after)
                       for plan in self._plans.values() for k in self._instances(incident, plan)}
             ready = [(self._plans[step], k) for (step, k), count in counts.items() if count == 0]
-            template = self._templates[n] = (counts, ready)
+            on_occurred = [(plan, k) for plan in self._on_occurred for k in self._instances(incident, plan)]
+            template = self._templates[n] = (counts, ready, on_occurred)
         return template
 
     def _changed(self, live: _Live, k: int, time: int, _: simpy.Event) -> None:
@@ -359,7 +362,7 @@ class Chain:
             elif effect == "close":
                 live.record.closed = reached
             live.record.milestones[plan.milestone if k < 0 else f"{plan.milestone}#{k}"] = reached
-            current = self._done(live, plan, k)
+            current = self._done(live, plan, k) if plan.dependents else None
         self._idle(live)
 
     def _done(self, live: _Live, plan: _StepPlan, k: int) -> tuple[_StepPlan, int] | None:

@@ -67,7 +67,8 @@ class Crew:
 
     def release(self, units: int) -> None:
         self.in_use -= units
-        self._grant()
+        if self.queue:
+            self._grant()
 
     def _capped(self, units: int) -> int:
         """At least one person, and no more than the crew ever has (one person is always within the cap)."""
