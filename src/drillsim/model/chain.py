@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import simpy
 
@@ -74,6 +74,17 @@ class _StepPlan:
     """The receivers of a plain report; None when they depend on the incident (escalation, either-or)."""
     dependents: list[tuple[_StepPlan, bool]] = field(default_factory=list)
     """(step, fan-out): fan-out when a per-change step follows a per-incident one, one instance per change."""
+
+
+class _Template(NamedTuple):
+    """The step instances of an incident with a given number of changes, resolved once per number."""
+
+    counts: dict[tuple[str, int], int]
+    """How many completions each step instance waits for (a copy goes to each incident)."""
+    ready: list[tuple[_StepPlan, int]]
+    """The instances that wait for none."""
+    on_occurred: list[tuple[_StepPlan, int]]
+    """The instances the incident's occurrence signals."""
 
 
 class Chain:
@@ -144,8 +155,7 @@ class Chain:
                     before = plans[name]
                     before.dependents.append((plan, plan.per_change and not before.per_change))
         self._plans = plans
-        self._templates: dict[int, tuple[dict[tuple[str, int], int], list[tuple[_StepPlan, int]],
-                                         list[tuple[_StepPlan, int]]]] = {}
+        self._templates: dict[int, _Template] = {}
         channels = scenario.channels
         first = channels.order[0]
         failing = any(medium.failures for medium in channels.media.values())
@@ -190,10 +200,8 @@ class Chain:
     def _instances(self, incident: Incident, plan: _StepPlan) -> range | tuple[int]:
         return range(len(incident.changes)) if plan.per_change else (-1,)
 
-    def _template(self, incident: Incident) -> tuple[dict[tuple[str, int], int], list[tuple[_StepPlan, int]],
-                                                     list[tuple[_StepPlan, int]]]:
-        """For an incident with this many changes: how many completions each step instance waits for,
-        the instances that wait for none, and those the incident's occurrence signals.
+    def _template(self, incident: Incident) -> _Template:
+        """The step instances of an incident with this many changes, and what each waits for.
 
         A step run once per incident after a per-change step waits for every
         change's instance of it (none when the incident has no changes).
@@ -206,7 +214,7 @@ class Chain:
                       for plan in self._plans.values() for k in self._instances(incident, plan)}
             ready = [(self._plans[step], k) for (step, k), count in counts.items() if count == 0]
             on_occurred = [(plan, k) for plan in self._on_occurred for k in self._instances(incident, plan)]
-            template = self._templates[n] = (counts, ready, on_occurred)
+            template = self._templates[n] = _Template(counts, ready, on_occurred)
         return template
 
     def _changed(self, live: _Live, k: int, time: int, _: simpy.Event) -> None:

@@ -374,9 +374,7 @@ class _Duration:
         self.stream: Variates = _ReadAhead(stream) if read_ahead else stream
         self._variants: dict[tuple[str, str], Seconds] = {}
         self._whole: Seconds | None = None
-        single = dist is not None and not (dist.by_category or dist.by_level or dist.time_of_day)
-        if read_ahead and single:
-            assert dist is not None
+        if read_ahead and dist is not None and not (dist.by_category or dist.by_level or dist.time_of_day):
             ahead = _seconds_ahead(dist, stream)
             if ahead is not None:
                 self._whole = lambda occurred: ahead()
