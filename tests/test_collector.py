@@ -68,22 +68,22 @@ def test_the_collector_comes_back_after_an_error(collector_on: None) -> None:
 
 
 def test_overlapping_pauses_restore_the_collector_when_the_last_ends(collector_on: None) -> None:
-    first_in, second_done = threading.Event(), threading.Event()
-    seen: list[bool] = []
+    """A replication that began first and ends first must not switch the collector on under another one."""
+    first_in, may_leave, first_out = threading.Event(), threading.Event(), threading.Event()
 
     def first() -> None:
         with collector_paused():
             first_in.set()
-            second_done.wait(timeout=10)
-            seen.append(gc.isenabled())
+            may_leave.wait(timeout=10)
+        first_out.set()
 
     thread = threading.Thread(target=first)
     thread.start()
-    first_in.wait(timeout=10)
+    assert first_in.wait(timeout=10)
     with collector_paused():
-        pass
-    seen.append(gc.isenabled())
-    second_done.set()
+        may_leave.set()
+        assert first_out.wait(timeout=10)
+        still_paused = not gc.isenabled()
     thread.join(timeout=10)
-    assert seen == [False, False]
+    assert still_paused
     assert gc.isenabled()
