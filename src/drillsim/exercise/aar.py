@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from drillsim.exercise.evaluate import Evaluation, Finding, seconds_text, verdict_text
+from drillsim.exercise.evaluate import NOT_RECORDED, Evaluation, Finding, seconds_text, verdict_text
 from drillsim.exercise.msel import actor_label, doers
 from drillsim.report.plan import staffing_text
 from drillsim.scenario.schema import Scenario
@@ -206,21 +206,28 @@ def _owner(ev: Evaluation, f: Finding) -> str:
 
 
 def _analysis(ev: Evaluation, missed: list[Finding]) -> tuple[Finding | None, str]:
-    """The stage that cost the most across the misses, in a sentence."""
+    """The stage that cost the most across the misses, in a sentence; a stage the log has no time for is
+    named as not recorded, never given a time."""
     staged = [f for f in missed if f.stage is not None]
     if not staged:
         return None, "The log does not show where the time went: record every step of the chain next time."
     counts = Counter(f.stage for f in staged)
     seconds = Counter({stage: sum(f.stage_seconds or 0 for f in staged if f.stage == stage) for stage in counts})
     common = max(counts, key=lambda stage: (counts[stage], seconds[stage]))
-    worst = max((f for f in staged if f.stage == common), key=lambda f: f.stage_seconds or 0)
+    ours = [f for f in staged if f.stage == common]
+    timed = [f for f in ours if f.stage_seconds is not None]
+    worst = max(timed, key=lambda f: f.stage_seconds or 0) if timed else ours[0]
     title = _step_title(ev.scenario, common or "")
     sim = (f" against a simulated median of {seconds_text(worst.stage_sim_median)}"
            if worst.stage_sim_median is not None else "")
+    lead = f"The stage that cost the most in {_count(len(ours), 'miss')} was '{title}' ({_owner(ev, worst)})"
+    untimed = len(ours) - len(timed)
+    if not timed:
+        return worst, (f"{lead}: its end was {NOT_RECORDED} in the log, so how long it took is not known"
+                       f"{' (simulated median ' + seconds_text(worst.stage_sim_median) + ')' if sim else ''}.")
     share = f" ({worst.stage_share:.0%} of the window)" if worst.stage_share is not None else ""
-    return worst, (f"The stage that cost the most in {_count(sum(1 for f in staged if f.stage == common), 'miss')}"
-                   f" was '{title}' ({_owner(ev, worst)}): up to {format_duration(worst.stage_seconds or 0)}"
-                   f"{share}{sim}.")
+    rest = f"; in {_count(untimed, 'miss')} its end was {NOT_RECORDED}" if untimed else ""
+    return worst, f"{lead}: up to {format_duration(worst.stage_seconds or 0)}{share}{sim}{rest}."
 
 
 def _action(ev: Evaluation, rule_id: str, area: str, stage: Finding | None, missed: list[Finding],
@@ -236,6 +243,13 @@ def _action(ev: Evaluation, rule_id: str, area: str, stage: Finding | None, miss
         return Action(area, f"Adopt the staffing of '{comparison.name}' ({changes}): over "
                             f"{comparison.replications} simulated runs the hit rate of this deadline rises from "
                             f"{better.base} to {better.other}.", "Organization (staffing)", owner, protects)
+    if stage is not None and stage.stage_seconds is None:
+        title = _step_title(s, stage.stage or "")
+        sim = (f" (the plan's estimate: a simulated median of {seconds_text(stage.stage_sim_median)})"
+               if stage.stage_sim_median is not None else "")
+        return Action(area, f"Find out why '{title}' has no recorded end: the drill log never recorded it, so the "
+                            f"report was not made or not logged{sim}; rehearse it with the {owner.lower()} and "
+                            "record it next time.", "Training", owner, protects)
     if stage is not None and stage.stage_sim_median is not None and (stage.stage_seconds or 0) > stage.stage_sim_median:
         title = _step_title(s, stage.stage or "")
         return Action(area, f"Rehearse '{title}' with the {owner.lower()} until it fits the plan's estimate: "

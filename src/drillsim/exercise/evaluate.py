@@ -38,7 +38,9 @@ class Finding:
     Times are drill seconds. `elapsed` is the drill's time from the rule's
     clock start to the report; `percentile` is the share of simulated runs
     (in %) that took less time, ties counted half. `stage` is the step whose
-    part of the window was largest.
+    part of the window was largest; `stage_recorded` is False when the log
+    never recorded that step's milestone, and then its seconds and share are
+    None: a time the drill did not record is not recorded, never a number.
     """
 
     incident: str
@@ -58,6 +60,7 @@ class Finding:
     sim_rate: float | None
     compared_with: str
     stage: str | None
+    stage_recorded: bool | None
     stage_seconds: int | None
     stage_share: float | None
     stage_sim_median: float | None
@@ -108,7 +111,7 @@ def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[E
 
 
 def _finding(scenario: Scenario, incident: DrillIncident, v: VerdictRecord, simulated: _Simulated,
-             stage: tuple[str, int, float] | None) -> Finding:
+             stage: tuple[str, int | None, float | None] | None) -> Finding:
     elapsed = v.end - v.start if v.end is not None and v.start is not None else None
     sample, compared = simulated.clock(incident, v)
     percentile = None
@@ -124,7 +127,8 @@ def _finding(scenario: Scenario, incident: DrillIncident, v: VerdictRecord, simu
         late_at_least=v.late_at_least, elapsed=elapsed, percentile=percentile, simulated=len(sample),
         sim_median=_median(sample), sim_rate=sum(1 for s in sample if s <= rule.limit) / len(sample) if sample
         else None,
-        compared_with=compared, stage=step, stage_seconds=stage[1] if stage else None,
+        compared_with=compared, stage=step, stage_recorded=stage[1] is not None if stage else None,
+        stage_seconds=stage[1] if stage else None,
         stage_share=stage[2] if stage else None,
         stage_sim_median=simulated.step_median(incident, step) if step else None)
 
@@ -190,8 +194,13 @@ class _Simulated:
 
 def _stages(scenario: Scenario, played: list[DrillIncident], checked: dict[str, IncidentRecord],
             records: dict[str, Record], drill: list[VerdictRecord],
-            horizon: int) -> dict[tuple[int, str, int], tuple[str, int, float]]:
-    """For each verdict, the step that took the largest part of its window, with its seconds and share."""
+            horizon: int) -> dict[tuple[int, str, int], tuple[str, int | None, float | None]]:
+    """For each verdict, the step that took the largest part of its window, with its seconds and share.
+
+    A step whose own milestone the log never recorded still holds the window
+    (it was open), but how long it took is not known: its seconds and share
+    are None.
+    """
     import pandas as pd
 
     from drillsim.results.bottleneck import stages
@@ -199,17 +208,23 @@ def _stages(scenario: Scenario, played: list[DrillIncident], checked: dict[str, 
     if not rows or not drill:
         return {}
     frame = pd.DataFrame(rows)
+    per_change = {step.id for step in scenario.flow if step.per == "change"}
+    open_steps = {(row["incident"], row["step"], row["change"]) for row in rows if row["finished"] is None}
     verdict_frame = pd.DataFrame([asdict(v) for v in drill], columns=[f.name for f in fields(VerdictRecord)])
     parts = stages(scenario, frame, verdict_frame, horizon)
     parts = parts[parts["step"] != "-"]
-    out: dict[tuple[int, str, int], tuple[str, int, float]] = {}
+    out: dict[tuple[int, str, int], tuple[str, int | None, float | None]] = {}
     windows = {(v.incident, v.rule, v.change): max((v.end if v.end is not None else horizon) - (v.start or 0), 1)
                for v in drill}
     top = parts.sort_values("seconds", ascending=False, kind="stable").drop_duplicates(
         ["incident", "rule", "change"])
     for row in top.itertuples(index=False):
         key = (int(row.incident), str(row.rule), int(row.change))
-        out[key] = (str(row.step), int(row.seconds), int(row.seconds) / windows[key])
+        instance = (key[0], str(row.step), key[2] if row.step in per_change else -1)
+        if instance in open_steps:
+            out[key] = (str(row.step), None, None)
+        else:
+            out[key] = (str(row.step), int(row.seconds), int(row.seconds) / windows[key])
     return out
 
 
@@ -269,11 +284,16 @@ def seconds_text(value: float | None) -> str:
     return "no report" if math.isinf(value) else format_duration(value)
 
 
+NOT_RECORDED = "not recorded"
+
+
 def stage_text(f: Finding) -> str:
-    if f.stage is None or f.stage_seconds is None:
+    """`verify 16m (simulated median 7m44s)`; `written_province not recorded` when the log has no time for it."""
+    if f.stage is None:
         return "-"
+    took = format_duration(f.stage_seconds) if f.stage_seconds is not None else NOT_RECORDED
     sim = f" (simulated median {seconds_text(f.stage_sim_median)})" if f.stage_sim_median is not None else ""
-    return f"{f.stage} {format_duration(f.stage_seconds)}{sim}"
+    return f"{f.stage} {took}{sim}"
 
 
 def render_text(ev: Evaluation) -> str:
