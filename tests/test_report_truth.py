@@ -74,3 +74,25 @@ def test_evaluate_csv_and_json_say_not_recorded(unrecorded: tuple[Path, Evaluati
     row = next(r for r in rows if r["incident"] == "fire" and r["rule"] == "province_written")
     assert str(row["stage_recorded"]) in ("False", "false")
     assert row["stage_seconds"] in (None, "") and row["stage_share"] in (None, "")
+
+
+# --- 2. --precision not reached is a failed run; the report's run time and colours -----------------------------
+
+BASELINE = EXAM.parent / "baseline-week.yaml"
+
+
+def test_precision_not_reached_exits_1_saying_what_was_reached_and_what_it_would_take() -> None:
+    out = CliRunner().invoke(main, ["run", str(BASELINE), "-q", "--precision", "0.01", "--max-replications", "3"])
+    assert out.exit_code == 1
+    message = out.output.strip().splitlines()[-1]
+    assert message.startswith("precision not reached: the widest 95% half-width is ±")
+    assert "after 3 replications" in message and "the target is ±1.0%" in message
+    needed = int(re.search(r"about (\d+) replications", message)[1])  # type: ignore[index]
+    assert needed > 3
+
+
+def test_precision_reached_exits_0() -> None:
+    out = CliRunner().invoke(main, ["run", str(BASELINE), "-q", "--precision", "0.45", "-n", "2",
+                                    "--max-replications", "4", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["precision"]["reached"] is True

@@ -50,7 +50,9 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
 
     With `precision=H`, replications run in batches (the first of
     `replications`) until every rule's hit rate has a 95 % half-width of at
-    most H, or `max_replications` is reached; `Results.precision` says which.
+    most H, or `max_replications` is reached; `Results.precision` says which
+    (and, when the cap stopped it, `estimated_replications`: about how many
+    would reach H).
     Replication r is the same whatever the batches, so the result equals a
     plain run of as many replications.
     """
@@ -88,9 +90,19 @@ def run(scenario: Scenario, *, replications: int | None = None, seed: int | None
         report = precision_report(so_far, precision, max_replications)
         widest = report["widest"]
         if report["reached"] or widest is None or done >= max_replications:
+            if not report["reached"] and widest is not None:
+                report["estimated_replications"] = estimated_replications(done, widest["half_width"], precision)
             so_far.precision = report
             return so_far
         total = min(max_replications, _next_total(done, widest["half_width"], precision))
+
+
+def estimated_replications(done: int, widest: float, target: float) -> int:
+    """About how many replications would bring a half-width of `widest` after `done` down to `target`.
+
+    An estimate: half-widths shrink as 1/sqrt(n) when the replications are alike.
+    """
+    return max(done + 1, math.ceil(done * (widest / target) ** 2))
 
 
 def _next_total(done: int, widest: float, target: float) -> int:

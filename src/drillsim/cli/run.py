@@ -108,12 +108,25 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
     _gate(results, thresholds)
 
 
+def _precision_failure(report: dict[str, Any] | None) -> list[str]:
+    """`--precision` not reached within the cap is a failed run (exit 1), as a --fail-under miss is."""
+    if report is None or report["reached"] or report["widest"] is None:
+        return []
+    widest = report["widest"]
+    return [f"precision not reached: the widest 95% half-width is ±{widest['half_width']:.1%} ({widest['rule']}) "
+            f"after {report['replications']} replications, the cap (--max-replications); the target is "
+            f"±{report['half_width']:.1%}, which would take about {report['estimated_replications']} replications "
+            "(an estimate: half-widths shrink as 1/sqrt(n))"]
+
+
 def _gate(results: Any, thresholds: dict[str, float]) -> None:
+    failed = _precision_failure(results.precision)
     if not thresholds:
+        if failed:
+            fail("\n".join(failed), 1)
         return
     rules = results.rules()
     overall = rules[rules["level"] == "all"].set_index("rule")
-    failed = []
     for rule, threshold in thresholds.items():
         rate = overall.loc[rule, "rate"]
         if math.isnan(rate):
