@@ -72,10 +72,10 @@ def test_shared_leader_command_post_miss_is_the_wait_for_the_leader(shared_leade
     headline = shared_leader.bottleneck()
     assert (headline["rule"], headline["actor"], headline["kind"]) == ("command_post_upward", "leader", "wait")
     assert headline["sentence"].startswith(
-        "The leadership group leader: 100% of the 'command post reports upward' reports that missed their 1h "
-        "deadline lost most of their time waiting for them (decide, median 28m); while those reports were due, "
-        "other incidents kept them busy 0.56 of their on-duty time with 1.4 tasks waiting on average; busiest "
-        "between 02:00 and 04:00")
+        "The leadership group leader: 100 % of the 'command post reports upward' reports that missed their 1h "
+        "deadline lost most of their time waiting for them to take 'the leadership group decides and activates "
+        "the level's response plan' (median 28m); while those reports were due, other incidents kept them busy "
+        "56 % of their on-duty time, with 1.4 tasks waiting on average; they are busiest between 02:00 and 04:00")
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +158,9 @@ def test_failed_channel_miss_is_the_transit_of_the_report() -> None:
     assert (row["rule"], row["step"], row["kind"], row["share"], row["fallback"], row["incomplete"]) == \
         ("office_to_leadership", "verify", "transit", 1.0, 1.0, 0.0)
     assert results.bottleneck()["sentence"] == (
-        "The channels: 100% of the 'office to the leadership group' reports that missed their 20m deadline lost "
-        "most of their time with the report of 'verify' in transit (median 10m); 100% went over a fallback channel.")
+        "The channels: 100 % of the 'office to the leadership group' reports that missed their 20m deadline lost "
+        "most of their time with the report of 'verification (on site where needed), then report to the office' "
+        "in transit (median 10m); 100 % went over a fallback channel.")
 
 
 def test_a_step_longer_than_its_budget_is_called_too_slow_not_overloaded() -> None:
@@ -173,9 +174,10 @@ def test_a_step_longer_than_its_budget_is_called_too_slow_not_overloaded() -> No
                                                                     "grid_worker")
     assert (row["utilisation"], row["queue"]) == (0.0, 0.0)
     sentence = results.bottleneck()["sentence"]
-    assert "'verify' step of the grid worker is itself too slow for the deadline" in sentence
-    assert "median 25m, 125% of the 20m" in sentence and "more staff would not" in sentence
-    assert "busy 0%" not in sentence
+    assert "The step 'verification (on site where needed), then report to the office' of the grid worker is " \
+        "itself too slow for the deadline" in sentence
+    assert "median 25m, 125 % of the 20m" in sentence and "more staff would not" in sentence
+    assert "did not keep the grid worker busy at all then" in sentence and "busy only" not in sentence
 
 
 def test_a_report_never_made_is_split_up_to_the_horizon() -> None:

@@ -96,3 +96,111 @@ def test_precision_reached_exits_0() -> None:
                                     "--max-replications", "4", "--format", "json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["precision"]["reached"] is True
+
+
+# --- 3. the bottleneck in the plan's words and percentages; a follow-up round trip is its own kind --------------
+
+
+def test_a_miss_caused_by_a_follow_up_round_trip_is_a_follow_up_not_transit() -> None:
+    """Every report incomplete: the first report takes 1m + 30s + a 6m follow-up + 30s, 8m against 5m."""
+    from tests.cases import case
+    results = api.run(case("""
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+        """, name="incomplete", incomplete=1.0), replications=1, seed=1)
+    table = results.bottlenecks()
+    first = table[table["rule"] == "first_report"].iloc[0]
+    assert (first["step"], first["kind"], first["share"], first["incomplete"]) == \
+        ("first_report", "follow-up", 1.0, 1.0)
+    assert "transit" not in set(table["kind"])
+    assert first["sentence"] == (
+        "Incomplete reports: 100 % of the 'first report to grid worker or department head' reports that missed "
+        "their 5m deadline lost most of their time on a follow-up round trip, the report of 'first report, "
+        "immediately, to a grid worker or department head' missing core elements and sent again once completed "
+        "(median 7m from sending to arrival).")
+    stages = results.summary()["bottleneck"]["stages"]
+    assert {row["kind"] for row in stages if row["rule"] == "first_report"} == {"follow-up"}
+
+
+def _row(**values: object) -> dict[str, object]:
+    row: dict[str, object] = {"rule": "office_to_leadership", "step": "verify", "actor": "grid_worker",
+                              "share": 0.5, "median_seconds": 754.0, "median_budget": 0.63, "utilisation": 0.02,
+                              "queue": 0.0, "busiest_from": 22 * 3600, "busiest_to": 0,
+                              "busiest_utilisation": 0.456, "fallback": float("nan"), "incomplete": float("nan")}
+    return {**row, **values}
+
+
+@pytest.mark.parametrize(("row", "says"), [
+    (_row(kind="wait", utilisation=0.56, queue=1.4),
+     "waiting for them to take 'verification (on site where needed), then report to the office' (median 12m34s); "
+     "while those reports were due, other incidents kept them busy 56 % of their on-duty time, with 1.4 tasks "
+     "waiting on average; they are busiest between 22:00 and 00:00 (busy 46 % of the time)"),
+    (_row(kind="work"), "kept the grid worker busy only 2 % of their time then and nobody waited for them"),
+    (_row(kind="work", utilisation=0.0), "did not keep the grid worker busy at all then"),
+    (_row(kind="work", utilisation=0.85, queue=0.7), "was also loaded then (busy 85 % with other incidents, "
+                                                     "0.7 tasks waiting on average)"),
+    (_row(kind="work", utilisation=0.6, queue=0.2), "kept the grid worker busy 60 % of their time then, with "
+                                                    "0.2 tasks waiting on average"),
+    (_row(kind="transit", fallback=0.25), "in transit (median 12m34s); 25 % went over a fallback channel"),
+    (_row(kind="follow-up", fallback=0.0, incomplete=1.0), "lost most of their time on a follow-up round trip"),
+    (_row(kind="other", step="-", actor="-"), "Waiting for a condition or for a step off the critical path: 50 % of"),
+], ids=["wait", "work-idle", "work-not-busy", "work-loaded", "work-some", "transit", "follow-up", "other"])
+def test_every_kind_of_bottleneck_sentence_speaks_the_plans_words(row: dict[str, object], says: str) -> None:
+    from drillsim.results.bottleneck import sentence
+    from tests.cases import case
+    text = sentence(case(name="words"), row)
+    assert says in text, text
+    assert not re.search(r"\b0\.\d\d\b", text), "shares are percentages, never decimals"
+    assert "(verify" not in text and "'verify'" not in text and "grid_worker" not in text
+    assert "50 % of the 'office to the leadership group' reports that missed their 20m deadline" in text
+
+
+@pytest.fixture(scope="module")
+def gated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("run") / "baseline"
+    result = CliRunner().invoke(main, ["run", str(BASELINE), "-q", "-n", "2", "--out", str(out), "--report",
+                                       "--fail-under", "office_to_leadership=0.3", "--fail-under", "first_report=0.95"])
+    assert result.exit_code == 1  # first_report is below 95 %
+    return out
+
+
+def _rate_cells(html: str) -> dict[str, str]:
+    """Each rule's title -> the class of its hit-rate cell over all levels."""
+    rows = re.findall(r'<td><strong>(.*?)</strong></td>.*?<td class="num"[^>]*>\d+</td><td class="num"[^>]*>\d+</td>'
+                      r'\s*<td class="(num[^"]*)">', html, flags=re.S)
+    return dict(rows)
+
+
+def test_the_report_colours_rates_only_against_the_runs_targets(gated_run: Path) -> None:
+    from drillsim.report.html import build
+    provenance = json.loads((gated_run / "provenance.json").read_text(encoding="utf-8"))
+    assert provenance["fail_under"] == {"office_to_leadership": 0.3, "first_report": 0.95}
+    summary = json.loads((gated_run / "summary.json").read_text(encoding="utf-8"))
+    rates = {r["rule"]: r["rate"] for r in summary["rules"] if r["level"] == "all"}
+    titles = {r["rule"]: r["title"] for r in summary["rules"] if r["level"] == "all"}
+    cells = _rate_cells((gated_run / "report.html").read_text(encoding="utf-8"))
+    assert cells[titles["first_report"]] == ("num ok" if rates["first_report"] >= 0.95 else "num low")
+    assert cells[titles["office_to_leadership"]] == ("num ok" if rates["office_to_leadership"] >= 0.3 else "num low")
+    assert {cells[titles[r]] for r in titles if r not in provenance["fail_under"]} == {"num"}
+    assert 'id="colours"' in (gated_run / "report.html").read_text(encoding="utf-8")
+    del provenance["fail_under"]
+    (gated_run / "provenance.json").write_text(json.dumps(provenance), encoding="utf-8")
+    html = build(gated_run)
+    assert set(_rate_cells(html).values()) == {"num"}, "no target: no colour"
+    assert "No target was set for this run, so no hit rate is coloured" in html
+
+
+def test_the_report_gives_the_runs_real_elapsed_time_or_none(gated_run: Path) -> None:
+    from drillsim.report.html import build, run_time
+    provenance = json.loads((gated_run / "provenance.json").read_text(encoding="utf-8"))
+    assert provenance["elapsed_seconds"] > 0.05  # loading, two replications and the analysis
+    html = (gated_run / "report.html").read_text(encoding="utf-8")
+    shown = re.search(r"<dt>Run time</dt><dd>([^<]*)</dd>", html)
+    assert shown is not None and shown[1].startswith(run_time(provenance["elapsed_seconds"]) or "?")
+    assert "0.0 s" not in shown[1]
+    assert run_time(0.012) == "0.012 s" and run_time(3.25) == "3.2 s" and run_time(125) == "2m5s"
+    for unknown in (None, "soon", -1, float("nan"), True):
+        assert run_time(unknown) is None
+    provenance.pop("elapsed_seconds")
+    (gated_run / "provenance.json").write_text(json.dumps(provenance), encoding="utf-8")
+    assert "Run time" not in build(gated_run)

@@ -64,12 +64,14 @@ def effective_scenario(results: Results) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def write_run(results: Results, out: Path, elapsed: float | None = None) -> list[Path]:
+def write_run(results: Results, out: Path, elapsed: float | None = None,
+              fail_under: dict[str, float] | None = None) -> list[Path]:
     """The step-event log, incidents, verdicts (CSV), the summary (JSON), the effective scenario.
 
     A run that kept only summaries has no records to write: its summary, scenario and provenance only.
 
-    The provenance says when the run was written and, given `elapsed`, how long it took.
+    The provenance says when the run was written and, given `elapsed`, how long it took; given the
+    `--fail-under` thresholds, those targets (the report colours a rate only against a target).
     """
     records = {
         "events.csv": results.events.to_csv(index=False),
@@ -84,7 +86,8 @@ def write_run(results: Results, out: Path, elapsed: float | None = None) -> list
         "provenance.json": to_json({"seed_entropy": results.seed, "replications": len(results.replications),
                                     "load": results.load, "keep": results.keep, "versions": versions(),
                                     "written": datetime.now(UTC).isoformat(timespec="seconds"),
-                                    **({} if elapsed is None else {"elapsed_seconds": round(elapsed, 3)})}),
+                                    **({} if elapsed is None else {"elapsed_seconds": round(elapsed, 3)}),
+                                    **({"fail_under": fail_under} if fail_under else {})}),
     }
     written = []
     for name, content in files.items():

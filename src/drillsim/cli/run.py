@@ -62,6 +62,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
         max_replications: int, scheduler: str | None, report: bool, keep: Keep, verbose: int, quiet: bool) -> None:
     """Run a scenario and give a verdict on every deadline of the plan."""
+    started = time.perf_counter()
     from drillsim import api
     from drillsim.distributed import session
     if scheduler is not None and jobs > 1:
@@ -75,7 +76,6 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         loaded = load_scenario(scenario)
         thresholds = _parse_fail_under(fail_under, loaded.deadlines)
         count = 1 if timeline else (replications or loaded.replications)
-        started = time.perf_counter()
         if timeline:
             precision = None
         with (session(scheduler) as client,
@@ -83,12 +83,13 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
             results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance,
                               precision=precision, max_replications=max_replications, client=client,
                               keep=keep)
-        elapsed = time.perf_counter() - started
-        log.info("%d replications in %.2f s", len(results.replications), elapsed)
+        log.info("%d replications, %.2f s since the command started", len(results.replications),
+                 time.perf_counter() - started)
         if out is not None:
             from drillsim.outputs import write_run
             from drillsim.report.html import write_figures
-            written = write_run(results, out, elapsed)
+            results.summary()  # the analysis is part of the run's time; writing the files is not
+            written = write_run(results, out, time.perf_counter() - started, fail_under=thresholds)
             if keep == "all":
                 written += write_figures(results, out, report=report)
             for path in written:

@@ -17,7 +17,8 @@ def _pct(value: float) -> str:
 
 
 STAGE_LABEL = {"wait": "waiting for {actor} ({step})", "work": "{actor} working ({step})",
-               "transit": "report of {step} in transit", "other": "waiting for a condition"}
+               "transit": "report of {step} in transit", "follow-up": "follow-up of {step}'s report",
+               "other": "waiting for a condition"}
 
 
 def _num(value: float | None, spec: str) -> str:

@@ -41,6 +41,10 @@ CAPTIONS = {
                       "where a curve crosses its deadline is its hit rate.",
 }
 
+KINDS = {"wait": "waiting for the actor", "work": "the actor working", "transit": "report in transit",
+         "follow-up": "follow-up round trip of an incomplete report", "other": "waiting for a condition"}
+"""The bottleneck's stage kinds in words, for the stages table."""
+
 
 @cache
 def _environment() -> jinja2.Environment:
@@ -101,6 +105,25 @@ def _levels(scenario: Scenario) -> dict[str, str]:
     return {level: level_hex(scenario, level) for level in scenario.levels}
 
 
+def run_time(seconds: object) -> str | None:
+    """`0.094 s`, `3.2 s`, `2m5s`: the run's elapsed time as recorded, or None when it was not."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
+            or seconds < 0:
+        return None
+    if seconds < 1:
+        return f"{seconds:.3f} s"
+    return f"{seconds:.1f} s" if seconds < 60 else format_duration(round(seconds))
+
+
+def _targets(recorded: object, rules: list[dict[str, object]]) -> dict[str, float]:
+    """The run's `--fail-under` thresholds per rule (none recorded: no target, so no rate is coloured)."""
+    if not isinstance(recorded, dict):
+        return {}
+    known = {str(r["rule"]) for r in rules}
+    return {rule: float(rate) for rule, rate in recorded.items() if rule in known
+            and isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate <= 1}
+
+
 def build(directory: Path) -> str:
     """The report of the run written in `directory`, as one HTML page."""
     run = SavedRun(directory)
@@ -108,7 +131,9 @@ def build(directory: Path) -> str:
     scenario = run.scenario
     rules = summary["rules"]
     titles = {actor_id: actor.title for actor_id, actor in scenario.actors.items()}
-    stages = [{**row, "actor": titles.get(row["actor"], row["actor"])}
+    steps = {step.id: step.title or step.id for step in scenario.flow}
+    stages = [{**row, "actor": titles.get(row["actor"], row["actor"]), "step": steps.get(row["step"], row["step"]),
+               "kind": KINDS.get(row["kind"], row["kind"])}
               for row in summary["bottleneck"].get("stages", [])]
     findings = [row for i, row in enumerate(stages) if i == 0 or stages[i - 1]["rule"] != row["rule"]]
     provenance = run.provenance
@@ -131,7 +156,8 @@ def build(directory: Path) -> str:
         "provenance": provenance,
         "versions": provenance.get("versions", {}),
         "written": provenance.get("written"),
-        "elapsed": provenance.get("elapsed_seconds"),
+        "elapsed": run_time(provenance.get("elapsed_seconds")),
+        "targets": _targets(provenance.get("fail_under"), rules),
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "report_versions": {"python": platform.python_version(), "drillsim": metadata.version("drillsim"),
                             "jinja2": metadata.version("jinja2")},

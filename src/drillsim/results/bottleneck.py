@@ -30,6 +30,8 @@ from drillsim.scenario.units import DAY, HOUR, format_clock, format_duration
 
 STAGE_KINDS = ("wait", "work", "transit")
 OTHER = "other"
+FOLLOW_UP = "follow-up"
+"""The kind a miss is attributed to when its report's transit held a follow-up round trip (an incomplete report)."""
 NO_STEP = "-"
 
 STAGE_COLUMNS = ["replication", "incident", "rule", "change", "level", "status", "start", "end", "step", "kind",
@@ -401,7 +403,9 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
     """For each rule, the share of its misses each stage caused, with the evidence of the actor's load.
 
     A miss is caused by the stage that took the largest part of its window
-    (the first in the chain on a tie). `utilisation` is the share of the
+    (the first in the chain on a tie); the transit of a report that was
+    incomplete, and so held a follow-up round trip, is its own kind,
+    FOLLOW_UP. `utilisation` is the share of the
     actor's on-duty time (of the incident's grid, for grid workers) spent on
     other incidents over the windows of those misses, and `queue` the mean
     number of tasks waiting for the actor then; `busiest_*` is the actor's
@@ -414,6 +418,7 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ATTRIBUTION_COLUMNS})
     keys = ["replication", "incident", "rule", "change"]
     top = missed.loc[missed.groupby(keys, sort=False)["seconds"].idxmax()].reset_index(drop=True)
+    top.loc[(top["kind"] == "transit") & top["incomplete"].astype(bool), "kind"] = FOLLOW_UP
     limits = {rule_id: rule.limit for rule_id, rule in scenario.deadlines.items()}
     top["budget"] = top["seconds"] / top["rule"].map(limits)
     first = scenario.channels.order[0]
@@ -435,7 +440,7 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
     with np.errstate(invalid="ignore", divide="ignore"):
         table["utilisation"] = np.where(table["duty"] > 0, table["busy"] / table["duty"], np.nan)
         table["queue"] = np.where(table["window"] > 0, table["queued"] / table["window"], np.nan)
-    transit = table["kind"] == "transit"
+    transit = table["kind"].isin(["transit", FOLLOW_UP])
     table["fallback"] = table["fallback"].where(transit)
     table["incomplete"] = table["incomplete"].astype(float).where(transit)
     totals = top.groupby("rule").size()
@@ -463,53 +468,73 @@ def _title(scenario: Scenario, actor: str) -> str:
     return "the " + title[:1].lower() + title[1:]
 
 
+def _step_title(scenario: Scenario, step: str) -> str:
+    """The step as the plan titles it, quoted: `'verification (on site where needed), then report to the office'`."""
+    title = next((s.title for s in scenario.flow if s.id == step and s.title), step)
+    return f"'{title}'"
+
+
 def _has(value: Any) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
+def percent(share: float) -> str:
+    """A share as a whole percentage, `2 %`; a share above nothing but below half a percent is `under 1 %`."""
+    if 0 < share < 0.005:
+        return "under 1 %"
+    return f"{share * 100:.0f} %"
+
+
+def _tasks(queue: float) -> str:
+    return "nobody waiting" if queue < 0.05 else f"{queue:.1f} tasks waiting on average"
+
+
 def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
-    """One stage's part in a rule's misses, in plain words, with its evidence.
+    """One stage's part in a rule's misses, in plain words and the plan's titles, with its evidence.
 
     A `wait` names an overloaded actor; a `work` stage means the step itself is
     too slow for the deadline, which more staff would not fix; `transit` is the
-    channels; `other` is a condition or a step off the critical path.
+    channels; `follow-up` a report that missed core elements and cost a round
+    trip; `other` is a condition or a step off the critical path.
     """
     rule = scenario.deadlines[row["rule"]]
     limit = format_duration(rule.limit)
-    reports = f"{row['share']:.0%} of the '{rule.title}' reports that missed their {limit} deadline"
+    reports = f"{percent(row['share'])} of the '{rule.title}' reports that missed their {limit} deadline"
     median = format_duration(row["median_seconds"])
     who = _title(scenario, row["actor"])
+    step = _step_title(scenario, row["step"])
     kind = row["kind"]
     if kind == "wait":
-        text = f"{who}: {reports} lost most of their time waiting for them ({row['step']}, median {median})"
+        text = f"{who}: {reports} lost most of their time waiting for them to take {step} (median {median})"
         if _has(row["utilisation"]):
-            text += (f"; while those reports were due, other incidents kept them busy {row['utilisation']:.2f} of "
-                     f"their on-duty time with {row['queue']:.1f} tasks waiting on average")
+            text += (f"; while those reports were due, other incidents kept them busy {percent(row['utilisation'])} "
+                     f"of their on-duty time, with {_tasks(row['queue'])}")
         if _has(row["busiest_utilisation"]):
-            text += (f"; busiest between {format_clock(row['busiest_from'])} and {format_clock(row['busiest_to'])} "
-                     f"(utilisation {row['busiest_utilisation']:.2f})")
+            text += (f"; they are busiest between {format_clock(row['busiest_from'])} and "
+                     f"{format_clock(row['busiest_to'])} (busy {percent(row['busiest_utilisation'])} of the time)")
     elif kind == "work":
-        text = (f"the '{row['step']}' step of {who} is itself too slow for the deadline: it took most of the "
-                f"time of {reports} (median {median}, {row['median_budget']:.0%} of the {limit})")
+        text = (f"the step {step} of {who} is itself too slow for the deadline: it took most of the "
+                f"time of {reports} (median {median}, {percent(row['median_budget'])} of the {limit})")
         if _has(row["utilisation"]) and row["queue"] < 0.1 and row["utilisation"] < 0.5:
-            text += (f"; other incidents kept {who} busy only {row['utilisation']:.2f} of their time then and "
-                     f"nobody waited for them, so a faster step would help, more staff would not")
+            busy = (f"other incidents kept {who} busy only {percent(row['utilisation'])} of their time then"
+                    if row["utilisation"] > 0 else f"other incidents did not keep {who} busy at all then")
+            text += f"; {busy} and nobody waited for them, so a faster step would help, more staff would not"
         elif _has(row["utilisation"]) and (row["queue"] >= 0.5 or row["utilisation"] >= 0.8):
-            text += (f"; {who} was also loaded then (busy {row['utilisation']:.2f} with other incidents, "
-                     f"{row['queue']:.1f} tasks waiting)")
+            text += (f"; {who} was also loaded then (busy {percent(row['utilisation'])} with other incidents, "
+                     f"{_tasks(row['queue'])})")
         elif _has(row["utilisation"]):
-            text += (f"; other incidents kept {who} busy {row['utilisation']:.2f} of their time then, with "
-                     f"{row['queue']:.1f} tasks waiting on average")
-    elif kind == "transit":
-        text = f"the channels: {reports} lost most of their time with the report of '{row['step']}' in transit " \
-               f"(median {median})"
-        reasons = []
+            text += (f"; other incidents kept {who} busy {percent(row['utilisation'])} of their time then, with "
+                     f"{_tasks(row['queue'])}")
+    elif kind in ("transit", FOLLOW_UP):
+        if kind == "transit":
+            text = f"the channels: {reports} lost most of their time with the report of {step} in transit " \
+                   f"(median {median})"
+        else:
+            text = (f"incomplete reports: {reports} lost most of their time on a follow-up round trip, the report "
+                    f"of {step} missing core elements and sent again once completed (median {median} from sending "
+                    f"to arrival)")
         if _has(row["fallback"]) and row["fallback"] > 0:
-            reasons.append(f"{row['fallback']:.0%} went over a fallback channel")
-        if _has(row["incomplete"]) and row["incomplete"] > 0:
-            reasons.append(f"{row['incomplete']:.0%} were incomplete and needed a follow-up")
-        if reasons:
-            text += "; " + " and ".join(reasons)
+            text += f"; {percent(row['fallback'])} went over a fallback channel"
     else:
         text = (f"waiting for a condition or for a step off the critical path: {reports} lost most of their time "
                 f"there (median {median})")
