@@ -204,3 +204,43 @@ def test_the_report_gives_the_runs_real_elapsed_time_or_none(gated_run: Path) ->
     provenance.pop("elapsed_seconds")
     (gated_run / "provenance.json").write_text(json.dumps(provenance), encoding="utf-8")
     assert "Run time" not in build(gated_run)
+
+
+# --- 4. the timeline says which replication and seed it tells, and only the superiors actually reached ---------
+
+
+def test_the_timeline_says_which_replication_and_seed_and_how_to_replay_it() -> None:
+    three = EXAM.parent / "three-level-ii-in-ten-minutes.yaml"
+    out = CliRunner().invoke(main, ["run", str(three), "--timeline", "--seed", "11"])
+    assert out.exit_code == 0, out.output
+    first = out.output.splitlines()[0]
+    assert first == (f"Timeline of replication 0 of seed 11 (Three level-II incidents within ten minutes); replay it "
+                     f"with: drillsim run {three} --seed 11 --timeline")
+    assert CliRunner().invoke(main, ["run", str(three), "--timeline", "--seed", "11"]).output == out.output
+    escalations = [line for line in out.output.splitlines() if "escalat" in line]
+    assert escalations and all("city" not in line for line in escalations), "level II reaches street and district"
+    assert any("the street office and the district government receive the report" in line for line in escalations)
+
+
+def test_the_timeline_tells_the_superiors_reached_and_what_was_on_its_way_at_the_horizon() -> None:
+    """Level I at 23:44 in the deterministic case: the escalation leaves at 23:59:30 for street, district and
+    city, 30s each, and the drill ends at midnight; level II at 01:00 reaches street and district at 01:16:30."""
+    from drillsim.report.timeline import story
+    from tests.cases import case
+    results = api.run(case("""
+        injects:
+          - {at: "23:44", category: social_security, example: group_fight, level: I, grid: grid_1}
+          - {at: "01:00", category: social_security, example: group_fight, level: II, grid: grid_1}
+        """, name="cut"), replications=1, seed=1)
+    text = story(results, 0)
+    assert text.splitlines()[0].startswith("Timeline of replication 0 of seed 1 (cut); replay it with")
+    level_ii, level_i = text.split("\n\nIncident 2")
+    assert "0d 01:16:30  the street office and the district government receive the report over wired: " \
+        "escalation of level II" in level_ii
+    assert "city" not in level_ii
+    assert "0d 23:59:30  the report is sent level by level; it has not reached them all by the end of the drill: " \
+        "escalation of level I, level by level to the street office, the district government and the city " \
+        "government" in level_i
+    assert "reports still on their way: escalation of level I" in level_i
+    with pytest.raises(ValueError, match="no replication 3"):
+        story(results, 3)

@@ -133,7 +133,8 @@ def test_a_scenario_that_does_not_exist_or_does_not_validate_is_exit_2(tmp_path:
 def test_timeline_tells_who_waited_for_whom_and_the_missed_deadline() -> None:
     result = invoke(str(CASE), "--timeline")
     assert result.exit_code == 0, result.output
-    first, second = result.stdout.split("\n\n")
+    heading, first, second = result.stdout.split("\n\n")
+    assert heading.startswith("Timeline of replication 0 of seed ")
     assert first.splitlines()[0] == "Incident 1: group fight arising from disputes"
     assert "  0d 01:13:30  deadline met: office to the leadership group (15m), 1m30s to spare" in first
     assert "deadlines: 3 met, 0 missed" in first

@@ -96,7 +96,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
                 log.info("wrote %s", path)
     if timeline:
         from drillsim.report.timeline import story
-        click.echo(story(results, 0))
+        click.echo(story(results, 0, scenario))
     elif fmt == "json":
         from drillsim.outputs import to_json
         click.echo(to_json(results.summary()), nl=False)

@@ -9,6 +9,7 @@ the flow's order, so a report is received before the step it starts is taken.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 
 from drillsim.model import Replication
@@ -21,14 +22,32 @@ from drillsim.scenario.units import format_duration
 _WAIT, _START, _DONE, _JUDGED, _RECEIVED, _CORRECTED, _VERDICT, _CLOSED = range(8)
 
 
-def story(results: Results, replication: int = 0) -> str:
-    """The timeline of every incident of one replication, as plain text."""
+def story(results: Results, replication: int = 0, source: str | None = None) -> str:
+    """The timeline of every incident of one replication, as plain text.
+
+    The first line says which replication of which seed it tells and, given
+    the scenario's file as `source`, the command that tells it again.
+    """
     rep = next((r for r in results.replications if r.replication == replication), None)
     if rep is None:
         raise ValueError(f"the run has no replication {replication}")
     teller = _Teller(results.scenario, rep)
     blocks = [teller.tell(incident) for incident in rep.incidents]
-    return "\n\n".join(blocks) if blocks else "No incident occurred in this replication."
+    body = "\n\n".join(blocks) if blocks else "No incident occurred in this replication."
+    return f"{_heading(results, replication, source)}\n\n{body}"
+
+
+def _heading(results: Results, replication: int, source: str | None) -> str:
+    """`Timeline of replication 0 of seed 615 (Exam day); replay it with: drillsim run FILE --seed 615 --timeline`."""
+    text = f"Timeline of replication {replication} of seed {results.seed} ({results.scenario.name})"
+    if results.load != 1:
+        text += f", incident rates x {results.load:g}"
+    if replication == 0 and source is not None:
+        return f"{text}; replay it with: drillsim run {shlex.quote(source)} --seed {results.seed} --timeline"
+    if replication == 0:
+        return f"{text}; replay it with drillsim run SCENARIO --seed {results.seed} --timeline"
+    return (f"{text}; the same incidents in every run of this seed with more than {replication} replications "
+            f"(Results.replications[{replication}])")
 
 
 def clock(seconds: int) -> str:
@@ -144,10 +163,36 @@ class _Teller:
             facts.append(f"set off by incident {incident.parent}")
         return [f"Incident {incident.incident}: {incident.description}", "  " + "; ".join(facts)]
 
+    def level_at(self, incident: IncidentRecord, time: int) -> str:
+        """The level in force at `time`: the last one set by then (the office's judgement, a correction)."""
+        level = incident.judged_level
+        for when, value in incident.level_history:
+            if when <= time:
+                level = value
+        return level
+
+    def superiors(self, incident: IncidentRecord, record: StepRecord) -> tuple[str, list[str]]:
+        """An escalation's level and superiors, from the records: those it reached once delivered, else those
+        of the level in force when it was sent (or, not yet sent, as the level stands)."""
+        time = next(t for t in (record.finished, record.started, record.queued) if t is not None)
+        level = self.level_at(incident, time)
+        if record.receiver:
+            return level, record.receiver.split("+")
+        return level, list(self.scenario.escalation.levels.get(level, ()))
+
+    def _what(self, incident: IncidentRecord, record: StepRecord, step: Step) -> str:
+        """A step as the story names it; an escalation by the superiors it is actually for, not the plan's list."""
+        change = f" (change {record.change + 1})" if record.change >= 0 else ""
+        if step.report is None or step.report.to != "escalation":
+            return (step.title or step.id) + change
+        level, targets = self.superiors(incident, record)
+        whom = _and([self.who(t) for t in targets]) if targets else "nobody (no superior for this level)"
+        return f"escalation of level {level}, level by level to {whom}{change}"
+
     def _step(self, incident: IncidentRecord, record: StepRecord) -> list[tuple[int, int, int, str]]:
         step = self.flow[record.step]
         rank = self.rank[step.id]
-        what = (step.title or step.id) + (f" (change {record.change + 1})" if record.change >= 0 else "")
+        what = self._what(incident, record, step)
         limited = record.actor in self.scenario.staffing
         out = []
         if record.started is None:
@@ -168,12 +213,23 @@ class _Teller:
             work = format_duration(record.finished - record.started)
             out.append((record.finished, rank, _DONE, f"{what} (took {work})"))
         if record.delivered is not None:
-            out.append((record.delivered, rank, _RECEIVED, f"{self._receipt(incident, record)}: {what}"))
-        elif record.finished is not None and step.report is not None and record.receiver == "" \
-                and step.report.to != "escalation":
-            out.append((record.finished, rank, _RECEIVED, f"the report is sent; it has not arrived by the end of "
-                        f"the drill: {what}"))
+            said = f"escalation of level {self.superiors(incident, record)[0]}" \
+                if step.report is not None and step.report.to == "escalation" else what
+            out.append((record.delivered, rank, _RECEIVED, f"{self._receipt(incident, record)}: {said}"))
+        elif self._on_its_way(incident, record) and step.report is not None and step.report.to == "escalation":
+            out.append((record.finished or 0, rank, _RECEIVED, f"the report is sent level by level; it has not "
+                        f"reached them all by the end of the drill: {what}"))
+        elif self._on_its_way(incident, record):
+            out.append((record.finished or 0, rank, _RECEIVED, f"the report is sent; it has not arrived by the end "
+                        f"of the drill: {what}"))
         return out
+
+    def _on_its_way(self, incident: IncidentRecord, record: StepRecord) -> bool:
+        """A report sent but not delivered by the horizon (an escalation only when it has superiors to reach)."""
+        report = self.flow[record.step].report
+        if report is None or record.finished is None or record.delivered is not None:
+            return False
+        return report.to != "escalation" or bool(self.superiors(incident, record)[1])
 
     def _receipt(self, incident: IncidentRecord, record: StepRecord) -> str:
         receivers = [self.who(name, incident=incident) for name in record.receiver.split("+")]
@@ -222,7 +278,10 @@ class _Teller:
                           if s.started is not None and s.finished is None})
         running = [self.scenario.deadlines[v.rule].title for v in verdicts
                    if v.status == "pending" and v.start is not None]
+        on_the_way = [self._what(incident, s, self.flow[s.step]) for s in self.steps.get(incident.incident, [])
+                      if self._on_its_way(incident, s)]
         text = f" ({_and(working)} {'are' if len(working) > 1 else 'is'} still at work)" if working else ""
+        text += f"; reports still on their way: {'; '.join(on_the_way)}" if on_the_way else ""
         return text + (f"; clocks still running: {'; '.join(running)}" if running else "")
 
 
