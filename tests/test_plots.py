@@ -134,9 +134,36 @@ def test_sweep_plot_marks_the_cheapest_option_meeting_the_target() -> None:
     assert ax.get_xlabel() == "staffing.office.staff"
     star = ax.collections[-1].get_offsets()
     assert star.tolist() == [[2.0, 96.0]]
-    assert "cheapest meeting every target: staffing.office.staff = 2 (cost 336)" in \
-        [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text().replace("\n    ", " ") for t in ax.get_legend().get_texts()]
+    # 95 % lies inside the cheapest option's interval (90-98 %): as the CLI's `?`, the legend says undecided
+    assert "cheapest meeting every target: staffing.office.staff = 2 (cost 336); undecided: an interval still " \
+        "contains its target" in labels
     assert any(np.allclose(line.get_ydata(), 95) for line in ax.lines)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+
+
+def test_sweep_plot_draws_a_line_per_value_of_the_second_factor_on_whole_staff_ticks() -> None:
+    """Two factors: office staff 1-3 on the x axis, a line for each grid staff (1 and 2), never one line
+    zigzagging through both; staff counts get whole-number ticks."""
+    office, grid = "staffing.office.staff", "staffing.grid_worker.staff"
+    rates = {(1, 1): 0.5, (1, 2): 0.6, (2, 1): 0.8, (2, 2): 0.9, (3, 1): 0.97, (3, 2): 0.99}
+    rows = [{"point": i, office: o, grid: g, "load": 1.0, "cost": 100.0 * o + 50 * g, "rule": "continuation",
+             "applicable": 50, "met": 0, "missed": 0, "pending": 0, "rate": r, "low": r - 0.1, "high": min(r + 0.02, 1),
+             "target": 0.95, "verdict": None, "meets": r >= 0.95, "meets_all": r >= 0.95, "cheapest": (o, g) == (3, 1)}
+            for i, ((o, g), r) in enumerate(rates.items())]
+    ax = plots.sweep_hit_rates(pd.DataFrame(rows))
+    assert ax.get_xlabel() == office
+    lines = [container.lines[0] for container in ax.containers]
+    assert len(lines) == 2
+    for line, g in zip(lines, (1, 2), strict=True):
+        assert np.round(line.get_xdata()).tolist() == [1, 2, 3]
+        assert np.allclose(line.get_ydata(), [rates[(o, g)] * 100 for o in (1, 2, 3)])
+    labels = [t.get_text().replace("\n    ", " ") for t in ax.get_legend().get_texts()]
+    assert labels[:2] == [f"continuation (target 95%): {grid} = 1", f"continuation (target 95%): {grid} = 2"]
+    assert ax.get_xticks().tolist() == [1.0, 2.0, 3.0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+    star = ax.collections[-1].get_offsets()
+    assert np.round(star[:, 0]).tolist() == [3.0] and star[0, 1] == pytest.approx(97.0)
 
 
 def test_matplotlib_stays_out_of_the_model_results_and_cli_imports() -> None:

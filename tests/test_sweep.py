@@ -94,7 +94,7 @@ def test_cheapest_and_headroom_follow_the_targets(uninterrupted: tuple[SweepResu
     for load in (1.0, 3.0):
         ok = [p for p in outcome.points if p.load == load and meets[p.index]]
         expected = [min(ok, key=lambda p: (p.cost, p.index)).index] if ok else []
-        assert [i for i in outcome.cheapest() if outcome.points[i].load == load] == expected
+        assert [i for i in outcome.cheapest_points() if outcome.points[i].load == load] == expected
     headroom = outcome.headroom()
     assert len(headroom) == 2 * len(TARGETS)
     for row in headroom.to_dict("records"):
@@ -117,7 +117,13 @@ def test_a_deterministic_case_picks_the_second_grid_worker() -> None:
                              targets=["office_to_leadership>=1"])
     rates = [outcome.rates(p.index)["office_to_leadership"]["rate"] for p in outcome.points]
     assert rates == [0.5, 1.0, 1.0]
-    assert outcome.cheapest() == [1]
+    assert outcome.cheapest_points() == [1]
+    best = outcome.cheapest()
+    assert best.to_dict("records") == [{
+        "point": 1, "staffing.grid_worker.grids.grid_1.staff": 2, "load": 1.0, "cost": outcome.points[1].cost,
+        "verdict": "undecided", "office_to_leadership target": 1.0, "office_to_leadership rate": 1.0,
+        "office_to_leadership low": outcome.rates(1)["office_to_leadership"]["low"],
+        "office_to_leadership high": 1.0}]  # a rate of 100 % can never be known to be at least 100 %
     with pytest.raises(DrillsimError, match="unknown deadline rule 'office_to_leadrship'"):
         drillsim.sweep(case, {"load": [1]}, targets=["office_to_leadrship>=0.9"])
 
@@ -172,7 +178,7 @@ def test_cli_sweep_prints_a_row_per_combination_and_marks_the_cheapest(
     rows = lines[header + 1:header + 5]
     assert [row.split()[:3] for row in rows] == [["0", "1", "1"], ["1", "1", "3"], ["2", "2", "1"], ["3", "2", "3"]]
     marked = [int(row.split()[0]) for row in rows if row.endswith("<- cheapest")]
-    assert marked == outcome.cheapest()
+    assert marked == outcome.cheapest_points() == list(outcome.cheapest()["point"])
     # "?" marks a rate whose interval contains its target: met or not, the replications cannot yet tell.
     unsure = [any(r["low"] < t.rate <= r["high"] for t in outcome.targets for r in [outcome.rates(p.index)[t.rule]])
               for p in outcome.points]
@@ -181,7 +187,7 @@ def test_cli_sweep_prints_a_row_per_combination_and_marks_the_cheapest(
     assert any(line.startswith("Headroom") for line in lines)
     assert (tmp_path / "cli" / "sweep.csv").read_bytes() == (whole / "sweep.csv").read_bytes()
     data = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)
-    assert [p["cheapest"] for p in data["points"]] == [p.index in outcome.cheapest() for p in outcome.points]
+    assert [p["cheapest"] for p in data["points"]] == [p.index in outcome.cheapest_points() for p in outcome.points]
 
 
 def test_cli_sweep_refuses_bad_factors_with_their_path() -> None:

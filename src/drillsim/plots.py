@@ -17,9 +17,10 @@ from __future__ import annotations
 import functools
 import io
 import math
+import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from drillsim.results.bottleneck import OTHER, Load
 from drillsim.results.metrics import ALL_LEVELS, lateness
@@ -520,54 +521,117 @@ def time_to_report(run: Run, ax: Axes | None = None) -> Axes:
 
 
 SWEEP_COLUMNS = {"point", "load", "cost", "rule", "applicable", "met", "missed", "pending", "rate", "low", "high",
-                 "target", "meets", "meets_all", "cheapest"}
+                 "target", "meets", "verdict", "meets_all", "cheapest"}
+
+
+def _value_text(name: str, value: Any) -> str:
+    return f"{name} = {value:g}" if isinstance(value, float) else f"{name} = {value}"
+
+
+def _positions(values: pd.Series) -> tuple[np.ndarray, list[Any] | None]:
+    """x positions of a factor's values: the numbers themselves, or 0, 1, ... for values that are not numbers
+    (`15m`, `20m`), with those values as the tick labels."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().all():
+        return numbers.to_numpy(dtype=float), None
+    order = list(dict.fromkeys(values))
+    return values.map({v: i for i, v in enumerate(order)}).to_numpy(dtype=float), order
+
+
+def _dodge(frame: pd.DataFrame, others: list[str], x: np.ndarray) -> np.ndarray:
+    """Small sideways offsets, one per combination of the other factors, so lines with equal rates stay visible."""
+    if not others:
+        return np.zeros(len(frame))
+    group = frame.groupby(others, sort=False).ngroup().to_numpy()
+    count = group.max() + 1
+    steps = np.diff(np.unique(x))
+    width = 0.08 * (steps.min() if steps.size else 1.0)
+    return (group - (count - 1) / 2) * width
+
+
+def _wrap(text: str) -> str:
+    return "\n".join(textwrap.wrap(text, 100, subsequent_indent="    "))
 
 
 @_plain_text
 def sweep_hit_rates(frame: pd.DataFrame, ax: Axes | None = None, factor: str | None = None,
                     rules: list[str] | None = None, titles: dict[str, str] | None = None) -> Axes:
-    """Hit rate against the swept option (or the cost), with intervals, targets and the cheapest option marked.
+    """Hit rate against a swept factor, one line per value of the others, with intervals, targets and the
+    cheapest option marked.
 
     `frame` is a sweep's tidy frame: one row per point and rule with the
     factor columns, `cost`, `rate`, `low`, `high`, and optionally `target` and
-    `cheapest`. With several factors the x axis is the cost, each point
-    labelled with its values. Only rules with a target are drawn when any has.
+    `cheapest`. The x axis is `factor` (the first factor by default, or
+    `"cost"`, each point then labelled with its values); every combination of
+    the other factors (a varied `load` among them) is a line of its own, named
+    in the legend. Whole-number factors (staff counts) get whole-number ticks.
+    Only rules with a target are drawn when any has.
     """
+    from drillsim.sweeps import LOAD, UNDECIDED, Target, target_verdict
+
     ax = _axes(ax)
     factors = [c for c in frame.columns if c not in SWEEP_COLUMNS]
-    x_name = factor or (factors[0] if len(factors) == 1 else "cost")
+    if LOAD in frame and frame[LOAD].nunique() > 1:
+        factors.append(LOAD)
+    x_name = factor or (factors[0] if factors else "cost")
+    others = [f for f in factors if f != x_name] if x_name != "cost" else []
     if "target" in frame and frame["target"].notna().any() and rules is None:
         rules = list(dict.fromkeys(frame.loc[frame["target"].notna(), "rule"]))
     rules = rules or list(dict.fromkeys(frame["rule"]))
+    x_all, labels = _positions(frame[x_name])
+    frame = frame.assign(_x=x_all + _dodge(frame, others, x_all))
     handles: list[Artist] = []
+    styles: tuple[Literal["-", "--", ":", "-."], ...] = ("-", "--", ":", "-.")
     for i, rule in enumerate(rules):
-        own = frame[frame["rule"] == rule].sort_values(x_name)
+        own = frame[frame["rule"] == rule]
         colour = PALETTE[i % len(PALETTE)]
-        x = own[x_name].to_numpy(dtype=float)
-        rate = own["rate"].to_numpy(dtype=float)
-        err = np.vstack([rate - own["low"].to_numpy(dtype=float), own["high"].to_numpy(dtype=float) - rate])
-        ax.errorbar(x, rate * 100, yerr=err * 100, color=colour, marker=LEVEL_MARKERS[i % len(LEVEL_MARKERS)],
-                    capsize=3, linewidth=1.5, markersize=5)
         label = (titles or {}).get(rule, rule)
         if "target" in own and own["target"].notna().any():
             goal = float(own["target"].dropna().iloc[0])
             ax.axhline(goal * 100, color=colour, linestyle="--", linewidth=1)
             label += f" (target {goal:.0%})"
-        handles.append(Line2D([], [], color=colour, marker=LEVEL_MARKERS[i % len(LEVEL_MARKERS)], label=label))
-    if "cheapest" in frame and frame["cheapest"].any():
+        groups = list(own.groupby(others, sort=False)) if others else [((), own)]
+        for j, (key, line) in enumerate(groups):
+            line = line.sort_values("_x")
+            shade = colour if len(rules) > 1 or len(groups) == 1 else PALETTE[j % len(PALETTE)]
+            marker = LEVEL_MARKERS[(i + j) % len(LEVEL_MARKERS)]
+            rate = line["rate"].to_numpy(dtype=float)
+            err = np.vstack([rate - line["low"].to_numpy(dtype=float), line["high"].to_numpy(dtype=float) - rate])
+            dash = styles[j % len(styles)] if len(rules) > 1 else "-"
+            ax.errorbar(line["_x"].to_numpy(), rate * 100, yerr=err * 100, color=shade, marker=marker, capsize=3,
+                        linewidth=1.5, markersize=5, linestyle=dash)
+            values = key if isinstance(key, tuple) else (key,)
+            which = ", ".join(_value_text(f, v) for f, v in zip(others, values, strict=True))
+            handles.append(Line2D([], [], color=shade, marker=marker, linestyle=dash,
+                                  label=_wrap(f"{label}: {which}" if which else label)))
+    if "cheapest" in frame and frame["cheapest"].astype(bool).any():
         best = frame[frame["cheapest"].astype(bool) & frame["rule"].isin(rules)]
-        ax.scatter(best[x_name], best["rate"] * 100, s=260, marker="*", color="#FFDD44", edgecolor="black",
+        ax.scatter(best["_x"], best["rate"] * 100, s=260, marker="*", color="#FFDD44", edgecolor="black",
                    zorder=4, linewidths=1)
-        point = best.iloc[0]
-        what = ", ".join(f"{f} = {point[f]:g}" if isinstance(point[f], float) else f"{f} = {point[f]}"
-                         for f in factors)
+        undecided = any(target_verdict(row, Target(row["rule"], float(row["target"]))) == UNDECIDED
+                        for row in best.to_dict("records") if not pd.isna(row.get("target")))
+        if best["point"].nunique() == 1:
+            point = best.iloc[0]
+            what = ", ".join(_value_text(f, point[f]) for f in factors)
+            text = f"cheapest meeting every target: {what} (cost {point['cost']:g})"
+        else:
+            text = "cheapest meeting every target, at each load"
+        if undecided:
+            text += "; undecided: an interval still contains its target"
         handles.append(Line2D([], [], marker="*", color="#FFDD44", markeredgecolor="black", markersize=14,
-                              linestyle="none", label=f"cheapest meeting every target: {what} "
-                                                      f"(cost {point['cost']:g})"))
+                              linestyle="none", label=_wrap(text)))
     if x_name == "cost" and factors:
         for _, row in frame[frame["rule"] == rules[0]].iterrows():
             ax.annotate(", ".join(str(row[f]) for f in factors), (row["cost"], row["rate"] * 100), fontsize=7,
                         xytext=(3, -10), textcoords="offset points")
+    if labels is not None:
+        ax.set_xticks(range(len(labels)), [str(v) for v in labels])
+    elif x_name != "cost" and np.allclose(x_all, np.round(x_all)):
+        whole = np.unique(x_all)
+        if len(whole) <= 12:
+            ax.set_xticks(whole, [f"{v:.0f}" for v in whole])
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(-2, 102)
     ax.set_xlabel(x_name if x_name != "cost" else "cost of the option (staff-hours, or the scenario's unit)")
     ax.set_ylabel("deadlines met (%), with 95 % interval")

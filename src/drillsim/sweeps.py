@@ -156,7 +156,7 @@ class SweepResult:
     def frame(self) -> pd.DataFrame:
         """One row per point and rule: the point's values, cost, hit rate with its interval, target and verdict."""
         rows = []
-        cheapest = set(self.cheapest())
+        cheapest = set(self.cheapest_points())
         for point, record in zip(self.points, self.records, strict=True):
             for rule in record["rules"]:
                 target = self._target(rule["rule"])
@@ -165,6 +165,7 @@ class SweepResult:
                              **{k: _nan(rule[k]) for k in ("rate", "low", "high")},
                              "target": math.nan if target is None else target.rate,
                              "meets": None if target is None else _meets(rule, target),
+                             "verdict": None if target is None else target_verdict(rule, target),
                              "meets_all": self.meets_all(point.index), "cheapest": point.index in cheapest})
         return pd.DataFrame(rows)
 
@@ -186,13 +187,41 @@ class SweepResult:
         rates = self.rates(index)
         return bool(self.targets) and all(_meets(rates[t.rule], t) for t in self.targets)
 
-    def cheapest(self) -> list[int]:
-        """Per load, the cheapest point that meets every target (the first of equal cost)."""
+    def verdict(self, index: int) -> str | None:
+        """A point against every target, as the CLI marks it: `met` (every interval clears its target), `not met`
+        (a rate below its target and its interval too), `undecided` (an interval contains its target); None
+        without targets."""
+        if not self.targets:
+            return None
+        rates = self.rates(index)
+        verdicts = {target_verdict(rates[t.rule], t) for t in self.targets}
+        return NOT_MET if NOT_MET in verdicts else UNDECIDED if UNDECIDED in verdicts else MET
+
+    def cheapest_points(self) -> list[int]:
+        """Per load, the index of the cheapest point whose every rate reaches its target (the first of equal cost)."""
         best: dict[float, Point] = {}
         for point in self.points:
             if self.meets_all(point.index) and (point.load not in best or point.cost < best[point.load].cost):
                 best[point.load] = point
         return sorted(p.index for p in best.values())
+
+    def cheapest(self) -> pd.DataFrame:
+        """Per load, the cheapest point whose every rate reaches its target: one row with its values, cost, each
+        target's rate and interval, and the verdict (`met`, or `undecided` when an interval still contains its
+        target: more replications would tell). No row when nothing reaches every target."""
+        rows = []
+        for index in self.cheapest_points():
+            point, rates = self.points[index], self.rates(index)
+            row: dict[str, Any] = {"point": index, **point.values, LOAD: point.load, "cost": point.cost,
+                                   "verdict": self.verdict(index)}
+            for target in self.targets:
+                rate = rates[target.rule]
+                row.update({f"{target.rule} target": target.rate, f"{target.rule} rate": _nan(rate["rate"]),
+                            f"{target.rule} low": _nan(rate["low"]), f"{target.rule} high": _nan(rate["high"])})
+            rows.append(row)
+        columns = ["point", *[f for f in self.factors if f != LOAD], LOAD, "cost", "verdict",
+                   *[f"{t.rule} {part}" for t in self.targets for part in ("target", "rate", "low", "high")]]
+        return pd.DataFrame(rows, columns=columns)
 
     def headroom(self) -> pd.DataFrame:
         """Per target and combination of the other factors: the largest load up to which the target holds
@@ -234,7 +263,7 @@ class SweepResult:
 
     def summary(self) -> dict[str, Any]:
         """The sweep as plain data: its spec, per point the values, cost and verdicts, cheapest, headroom."""
-        cheapest = self.cheapest()
+        cheapest = self.cheapest_points()
         headroom = self.headroom()
         return {
             **{k: v for k, v in self.spec.items() if k != "points"},
@@ -341,6 +370,20 @@ def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[st
 def _write_final(outcome: SweepResult, out: Path) -> None:
     atomic_write(out / "sweep.csv", outcome.frame.to_csv(index=False))
     atomic_write(out / "sweep.json", to_json({**outcome.summary(), "versions": versions()}))
+
+
+MET, NOT_MET, UNDECIDED = "met", "not met", "undecided"
+
+
+def target_verdict(rule: Mapping[str, Any], target: Target) -> str:
+    """One rate against its target, as `drillsim sweep` marks it: `undecided` (`?`) when its 95 % interval
+    contains the target, else `met` or `not met` by the rate; a rule that applied to nothing is `not met`."""
+    rate, low, high = (_nan(rule[k]) for k in ("rate", "low", "high"))
+    if math.isnan(rate):
+        return NOT_MET
+    if not math.isnan(low) and low < target.rate <= high:
+        return UNDECIDED
+    return MET if rate >= target.rate else NOT_MET
 
 
 def _meets(rule: Mapping[str, Any], target: Target) -> bool:

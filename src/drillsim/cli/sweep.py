@@ -116,7 +116,8 @@ def render_sweep(outcome: Any) -> str:
     """One row per combination: its values, cost, the targets' hit rates (every rule's without targets)."""
     factors = outcome.factors
     rules = [t.rule for t in outcome.targets] or list(outcome.scenario.deadlines)
-    cheapest = set(outcome.cheapest())
+    from drillsim.sweeps import UNDECIDED, target_verdict
+    cheapest = set(outcome.cheapest_points())
     unsure = False
     lines = [f"{outcome.scenario.name}: {len(outcome.points)} combinations x {outcome.replications} replications, "
              f"seed {outcome.seed}, the same incidents for every combination",
@@ -138,8 +139,8 @@ def render_sweep(outcome: Any) -> str:
             cell = _pct(r["rate"])
             if outcome.targets:
                 cell += f" [{_pct(r['low'])}-{_pct(r['high'])}]" if r["low"] is not None else ""
-                target = next(t.rate for t in outcome.targets if t.rule == rule)
-                if r["low"] is not None and r["low"] < target <= r["high"]:
+                target = next(t for t in outcome.targets if t.rule == rule)
+                if target_verdict(r, target) == UNDECIDED:
                     cell += " ?"
                     unsure = True
             row.append(cell.ljust(width))
