@@ -79,8 +79,8 @@ def test_json_summary_follows_the_documented_schema_with_hand_computed_figures()
     post = rows[("command_post_upward", "all")]
     assert (post["applicable"], post["rate"], post["low"], post["high"]) == (0, None, None, None)
     actors = {row["actor"]: row for row in summary["actors"]}
-    assert all(set(row) == {"actor", "title", "utilisation", "mean_wait", "p90_wait", "tasks"}
-               for row in summary["actors"])
+    assert all(set(row) == {"actor", "title", "utilisation", "mean_wait", "mean_wait_low", "mean_wait_high",
+                            "p90_wait", "tasks"} for row in summary["actors"])
     # Grid workers: 2 x 5m of work over 3 grids x 1 worker x 1 day; waits 0 and 3m.
     assert actors["grid_worker"]["utilisation"] == pytest.approx(600 / (3 * 86400))
     assert (actors["grid_worker"]["mean_wait"], actors["grid_worker"]["tasks"]) == (90, 2)

@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from drillsim.results import Results
-from drillsim.results.aggregates import total
 from drillsim.results.metrics import ALL_LEVELS
 from drillsim.results.stats import clustered_wilson
 
@@ -54,18 +53,12 @@ def rule_counts(results: Results, *, by_level: bool = False) -> pd.DataFrame:
 
 
 def wait_totals(results: Results) -> pd.DataFrame:
-    """Per replication and limited actor: total wait (seconds) and tasks started, for mean waits."""
+    """Per replication and limited actor: total wait (seconds) and tasks started, for mean waits.
+
+    Only incidents counted (after the warm-up), from the records or the tallies alike (Results.wait_totals).
+    """
     actors = [a for a, actor in results.scenario.actors.items() if actor.kind in ("pool", "per_grid")]
-    if results.tallies is None:
-        steps = results.steps
-        started = steps[steps["started"].notna() & steps["actor"].isin(actors)]
-        totals = (started.assign(wait=(started["started"] - started["queued"]).astype(float), tasks=1)
-                  .groupby(["replication", "actor"])[["wait", "tasks"]].sum())
-    else:
-        rows = [(tally.replication, actor, float(total(waits)), waits.total())
-                for tally in results.tallies for actor, waits in tally.actors.waits.items() if actor in actors]
-        totals = pd.DataFrame(rows, columns=["replication", "actor", "wait", "tasks"]).set_index(
-            ["replication", "actor"])
+    totals = results.wait_totals.set_index(["replication", "actor"])[["wait", "tasks"]]
     index = pd.MultiIndex.from_product([replication_ids(results), actors], names=["replication", "actor"])
     return totals.reindex(index, fill_value=0).reset_index()
 

@@ -38,7 +38,7 @@ def _tallies(scenario: Scenario, entropy: int, replications: list[int],
     """Replications that keep nothing but staffing and a Tally: memory flat in the horizon, little to send back."""
     out = []
     for r in replications:
-        tally = Tally(r, scenario.horizon)
+        tally = Tally(r, scenario.horizon, scenario.warm_up)
         out.append((simulate(scenario, entropy, r, load, on_incident=tally.add), tally))
     return out
 

@@ -21,6 +21,13 @@ STAGE_LABEL = {"wait": "waiting for {actor} ({step})", "work": "{actor} working 
                "other": "waiting for a condition"}
 
 
+def _wait_interval(low: float, high: float) -> str:
+    """A mean wait's 95 % interval, to the second ("-" when one replication cannot give one)."""
+    if math.isnan(low):
+        return "-"
+    return f"{format_duration(math.floor(low))}-{format_duration(math.ceil(high))}"
+
+
 def _num(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
@@ -31,9 +38,11 @@ def render_summary(results: Results) -> str:
     inc = summary["incidents"]
     lines = [
         f"{results.label}: {summary['replications']} replication{'' if summary['replications'] == 1 else 's'} "
-        f"of {summary['horizon']}, seed {results.seed}",
+        f"of {summary['horizon']}, seed {results.seed}"
+        + (f", the first {summary['warm_up']} a warm-up" if "warm_up" in summary else ""),
         f"{inc['total']} incidents ({inc['per_replication']:.1f} per replication), "
-        f"{inc['open_at_horizon']} still open at the horizon",
+        f"{inc['open_at_horizon']} still open at the horizon"
+        + (f"; {inc['in_warm_up']} more in the warm-up, simulated but not counted" if "in_warm_up" in inc else ""),
         "",
         f"{'deadline rule':<22} {'limit':>6} {'level':>5} {'applied':>8} {'met':>7} {'hit rate':>8} "
         f"{'95% interval':>15} {'late median':>11} {'late p90':>9} {'worst':>8}",
@@ -48,10 +57,12 @@ def render_summary(results: Results) -> str:
     pending = int(rules[rules["level"] == "all"]["pending"].sum())
     if pending:
         lines.append(f"({pending} clocks were still running at the horizon and are not counted)")
-    lines += ["", f"{'busiest actors':<40} {'utilisation':>11} {'mean wait':>10} {'p90 wait':>9} {'tasks':>7}"]
+    lines += ["", f"{'busiest actors':<40} {'utilisation':>11} {'mean wait':>10} {'95% interval':>17} "
+              f"{'p90 wait':>9} {'tasks':>7}"]
     for row in results.actors().head(6).itertuples(index=False):
         lines.append(f"{row.title:<40} {_pct(row.utilisation):>11} {_dur(row.mean_wait):>10} "
-                     f"{_dur(row.p90_wait):>9} {row.tasks:>7}")
+                     f"{_wait_interval(row.mean_wait_low, row.mean_wait_high):>17} {_dur(row.p90_wait):>9} "
+                     f"{row.tasks:>7}")
     if summary["bottleneck"] is None:
         lines += ["", "Bottleneck: not sought: this run kept only running totals (--keep summary); "
                   "run with --keep all to find where the misses lost their time."]

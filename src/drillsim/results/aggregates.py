@@ -101,17 +101,21 @@ class ActorAggregate:
     """Started steps: person-seconds of work and tasks per crew that served them, waits per actor asked for."""
 
     busy: dict[str, float] = field(default_factory=dict)
-    """Person-seconds of work per `served_by`, clipped at the horizon (metrics.busy_seconds)."""
+    """Person-seconds of work per `served_by` from the warm-up to the horizon (metrics.busy_seconds)."""
     waits: dict[str, Histogram] = field(default_factory=dict)
     """Per step `actor`: seconds from queued to started."""
     tasks: Counter[str] = field(default_factory=Counter)
     """Steps started per `served_by`."""
 
-    def add(self, step: StepRecord, horizon: int) -> None:
+    def add(self, step: StepRecord, horizon: int, warm_up: int = 0, *, counted: bool = True) -> None:
+        """A started step's work from the warm-up on; its wait and task only if `counted` (not a warm-up incident's)."""
         if step.started is None:
             return
         end = horizon if step.finished is None else min(step.finished, horizon)
-        self.busy[step.served_by] = self.busy.get(step.served_by, 0) + (end - step.started) * step.units
+        work = end - step.started if warm_up == 0 else max(0, end - max(step.started, warm_up))
+        self.busy[step.served_by] = self.busy.get(step.served_by, 0) + work * step.units
+        if not counted:
+            return
         self.waits.setdefault(step.actor, Counter())[step.started - step.queued] += 1
         self.tasks[step.served_by] += 1
 

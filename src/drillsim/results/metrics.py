@@ -8,10 +8,22 @@ from collections import Counter
 import pandas as pd
 
 from drillsim.results.aggregates import STATUSES, ActorAggregate, RuleAggregate, mean, median, merged, quantile
-from drillsim.results.stats import clustered_wilson
+from drillsim.results.stats import clustered_wilson, ratio_interval
 from drillsim.scenario.schema import Scenario
 
 ALL_LEVELS = "all"
+
+
+WAIT_TOTALS = ["replication", "actor", "wait", "tasks"]
+
+
+def counted(frame: pd.DataFrame, incidents: pd.DataFrame, warm_up: int) -> pd.DataFrame:
+    """The rows (steps, verdicts) of incidents that occurred from the warm-up on: the ones every figure counts."""
+    if warm_up == 0:
+        return frame
+    warm = incidents.loc[incidents["occurred"] < warm_up, ["replication", "incident"]]
+    keys = pd.MultiIndex.from_frame(frame[["replication", "incident"]].astype("int64"))
+    return frame[~keys.isin(pd.MultiIndex.from_frame(warm.astype("int64")))]
 
 
 def lateness(verdicts: pd.DataFrame) -> pd.Series:
@@ -75,60 +87,99 @@ def rule_table_of(scenario: Scenario, aggregate: RuleAggregate, replications: li
     return pd.DataFrame(rows)
 
 
-def busy_seconds(steps: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Person-seconds each crew spent working, within the horizon."""
+def busy_seconds(steps: pd.DataFrame, horizon: int, warm_up: int = 0) -> pd.DataFrame:
+    """Person-seconds each crew spent working, from the warm-up to the horizon."""
     started = steps[steps["started"].notna()]
     return (pd.DataFrame({"replication": started["replication"], "actor": started["served_by"],
-                          "unit": started["unit"], "busy": _person_seconds(started, horizon)})
+                          "unit": started["unit"], "busy": _person_seconds(started, horizon, warm_up)})
             .groupby(["replication", "actor", "unit"], as_index=False)["busy"].sum())
 
 
-def _person_seconds(started: pd.DataFrame, horizon: int) -> pd.Series:
-    """Each started step's work in person-seconds, up to the horizon for work still going on."""
+def _person_seconds(started: pd.DataFrame, horizon: int, warm_up: int = 0) -> pd.Series:
+    """Each started step's work in person-seconds from the warm-up on, up to the horizon for work still going on."""
     end = started["finished"].fillna(horizon).clip(upper=horizon).astype(float)
-    return (end - started["started"].astype(float)) * started["units"]
+    if warm_up == 0:
+        return (end - started["started"].astype(float)) * started["units"]
+    return (end - started["started"].astype(float).clip(lower=warm_up)).clip(lower=0) * started["units"]
 
 
-def on_duty_seconds(staffing: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Person-seconds each crew was on duty, from its schedule."""
+def on_duty_seconds(staffing: pd.DataFrame, horizon: int, warm_up: int = 0) -> pd.DataFrame:
+    """Person-seconds each crew was on duty from the warm-up to the horizon, from its schedule."""
     frame = staffing.sort_values(["replication", "actor", "unit", "time"]).copy()
     nxt = frame.groupby(["replication", "actor", "unit"])["time"].shift(-1).fillna(horizon)
-    frame["capacity"] = (nxt - frame["time"]) * frame["on_duty"]
+    start = frame["time"]
+    if warm_up:
+        nxt, start = nxt.clip(lower=warm_up), start.clip(lower=warm_up)
+    frame["capacity"] = (nxt - start) * frame["on_duty"]
     return frame.groupby(["replication", "actor", "unit"], as_index=False)["capacity"].sum()
 
 
-def actor_aggregate(steps: pd.DataFrame, horizon: int) -> ActorAggregate:
-    """The step frame reduced to what the actor table needs: one groupby per crew served, one for the waits."""
+def actor_aggregate(steps: pd.DataFrame, horizon: int, warm_up: int = 0,
+                    measured: pd.DataFrame | None = None) -> ActorAggregate:
+    """The step frame reduced to what the actor table needs: one groupby per crew served, one for the waits.
+
+    Busy time comes from every step (from the warm-up on); tasks and waits
+    from `measured`, the steps of the incidents counted (all by default).
+    """
     started = steps[steps["started"].notna()]
-    served = (pd.DataFrame({"served_by": started["served_by"], "busy": _person_seconds(started, horizon)})
+    served = (pd.DataFrame({"served_by": started["served_by"], "busy": _person_seconds(started, horizon, warm_up)})
               .groupby("served_by")["busy"].agg(["sum", "size"]))
+    tasks = served["size"]
+    if measured is not None and measured is not steps:
+        started = measured[measured["started"].notna()]
+        tasks = started.groupby("served_by").size()
     wait = started["started"] - started["queued"]
     waits = wait.groupby([started["actor"], wait]).size()
     aggregate = ActorAggregate(busy={actor: float(busy) for actor, busy in served["sum"].items()},
-                               tasks=Counter({actor: int(n) for actor, n in served["size"].items()}))
+                               tasks=Counter({actor: int(n) for actor, n in tasks.items()}))
     for (actor, wait), n in waits.items():
         aggregate.waits.setdefault(actor, Counter())[int(wait)] = int(n)
     return aggregate
 
 
-def actor_table(scenario: Scenario, steps: pd.DataFrame, staffing: pd.DataFrame) -> pd.DataFrame:
-    """Per limited actor: utilisation, mean and 90th-percentile wait, tasks, sorted busiest first."""
-    return actor_table_of(scenario, actor_aggregate(steps, scenario.horizon), staffing)
+def wait_totals(steps: pd.DataFrame) -> pd.DataFrame:
+    """Per replication and actor asked for: total wait (seconds) and tasks started (the steps of counted incidents)."""
+    started = steps[steps["started"].notna()]
+    return (started.assign(wait=(started["started"] - started["queued"]).astype(float), tasks=1)
+            .groupby(["replication", "actor"], as_index=False)[["wait", "tasks"]].sum())
 
 
-def actor_table_of(scenario: Scenario, aggregate: ActorAggregate, staffing: pd.DataFrame) -> pd.DataFrame:
-    """The actor table from busy seconds, waits and tasks (`actor_table` on the steps) and the staffing."""
-    capacity = on_duty_seconds(staffing, scenario.horizon).groupby("actor")["capacity"].sum()
+def actor_table(scenario: Scenario, steps: pd.DataFrame, staffing: pd.DataFrame,
+                incidents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per limited actor: utilisation, mean wait with its interval, 90th-percentile wait, tasks, busiest first.
+
+    `incidents` tells which steps belong to warm-up incidents (needed only when the scenario has a warm-up).
+    """
+    measured = steps if incidents is None else counted(steps, incidents, scenario.warm_up)
+    aggregate = actor_aggregate(steps, scenario.horizon, scenario.warm_up, measured)
+    return actor_table_of(scenario, aggregate, staffing, wait_totals(measured))
+
+
+def actor_table_of(scenario: Scenario, aggregate: ActorAggregate, staffing: pd.DataFrame,
+                   waits_by_replication: pd.DataFrame) -> pd.DataFrame:
+    """The actor table from busy seconds, waits and tasks (`actor_table` on the steps) and the staffing.
+
+    `waits_by_replication` (WAIT_TOTALS columns) gives the mean wait's
+    interval: the replication is the unit (stats.ratio_interval).
+    """
+    capacity = on_duty_seconds(staffing, scenario.horizon, scenario.warm_up).groupby("actor")["capacity"].sum()
+    replications = sorted(staffing["replication"].unique())
+    by_actor = dict(tuple(waits_by_replication.groupby("actor")))
     rows = []
     for actor in capacity.index:
         waits = aggregate.waits.get(actor)
         cap = float(capacity[actor])
+        totals = by_actor.get(actor, pd.DataFrame(columns=WAIT_TOTALS)).set_index("replication")
+        totals = totals[["wait", "tasks"]].reindex(replications, fill_value=0)
+        _, low, high = ratio_interval(totals["wait"].to_numpy(float), totals["tasks"].to_numpy(float))
         rows.append({
             "actor": actor, "title": scenario.actors[actor].title,
             "utilisation": float(aggregate.busy.get(actor, 0.0)) / cap if cap else math.nan,
             "mean_wait": mean(waits) if waits else 0.0,
+            "mean_wait_low": low if waits else math.nan, "mean_wait_high": high if waits else math.nan,
             "p90_wait": quantile(waits, 0.9) if waits else 0.0,
             "tasks": aggregate.tasks.get(actor, 0),
         })
-    table = pd.DataFrame(rows, columns=["actor", "title", "utilisation", "mean_wait", "p90_wait", "tasks"])
+    table = pd.DataFrame(rows, columns=["actor", "title", "utilisation", "mean_wait", "mean_wait_low",
+                                        "mean_wait_high", "p90_wait", "tasks"])
     return table.sort_values(["utilisation", "mean_wait"], ascending=False, ignore_index=True)

@@ -2,6 +2,10 @@
 
 A run that kept only per-replication tallies (`keep="summary"`) has the
 figures (rules, actors, staffing, summary) but not the frames of every record.
+
+Incidents that occur before the scenario's `warm_up` are simulated (their
+work loads the crews, and their records stay in the frames) but counted in
+no figure; busy and on-duty time are measured from the warm-up on.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import pandas as pd
 
 from drillsim.model import Replication
 from drillsim.results import bottleneck, frames, metrics
-from drillsim.results.aggregates import ActorAggregate, RuleAggregate
+from drillsim.results.aggregates import ActorAggregate, RuleAggregate, total
 from drillsim.results.tally import Tally
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration
@@ -86,9 +90,12 @@ class Results:
 
     @cached_property
     def incidents(self) -> pd.DataFrame:
-        """One row per incident with a column per milestone."""
+        """One row per incident with a column per milestone, and `warm_up` (counted in no figure) if there is one."""
         self._records("Results.incidents")
-        return self._tag(frames.incidents(self.replications))
+        frame = self._tag(frames.incidents(self.replications))
+        if self.scenario.warm_up:
+            frame["warm_up"] = frame["occurred"] < self.scenario.warm_up
+        return frame
 
     @cached_property
     def milestones(self) -> pd.DataFrame:
@@ -105,11 +112,17 @@ class Results:
     def staffing(self) -> pd.DataFrame:
         return self._tag(frames.staffing(self.replications))
 
+    def _counted(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of `frame` (steps, verdicts) that belong to incidents counted: those after the warm-up."""
+        if not self.scenario.warm_up:
+            return frame
+        return metrics.counted(frame, self.incidents, self.scenario.warm_up)
+
     @cached_property
     def rule_aggregate(self) -> RuleAggregate:
         """Verdicts per (replication, rule, level, status) and the lateness of misses, from records or tallies."""
         if self.tallies is None:
-            return metrics.rule_aggregate(self.verdicts)
+            return metrics.rule_aggregate(self._counted(self.verdicts))
         aggregate = RuleAggregate()
         for tally in self.tallies:
             aggregate.update(tally.rules)
@@ -124,14 +137,25 @@ class Results:
         return self._rules.copy()
 
     @cached_property
+    def wait_totals(self) -> pd.DataFrame:
+        """Per replication and actor asked for: total wait (seconds) and tasks of the incidents counted."""
+        if self.tallies is None:
+            return metrics.wait_totals(self._counted(self.steps))
+        rows = [(tally.replication, actor, float(total(waits)), waits.total())
+                for tally in self.tallies for actor, waits in sorted(tally.actors.waits.items())]
+        return pd.DataFrame(rows, columns=metrics.WAIT_TOTALS).sort_values(["replication", "actor"],
+                                                                          ignore_index=True)
+
+    @cached_property
     def _actors(self) -> pd.DataFrame:
         if self.tallies is None:
-            aggregate = metrics.actor_aggregate(self.steps, self.scenario.horizon)
+            aggregate = metrics.actor_aggregate(self.steps, self.scenario.horizon, self.scenario.warm_up,
+                                                self._counted(self.steps))
         else:
             aggregate = ActorAggregate()
             for tally in self.tallies:
                 aggregate.update(tally.actors)
-        return metrics.actor_table_of(self.scenario, aggregate, self.staffing)
+        return metrics.actor_table_of(self.scenario, aggregate, self.staffing, self.wait_totals)
 
     def actors(self) -> pd.DataFrame:
         """Utilisation and waits of every limited actor, busiest first."""
@@ -141,7 +165,7 @@ class Results:
     def stages(self) -> pd.DataFrame:
         """Each verdict's window split into wait / work / transit stages along the critical path."""
         self._records("Results.stages")
-        return bottleneck.stages(self.scenario, self.steps, self.verdicts, self.scenario.horizon)
+        return bottleneck.stages(self.scenario, self.steps, self._counted(self.verdicts), self.scenario.horizon)
 
     @cached_property
     def workload(self) -> bottleneck.Load:
@@ -171,24 +195,29 @@ class Results:
         "bottleneck" is None when only summaries were kept: attributing misses
         to stages follows each verdict's critical path through the step records.
         """
+        warm_up = self.scenario.warm_up
         if self.tallies is None:
-            total = sum(len(rep.incidents) for rep in self.replications)
-            closed = sum(i.closed is not None for rep in self.replications for i in rep.incidents)
+            counted = [i for rep in self.replications for i in rep.incidents if i.occurred >= warm_up]
+            count, closed = len(counted), sum(i.closed is not None for i in counted)
+            early = sum(len(rep.incidents) for rep in self.replications) - count
         else:
-            total = sum(tally.incidents for tally in self.tallies)
+            count = sum(tally.incidents for tally in self.tallies)
             closed = sum(tally.closed for tally in self.tallies)
+            early = sum(tally.in_warm_up for tally in self.tallies)
         n = len(self.replications)
         return {
             "scenario": self.label,
             "seed": self.seed,
             "replications": n,
             "horizon": format_duration(self.scenario.horizon),
+            **({"warm_up": format_duration(warm_up)} if warm_up else {}),
             "load": self.load,
             "incidents": {
-                "total": total,
-                "per_replication": total / n if n else 0.0,
+                "total": count,
+                "per_replication": count / n if n else 0.0,
                 "closed": closed,
-                "open_at_horizon": total - closed,
+                "open_at_horizon": count - closed,
+                **({"in_warm_up": early} if warm_up else {}),
             },
             "rules": [_clean(row) for row in self._rules.to_dict("records")],
             "actors": [_clean(row) for row in self._actors.to_dict("records")],
@@ -204,6 +233,8 @@ def _check_tallies(scenario: Scenario, replications: list[Replication], tallies:
                          f"{sorted(rep.replication for rep in replications)}: one tally per replication")
     if any(t.horizon != scenario.horizon for t in tallies):
         raise ValueError(f"tallies with a horizon other than the scenario's {scenario.horizon} s")
+    if any(t.warm_up != scenario.warm_up for t in tallies):
+        raise ValueError(f"tallies with a warm-up other than the scenario's {scenario.warm_up} s")
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:

@@ -706,6 +706,8 @@ class Scenario(Model):
     plan_title: str = ""
     plan: str = "builtin"
     horizon: Duration
+    warm_up: DurationOrZero = Field(default=0, exclude_if=lambda value: value == 0)
+    """Incidents that occur before it are simulated but counted in no figure (left out of the file when 0)."""
     replications: int = Field(default=20, ge=1)
     seed: int = Field(default=0, ge=0)
     actors: _mapping(Actor)  # type: ignore[valid-type]
@@ -727,6 +729,15 @@ class Scenario(Model):
     sources: tuple[Source, ...] = ()
     injects: tuple[Inject, ...] = ()
     costs: Costs = Costs()
+
+    @field_validator("warm_up")
+    @classmethod
+    def _warm_up_within_horizon(cls, value: int, info: ValidationInfo) -> int:
+        horizon = info.data.get("horizon")
+        if horizon is not None and value >= horizon:
+            raise ValueError(f"a warm-up of {format_duration(value)} leaves nothing to count; expected a duration "
+                             f"shorter than the horizon of {format_duration(horizon)}")
+        return value
 
     @property
     def level_order(self) -> tuple[str, ...]:
