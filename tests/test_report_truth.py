@@ -244,3 +244,53 @@ def test_the_timeline_tells_the_superiors_reached_and_what_was_on_its_way_at_the
     assert "reports still on their way: escalation of level I" in level_i
     with pytest.raises(ValueError, match="no replication 3"):
         story(results, 3)
+
+
+# --- 5. the notebooks use the public API only, and it gives the CLI's own verdict ------------------------------
+
+
+@pytest.mark.parametrize("name", ["01-quick-start", "02-night-shift-staffing", "03-choosing-replications"])
+def test_the_notebooks_use_only_the_public_api_and_end_with_their_answer(name: str) -> None:
+    import nbformat
+
+    import drillsim
+    notebook = nbformat.read(EXAM.parent.parent / "notebooks" / f"{name}.ipynb", as_version=4)
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert not re.search(r"^\s*(from|import)\s+drillsim\.", code, flags=re.M), "no internal module imported"
+    used = set(re.findall(r"\bdrillsim\.(\w+)", code))
+    assert used and used <= set(drillsim.__all__), used - set(drillsim.__all__)
+    assert all(hasattr(drillsim, attribute) for attribute in used)
+    last = notebook.cells[-1]
+    assert last.cell_type == "code" and "print(" in last.source, "the last cell states the answer, computed"
+
+
+@pytest.mark.parametrize(("rate", "low", "high", "target", "expected"), [
+    (0.96, 0.91, 0.98, 0.9, "met"), (0.96, 0.9, 0.98, 0.9, "met"), (0.93, 0.85, 0.97, 0.9, "undecided"),
+    (0.88, 0.80, 0.93, 0.9, "undecided"), (0.8, 0.7, 0.89, 0.9, "not met"), (1.0, 0.8, 1.0, 1.0, "undecided"),
+    (0.95, None, None, 0.9, "met"), (None, None, None, 0.9, "not met"), (float("nan"), float("nan"), float("nan"),
+                                                                         0.5, "not met")])
+def test_the_apis_verdict_is_the_clis_question_mark(rate: float | None, low: float | None, high: float | None,
+                                                   target: float, expected: str) -> None:
+    import drillsim
+    assert drillsim.verdict(rate, low, high, target) == expected
+    cli_unsure = low is not None and low == low and low < target <= (high or 0)
+    assert (expected == "undecided") == cli_unsure
+
+
+def test_the_public_api_gives_what_the_notebooks_need() -> None:
+    import drillsim
+    from drillsim.figures import rule_counts
+    from drillsim.results.stats import clustered_wilson, wilson
+    from drillsim.sweeps import cost
+    night = drillsim.load(EXAM.parent / "night-shift-one-grid-worker.yaml").replace(horizon="1d")
+    results = drillsim.run(night, replications=3, seed=2)
+    assert drillsim.cost(night) == cost(night)
+    counts = drillsim.replication_counts(results)
+    assert counts.equals(rule_counts(results))
+    part = counts[counts["rule"] == "office_to_leadership"]
+    assert drillsim.hit_rate_interval(part["met"], part["decided"]) == clustered_wilson(part["met"], part["decided"])
+    assert drillsim.pooled_interval(7, 9) == wilson(7, 9)
+    capped = drillsim.run(night, replications=2, seed=2, precision=0.01, max_replications=3)
+    assert drillsim.precision_sentence(capped.precision).startswith("Precision ±1.0% NOT reached")
+    assert capped.precision["estimated_replications"] > 3
+    assert drillsim.plots.sweep_hit_rates is not None

@@ -12,14 +12,19 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = {"compare", "load", "run", "sweep", "Results", "Scenario", "ScenarioError"}
+_FUNCTIONS = ("compare", "load", "run", "sweep", "cost", "replication_counts", "hit_rate_interval",
+              "pooled_interval", "verdict", "precision_sentence", "running_mean")
+_API = {*_FUNCTIONS, "Results", "Scenario", "ScenarioError", "plots"}
 
 
 def __getattr__(name: str) -> Any:
     """Import the API lazily, so that `drillsim --help` does not pay for pandas and scipy."""
-    if name in ("compare", "load", "run", "sweep"):
+    if name in _FUNCTIONS:
         from drillsim import api
         return getattr(api, name)
+    if name == "plots":
+        import importlib
+        return importlib.import_module("drillsim.plots")
     if name == "Results":
         from drillsim.results import Results
         return Results

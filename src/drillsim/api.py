@@ -4,6 +4,12 @@
     >>> night = scenario.replace({"staffing.office.shifts[1].staff": 2})
     >>> drillsim.compare(scenario, night, replications=20).frame
     >>> drillsim.sweep(scenario, vary={"staffing.office.staff": [1, 2, 3], "load": [1, 2]}).frame
+
+Beside them, what an analyst needs to check a figure by hand, each the very
+function the CLI uses: `cost` (what a staffing costs), `replication_counts`
+(verdicts per replication), `hit_rate_interval` and `pooled_interval` (the
+two intervals of a hit rate), `verdict` (a rate against its target: met, not
+met or undecided) and `precision_sentence`. Plots are in `drillsim.plots`.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drillsim.distributed import resolve
-from drillsim.figures import precision_report
+from drillsim.figures import precision_report, rule_counts
+from drillsim.figures import precision_sentence as _precision_sentence
 from drillsim.model import Replication
 from drillsim.results import Results, Tally
 from drillsim.runner import KEEP, Keep, Progress, replicate, summarise
@@ -23,6 +30,8 @@ from drillsim.scenario import Scenario
 from drillsim.scenario import load as _load
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from drillsim.comparison import Comparison
     from drillsim.sweeps import Point, SweepResult
 
@@ -129,3 +138,50 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications
     return _sweep(scenario, vary, replications=replications, seed=seed, jobs=jobs, targets=targets,
                   out=Path(out) if out is not None else None, resume=resume, progress=progress, on_point=on_point,
                   executor=executor, client=client)
+
+
+def cost(scenario: Scenario) -> tuple[float, str]:
+    """What a scenario's staffing costs over its horizon, and in what: on-duty `staff-hours` from the schedules
+    (shifts and absences), or `cost` from the scenario's `costs.staff_hour` weights, as `drillsim sweep` prices it."""
+    from drillsim.sweeps import cost as _cost
+    return _cost(scenario)
+
+
+def replication_counts(results: Results, *, by_level: bool = False) -> pd.DataFrame:
+    """Per replication and rule (and level, with `by_level`): verdicts met, decided (met or missed) and pending,
+    the counts every hit-rate interval is computed from; a replication where a rule applied to nothing has zeros."""
+    return rule_counts(results, by_level=by_level)
+
+
+def hit_rate_interval(met: Sequence[float], decided: Sequence[float]) -> tuple[float, float]:
+    """The 95 % interval drillsim gives a hit rate from per-replication counts: Wilson on the effective number
+    of incidents, the replication as the independent unit (see the README's statistics notes)."""
+    from drillsim.results.stats import clustered_wilson
+    return clustered_wilson(met, decided)
+
+
+def pooled_interval(met: int, decided: int) -> tuple[float, float]:
+    """The plain Wilson interval that treats every incident as independent: too narrow when incidents share
+    queues; for comparison only."""
+    from drillsim.results.stats import wilson
+    return wilson(met, decided)
+
+
+def verdict(rate: float | None, low: float | None, high: float | None, target: float) -> str:
+    """A hit rate against its target as `drillsim sweep` marks it: `met`, `not met`, or `undecided` (its `?`)
+    when the 95 % interval contains the target and more replications would tell."""
+    from drillsim.sweeps import Target, target_verdict
+    return target_verdict({"rate": rate, "low": low, "high": high}, Target("rate", target))
+
+
+def precision_sentence(report: Mapping[str, Any]) -> str:
+    """`Results.precision` in the words of `drillsim run --precision`'s first line."""
+    return _precision_sentence(dict(report))
+
+
+def running_mean(results: Results, *, rule: str | None = None, actor: str | None = None,
+                 every: int | str = "1h", window: int = 3) -> pd.DataFrame:
+    """A rule's hit rate or an actor's mean wait by time since the start, pooled over replications, to choose
+    a `warm_up` (Welch's method; see drillsim.figures.running_mean); draw it with drillsim.plots.running_mean."""
+    from drillsim.figures import running_mean as _running_mean
+    return _running_mean(results, rule=rule, actor=actor, every=every, window=window)
