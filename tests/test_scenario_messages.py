@@ -37,7 +37,8 @@ def test_every_kind_of_problem_is_reported_in_one_pass() -> None:
     ("probabilities:\n  misjudged_level: 15%\n",
      "m.yaml:4: probabilities.misjudged_level: got '15%'; expected a number (write 15% as 0.15)"),
     ("durations:\n  verify: 8 min\n",
-     "m.yaml:4: durations.verify: '8 min' is not a duration with units, e.g. 45s, 20m, 1h30m, 2d; write 8m"),
+     "m.yaml:4: durations.verify: '8 min' is not a duration with units, e.g. 45s, 20m, 1h30m, 2d, 10y (a year is "
+     "365 days); write 8m"),
     ("durations:\n  verify: yes\n",
      "m.yaml:4: durations.verify: YAML reads true as a yes/no value; write a duration with units"),
     ('injects:\n  - {at: "01:00", category: other, level: II, first_receiver: grid}\n',
@@ -74,7 +75,7 @@ def test_a_message_says_what_to_write(text: str, expected: str) -> None:
 def test_one_bad_entry_does_not_also_make_its_list_too_short() -> None:
     found = messages("durations:\n  verify: {dist: empirical, samples: [5]}\n")
     assert found == ["m.yaml:4: durations.verify.samples[0]: the bare number 5 has no unit; write a duration with "
-                     "units, e.g. 45s, 20m, 1h30m, 2d"]
+                     "units, e.g. 45s, 20m, 1h30m, 2d, 10y (a year is 365 days)"]
 
 
 def test_a_misspelt_field_is_not_also_reported_missing() -> None:

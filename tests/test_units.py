@@ -33,7 +33,7 @@ def test_durations_are_whole_seconds(text: str, seconds: int) -> None:
     ("0.4s", "must be longer than zero"),
     ("-5m", "cannot be negative"),
     ("1m1h", "is not a duration with units"),
-    ("20 minutes", "is not a duration with units, e.g. 45s, 20m, 1h30m, 2d; write 20m"),
+    ("20 minutes", "is not a duration with units, e.g. 45s, 20m, 1h30m, 2d, 10y (a year is 365 days); write 20m"),
     ("12 Hours", "; write 12h"),
     ("1.5 days", "; write 1.5d"),
     ("30 sec", "; write 30s"),

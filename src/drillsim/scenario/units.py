@@ -2,7 +2,7 @@
 
 The simulator keeps time in whole seconds, so that a report at exactly its
 deadline is met and one a second later is missed, whatever the arithmetic.
-Planners write `20m`, `1h30m`, `2d`, clock times `"02:10"` and offsets
+Planners write `20m`, `1h30m`, `2d`, `10y`, clock times `"02:10"` and offsets
 `2d 02:10`; a bare number is refused because nobody can tell its unit.
 """
 
@@ -14,24 +14,26 @@ SECOND = 1
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
+YEAR = 365 * DAY
+"""A year is 365 days: a horizon in years is a count of days, never a calendar's."""
 
-_UNIT_SECONDS = {"d": DAY, "h": HOUR, "m": MINUTE, "s": SECOND}
+_UNIT_SECONDS = {"y": YEAR, "d": DAY, "h": HOUR, "m": MINUTE, "s": SECOND}
 # re.ASCII: `\d` is 0-9 only, not every script's digits.
-_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*"
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*y)?\s*(?:(\d+(?:\.\d+)?)\s*d)?\s*(?:(\d+(?:\.\d+)?)\s*h)?\s*"
                        r"(?:(\d+(?:\.\d+)?)\s*m)?\s*(?:(\d+(?:\.\d+)?)\s*s)?\s*$", re.ASCII)
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$", re.ASCII)
 _OFFSET = re.compile(r"^\s*(?:(\d{1,6})\s*d\s+)?(\d{1,2}:\d{2}(?::\d{2})?)\s*$", re.ASCII)
 
-_WORDY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(days?|hours?|hrs?|minutes?|mins?|seconds?|secs?)\s*$",
+_WORDY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(years?|yrs?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?)\s*$",
                     re.ASCII | re.IGNORECASE)
-"""`8 min`, `12 hours`: a unit in words, answered with the short form to write."""
+"""`8 min`, `12 hours`, `10 years`: a unit in words, answered with the short form to write."""
 
 LONGEST = 36500 * DAY
 """A hundred years: no drill, step or delay lasts longer; a bound keeps absurd numbers out of the model's loops.
 
 Long enough for the long-run figures of a summary-only run (`--keep summary`)."""
 
-DURATION_SYNTAX = "a duration with units, e.g. 45s, 20m, 1h30m, 2d"
+DURATION_SYNTAX = "a duration with units, e.g. 45s, 20m, 1h30m, 2d, 10y (a year is 365 days)"
 CLOCK_SYNTAX = 'a clock time in quotes, e.g. "02:10"'
 OFFSET_SYNTAX = 'a time in the drill, e.g. "02:10" (day 0), "2d 02:10", or a duration such as 26h'
 
@@ -78,7 +80,7 @@ def parse_duration(value: object, *, allow_zero: bool = False) -> int:
             raise UnitError(f"{_shown(value)} is not {DURATION_SYNTAX}; write {words[1]}{words[2][0].lower()}")
         raise UnitError(f"{_shown(value)} is not {DURATION_SYNTAX}")
     total = sum(float(part) * _UNIT_SECONDS[unit]
-                for part, unit in zip(match.groups(), "dhms", strict=True) if part)
+                for part, unit in zip(match.groups(), "ydhms", strict=True) if part)
     if total > LONGEST:
         raise UnitError(f"{_shown(value)} is longer than {format_duration(LONGEST)}, the longest drillsim accepts")
     seconds = round(total)
