@@ -1,9 +1,11 @@
 """Safe YAML reading that remembers where every value was written.
 
-PyYAML's composer gives nodes with positions; we build plain Python values
+PyYAML's parser gives events with positions; we build plain Python values
 from them ourselves so that every error can name `FILE:LINE`, duplicate keys
 are caught instead of silently overwritten, and only the plain YAML types are
-accepted (no `!!python/object`).
+accepted (no `!!python/object`). A document beyond any scenario is refused
+at the line where it crosses a limit: the values it writes, the values its
+aliases add (a "billion laughs" file), or how deep it nests.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -26,15 +28,41 @@ _SAFE_TAGS = {
 }
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 
-
-_MAX_VALUES = 200_000
+_MAX_VALUES = 1_000_000
+"""The most values a document may write: about 16 MiB of injects, the size cap of an input file."""
+_MAX_ALIAS_VALUES = 100_000
+"""The most values aliases may add: far more than any scenario repeats, far fewer than a 'billion laughs' file."""
 _MAX_DEPTH = 50
-_TOO_LARGE = f"the document expands to more than {_MAX_VALUES} values; aliases too deep?"
+
+_TOO_MUCH_ALIASED = (f"aliases expand the document by more than {_MAX_ALIAS_VALUES} values, the most drillsim "
+                     f"reads; write fewer aliases of large values")
 _TOO_DEEP = f"the document nests lists and mappings more than {_MAX_DEPTH} deep; a scenario needs fewer than ten"
 
 
-class _TooLarge(Exception):
-    """The document is beyond any real scenario: aliases expanding it (a 'billion laughs' file), or nesting."""
+def _too_many() -> str:
+    """Said with the limit in force (a test lowers it)."""
+    return (f"the document writes more than {_MAX_VALUES} values, the most drillsim reads (a scenario writes a "
+            f"few thousand; the limit is about 16 MiB of injects)")
+
+
+class _Refused(Exception):
+    """A document that cannot be read further: beyond a limit, or an alias that cannot be resolved."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """An anchored value, and the span of `_Builder.order` that holds the lines of what it contains."""
+
+    value: Any
+    path: Path_
+    first: int
+    last: int
+    count: int
+    depth: int
 
 
 class SexagesimalInt(int):
@@ -70,66 +98,218 @@ def _shown_tag(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-class _Builder:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.lines: dict[Path_, int] = {}
-        self.problems: list[Problem] = []
-        self.built = 0
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
 
-    def build(self, node: yaml.Node, path: Path_) -> Any:
+
+class _Builder:
+    """Plain values from the parser's events, one pass, without PyYAML's node tree.
+
+    Building from events keeps memory to the values themselves and lets each
+    limit be checked as it is crossed, at the line crossing it: the values
+    the file writes, the values its aliases add, the nesting.
+    """
+
+    def __init__(self, file: str, loader: Any) -> None:
+        self.file = file
+        self.loader = loader
+        self.lines: dict[Path_, int] = {}
+        self.order: list[Path_] = []
+        self.problems: list[Problem] = []
+        self.anchors: dict[str, _Anchor] = {}
+        self.open: set[str] = set()
+        self.plain: dict[str, Any] = {}
+        self.built = 0
+        self.aliased = 0
+
+    def document(self) -> tuple[bool, Any]:
+        """(whether the file holds a document, its value)."""
+        loader = self.loader
+        loader.get_event()  # the stream's start
+        if loader.check_event(yaml.StreamEndEvent):
+            return False, None
+        loader.get_event()  # the document's start
+        value = self.node(())
+        loader.get_event()  # the document's end
+        if not loader.check_event(yaml.StreamEndEvent):
+            second = loader.get_event()
+            raise _Refused(Problem(self.file, second.start_mark.line + 1, (),
+                                   "a second YAML document starts here; expected one scenario per file"))
+        return True, value
+
+    def _refuse(self, line: int, path: Path_, message: str) -> NoReturn:
+        raise _Refused(Problem(self.file, line, path, message))
+
+    def _at(self, path: Path_, line: int) -> None:
+        if path not in self.lines:
+            self.order.append(path)
+        self.lines[path] = line
+
+    def node(self, path: Path_) -> Any:
+        """The value of the next node, at `path`."""
+        event = self.loader.get_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(str(event.anchor), path, line)
+        if len(path) > _MAX_DEPTH:
+            self._refuse(line, path[:1], _TOO_DEEP)
         self.built += 1
         if self.built > _MAX_VALUES:
-            raise _TooLarge(_TOO_LARGE)
-        if len(path) > _MAX_DEPTH:
-            raise _TooLarge(_TOO_DEEP)
-        self.lines[path] = node.start_mark.line + 1
-        if node.tag not in _SAFE_TAGS:
-            self.problems.append(Problem(
-                self.file, node.start_mark.line + 1, path,
-                f"the YAML tag {_shown_tag(node.tag)} is not allowed; expected plain values, lists and mappings"))
+            self._refuse(line, path[:1], _too_many())
+        self._at(path, line)
+        anchor, first, before = event.anchor, len(self.order) - 1, self.built + self.aliased - 1
+        if anchor is not None:
+            if anchor in self.anchors or anchor in self.open:
+                self._refuse(line, path, f"YAML syntax error: the anchor &{anchor} is defined twice; "
+                                         f"expected each anchor once")
+            self.open.add(anchor)
+        if isinstance(event, yaml.ScalarEvent):
+            value = self._scalar(event, path, line)
+        else:
+            kind = yaml.MappingNode if isinstance(event, yaml.MappingStartEvent) else yaml.SequenceNode
+            tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(kind, None, event.implicit)
+            value = self._mapping(path) if kind is yaml.MappingNode else self._sequence(path)
+            if tag not in _SAFE_TAGS:
+                self.problems.append(Problem(self.file, line, path, f"the YAML tag {_shown_tag(tag)} is not "
+                                                                    f"allowed; expected plain values, lists and "
+                                                                    f"mappings"))
+                value = None
+        if anchor is not None:
+            self.open.discard(anchor)
+            depth = max(len(p) for p in self.order[first:]) - len(path)
+            self.anchors[anchor] = _Anchor(value, path, first, len(self.order),
+                                           self.built + self.aliased - before, depth)
+        return value
+
+    def _scalar(self, event: Any, path: Path_, line: int) -> Any:
+        """A scalar's value; a plain one is read once per text (what it means depends on its text alone)."""
+        plain = event.tag is None and not event.style
+        if plain and event.value in self.plain:
+            return self.plain[event.value]
+        count = len(self.problems)
+        value = self._construct(event, path, line)
+        if plain and len(self.problems) == count:
+            self.plain[event.value] = value
+        return value
+
+    def _construct(self, event: Any, path: Path_, line: int) -> Any:
+        tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.ScalarNode, event.value,
+                                                                                  event.implicit)
+        if tag == _STR:
+            return event.value
+        if tag not in _SAFE_TAGS:
+            self.problems.append(Problem(self.file, line, path, f"the YAML tag {_shown_tag(tag)} is not allowed; "
+                                                                f"expected plain values, lists and mappings"))
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        if node.tag == "tag:yaml.org,2002:timestamp":
-            return node.value
-        constructed = _CONSTRUCTOR.yaml_constructors[node.tag](_CONSTRUCTOR, node)
-        if node.tag == "tag:yaml.org,2002:int" and not node.style and _SEXAGESIMAL.match(node.value):
-            return SexagesimalInt(constructed, node.value)
+        if tag == "tag:yaml.org,2002:timestamp":
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        try:
+            constructed = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+        except ValueError:  # Python reads at most 4300 digits of a whole number
+            digits = sum(ch.isdigit() for ch in event.value)
+            self.problems.append(Problem(self.file, line, path, f"a number of {digits} digits is more than "
+                                                                f"drillsim reads; expected a number of at most "
+                                                                f"4300 digits"))
+            return None
+        if tag == "tag:yaml.org,2002:int" and not event.style and _SEXAGESIMAL.match(event.value):
+            return SexagesimalInt(constructed, event.value)
         return constructed
 
-    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+    def _sequence(self, path: Path_) -> list[Any]:
+        items: list[Any] = []
+        while not self.loader.check_event(yaml.SequenceEndEvent):
+            items.append(self.node((*path, len(items))))
+        self.loader.get_event()
+        return items
+
+    def _mapping(self, path: Path_) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(Problem(self.file, key_node.start_mark.line + 1, path,
-                                             "YAML merge keys (<<) are not supported; write the values out"))
+        loader = self.loader
+        while not loader.check_event(yaml.MappingEndEvent):
+            key_event = loader.get_event()
+            key_line = key_event.start_mark.line + 1
+            key = self._key(key_event, path, key_line)
+            if key is None:
+                self._skip()
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(Problem(self.file, key_node.start_mark.line + 1, path,
-                                             "a key must be a plain name"))
-                continue
-            if key_node.tag not in _SAFE_TAGS:
-                self.problems.append(Problem(self.file, key_node.start_mark.line + 1, path,
-                                             f"the YAML tag {_shown_tag(key_node.tag)} is not allowed in a key; "
-                                             f"expected a plain name"))
-                continue
-            key = str(_CONSTRUCTOR.yaml_constructors[key_node.tag](_CONSTRUCTOR, key_node))
             if key in result:
                 first = self.lines.get((*path, key))
-                self.problems.append(Problem(
-                    self.file, key_node.start_mark.line + 1, (*path, key),
-                    f"duplicate key {key!r}; it was already given on line {first}"))
+                self.problems.append(Problem(self.file, key_line, (*path, key),
+                                             f"duplicate key {key!r}; it was already given on line {first}"))
+                self._skip()
                 continue
-            result[key] = self.build(value_node, (*path, key))
-            self.lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = self.node((*path, key))
+            self.lines[(*path, key)] = key_line
+        loader.get_event()
         return result
+
+    def _key(self, event: Any, path: Path_, line: int) -> str | None:
+        """A mapping's key as text; None (with its problem) for a key that is not a plain name."""
+        if isinstance(event, yaml.AliasEvent) and event.anchor in self.anchors:
+            value = self.anchors[event.anchor].value
+            if not isinstance(value, (dict, list)):
+                return str(value)
+        if not isinstance(event, yaml.ScalarEvent):
+            if isinstance(event, yaml.CollectionStartEvent):
+                self._skip_rest()
+            self.problems.append(Problem(self.file, line, path, "a key must be a plain name"))
+            return None
+        tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.ScalarNode, event.value,
+                                                                                  event.implicit)
+        if tag == _MERGE:
+            self.problems.append(Problem(self.file, line, path,
+                                         "YAML merge keys (<<) are not supported; write the values out"))
+            return None
+        if tag not in _SAFE_TAGS:
+            self.problems.append(Problem(self.file, line, path, f"the YAML tag {_shown_tag(tag)} is not allowed "
+                                                                f"in a key; expected a plain name"))
+            return None
+        if tag in (_STR, "tag:yaml.org,2002:timestamp"):
+            return str(event.value)
+        return str(self._scalar(event, path, line))
+
+    def _skip(self) -> None:
+        """Pass over the next node's events: the value of a key that was refused."""
+        if isinstance(self.loader.get_event(), yaml.CollectionStartEvent):
+            self._skip_rest()
+
+    def _skip_rest(self) -> None:
+        depth = 1
+        while depth:
+            event = self.loader.get_event()
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+
+    def _alias(self, name: str, path: Path_, line: int) -> Any:
+        """A copy of the anchored value at `path`, its lines copied with it; counted against the alias limit."""
+        anchor = self.anchors.get(name)
+        if anchor is None:
+            why = ("refers to the value it is part of" if name in self.open
+                   else "refers to no anchor defined before it")
+            self._refuse(line, path, f"YAML syntax error: the alias *{name} {why}; expected an alias of an "
+                                     f"&{name} written earlier")
+        self.aliased += anchor.count
+        if self.aliased > _MAX_ALIAS_VALUES:
+            self._refuse(line, path[:1], _TOO_MUCH_ALIASED)
+        if len(path) + anchor.depth > _MAX_DEPTH:
+            self._refuse(line, path[:1], _TOO_DEEP)
+        cut = len(anchor.path)
+        for inner in self.order[anchor.first:anchor.last]:
+            self._at((*path, *inner[cut:]), self.lines[inner])
+        return _copy(anchor.value)
+
+
+def _copy(value: Any) -> Any:
+    """An aliased value copied, so that no two places of the document share a list or mapping."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
+
 
 
 _SYNTAX_HINTS = {
@@ -191,77 +371,70 @@ def _path_at_error(text: str) -> Path_:
     return path
 
 
-def _single_node(loader_class: Any, text: str) -> yaml.Node | None:
+def _build(loader_class: Any, text: str, file: str) -> tuple[bool, Any, _Builder]:
     loader = loader_class(text)
     try:
-        return loader.get_single_node()  # type: ignore[no-any-return]
+        builder = _Builder(file, loader)
+        found, value = builder.document()
+        return found, value, builder
     finally:
         loader.dispose()
 
 
-def _compose(text: str) -> yaml.Node | None:
-    """The document's nodes, with their lines.
+def _read(text: str, file: str) -> tuple[bool, Any, _Builder]:
+    """The document's values, with their lines.
 
-    libyaml, where PyYAML was built with it, composes the same nodes about
-    fifteen times faster; a document it refuses is composed again by PyYAML's
-    own parser, whose error messages are the ones drillsim explains.
+    libyaml, where PyYAML was built with it, parses about fifteen times
+    faster; a document it refuses is parsed again by PyYAML's own parser,
+    whose error messages are the ones drillsim explains.
     """
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
-            return _single_node(fast, text)
-        except (yaml.YAMLError, ValueError):
+            return _build(fast, text, file)
+        except yaml.YAMLError:
             pass
-    return _single_node(yaml.SafeLoader, text)
+    return _build(yaml.SafeLoader, text, file)
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML document into plain values, their lines, and the problems met."""
     try:
-        node = _compose(text)
+        found, value, builder = _read(text, file)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "not valid YAML"
-        if "another document" in what:
-            what = "a second YAML document starts here; expected one scenario per file"
-        elif exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+        if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             what += f" ({exc.context} started on line {exc.context_mark.line + 1})"
         what += next((hint for words, hint in _SYNTAX_HINTS.items() if words in what), "")
         return None, SourceMap(file), [Problem(file, line, _path_at_error(text), f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:
         return None, SourceMap(file), [Problem(file, None, (), f"YAML syntax error: {exc}")]
-    except RecursionError:  # PyYAML composes nested collections recursively
-        return None, SourceMap(file), [Problem(file, None, (), _TOO_DEEP)]
-    if node is None:
+    except _Refused as exc:
+        return None, SourceMap(file), [exc.problem]
+    if not found:
         return None, SourceMap(file), [Problem(file, 1, (), "the file is empty; expected a YAML mapping")]
-    builder = _Builder(file)
-    try:
-        value = builder.build(node, ())
-    except _TooLarge as exc:
-        return None, SourceMap(file), [Problem(file, None, (), str(exc))]
     if not builder.problems and not isinstance(value, dict):
         shown = {"list": "a list", "str": "a single value", "NoneType": "nothing"}.get(type(value).__name__,
                                                                                       type(value).__name__)
-        builder.problems.append(Problem(file, node.start_mark.line + 1, (),
+        builder.problems.append(Problem(file, builder.lines.get((), 1), (),
                                         f"got {shown}; expected a YAML mapping of fields, one 'name: value' a line"))
     return value, SourceMap(file, builder.lines), builder.problems
 
 
 def read_yaml(path: Path) -> tuple[Any, SourceMap, list[Problem]]:
-    """Read and parse a YAML file; a missing or unreadable file is a problem, not a crash."""
+    """Read and parse a YAML file; a file that cannot be read (missing, special, too large) is a problem.
+
+    Only a regular file of at most `files.MAX_INPUT_BYTES` is read (`files.read_text`):
+    a FIFO, a device or a directory is refused at once, so that no scenario
+    or plan path can hang drillsim or fill its memory.
+    """
+    from drillsim.files import UnreadableFile, read_text  # drillsim.files imports this package's errors
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, SourceMap(str(path)), [Problem(str(path), None, (), "no such file")]
-    except IsADirectoryError:
-        return None, SourceMap(str(path)), [Problem(str(path), None, (), "is a directory, not a scenario file")]
-    except UnicodeDecodeError as exc:
-        line = exc.object[:exc.start].count(b"\n") + 1
-        return None, SourceMap(str(path)), [Problem(str(path), line, (), f"not a UTF-8 text file ({exc.reason} at "
-                                                                          f"byte {exc.start}); expected YAML text")]
-    except OSError as exc:
-        return None, SourceMap(str(path)), [Problem(str(path), None, (), f"cannot be read: {exc.strerror}")]
+        text = read_text(path, what="YAML text")
+    except UnreadableFile as exc:
+        return None, SourceMap(str(path)), [Problem(str(path), exc.line, (), exc.reason)]
     return parse_yaml(text, str(path))
 
 
