@@ -31,12 +31,13 @@ import pandas as pd
 from drillsim.comparison import Comparison, compare
 from drillsim.distributed import resolve
 from drillsim.figures import rule_intervals, wait_totals
+from drillsim.limits import MAX_SWEEP_POINTS
 from drillsim.outputs import atomic_write, to_json, versions
 from drillsim.results import Results
 from drillsim.runner import Progress, pool, replicate, summarise
 from drillsim.scenario import Scenario
 from drillsim.scenario.errors import DrillsimError
-from drillsim.scenario.schema import unknown_name
+from drillsim.scenario.schema import incidents_beyond, unknown_name
 
 LOAD = "load"
 SPEC = "sweep-spec.json"
@@ -109,18 +110,35 @@ class Point:
 def grid(scenario: Scenario, vary: Mapping[str, Sequence[Any]]) -> list[Point]:
     """Every combination, the first factor varying slowest; every variant is validated before anything runs."""
     for key, options in vary.items():
-        if isinstance(options, (str, bytes)) or not list(options):
+        if isinstance(options, (str, bytes)) or not len(options):
             raise DrillsimError(f"vary {key!r}: give a list of one or more values")
+    combinations = math.prod(len(options) for options in vary.values())
+    if combinations > MAX_SWEEP_POINTS:  # counted before any is built or validated
+        raise DrillsimError(f"vary: {' x '.join(str(len(options)) for options in vary.values())} values make "
+                            f"{combinations} combinations, more than {MAX_SWEEP_POINTS}, the most a sweep runs; "
+                            f"expected fewer values")
     points = []
     for index, combo in enumerate(itertools.product(*vary.values())):
         values = dict(zip(vary, combo, strict=True))
         changes = {k: v for k, v in values.items() if k != LOAD}
         variant = scenario.replace(changes) if changes else scenario
-        load = float(values.get(LOAD, 1.0))
-        if not load > 0:
-            raise DrillsimError(f"load {values[LOAD]!r}: a load factor must be greater than 0")
+        load = _load(values.get(LOAD, 1.0))
+        beyond = incidents_beyond(variant, load)
+        if beyond is not None:
+            raise DrillsimError(f"{', '.join(f'{k}={v}' for k, v in values.items())}: {beyond[1]}")
         points.append(Point(index, values, variant, load, cost(variant)[0]))
     return points
+
+
+def _load(value: Any) -> float:
+    """A load factor: a number greater than 0 (its incidents are bounded with the variant's, in grid)."""
+    try:
+        load = float(value)
+    except (TypeError, ValueError):
+        load = math.nan
+    if isinstance(value, bool) or not load > 0:
+        raise DrillsimError(f"load {value!r}: a load factor must be a number greater than 0")
+    return load
 
 
 def fingerprint(scenario: Scenario) -> str:

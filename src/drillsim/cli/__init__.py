@@ -78,7 +78,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario files; report every problem as FILE:LINE: field: message."""
     from drillsim.scenario.errors import ScenarioError
@@ -96,7 +96,7 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.argument("scenario", required=False, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "json"]), default="text", show_default=True,
               help="Plain text, a Mermaid flowchart of the chain, or the effective scenario as JSON.")
 def plan(scenario: str | None, fmt: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from drillsim.cli import load_scenario, log, main, user_errors
+from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -17,7 +18,7 @@ def _incident_options(func: F) -> F:
     """--seed and --scripted: which incidents the drill plays, the same for every exercise command."""
     func = click.option("--scripted", is_flag=True,
                         help="Play the scenario's scripted injects only, not one simulated run's incidents.")(func)
-    return click.option("--seed", type=click.IntRange(min=0),
+    return click.option("--seed", type=click.IntRange(0, MAX_SEED),
                         help="Seed of the simulated run whose incidents the drill plays (default: the "
                              "scenario's); evaluate and aar also simulate with it.")(func)
 
@@ -47,7 +48,7 @@ def exercise() -> None:
 
 
 @exercise.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @_incident_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write msel.csv and inject-cards.html here (default: the MSEL as CSV on stdout).")
@@ -85,7 +86,7 @@ def _offset(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
 
 
 @exercise.command("run")
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Drill seconds per real second (60: a drill minute each second).")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("drill-log.csv"),
@@ -136,9 +137,9 @@ def _evaluation(scenario: str, drill_log: Path, seed: int | None, scripted: bool
 
 
 @exercise.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.argument("drill_log", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-n", "--replications", type=click.IntRange(min=1),
+@click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
               help="Simulated runs to compare with (default: the scenario's).")
 @_incident_options
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
@@ -162,11 +163,11 @@ def evaluate(scenario: str, drill_log: Path, replications: int | None, seed: int
 
 
 @exercise.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.argument("drill_log", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--compare", type=click.Path(dir_okay=False),
+@click.option("--compare", type=click.Path(),
               help="A scenario staffed differently: its simulated hit rates inform the improvement plan.")
-@click.option("-n", "--replications", type=click.IntRange(min=1),
+@click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
               help="Simulated runs of each scenario (default: the scenario's).")
 @_incident_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("aar"), show_default=True,

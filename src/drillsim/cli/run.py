@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drillsim.cli import apply_verbosity, fail, load_scenario, log, main, progress_bar, user_errors, verbosity_options
+from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 
 if TYPE_CHECKING:
     from drillsim.runner import Keep
@@ -35,10 +36,12 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("-n", "--replications", type=click.IntRange(min=1), help="Replications (default: the scenario's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed entropy (default: the scenario's).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.argument("scenario", type=click.Path())
+@click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
+              help="Replications (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed entropy (default: the scenario's).")
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
+              help="Worker processes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write CSV, JSON and plots here.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--fail-under", multiple=True, metavar="RULE=RATE",
@@ -47,7 +50,7 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.option("--precision", type=click.FloatRange(0, 0.5, min_open=True, max_open=True), metavar="H",
               help="Add replications until every rule's 95% half-width is at most H (e.g. 0.02); "
                    "-n is the first batch.")
-@click.option("--max-replications", type=click.IntRange(min=2), default=1000, show_default=True,
+@click.option("--max-replications", type=click.IntRange(2, MAX_REPLICATIONS), default=1000, show_default=True,
               help="The cap for --precision.")
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Run the replications on this dask scheduler's cluster instead of local processes "

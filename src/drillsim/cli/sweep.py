@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from drillsim.cli import apply_verbosity, fail, load_scenario, log, main, progress_bar, user_errors, verbosity_options
+from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED, MAX_SWEEP_POINTS
 
 _RANGE_HELP = "PATH=VALUES: 1..4 (whole numbers), or 2,4,6, or 15m,20m (values as in YAML)"
 
@@ -27,6 +28,9 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
             fail(f"--vary {text!r}: a range is two whole numbers, e.g. 1..4")
         if last < first:
             fail(f"--vary {text!r}: the range is empty")
+        if last - first >= MAX_SWEEP_POINTS:  # counted before it is built: 1..10**12 is a number, not a list
+            fail(f"--vary {text!r}: the range has {last - first + 1} values, more than {MAX_SWEEP_POINTS}, the most "
+                 f"combinations a sweep runs; expected a shorter range, or values such as 1,10,100")
         return path, list(range(first, last + 1))
     items = [item.strip() for item in values.split(",")]
     if any(not item for item in items):
@@ -49,7 +53,7 @@ def _pct(value: Any) -> str:
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=click.Path())
 @click.option("--vary", multiple=True, required=True, metavar="PATH=VALUES",
               help="A factor and its values (repeatable): staffing.office.staff=1..4, "
                    "staffing.grid_worker.grids.*.staff=1,2, load=1,2,4,8.")
@@ -58,9 +62,9 @@ def _pct(value: Any) -> str:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write each finished combination here at once, then sweep.csv and sweep.json.")
 @click.option("--resume", is_flag=True, help="Continue the sweep that --out holds, skipping finished combinations.")
-@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications per combination.")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed entropy, the same for every combination.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS), help="Replications per combination.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed entropy, the same for every combination.")
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @verbosity_options
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
@@ -183,11 +187,11 @@ def _headroom_lines(outcome: Any) -> list[str]:
 
 
 @main.command()
-@click.argument("a", type=click.Path(dir_okay=False))
-@click.argument("b", type=click.Path(dir_okay=False))
-@click.option("-n", "--replications", type=click.IntRange(min=2), help="Replications (default: A's).")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed entropy for both (default: A's).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.argument("a", type=click.Path())
+@click.argument("b", type=click.Path())
+@click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS), help="Replications (default: A's).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed entropy for both (default: A's).")
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @verbosity_options
 @click.pass_context

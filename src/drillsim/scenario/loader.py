@@ -391,6 +391,9 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         if src.end is not None and src.end <= src.start:
             out.append((("sources", i, "end"), f"'end' must come after 'start' (start {format_offset(src.start)}, "
                                                f"end {format_offset(src.end)})"))
+    beyond = schema.incidents_beyond(s)
+    if beyond is not None:  # refused here, not after hours of drawing or at the memory's end
+        out.append((("sources", beyond[0], "rate_per_day"), beyond[1]))
     return out
 
 

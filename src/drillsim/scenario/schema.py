@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from drillsim import limits
 from drillsim.scenario.units import (
     DAY,
     format_clock,
@@ -83,6 +84,20 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 """A rate or factor: `.inf` and `.nan` are valid YAML but nothing the model can draw with."""
 NotNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _at_most(limit: float, why: str) -> AfterValidator:
+    """A bound on what a number counts, said with its reason (drillsim.limits)."""
+    def check(value: float) -> float:
+        if value > limit:
+            raise ValueError(limits.too_large(value, limit, why))
+        return value
+    return AfterValidator(check)
+
+
+_STAFF_WHY = "more people than any community's office or grid has"
+Staff = Annotated[int, _at_most(limits.MAX_STAFF, _STAFF_WHY)]
+"""A count of people: on duty, away, or taken by one step."""
 
 
 def _known(kind: str) -> Callable[[str, ValidationInfo], str]:
@@ -198,7 +213,7 @@ class DailyWindow(Model):
 class Factor(DailyWindow):
     """A multiplier that applies during a window of the day."""
 
-    factor: Positive
+    factor: Annotated[Positive, _at_most(limits.MAX_FACTOR, "no hour of the day is a thousand times another")]
 
 
 def factor_at(windows: tuple[Factor, ...], clock: int) -> float:
@@ -415,19 +430,19 @@ class Actor(Model):
 class Shift(DailyWindow):
     """How many are on duty during a window of each day."""
 
-    staff: int = Field(ge=0)
+    staff: Staff = Field(ge=0)
 
 
 class Absence(Window):
     """How many are away (leave, sickness) during an interval of the drill."""
 
-    staff: int = Field(ge=1)
+    staff: Staff = Field(ge=1)
 
 
 class Staffing(Model):
     """Who is on duty: a base count, shifts by time of day, absences."""
 
-    staff: int = Field(default=1, ge=0)
+    staff: Staff = Field(default=1, ge=0)
     shifts: tuple[Shift, ...] = ()
     absences: tuple[Absence, ...] = ()
     handover: DurationOrZero = 0
@@ -573,7 +588,7 @@ class Step(Model):
     duration: DurationName
     when: Condition = "always"
     per: Literal["incident", "change"] = "incident"
-    units: _mapping(Annotated[int, Field(ge=1)], LevelName) = FrozenDict()  # type: ignore[valid-type]
+    units: _mapping(Annotated[Staff, Field(ge=1)], LevelName) = FrozenDict()  # type: ignore[valid-type]
     effect: Effect | None = None
     report: Report | None = None
     milestone: str
@@ -596,7 +611,9 @@ class DeadlineRule(Model):
 class Changes(Model):
     """How many changes (calling for continuation reports) an incident of each level brings."""
 
-    mean_count: _mapping(NotNegative, LevelName) = FrozenDict()  # type: ignore[valid-type]
+    mean_count: _mapping(Annotated[NotNegative, _at_most(limits.MAX_MEAN_CHANGES,  # type: ignore[valid-type]
+                                                         "each change calls for a continuation report")],
+                         LevelName) = FrozenDict()
     article: str = ""
 
 
@@ -630,6 +647,11 @@ class Source(Model):
 
     def peak_factor(self) -> float:
         return max([1.0, *(w.factor for w in self.time_of_day)])
+
+    def expected_count(self, horizon: int) -> float:
+        """Incidents drawn on average before `horizon`, at the peak rate: the candidates a run thins."""
+        end = min(self.end if self.end is not None else horizon, horizon)
+        return self.rate_per_day * self.peak_factor() * max(end - self.start, 0) / DAY
 
 
 class Change(Model):
@@ -692,7 +714,24 @@ class Probabilities(Model):
 class Costs(Model):
     """Cost of one staff-hour per actor, for choosing the cheapest staffing in a sweep."""
 
-    staff_hour: _mapping(NotNegative, ActorName) = FrozenDict()  # type: ignore[valid-type]
+    staff_hour: _mapping(Annotated[NotNegative, _at_most(limits.MAX_STAFF_HOUR_COST,  # type: ignore[valid-type]
+                                                         "so that a sweep's costs stay finite")],
+                         ActorName) = FrozenDict()
+
+
+def incidents_beyond(scenario: Scenario, load: float = 1.0) -> tuple[int, str] | None:
+    """When the streams would bring more incidents than a run can hold: the source bringing most, and why."""
+    expected = [source.expected_count(scenario.horizon) * load for source in scenario.sources]
+    total = sum(expected)
+    if total <= limits.MAX_INCIDENTS:
+        return None
+    shown = f"about {total:.3g}" if math.isfinite(total) else "more than 1e308"
+    at_load = f" at load {load:g}" if load != 1 else ""
+    return expected.index(max(expected)), (
+        f"the incident streams{at_load} bring {shown} incidents a replication over the horizon of "
+        f"{format_duration(scenario.horizon)}, more than {limits.MAX_INCIDENTS}, the most drillsim accepts "
+        f"(twice the largest run measured); expected a lower {'load, ' if load != 1 else ''}rate_per_day or a "
+        f"shorter horizon")
 
 
 # --- the whole scenario -----------------------------------------------------------
@@ -708,8 +747,10 @@ class Scenario(Model):
     horizon: Duration
     warm_up: DurationOrZero = Field(default=0, exclude_if=lambda value: value == 0)
     """Incidents that occur before it are simulated but counted in no figure (left out of the file when 0)."""
-    replications: int = Field(default=20, ge=1)
-    seed: int = Field(default=0, ge=0)
+    replications: Annotated[int, _at_most(limits.MAX_REPLICATIONS, "a hit rate's interval is then 0.3 points "
+                                                                  "wide")] = Field(default=20, ge=1)
+    seed: Annotated[int, _at_most(limits.MAX_SEED, "a 64-bit number, as the result files store it")] = Field(
+        default=0, ge=0)
     actors: _mapping(Actor)  # type: ignore[valid-type]
     staffing: _mapping(Staffing, ActorName) = FrozenDict()  # type: ignore[valid-type]
     leadership_group: _mapping(Any) = FrozenDict()  # type: ignore[valid-type]
