@@ -7,13 +7,14 @@ so the office reaches the leadership group at T + 13m30s.
 
 from __future__ import annotations
 
+import tempfile
 import textwrap
-from typing import Any
+from pathlib import Path
 
 import yaml
 
 from drillsim.model import Replication, simulate
-from drillsim.scenario import Scenario, loads
+from drillsim.scenario import Scenario, load
 
 BASE = """
 name: {name}
@@ -56,16 +57,20 @@ durations:
 
 def case(extra: str = "", *, name: str = "case", horizon: str = "1d", handover: str = "1h",
          incomplete: float = 0.0) -> Scenario:
-    """A deterministic scenario: the base above with `extra` YAML merged over it."""
-    base = yaml.safe_load(BASE.format(name=name, horizon=horizon, handover=handover, incomplete=incomplete))
-    merged = _merge(base, yaml.safe_load(textwrap.dedent(extra)) or {})
-    return loads(yaml.safe_dump(merged, sort_keys=False), f"<{name}>")
+    """A deterministic scenario: `extra` YAML extending the base above.
 
-
-def _merge(a: Any, b: Any) -> Any:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return {**a, **{k: _merge(a[k], v) if k in a else v for k, v in b.items()}}
-    return b
+    Extending (not writing one file of both) lets a case replace the flow:
+    the base's durations of steps the case removes are the base's, not
+    names the case wrote and nothing reads.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder) / "base.yaml"
+        base.write_text(BASE.format(name=name, horizon=horizon, handover=handover, incomplete=incomplete),
+                        encoding="utf-8")
+        body = yaml.safe_dump(yaml.safe_load(textwrap.dedent(extra)) or {}, sort_keys=False)
+        path = Path(folder) / f"{name}.yaml"
+        path.write_text("extends: base.yaml\n" + ("" if body.strip() == "{}" else body), encoding="utf-8")
+        return load(path)
 
 
 def run(scenario: Scenario) -> Replication:

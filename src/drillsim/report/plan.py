@@ -56,13 +56,22 @@ def _step_text(scenario: Scenario, step: Step) -> str:
         parts.append(_WHEN[step.when])
     if step.per == "change":
         parts.append("once per change")
-    parts.append(scenario.durations[step.duration].describe())
+    parts.append(f"duration {step.duration}: {scenario.durations[step.duration].describe()}")
     if step.units:
         parts.append("takes " + ", ".join(f"{n} for level {level}" for level, n in step.units.items()))
     if step.report is not None:
         parts.append(_receiver(scenario, step))
     parts.append(f"reaches {step.milestone}")
     return "; ".join(parts)
+
+
+_MODEL_DURATIONS = {
+    "follow_up": "the call back for what an incomplete report misses",
+    "acknowledge": "a superior acknowledging a report",
+    "change_interval": "the time between a streamed incident's changes",
+    "reassessment": "until new facts correct a misjudged level",
+}
+"""What each duration of drillsim.scenario.usage.MODEL_DURATIONS times."""
 
 
 def text(scenario: Scenario) -> str:
@@ -77,6 +86,10 @@ def text(scenario: Scenario) -> str:
                      f"  [{actor.article}]")
     lines += ["", "Flow (each step waits for the steps it comes after, then takes its actor)"]
     lines.extend(f"  {_step_text(scenario, step)}  [{step.article}]" for step in scenario.flow)
+    model = [(name, what) for name, what in _MODEL_DURATIONS.items() if name in scenario.durations]
+    if model:
+        lines += ["", "Durations the model itself reads (by these names)"]
+        lines.extend(f"  {name}: {scenario.durations[name].describe()}; {what}" for name, what in model)
     lines += ["", "Escalation (the superiors each level reaches)"]
     lines.extend(f"  {level:<4} {', '.join(targets)}" for level, targets in scenario.escalation.levels.items())
     lines += ["", "Deadlines (limit, from the milestone that starts the clock to the one that stops it)"]

@@ -9,23 +9,26 @@ ScenarioError, each with its file, line and field.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from drillsim.scenario import schema
+from drillsim.scenario import schema, usage
 from drillsim.scenario.errors import Problem, ScenarioError, dotted
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_offset, parse_duration
+from drillsim.scenario.usage import Unused
 from drillsim.scenario.yamlsource import SourceMap, merge, parse_yaml, read_yaml
 
 BUILTIN_PLAN = "lanzhou-community"
+_log = logging.getLogger("drillsim.scenario")
 _EVENTS = ("occurred", "change")
 
 
@@ -64,49 +67,144 @@ def loads(text: str, file: str = "<scenario>") -> Scenario:
 
 
 def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | None) -> Scenario:
-    """Merge a parsed scenario over the plan it names, then validate the whole."""
-    plan_name = raw.get("plan", "builtin")
-    if not isinstance(plan_name, str):
-        line = source.lines.get(("plan",))
-        raise ScenarioError([Problem(source.file, line, ("plan",),
+    """Merge a parsed scenario over the scenario it extends or the plan it names, then validate the whole.
+
+    Names nothing uses (`drillsim.scenario.usage`) are blamed only on the
+    file the user gave: a plan is a vocabulary its scenarios draw from, and a
+    scenario may leave some of its entries unused (it removes the step that
+    took a duration, it sends no incident to a grid), so an entry whose
+    origin is the plan (or a base the scenario extends, which was checked on
+    its own) is never blamed on a line the user did not write. A document
+    that is a whole plan (a plan file, or the effective scenario.yaml of a
+    run, which carries the plan's entries its scenario made unused) is
+    refused only a name that misspells one the run reads and the document
+    does not give (`folow_up` without `follow_up`).
+    """
+    trail = (Path(source.file).resolve(),) if relative_to is not None else ()
+    merged, where, own = _resolve(raw, source, relative_to, trail, None)
+    return validate(merged, where, blame=_written_in(where, own))
+
+
+_Override = tuple[str, Path | None]
+"""A plan named by an extending file: it wins over its bases' (the name, and the folder it is relative to)."""
+
+
+def _resolve(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trail: tuple[Path, ...],
+             plan: _Override | None) -> tuple[dict[str, Any], SourceMap, frozenset[str]]:
+    """The document merged over what it extends or its plan, where each value came from, and the user's files."""
+    plan_name = raw.get("plan")
+    if plan_name is not None and not isinstance(plan_name, str):
+        raise ScenarioError([Problem(source.file, source.lines.get(("plan",)), ("plan",),
                                      f"expected builtin, the name of a built-in plan or the path to a plan "
                                      f"file; got {plan_name!r}")])
+    if plan is None and plan_name is not None:
+        plan = (plan_name, relative_to)
+    if "extends" in raw:
+        base, base_map = _base(raw, source, relative_to, trail, plan)
+        own = {key: value for key, value in raw.items() if key != "extends"}
+        merged, where = merge(base, own, base_map, _without(source, "extends"))
+        return merged, where, frozenset({source.file})
     # A plan file defines the actors and the flow and names no plan; a scenario that
     # only replaces the flow is still merged over the built-in plan.
-    is_plan_file = "flow" in raw and "actors" in raw and "plan" not in raw
-    if is_plan_file:
-        merged, where = raw, source
-    else:
-        plan_raw, plan_source, problems = _read_plan(plan_name, relative_to)
+    if plan is None and "flow" in raw and "actors" in raw:
+        return raw, source, frozenset()
+    name, folder = plan if plan is not None else ("builtin", relative_to)
+    plan_raw, plan_source, problems = _read_plan(name, folder)
+    if problems:
+        raise ScenarioError(_unusable_plan(name, problems, source))
+    merged, where = merge(plan_raw, raw, plan_source, source)
+    return merged, where, frozenset({source.file})
+
+
+def _without(source: SourceMap, key: str) -> SourceMap:
+    keep = {path: line for path, line in source.lines.items() if path[:1] != (key,)}
+    return SourceMap(source.file, keep, {path: f for path, f in source.origins.items() if path[:1] != (key,)})
+
+
+def _base(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trail: tuple[Path, ...],
+          plan: _Override | None) -> tuple[dict[str, Any], SourceMap]:
+    """The scenario `extends` names, merged over its own base or plan and validated on its own."""
+    at = ("extends",)
+    line = source.lines.get(at)
+    name = raw["extends"]
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError([Problem(source.file, line, at, f"expected the path to a scenario file, relative to "
+                                                            f"this one; got {name!r}")])
+    path = Path(name)
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    resolved = path.resolve()
+    if resolved in trail:
+        chain = " -> ".join(p.name for p in (*trail[trail.index(resolved):], resolved))
+        raise ScenarioError([Problem(source.file, line, at, f"extends {name!r}, which leads back here: a cycle "
+                                                            f"({chain}); expected a chain of scenarios that ends "
+                                                            f"in one without extends")])
+    base_raw, base_source, problems = read_yaml(path)
+    if not problems and "flow" in base_raw and "actors" in base_raw and "plan" not in base_raw \
+            and "extends" not in base_raw and plan is not None:
+        problems = [Problem(source.file, source.lines.get(("plan",)), ("plan",),
+                            f"{name!r} is a whole plan (it defines actors and flow and names no plan), so what "
+                            f"extends it takes no plan; remove plan")]
+        raise ScenarioError(problems)
+    try:
         if problems:
-            raise ScenarioError(_unusable_plan(plan_name, problems, source))
-        merged, where = merge(plan_raw, raw, plan_source, source)
-    return validate(merged, where)
+            raise ScenarioError(problems)
+        base, base_map, own = _resolve(base_raw, base_source, path.parent, (*trail, resolved), plan)
+        validate(base, base_map, blame=_written_in(base_map, own), warn=False)
+    except ScenarioError as exc:
+        raise ScenarioError(_unusable("extends", "the scenario", name, list(exc.problems), source)) from None
+    return base, base_map
+
+
+def _written_in(where: SourceMap, files: frozenset[str]) -> Callable[[Unused], bool]:
+    """Whether a name nothing uses is blamed: written in one of the user's files, or surely a typo."""
+    return lambda found: found.typo_of_missing or where.locate(found.path)[0] in files
 
 
 def _unusable_plan(name: str, problems: list[Problem], source: SourceMap) -> list[Problem]:
     """A plan that cannot be read: said at the scenario's `plan:` line, its own problems at their lines."""
-    line = source.lines.get(("plan",))
+    return _unusable("plan", "the plan", name, problems, source)
+
+
+def _unusable(key: str, what: str, name: str, problems: list[Problem], source: SourceMap) -> list[Problem]:
+    line = source.lines.get((key,))
     if len(problems) == 1 and problems[0].line is None:
-        known = ", ".join(["builtin", *builtin_plans()])
-        return [Problem(source.file, line, ("plan",),
-                        f"the plan {name!r} cannot be used: {problems[0].file}: {problems[0].message}; expected "
-                        f"{known} or the path to a plan file, relative to the scenario")]
+        expected = ", ".join(["builtin", *builtin_plans()]) + " or the path to a plan file" if key == "plan" \
+            else "the path to a scenario file"
+        return [Problem(source.file, line, (key,),
+                        f"{what} {name!r} cannot be used: {problems[0].file}: {problems[0].message}; expected "
+                        f"{expected}, relative to the scenario")]
+    files = sorted({p.file for p in problems})
     count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-    return [Problem(source.file, line, ("plan",),
-                    f"the plan {name!r} cannot be used: {problems[0].file} has {count}, each listed at its line"),
+    return [Problem(source.file, line, (key,),
+                    f"{what} {name!r} cannot be used: {', '.join(files)} ha{'ve' if len(files) > 1 else 's'} "
+                    f"{count}, each listed at its line"),
             *problems]
 
 
-def validate(doc: dict[str, Any], where: SourceMap) -> Scenario:
-    """Validate a merged document, reporting every problem at its file and line."""
+def validate(doc: dict[str, Any], where: SourceMap, *, blame: Callable[[Unused], bool] | None = None,
+             warn: bool = True) -> Scenario:
+    """Validate a merged document, reporting every problem at its file and line.
+
+    `blame` says which names that nothing uses are refused (by default only
+    those that misspell a name the run reads and the document does not give).
+    With `warn`, what validates but cannot work (an actor never on duty) is
+    logged on the `drillsim.scenario` logger as `FILE:LINE: field: message`.
+    """
     try:
         scenario = Scenario.model_validate(doc, context=_names(doc))
     except ValidationError as exc:
         raise ScenarioError(_problems(exc, doc, where)) from None
+    blamed = blame or (lambda found: found.typo_of_missing)
     problems = [_at(where, path, message) for path, message in check_references(scenario)]
+    problems += [_at(where, path, message) for path, message in usage.ambiguous(scenario)]
+    if not problems:  # names are judged used or not on a document whose references hold
+        problems += [_at(where, found.path, found.message) for found in usage.unused(scenario) if blamed(found)]
     if problems:
         raise ScenarioError(problems)
+    if warn:
+        for path, message in usage.warnings(scenario):
+            _log.warning("%s", _at(where, path, message))
     return scenario
 
 
@@ -167,9 +265,42 @@ def _problems(exc: ValidationError, doc: Any, where: SourceMap) -> list[Problem]
              for error, path in errors if error["type"] == "extra_forbidden" and path}
     # pydantic counts a list's valid entries: one bad entry of a one-entry list also makes it "too short".
     inner = {path[:cut] for _, path in errors for cut in range(len(path))}
+    typos = _misspelt_entries(errors, doc)
     return [_at(where, path, _message(error, doc, path)) for error, path in errors
             if not (error["type"] == "missing" and path in meant)
-            and not (error["type"] == "too_short" and path in inner)]
+            and not (error["type"] == "too_short" and path in inner)
+            and not any(path[:len(entry)] == entry for entry in typos)] + \
+        [_at(where, entry, message) for entry, message in typos.items()]
+
+
+_NAMED = {("deadlines",): "deadline rule", ("actors",): "actor", ("channels", "media"): "channel",
+          ("durations",): "duration", ("working_groups",): "working group", ("categories",): "category",
+          ("levels",): "level", ("major_classes",): "major class"}
+"""Mappings whose entries are named: a new entry needs its required fields, an existing one is merged into."""
+
+
+def _misspelt_entries(errors: list[tuple[Any, tuple[str | int, ...]]], doc: Any) -> dict[tuple[str | int, ...], str]:
+    """An entry that lacks what a new entry needs and is named like an existing one: a misspelt name.
+
+    `office_to_leader: {limit: 30m}` then says "unknown deadline rule ...;
+    did you mean 'office_to_leadership'?" once, not "missing required field"
+    for each field a new rule would need.
+    """
+    out: dict[tuple[str | int, ...], str] = {}
+    incomplete = {path[:len(at) + 1]: at for error, path in errors
+                  if error["type"] in ("missing", "union_tag_not_found")
+                  for at in _NAMED if path[:len(at)] == at and len(path) > len(at)}
+    for entry, at in incomplete.items():
+        siblings = [key for key in _keys(doc, *map(str, at)) or [] if (*at, key) not in incomplete]
+        close = schema.closest(str(entry[-1]), siblings)
+        if close is None:
+            continue
+        model = _model_at(Scenario, doc, entry)
+        needs = [field.alias or name for name, field in model.model_fields.items() if field.is_required()] \
+            if model is not None and _NAMED[at] != "duration" else ["dist"]
+        out[entry] = (f"unknown {_NAMED[at]} {entry[-1]!r}; did you mean {close!r}? (a new {_NAMED[at]} needs "
+                      f"{', '.join(needs)})")
+    return out
 
 
 def _written_path(doc: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:

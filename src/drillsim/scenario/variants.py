@@ -8,6 +8,10 @@ A staffed actor's name stands for its staffing: `office.staff` is
 Values are written as in YAML (`"15m"`, `"22:00"`, `3`); `None` removes an
 entry, as `key: null` does in a scenario file.
 
+A name that nothing reads is refused when this replace sets it
+(`{"durations.discover": "1m"}` next to the duration `discovery`), as in a
+scenario file; a name the change leaves unused (a step removed) is not.
+
 A per-grid actor's own fields (`staffing.grid_worker.staff`) reach only the
 grids that do not set the field themselves, as in a scenario file. A change
 that reaches no grid at all would silently change nothing, so it is refused
@@ -56,9 +60,14 @@ def replace(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
         for target in targets:
             _set(doc, target, _plain(value))
         applied.extend(targets)
-    variant = validate(doc, SourceMap(FILE))
+    variant = validate(doc, SourceMap(FILE), blame=lambda found: found.typo_of_missing or _written(found.path, applied))
     _check_inherited(variant, applied)
     return variant
+
+
+def _written(path: Path, applied: list[Path]) -> bool:
+    """Whether a name nothing uses was set by this replace (not left unused by it: removing a step may do that)."""
+    return any(path[:len(done)] == done or done[:len(path)] == path for done in applied)
 
 
 def _shorthand(path: Path, scenario: Scenario) -> Path:

@@ -1,0 +1,323 @@
+"""What a scenario's names are used for: names nothing reads, ambiguous entries, and actors never on duty.
+
+A name in a mapping (a duration, a channel, a grid, a staffed actor...) that
+no part of a run reads changes nothing: `durations: {discover: 1m}` next to
+the duration `discovery` is almost surely a typo, and a run that quietly
+ignores it answers another question than the one asked. `unused` lists every
+such name with the closest name that is used; the loader decides whom to
+blame (see `drillsim.scenario.loader.validate`).
+
+Entries that two parts of a document give alike are ambiguous (two injects
+with one id, two shifts covering the same hour): `ambiguous` lists them at
+the second one. An actor whom some step needs and who is never on duty
+makes every such step wait until the horizon: that can be meant (a what-if
+with nobody in the office), so `warnings` says it rather than refusing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from drillsim.scenario.errors import dotted
+from drillsim.scenario.schema import Dist, IncidentSpec, Scenario, Staffing, closest
+from drillsim.scenario.units import DAY, format_clock
+
+Path_ = tuple[str | int, ...]
+
+MODEL_DURATIONS = ("follow_up", "acknowledge", "change_interval", "reassessment")
+"""Durations the model reads by name, besides those the flow's steps take."""
+LEADERSHIP_FIELDS = ("article", "leader", "deputy", "members")
+"""What `leadership_group` documents (nothing in a run reads it: it describes the plan)."""
+_LIMITED = ("pool", "per_grid")
+
+
+@dataclass(frozen=True)
+class Unused:
+    """A name nothing reads, where it was written, and the closest name that is read."""
+
+    path: Path_
+    message: str
+    typo_of_missing: bool = False
+    """Its closest used name is one the document does not give: surely a misspelling of it."""
+
+
+def _hint(name: str, used: Iterable[str]) -> tuple[str, str | None]:
+    names = sorted(set(used) - {name})
+    close = closest(name, names)
+    hint = f"; did you mean {close!r}?" if close else ""
+    listed = ", ".join(names[:30]) + (", ..." if len(names) > 30 else "")
+    return hint + (f" (used: {listed})" if names else " (none is used)"), close
+
+
+def _unused(path: Path_, what: str, name: str, used: Iterable[str], given: Iterable[str] | None = None) -> Unused:
+    """`given`: the names the document defines, where a used name may be missing (a misspelling is then sure)."""
+    hint, close = _hint(name, list(used))
+    return Unused(path, f"{what}{hint}", given is not None and close is not None and close not in set(given))
+
+
+# --- who does what ------------------------------------------------------------------
+
+
+def doers(s: Scenario) -> dict[str, list[str]]:
+    """Actor -> the steps it does: its own, and those of `@step` for each receiver of that step's report."""
+    steps = {step.id: step for step in s.flow}
+    out: dict[str, list[str]] = {}
+    for step in s.flow:
+        if step.actor.startswith("@"):
+            report = steps[step.actor[1:]].report
+            who = [] if report is None else [a for a in (report.to, report.or_) if a not in (None, "escalation")]
+        else:
+            who = [step.actor]
+        for actor in who:
+            out.setdefault(str(actor), []).append(step.id)
+    return out
+
+
+def working_actors(s: Scenario) -> set[str]:
+    """Actors that do a step, directly or standing in for one who does."""
+    working = set(doers(s))
+    working |= {s.actors[a].stand_in for a in working if a in s.actors and s.actors[a].stand_in}  # type: ignore[misc]
+    return working
+
+
+def referenced_actors(s: Scenario) -> set[str]:
+    """Every actor some part of the plan names (not counting staffing and costs, which only describe it)."""
+    names = set(working_actors(s))
+    for step in s.flow:
+        if step.report is not None:
+            names.update(a for a in (step.report.to, step.report.or_) if a not in (None, "escalation"))
+    names.update(a for targets in s.escalation.levels.values() for a in targets)
+    names.update(a.stand_in for a in s.actors.values() if a.stand_in is not None)
+    names.update(g.led_by for g in s.working_groups.values())
+    names.update(spec.first_receiver for spec in _specs(s) if spec.first_receiver is not None)
+    return names
+
+
+def _specs(s: Scenario) -> Iterator[IncidentSpec]:
+    def walk(spec: IncidentSpec) -> Iterator[IncidentSpec]:
+        yield spec
+        for cascade in spec.cascades:
+            yield from walk(cascade)
+    for inject in s.injects:
+        yield from walk(inject)
+
+
+def used_grids(s: Scenario) -> set[str]:
+    """Grids some incident can reach: a source's grid mix (all grids when it gives none), a scripted grid."""
+    grids: set[str] = set()
+    for source in s.sources:
+        grids |= set(s.grids) if source.grids is None else {g for g, share in source.grids.items() if share > 0}
+    grids |= {spec.grid for spec in _specs(s) if spec.grid is not None}
+    if any(spec.grid is None for spec in _specs(s)):
+        grids |= set(s.grids)  # a scripted incident without a grid is sent to one drawn among all
+    return grids
+
+
+def used_probabilities(s: Scenario) -> set[str]:
+    used = {step.report.probability for step in s.flow if step.report is not None and step.report.probability}
+    if any(step.report is not None for step in s.flow):
+        used.add("incomplete_report")
+    if any(step.effect == "judge_level" for step in s.flow):
+        used.add("misjudged_level")
+    if any(step.when == "command_post" for step in s.flow) or \
+            any(rule.applies == "command_post" for rule in s.deadlines.values()):
+        used.add("command_post_low_level")
+    return used  # type: ignore[return-value]
+
+
+# --- names nothing reads ------------------------------------------------------------
+
+
+def unused(s: Scenario) -> list[Unused]:
+    """Every name of a mapping that no part of a run reads, with the closest name that is read."""
+    out: list[Unused] = []
+    out += _durations(s)
+    used_p = used_probabilities(s)
+    for name in sorted(s.probabilities.model_fields_set - used_p):
+        out.append(_unused(("probabilities", name), f"nothing uses the probability {name!r} in this flow",
+                           name, used_p))
+    for name in s.channels.media:
+        if name not in s.channels.order:
+            out.append(_unused(("channels", "media", name), f"the channel {name!r} is not in channels.order, so "
+                               f"no report is ever sent over it", name, s.channels.order, s.channels.media))
+    working = working_actors(s)
+    staffed = [a for a in s.staffing if s.actors[a].kind in _LIMITED]
+    for actor in s.staffing:
+        if actor not in working and s.actors[actor].kind in _LIMITED:
+            out.append(_unused(("staffing", actor), f"no step of the flow is done by {actor!r}, so its staffing "
+                               f"changes nothing", actor, [a for a in staffed if a in working]))
+    grids = used_grids(s)
+    for actor, staffing in s.staffing.items():
+        for grid in staffing.grids:
+            if grid not in grids:
+                out.append(_unused(("staffing", actor, "grids", grid), f"no source or inject sends incidents to "
+                                   f"{grid!r}, so its staffing changes nothing", grid, grids))
+    for actor in s.costs.staff_hour:
+        if actor not in staffed:
+            out.append(_unused(("costs", "staff_hour", actor), f"{actor!r} has no staffing, so no staff-hour of "
+                               f"it is counted", actor, staffed))
+    drawn = {level for source in s.sources for level, share in source.levels.items() if share > 0}
+    for level in s.changes.mean_count:
+        if level not in drawn:
+            out.append(_unused(("changes", "mean_count", level), f"no source draws incidents of level {level!r}, "
+                               f"so its mean count of changes is never used (injects give their own changes)",
+                               level, drawn))
+    for i, step in enumerate(s.flow):
+        if step.units and not step.actor.startswith("@") and s.actors[step.actor].kind not in _LIMITED:
+            out.append(Unused(("flow", i, "units"), f"{step.actor!r} is {s.actors[step.actor].kind}: a step of it "
+                              f"takes no people from a crew, so its units change nothing"))
+    referenced = referenced_actors(s)
+    for actor in s.actors:
+        if actor not in referenced:
+            out.append(_unused(("actors", actor), f"no step, report, escalation, stand-in or working group names "
+                               f"the actor {actor!r}", actor, referenced))
+    for key in s.leadership_group:
+        if key not in LEADERSHIP_FIELDS:
+            out.append(_unused(("leadership_group", key), f"unknown field {key!r} of the leadership group",
+                               key, LEADERSHIP_FIELDS, s.leadership_group))
+    return out
+
+
+def _durations(s: Scenario) -> Iterator[Unused]:
+    taken = {step.duration for step in s.flow}
+    used = taken | set(MODEL_DURATIONS)
+    for name, dist in s.durations.items():
+        if name not in used:
+            yield _unused(("durations", name), f"no step takes the duration {name!r} (the model itself reads "
+                          f"only {', '.join(MODEL_DURATIONS)})", name, used, s.durations)
+        yield from _variants(("durations", name), dist, s)
+
+
+_OWN = {"time_of_day": "give it on the duration itself, where it applies to every variant",
+        "by_category": "the variant is used as it is; give by_category on the duration itself",
+        "by_level": "the variant is used as it is; give by_level on the duration itself"}
+
+
+def _variants(at: Path_, dist: Dist, s: Scenario) -> Iterator[Unused]:
+    """A variant is used as it is: its own refinements are never looked at."""
+    for kind, variants in (("by_category", dist.by_category), ("by_level", dist.by_level)):
+        for key, variant in variants.items():
+            for field in ("by_category", "by_level", "time_of_day"):
+                if field in variant.model_fields_set:
+                    yield Unused((*at, kind, key, field), f"a variant takes no {field} of its own, so this changes "
+                                                          f"nothing; {_OWN[field]}")
+    if dist.by_level and set(s.categories) <= set(dist.by_category):
+        yield Unused((*at, "by_level"), "every category has its own variant in by_category, which wins over "
+                                        "by_level, so by_level is never used")
+
+
+# --- ambiguous entries --------------------------------------------------------------
+
+
+def ambiguous(s: Scenario) -> list[tuple[Path_, str]]:
+    """Two entries given alike (ids, names, overlapping windows of the day): the second is refused."""
+    out: list[tuple[Path_, str]] = []
+    out += _twice([(("sources", i, "name"), src.name) for i, src in enumerate(s.sources)], "source name")
+    out += _twice(list(_spec_ids(s)), "incident id")
+    out += _twice([(("channels", "order", i), c) for i, c in enumerate(s.channels.order)], "channel")
+    out += _twice([(("command_post", "levels", i), lv) for i, lv in enumerate(s.command_post.levels)], "level")
+    for level, targets in s.escalation.levels.items():
+        out += _twice([(("escalation", "levels", level, k), t) for k, t in enumerate(targets)], "superior")
+    for i, step in enumerate(s.flow):
+        out += _twice([(("flow", i, "after", k), a) for k, a in enumerate(step.after)], "step")
+    for rule_id, rule in s.deadlines.items():
+        out += _twice([(("deadlines", rule_id, "levels", k), lv) for k, lv in enumerate(rule.levels)], "level")
+    for name, category in s.categories.items():
+        if category.major_class is not None:
+            out += _twice([(("categories", name, "major_class", "levels", k), lv)
+                           for k, lv in enumerate(category.major_class.levels)], "level")
+    for actor, staffing in s.staffing.items():
+        out += _overlaps(("staffing", actor, "shifts"), staffing.shifts, "shift")
+        for grid, own in staffing.grids.items():
+            out += _overlaps(("staffing", actor, "grids", grid, "shifts"), own.shifts, "shift")
+    for i, source in enumerate(s.sources):
+        out += _overlaps(("sources", i, "time_of_day"), source.time_of_day, "window")
+    for name, dist in s.durations.items():
+        out += _overlaps(("durations", name, "time_of_day"), dist.time_of_day, "window")
+    return out
+
+
+def _spec_ids(s: Scenario) -> Iterator[tuple[Path_, str]]:
+    def walk(spec: IncidentSpec, at: Path_) -> Iterator[tuple[Path_, str]]:
+        if spec.id is not None:
+            yield (*at, "id"), spec.id
+        for k, cascade in enumerate(spec.cascades):
+            yield from walk(cascade, (*at, "cascades", k))
+    for i, inject in enumerate(s.injects):
+        yield from walk(inject, ("injects", i))
+
+
+def _twice(entries: Sequence[tuple[Path_, str]], kind: str) -> list[tuple[Path_, str]]:
+    first: dict[str, Path_] = {}
+    out = []
+    for path, name in entries:
+        if name in first:
+            out.append((path, f"the {kind} {name!r} is given twice (first at {dotted(first[name])}); expected "
+                              f"each once"))
+        else:
+            first[name] = path
+    return out
+
+
+def _spans(window: Any) -> list[tuple[int, int]]:
+    """A window of the day as spans of seconds after midnight (two when it wraps)."""
+    if window.start < window.end:
+        return [(window.start, window.end)]
+    return [(window.start, DAY), (0, window.end)]
+
+
+def _overlaps(at: Path_, windows: Sequence[Any], kind: str) -> list[tuple[Path_, str]]:
+    out = []
+    for j, later in enumerate(windows):
+        for i, earlier in enumerate(windows[:j]):
+            common = [(max(a, c), min(b, d)) for a, b in _spans(earlier) for c, d in _spans(later)
+                      if max(a, c) < min(b, d)]
+            if common:
+                start, end = common[0]
+                out.append(((*at, j), f"{kind} {j} ({_window(later)}) overlaps {kind} {i} ({_window(earlier)}): both "
+                                      f"cover {format_clock(start)}-{format_clock(end % DAY)}, and only the first "
+                                      f"listed would count; expected {kind}s that do not overlap"))
+                break
+    return out
+
+
+def _window(window: Any) -> str:
+    return f"{format_clock(window.start)}-{format_clock(window.end)}"
+
+
+# --- what cannot work ---------------------------------------------------------------
+
+
+def warnings(s: Scenario) -> list[tuple[Path_, str]]:
+    """Actors some step needs who are never on duty over the whole drill (nor their stand-in)."""
+    out: list[tuple[Path_, str]] = []
+    grids = used_grids(s)
+    for actor, steps in doers(s).items():
+        kind = s.actors[actor].kind
+        if kind not in _LIMITED:
+            continue
+        staffing = s.staffing_of(actor)
+        stand_in = s.actors[actor].stand_in
+        if stand_in is not None and _ever(s.staffing_of(stand_in), s.horizon):
+            continue
+        listed = ", ".join(steps)
+        if kind == "pool":
+            if not _ever(staffing, s.horizon):
+                out.append((("staffing", actor), f"nobody is on duty at any time of the drill; every step of "
+                                                 f"{actor} ({listed}) will wait until the horizon"))
+            continue
+        for grid in staffing.grids:
+            if grid in grids and not _ever(staffing.for_grid(grid), s.horizon):
+                out.append((("staffing", actor, "grids", grid),
+                            f"nobody is on duty at any time of the drill in {grid}; every step of {actor} "
+                            f"({listed}) for an incident there will wait until the horizon"))
+    return out
+
+
+def _ever(staffing: Staffing, horizon: int) -> bool:
+    return any(count > 0 for _, count in staffing.schedule(horizon))
+
+
+__all__ = ["MODEL_DURATIONS", "Unused", "ambiguous", "doers", "unused", "used_grids", "warnings"]
