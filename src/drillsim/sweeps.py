@@ -1,9 +1,12 @@
-"""Sweeps: every combination of staffing options (and load) on the same incidents, and the cheapest that works.
+"""Sweeps: every combination of staffing options (and load), and the cheapest that works.
 
 Each point of the grid is a variant of the scenario (drillsim.scenario.variants)
-run with the same seed and replications, so every point sees the same
-incidents (common random numbers) and differences between points are the
-options' doing, not the draw's. `load` is not a path: it multiplies every
+run with the same seed and replications, so points that vary only how the
+chain handles incidents (staffing, step durations, deadlines) see the same
+incidents (common random numbers) and differences between them are the
+options' doing, not the draw's. A point that varies what draws the incidents
+(the load, the horizon, a source: drillsim.model.pairing) does not, and
+`drillsim sweep` says so. `load` is not a path: it multiplies every
 incident stream's rate, and the headroom is the largest load at which a
 target still holds.
 

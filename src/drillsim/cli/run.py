@@ -86,8 +86,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
             results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance,
                               precision=precision, max_replications=max_replications, client=client,
                               keep=keep)
-        log.info("%d replications, %.2f s since the command started", len(results.replications),
-                 time.perf_counter() - started)
+        log.info("%d replications in %.2f s", len(results.replications), time.perf_counter() - started)
         if out is not None:
             from drillsim.outputs import write_run
             from drillsim.report.html import write_figures

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from drillsim.exercise.evaluate import NOT_RECORDED, Evaluation, Finding, seconds_text, verdict_text
 from drillsim.exercise.msel import actor_label, doers
+from drillsim.model.pairing import differences
 from drillsim.report.plan import staffing_text
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
@@ -95,6 +96,8 @@ class Comparison:
     seed: int
     staffing: tuple[str, ...]
     rates: tuple[RateRow, ...]
+    differences: tuple[str, ...] = ()
+    """What makes the two draw different incidents (drillsim.model.pairing); empty: the same incidents."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +240,7 @@ def _action(ev: Evaluation, rule_id: str, area: str, stage: Finding | None, miss
     protects = f"{_capital(rule.title)} ({format_duration(rule.limit)}, {rule.article})"
     owner = _owner(ev, stage) if stage is not None else s.actors[_end_actor(s, rule.end)].title
     better = next((r for r in comparison.rates if r.rule == rule_id and r.change is not None
-                   and r.change >= BETTER), None) if comparison is not None else None
+                   and r.change >= BETTER), None) if comparison is not None and not comparison.differences else None
     if comparison is not None and better is not None:
         changes = "; ".join(comparison.staffing) or "its staffing"
         return Action(area, f"Adopt the staffing of '{comparison.name}' ({changes}): over "
@@ -282,8 +285,9 @@ def _comparison(s: Scenario, base: Results, other: Results) -> Comparison:
         if a is not None and b is not None and a["applicable"] and b["applicable"]:
             change = float(b["rate"] - a["rate"])
         rows.append(RateRow(rule_id, _capital(rule.title), rate_a, rate_b, change))
+    differ = differences(base.scenario, other.scenario, seeds=(base.seed, other.seed), loads=(base.load, other.load))
     return Comparison(other.scenario.name, len(other.replications), other.seed, tuple(_staffing_changes(s,
-                      other.scenario)), tuple(rows))
+                      other.scenario)), tuple(rows), tuple(differ))
 
 
 def _rate(row: pd.Series | None) -> str:
