@@ -52,14 +52,30 @@ class Comparison:
 def compare(a: Scenario | Results, b: Scenario | Results, *, replications: int | None = None,
             seed: int | None = None, jobs: int = 1, load: float = 1.0,
             progress: Progress | None = None) -> Comparison:
-    """Compare two options: scenarios are run with one seed (a's unless given); results must share theirs."""
+    """Compare two options: scenarios are run with one seed (a's unless given); results must share theirs.
+
+    Two options that draw different incidents (another horizon, other
+    sources or injects: drillsim.model.pairing) are still compared, since
+    replications stay independent pairs and the intervals stay valid; but
+    they are not paired on the same incidents, so what differs is logged as
+    a warning, and `drillsim compare` says so and shows the unpaired
+    intervals. Refusing them would forbid a fair question (an exam day
+    against an ordinary week); calling them paired would claim what is not true.
+    """
+    import logging
+
     from drillsim.api import run
+    from drillsim.model.pairing import differences
     if isinstance(a, Scenario):
         a = run(a, replications=replications, seed=seed, jobs=jobs, load=load, progress=progress)
     if isinstance(b, Scenario):
         b = run(b, replications=len(a.replications), seed=a.seed, jobs=jobs, load=load, progress=progress)
     if a.seed != b.seed or replication_ids(a) != replication_ids(b):
         raise DrillsimError(f"a paired comparison needs the same seed and replications: {a!r} and {b!r} differ")
+    differ = differences(a.scenario, b.scenario, seeds=(a.seed, b.seed), loads=(a.load, b.load))
+    if differ:
+        logging.getLogger(__name__).warning("%s and %s draw different incidents (%s): the comparison is not paired "
+                                            "on the same incidents", a.label, b.label, "; ".join(differ))
     return Comparison(a, b)
 
 

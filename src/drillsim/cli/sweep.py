@@ -1,4 +1,4 @@
-"""`drillsim sweep` and `drillsim compare`: staffing options side by side, on the same incidents."""
+"""`drillsim sweep` and `drillsim compare`: staffing options side by side, saying whether on the same incidents."""
 
 from __future__ import annotations
 
@@ -74,7 +74,11 @@ def _pct(value: Any) -> str:
 def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tuple[str, ...], out: Path | None,
           resume: bool, replications: int | None, seed: int | None, jobs: int, fmt: str, verbose: int,
           quiet: bool, scheduler: str | None) -> None:
-    """Run every combination of the varied factors on the same incidents; mark the cheapest that meets the targets.
+    """Run every combination of the varied factors; mark the cheapest that meets the targets.
+
+    Combinations that vary only staffing, durations or deadlines see the same
+    incidents; varying load, the horizon or a source changes them, and the
+    table's first line says what differs.
 
     A factor is a dotted path of the scenario as its file writes it
     (staffing.office.staff, staffing.office.shifts[1].staff,
@@ -124,7 +128,7 @@ def render_sweep(outcome: Any) -> str:
     cheapest = set(outcome.cheapest_points())
     unsure = False
     lines = [f"{outcome.scenario.name}: {len(outcome.points)} combinations x {outcome.replications} replications, "
-             f"seed {outcome.seed}, the same incidents for every combination",
+             f"seed {outcome.seed}, {_incidents(outcome.points)}",
              f"cost: {outcome.cost_unit} over {_horizon(outcome)}; hit rates with 95% intervals"
              if outcome.targets else f"cost: {outcome.cost_unit} over {_horizon(outcome)}", ""]
     widths = [max(len(f), 6) for f in factors]
@@ -162,6 +166,18 @@ def render_sweep(outcome: Any) -> str:
     return "\n".join(lines)
 
 
+def _incidents(points: list[Any]) -> str:
+    """Whether every combination draws the same incidents (common random numbers), else what differs."""
+    from drillsim.model.pairing import differences
+    said: list[str] = []
+    for point in points[1:]:
+        said += [d for d in differences(points[0].scenario, point.scenario, loads=(points[0].load, point.load))
+                 if d not in said]
+    if not said:
+        return "the same incidents for every combination"
+    return "different incidents between combinations (" + "; ".join(said) + ")"
+
+
 def _horizon(outcome: Any) -> str:
     from drillsim.scenario.units import format_duration
     return format_duration(outcome.scenario.horizon)
@@ -197,7 +213,12 @@ def _headroom_lines(outcome: Any) -> list[str]:
 @click.pass_context
 def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: int | None, jobs: int, fmt: str,
             verbose: int, quiet: bool) -> None:
-    """Paired differences B - A of every hit rate and mean wait, both run on the same incidents."""
+    """Differences B - A of every hit rate and mean wait, paired when both draw the same incidents.
+
+    Both run with one seed; when they draw different incidents (another
+    horizon, other sources or injects) the output says what differs and
+    gives unpaired intervals.
+    """
     from drillsim import api
     from drillsim.outputs import to_json
     quiet = apply_verbosity(ctx, quiet, verbose)
@@ -210,7 +231,9 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
         with progress_bar(2 * count, quiet, "replications") as advance:
             comparison = api.compare(first, second, replications=count, seed=entropy, jobs=jobs, progress=advance)
     if fmt == "json":
-        click.echo(to_json(comparison.summary()), nl=False)
+        from drillsim.model.pairing import differences
+        differ = differences(first, second, seeds=(entropy, entropy))
+        click.echo(to_json({**comparison.summary(), "same_incidents": not differ, "differences": differ}), nl=False)
     else:
         click.echo(render_comparison(comparison, a, b))
 
@@ -227,17 +250,23 @@ def render_comparison(comparison: Any, a: str, b: str) -> str:
     def pct(value: float, sign: bool = False) -> str:
         return "-" if value is None or math.isnan(value) else f"{value:+.1%}" if sign else f"{value:.1%}"
 
+    from drillsim.model.pairing import differences
     frame = comparison.frame
+    differ = differences(comparison.a.scenario, comparison.b.scenario, seeds=(comparison.a.seed, comparison.b.seed),
+                         loads=(comparison.a.load, comparison.b.load))
+    paired = "B - A on the same incidents, 95% paired intervals" if not differ else \
+        "B - A on DIFFERENT incidents (" + "; ".join(differ) + "): not paired on the same incidents, " \
+        "95% unpaired intervals"
     lines = [f"A: {a} ({comparison.a.label})", f"B: {b} ({comparison.b.label})",
-             f"{len(comparison.a.replications)} replications, seed {comparison.a.seed}: B - A on the same incidents, "
-             "95% paired intervals", ""]
+             f"{len(comparison.a.replications)} replications, seed {comparison.a.seed}: {paired}", ""]
     for kind, fmt_value, title in (("hit rate", pct, "hit rate"), ("mean wait", dur, "mean wait")):
         part = frame[(frame["kind"] == kind) & (frame["level"] == "all")]
         lines.append(f"{title:<28} {'A':>8} {'B':>8} {'B - A':>8} {'95% interval':>22}  distinguishable")
         for row in part.itertuples(index=False):
             name = row.name if kind == "hit rate" else comparison.a.scenario.actors[row.name].title
-            interval = f"{fmt_value(row.low, True)} to {fmt_value(row.high, True)}"
-            verdict = "yes" if row.distinguishable else "no"
+            low, high = (row.unpaired_low, row.unpaired_high) if differ else (row.low, row.high)
+            interval = f"{fmt_value(low, True)} to {fmt_value(high, True)}"
+            verdict = "yes" if (low > 0 or high < 0 if differ else row.distinguishable) else "no"
             lines.append(f"{name[:28]:<28} {fmt_value(row.a):>8} {fmt_value(row.b):>8} "
                          f"{fmt_value(row.difference, True):>8} {interval:>22}  {verdict}")
         lines.append("")
