@@ -11,11 +11,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from drillsim.results import Results
 from drillsim.results.metrics import ALL_LEVELS
 from drillsim.results.stats import clustered_wilson
+from drillsim.scenario.errors import DrillsimError
+from drillsim.scenario.schema import unknown_name
+from drillsim.scenario.units import HOUR, parse_duration
 
 
 def replication_ids(results: Results) -> list[int]:
@@ -106,3 +110,52 @@ def precision_sentence(report: dict[str, Any]) -> str:
                 f"{widest['half_width']:.1%} (widest {widest['rule']}).")
     return (f"Precision ±{target:.1%} NOT reached: stopped at the cap of {report['max_replications']} "
             f"replications with {widest['rule']} still at ±{widest['half_width']:.1%}.")
+
+
+def running_mean(results: Results, *, rule: str | None = None, actor: str | None = None,
+                 every: int | str = HOUR, window: int = 3) -> pd.DataFrame:
+    """A measure by time since the start, pooled over replications, to choose a warm-up (Welch's method).
+
+    The measure is a rule's hit rate (verdicts by when their clock started)
+    or an actor's mean wait (tasks by when they were queued), from every
+    record, warm-up included. Per bin of `every`: the observations, their
+    pooled mean over every replication (`mean`), Welch's moving average over
+    2 x `window` + 1 bins (fewer near the start, as Welch shrinks it there)
+    and the cumulative mean from the start (`cumulative`). The warm-up to
+    choose is where `moving` stops drifting; `attrs` hold the measure's name,
+    its unit and the scenario's warm-up.
+    """
+    if (rule is None) == (actor is None):
+        raise DrillsimError("running_mean: give one measure, rule=... (a hit rate) or actor=... (a mean wait)")
+    if isinstance(every, str):
+        every = parse_duration(every)
+    if every < 1 or window < 0:
+        raise DrillsimError(f"running_mean: every={every} s and window={window}: expected a bin of at least 1s and "
+                            "a window of 0 bins or more")
+    scenario = results.scenario
+    if rule is not None:
+        if rule not in scenario.deadlines:
+            raise DrillsimError(f"running_mean: {unknown_name('deadline rule', rule, scenario.deadlines)}")
+        verdicts = results.verdicts
+        decided = verdicts[(verdicts["rule"] == rule) & verdicts["status"].isin(["met", "missed"])]
+        times, values = decided["start"], (decided["status"] == "met").astype(float)
+        measure, unit = f"hit rate of {rule}", "rate"
+    else:
+        if actor not in scenario.actors:
+            raise DrillsimError(f"running_mean: {unknown_name('actor', str(actor), scenario.actors)}")
+        steps = results.steps
+        started = steps[(steps["actor"] == actor) & steps["started"].notna()]
+        times, values = started["queued"], (started["started"] - started["queued"]).astype(float)
+        measure, unit = f"mean wait for {actor}", "seconds"
+    bins = max(1, math.ceil(scenario.horizon / every))
+    which = (times.astype("int64") // every).clip(upper=bins - 1).to_numpy()
+    totals = np.bincount(which, weights=values.to_numpy(float), minlength=bins)
+    counts = np.bincount(which, minlength=bins).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        moving = np.array([totals[i - w:i + w + 1].sum() / counts[i - w:i + w + 1].sum()
+                           for i, w in ((i, min(i, window)) for i in range(bins))])
+        frame = pd.DataFrame({"time": np.arange(bins) * every, "observations": counts.astype(int),
+                              "mean": totals / counts, "moving": moving,
+                              "cumulative": np.cumsum(totals) / np.cumsum(counts)})
+    frame.attrs.update({"measure": measure, "unit": unit, "warm_up": scenario.warm_up, "every": every})
+    return frame

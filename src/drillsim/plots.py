@@ -675,3 +675,30 @@ def write_plots(run: Run, out: Path) -> list[Path]:
             atomic_write(path, to_bytes(figure, fmt))
             written.append(path)
     return written
+
+
+def running_mean(frame: pd.DataFrame, ax: Axes | None = None, warm_up: float | None = None) -> Axes:
+    """Welch's plot of drillsim.running_mean's frame: per bin, the moving and the cumulative mean by hour.
+
+    The warm-up to choose is where the moving mean stops drifting; `warm_up`
+    (seconds, the scenario's by default) is drawn as a vertical line.
+    """
+    ax = _axes(ax)
+    hours = frame["time"] / HOUR
+    rate = frame.attrs.get("unit") == "rate"
+    scale = 100.0 if rate else 1 / MINUTE
+    ax.plot(hours, frame["mean"] * scale, color="#bbbbbb", linewidth=0.8, label="per bin")
+    ax.plot(hours, frame["moving"] * scale, color="#0072B2", linewidth=2, label="moving mean (Welch)")
+    ax.plot(hours, frame["cumulative"] * scale, color="#D55E00", linestyle="--", linewidth=1.2,
+            label="cumulative mean")
+    line = frame.attrs.get("warm_up", 0) if warm_up is None else warm_up
+    if line:
+        ax.axvline(line / HOUR, color="black", linestyle=":", linewidth=1)
+        ax.annotate(f"warm-up {format_duration(line)}", (line / HOUR, 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -12), textcoords="offset points", fontsize=8)
+    ax.set_xlabel("hours since the start (bins by when the clock started or the task was queued)")
+    ax.set_ylabel("hit rate (%)" if rate else "mean wait (minutes)")
+    ax.set_title(f"Running {frame.attrs.get('measure', 'mean')} over every replication")
+    ax.grid(color="#e5e5e5", linewidth=0.6)
+    ax.legend(fontsize=8)
+    return ax

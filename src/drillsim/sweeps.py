@@ -37,6 +37,7 @@ from drillsim.figures import rule_intervals, wait_totals
 from drillsim.limits import MAX_SWEEP_POINTS
 from drillsim.outputs import atomic_write, to_json, versions
 from drillsim.results import Results
+from drillsim.results.stats import ratio_interval
 from drillsim.runner import Progress, pool, replicate, summarise
 from drillsim.scenario import Scenario
 from drillsim.scenario.errors import DrillsimError
@@ -191,9 +192,12 @@ class SweepResult:
         return pd.DataFrame(rows)
 
     def waits(self) -> pd.DataFrame:
-        """One row per point and limited actor: the mean wait (seconds) over every task it took."""
+        """One row per point and limited actor: the mean wait (seconds) over every task it took, with the 95 %
+        interval of `drillsim run`'s actor table (replications as the unit; NaN in files of older sweeps)."""
         return pd.DataFrame([{"point": point.index, **point.values, LOAD: point.load, "cost": point.cost,
-                              "actor": actor, "mean_wait": _nan(wait)}
+                              "actor": actor, "mean_wait": _nan(wait),
+                              **{f"mean_wait_{end}": _nan(record.get("mean_wait_intervals", {}).get(actor, {})
+                                                          .get(end)) for end in ("low", "high")}}
                              for point, record in zip(self.points, self.records, strict=True)
                              for actor, wait in record["mean_waits"].items()])
 
@@ -356,8 +360,12 @@ def _record(point: Point, results: Results) -> dict[str, Any]:
     rules = [{k: _json(v) for k, v in row.items()} for row in rule_intervals(results).to_dict("records")]
     totals = wait_totals(results).groupby("actor", sort=False)[["wait", "tasks"]].sum()
     waits = {str(actor): (row["wait"] / row["tasks"] if row["tasks"] else None) for actor, row in totals.iterrows()}
+    per_replication = wait_totals(results).groupby("actor", sort=False)
+    intervals = {str(actor): {end: _json(value) for end, value in
+                              zip(("low", "high"), ratio_interval(part["wait"], part["tasks"])[1:], strict=True)}
+                 for actor, part in per_replication}
     data = {"point": point.index, "values": point.values, "load": point.load, "cost": point.cost, "rules": rules,
-            "mean_waits": waits}
+            "mean_waits": waits, "mean_wait_intervals": intervals}
     return dict(json.loads(to_json(data)))
 
 

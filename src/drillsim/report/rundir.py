@@ -84,11 +84,15 @@ class SavedRun:
 
     @cached_property
     def stages(self) -> pd.DataFrame:
-        return bottleneck.stages(self.scenario, self.steps, self.verdicts, self.scenario.horizon)
+        return bottleneck.stages(self.scenario, self.steps, self._counted(self.verdicts), self.scenario.horizon)
 
     @cached_property
     def workload(self) -> bottleneck.Load:
         return bottleneck.Load.build(self.steps, self.staffing, self.scenario.horizon)
 
     def rules(self) -> pd.DataFrame:
-        return metrics.rule_table(self.scenario, self.verdicts, list(range(self.replications)))
+        return metrics.rule_table(self.scenario, self._counted(self.verdicts), list(range(self.replications)))
+
+    def _counted(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of incidents counted (after the warm-up), as the run counted them."""
+        return metrics.counted(frame, self.incidents, self.scenario.warm_up)
