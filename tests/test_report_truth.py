@@ -157,10 +157,11 @@ def test_every_kind_of_bottleneck_sentence_speaks_the_plans_words(row: dict[str,
 
 @pytest.fixture(scope="module")
 def gated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("run") / "baseline"
-    result = CliRunner().invoke(main, ["run", str(BASELINE), "-q", "-n", "2", "--out", str(out), "--report",
-                                       "--fail-under", "office_to_leadership=0.3", "--fail-under", "first_report=0.95"])
-    assert result.exit_code == 1  # first_report is below 95 %
+    out = tmp_path_factory.mktemp("run") / "night"
+    small = EXAM.parent.parent / "tests" / "cases" / "night-one-grid-worker.yaml"  # two incidents: fast plots
+    result = CliRunner().invoke(main, ["run", str(small), "-q", "-n", "2", "--out", str(out), "--report",
+                                       "--fail-under", "office_to_leadership=0.9", "--fail-under", "first_report=0.5"])
+    assert result.exit_code == 1  # one of the two incidents misses the office's 15m
     return out
 
 
@@ -174,13 +175,13 @@ def _rate_cells(html: str) -> dict[str, str]:
 def test_the_report_colours_rates_only_against_the_runs_targets(gated_run: Path) -> None:
     from drillsim.report.html import build
     provenance = json.loads((gated_run / "provenance.json").read_text(encoding="utf-8"))
-    assert provenance["fail_under"] == {"office_to_leadership": 0.3, "first_report": 0.95}
+    assert provenance["fail_under"] == {"office_to_leadership": 0.9, "first_report": 0.5}
     summary = json.loads((gated_run / "summary.json").read_text(encoding="utf-8"))
     rates = {r["rule"]: r["rate"] for r in summary["rules"] if r["level"] == "all"}
     titles = {r["rule"]: r["title"] for r in summary["rules"] if r["level"] == "all"}
     cells = _rate_cells((gated_run / "report.html").read_text(encoding="utf-8"))
-    assert cells[titles["first_report"]] == ("num ok" if rates["first_report"] >= 0.95 else "num low")
-    assert cells[titles["office_to_leadership"]] == ("num ok" if rates["office_to_leadership"] >= 0.3 else "num low")
+    assert cells[titles["first_report"]] == "num ok" and rates["first_report"] >= 0.5
+    assert cells[titles["office_to_leadership"]] == "num low" and rates["office_to_leadership"] < 0.9
     assert {cells[titles[r]] for r in titles if r not in provenance["fail_under"]} == {"num"}
     assert 'id="colours"' in (gated_run / "report.html").read_text(encoding="utf-8")
     del provenance["fail_under"]
@@ -193,7 +194,7 @@ def test_the_report_colours_rates_only_against_the_runs_targets(gated_run: Path)
 def test_the_report_gives_the_runs_real_elapsed_time_or_none(gated_run: Path) -> None:
     from drillsim.report.html import build, run_time
     provenance = json.loads((gated_run / "provenance.json").read_text(encoding="utf-8"))
-    assert provenance["elapsed_seconds"] > 0.05  # loading, two replications and the analysis
+    assert provenance["elapsed_seconds"] > 0.01  # loading, two replications and the analysis
     html = (gated_run / "report.html").read_text(encoding="utf-8")
     shown = re.search(r"<dt>Run time</dt><dd>([^<]*)</dd>", html)
     assert shown is not None and shown[1].startswith(run_time(provenance["elapsed_seconds"]) or "?")
