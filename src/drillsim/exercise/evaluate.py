@@ -220,12 +220,19 @@ def _stages(scenario: Scenario, played: list[DrillIncident], checked: dict[str, 
         ["incident", "rule", "change"])
     for row in top.itertuples(index=False):
         key = (int(row.incident), str(row.rule), int(row.change))
-        instance = (key[0], str(row.step), key[2] if row.step in per_change else -1)
-        if instance in open_steps:
+        if _open(open_steps, key[0], str(row.step), key[2] if row.step in per_change else -1):
             out[key] = (str(row.step), None, None)
         else:
             out[key] = (str(row.step), int(row.seconds), int(row.seconds) / windows[key])
     return out
+
+
+def _open(open_steps: set[tuple[int, str, int]], incident: int, step: str, change: int) -> bool:
+    """Whether the log never recorded this step's end: its instance for `change`, or, for a clock of the whole
+    incident (change -1) on a step run per change, any of its instances."""
+    if (incident, step, change) in open_steps:
+        return True
+    return change < 0 and any(i == incident and s == step for i, s, _ in open_steps)
 
 
 def _drill_steps(scenario: Scenario, incident: DrillIncident, record: IncidentRecord) -> Iterator[dict[str, Any]]:
