@@ -51,13 +51,18 @@ def problems(text: str) -> list[str]:
     ("costs: {staff_hour: {province: 3}}\n", "s.yaml:3: costs.staff_hour.province: 'province' has no staffing",
      "(used: department_head"),
     ("sources: []\nchanges: {mean_count: {I: 5}}\n", "s.yaml:4: changes.mean_count.I: no source draws incidents of "
-     "level 'I'", "injects give their own changes"),
+     "level 'I'", "injects give their own changes) (none is used)"),
     ("leadership_group: {leadr: the secretary}\n", "s.yaml:3: leadership_group.leadr: unknown field 'leadr'",
      "did you mean 'leader'?"),
     ("durations:\n  verify:\n    by_category:\n      other: {dist: uniform, low: 1m, high: 2m, time_of_day: "
      "[{from: '22:00', to: '06:00', factor: 2}]}\n",
      "s.yaml:6: durations.verify.by_category.other.time_of_day: a variant takes no time_of_day of its own",
      "give it on the duration itself"),
+    ("durations:\n  judge:\n    dist: uniform\n    low: 1m\n    high: 2m\n    by_level: {I: 5m}\n    by_category: {"
+     + ", ".join(f"{c}: 1m" for c in ("social_security", "public_security_criminal", "accidents_disasters",
+                                      "public_health", "natural_disasters", "network_security", "exam_security",
+                                      "other")) + "}\n",
+     "s.yaml:8: durations.judge.by_level: every category has its own variant in by_category", "never used"),
     ("actors: {auditor: {title: Auditor, kind: pool}}\nstaffing: {auditor: {staff: 1}}\n",
      "s.yaml:3: actors.auditor: no step, report, escalation, stand-in or working group names the actor 'auditor'",
      ""),
@@ -161,6 +166,11 @@ def test_an_absence_covering_every_shift_and_an_empty_grid_are_warned_about(capl
     with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):
         loads(text, "away.yaml")
     assert [r.getMessage().split(": ")[1] for r in caplog.records] == ["staffing.grid_worker.grids.grid_2"]
+    # Shifts at 0 and a base count of 0 leave nobody either.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):
+        loads(text + "  office: {staff: 0, shifts: [{from: '08:00', to: '18:00', staff: 0}]}\n", "away.yaml")
+    assert any("staffing.office: nobody is on duty" in r.getMessage() for r in caplog.records)
     # The leader is on duty, so the deputy being away all the time leaves no step waiting for nobody.
     with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):
         caplog.clear()

@@ -43,17 +43,21 @@ class Unused:
     """Its closest used name is one the document does not give: surely a misspelling of it."""
 
 
-def _hint(name: str, used: Iterable[str]) -> tuple[str, str | None]:
+def _hint(name: str, used: Iterable[str], *, guess: bool = True) -> tuple[str, str | None]:
     names = sorted(set(used) - {name})
-    close = closest(name, names)
+    close = closest(name, names) if guess else None
     hint = f"; did you mean {close!r}?" if close else ""
     listed = ", ".join(names[:30]) + (", ..." if len(names) > 30 else "")
     return hint + (f" (used: {listed})" if names else " (none is used)"), close
 
 
-def _unused(path: Path_, what: str, name: str, used: Iterable[str], given: Iterable[str] | None = None) -> Unused:
-    """`given`: the names the document defines, where a used name may be missing (a misspelling is then sure)."""
-    hint, close = _hint(name, list(used))
+def _unused(path: Path_, what: str, name: str, used: Iterable[str], given: Iterable[str] | None = None, *,
+            guess: bool = True) -> Unused:
+    """`given`: the names the document defines, where a used name may be missing (a misspelling is then sure).
+
+    Without `guess`, no "did you mean": a level is never a misspelling of another (`I` is not `II`).
+    """
+    hint, close = _hint(name, list(used), guess=guess)
     return Unused(path, f"{what}{hint}", given is not None and close is not None and close not in set(given))
 
 
@@ -116,11 +120,11 @@ def used_grids(s: Scenario) -> set[str]:
 
 
 def used_probabilities(s: Scenario) -> set[str]:
+    """The probabilities a run draws with: a misjudged level always (it brings a correcting change)."""
     used = {step.report.probability for step in s.flow if step.report is not None and step.report.probability}
+    used.add("misjudged_level")
     if any(step.report is not None for step in s.flow):
         used.add("incomplete_report")
-    if any(step.effect == "judge_level" for step in s.flow):
-        used.add("misjudged_level")
     if any(step.when == "command_post" for step in s.flow) or \
             any(rule.applies == "command_post" for rule in s.deadlines.values()):
         used.add("command_post_low_level")
@@ -163,7 +167,7 @@ def unused(s: Scenario) -> list[Unused]:
         if level not in drawn:
             out.append(_unused(("changes", "mean_count", level), f"no source draws incidents of level {level!r}, "
                                f"so its mean count of changes is never used (injects give their own changes)",
-                               level, drawn))
+                               level, drawn, guess=False))
     for i, step in enumerate(s.flow):
         if step.units and not step.actor.startswith("@") and s.actors[step.actor].kind not in _LIMITED:
             out.append(Unused(("flow", i, "units"), f"{step.actor!r} is {s.actors[step.actor].kind}: a step of it "
