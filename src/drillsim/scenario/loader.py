@@ -1,9 +1,10 @@
-"""Loading a scenario: read its YAML, merge it over its plan, validate, check references.
+"""Loading a scenario: read its YAML, merge it over what it extends or its plan, validate, check references.
 
-Input is built in stages (raw YAML with lines -> merged over the plan ->
-validated -> cross-checked); the model only ever sees the finished Scenario.
-Every problem of every stage is collected and raised together as one
-ScenarioError, each with its file, line and field.
+Input is built in stages (raw YAML with lines -> merged over the scenario it
+extends, down to its plan -> validated -> cross-checked -> names nothing
+uses); the model only ever sees the finished Scenario. Every problem of a
+stage is collected and raised together as one ScenarioError, each with its
+file, line and field; what validates but cannot work is logged as a warning.
 """
 
 from __future__ import annotations
