@@ -113,3 +113,12 @@ def test_the_effective_scenario_of_an_extending_run_has_no_extends_and_runs_as_i
         exclude={"seed", "replications", "plan"})
     # An effective scenario is itself a base another file can extend.
     assert load(write(tmp_path, "over.yaml", "extends: run/scenario.yaml\nhorizon: 2d\n")).horizon == 2 * 86400
+
+
+def test_a_chain_too_long_is_refused_in_one_line_not_a_recursion_error(tmp_path: Path) -> None:
+    write(tmp_path, "s0.yaml", "name: root\nplan: builtin\n")
+    for i in range(1, 40):
+        write(tmp_path, f"s{i}.yaml", f"extends: s{i - 1}.yaml\n")
+    found = messages(tmp_path / "s39.yaml")
+    assert any(": extends: the chain of extends is longer than 32 files" in text for text in found)
+    assert load(tmp_path / "s20.yaml").name == "root"

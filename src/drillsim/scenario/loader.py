@@ -86,6 +86,8 @@ def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | No
     return validate(merged, where, blame=_written_in(where, own))
 
 
+_MAX_EXTENDS = 32
+"""Scenarios a chain of extends may hold: a variant of a variant is a handful, a longer chain a mistake or an attack."""
 _Override = tuple[str, Path | None]
 """A plan named by an extending file: it wins over its bases' (the name, and the folder it is relative to)."""
 
@@ -135,6 +137,9 @@ def _base(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trai
     if not path.is_absolute() and relative_to is not None:
         path = relative_to / path
     resolved = path.resolve()
+    if len(trail) >= _MAX_EXTENDS:
+        raise ScenarioError([Problem(source.file, line, at, f"the chain of extends is longer than {_MAX_EXTENDS} "
+                                                            f"files; expected a base a few files away at most")])
     if resolved in trail:
         chain = " -> ".join(p.name for p in (*trail[trail.index(resolved):], resolved))
         raise ScenarioError([Problem(source.file, line, at, f"extends {name!r}, which leads back here: a cycle "
