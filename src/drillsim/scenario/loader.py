@@ -114,7 +114,7 @@ def _resolve(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, t
     name, folder = plan if plan is not None else ("builtin", relative_to)
     plan_raw, plan_source, problems = _read_plan(name, folder)
     if problems:
-        raise ScenarioError(_unusable_plan(name, problems, source))
+        raise ScenarioError(_unusable("plan", "the plan", name, problems, source))
     merged, where = merge(plan_raw, raw, plan_source, source)
     return merged, where, frozenset({source.file})
 
@@ -148,10 +148,9 @@ def _base(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trai
     base_raw, base_source, problems = read_yaml(path)
     if not problems and "flow" in base_raw and "actors" in base_raw and "plan" not in base_raw \
             and "extends" not in base_raw and plan is not None:
-        problems = [Problem(source.file, source.lines.get(("plan",)), ("plan",),
-                            f"{name!r} is a whole plan (it defines actors and flow and names no plan), so what "
-                            f"extends it takes no plan; remove plan")]
-        raise ScenarioError(problems)
+        raise ScenarioError([Problem(source.file, source.lines.get(("plan",)), ("plan",),
+                                     f"{name!r} is a whole plan (it defines actors and flow and names no plan), so "
+                                     f"what extends it takes no plan; remove plan")])
     try:
         if problems:
             raise ScenarioError(problems)
@@ -167,12 +166,9 @@ def _written_in(where: SourceMap, files: frozenset[str]) -> Callable[[Unused], b
     return lambda found: found.typo_of_missing or where.locate(found.path)[0] in files
 
 
-def _unusable_plan(name: str, problems: list[Problem], source: SourceMap) -> list[Problem]:
-    """A plan that cannot be read: said at the scenario's `plan:` line, its own problems at their lines."""
-    return _unusable("plan", "the plan", name, problems, source)
-
-
 def _unusable(key: str, what: str, name: str, problems: list[Problem], source: SourceMap) -> list[Problem]:
+    """A plan or base that cannot be used: said at the scenario's `plan:` or `extends:` line, its own problems at
+    their lines."""
     line = source.lines.get((key,))
     if len(problems) == 1 and problems[0].line is None:
         expected = ", ".join(["builtin", *builtin_plans()]) + " or the path to a plan file" if key == "plan" \
