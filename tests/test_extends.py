@@ -122,3 +122,12 @@ def test_a_chain_too_long_is_refused_in_one_line_not_a_recursion_error(tmp_path:
     found = messages(tmp_path / "s39.yaml")
     assert any(": extends: the chain of extends is longer than 32 files" in text for text in found)
     assert load(tmp_path / "s20.yaml").name == "root"
+
+
+def test_a_whole_plan_extended_takes_no_plan_of_its_own(tmp_path: Path) -> None:
+    plan = (ROOT / "src" / "drillsim" / "scenario" / "plans" / "lanzhou-community.yaml").read_text(encoding="utf-8")
+    write(tmp_path, "whole.yaml", plan)
+    path = write(tmp_path, "x.yaml", "name: x\nplan: builtin\nextends: whole.yaml\n")
+    assert messages(path) == [f"{path}:2: plan: 'whole.yaml' is a whole plan (it defines actors and flow and names "
+                              f"no plan), so what extends it takes no plan; remove plan"]
+    assert load(write(tmp_path, "y.yaml", "name: y\nextends: whole.yaml\nhorizon: 1d\n")).name == "y"

@@ -132,3 +132,23 @@ def test_sweep_header_claims_the_same_incidents_only_when_every_combination_draw
         "the same incidents for every combination"
     assert _incidents(grid(EXAM, {"staffing.office.staff": [1, 2], "horizon": ["1d", "2d"]})) == \
         "different incidents between combinations (the horizon differs: 1d vs 2d)"
+
+
+def test_the_after_action_report_says_when_the_comparison_is_on_other_incidents() -> None:
+    from drillsim import api
+    from drillsim.exercise import drill_incidents
+    from drillsim.exercise.aar import draft, render_html, render_markdown
+    from drillsim.exercise.drilllog import read
+    from drillsim.exercise.evaluate import evaluate
+    from tests.test_exercise_evaluate import LOG
+    incidents = drill_incidents(EXAM, scripted=True)
+    base = api.run(EXAM, replications=2, seed=615)
+    ev = evaluate(EXAM, incidents, read(LOG, EXAM, incidents), base, "log.csv")
+    other = api.run(EXAM.replace({"horizon": "2d", "staffing.office.staff": 6}), replications=2, seed=615)
+    for render in (render_markdown, render_html):
+        text = render(draft(ev, base, other))
+        assert "but the two draw different incidents (the horizon differs: 1d vs 2d)" in text
+        assert "Adopt the staffing" not in text
+    same = render_markdown(draft(ev, base, api.run(EXAM.replace({"staffing.office.staff": 6}), replications=2,
+                                                     seed=615)))
+    assert "with the same seed (615), so both see the same incidents" in same
