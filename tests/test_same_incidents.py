@@ -62,6 +62,13 @@ def test_changes_to_what_draws_incidents_are_said_in_words(changes: dict[str, An
     assert any(drawn(EXAM, r) != drawn(other, r) for r in range(3))
 
 
+def test_a_warm_up_draws_the_same_incidents_but_counts_others() -> None:
+    other = EXAM.replace({"warm_up": "2h"})
+    assert differences(EXAM, other) == ["the warm-up differs: 0s vs 2h (the same incidents are drawn, but other ones "
+                                        "are counted)"]
+    assert drawn(EXAM) == drawn(other)
+
+
 def test_seed_and_load_count_as_what_draws_the_incidents() -> None:
     assert differences(EXAM, EXAM, seeds=(1, 2), loads=(1.0, 2.0)) == ["the seed differs: 1 vs 2",
                                                                        "the load differs: 1 vs 2"]

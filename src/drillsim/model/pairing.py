@@ -6,7 +6,8 @@ Replication r of two scenarios run with one seed sees the same incidents
 horizon, the sources, the injects, the grids incidents are sent to, the
 examples and the order of levels, the mean counts of changes and the
 durations between them, the misjudgement and command-post probabilities,
-the seed and the load. Staffing, shifts, the flow's step durations,
+the seed and the load; and the warm-up, which draws the same incidents but
+counts others. Staffing, shifts, the flow's step durations,
 channels and deadlines only change how the chain handles the incidents:
 each step draws from a stream of its own, so varying them leaves every
 incident as it was. `differences` says, in a planner's words, which of the
@@ -42,6 +43,9 @@ def differences(a: Scenario, b: Scenario, *, seeds: tuple[int, int] | None = Non
         out.append(f"the load differs: {la:g} vs {lb:g}")
     if a.horizon != b.horizon:
         out.append(f"the horizon differs: {format_duration(a.horizon)} vs {format_duration(b.horizon)}")
+    if a.warm_up != b.warm_up:
+        out.append(f"the warm-up differs: {format_duration(a.warm_up)} vs {format_duration(b.warm_up)} (the same "
+                   f"incidents are drawn, but other ones are counted)")
     out += _sources(a.sources, b.sources)
     if a.injects != b.injects:
         out.append(f"the injects differ: {_injects(a)} vs {_injects(b)}")
