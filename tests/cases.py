@@ -68,7 +68,7 @@ def case(extra: str = "", *, name: str = "case", horizon: str = "1d", handover: 
         base.write_text(BASE.format(name=name, horizon=horizon, handover=handover, incomplete=incomplete),
                         encoding="utf-8")
         body = yaml.safe_dump(yaml.safe_load(textwrap.dedent(extra)) or {}, sort_keys=False)
-        path = Path(folder) / f"{name}.yaml"
+        path = Path(folder) / "case.yaml"
         path.write_text("extends: base.yaml\n" + ("" if body.strip() == "{}" else body), encoding="utf-8")
         return load(path)
 

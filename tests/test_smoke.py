@@ -12,7 +12,7 @@ from tests.conftest import SCENARIOS, drillsim
 def test_every_bundled_scenario_validates() -> None:
     result = drillsim("validate", *map(str, SCENARIOS))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count(": ok") == len(SCENARIOS) == 6
+    assert result.stdout.count(": ok") == len(SCENARIOS) == 7
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
