@@ -74,11 +74,11 @@ def _burst_truth() -> tuple[float, float]:
 
 
 def test_the_mean_wait_and_hit_rate_intervals_cover_and_the_old_t_interval_does_not() -> None:
-    """200 independent runs of 30 replications; each interval must cover at least 95 % less 3.29 binomial
+    """200 independent runs of 20 replications; each interval must cover at least 95 % less 3.29 binomial
     standard errors (a 95 % interval fails that bound by chance once in a thousand or less)."""
     scenario = loads(BURST)
     hit, wait = _burst_truth()
-    runs, size = 200, 30
+    runs, size = 200, 20
     floor = 0.95 - 3.29 * math.sqrt(0.95 * 0.05 / runs)
     covered = {"ratio": 0, "old t": 0, "hit rate": 0}
     for run in range(runs):
