@@ -12,9 +12,13 @@ simulated pace and still missed.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
+
+import jinja2
 
 from drillsim.exercise.evaluate import NOT_RECORDED, Evaluation, Finding, seconds_text, verdict_text
 from drillsim.exercise.msel import actor_label, doers
@@ -318,5 +322,51 @@ def render_html(aar: AfterAction) -> str:
 
 
 def render_markdown(aar: AfterAction) -> str:
-    from drillsim.exercise.render import environment
-    return environment().get_template("aar.md").render(aar=aar, ratings=RATINGS, offset=format_offset)
+    """The AAR/IP as Markdown; every value written into it is escaped (markdown_text), as HTML autoescapes."""
+    return _markdown_environment().get_template("aar.md").render(aar=aar, ratings=RATINGS, offset=format_offset)
+
+
+class _Markdown(str):
+    """Text already escaped for Markdown (by a filter), which the environment's finalize leaves alone."""
+
+    __slots__ = ()
+
+
+_INLINE = re.compile(r"[\\`*\[\]<>|]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])")
+_BLOCK_START = re.compile(r"^(\s*)(?:([#+=~-])|(\d+)([.)]))")
+
+
+def markdown_text(value: object, *, line_start: bool = True) -> str:
+    """Scenario text that reads as itself in Markdown: no raw HTML, no link, emphasis, code or table syntax.
+
+    Newlines become spaces (a line break could start a heading or a list);
+    `<` and an entity's `&` become entities, so `<script>` is shown, never run;
+    the characters of inline syntax are backslash-escaped (an underscore only
+    where it could start or end emphasis, so `grid_2` stays readable); and a
+    value that starts a line cannot start a heading, quote, list or rule
+    (unless not `line_start`: inside a table cell those have no meaning).
+    """
+    text = " ".join(str(value).splitlines())
+
+    def escape(match: re.Match[str]) -> str:
+        char = match[0]
+        return {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(char, "\\" + char)
+
+    text = _INLINE.sub(escape, text)
+    if not line_start:
+        return text
+    return _BLOCK_START.sub(lambda m: m[1] + (f"\\{m[2]}" if m[2] else f"{m[3]}\\{m[4]}"), text, count=1)
+
+
+def _finalize(value: object) -> str:
+    return value if isinstance(value, _Markdown) else markdown_text(value)
+
+
+@cache
+def _markdown_environment() -> jinja2.Environment:
+    """The AAR's Markdown environment: like HTML's autoescaping, every `{{ }}` is escaped unless a filter did it."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("drillsim.exercise", "templates"), autoescape=False,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                             finalize=_finalize)
+    env.filters["cell"] = lambda value: _Markdown(markdown_text(value, line_start=False))
+    return env
