@@ -1,17 +1,34 @@
-"""Reading the files a user names: only regular files, of a bounded size, as UTF-8 text.
+"""Reading the files a user names and writing drillsim's own: each failure a sentence, never a traceback.
 
 A scenario, a plan or a drill log is a path the user typed, so it may be a
 directory, a device that never ends (`/dev/zero`), a FIFO that nobody ever
 writes to, or a file far larger than any real input. Each is refused at once
 with a sentence, instead of a hang, a memory blow-up or a traceback.
+
+Every file drillsim writes goes through `atomic_write` (nothing half-written
+is ever left, and a path that cannot be written is named with the reason);
+a directory a run writes into is held with `writing_directory`, so that two
+runs cannot mix their files; and every CSV is written by `csv_text` or
+`frame_csv` and read back by `csv_rows` or `read_frame`, in one dialect
+(RFC 4180 quoting) with text cells neutralised against spreadsheet formulas.
 """
 
 from __future__ import annotations
 
+import csv
 import errno
+import io
 import os
+import re
 import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from drillsim.scenario.errors import DrillsimError
 
@@ -93,4 +110,308 @@ def read_text(path: str | Path, *, what: str = "text", limit: int = MAX_INPUT_BY
                              line) from None
 
 
-__all__ = ["MAX_INPUT_BYTES", "UnreadableFile", "read_bytes", "read_text"]
+# --- writing ---------------------------------------------------------------------------------------------------
+
+TEMP_SUFFIX = ".drillsim-partial"
+"""The end of the name of a file `atomic_write` has not finished: `.summary.json.k3j9x0ab.drillsim-partial`."""
+_TEMP = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}(?P<own>" + re.escape(TEMP_SUFFIX) + ")?$")
+LOCK_NAME = ".drillsim.lock"
+
+
+class UnwritableFile(DrillsimError):
+    """An output path that cannot be written, with the reason (permission, read-only, name too long...)."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path, self.reason = str(path), reason
+        super().__init__(f"{path}: cannot be written: {reason}")
+
+
+class DirectoryBusy(DrillsimError):
+    """An output directory another drillsim run is writing into at this moment."""
+
+
+def _blocking_file(path: Path) -> Path | None:
+    """The first part of `path` that exists and is not a directory (why a directory cannot be made there)."""
+    for part in reversed([path, *path.parents]):
+        if part.exists() and not part.is_dir():
+            return part
+        if not part.exists():
+            return None
+    return None
+
+
+def write_reason(exc: OSError, path: Path) -> str:
+    """Why `path` could not be written, in words (naming the file in the way of a directory)."""
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        blocker = _blocking_file(path)
+        if blocker == path:
+            return "is a file, not a directory"
+        return f"{blocker or 'a part of the path'} is a file, not a directory"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the file name is too long for the file system"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "no space left on the device"
+    if exc.errno == errno.EISDIR:
+        return "is a directory; expected a file"
+    if exc.errno == errno.ELOOP:
+        return "too many levels of symbolic links"
+    return str(exc.strerror or exc)
+
+
+def ensure_directory(directory: Path) -> Path:
+    """Make `directory` (and its parents) if needed; a path that cannot be one raises UnwritableFile."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UnwritableFile(directory, write_reason(exc, directory)) from None
+    return directory
+
+
+def _file_mode() -> int:
+    """The mode a plain `open` would give a new file (mkstemp's own is private to the owner)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it into place: `path` is whole or untouched.
+
+    A path that cannot be written raises UnwritableFile naming it and why;
+    the temporary file is removed on every failure (a killed process leaves
+    it behind, and `writing_directory` removes it on the next run).
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        os.fchmod(fd, _file_mode())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise UnwritableFile(path, write_reason(exc, path)) from None
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def remove_stale_temporaries(directory: Path, known: Iterable[str] | Callable[[str], bool] = ()) -> list[Path]:
+    """Remove the temporary files killed runs left in `directory`; only drillsim's own names.
+
+    A name is drillsim's when it ends with TEMP_SUFFIX, or (as earlier
+    versions named them) is `.NAME.XXXXXXXX` for a NAME `known` holds (or accepts).
+    """
+    ours = known if callable(known) else set(known).__contains__
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        match = _TEMP.match(entry.name)
+        if match is None or not (match["own"] or ours(match["name"])):
+            continue
+        if entry.is_file(follow_symlinks=False):
+            Path(entry.path).unlink(missing_ok=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return "?"
+    return text if text.isdigit() else "?"
+
+
+def _acquire(directory: Path) -> int:
+    """An open descriptor of the directory's lock file, locked (flock, exclusive); refused if another run holds it.
+
+    The lock file is removed on release; a run that opened the old file before
+    its removal sees that the name now refers to another file and tries again.
+    """
+    import fcntl
+    lock = directory / LOCK_NAME
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0),
+                         0o644)
+        except OSError as exc:
+            raise UnwritableFile(directory, write_reason(exc, lock)) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _holder(fd)
+            os.close(fd)
+            raise DirectoryBusy(f"{directory} is being written by another drillsim run (pid {pid}); wait for it "
+                                "to finish, or write to another directory") from None
+        try:
+            current = os.stat(lock)
+            opened = os.fstat(fd)
+            if (current.st_dev, current.st_ino) == (opened.st_dev, opened.st_ino):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+@contextmanager
+def writing_directory(directory: Path, known: Iterable[str] | Callable[[str], bool] = ()) -> Iterator[Path]:
+    """Hold `directory` for one run's writing: made if needed, locked, cleared of stale temporary files.
+
+    A second run into the same directory is refused at once (DirectoryBusy);
+    the lock goes with the process, so a killed run never blocks the next one.
+    Making the directory and its lock file first also finds an unwritable
+    path before any simulating is done.
+    """
+    ensure_directory(directory)
+    fd = _acquire(directory)
+    try:
+        remove_stale_temporaries(directory, known)
+        yield directory
+    finally:
+        (directory / LOCK_NAME).unlink(missing_ok=True)
+        os.close(fd)
+
+
+# --- CSV ------------------------------------------------------------------------------------------------------
+
+FORMULA_STARTS = frozenset("=+-@\t\r")
+"""What a spreadsheet reads as the start of a formula (OWASP's list): a text cell beginning so is neutralised."""
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_QUOTE_WHEN = re.compile(r'[,"\r\n]')
+
+
+def neutralise(text: str) -> str:
+    """A text cell a spreadsheet will not run: one starting with FORMULA_STARTS gets a leading `'`.
+
+    Cells already starting with quotes before such a character get one more,
+    so `restore` undoes exactly this; a plain number (`-3`, `+1.5`) is left as
+    it is, since a spreadsheet reads it as the number it is, not a formula.
+    """
+    if text.lstrip("'")[:1] in FORMULA_STARTS and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def restore(text: str) -> str:
+    """The text `neutralise` was given."""
+    if text[:1] == "'" and text.lstrip("'")[:1] in FORMULA_STARTS and not _NUMBER.fullmatch(text[1:]):
+        return text[1:]
+    return text
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or type(value).__name__ in (
+        "NAType", "NaTType")
+
+
+def csv_cell(value: object) -> str:
+    """One cell as CSV: empty for a missing value, text neutralised, quoted per RFC 4180 when it must be.
+
+    A field with a comma, a quote, a CR or an LF is quoted and its quotes
+    doubled (Python's csv writer leaves a lone CR unquoted, which breaks the row).
+    """
+    if _missing(value):
+        return ""
+    if isinstance(value, str):
+        text = neutralise(value)
+        return f'"{text.replace(chr(34), chr(34) * 2)}"' if _QUOTE_WHEN.search(text) else text
+    return str(value)
+
+
+def _lines(rows: Iterable[Iterable[str]]) -> str:
+    return "".join(",".join(row) + "\n" for row in rows)
+
+
+def csv_text(rows: Iterable[Sequence[object]], header: Sequence[str] | None = None) -> str:
+    """Rows (and a header first, if given) as CSV text, one line each ending in LF, every cell by `csv_cell`."""
+    head = [] if header is None else [map(csv_cell, header)]
+    return _lines([*head, *(map(csv_cell, row) for row in rows)])
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """A frame as `csv_text` writes it, numbers written as pandas writes them (floats shortest, NaN empty).
+
+    Plain numeric columns are formatted a column at a time (they need no
+    quoting and are never neutralised); every other cell goes through `csv_cell`.
+    """
+    import numpy as np
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iubf":
+            values = column.to_numpy()
+            text = values.astype(str)
+            if column.dtype.kind == "f":
+                text[values != values] = ""
+            columns.append(text.tolist())
+        else:
+            columns.append([csv_cell(value) for value in column.astype(object).tolist()])
+    header = [csv_cell(str(name)) for name in frame.columns]
+    return _lines([header, *zip(*columns, strict=True)])
+
+
+def csv_rows(text: str, file: str | Path) -> Iterator[tuple[int, list[str]]]:
+    """Each row of CSV text with the line it ends on, cells restored; a malformed row raises UnreadableFile.
+
+    Any field fits (up to the size of the text, itself capped by the reader),
+    not only the csv module's default 128 KiB.
+    """
+    reader = csv.reader(io.StringIO(text), strict=False)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
+    try:
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise UnreadableFile(file, f"not CSV text as drillsim reads it ({exc})", reader.line_num) from None
+            yield reader.line_num, [restore(cell) for cell in cells]
+    finally:
+        csv.field_size_limit(limit)
+
+
+def read_frame(path: Path, *, limit: int = MAX_INPUT_BYTES, what: str = "a CSV table") -> pd.DataFrame:
+    """A CSV file drillsim wrote, as a frame: read safely (read_text), empty cells missing, text restored.
+
+    drillsim ends every line, so a file whose last line has no end was cut short.
+    """
+    import pandas as pd
+    text = read_text(path, what=what, limit=limit)
+    if text and not text.endswith("\n"):
+        raise UnreadableFile(path, f"cut short: the last line has no end; expected {what}", text.count("\n") + 1)
+    try:
+        frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        raise UnreadableFile(path, f"is empty; expected {what}") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableFile(path, f"is not {what} ({reason})") from None
+    frame.columns = [restore(str(c)) for c in frame.columns]
+    for name in frame.columns:
+        if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name].dtype):
+            frame[name] = frame[name].map(lambda v: restore(v) if isinstance(v, str) else v)
+    return frame
+
+
+__all__ = ["FORMULA_STARTS", "LOCK_NAME", "MAX_INPUT_BYTES", "TEMP_SUFFIX", "DirectoryBusy", "UnreadableFile",
+           "UnwritableFile", "atomic_write", "csv_cell", "csv_rows", "csv_text", "ensure_directory", "frame_csv",
+           "neutralise", "read_bytes", "read_frame", "read_text", "remove_stale_temporaries", "restore",
+           "write_reason", "writing_directory"]

@@ -1,46 +1,39 @@
-"""Writing a run to disk: every file written atomically, so nothing half-written is ever left."""
+"""Writing a run to disk: every file written atomically, so nothing half-written is ever left.
+
+The writing itself (atomic files, the directory's lock, CSV) lives in
+drillsim.files; this module says what a run's directory holds.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import platform
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from drillsim.files import atomic_write, frame_csv, writing_directory
 from drillsim.report.plan import as_data
 from drillsim.results import Results
 from drillsim.versions import package_versions
 
 PACKAGES = ("drillsim", "simpy", "numpy", "pandas", "scipy", "matplotlib", "pydantic")
+RECORDS = ("events.csv", "steps.csv", "incidents.csv", "verdicts.csv")
+RUN_FILES = (*RECORDS, "summary.json", "scenario.yaml", "provenance.json", "report.html",
+             *(f"{name}.{ext}" for name in ("hit-rates", "bottleneck", "actor-load", "worst-incident",
+                                            "time-to-report") for ext in ("png", "svg")))
+"""Every file `drillsim run --out` may write (the names earlier versions' temporary files were made from)."""
 
 
-def _file_mode() -> int:
-    """The mode a plain `open` would give a new file (mkstemp's own is private to the owner)."""
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+@contextmanager
+def run_directory(out: Path) -> Iterator[Path]:
+    """Hold a run's output directory while the run writes there (drillsim.files.writing_directory)."""
+    with writing_directory(out, RUN_FILES) as directory:
+        yield directory
 
 
 def versions() -> dict[str, str]:
@@ -74,10 +67,10 @@ def write_run(results: Results, out: Path, elapsed: float | None = None,
     `--fail-under` thresholds, those targets (the report colours a rate only against a target).
     """
     records = {
-        "events.csv": results.events.to_csv(index=False),
-        "steps.csv": results.steps.to_csv(index=False),
-        "incidents.csv": results.incidents.to_csv(index=False),
-        "verdicts.csv": results.verdicts.to_csv(index=False),
+        "events.csv": frame_csv(results.events),
+        "steps.csv": frame_csv(results.steps),
+        "incidents.csv": frame_csv(results.incidents),
+        "verdicts.csv": frame_csv(results.verdicts),
     } if results.keep == "all" else {}
     files = {
         **records,

@@ -659,9 +659,17 @@ def render(run: Run) -> Iterator[tuple[str, Figure]]:
         yield name, figure_of(draw(run))
 
 
+SVG_HASH_SALT = "drillsim"
+"""Salts the ids of an SVG's elements, which matplotlib otherwise draws from a random UUID on every save."""
+METADATA = {"svg": {"Date": None}, "png": {}, "pdf": {"CreationDate": None, "ModDate": None}}
+"""No date in any file a plot is saved to: the same run gives the same bytes (PNG has none by default)."""
+
+
 def to_bytes(figure: Figure, fmt: str) -> bytes:
+    """A figure as the bytes of `fmt`, identical for the same figure in any process (no random ids, no dates)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
+    with rc_context({"svg.hashsalt": SVG_HASH_SALT}):
+        figure.savefig(buffer, format=fmt, dpi=150, metadata=METADATA.get(fmt))
     return buffer.getvalue()
 
 

@@ -23,8 +23,9 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ import pandas as pd
 from drillsim.comparison import Comparison, compare
 from drillsim.distributed import resolve
 from drillsim.figures import rule_intervals, wait_totals
+from drillsim.files import UnreadableFile, frame_csv, read_text, remove_stale_temporaries, writing_directory
 from drillsim.limits import MAX_SWEEP_POINTS
 from drillsim.outputs import atomic_write, to_json, versions
 from drillsim.results import Results
@@ -373,16 +375,41 @@ def _point_file(out: Path, index: int) -> Path:
     return out / POINTS / f"{index:04d}.json"
 
 
+_POINT_NAME = re.compile(r"\d{4,}\.json")
+
+
+@contextmanager
+def sweep_directory(out: Path) -> Iterator[Path]:
+    """Hold a sweep's output directory while one sweep writes (or resumes) there; see files.writing_directory.
+
+    Stale temporary files of a killed sweep are removed from the directory
+    and from its points; the finished points stay, for `--resume`.
+    """
+    with writing_directory(out, (SPEC, "sweep.csv", "sweep.json")) as directory:
+        remove_stale_temporaries(out / POINTS, lambda name: _POINT_NAME.fullmatch(name) is not None)
+        yield directory
+
+
+def _json_file(path: Path) -> Any:
+    """A JSON file the sweep wrote; a truncated or unreadable one is named with what is wrong."""
+    text = read_text(path, what="a JSON file drillsim wrote")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(path, f"not valid JSON ({exc.msg}); a sweep writes this file whole: delete it, or "
+                                   "write the sweep to another directory", exc.lineno) from None
+
+
 def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[str, Any]]:
     """Check the directory against the sweep, write its spec, and read back the points already done."""
     spec_file = out / SPEC
     if spec_file.exists():
         if not resume:
             raise DrillsimError(f"{out} holds a sweep already: resume it, or write to another directory")
-        written = json.loads(spec_file.read_text(encoding="utf-8"))
+        written = _json_file(spec_file)
         if written != spec:
-            changed = sorted(k for k in spec if written.get(k) != spec[k])
-            raise DrillsimError(f"{out} holds a different sweep (its {', '.join(changed)} differ); "
+            changed = sorted(k for k in spec if not isinstance(written, dict) or written.get(k) != spec[k])
+            raise DrillsimError(f"{out} holds a different sweep (its {', '.join(changed) or 'contents'} differ); "
                                 "it cannot be resumed with these settings")
     else:
         atomic_write(spec_file, to_json(spec))
@@ -390,14 +417,14 @@ def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[st
     for index, values in enumerate(spec["points"]):
         path = _point_file(out, index)
         if path.exists():
-            record = json.loads(path.read_text(encoding="utf-8"))
-            if record.get("values") == values:
+            record = _json_file(path)
+            if isinstance(record, dict) and record.get("values") == values:
                 done[index] = record
     return done
 
 
 def _write_final(outcome: SweepResult, out: Path) -> None:
-    atomic_write(out / "sweep.csv", outcome.frame.to_csv(index=False))
+    atomic_write(out / "sweep.csv", frame_csv(outcome.frame))
     atomic_write(out / "sweep.json", to_json({**outcome.summary(), "versions": versions()}))
 
 

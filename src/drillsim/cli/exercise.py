@@ -157,7 +157,8 @@ def evaluate(scenario: str, drill_log: Path, replications: int | None, seed: int
     if fmt == "text":
         click.echo(render_text(ev))
     elif fmt == "csv":
-        click.echo(to_frame(ev).to_csv(index=False), nl=False)
+        from drillsim.files import frame_csv
+        click.echo(frame_csv(to_frame(ev)), nl=False)
     else:
         click.echo(to_frame(ev).to_json(orient="records", indent=2))
 

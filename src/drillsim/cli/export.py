@@ -16,7 +16,7 @@ def export() -> None:
 
 @export.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the messages, replaced whole (default: RUN_DIR/cap).")
 @click.option("--epoch", default="2026-01-05T00:00:00+08:00", show_default=True,
               help="The date and time of drill time 0d 00:00, with its UTC offset.")

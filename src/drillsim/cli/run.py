@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,9 +76,12 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
     if keep == "summary" and (timeline or report):
         fail(f"{'--timeline' if timeline else '--report'} needs every record: run with --keep all")
     quiet = apply_verbosity(ctx, quiet, verbose)
-    with user_errors():
+    with user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)
         thresholds = _parse_fail_under(fail_under, loaded.deadlines)
+        if out is not None:  # held from before the simulation: a second run, an unwritable path, refused at once
+            from drillsim.outputs import run_directory
+            held.enter_context(run_directory(out))
         count = 1 if timeline else (replications or loaded.replications)
         if timeline:
             precision = None

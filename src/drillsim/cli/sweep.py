@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -100,10 +101,13 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
     if len(factors) != len(vary):
         fail("--vary: each factor once; give all its values together, e.g. staffing.office.staff=1,2,3")
     finished: list[Any] = []
-    with user_errors():
+    with user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)
         count = replications or loaded.replications
         total = math.prod(len(v) for v in factors.values()) * count
+        if out is not None:  # one sweep at a time in a directory; a resumed one holds it again
+            from drillsim.sweeps import sweep_directory
+            held.enter_context(sweep_directory(out))
         try:
             with session(scheduler) as client, progress_bar(total, quiet, "sweep") as advance:
                 outcome = api.sweep(loaded, factors, replications=count, seed=seed, jobs=jobs, targets=targets,

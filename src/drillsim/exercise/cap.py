@@ -16,7 +16,6 @@ seed, the replication, the incident and the step.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import shutil
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from drillsim import __version__
 from drillsim.exercise.incidents import drill_incidents
+from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, read_text, write_reason
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_offset
@@ -73,32 +73,89 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "scenario"
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+RUN_FILE_LIMIT = 1 << 30
+"""The largest run file read (its size grows with the run; the cap only keeps memory bounded)."""
+_COLUMNS = {"steps.csv": ("replication", "incident", "step", "change", "served_by", "receiver", "channel",
+                          "finished", "delivered", "incomplete"),
+            "incidents.csv": ("replication", "incident", "source", "category", "example", "description", "grid",
+                              "level", "judged_level", "occurred")}
+"""The columns the messages are built from, by file."""
+
+
+def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a CSV the run wrote (with the line each ends on), read back as drillsim.files wrote them.
+
+    A file of the wrong shape (a missing column, a cut row) is named with its line.
+    """
+    text = read_text(path, what="a CSV table drillsim wrote", limit=RUN_FILE_LIMIT)
+    if text and not text.endswith("\n"):
+        raise UnreadableFile(path, "cut short: the last line has no end (drillsim ends every line)",
+                             text.count("\n") + 1)
+    rows = csv_rows(text, path)
+    header = next((cells for _, cells in rows), None)
+    if header is None:
+        raise UnreadableFile(path, "is empty; expected the CSV table `drillsim run --out` writes")
+    missing = [c for c in _COLUMNS[path.name] if c not in header]
+    if missing:
+        raise UnreadableFile(path, f"no column {', '.join(missing)}; expected the CSV table "
+                                   "`drillsim run --out` writes", 1)
+    out = []
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise UnreadableFile(path, f"{len(cells)} cells where the header has {len(header)} (a truncated or "
+                                       "edited file?)", line)
+        row = dict(zip(header, cells, strict=True))
+        for column in (c for c in ("replication", "incident", "change") if c in row):
+            if _whole(row[column]) is None:
+                raise UnreadableFile(path, f"{column}: {row[column]!r} is not a whole number", line)
+        out.append((line, row))
+    return out
+
+
+def _whole(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 def _int(value: str) -> int | None:
     return int(float(value)) if value not in ("", "nan", "<NA>") else None
 
 
+def _summary(path: Path) -> dict[str, object]:
+    text = read_text(path, what="the JSON summary drillsim wrote", limit=RUN_FILE_LIMIT)
+    try:
+        summary = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(path, f"not valid JSON ({exc.msg}); expected the summary `drillsim run --out` "
+                                   "writes", exc.lineno) from None
+    if not isinstance(summary, dict):
+        raise UnreadableFile(path, "not a JSON object; expected the summary `drillsim run --out` writes")
+    if "scenario" not in summary or not isinstance(summary.get("seed"), int):
+        raise UnreadableFile(path, "no scenario name and seed; expected the summary `drillsim run --out` writes")
+    return summary
+
+
 def messages(run_dir: Path, epoch: datetime, domain: str = DEFAULT_DOMAIN,
              replication: int | None = None) -> list[Message]:
     """The CAP messages of every report of a run (or of one replication), in the order they were sent."""
     from drillsim.scenario import load
-    missing = [name for name in RUN_FILES if not (run_dir / name).is_file()]
+    missing = [name for name in RUN_FILES if not (run_dir / name).exists()]
     if missing:
         raise DrillsimError(f"{run_dir}: no {', '.join(missing)}; write a run there with "
                             f"`drillsim run SCENARIO --out {run_dir}`")
+    read_text(run_dir / "scenario.yaml", what="the effective scenario drillsim wrote")
     scenario = load(run_dir / "scenario.yaml")
-    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    summary = _summary(run_dir / "summary.json")
     prefix = f"drillsim-{_slug(str(summary['scenario']))}-s{summary['seed']}"
-    incidents = {(int(r["replication"]), int(r["incident"])): r for r in _rows(run_dir / "incidents.csv")}
+    incidents = {(int(r["replication"]), int(r["incident"])): r for _, r in _rows(run_dir / "incidents.csv")}
     steps: dict[tuple[int, int], list[dict[str, str]]] = {}
-    for row in _rows(run_dir / "steps.csv"):
+    order = {step.id: i for i, step in enumerate(scenario.flow)}
+    for line, row in _rows(run_dir / "steps.csv"):
+        _check_step(row, scenario, order, run_dir / "steps.csv", line)
         steps.setdefault((int(row["replication"]), int(row["incident"])), []).append(row)
     levels = _change_levels(scenario, incidents)
-    order = {step.id: i for i, step in enumerate(scenario.flow)}
     out = []
     for key in sorted(incidents):
         if replication is not None and key[0] != replication:
@@ -114,6 +171,20 @@ def messages(run_dir: Path, epoch: datetime, domain: str = DEFAULT_DOMAIN,
             earlier.append(message)
             out.append(message)
     return out
+
+
+def _check_step(row: dict[str, str], scenario: Scenario, order: dict[str, int], path: Path, line: int) -> None:
+    """A step row names a step of the scenario's flow and its actors, and its times are numbers."""
+    if row["step"] not in order:
+        raise UnreadableFile(path, f"step: {row['step']!r} is not a step of the run's scenario.yaml", line)
+    if row["served_by"] not in scenario.actors and row["delivered"]:
+        raise UnreadableFile(path, f"served_by: {row['served_by']!r} is not an actor of the run's scenario.yaml",
+                             line)
+    for column in ("finished", "delivered"):
+        try:
+            _int(row[column])
+        except ValueError:
+            raise UnreadableFile(path, f"{column}: {row[column]!r} is not a time in seconds", line) from None
 
 
 def _change_levels(scenario: Scenario,
@@ -237,16 +308,24 @@ def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, inci
 
 def write(messages_: list[Message], out: Path) -> list[Path]:
     """One file per message, named by its identifier; the folder is replaced whole, never half-written."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging: Path | None = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         for message in messages_:
             (staging / f"{message.identifier}.xml").write_bytes(message.xml)
-        if out.exists():
+        if out.is_dir() and not out.is_symlink():
             shutil.rmtree(out)
+        elif out.exists() or out.is_symlink():
+            raise UnwritableFile(out, "a file of that name is in the way of the folder of messages")
         staging.rename(out)
+    except OSError as exc:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise UnwritableFile(out, write_reason(exc, out)) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     return [out / f"{message.identifier}.xml" for message in messages_]
 

@@ -32,8 +32,6 @@ change that falls due without a row is taken at its time in the MSEL.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from pathlib import Path
 from types import TracebackType
 
 from drillsim.exercise.incidents import INCIDENT_EVENTS, DrillIncident, milestone_key
+from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, ensure_directory, read_text, write_reason
 from drillsim.scenario.errors import DrillsimError, Problem
 from drillsim.scenario.schema import Scenario, unknown_name
 from drillsim.scenario.units import UnitError, format_offset, parse_offset
@@ -116,14 +115,17 @@ class _Rules:
 
 def read(path: str | Path, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:
     """The entries of a drill log file, checked against the plan and the drill's incidents."""
-    path = Path(path)
+    return parse(_text(Path(path)), str(path), scenario, incidents)
+
+
+def _text(path: Path) -> str:
+    """A drill log's text, read as every user's file is (drillsim.files.read_text), a leading BOM dropped."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise DrillLogError([Problem(str(path), None, (), f"cannot read the drill log: {exc.strerror}")]) from None
-    except UnicodeDecodeError:
-        raise DrillLogError([Problem(str(path), None, (), "the drill log is not UTF-8 text")]) from None
-    return parse(text, str(path), scenario, incidents)
+        text = read_text(path, what="a drill log (CSV text)")
+    except UnreadableFile as exc:
+        reason = exc.reason if exc.line is not None else f"cannot read the drill log: {exc.reason}"
+        raise DrillLogError([Problem(str(path), exc.line, (), reason)]) from None
+    return text.removeprefix("\ufeff")
 
 
 def parse(text: str, file: str, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:
@@ -132,7 +134,7 @@ def parse(text: str, file: str, scenario: Scenario, incidents: Iterable[DrillInc
     problems: list[Problem] = []
     header: list[str] | None = None
     entries: list[Entry] = []
-    for line, cells in _rows(text):
+    for line, cells in _rows(text, file):
         if header is None:
             header = _header(cells, file, line, problems)
             if header is None:
@@ -154,12 +156,19 @@ def parse(text: str, file: str, scenario: Scenario, incidents: Iterable[DrillInc
     return entries
 
 
-def _rows(text: str) -> Iterable[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text))
-    for cells in reader:
-        if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
-            continue
-        yield reader.line_num, cells
+def _rows(text: str, file: str) -> Iterable[tuple[int, list[str]]]:
+    """The log's rows in drillsim's CSV dialect (drillsim.files), blank and `#` lines skipped.
+
+    A field of any length is read (the file itself is capped at
+    drillsim.files.MAX_INPUT_BYTES); a malformed row is named with its line.
+    """
+    try:
+        for line, cells in csv_rows(text, file):
+            if not cells or not "".join(cells).strip() or cells[0].lstrip().startswith("#"):
+                continue
+            yield line, cells
+    except UnreadableFile as exc:
+        raise DrillLogError([Problem(file, exc.line, (), exc.reason)]) from None
 
 
 def _header(cells: list[str], file: str, line: int, problems: list[Problem]) -> list[str] | None:
@@ -266,23 +275,25 @@ class DrillLogWriter:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        existing = self.path.read_text(encoding="utf-8-sig") if self.path.exists() else ""
-        first = next((cells for _, cells in _rows(existing)), None)
+        existing = _text(self.path) if self.path.exists() or self.path.is_symlink() else ""
+        first = next((cells for _, cells in _rows(existing, str(self.path))), None)
         if first is not None and [c.strip().lower() for c in first] != list(COLUMNS):
             raise DrillLogError([Problem(str(self.path), 1, ("header",),
                                          f"the console continues only logs with the header {','.join(COLUMNS)}; "
                                          "name a new log file")])
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("a", encoding="utf-8", newline="")
-        self._csv = csv.writer(self._file, lineterminator="\n")
+        ensure_directory(self.path.parent)
+        try:
+            self._file = self.path.open("a", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UnwritableFile(self.path, write_reason(exc, self.path)) from None
         if existing and not existing.endswith("\n"):
             self._file.write("\n")
         if first is None:
-            self._csv.writerow(COLUMNS)
+            self._file.write(csv_text([], COLUMNS))
         self._sync()
 
     def append(self, entry: Entry) -> None:
-        self._csv.writerow(entry.cells())
+        self._file.write(csv_text([entry.cells()]))
         self._sync()
 
     def _sync(self) -> None:

@@ -11,13 +11,12 @@ the incident, found by running the model's own rule logic.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from drillsim.exercise.incidents import DrillIncident, to_record
 from drillsim.exercise.render import capitalize_first as _capital
+from drillsim.files import csv_text
 from drillsim.model.clocks import verdicts
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration, format_offset
@@ -190,21 +189,20 @@ def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k:
 
 
 def to_csv(rows: list[InjectRow]) -> str:
-    """The MSEL as CSV, one inject a line, times as drill times (`0d 09:30`)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        deadline = row.deadline
-        writer.writerow([
-            row.number, format_offset(row.time), row.incident, row.event if row.change is None
-            else f"{row.event} ({row.change})", row.what_happens, row.category, row.level, row.grid,
-            row.controller_notes, row.delivered_by, row.delivered_to, row.expected_action,
-            deadline.rule if deadline else "",
-            f"{deadline.title}: {format_duration(deadline.limit)} from {deadline.start}" if deadline else "",
-            format_offset(deadline.due) if deadline and deadline.due is not None else "", row.article,
-            "; ".join(t.text() for t in row.also_tests)])
-    return out.getvalue()
+    """The MSEL as CSV, one inject a line, times as drill times (`0d 09:30`), written by drillsim.files."""
+    return csv_text((_csv_row(row) for row in rows), CSV_COLUMNS)
+
+
+def _csv_row(row: InjectRow) -> list[object]:
+    deadline = row.deadline
+    return [
+        row.number, format_offset(row.time), row.incident, row.event if row.change is None
+        else f"{row.event} ({row.change})", row.what_happens, row.category, row.level, row.grid,
+        row.controller_notes, row.delivered_by, row.delivered_to, row.expected_action,
+        deadline.rule if deadline else "",
+        f"{deadline.title}: {format_duration(deadline.limit)} from {deadline.start}" if deadline else "",
+        format_offset(deadline.due) if deadline and deadline.due is not None else "", row.article,
+        "; ".join(t.text() for t in row.also_tests)]
 
 
 def cards_html(scenario: Scenario, rows: list[InjectRow], source: str) -> str:

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from drillsim.report.rundir import SavedRun
+from drillsim.files import read_bytes
+from drillsim.report.rundir import RUN_FILE_LIMIT, RunDirError, SavedRun
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
 
@@ -64,7 +65,8 @@ def _svg(run: SavedRun) -> list[dict[str, str]]:
     out = []
     for name, draw in plots.PLOTS.items():
         path = run.directory / f"{name}.svg"
-        data = path.read_bytes() if path.is_file() else plots.to_bytes(plots.figure_of(draw(run)), "svg")
+        data = read_bytes(path, limit=RUN_FILE_LIMIT) if path.exists() \
+            else plots.to_bytes(plots.figure_of(draw(run)), "svg")
         out.append({"name": name, "caption": CAPTIONS[name],
                     "src": "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")})
     return out
@@ -124,8 +126,12 @@ def _targets(recorded: object, rules: list[dict[str, object]]) -> dict[str, floa
             and isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate <= 1}
 
 
-def build(directory: Path) -> str:
-    """The report of the run written in `directory`, as one HTML page."""
+def build(directory: Path, *, at_run_time: bool = False) -> str:
+    """The report of the run written in `directory`, as one HTML page.
+
+    Made `at_run_time` (`drillsim run --report`), it says it was made when the
+    run was written, so that the same seed gives the same bytes.
+    """
     run = SavedRun(directory)
     summary = run.summary
     scenario = run.scenario
@@ -158,7 +164,8 @@ def build(directory: Path) -> str:
         "written": provenance.get("written"),
         "elapsed": run_time(provenance.get("elapsed_seconds")),
         "targets": _targets(provenance.get("fail_under"), rules),
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated": (provenance.get("written") if at_run_time else None)
+        or datetime.now(UTC).isoformat(timespec="seconds"),
         "report_versions": {"python": platform.python_version(), "drillsim": metadata.version("drillsim"),
                             "jinja2": metadata.version("jinja2")},
         "scenario_yaml": run.scenario_text,
@@ -167,11 +174,20 @@ def build(directory: Path) -> str:
     return _environment().get_template("run.html").render(**context)
 
 
-def write_report(directory: Path, out: Path | None = None) -> Path:
-    """Write the report of the run in `directory` (to `directory/report.html` unless told), atomically."""
+def write_report(directory: Path, out: Path | None = None, *, at_run_time: bool = False) -> Path:
+    """Write the report of the run in `directory` (to `directory/report.html` unless told), atomically.
+
+    Files the checks of SavedRun let through but whose inner shape the report
+    cannot use (a summary edited by hand) end as a RunDirError, not a traceback.
+    """
     from drillsim.outputs import atomic_write
     target = out or directory / REPORT
-    atomic_write(target, build(directory))
+    try:
+        page = build(directory, at_run_time=at_run_time)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, jinja2.UndefinedError) as exc:
+        raise RunDirError(f"{directory}: its files are not of the shape `drillsim run --out` writes "
+                          f"({type(exc).__name__}: {exc}); write the run again") from None
+    atomic_write(target, page)
     return target
 
 
@@ -179,7 +195,7 @@ def write_figures(results: Run, out: Path, *, report: bool = False) -> list[Path
     """The plots of a run just written to `out` (PNG and SVG) and, if asked, its report embedding them."""
     from drillsim.plots import write_plots
     written = write_plots(results, out)
-    return [*written, write_report(out)] if report else written
+    return [*written, write_report(out, at_run_time=True)] if report else written
 
 
 __all__ = ["REPORT", "build", "write_figures", "write_report"]
