@@ -138,6 +138,8 @@ def test_a_second_run_into_the_same_directory_is_refused(tmp_path: Path) -> None
         _one_line_error(invoke("run", str(CASE), "-n", "1", "--out", str(out)), busy)
         _one_line_error(invoke("sweep", str(CASE), "--vary", "staffing.office.staff=1,2", "-n", "2", "--out",
                                str(out)), busy)
+        _one_line_error(invoke("report", str(out)), busy)  # what they write goes into the run's directory
+        _one_line_error(invoke("export", "cap", str(out)), busy)
         assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]
     finally:
         assert holder.stdin is not None

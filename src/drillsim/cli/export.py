@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -31,7 +32,10 @@ def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: i
     in force: I Extreme, II Severe, III Moderate, IV Minor.
     """
     from drillsim.exercise.cap import messages, parse_epoch, write
-    with user_errors():
+    from drillsim.outputs import run_directory
+    with user_errors(), ExitStack() as held:
+        if out is None:  # into the run's directory: not while a run writes there
+            held.enter_context(run_directory(run_dir))
         found = messages(run_dir, parse_epoch(epoch), domain, replication)
         target = out or run_dir / "cap"
         write(found, target)

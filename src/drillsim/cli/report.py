@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -15,8 +16,11 @@ from drillsim.cli import log, main, user_errors
               help="Where to write the report (default: RUN_DIR/report.html).")
 def report(run_dir: Path, output: Path | None) -> None:
     """Write the run's report: what was simulated, the verdicts, the bottleneck, the plots, the provenance."""
+    from drillsim.outputs import run_directory
     from drillsim.report.html import write_report
-    with user_errors():
+    with user_errors(), ExitStack() as held:
+        if output is None:  # into the run's directory: not while a run writes there
+            held.enter_context(run_directory(run_dir))
         path = write_report(run_dir, output)
     log.info("wrote %s", path)
     click.echo(str(path))
