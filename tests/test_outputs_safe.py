@@ -5,7 +5,9 @@ with nothing half-written left behind. These tests run as root in CI, and
 root ignores permission bits: a path under a file (ENOTDIR) and a name too
 long (ENAMETOOLONG) are real conditions; permission denied and a read-only
 file system are made by monkeypatching the call that would meet them
-(tempfile.mkstemp, os.mkdir) to raise that errno.
+(tempfile.mkstemp, os.replace, os.open) to raise that errno; a real read-only
+file system is a read-only bind mount in a private mount namespace where
+unshare can make one (skipped elsewhere).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,6 +102,23 @@ def test_permission_and_read_only_are_named(code: int, reason: str, tmp_path: Pa
     with pytest.raises(UnwritableFile, match=reason):
         atomic_write(tmp_path / "b.txt", "x")
     assert list(tmp_path.iterdir()) == []  # the temporary file went with the failure
+
+
+def test_a_real_read_only_file_system(tmp_path: Path) -> None:
+    """A read-only bind mount in a private mount namespace (unshare -m; nothing outside it sees the mount)."""
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                                                         capture_output=True, check=False).returncode != 0:
+        pytest.skip("no private mount namespace here (unshare -m needs CAP_SYS_ADMIN)")
+    (tmp_path / "ro").mkdir()
+    out = tmp_path / "ro" / "out"
+    script = (f'mount --bind -o ro "{tmp_path / "ro"}" "{tmp_path / "ro"}" || exit 99\n'
+              f'exec "{sys.executable}" -m drillsim.cli run "{CASE}" -n 1 --out "{out}"\n')
+    done = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script], capture_output=True,
+                          text=True, check=False, timeout=120)
+    if done.returncode == 99:
+        pytest.skip("cannot bind-mount read-only here")
+    assert done.returncode == 2 and done.stderr.strip() == f"{out}: cannot be written: the file system is read-only"
+    assert list((tmp_path / "ro").iterdir()) == []
 
 
 def test_a_read_only_run_directory_fails_before_simulating(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
