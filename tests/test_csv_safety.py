@@ -97,7 +97,7 @@ def test_frame_csv_writes_numbers_as_pandas_does_and_reads_back_lossless(tmp_pat
 
 def test_every_run_csv_is_safe_and_the_saved_run_reads_the_text_back(run_dir: Path, hostile: Scenario) -> None:
     for name in ("events.csv", "steps.csv", "incidents.csv", "verdicts.csv"):
-        rows = list(csv.reader(io.StringIO((run_dir / name).read_text(encoding="utf-8"), newline="")))
+        rows = list(csv.reader(io.StringIO((run_dir / name).read_bytes().decode("utf-8"), newline="")))
         width = len(rows[0])
         assert all(len(row) == width for row in rows), name  # no row broken by a CR or LF
         assert all(_spreadsheet_safe(cell) for row in rows[1:] for cell in row), name
@@ -131,7 +131,7 @@ def test_the_drill_log_round_trips_hostile_notes(hostile: Scenario, tmp_path: Pa
     with DrillLogWriter(log) as writer:
         for i, note in enumerate(HOSTILE):
             writer.append(Entry(3600 + 60 * i, incidents[i].id, "occurred", note=note))
-    rows = list(csv.reader(io.StringIO(log.read_text(encoding="utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(log.read_bytes().decode("utf-8"), newline="")))
     assert all(_spreadsheet_safe(cell) for row in rows[1:] for cell in row)
     assert [e.note for e in read(log, hostile, incidents)] == [n.strip() for n in HOSTILE]
     with DrillLogWriter(log) as writer:  # continued, read the same way
@@ -139,12 +139,17 @@ def test_the_drill_log_round_trips_hostile_notes(hostile: Scenario, tmp_path: Pa
     assert read(log, hostile, incidents)[-1].note == "=again"
 
 
-def test_sweep_csv_is_written_by_the_same_writer(hostile: Scenario, tmp_path: Path) -> None:
+def test_sweep_csv_is_safe(hostile: Scenario, tmp_path: Path) -> None:
+    """A factor's values are text the user typed (`--vary description=...`), written into sweep.csv."""
     from drillsim.sweeps import sweep
-    outcome = sweep(hostile, {"staffing.office.staff": [1, 2]}, replications=2, out=tmp_path / "sweep")
-    text = (tmp_path / "sweep" / "sweep.csv").read_text(encoding="utf-8")
+    values = ["=1+2", "@SUM(A1)", "two\r\nlines, quoted"]
+    outcome = sweep(hostile, {"description": values}, replications=2, out=tmp_path / "sweep")
+    text = (tmp_path / "sweep" / "sweep.csv").read_bytes().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert all(len(row) == len(rows[0]) for row in rows)
+    assert all(_spreadsheet_safe(cell) for row in rows[1:] for cell in row)
     assert text == frame_csv(outcome.frame)
-    assert read_frame(tmp_path / "sweep" / "sweep.csv")["point"].tolist() == outcome.frame["point"].tolist()
+    assert set(read_frame(tmp_path / "sweep" / "sweep.csv")["description"]) == set(values)
 
 
 def test_the_after_action_markdown_shows_scenario_html_as_text(tmp_path: Path) -> None:
