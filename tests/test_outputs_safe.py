@@ -71,6 +71,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ["exercise", "msel", str(CASE), "--scripted", "--out", "{blocked}"],
     ["report", "{run}", "-o", "{blocked}/report.html"],
     ["export", "cap", "{run}", "-o", "{blocked}"],
+    ["exercise", "run", str(CASE), "--scripted", "--log", "{blocked}/drill-log.csv"],
 ])
 @pytest.mark.parametrize("kind", ["under a file", "name too long"])
 def test_an_unwritable_output_path_is_one_line_exit_2(command: list[str], kind: str, tmp_path: Path,

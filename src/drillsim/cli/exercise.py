@@ -108,12 +108,12 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
     """
     from drillsim.exercise.board import DrillBoard, DrillClock
     from drillsim.exercise.console import FacilitatorConsole
-    from drillsim.exercise.drilllog import DrillLogWriter, read
+    from drillsim.exercise.drilllog import DrillLogWriter, continued
     from drillsim.exercise.msel import inject_rows
     with user_errors():
         loaded, incidents = _drill(scenario, seed, scripted)
         rows = inject_rows(loaded, incidents)
-        entries = read(log_path, loaded, incidents) if log_path.exists() and log_path.stat().st_size else []
+        entries = continued(log_path, loaded, incidents)
         writer = DrillLogWriter(log_path)
     with writer:
         board = DrillBoard(loaded, incidents, rows, writer.append, entries)

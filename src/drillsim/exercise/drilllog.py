@@ -33,13 +33,14 @@ change that falls due without a row is taken at its time in the MSEL.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from drillsim.exercise.incidents import INCIDENT_EVENTS, DrillIncident, milestone_key
-from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, ensure_directory, read_text, write_reason
+from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, read_text, write_reason
 from drillsim.scenario.errors import DrillsimError, Problem
 from drillsim.scenario.schema import Scenario, unknown_name
 from drillsim.scenario.units import UnitError, format_offset, parse_offset
@@ -116,6 +117,22 @@ class _Rules:
 def read(path: str | Path, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:
     """The entries of a drill log file, checked against the plan and the drill's incidents."""
     return parse(_text(Path(path)), str(path), scenario, incidents)
+
+
+def continued(path: str | Path, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:
+    """The entries of a log the console continues: none for a log not written yet (or still empty)."""
+    return read(path, scenario, incidents) if _written(Path(path)) else []
+
+
+def _written(path: Path) -> bool:
+    """Whether there is a log to continue at `path`; a path no log can be written to raises UnwritableFile."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise UnwritableFile(path, write_reason(exc, path)) from None
+    return info.st_size > 0 or not stat.S_ISREG(info.st_mode)
 
 
 def _text(path: Path) -> str:
@@ -275,14 +292,14 @@ class DrillLogWriter:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        existing = _text(self.path) if self.path.exists() or self.path.is_symlink() else ""
+        existing = _text(self.path) if _written(self.path) else ""
         first = next((cells for _, cells in _rows(existing, str(self.path))), None)
         if first is not None and [c.strip().lower() for c in first] != list(COLUMNS):
             raise DrillLogError([Problem(str(self.path), 1, ("header",),
                                          f"the console continues only logs with the header {','.join(COLUMNS)}; "
                                          "name a new log file")])
-        ensure_directory(self.path.parent)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8", newline="")
         except OSError as exc:
             raise UnwritableFile(self.path, write_reason(exc, self.path)) from None
