@@ -167,7 +167,7 @@ def test_a_second_run_into_the_same_directory_is_refused(tmp_path: Path) -> None
         holder.stdin.close()
         holder.wait(timeout=10)
     assert not (out / LOCK_NAME).exists()
-    assert invoke("run", str(CASE), "-n", "1", "--out", str(out)).exit_code == 0
+    assert invoke("run", str(CASE), "-n", "1", "--keep", "summary", "--out", str(out)).exit_code == 0
     assert (out / "summary.json").is_file() and not (out / LOCK_NAME).exists()
 
 
@@ -189,7 +189,7 @@ def test_stale_temporary_files_are_removed_and_nothing_else(tmp_path: Path) -> N
                out / "points" / ".notes.txt.a1b2c3d4"]
     for path in [*stale, *foreign]:
         path.write_text("left behind\n", encoding="utf-8")
-    assert invoke("run", str(CASE), "-n", "1", "--out", str(out)).exit_code == 0
+    assert invoke("run", str(CASE), "-n", "1", "--keep", "summary", "--out", str(out)).exit_code == 0
     assert [p for p in stale if p.exists()] == [out / "points" / ".0001.json.zz99yy88"]  # a run leaves points be
     assert all(p.exists() for p in foreign)
     sweep = invoke("sweep", str(CASE), "--vary", "staffing.office.staff=1", "-n", "2", "--out", str(out / "s"))
