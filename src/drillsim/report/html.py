@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from drillsim.files import read_bytes
+from drillsim.files import UnwritableFile, read_bytes, write_reason
 from drillsim.report.rundir import RUN_FILE_LIMIT, RunDirError, SavedRun
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
@@ -182,6 +182,10 @@ def write_report(directory: Path, out: Path | None = None, *, at_run_time: bool 
     """
     from drillsim.outputs import atomic_write
     target = out or directory / REPORT
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # an unwritable place is found before the page is built
+    except OSError as exc:
+        raise UnwritableFile(target, write_reason(exc, target)) from None
     try:
         page = build(directory, at_run_time=at_run_time)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, jinja2.UndefinedError) as exc:
