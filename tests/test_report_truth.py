@@ -122,6 +122,17 @@ def test_a_miss_caused_by_a_follow_up_round_trip_is_a_follow_up_not_transit() ->
     assert {row["kind"] for row in stages if row["rule"] == "first_report"} == {"follow-up"}
 
 
+
+def test_the_run_table_gives_how_busy_a_stage_s_actor_was_as_a_percentage() -> None:
+    from drillsim.report.console import render_summary
+    results = api.run(load(EXAM), replications=3, seed=615)
+    lines = render_summary(results).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("where the misses lost most time"))
+    stages = lines[start + 1:lines.index("", start)]
+    busy = [line.split()[-2] for line in stages]
+    assert busy and all(re.fullmatch(r"\d+%|-", cell) for cell in busy), stages
+    assert any(cell.endswith("%") for cell in busy)
+
 def _row(**values: object) -> dict[str, object]:
     row: dict[str, object] = {"rule": "office_to_leadership", "step": "verify", "actor": "grid_worker",
                               "share": 0.5, "median_seconds": 754.0, "median_budget": 0.63, "utilisation": 0.02,

@@ -73,6 +73,6 @@ def render_summary(results: Results) -> str:
         if row["share"] >= 0.1:
             stage = STAGE_LABEL[row["kind"]].format(**row)
             lines.append(f"{row['rule']:<31} {row['missed']:>6}  {stage:<42} {row['share']:>6.0%} "
-                         f"{_num(row['utilisation'], '.2f'):>5} {_num(row['queue'], '.1f'):>5}")
+                         f"{_num(row['utilisation'], '.0%'):>5} {_num(row['queue'], '.1f'):>5}")
     lines += ["", "Bottleneck: " + summary["bottleneck"]["sentence"]]
     return "\n".join(lines)
