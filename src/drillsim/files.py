@@ -45,18 +45,27 @@ class UnreadableFile(DrillsimError):
         super().__init__(f"{where}: {reason}")
 
 
+_ERRNO_WORDS = {
+    errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.ENAMETOOLONG: "the file name is too long for the file system",
+    errno.ENOSPC: "no space left on the device", errno.EDQUOT: "no space left on the device",
+    errno.EISDIR: "is a directory; expected a file",
+    errno.ELOOP: "too many levels of symbolic links",
+}
+"""What an OSError means, in the words of a message about the file, read or written."""
+
+
+def _words(exc: OSError) -> str:
+    return _ERRNO_WORDS.get(exc.errno or 0) or str(exc.strerror or exc)
+
+
 def _open_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return "no such file"
-    if exc.errno == errno.EISDIR:
-        return "is a directory; expected a file"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "cannot be read: permission denied"
-    if exc.errno == errno.ENAMETOOLONG:
-        return "the file name is too long for the file system"
-    if exc.errno == errno.ELOOP:
-        return "cannot be read: too many levels of symbolic links"
-    return f"cannot be read: {exc.strerror or exc}"
+    if exc.errno in (errno.EISDIR, errno.ENAMETOOLONG):
+        return _words(exc)
+    return f"cannot be read: {_words(exc)}"
 
 
 def _too_large(limit: int) -> str:
@@ -147,19 +156,7 @@ def write_reason(exc: OSError, path: Path) -> str:
         if blocker == path:
             return "is a file, not a directory"
         return f"{blocker or 'a part of the path'} is a file, not a directory"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    if exc.errno == errno.EROFS:
-        return "the file system is read-only"
-    if exc.errno == errno.ENAMETOOLONG:
-        return "the file name is too long for the file system"
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "no space left on the device"
-    if exc.errno == errno.EISDIR:
-        return "is a directory; expected a file"
-    if exc.errno == errno.ELOOP:
-        return "too many levels of symbolic links"
-    return str(exc.strerror or exc)
+    return _words(exc)
 
 
 def ensure_directory(directory: Path) -> Path:
