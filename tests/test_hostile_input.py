@@ -226,6 +226,14 @@ def test_nesting_and_broken_aliases_are_refused_at_their_line(text: str, problem
     assert str(found).startswith(problem)
 
 
+def test_a_syntax_error_in_a_large_document_is_explained_in_one_fast_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past 1 MiB, libyaml's own message: PyYAML's pure-Python parser would take minutes over 16 MiB."""
+    monkeypatch.setattr(yamlsource, "_EXPLAINED", 10)
+    _, _, [problem] = yamlsource.parse_yaml("name: m\ninjects:\n  - {at: [unclosed\n", "m.yaml")
+    assert (problem.line, problem.path) == (4, ("injects", 0, "at", 0))
+    assert problem.message.startswith("YAML syntax error: did not find expected ',' or ']'")
+
+
 # --- years, and the README's analyst example ---------------------------------------------
 
 

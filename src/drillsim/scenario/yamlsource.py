@@ -349,12 +349,23 @@ class _Frame:
         return self.key if self.in_value and isinstance(self.key, str) else None
 
 
+_EXPLAINED = 1024 * 1024
+"""Up to this many characters, a document libyaml refuses is parsed again by PyYAML's own parser, whose
+messages are the ones drillsim explains (a few seconds a megabyte); a larger one keeps libyaml's message,
+so that its syntax error costs seconds, not minutes."""
+
+
+def _error_loader(text: str) -> Any:
+    fast = getattr(yaml, "CSafeLoader", None)
+    return fast if fast is not None and len(text) > _EXPLAINED else yaml.SafeLoader
+
+
 def _path_at_error(text: str) -> Path_:
     """The field being written where the YAML stops making sense, replayed from the parser's events."""
     frames: list[_Frame] = []
     path: Path_ = ()
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_error_loader(text)):
             if isinstance(event, yaml.CollectionEndEvent):
                 frames.pop()
                 if frames:
@@ -386,14 +397,15 @@ def _read(text: str, file: str) -> tuple[bool, Any, _Builder]:
 
     libyaml, where PyYAML was built with it, parses about fifteen times
     faster; a document it refuses is parsed again by PyYAML's own parser,
-    whose error messages are the ones drillsim explains.
+    whose error messages are the ones drillsim explains (see `_EXPLAINED`).
     """
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
             return _build(fast, text, file)
         except yaml.YAMLError:
-            pass
+            if _error_loader(text) is fast:
+                raise
     return _build(yaml.SafeLoader, text, file)
 
 
