@@ -31,11 +31,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, NullFormatter
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter, MaxNLocator, NullFormatter
 
 from drillsim.results.bottleneck import OTHER, Load
 from drillsim.results.metrics import ALL_LEVELS, lateness
 from drillsim.scenario.units import DAY, HOUR, MINUTE, format_clock, format_duration
+from drillsim.text import visible
 
 if TYPE_CHECKING:
     from drillsim.scenario.schema import Scenario
@@ -665,8 +667,28 @@ METADATA = {"svg": {"Date": None}, "png": {}, "pdf": {"CreationDate": None, "Mod
 """No date in any file a plot is saved to: the same run gives the same bytes (PNG has none by default)."""
 
 
+def _visible_labels(formatter: Formatter) -> FuncFormatter:
+    """Tick labels set as text (matplotlib keeps them in a FixedFormatter or a FuncFormatter), shown by `visible`."""
+    return FuncFormatter(lambda value, position: visible(str(formatter(value, position))))
+
+
+def _visible_text(figure: Figure) -> None:
+    """Show control characters of scenario text as escapes in every text of `figure`, tick labels too.
+
+    An SVG holding one is not well-formed XML (and breaks the report it is inlined in), and a glyph
+    matplotlib cannot find is a warning that prints the raw character on the terminal.
+    """
+    for text in figure.findobj(Text):
+        text.set_text(visible(text.get_text()))
+    for ax in figure.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_formatter(), FixedFormatter | FuncFormatter):
+                axis.set_major_formatter(_visible_labels(axis.get_major_formatter()))
+
+
 def to_bytes(figure: Figure, fmt: str) -> bytes:
     """A figure as the bytes of `fmt`, identical for the same figure in any process (no random ids, no dates)."""
+    _visible_text(figure)
     buffer = io.BytesIO()
     with rc_context({"svg.hashsalt": SVG_HASH_SALT}):
         figure.savefig(buffer, format=fmt, dpi=150, metadata=METADATA.get(fmt))

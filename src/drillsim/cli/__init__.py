@@ -21,8 +21,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("drillsim")
 
 
+def echo(message: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print: every line the command writes passes here, its control characters shown as escapes.
+
+    Scenario text (names, titles, ids, descriptions) is printed as the user wrote it; an ANSI
+    escape in it must not clear the reader's screen or retitle the window (drillsim.text.visible).
+    """
+    from drillsim.text import visible
+    click.echo(visible(message), err=err, nl=nl)
+
+
+class _VisibleFormatter(logging.Formatter):
+    """Log lines on stderr carry scenario text too: the same escapes as `echo`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from drillsim.text import visible
+        return visible(super().format(record))
+
+
 def fail(message: str, status: int = 2) -> NoReturn:
-    click.echo(message, err=True)
+    echo(message, err=True)
     sys.exit(status)
 
 
@@ -72,7 +90,9 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     deadline whether it is met, how often, and what holds it up.
     """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_VisibleFormatter("%(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
 
@@ -88,9 +108,9 @@ def validate(files: tuple[str, ...]) -> None:
             load_scenario(file)
         except ScenarioError as exc:
             bad += 1
-            click.echo(str(exc), err=True)
+            echo(str(exc), err=True)
         else:
-            click.echo(f"{file}: ok")
+            echo(f"{file}: ok")
     if bad:
         sys.exit(2)
 
@@ -110,7 +130,7 @@ def plan(scenario: str | None, fmt: str) -> None:
             scenario = str(resources.files("drillsim.scenario") / "plans" / f"{BUILTIN_PLAN}.yaml")
         loaded = load_scenario(scenario)
     render = {"text": planview.text, "mermaid": planview.mermaid, "json": planview.as_json}[fmt]
-    click.echo(render(loaded))
+    echo(render(loaded))
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from drillsim.cli import load_scenario, log, main, user_errors
+from drillsim.cli import echo, load_scenario, log, main, user_errors
 from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,11 +60,11 @@ def msel(scenario: str, seed: int | None, scripted: bool, out: Path | None) -> N
         loaded, incidents = _drill(scenario, seed, scripted)
         rows = inject_rows(loaded, incidents)
         if out is None:
-            click.echo(to_csv(rows), nl=False)
+            echo(to_csv(rows), nl=False)
             return
         atomic_write(out / "msel.csv", to_csv(rows))
         atomic_write(out / "inject-cards.html", cards_html(loaded, rows, _source(seed, scripted, loaded)))
-    click.echo(f"{len(rows)} injects: {out / 'msel.csv'}, {out / 'inject-cards.html'}")
+    echo(f"{len(rows)} injects: {out / 'msel.csv'}, {out / 'inject-cards.html'}")
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
@@ -121,7 +121,7 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
             last = board.last_time()
             start = last if last is not None else max(0, min((row.time for row in rows), default=0) - 300)
         FacilitatorConsole(board, DrillClock(start, speed), step=step, log_name=str(log_path)).run()
-    click.echo(f"drill log: {log_path}")
+    echo(f"drill log: {log_path}")
 
 
 def _evaluation(scenario: str, drill_log: Path, seed: int | None, scripted: bool,
@@ -155,12 +155,12 @@ def evaluate(scenario: str, drill_log: Path, replications: int | None, seed: int
     with user_errors():
         ev, _ = _evaluation(scenario, drill_log, seed, scripted, replications)
     if fmt == "text":
-        click.echo(render_text(ev))
+        echo(render_text(ev))
     elif fmt == "csv":
         from drillsim.files import frame_csv
-        click.echo(frame_csv(to_frame(ev)), nl=False)
+        echo(frame_csv(to_frame(ev)), nl=False)
     else:
-        click.echo(to_frame(ev).to_json(orient="records", indent=2))
+        echo(to_frame(ev).to_json(orient="records", indent=2))
 
 
 @exercise.command()
@@ -187,5 +187,5 @@ def aar(scenario: str, drill_log: Path, compare: str | None, replications: int |
         report = draft(ev, results, other)
         atomic_write(out / "aar.html", render_html(report))
         atomic_write(out / "aar.md", render_markdown(report))
-    click.echo(f"{len(report.strengths)} strengths, {len(report.improvements)} areas for improvement: "
+    echo(f"{len(report.strengths)} strengths, {len(report.improvements)} areas for improvement: "
                f"{out / 'aar.html'}, {out / 'aar.md'}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli import main, user_errors
+from drillsim.cli import echo, main, user_errors
 
 
 @main.group()
@@ -40,4 +40,4 @@ def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: i
         target = out or run_dir / "cap"
         write(found, target)
     alerts = sum(1 for m in found if m.msg_type == "Alert")
-    click.echo(f"{len(found)} CAP messages ({alerts} alerts, {len(found) - alerts} updates) in {target}")
+    echo(f"{len(found)} CAP messages ({alerts} alerts, {len(found) - alerts} updates) in {target}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli import log, main, user_errors
+from drillsim.cli import echo, log, main, user_errors
 
 
 @main.command()
@@ -23,4 +23,4 @@ def report(run_dir: Path, output: Path | None) -> None:
             held.enter_context(run_directory(run_dir))
         path = write_report(run_dir, output)
     log.info("wrote %s", path)
-    click.echo(str(path))
+    echo(str(path))

@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drillsim.cli import apply_verbosity, fail, load_scenario, log, main, progress_bar, user_errors, verbosity_options
+from drillsim.cli import (
+    apply_verbosity,
+    echo,
+    fail,
+    load_scenario,
+    log,
+    main,
+    progress_bar,
+    user_errors,
+    verbosity_options,
+)
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 
 if TYPE_CHECKING:
@@ -102,16 +112,16 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
                 log.info("wrote %s", path)
     if timeline:
         from drillsim.report.timeline import story
-        click.echo(story(results, 0, scenario))
+        echo(story(results, 0, scenario))
     elif fmt == "json":
         from drillsim.outputs import to_json
-        click.echo(to_json(results.summary()), nl=False)
+        echo(to_json(results.summary()), nl=False)
     else:
         from drillsim.report.console import render_summary
         if results.precision is not None:
             from drillsim.figures import precision_sentence
-            click.echo(precision_sentence(results.precision))
-        click.echo(render_summary(results))
+            echo(precision_sentence(results.precision))
+        echo(render_summary(results))
     _gate(results, thresholds)
 
 

@@ -9,7 +9,17 @@ from typing import Any
 
 import click
 
-from drillsim.cli import apply_verbosity, fail, load_scenario, log, main, progress_bar, user_errors, verbosity_options
+from drillsim.cli import (
+    apply_verbosity,
+    echo,
+    fail,
+    load_scenario,
+    log,
+    main,
+    progress_bar,
+    user_errors,
+    verbosity_options,
+)
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED, MAX_SWEEP_POINTS
 
 _RANGE_HELP = "PATH=VALUES: 1..4 (whole numbers), or 2,4,6, or 15m,20m (values as in YAML)"
@@ -119,9 +129,9 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
                      if out is not None else "")
             fail(f"interrupted{where}", 130)
     if fmt == "json":
-        click.echo(to_json(outcome.summary()), nl=False)
+        echo(to_json(outcome.summary()), nl=False)
     else:
-        click.echo(render_sweep(outcome))
+        echo(render_sweep(outcome))
 
 
 def render_sweep(outcome: Any) -> str:
@@ -237,9 +247,9 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
     if fmt == "json":
         from drillsim.model.pairing import differences
         differ = differences(first, second, seeds=(entropy, entropy))
-        click.echo(to_json({**comparison.summary(), "same_incidents": not differ, "differences": differ}), nl=False)
+        echo(to_json({**comparison.summary(), "same_incidents": not differ, "differences": differ}), nl=False)
     else:
-        click.echo(render_comparison(comparison, a, b))
+        echo(render_comparison(comparison, a, b))
 
 
 def render_comparison(comparison: Any, a: str, b: str) -> str:

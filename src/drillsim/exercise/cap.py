@@ -31,6 +31,7 @@ from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, read_text, 
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_offset
+from drillsim.text import xml_safe
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 DEFAULT_EPOCH = "2026-01-05T00:00:00+08:00"
@@ -232,9 +233,10 @@ def _severity(scenario: Scenario, level: str) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    """Every element of a message is made here, so scenario text reaches XML only through `xml_safe`."""
     element = ET.SubElement(parent, f"{{{NS}}}{tag}")
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)
     return element
 
 

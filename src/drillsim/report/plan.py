@@ -11,6 +11,7 @@ from typing import Any
 
 from drillsim.scenario.schema import Scenario, Staffing, Step
 from drillsim.scenario.units import format_clock, format_duration, format_offset
+from drillsim.text import visible
 
 
 def staffing_text(staffing: Staffing) -> str:
@@ -101,9 +102,14 @@ def text(scenario: Scenario) -> str:
     return "\n".join(lines)
 
 
+_MERMAID_CODES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
+"""Mermaid's entity codes: a quote ends the label, `<` and `&` are read as HTML, a backtick as Markdown."""
+
+
 def _quoted(label: str) -> str:
-    """A Mermaid string: a double quote inside it would end the label early."""
-    return '"' + label.replace('"', "#quot;") + '"'
+    """A Mermaid string that shows its text as written: one line (a newline ends the statement), entities coded."""
+    one_line = visible(" ".join(label.split()))
+    return '"' + "".join(_MERMAID_CODES.get(char, char) for char in one_line) + '"'
 
 
 def _node(actor_id: str, title: str) -> str:

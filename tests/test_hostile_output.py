@@ -1,0 +1,114 @@
+"""Hostile scenario text reaches no reader raw: not the terminal, not an SVG or a CAP message, not Mermaid.
+
+The scenario extends the exam-day one and puts ANSI escapes (clear the screen,
+retitle the window), a backspace, DEL, a C1 CSI, a bidi override, CR, LF, quotes,
+brackets and HTML into its name, an actor's title, a level's title, a source's
+name and an inject's id and description.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import xmlschema
+from click.testing import CliRunner, Result
+
+from drillsim.cli import main
+from drillsim.text import visible, xml_safe
+from tests.conftest import ROOT
+
+NASTY = '\x1b[2J\x1b[31m\x1b]0;owned\x07\x08\x7f\x9b\u202egnp.exe <script>alert(1)</script> "a, b" `x` #quot;'
+"""What a terminal, XML or Mermaid would act on; no NUL, which no text file drillsim reads back may hold."""
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters a terminal acts on (tab and newline are the table's own)."""
+
+
+def _scenario(tmp_path: Path) -> Path:
+    exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
+    text = {key: json.dumps(f"{key} {NASTY}\r\nsecond line") for key in ("name", "office", "level", "source", "inject")}
+    path = tmp_path / "hostile.yaml"
+    path.write_text(f"""extends: {exam}
+name: {text['name']}
+replications: 1
+actors: {{office: {{title: {text['office']}}}}}
+levels: {{II: {{title: {text['level']}}}}}
+sources:
+  - {{name: {text['source']}, rate_per_day: 2, categories: {{exam_security: 1}}, levels: {{III: 1}}}}
+injects:
+  - {{id: {text['inject']}, at: "09:30", category: exam_security, example: paper_leak, level: II, grid: grid_2,
+     description: {text['inject']}, changes: [{{after: 45m, description: {text['inject']}}}]}}
+""", encoding="utf-8")
+    return path
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _scenario(tmp_path_factory.mktemp("hostile"))
+
+
+@pytest.fixture(scope="module")
+def run_dir(hostile: Path) -> Path:
+    out = hostile.parent / "run"
+    assert invoke("run", str(hostile), "--out", str(out), "-q").exit_code == 0
+    return out
+
+
+def test_the_escapes_show_every_control_character_and_nothing_else() -> None:
+    assert visible("a\tb\nc\x1b[2J\u202e中文") == "a\tb\nc\\u001b[2J\\u202e中文"
+    assert json.loads(json.dumps(visible("\x7f\x9b\u202e"))) == "\\u007f\\u009b\\u202e"
+    assert json.loads(visible(json.dumps("\x7f\u202e", ensure_ascii=False))) == "\x7f\u202e"
+    assert xml_safe("\x1b\t\r\n\x9b") == "\\u001b\t\r\n\x9b"
+
+
+@pytest.mark.parametrize("args", [(), ("--timeline",), ("--format", "json")], ids=["table", "timeline", "json"])
+def test_the_terminal_gets_no_raw_control_character(hostile: Path, args: tuple[str, ...]) -> None:
+    result = invoke("run", str(hostile), "-n", "1", *args)
+    assert result.exit_code == 0, result.output
+    assert not RAW.findall(result.output)
+    assert "\\u001b[2J" in result.output
+    if args == ("--format", "json"):
+        json.loads(result.output)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_plan_prints_no_raw_control_character(hostile: Path, fmt: str) -> None:
+    result = invoke("plan", str(hostile), "--format", fmt)
+    assert result.exit_code == 0 and not RAW.findall(result.output) and "\\u001b" in result.output
+
+
+def test_mermaid_labels_stay_on_their_line_and_show_their_text(hostile: Path) -> None:
+    result = invoke("plan", str(hostile), "--format", "mermaid")
+    lines = result.output.splitlines()
+    assert lines[0] == "flowchart TD" and all(line.startswith("    ") for line in lines[1:]), lines
+    office = next(line for line in lines if line.startswith("    office["))
+    label = office[len('    office["'):-len('"]')]
+    assert not set(label) & set('"<>`\r\n') and not RAW.findall(label)
+    assert "#lt;script#gt;" in label and "#quot;a, b#quot;" in label and "#35;quot;" in label
+
+
+def test_every_svg_is_well_formed_and_shows_the_escape(run_dir: Path) -> None:
+    for svg in sorted(run_dir.glob("*.svg")):
+        text = svg.read_text(encoding="utf-8")
+        ET.fromstring(text)
+        assert not RAW.findall(text), svg.name
+    assert "\\u001b" in (run_dir / "worst-incident.svg").read_text(encoding="utf-8")
+
+
+def test_every_cap_message_is_well_formed_and_valid(run_dir: Path) -> None:
+    schema = xmlschema.XMLSchema(str(ROOT / "tests" / "data" / "CAP-v1.2.xsd"))
+    out = run_dir.parent / "cap"
+    result = invoke("export", "cap", str(run_dir), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    messages = sorted(out.glob("*.xml"))
+    assert messages and not RAW.findall(result.output)
+    for message in messages:
+        schema.validate(str(message))
+    assert any("\\u001b[2J" in m.read_text(encoding="utf-8") for m in messages)
