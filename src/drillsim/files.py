@@ -83,6 +83,8 @@ def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise UnreadableFile(path, _open_reason(exc)) from None
+    except ValueError:  # a NUL in the name, from a path written inside a file: no file has such a name
+        raise UnreadableFile(str(path).replace("\0", "\\0"), "no such file (the name contains a NUL byte)") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
@@ -106,17 +108,23 @@ def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
 
 
 def read_text(path: str | Path, *, what: str = "text", limit: int = MAX_INPUT_BYTES) -> str:
-    """A regular file's text, decoded as UTF-8; a byte that is not UTF-8 is named with its line.
+    """A regular file's text, decoded as UTF-8; a byte that is not UTF-8, or a NUL, is named with its line.
 
     `what` says what the file should have been, for the message (`YAML text`, `a drill log`).
+    A NUL is valid UTF-8 but never text: a binary or zero-filled file is refused
+    here, not blamed on its first YAML token or CSV header.
     """
     data = read_bytes(path, limit=limit)
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         raise UnreadableFile(path, f"not a UTF-8 text file ({exc.reason} at byte {exc.start}); expected {what}",
                              line) from None
+    if (nul := data.find(b"\0")) >= 0:
+        raise UnreadableFile(path, f"not a text file (a NUL byte at byte {nul}); expected {what}",
+                             data[:nul].count(b"\n") + 1)
+    return text
 
 
 # --- writing ---------------------------------------------------------------------------------------------------

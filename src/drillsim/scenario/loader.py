@@ -88,20 +88,21 @@ def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | No
 
 _MAX_EXTENDS = 32
 """Scenarios a chain of extends may hold: a variant of a variant is a handful, a longer chain a mistake or an attack."""
-_Override = tuple[str, Path | None]
-"""A plan named by an extending file: it wins over its bases' (the name, and the folder it is relative to)."""
+_Override = tuple[str, Path | None, SourceMap]
+"""A plan named by an extending file: it wins over its bases' (the name, the folder it is relative to, and the
+file that names it, where a plan that cannot be used is blamed)."""
 
 
 def _resolve(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trail: tuple[Path, ...],
              plan: _Override | None) -> tuple[dict[str, Any], SourceMap, frozenset[str]]:
     """The document merged over what it extends or its plan, where each value came from, and the user's files."""
     plan_name = raw.get("plan")
-    if plan_name is not None and not isinstance(plan_name, str):
+    if plan_name is not None and (not isinstance(plan_name, str) or not plan_name.strip() or "\0" in plan_name):
         raise ScenarioError([Problem(source.file, source.lines.get(("plan",)), ("plan",),
                                      f"expected builtin, the name of a built-in plan or the path to a plan "
                                      f"file; got {plan_name!r}")])
     if plan is None and plan_name is not None:
-        plan = (plan_name, relative_to)
+        plan = (plan_name, relative_to, source)
     if "extends" in raw:
         base, base_map = _base(raw, source, relative_to, trail, plan)
         own = {key: value for key, value in raw.items() if key != "extends"}
@@ -111,10 +112,10 @@ def _resolve(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, t
     # only replaces the flow is still merged over the built-in plan.
     if plan is None and "flow" in raw and "actors" in raw:
         return raw, source, frozenset()
-    name, folder = plan if plan is not None else ("builtin", relative_to)
+    name, folder, named_in = plan if plan is not None else ("builtin", relative_to, source)
     plan_raw, plan_source, problems = _read_plan(name, folder)
     if problems:
-        raise ScenarioError(_unusable("plan", "the plan", name, problems, source))
+        raise ScenarioError(_unusable("plan", "the plan", name, problems, named_in))
     merged, where = merge(plan_raw, raw, plan_source, source)
     return merged, where, frozenset({source.file})
 
@@ -130,7 +131,7 @@ def _base(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trai
     at = ("extends",)
     line = source.lines.get(at)
     name = raw["extends"]
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str) or not name.strip() or "\0" in name:
         raise ScenarioError([Problem(source.file, line, at, f"expected the path to a scenario file, relative to "
                                                             f"this one; got {name!r}")])
     path = Path(name)
@@ -157,6 +158,8 @@ def _base(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trai
         base, base_map, own = _resolve(base_raw, base_source, path.parent, (*trail, resolved), plan)
         validate(base, base_map, blame=_written_in(base_map, own), warn=False)
     except ScenarioError as exc:
+        if all(problem.file == source.file for problem in exc.problems):
+            raise  # the plan this file names over its base's, not the base, cannot be used
         raise ScenarioError(_unusable("extends", "the scenario", name, list(exc.problems), source)) from None
     return base, base_map
 
