@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from drillsim.cli import main
 from drillsim.files import UnreadableFile, read_text
-from drillsim.scenario import ScenarioError, load
+from drillsim.scenario import ScenarioError, load, loads
 from tests.conftest import ROOT
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
@@ -80,3 +80,36 @@ def test_a_plan_an_extending_file_names_is_blamed_on_its_own_line(tmp_path: Path
     path.write_text(f"extends: base.yaml\nplan: {plan}\n", encoding="utf-8")
     [problem] = problems_of(path)
     assert problem.startswith(f"{path}:2: {words}")
+
+
+# --- YAML's yes/no where a number or a yes/no is expected ---------------------------------------
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        loads("name: m\nplan: builtin\n" + text, "m.yaml")
+    return [str(problem) for problem in caught.value.problems]
+
+
+_INJECT = "injects: [{at: '01:00', category: public_health, example: food_poisoning, level: II, "
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("replications: true\n", "m.yaml:3: replications: YAML reads true as a yes/no value; expected a number"),
+    ("seed: no\n", "m.yaml:3: seed: YAML reads false as a yes/no value; expected a number"),
+    ("staffing: {office: {staff: yes}}\n", "m.yaml:3: staffing.office.staff: YAML reads true as a yes/no value"),
+    ("probabilities: {misjudged_level: true}\n", "m.yaml:3: probabilities.misjudged_level: YAML reads true as a "
+                                                 "yes/no value"),
+    ("sources: [{name: s, rate_per_day: on, categories: {public_health: 1}, levels: {II: 1}}]\n",
+     "m.yaml:3: sources[0].rate_per_day: YAML reads true as a yes/no value"),
+    (_INJECT + "command_post: 1}]\n", "m.yaml:3: injects[0].command_post: got 1; expected true or false"),
+])
+def test_a_yes_no_for_a_number_or_a_number_for_a_yes_no_is_refused(text: str, problem: str) -> None:
+    """Formerly `replications: true` ran one replication and `staff: yes` put one person on duty, without a word."""
+    assert [found[:len(problem)] for found in problems(text)] == [problem]
+
+
+def test_yes_no_and_numbers_where_they_belong_still_load() -> None:
+    scenario = loads("name: m\nplan: builtin\nhorizon: 1d\nreplications: 3\nseed: 0\n"
+                     + _INJECT + "command_post: yes}]\n", "m.yaml")
+    assert (scenario.replications, scenario.seed, scenario.injects[0].command_post) == (3, 0, True)

@@ -80,10 +80,22 @@ Clock = Annotated[int, BeforeValidator(parse_clock), PlainSerializer(format_cloc
 """Seconds after midnight (written `"02:10"`)."""
 Offset = Annotated[int, BeforeValidator(parse_offset), PlainSerializer(format_offset, when_used="json")]
 """Seconds from the start of the drill (written `"2d 02:10"`)."""
-Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+def _no_yes_no(value: object) -> object:
+    """`staff: yes` or `replications: true`: pydantic would count a yes/no as 1 or 0 without a word."""
+    if isinstance(value, bool):
+        raise ValueError(f"YAML reads {str(value).lower()} as a yes/no value; expected a number")
+    return value
+
+
+_Number = BeforeValidator(_no_yes_no)
+Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=False), _Number]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False), _Number]
 """A rate or factor: `.inf` and `.nan` are valid YAML but nothing the model can draw with."""
-NotNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+NotNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), _Number]
+YesNo = Annotated[bool, Field(strict=True)]
+"""true or false as YAML writes them: pydantic would also read 1, 0, 'on' or 'n' as a yes/no."""
 
 
 def _at_most(limit: float, why: str) -> AfterValidator:
@@ -96,7 +108,7 @@ def _at_most(limit: float, why: str) -> AfterValidator:
 
 
 _STAFF_WHY = "more people than any community's office or grid has"
-Staff = Annotated[int, _at_most(limits.MAX_STAFF, _STAFF_WHY)]
+Staff = Annotated[int, _Number, _at_most(limits.MAX_STAFF, _STAFF_WHY)]
 """A count of people: on duty, away, or taken by one step."""
 
 
@@ -604,7 +616,7 @@ class DeadlineRule(Model):
     end: MilestoneName
     applies: Literal["all", "command_post", "major_class", "change"] = "all"
     levels: tuple[LevelName, ...] = ()
-    open: bool = False
+    open: YesNo = False
     article: str = ""
 
 
@@ -674,7 +686,7 @@ class IncidentSpec(Model):
     major_class: MajorClassName | None = None
     grid: GridName | None = None
     first_receiver: ActorName | None = None
-    command_post: bool | None = None
+    command_post: YesNo | None = None
     changes: tuple[Change, ...] = ()
     cascades: tuple[Cascade, ...] = ()
 
@@ -747,9 +759,9 @@ class Scenario(Model):
     horizon: Duration
     warm_up: DurationOrZero = Field(default=0, exclude_if=lambda value: value == 0)
     """Incidents that occur before it are simulated but counted in no figure (left out of the file when 0)."""
-    replications: Annotated[int, _at_most(limits.MAX_REPLICATIONS, "a hit rate's interval is then 0.3 points "
+    replications: Annotated[int, _Number, _at_most(limits.MAX_REPLICATIONS, "a hit rate's interval is then 0.3 points "
                                                                   "wide")] = Field(default=20, ge=1)
-    seed: Annotated[int, _at_most(limits.MAX_SEED, "a 64-bit number, as the result files store it")] = Field(
+    seed: Annotated[int, _Number, _at_most(limits.MAX_SEED, "a 64-bit number, as the result files store it")] = Field(
         default=0, ge=0)
     actors: _mapping(Actor)  # type: ignore[valid-type]
     staffing: _mapping(Staffing, ActorName) = FrozenDict()  # type: ignore[valid-type]
