@@ -112,3 +112,28 @@ def test_every_cap_message_is_well_formed_and_valid(run_dir: Path) -> None:
     for message in messages:
         schema.validate(str(message))
     assert any("\\u001b[2J" in m.read_text(encoding="utf-8") for m in messages)
+
+
+def test_html_pages_show_control_characters_and_bidi_overrides_as_escapes(hostile: Path, run_dir: Path) -> None:
+    page = run_dir.parent / "page.html"
+    assert invoke("report", str(run_dir), "-o", str(page)).exit_code == 0
+    assert invoke("exercise", "msel", str(hostile), "--out", str(run_dir.parent / "msel")).exit_code == 0
+    for html in (page, run_dir.parent / "msel" / "inject-cards.html"):
+        text = html.read_text(encoding="utf-8")
+        assert not RAW.findall(text), html.name
+        assert "\\u202egnp.exe" in text and "&lt;script&gt;" in text and "<script>alert" not in text
+
+
+def test_the_after_action_report_shows_control_characters_as_escapes(tmp_path: Path) -> None:
+    exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
+    title = json.dumps(f"office {NASTY}")
+    scenario = tmp_path / "aar.yaml"
+    scenario.write_text(f"extends: {exam}\nname: {title}\nactors: {{office: {{title: {title}}}}}\n", encoding="utf-8")
+    log = ROOT / "tests" / "data" / "exam-day-drill-log.csv"
+    out = tmp_path / "aar"
+    result = invoke("exercise", "aar", str(scenario), str(log), "--scripted", "-n", "2", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    for name in ("aar.html", "aar.md"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert not RAW.findall(text), name
+        assert "u001b" in text and "u202egnp.exe" in text  # in Markdown, the escape's backslash is escaped too

@@ -32,3 +32,11 @@ def visible(text: str) -> str:
 def xml_safe(text: str) -> str:
     """`text` with every character XML 1.0 cannot hold shown as its escape, so the message stays well-formed."""
     return _NOT_XML.sub(_escape, text)
+
+
+def finalize(value: object) -> object:
+    """A Jinja `finalize` for HTML: every `{{ }}` shown by `visible` (a bidi override would reverse the page's words).
+
+    Markup (an inlined SVG, a filter's escaped text) stays Markup: its class is kept.
+    """
+    return type(value)(visible(value)) if isinstance(value, str) else value

@@ -26,6 +26,7 @@ from drillsim.model.pairing import differences
 from drillsim.report.plan import staffing_text
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
+from drillsim.text import visible
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -346,7 +347,7 @@ def markdown_text(value: object, *, line_start: bool = True) -> str:
     value that starts a line cannot start a heading, quote, list or rule
     (unless not `line_start`: inside a table cell those have no meaning).
     """
-    text = " ".join(str(value).splitlines())
+    text = visible(" ".join(str(value).splitlines()))
 
     def escape(match: re.Match[str]) -> str:
         char = match[0]

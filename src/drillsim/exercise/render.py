@@ -6,6 +6,8 @@ from functools import cache
 
 import jinja2
 
+from drillsim.text import finalize
+
 
 def capitalize_first(text: str) -> str:
     """Upper-case the first letter only (Jinja's `capitalize` lowers the rest, and the rest holds names)."""
@@ -21,7 +23,8 @@ def markdown_cell(text: object) -> str:
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("drillsim.exercise", "templates"),
                              autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
-                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+                             finalize=finalize)
     env.filters["capitalize_first"] = capitalize_first
     env.filters["cell"] = markdown_cell
     return env

@@ -24,6 +24,7 @@ from drillsim.files import UnwritableFile, read_bytes, write_reason
 from drillsim.report.rundir import RUN_FILE_LIMIT, RunDirError, SavedRun
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
+from drillsim.text import finalize
 
 if TYPE_CHECKING:
     from drillsim.plots import Run
@@ -51,7 +52,7 @@ KINDS = {"wait": "waiting for the actor", "work": "the actor working", "transit"
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("drillsim.report", "templates"),
                              autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined, finalize=finalize)
     env.filters["duration"] = lambda s: "-" if s is None or (isinstance(s, float) and math.isnan(s)) \
         else format_duration(s)
     env.filters["pct"] = lambda v, digits=1: "-" if v is None or (isinstance(v, float) and math.isnan(v)) \
