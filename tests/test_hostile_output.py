@@ -17,7 +17,10 @@ import pytest
 import xmlschema
 from click.testing import CliRunner, Result
 
+from drillsim import api
 from drillsim.cli import main
+from drillsim.outputs import write_run
+from drillsim.scenario import load
 from drillsim.text import visible, xml_safe
 from tests.conftest import ROOT
 
@@ -137,3 +140,16 @@ def test_the_after_action_report_shows_control_characters_as_escapes(tmp_path: P
         text = (out / name).read_text(encoding="utf-8")
         assert not RAW.findall(text), name
         assert "u001b" in text and "u202egnp.exe" in text  # in Markdown, the escape's backslash is escaped too
+
+
+def test_a_nul_in_scenario_text_leaves_every_csv_readable_by_drillsim(tmp_path: Path) -> None:
+    exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
+    scenario = tmp_path / "nul.yaml"
+    source = '[{name: "=src\\0 x", rate_per_day: 4, categories: {other: 1}, levels: {IV: 1}}]'
+    scenario.write_text(f"extends: {exam}\ninjects: []\nsources: {source}\n", encoding="utf-8")
+    out = tmp_path / "run"
+    write_run(api.run(load(scenario), replications=1), out)
+    assert not any(b"\0" in csv.read_bytes() for csv in out.glob("*.csv"))
+    result = invoke("export", "cap", str(out), "-o", str(tmp_path / "cap"))
+    assert result.exit_code == 0, result.output
+    assert "'=src\\u0000 x" in (out / "incidents.csv").read_text(encoding="utf-8")

@@ -330,11 +330,13 @@ def csv_cell(value: object) -> str:
 
     A field with a comma, a quote, a CR or an LF is quoted and its quotes
     doubled (Python's csv writer leaves a lone CR unquoted, which breaks the row).
+    A NUL (a YAML "\\0" in scenario text) is written as `\\u0000`: `read_text` refuses
+    a file holding one, and drillsim's readers must read every file drillsim writes.
     """
     if _missing(value):
         return ""
     if isinstance(value, str):
-        text = neutralise(value)
+        text = neutralise(value).replace("\0", "\\u0000")
         return f'"{text.replace(chr(34), chr(34) * 2)}"' if _QUOTE_WHEN.search(text) else text
     return str(value)
 
