@@ -8,6 +8,7 @@ name and an inject's id and description.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -16,9 +17,14 @@ from pathlib import Path
 import pytest
 import xmlschema
 from click.testing import CliRunner, Result
+from textual.widgets import DataTable, Static
 
 from drillsim import api
 from drillsim.cli import main
+from drillsim.exercise import drill_incidents
+from drillsim.exercise.board import DrillBoard, DrillClock
+from drillsim.exercise.console import FacilitatorConsole
+from drillsim.exercise.msel import inject_rows
 from drillsim.outputs import write_run
 from drillsim.scenario import load
 from drillsim.text import visible, xml_safe
@@ -153,3 +159,32 @@ def test_a_nul_in_scenario_text_leaves_every_csv_readable_by_drillsim(tmp_path: 
     result = invoke("export", "cap", str(out), "-o", str(tmp_path / "cap"))
     assert result.exit_code == 0, result.output
     assert "'=src\\u0000 x" in (out / "incidents.csv").read_text(encoding="utf-8")
+
+
+def test_the_facilitator_console_shows_markup_and_escapes_as_text(tmp_path: Path) -> None:
+    exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
+    scenario = tmp_path / "console.yaml"
+    ident = json.dumps("[link=https://x.example]leak[/link] [/] \x1b[2J")
+    scenario.write_text(f"""extends: {exam}
+levels: {{II: {{title: "[red]major[/]"}}}}
+injects:
+  - {{id: {ident}, at: "09:30", category: exam_security, example: paper_leak, level: II, grid: grid_2}}
+""", encoding="utf-8")
+    loaded = load(scenario)
+    incidents = drill_incidents(loaded, scripted=True)
+    board = DrillBoard(loaded, incidents, inject_rows(loaded, incidents), [].append, [])
+    start = 9 * 3600 + 31 * 60
+    shown: list[str] = []
+
+    async def drive() -> None:
+        app = FacilitatorConsole(board, DrillClock(start, 60, now=lambda: 0.0), step=60, log_name="[/]log.csv")
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.pause()
+            table = app.query_one("#tasks", DataTable)
+            shown.extend(str(cell) for i in range(table.row_count) for cell in table.get_row_at(i))
+            shown.append(str(app.query_one("#status", Static).render()))
+            await pilot.press("q")
+
+    asyncio.run(drive())
+    assert "[link=https://x.example]leak[/link] [/] \\u001b[2J" in shown
+    assert any("[/]log.csv" in cell for cell in shown)

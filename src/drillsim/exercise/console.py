@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from drillsim.exercise.board import Countdown, DrillBoard, DrillClock, Task
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
+from drillsim.text import visible
 
 STATE_STYLE = {"ok": "green", "amber": "bold dark_orange", "red": "bold white on red"}
 TASK_COLUMNS = {"incident": 11, "chg": 3, "milestone": 28, "who: step": 26, "recorded": 11, "level": 5,
@@ -37,6 +38,11 @@ def _clock(seconds: float) -> str:
 
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _plain(text: str) -> Text:
+    """Scenario text as a cell shows it: Textual reads a str as Rich markup (`[link=...]`, a stray `[/]` crashes)."""
+    return Text(visible(text))
 
 
 class FacilitatorConsole(App[None]):
@@ -107,7 +113,7 @@ class FacilitatorConsole(App[None]):
             self.injects_seen.append(f"{format_offset(row.time)}  Inject {row.number} -> {row.delivered_to}: "
                                      f"{row.what_happens}. Expected: {row.expected_action}.")
         if delivered:
-            self.query_one("#inject-log", Static).update("\n".join(reversed(self.injects_seen)))
+            self.query_one("#inject-log", Static).update(visible("\n".join(reversed(self.injects_seen))))
         self._status(now)
         self._show_tasks(self.board.tasks(now))
         self._show_countdowns(self.board.countdowns(now))
@@ -117,10 +123,10 @@ class FacilitatorConsole(App[None]):
         nxt = (f"next inject {upcoming.number} at {format_offset(upcoming.time)} "
                f"(in {format_duration(upcoming.time - now)})" if upcoming else "no more injects")
         state = "PAUSED" if self.clock.paused else "RUNNING"
-        self.query_one("#status", Static).update(
+        self.query_one("#status", Static).update(_plain(
             f"Drill time {_clock(now)}   x{self.clock.speed:g}   {state}   {nxt}\n"
             f"Log: {self.log_name}   space run/pause, n step {format_duration(self.step_seconds)}, "
-            "Enter record, l with level, u withdraw, +/- speed, q quit")
+            "Enter record, l with level, u withdraw, +/- speed, q quit"))
 
     def _show_tasks(self, tasks: list[Task]) -> None:
         table = self.query_one("#tasks", DataTable)
@@ -144,10 +150,10 @@ class FacilitatorConsole(App[None]):
             verdict = Text(task.verdict, style="bold red")
         elif task.verdict:
             verdict = Text(task.verdict, style="green")
-        return (task.incident, "" if task.change is None else str(task.change), task.milestone,
-                _short(f"{task.who}: {task.title}", TASK_COLUMNS["who: step"]),
+        return (_plain(task.incident), "" if task.change is None else str(task.change), _plain(task.milestone),
+                _plain(_short(f"{task.who}: {task.title}", TASK_COLUMNS["who: step"])),
                 "" if task.time is None else format_offset(task.time),
-                task.level or "", verdict)
+                _plain(task.level or ""), verdict)
 
     def _show_countdowns(self, countdowns: list[Countdown]) -> None:
         table = self.query_one("#countdowns", DataTable)
@@ -156,7 +162,7 @@ class FacilitatorConsole(App[None]):
             style = STATE_STYLE[c.state]
             left = format_duration(c.remaining) if c.remaining >= 0 else f"{format_duration(-c.remaining)} over"
             name = c.rule if c.change is None else f"{c.rule} ({c.change})"
-            table.add_row(c.incident, name, format_offset(c.due), Text(left, style=style),
+            table.add_row(_plain(c.incident), _plain(name), format_offset(c.due), Text(left, style=style),
                           Text(c.state.upper(), style=style))
 
     # --- actions ------------------------------------------------------------------------
@@ -232,7 +238,7 @@ class LevelPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         levels = self.scenario.levels
-        options = [Option(f"{name}  {levels[name].colour}, {levels[name].title}", id=name)
+        options = [Option(_plain(f"{name}  {levels[name].colour}, {levels[name].title}"), id=name)
                    for name in self.scenario.level_order]
         picker = OptionList(*options, id="levels")
         picker.border_title = "Level in force from this milestone"
