@@ -154,7 +154,7 @@ def test_a_grid_of_too_many_combinations_is_refused_before_any_is_validated() ->
 
 @pytest.mark.parametrize(("load", "words"), [
     (1e300, "the incident streams at load 1e+300 bring about"),
-    ("lots", "load 'lots': a load factor must be a number greater than 0"),
+    ("lots", "load 'lots': a load factor must be a finite number greater than 0"),
 ])
 def test_a_load_that_cannot_be_run_is_refused(load: Any, words: str) -> None:
     with pytest.raises(DrillsimError, match=re.escape(words)):

@@ -2,23 +2,31 @@
 
 NUL bytes (in a file's text, or in a path a scenario names), a plan that an
 extending file names but cannot be used (blamed on the line that names it),
-and YAML's yes/no where a number or a yes/no is expected.
+YAML's yes/no where a number or a yes/no is expected, and sweep factors that
+would change nothing.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+import drillsim
 from drillsim.cli import main
 from drillsim.files import UnreadableFile, read_text
 from drillsim.scenario import ScenarioError, load, loads
+from drillsim.scenario.errors import DrillsimError
+from drillsim.sweeps import grid
 from tests.conftest import ROOT
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"
+THREE = ROOT / "scenarios" / "three-level-ii-in-ten-minutes.yaml"
 
 
 def problems_of(path: Path) -> list[str]:
@@ -113,3 +121,26 @@ def test_yes_no_and_numbers_where_they_belong_still_load() -> None:
     scenario = loads("name: m\nplan: builtin\nhorizon: 1d\nreplications: 3\nseed: 0\n"
                      + _INJECT + "command_post: yes}]\n", "m.yaml")
     assert (scenario.replications, scenario.seed, scenario.injects[0].command_post) == (3, 0, True)
+
+
+# --- a sweep factor that would change nothing -------------------------------------------------
+
+
+@pytest.mark.parametrize(("scenario", "vary", "words"), [
+    (NIGHT, {"load": [1, math.inf]}, "load inf: a load factor must be a finite number greater than 0"),
+    (THREE, {"load": [1, 2]}, "vary 'load': the scenario has no incident streams (sources) for a load to multiply"),
+    (NIGHT, {"seed": [1, 2]}, "vary 'seed': every combination runs with one seed and one count of replications"),
+    (NIGHT, {"replications": [5, 10]}, "vary 'replications': every combination runs with one seed"),
+    (NIGHT, {"staffing.office.staff": [1, 2, 1]}, "vary 'staffing.office.staff': the value 1 is given twice"),
+])
+def test_a_sweep_factor_that_would_change_nothing_is_refused(scenario: Path, vary: dict[str, list[Any]],
+                                                              words: str) -> None:
+    """Formerly each ran: load=inf on a scenario without streams, and seeds whose rows were identical while the
+    header said the seeds made different incidents."""
+    with pytest.raises(DrillsimError, match=re.escape(words)):
+        grid(drillsim.load(scenario), vary)
+
+
+def test_a_sweep_of_a_huge_range_is_refused_without_listing_it() -> None:
+    with pytest.raises(DrillsimError, match="combinations, more than 10000"):
+        grid(drillsim.load(NIGHT), {"staffing.office.staff": range(10**12)})

@@ -46,6 +46,8 @@ from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.schema import incidents_beyond, unknown_name
 
 LOAD = "load"
+_NOT_FACTORS = ("seed", "replications")
+"""Scenario fields a sweep sets once for every combination (--seed, -n): as factors they would vary nothing."""
 SPEC = "sweep-spec.json"
 POINTS = "points"
 _TARGET = re.compile(r"^\s*([\w.-]+)\s*(>=|=)\s*([0-9.]+)\s*$")
@@ -118,17 +120,30 @@ def grid(scenario: Scenario, vary: Mapping[str, Sequence[Any]]) -> list[Point]:
     for key, options in vary.items():
         if isinstance(options, (str, bytes)) or not len(options):
             raise DrillsimError(f"vary {key!r}: give a list of one or more values")
+        if key.strip() in _NOT_FACTORS:
+            raise DrillsimError(f"vary {key!r}: every combination runs with one seed and one count of replications "
+                                f"(--seed, -n), so varying it would change nothing; expected a factor of the plan "
+                                f"or load")
     combinations = math.prod(len(options) for options in vary.values())
     if combinations > MAX_SWEEP_POINTS:  # counted before any is built or validated
         raise DrillsimError(f"vary: {' x '.join(str(len(options)) for options in vary.values())} values make "
                             f"{combinations} combinations, more than {MAX_SWEEP_POINTS}, the most a sweep runs; "
                             f"expected fewer values")
+    for key, options in vary.items():  # after the count: a range of 10**12 is never listed
+        seen: set[str] = set()
+        for text in map(repr, options):
+            if text in seen:
+                raise DrillsimError(f"vary {key!r}: the value {text} is given twice; expected each value once")
+            seen.add(text)
     points = []
     for index, combo in enumerate(itertools.product(*vary.values())):
         values = dict(zip(vary, combo, strict=True))
         changes = {k: v for k, v in values.items() if k != LOAD}
         variant = scenario.replace(changes) if changes else scenario
         load = _load(values.get(LOAD, 1.0))
+        if LOAD in values and not variant.sources:
+            raise DrillsimError(f"vary {LOAD!r}: the scenario has no incident streams (sources) for a load to "
+                                f"multiply, so it would change nothing; expected a scenario with sources")
         beyond = incidents_beyond(variant, load)
         if beyond is not None:
             raise DrillsimError(f"{', '.join(f'{k}={v}' for k, v in values.items())}: {beyond[1]}")
@@ -137,13 +152,13 @@ def grid(scenario: Scenario, vary: Mapping[str, Sequence[Any]]) -> list[Point]:
 
 
 def _load(value: Any) -> float:
-    """A load factor: a number greater than 0 (its incidents are bounded with the variant's, in grid)."""
+    """A load factor: a finite number greater than 0 (its incidents are bounded with the variant's, in grid)."""
     try:
         load = float(value)
     except (TypeError, ValueError):
         load = math.nan
-    if isinstance(value, bool) or not load > 0:
-        raise DrillsimError(f"load {value!r}: a load factor must be a number greater than 0")
+    if isinstance(value, bool) or not 0 < load < math.inf:
+        raise DrillsimError(f"load {value!r}: a load factor must be a finite number greater than 0")
     return load
 
 
