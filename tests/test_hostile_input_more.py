@@ -144,3 +144,22 @@ def test_a_sweep_factor_that_would_change_nothing_is_refused(scenario: Path, var
 def test_a_sweep_of_a_huge_range_is_refused_without_listing_it() -> None:
     with pytest.raises(DrillsimError, match="combinations, more than 10000"):
         grid(drillsim.load(NIGHT), {"staffing.office.staff": range(10**12)})
+
+
+# --- one threshold per rule ---------------------------------------------------------------------
+
+
+def test_a_rule_given_two_fail_under_rates_is_refused() -> None:
+    """Formerly the last one silently won, and provenance recorded only it."""
+    result = CliRunner().invoke(main, ["run", str(THREE), "-n", "2", "--fail-under", "grid_to_office=0.5",
+                                       "--fail-under", "grid_to_office=0.9"])
+    assert result.exit_code == 2
+    assert result.output == ("--fail-under 'grid_to_office=0.9': grid_to_office is given a rate twice; expected "
+                             "one --fail-under per rule\n")
+
+
+def test_a_rule_given_two_sweep_targets_is_refused() -> None:
+    with pytest.raises(DrillsimError, match=re.escape("target 'grid_to_office>=0.9': grid_to_office is given a "
+                                                      "target twice")):
+        drillsim.sweep(drillsim.load(THREE), {"staffing.office.staff": [1, 2]}, replications=2,
+                       targets=["grid_to_office>=0.5", "grid_to_office>=0.9"])

@@ -332,6 +332,9 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications
     count = replications if replications is not None else scenario.replications
     entropy = seed if seed is not None else scenario.seed
     goals = [t if isinstance(t, Target) else parse_target(t, scenario) for t in targets]
+    if twice := next((t for i, t in enumerate(goals) if t.rule in {g.rule for g in goals[:i]}), None):
+        raise DrillsimError(f"target {str(twice)!r}: {twice.rule} is given a target twice; expected one target per "
+                            f"rule")
     points = grid(scenario, vary)
     spec = {"scenario": scenario.name, "fingerprint": fingerprint(scenario), "seed": entropy, "replications": count,
             "vary": {k: list(v) for k, v in vary.items()}, "targets": [str(t) for t in goals],

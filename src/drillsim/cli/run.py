@@ -42,6 +42,8 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
             fail(f"--fail-under {value!r}: the rate must be a number between 0 and 1")
         if not 0 <= threshold <= 1:
             fail(f"--fail-under {value!r}: the rate must be between 0 and 1")
+        if rule in out:  # which one would gate the run is anybody's guess
+            fail(f"--fail-under {value!r}: {rule} is given a rate twice; expected one --fail-under per rule")
         out[rule] = threshold
     return out
 
