@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -193,3 +194,10 @@ injects:
     asyncio.run(drive())
     assert "[link=https://x.example]leak[/link] [/] \\u001b[2J" in shown
     assert any("[/]log.csv" in cell for cell in shown)
+
+
+def test_log_lines_on_stderr_show_the_escapes() -> None:
+    from drillsim.cli import _VisibleFormatter
+    record = logging.LogRecord("drillsim", logging.WARNING, __file__, 1, "%s and %s differ", ("a\x1b[2J", "b\u202e"),
+                               None)
+    assert _VisibleFormatter("%(levelname)s: %(message)s").format(record) == "WARNING: a\\u001b[2J and b\\u202e differ"
