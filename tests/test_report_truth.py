@@ -14,7 +14,7 @@ from drillsim.cli import main
 from drillsim.exercise import drill_incidents
 from drillsim.exercise.aar import draft, render_html, render_markdown
 from drillsim.exercise.drilllog import read
-from drillsim.exercise.evaluate import Evaluation, evaluate, render_text
+from drillsim.exercise.evaluate import UNRECORDED, Evaluation, evaluate, render_text
 from drillsim.scenario import load
 from tests.test_exercise_evaluate import EXAM, LOG
 
@@ -306,3 +306,44 @@ def test_the_public_api_gives_what_the_notebooks_need() -> None:
     assert drillsim.precision_sentence(capped.precision).startswith("Precision ±1.0% NOT reached")
     assert capped.precision["estimated_replications"] > 3
     assert drillsim.plots.sweep_hit_rates is not None
+
+
+# --- a report the log skipped, though a later recorded step needed it, is made and not recorded ------------------
+
+
+def test_a_skipped_milestone_that_a_later_recorded_step_needed_is_made_not_missed(tmp_path: Path) -> None:
+    exam = load(EXAM)
+    incidents = drill_incidents(exam, scripted=True)
+    path = tmp_path / "log.csv"
+    path.write_text("".join(line for line in LOG.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not line.startswith("09:52,leak,,office_received")), encoding="utf-8")
+    ev = evaluate(exam, incidents, read(path, exam, incidents), api.run(exam, replications=2, seed=615), str(path))
+    leak = {f.rule: f for f in ev.of("leak")}
+    skipped = leak["grid_to_office"]
+    assert (skipped.status, skipped.end, skipped.slack, skipped.late, skipped.late_at_least) == \
+        (UNRECORDED, None, None, None, None)
+    assert leak["office_to_leadership"].status == "missed"  # its own end was recorded: judged as before
+    text = render_text(ev)
+    assert "made, time not recorded" in text and "at least" not in next(
+        line for line in text.splitlines() if line.strip().startswith("grid_to_office") and "not recorded" in line)
+    assert "3 met, 3 missed, 1 not judged" in text
+    objective = next(o for o in draft(ev).objectives if o.rule == "grid_to_office")
+    assert (objective.met, objective.missed, objective.pending) == (1, 0, 1)
+
+
+def test_what_a_recorded_milestone_proves_follows_every_after_back_and_the_change_it_belongs_to() -> None:
+    from types import SimpleNamespace
+
+    from drillsim.exercise.evaluate import proven
+
+    def step(id_: str, after: list[str], per: str = "incident") -> SimpleNamespace:
+        return SimpleNamespace(id=id_, milestone=f"{id_}_done", after=after, per=per)
+
+    plan = SimpleNamespace(flow=[step("verify", ["occurred"]), step("judge", ["verify"]),
+                                 step("note", ["change", "judge"], "change"), step("send", ["note"], "change"),
+                                 step("close", ["judge", "send"])])
+    assert proven(plan, {"send_done#1": 10}) == {"note_done#1", "judge_done", "verify_done"}
+    assert proven(plan, {"close_done": 10}) == {"judge_done", "verify_done"}  # which change's notes: not certain
+    assert proven(plan, {"judge_done": 10, "verify_done": 5}) == set()
+    assert proven(load(EXAM), {"continuation_received#0": 1}) == {  # judge's report is leadership_received
+        "leadership_received", "office_received", "first_report_received", "discovered"}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from drillsim.exercise.evaluate import NOT_RECORDED, Evaluation, Finding, seconds_text, verdict_text
+from drillsim.exercise.evaluate import NOT_RECORDED, UNRECORDED, Evaluation, Finding, seconds_text, verdict_text
 from drillsim.exercise.msel import actor_label, doers
 from drillsim.model.pairing import differences
 from drillsim.report.plan import staffing_text
@@ -144,7 +144,7 @@ def draft(ev: Evaluation, base: Results | None = None, other: Results | None = N
             continue
         counts = Counter(f.status for f in findings)
         objectives.append(Objective(rule_id, _capital(rule.title), format_duration(rule.limit), rule.article,
-                                    counts["met"], counts["missed"], counts["pending"],
+                                    counts["met"], counts["missed"], counts["pending"] + counts[UNRECORDED],
                                     rating(findings, rule.limit)))
         judged = [f for f in findings if f.status in ("met", "missed")]
         if not judged:

@@ -13,8 +13,8 @@ drillsim.results.bottleneck, as for a simulated run.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from drillsim.exercise.drilllog import Entry, Record, replay
@@ -100,7 +100,8 @@ def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[E
     played = [incident for incident in incidents if incident.id in records]
     checked = {incident.id: to_record(scenario, incident, records[incident.id].reached,
                                       records[incident.id].levels, horizon) for incident in played}
-    drill = [(incident, v) for incident in played for v in verdicts(scenario, [checked[incident.id]], horizon)
+    drill = [(incident, _unless_proven(scenario, v, records[incident.id].reached)) for incident in played
+             for v in verdicts(scenario, [checked[incident.id]], horizon)
              if v.start is not None or scenario.deadlines[v.rule].start not in INCIDENT_EVENTS]
     stages = _stages(scenario, played, checked, records, [v for _, v in drill], horizon)
     simulated = _Simulated(scenario, results)
@@ -108,6 +109,57 @@ def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[E
                 for incident, v in drill]
     return Evaluation(scenario, log, played, entries, min(times, default=0), horizon, findings,
                       len(results.replications), results.seed)
+
+
+UNRECORDED = "unrecorded"
+"""A verdict's report was made (a later step the log recorded needs it) but its time was not recorded."""
+
+
+def proven(scenario: Scenario, reached: Mapping[str, int]) -> set[str]:
+    """Milestone keys the log did not record but a recorded one proves were reached.
+
+    A step runs only when every step in its `after` is done, so a recorded
+    milestone proves those of all its predecessors, back to the occurrence.
+    Across the per-change fan-out only what is certain is inferred: a
+    per-change step's predecessors of the same change, and a once-per-incident
+    step's once-per-incident predecessors.
+    """
+    steps = {step.milestone: step for step in scenario.flow}
+    by_id = {step.id: step for step in scenario.flow}
+    seen: set[str] = set()
+    todo = list(reached)
+    while todo:
+        key = todo.pop()
+        name, _, change = key.partition("#")
+        step = steps.get(name)
+        if step is None:
+            continue
+        for before in step.after:
+            parent = by_id.get(before)
+            if parent is None:
+                continue
+            if parent.per == "change":
+                if not change:
+                    continue
+                parent_key = f"{parent.milestone}#{change}"
+            else:
+                parent_key = parent.milestone
+            if parent_key not in seen and parent_key not in reached:
+                seen.add(parent_key)
+                todo.append(parent_key)
+    return seen
+
+
+def _unless_proven(scenario: Scenario, v: VerdictRecord, reached: Mapping[str, int]) -> VerdictRecord:
+    """A clock whose end the log skipped, though a later recorded step shows the report was made: unrecorded."""
+    if v.end is not None or v.start is None:
+        return v
+    end = scenario.deadlines[v.rule].end
+    step = next((step for step in scenario.flow if step.milestone == end), None)
+    key = f"{end}#{v.change}" if step is not None and step.per == "change" and v.change >= 0 else end
+    if key not in proven(scenario, reached):
+        return v
+    return replace(v, status=UNRECORDED, slack=None, late_at_least=None)
 
 
 def _finding(scenario: Scenario, incident: DrillIncident, v: VerdictRecord, simulated: _Simulated,
@@ -280,6 +332,8 @@ def verdict_text(f: Finding) -> str:
         return f"missed, {format_duration(-f.slack)} late"
     if f.status == "missed":
         return f"missed, no report (at least {format_duration(f.late_at_least or 0)} late)"
+    if f.status == UNRECORDED:
+        return "made, time not recorded (a later step was)"
     if f.start is None:
         return "not started (start not recorded)"
     return "running at the end of the drill"
@@ -315,10 +369,12 @@ def render_text(ev: Evaluation) -> str:
               f"{'pctile':>6} {'sim median':>10} {'sim hit':>7}  costliest stage")
     for incident in ev.incidents:
         findings = ev.of(incident.id)
-        counts = {status: sum(1 for f in findings if f.status == status) for status in ("met", "missed", "pending")}
+        counts = {status: sum(1 for f in findings if f.status == status)
+                  for status in ("met", "missed", "pending", UNRECORDED)}
         lines.append(f"Incident {incident.id}: {incident.description} "
                      f"({s.categories[incident.category].title}, level {incident.level}): "
-                     f"{counts['met']} met, {counts['missed']} missed, {counts['pending']} not judged")
+                     f"{counts['met']} met, {counts['missed']} missed, "
+                     f"{counts['pending'] + counts[UNRECORDED]} not judged")
         lines.append(header)
         for f in findings:
             name = f.rule if f.change is None else f"{f.rule} ({f.change})"
