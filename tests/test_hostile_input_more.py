@@ -163,3 +163,36 @@ def test_a_rule_given_two_sweep_targets_is_refused() -> None:
                                                       "target twice")):
         drillsim.sweep(drillsim.load(THREE), {"staffing.office.staff": [1, 2]}, replications=2,
                        targets=["grid_to_office>=0.5", "grid_to_office>=0.9"])
+
+
+# --- command-line numbers that cannot mean anything, and options that would change nothing -------------
+
+
+@pytest.mark.parametrize("args", [
+    ["run", str(THREE), "--precision", "nan"],
+    ["exercise", "run", str(THREE), "--speed", "nan"],
+    ["exercise", "run", str(THREE), "--speed", "inf"],
+    ["exercise", "run", str(THREE), "--speed", "1e309"],
+])
+def test_a_float_option_that_is_not_finite_is_refused(args: list[str]) -> None:
+    """Formerly nan passed click's bounds (every comparison with it is false): a traceback from the API for
+    --precision, a drill clock that never moves for --speed."""
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].endswith("is not a finite number.")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-n", "30", "--precision", "0.1", "--max-replications", "20"],
+     "-n 30 is more than --max-replications 20, so the first batch would be cut; expected -n at most the cap"),
+    (["--timeline", "--precision", "0.1"],
+     "--timeline tells one replication and --precision adds replications: give one of them"),
+    (["-n", "2", "--max-replications", "20"],
+     "--max-replications is the cap for --precision and changes nothing without it: give --precision H, or -n "
+     "for a number of replications"),
+])
+def test_run_options_that_would_be_ignored_are_refused(args: list[str], message: str) -> None:
+    """Formerly each was dropped without a word: -n cut to the cap, --precision ignored by --timeline, the cap
+    ignored without --precision."""
+    result = CliRunner().invoke(main, ["run", str(THREE), *args])
+    assert (result.exit_code, result.output) == (2, message + "\n")

@@ -8,6 +8,7 @@ lives in a module of this package, registered at the bottom of this file.
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,6 +43,17 @@ class _VisibleFormatter(logging.Formatter):
 def fail(message: str, status: int = 2) -> NoReturn:
     echo(message, err=True)
     sys.exit(status)
+
+
+class FiniteRange(click.FloatRange):
+    """A FloatRange that refuses nan and inf: nan passes every comparison click's bounds make, and no
+    option means an infinite value."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{number} is not a finite number.", param, ctx)
+        return number
 
 
 @contextmanager

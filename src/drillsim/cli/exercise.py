@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from drillsim.cli import echo, load_scenario, log, main, user_errors
+from drillsim.cli import FiniteRange, echo, load_scenario, log, main, user_errors
 from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -87,7 +87,7 @@ def _offset(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
 
 @exercise.command("run")
 @click.argument("scenario", type=click.Path())
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+@click.option("--speed", type=FiniteRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Drill seconds per real second (60: a drill minute each second).")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("drill-log.csv"),
               show_default=True, help="The drill log; an existing one is continued.")

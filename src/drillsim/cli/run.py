@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from drillsim.cli import (
+    FiniteRange,
     apply_verbosity,
     echo,
     fail,
@@ -60,7 +62,7 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.option("--fail-under", multiple=True, metavar="RULE=RATE",
               help="Exit 1 if RULE's hit rate is below RATE (repeatable).")
 @click.option("--timeline", is_flag=True, help="Tell each incident's story, minute by minute (one replication).")
-@click.option("--precision", type=click.FloatRange(0, 0.5, min_open=True, max_open=True), metavar="H",
+@click.option("--precision", type=FiniteRange(0, 0.5, min_open=True, max_open=True), metavar="H",
               help="Add replications until every rule's 95% half-width is at most H (e.g. 0.02); "
                    "-n is the first batch.")
 @click.option("--max-replications", type=click.IntRange(2, MAX_REPLICATIONS), default=1000, show_default=True,
@@ -87,6 +89,14 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         fail("--report writes into the run's directory: give --out DIR")
     if keep == "summary" and (timeline or report):
         fail(f"{'--timeline' if timeline else '--report'} needs every record: run with --keep all")
+    if timeline and precision is not None:
+        fail("--timeline tells one replication and --precision adds replications: give one of them")
+    if precision is not None and replications is not None and replications > max_replications:
+        fail(f"-n {replications} is more than --max-replications {max_replications}, so the first batch would be "
+             f"cut; expected -n at most the cap")
+    if precision is None and ctx.get_parameter_source("max_replications") is ParameterSource.COMMANDLINE:
+        fail("--max-replications is the cap for --precision and changes nothing without it: give --precision H, "
+             "or -n for a number of replications")
     quiet = apply_verbosity(ctx, quiet, verbose)
     with user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)
