@@ -196,3 +196,35 @@ def test_run_options_that_would_be_ignored_are_refused(args: list[str], message:
     ignored without --precision."""
     result = CliRunner().invoke(main, ["run", str(THREE), *args])
     assert (result.exit_code, result.output) == (2, message + "\n")
+
+
+# --- a drill log's header ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    ("when,incident,milestone", "unknown column 'when' (expected one of: change, incident, level, milestone, note, "
+                                "time); missing the column 'time' (the header is "
+                                "time,incident,change,milestone,level,note)"),
+    ("a,b,c,d,e", "unknown columns 'a', 'b', 'c' and 2 more, so not a drill log (expected one of: change, incident, "
+                  "level, milestone, note, time); missing the columns 'time', 'incident', 'milestone' (the header is "
+                  "time,incident,change,milestone,level,note)"),
+    ("x" * 10_000 + ",time,incident,milestone", "unknown column '" + "x" * 37 + "...' (expected one of: "),
+])
+def test_a_wrong_header_is_one_problem(tmp_path: Path, header: str, message: str) -> None:
+    """Formerly a problem per column: a run's incidents.csv given as the drill log was thirty lines."""
+    log = tmp_path / "drill.csv"
+    log.write_text(header + "\n09:30,leak,,occurred,,\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["exercise", "evaluate", str(EXAM), str(log), "-n", "1"])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()
+    assert line.startswith(f"{log}:1: header: {message}")
+
+
+def test_a_run_directory_csv_as_the_drill_log_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert CliRunner().invoke(main, ["run", str(EXAM), "-n", "1", "--keep", "all", "--out", str(out), "-q"]
+                              ).exit_code == 0
+    result = CliRunner().invoke(main, ["exercise", "evaluate", str(EXAM), str(out / "incidents.csv"), "-n", "1"])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()
+    assert line.startswith(f"{out / 'incidents.csv'}:1: header: unknown columns ")

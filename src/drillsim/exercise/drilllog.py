@@ -189,19 +189,36 @@ def _rows(text: str, file: str) -> Iterable[tuple[int, list[str]]]:
 
 
 def _header(cells: list[str], file: str, line: int, problems: list[Problem]) -> list[str] | None:
+    """The header's column names, or None with one problem that says everything wrong with it.
+
+    One line, however many columns are wrong: a file that is no drill log
+    (a run's incidents.csv) would otherwise be a screenful of unknown columns.
+    """
     names = [c.strip().lower() for c in cells]
-    found = len(problems)
-    for name in names:
-        if name not in COLUMNS:
-            problems.append(Problem(file, line, ("header",), unknown_name("column", name, COLUMNS)))
-    for name in REQUIRED:
-        if name not in names:
-            problems.append(Problem(file, line, ("header",), f"missing the column {name!r} (the header is "
-                                                             f"{','.join(COLUMNS)})"))
+    unknown = [_short(name) for name in names if name not in COLUMNS]
+    said = []
+    if len(unknown) == 1:
+        said.append(unknown_name("column", unknown[0], COLUMNS))
+    elif unknown:
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        said.append(f"unknown columns {', '.join(map(repr, unknown[:3]))}{more}, so not a drill log (expected one "
+                    f"of: {', '.join(sorted(COLUMNS))})")
+    missing = [name for name in REQUIRED if name not in names]
+    if missing:
+        said.append(f"missing the column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} (the "
+                    f"header is {','.join(COLUMNS)})")
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        problems.append(Problem(file, line, ("header",), f"column {duplicates[0]!r} appears twice"))
-    return names if len(problems) == found else None
+        said.append(f"column {_short(duplicates[0])!r} appears twice")
+    if said:
+        problems.append(Problem(file, line, ("header",), "; ".join(said)))
+        return None
+    return names
+
+
+def _short(name: str) -> str:
+    """A column name short enough for a one-line message (a header cell may be megabytes long)."""
+    return name if len(name) <= 40 else name[:37] + "..."
 
 
 def _entry(row: Mapping[str, str], line: int, file: str, rules: _Rules, problems: list[Problem]) -> Entry | None:
