@@ -228,3 +228,24 @@ def test_a_run_directory_csv_as_the_drill_log_is_one_line(tmp_path: Path) -> Non
     assert result.exit_code == 2
     [line] = result.output.splitlines()
     assert line.startswith(f"{out / 'incidents.csv'}:1: header: unknown columns ")
+
+
+@pytest.mark.parametrize(("column", "row", "words"), [
+    ("incident", "09:30,{},,occurred,,", "incident: unknown incident '{}...' (expected one of: "),
+    ("milestone", "09:30,leak,,{},,", "milestone: unknown milestone '{}...' (expected one of: "),
+    ("time", "{},leak,,occurred,,", "time: '{}...' is not a drill time"),
+])
+def test_a_huge_value_in_a_drill_log_is_shown_cut(tmp_path: Path, column: str, row: str, words: str) -> None:
+    """Formerly the 200 kB value was echoed whole: one 'line' of 200 kB."""
+    log = tmp_path / "drill.csv"
+    log.write_text("time,incident,change,milestone,level,note\n" + row.format("q" * 200_000) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["exercise", "evaluate", str(EXAM), str(log), "-n", "1"])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()
+    assert line.startswith(f"{log}:2: " + words.format("q" * 37)) and len(line) < 1000
+
+
+def test_a_huge_unknown_name_in_a_scenario_is_shown_cut() -> None:
+    [problem] = problems(_INJECT.replace("public_health", "c" * 100_000) + "}]\n")
+    assert problem.startswith("m.yaml:3: injects[0].category: unknown category '" + "c" * 37 + "...' (expected")
+    assert len(problem) < 400

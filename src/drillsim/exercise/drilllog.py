@@ -231,7 +231,7 @@ def _entry(row: Mapping[str, str], line: int, file: str, rules: _Rules, problems
         try:
             time = parse_offset(row["time"])
         except UnitError:
-            problem("time", f"{row['time']!r} is not {TIME_SYNTAX}")
+            problem("time", f"{_short(row['time'])!r} is not {TIME_SYNTAX}")
     incident = rules.incidents.get(row.get("incident", ""))
     if not row.get("incident"):
         problem("incident", "missing: write the id of an incident of the MSEL")

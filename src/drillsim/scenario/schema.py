@@ -144,7 +144,8 @@ def unknown_name(kind: str, value: str, names: Any) -> str:
     close = closest(str(value), known)
     hint = f"; did you mean {close!r}?" if close else ""
     listed = ", ".join(known[:30]) + (", ..." if len(known) > 30 else "")
-    return f"unknown {kind} {value!r}{hint} (expected one of: {listed})"
+    shown = value if len(str(value)) <= 40 else str(value)[:37] + "..."  # a name may be a megabyte long
+    return f"unknown {kind} {shown!r}{hint} (expected one of: {listed})"
 
 
 def _as_name(value: object) -> object:
