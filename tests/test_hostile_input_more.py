@@ -23,6 +23,7 @@ from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import DrillsimError
 from drillsim.sweeps import grid
 from tests.conftest import ROOT
+from tests.conftest import drillsim as command
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"
@@ -249,3 +250,22 @@ def test_a_huge_unknown_name_in_a_scenario_is_shown_cut() -> None:
     [problem] = problems(_INJECT.replace("public_health", "c" * 100_000) + "}]\n")
     assert problem.startswith("m.yaml:3: injects[0].category: unknown category '" + "c" * 37 + "...' (expected")
     assert len(problem) < 400
+
+
+# --- the facilitator's console ---------------------------------------------------------------------------
+
+
+def test_the_console_without_a_terminal_is_refused(tmp_path: Path) -> None:
+    """Formerly it redrew the screen forever into a pipe, reading no key: a hang at full CPU."""
+    result = command("exercise", "run", str(THREE), "--log", str(tmp_path / "drill.csv"), timeout=30)
+    assert result.returncode == 2
+    assert result.stderr == ("the facilitator's console needs a terminal, and stdin or stdout is not one (a pipe or "
+                             "a file); run it in a terminal\n")
+    assert not (tmp_path / "drill.csv").exists()
+
+
+def test_a_console_start_after_the_drill_ends_is_refused(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["exercise", "run", str(THREE), "--start", "0d 24:00",
+                                       "--log", str(tmp_path / "drill.csv")])
+    assert (result.exit_code, result.output) == (2, "--start 1d 00:00 is outside the drill; expected a time before "
+                                                    "it ends at 0d 12:00 (horizon 12h)\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -110,8 +111,16 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
     from drillsim.exercise.console import FacilitatorConsole
     from drillsim.exercise.drilllog import DrillLogWriter, continued
     from drillsim.exercise.msel import inject_rows
+    from drillsim.scenario.errors import DrillsimError
+    from drillsim.scenario.units import format_duration, format_offset
     with user_errors():
         loaded, incidents = _drill(scenario, seed, scripted)
+        if start is not None and start >= loaded.horizon:
+            raise DrillsimError(f"--start {format_offset(start)} is outside the drill; expected a time before it "
+                                f"ends at {format_offset(loaded.horizon)} (horizon {format_duration(loaded.horizon)})")
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):  # it would redraw forever, reading no key
+            raise DrillsimError("the facilitator's console needs a terminal, and stdin or stdout is not one (a pipe "
+                                "or a file); run it in a terminal")
         rows = inject_rows(loaded, incidents)
         entries = continued(log_path, loaded, incidents)
         writer = DrillLogWriter(log_path)
