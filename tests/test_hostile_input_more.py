@@ -269,3 +269,30 @@ def test_a_console_start_after_the_drill_ends_is_refused(tmp_path: Path) -> None
                                        "--log", str(tmp_path / "drill.csv")])
     assert (result.exit_code, result.output) == (2, "--start 1d 00:00 is outside the drill; expected a time before "
                                                     "it ends at 0d 12:00 (horizon 12h)\n")
+
+
+# --- export cap options ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cap") / "run"
+    assert CliRunner().invoke(main, ["run", str(EXAM), "-n", "2", "--out", str(out), "-q"]).exit_code == 0
+    return out
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    (["--epoch", "9999-12-31T23:59:59+00:00"], "--epoch 9999-12-31T23:59:59+00:00: the drill's times from it fall "
+                                               "outside the years 1-9999"),
+    (["--domain", "a@b"], "--domain 'a@b': not a domain name; expected one such as community.drill.invalid"),
+    (["--domain", ""], "--domain '': not a domain name"),
+    (["--replication", "5"], "--replication 5: the run has replications 0 to 1; expected one of them"),
+])
+def test_an_export_cap_option_that_cannot_be_used_is_refused(run_dir: Path, tmp_path: Path, option: list[str],
+                                                             message: str) -> None:
+    """Formerly a traceback (OverflowError), senders such as office@a@b, or no message at all and exit 0."""
+    result = CliRunner().invoke(main, ["export", "cap", str(run_dir), "-o", str(tmp_path / "cap"), *option])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()
+    assert line.startswith(message)
+    assert not (tmp_path / "cap").exists()

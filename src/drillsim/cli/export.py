@@ -31,12 +31,12 @@ def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: i
     Update whose references list the earlier ones. Severity follows the level
     in force: I Extreme, II Severe, III Moderate, IV Minor.
     """
-    from drillsim.exercise.cap import messages, parse_epoch, write
+    from drillsim.exercise.cap import messages, parse_domain, parse_epoch, write
     from drillsim.outputs import run_directory
     with user_errors(), ExitStack() as held:
         if out is None:  # into the run's directory: not while a run writes there
             held.enter_context(run_directory(run_dir))
-        found = messages(run_dir, parse_epoch(epoch), domain, replication)
+        found = messages(run_dir, parse_epoch(epoch), parse_domain(domain), replication)
         target = out or run_dir / "cap"
         write(found, target)
     alerts = sum(1 for m in found if m.msg_type == "Alert")

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from drillsim import __version__
@@ -68,6 +68,31 @@ def parse_epoch(text: str) -> datetime:
     if epoch.tzinfo is None:
         raise DrillsimError(f"--epoch {text!r}: give the UTC offset too, e.g. {DEFAULT_EPOCH}")
     return epoch
+
+
+_HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$",
+                   re.IGNORECASE | re.ASCII)
+
+
+def parse_domain(text: str) -> str:
+    """A host name for ACTOR@DOMAIN: an empty one, an `@` or a space would make every sender malformed."""
+    if not _HOST.match(text):
+        raise DrillsimError(f"--domain {text[:40]!r}: not a domain name; expected one such as {DEFAULT_DOMAIN}")
+    return text
+
+
+def _check_range(epoch: datetime, scenario: Scenario, summary: dict[str, object], replication: int | None) -> None:
+    """An epoch whose drill runs past the year 9999, or a replication the run does not have, before any message."""
+    try:
+        epoch.astimezone(UTC)
+        (epoch + timedelta(seconds=scenario.horizon)).astimezone(UTC)
+    except OverflowError:
+        raise DrillsimError(f"--epoch {epoch.isoformat()}: the drill's times from it fall outside the years 1-9999; "
+                            f"expected an epoch such as {DEFAULT_EPOCH}") from None
+    count = summary.get("replications")
+    if replication is not None and isinstance(count, int) and replication >= count:
+        raise DrillsimError(f"--replication {replication}: the run has replications 0 to {count - 1}; expected one "
+                            f"of them")
 
 
 def _slug(text: str) -> str:
@@ -149,6 +174,7 @@ def messages(run_dir: Path, epoch: datetime, domain: str = DEFAULT_DOMAIN,
     read_text(run_dir / "scenario.yaml", what="the effective scenario drillsim wrote")
     scenario = load(run_dir / "scenario.yaml")
     summary = _summary(run_dir / "summary.json")
+    _check_range(epoch, scenario, summary, replication)
     prefix = f"drillsim-{_slug(str(summary['scenario']))}-s{summary['seed']}"
     incidents = {(int(r["replication"]), int(r["incident"])): r for _, r in _rows(run_dir / "incidents.csv")}
     steps: dict[tuple[int, int], list[dict[str, str]]] = {}
