@@ -296,3 +296,22 @@ def test_an_export_cap_option_that_cannot_be_used_is_refused(run_dir: Path, tmp_
     [line] = result.output.splitlines()
     assert line.startswith(message)
     assert not (tmp_path / "cap").exists()
+
+
+# --- a sweep's point file of another shape --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("edit", [{"rules": 5, "cost": "x"}, {"rules": [{"rule": "first_report"}]},
+                                  {"mean_waits": None}])
+def test_a_resumed_point_of_another_shape_is_refused_at_its_file(tmp_path: Path, edit: dict[str, Any]) -> None:
+    """Formerly a point with the right values and anything else was trusted: a TypeError traceback mid-table."""
+    import json
+    out = tmp_path / "sweep"
+    args = ["sweep", str(NIGHT), "-n", "2", "--vary", "staffing.office.staff=1,2", "--out", str(out), "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    point = out / "points" / "0000.json"
+    point.write_text(json.dumps({**json.loads(point.read_text(encoding="utf-8")), **edit}), encoding="utf-8")
+    result = CliRunner().invoke(main, [*args, "--resume"])
+    assert (result.exit_code, result.output) == (2, f"{point}: not a point a sweep wrote (its point, cost, load, "
+                                                    f"rules or mean waits are missing or of another type); delete "
+                                                    f"it to run the point again\n")

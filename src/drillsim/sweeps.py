@@ -437,8 +437,26 @@ def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[st
         if path.exists():
             record = _json_file(path)
             if isinstance(record, dict) and record.get("values") == values:
-                done[index] = record
+                done[index] = _checked(record, index, path)
     return done
+
+
+_RULE_KEYS: dict[str, type | tuple[type, ...]] = {"rule": str, "level": str, "rate": (int, float, type(None))}
+"""What the sweep's table and verdicts read of each rule of a point (the rest is written and read alike)."""
+
+
+def _checked(record: dict[str, Any], index: int, path: Path) -> dict[str, Any]:
+    """A point read back is used only in the shape `_record` writes: a hand-edited one would fail mid-table."""
+    rules = record.get("rules")
+    shaped = (record.get("point") == index and isinstance(record.get("cost"), (int, float))
+              and isinstance(record.get("load"), (int, float)) and isinstance(rules, list)
+              and all(isinstance(rule, dict) and all(isinstance(rule.get(k), t) for k, t in _RULE_KEYS.items())
+                      for rule in rules)
+              and isinstance(record.get("mean_waits"), dict) and isinstance(record.get("mean_wait_intervals"), dict))
+    if not shaped:
+        raise UnreadableFile(path, "not a point a sweep wrote (its point, cost, load, rules or mean waits are "
+                                   "missing or of another type); delete it to run the point again")
+    return record
 
 
 def _write_final(outcome: SweepResult, out: Path) -> None:
