@@ -315,3 +315,17 @@ def test_a_resumed_point_of_another_shape_is_refused_at_its_file(tmp_path: Path,
     assert (result.exit_code, result.output) == (2, f"{point}: not a point a sweep wrote (its point, cost, load, "
                                                     f"rules or mean waits are missing or of another type); delete "
                                                     f"it to run the point again\n")
+
+
+@pytest.mark.parametrize("verb", [["report"], ["export", "cap"]])
+def test_a_fifo_or_a_device_as_the_run_directory_is_named_as_such(tmp_path: Path, verb: list[str]) -> None:
+    """Formerly click let them through (file_okay refuses only regular files): 'cannot be written: is a file'."""
+    import os
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/null")):
+        result = CliRunner().invoke(main, [*verb, str(path)])
+        assert result.exit_code == 2
+        assert result.output.splitlines()[-1] == (f"Error: Invalid value for 'RUN_DIR': '{path}' is not a directory "
+                                                  f"(a FIFO, device or socket); expected the folder `drillsim run "
+                                                  f"--out` wrote")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,6 +55,14 @@ class FiniteRange(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{number} is not a finite number.", param, ctx)
         return number
+
+
+def run_directory_argument(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """RUN_DIR is a directory: click's file_okay=False refuses only regular files, not a FIFO or a device."""
+    if not os.path.isdir(value):
+        raise click.BadParameter(f"'{value}' is not a directory (a FIFO, device or socket); expected the folder "
+                                 f"`drillsim run --out` wrote")
+    return value
 
 
 @contextmanager

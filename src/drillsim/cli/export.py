@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli import echo, main, user_errors
+from drillsim.cli import echo, main, run_directory_argument, user_errors
 
 
 @main.group()
@@ -16,7 +16,8 @@ def export() -> None:
 
 
 @export.command()
-@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                callback=run_directory_argument)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the messages, replaced whole (default: RUN_DIR/cap).")
 @click.option("--epoch", default="2026-01-05T00:00:00+08:00", show_default=True,

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from drillsim.cli import echo, log, main, user_errors
+from drillsim.cli import echo, log, main, run_directory_argument, user_errors
 
 
 @main.command()
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                callback=run_directory_argument)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the report (default: RUN_DIR/report.html).")
 def report(run_dir: Path, output: Path | None) -> None:
