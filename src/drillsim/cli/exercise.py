@@ -118,11 +118,11 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
         if start is not None and start >= loaded.horizon:
             raise DrillsimError(f"--start {format_offset(start)} is outside the drill; expected a time before it "
                                 f"ends at {format_offset(loaded.horizon)} (horizon {format_duration(loaded.horizon)})")
+        rows = inject_rows(loaded, incidents)
+        entries = continued(log_path, loaded, incidents)
         if not (sys.stdin.isatty() and sys.stdout.isatty()):  # it would redraw forever, reading no key
             raise DrillsimError("the facilitator's console needs a terminal, and stdin or stdout is not one (a pipe "
                                 "or a file); run it in a terminal")
-        rows = inject_rows(loaded, incidents)
-        entries = continued(log_path, loaded, incidents)
         writer = DrillLogWriter(log_path)
     with writer:
         board = DrillBoard(loaded, incidents, rows, writer.append, entries)
