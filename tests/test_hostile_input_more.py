@@ -221,14 +221,11 @@ def test_a_wrong_header_is_one_problem(tmp_path: Path, header: str, message: str
     assert line.startswith(f"{log}:1: header: {message}")
 
 
-def test_a_run_directory_csv_as_the_drill_log_is_one_line(tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    assert CliRunner().invoke(main, ["run", str(EXAM), "-n", "1", "--keep", "all", "--out", str(out), "-q"]
-                              ).exit_code == 0
-    result = CliRunner().invoke(main, ["exercise", "evaluate", str(EXAM), str(out / "incidents.csv"), "-n", "1"])
+def test_a_run_directory_csv_as_the_drill_log_is_one_line(run_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["exercise", "evaluate", str(EXAM), str(run_dir / "incidents.csv"), "-n", "1"])
     assert result.exit_code == 2
     [line] = result.output.splitlines()
-    assert line.startswith(f"{out / 'incidents.csv'}:1: header: unknown columns ")
+    assert line.startswith(f"{run_dir / 'incidents.csv'}:1: header: unknown columns ")
 
 
 @pytest.mark.parametrize(("column", "row", "words"), [
