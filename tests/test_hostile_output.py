@@ -1,9 +1,11 @@
 """Hostile scenario text reaches no reader raw: not the terminal, not an SVG or a CAP message, not Mermaid.
 
-The scenario extends the exam-day one and puts ANSI escapes (clear the screen,
-retitle the window), a backspace, DEL, a C1 CSI, a bidi override, CR, LF, quotes,
-brackets and HTML into its name, an actor's title, a level's title, a source's
-name and an inject's id and description.
+The scenario extends the exam-day one and puts quotes, brackets, Markdown and
+HTML into its name, an actor's title, a level's title, a source's name and an
+inject's id, and ANSI escapes (clear the screen, retitle the window), a
+backspace, DEL, a C1 CSI, a bidi override, CR and LF too into the inject's and
+its change's descriptions: a name, id or title with a control character is
+refused when the scenario is loaded (the last test), a description may hold them.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 def _scenario(tmp_path: Path) -> Path:
     exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
-    text = {key: json.dumps(f"{key} {NASTY}\r\nsecond line") for key in ("name", "office", "level", "source", "inject")}
+    printable = RAW.sub("", NASTY)
+    one_line = {key: json.dumps(f"{key} {printable}") for key in ("name", "office", "level", "source", "inject")}
+    text = {**one_line, "description": json.dumps(f"inject {NASTY}\r\nsecond line")}
     path = tmp_path / "hostile.yaml"
     path.write_text(f"""extends: {exam}
 name: {text['name']}
@@ -51,7 +55,7 @@ sources:
   - {{name: {text['source']}, rate_per_day: 2, categories: {{exam_security: 1}}, levels: {{III: 1}}}}
 injects:
   - {{id: {text['inject']}, at: "09:30", category: exam_security, example: paper_leak, level: II, grid: grid_2,
-     description: {text['inject']}, changes: [{{after: 45m, description: {text['inject']}}}]}}
+     description: {text['description']}, changes: [{{after: 45m, description: {text['description']}}}]}}
 """, encoding="utf-8")
     return path
 
@@ -88,7 +92,8 @@ def test_the_terminal_gets_no_raw_control_character(hostile: Path, args: tuple[s
     result = invoke("run", str(hostile), "-n", "1", *args)
     assert result.exit_code == 0, result.output
     assert not RAW.findall(result.output)
-    assert "\\u001b[2J" in result.output
+    if args == ("--timeline",):  # the timeline tells each incident's description, which may hold them
+        assert "\\u001b[2J" in result.output
     if args == ("--format", "json"):
         json.loads(result.output)
 
@@ -96,7 +101,8 @@ def test_the_terminal_gets_no_raw_control_character(hostile: Path, args: tuple[s
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_the_plan_prints_no_raw_control_character(hostile: Path, fmt: str) -> None:
     result = invoke("plan", str(hostile), "--format", fmt)
-    assert result.exit_code == 0 and not RAW.findall(result.output) and "\\u001b" in result.output
+    assert result.exit_code == 0 and not RAW.findall(result.output)
+    assert "<script>alert(1)</script>" in result.output  # a title's printable text is shown as it was written
 
 
 def test_mermaid_labels_stay_on_their_line_and_show_their_text(hostile: Path) -> None:
@@ -141,9 +147,10 @@ def test_html_pages_show_control_characters_and_bidi_overrides_as_escapes(hostil
 
 def test_the_after_action_report_shows_control_characters_as_escapes(tmp_path: Path) -> None:
     exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
-    title = json.dumps(f"office {NASTY}")
+    title, description = json.dumps(f"office {RAW.sub('', NASTY)}"), json.dumps(f"drill {NASTY}")
     scenario = tmp_path / "aar.yaml"
-    scenario.write_text(f"extends: {exam}\nname: {title}\nactors: {{office: {{title: {title}}}}}\n", encoding="utf-8")
+    scenario.write_text(f"extends: {exam}\nname: {title}\ndescription: {description}\n"
+                        f"actors: {{office: {{title: {title}}}}}\n", encoding="utf-8")
     log = ROOT / "tests" / "data" / "exam-day-drill-log.csv"
     out = tmp_path / "aar"
     result = invoke("exercise", "aar", str(scenario), str(log), "--scripted", "-n", "2", "--out", str(out))
@@ -157,8 +164,8 @@ def test_the_after_action_report_shows_control_characters_as_escapes(tmp_path: P
 def test_a_nul_in_scenario_text_leaves_every_csv_readable_by_drillsim(tmp_path: Path) -> None:
     exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
     scenario = tmp_path / "nul.yaml"
-    source = '[{name: "=src\\0 x", rate_per_day: 4, categories: {other: 1}, levels: {IV: 1}}]'
-    scenario.write_text(f"extends: {exam}\ninjects: []\nsources: {source}\n", encoding="utf-8")
+    inject = '[{at: "09:30", category: other, level: IV, description: "=src\\0 x"}]'
+    scenario.write_text(f"extends: {exam}\ninjects: {inject}\n", encoding="utf-8")
     out = tmp_path / "run"
     write_run(api.run(load(scenario), replications=1), out)
     assert not any(b"\0" in csv.read_bytes() for csv in out.glob("*.csv"))
@@ -170,7 +177,7 @@ def test_a_nul_in_scenario_text_leaves_every_csv_readable_by_drillsim(tmp_path: 
 def test_the_facilitator_console_shows_markup_and_escapes_as_text(tmp_path: Path) -> None:
     exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
     scenario = tmp_path / "console.yaml"
-    ident = json.dumps("[link=https://x.example]leak[/link] [/] \x1b[2J")
+    ident = json.dumps("[link=https://x.example]leak[/link] [/]")
     scenario.write_text(f"""extends: {exam}
 levels: {{II: {{title: "[red]major[/]"}}}}
 injects:
@@ -192,7 +199,7 @@ injects:
             await pilot.press("q")
 
     asyncio.run(drive())
-    assert "[link=https://x.example]leak[/link] [/] \\u001b[2J" in shown
+    assert "[link=https://x.example]leak[/link] [/]" in shown
     assert any("[/]log.csv" in cell for cell in shown)
 
 
@@ -201,3 +208,20 @@ def test_log_lines_on_stderr_show_the_escapes() -> None:
     record = logging.LogRecord("drillsim", logging.WARNING, __file__, 1, "%s and %s differ", ("a\x1b[2J", "b\u202e"),
                                None)
     assert _VisibleFormatter("%(levelname)s: %(message)s").format(record) == "WARNING: a\\u001b[2J and b\\u202e differ"
+
+
+@pytest.mark.parametrize("field", ["name", "actors: {office: {title: X}}", "levels: {II: {title: X}}",
+                                   "injects: [{id: X, at: '09:30', category: exam_security, example: paper_leak, "
+                                   "level: II}]"])
+def test_a_name_id_or_title_with_a_control_character_is_refused_at_its_line(field: str, tmp_path: Path) -> None:
+    exam = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
+    for bad in ("a\nforged line: met", "a\x1b[2J", "a\u202egnp.exe", "a\tb"):
+        value = json.dumps(bad)
+        body = f"name: {value}" if field == "name" else f"name: n\n{field.replace('X', value)}"
+        path = tmp_path / "one-line.yaml"
+        path.write_text(f"extends: {exam}\n{body}\n", encoding="utf-8")
+        result = invoke("validate", str(path))
+        assert result.exit_code == 2
+        message = result.output.strip()
+        assert "\n" not in message and "is not allowed in a name, id or title" in message
+        assert message.startswith(f"{path}:{2 if field == 'name' else 3}: ")

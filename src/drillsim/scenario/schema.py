@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
@@ -188,7 +189,26 @@ DrillTime = Annotated[Offset, AfterValidator(_within_horizon)]
 """A time inside the drill: from its start up to, not including, the horizon."""
 
 
-def _mapping(value_type: Any, key_type: Any = str) -> Any:
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+"""Embeddings, overrides and isolates: a U+202E shows the rest of a line reversed."""
+
+
+def _one_line(value: str) -> str:
+    """A name, id or title is printed in tables, sentences and headings: a line break, a terminal escape or a
+    bidi override in it would forge another line of a verdict, drive the terminal, or reverse what follows."""
+    bad = next((c for c in value if unicodedata.category(c) == "Cc" or c in _BIDI), None)
+    if bad is not None:
+        shown = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}.get(bad, f"U+{ord(bad):04X}")
+        raise ValueError(f"{shown} is not allowed in a name, id or title; expected one line of text without "
+                         f"control characters (a description may have several lines)")
+    return value
+
+
+Line = Annotated[str, AfterValidator(_one_line)]
+"""One line of text: a name, an id, a title."""
+
+
+def _mapping(value_type: Any, key_type: Any = Line) -> Any:
     return Annotated[dict[key_type, value_type], AfterValidator(_freeze)]
 
 
@@ -433,8 +453,8 @@ ActorKind = Literal["unlimited", "pool", "per_grid", "superior"]
 class Actor(Model):
     """Someone in the chain (DOMAIN.md section 1)."""
 
-    title: str
-    who: str = ""
+    title: Line
+    who: Line = ""
     kind: ActorKind
     stand_in: ActorName | None = None
     article: str = ""
@@ -459,7 +479,7 @@ class Staffing(Model):
     shifts: tuple[Shift, ...] = ()
     absences: tuple[Absence, ...] = ()
     handover: DurationOrZero = 0
-    grids: _mapping("Staffing", str) = FrozenDict()  # type: ignore[valid-type]
+    grids: _mapping("Staffing", Line) = FrozenDict()  # type: ignore[valid-type]
 
     def on_duty(self, clock: int) -> int:
         """Staff on duty at a time of day, before absences."""
@@ -493,8 +513,8 @@ class Staffing(Model):
 
 
 class WorkingGroup(Model):
-    title: str
-    office: str = ""
+    title: Line
+    office: Line = ""
     led_by: ActorName
     article: str = ""
 
@@ -509,22 +529,22 @@ class MajorClassRule(Model):
 
 
 class Category(Model):
-    title: str
+    title: Line
     article: str = ""
     working_group: WorkingGroupName
-    examples: _mapping(str) = Field(min_length=1)  # type: ignore[valid-type]
+    examples: _mapping(Line) = Field(min_length=1)  # type: ignore[valid-type]
     major_class: MajorClassRule | None = None
 
 
 class Level(Model):
-    colour: str
-    title: str
+    colour: Line
+    title: Line
     meaning: str = ""
     article: str = ""
 
 
 class MajorClass(Model):
-    title: str
+    title: Line
     article: str = ""
 
 
@@ -594,8 +614,8 @@ Condition = Literal["always", "command_post", "major_class"]
 class Step(Model):
     """One step of the reporting flow (DOMAIN.md section 4)."""
 
-    id: str
-    title: str = ""
+    id: Line
+    title: Line = ""
     actor: StepActor
     after: tuple[StepName, ...] = Field(min_length=1)
     duration: DurationName
@@ -604,14 +624,14 @@ class Step(Model):
     units: _mapping(Annotated[Staff, Field(ge=1)], LevelName) = FrozenDict()  # type: ignore[valid-type]
     effect: Effect | None = None
     report: Report | None = None
-    milestone: str
+    milestone: Line
     article: str = ""
 
 
 class DeadlineRule(Model):
     """A deadline of DOMAIN.md section 5: a clock from one milestone to another."""
 
-    title: str
+    title: Line
     limit: Duration
     start: MilestoneName
     end: MilestoneName
@@ -649,7 +669,7 @@ def _mix_of(key: Any) -> Any:
 class Source(Model):
     """A Poisson stream of incidents, its rate varying by time of day."""
 
-    name: str
+    name: Line
     rate_per_day: Positive
     time_of_day: tuple[Factor, ...] = ()
     start: Offset = 0
@@ -678,7 +698,7 @@ class Change(Model):
 class IncidentSpec(Model):
     """A scripted incident: an inject of the exercise, or a cascade of one."""
 
-    id: str | None = None
+    id: Line | None = None
     category: CategoryName
     example: str | None = None
     description: str = ""
@@ -753,9 +773,9 @@ def incidents_beyond(scenario: Scenario, load: float = 1.0) -> tuple[int, str] |
 class Scenario(Model):
     """A plan with a scenario merged over it: everything a run needs, validated."""
 
-    name: str
+    name: Line
     description: str = ""
-    plan_title: str = ""
+    plan_title: Line = ""
     plan: str = "builtin"
     horizon: Duration
     warm_up: DurationOrZero = Field(default=0, exclude_if=lambda value: value == 0)
