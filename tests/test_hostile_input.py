@@ -173,6 +173,27 @@ def test_a_command_line_number_beyond_its_bound_is_refused_before_anything_runs(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert re.search(r"is not in the range \d+<=x<=\d+", result.output), result.output
+    assert len(result.output.splitlines()) == 1, result.output
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["run", str(NIGHT), "--nope"], "drillsim run: No such option '--nope'; see 'drillsim run --help'"),
+    (["frob"], "drillsim: No such command 'frob'; see 'drillsim --help'"),
+    (["exercise", "msel"], "drillsim exercise msel: Missing argument 'SCENARIO'; see 'drillsim exercise msel --help'"),
+    (["run", str(NIGHT), "-n", "ten"], "drillsim run: Invalid value for '-n' / '--replications': 'ten' is not a "
+                                       "valid integer range; see 'drillsim run --help'"),
+], ids=["option", "command", "argument", "value"])
+def test_a_usage_error_is_one_line_naming_the_command_exit_2(args: list[str], says: str) -> None:
+    """click's own report is four lines (usage, hint, blank, error); drillsim's every other error is one."""
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.output) == (2, says + "\n")
+
+
+def test_help_and_version_still_exit_0_and_no_arguments_still_show_the_help() -> None:
+    assert CliRunner().invoke(main, ["--version"]).exit_code == 0
+    assert CliRunner().invoke(main, ["run", "--help"]).output.startswith("Usage: drillsim run [OPTIONS] SCENARIO")
+    bare = CliRunner().invoke(main, [])
+    assert bare.exit_code == 2 and bare.output.startswith("Usage: drillsim [OPTIONS] COMMAND")
 
 
 # --- YAML beyond any scenario -----------------------------------------------------------

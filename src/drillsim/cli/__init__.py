@@ -11,7 +11,7 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
@@ -44,6 +44,39 @@ class _VisibleFormatter(logging.Formatter):
 def fail(message: str, status: int = 2) -> NoReturn:
     echo(message, err=True)
     sys.exit(status)
+
+
+class OneLineErrors(click.Group):
+    """The `drillsim` command: a usage error (an unknown option, a value out of its range) is one line too.
+
+    click's own report of one is four (usage, hint, blank, error); every
+    other error of drillsim is one line naming what is wrong, exit 2.
+    """
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            if not standalone_mode:
+                raise
+            fail(exc.format_message(), exc.exit_code)
+        except click.UsageError as exc:
+            if not standalone_mode:
+                raise
+            where = exc.ctx.command_path if exc.ctx is not None else "drillsim"
+            fail(f"{where}: {exc.format_message().rstrip('.')}; see '{where} --help'", exc.exit_code)
+        except click.ClickException as exc:
+            if not standalone_mode:
+                raise
+            fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            if not standalone_mode:
+                raise
+            fail("aborted", 1)
+        if not standalone_mode:
+            return outcome
+        sys.exit(outcome if isinstance(outcome, int) else 0)
 
 
 class FiniteRange(click.FloatRange):
@@ -97,7 +130,7 @@ def apply_verbosity(ctx: click.Context, quiet: bool, verbose: int) -> bool:
     return bool(quiet)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="drillsim", cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="drillsim")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
