@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,18 @@ def test_a_byte_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
     assert caught.value.line == 3
     assert str(caught.value).startswith(f"{path}:3: not a UTF-8 text file")
     assert "expected a drill log" in str(caught.value)
+
+
+def test_writing_over_a_fifo_or_a_directory_refuses_and_leaves_it_as_it_was(tmp_path: Path) -> None:
+    from drillsim.files import UnwritableFile, atomic_write
+    fifo, folder = tmp_path / "report.html", tmp_path / "summary.json"
+    os.mkfifo(fifo)
+    folder.mkdir()
+    for path, says in ((fifo, "not a regular file"), (folder, "is a directory")):
+        with pytest.raises(UnwritableFile, match=says):
+            atomic_write(path, "x")
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and folder.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "summary.json"]  # no temporary file left
+    atomic_write(tmp_path / "plain.txt", "a")
+    atomic_write(tmp_path / "plain.txt", "b")
+    assert (tmp_path / "plain.txt").read_text() == "b"

@@ -188,11 +188,17 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 
     A path that cannot be written raises UnwritableFile naming it and why;
     the temporary file is removed on every failure (a killed process leaves
-    it behind, and `writing_directory` removes it on the next run).
+    it behind, and `writing_directory` removes it on the next run). What a
+    user left at `path` that is not a regular file (a FIFO, a device, a
+    directory) is refused, not silently replaced by the new file.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     tmp: str | None = None
     try:
+        mode = path.stat().st_mode if path.exists() else None
+        if mode is not None and not stat.S_ISREG(mode):
+            what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
+            raise UnwritableFile(path, f"is {what}; expected a file to write or replace")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
         os.fchmod(fd, _file_mode())
