@@ -16,6 +16,9 @@ _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 """What a terminal acts on: C0 but tab and newline, DEL, C1 (CSI is U+009B), and the bidi controls."""
 
+_OFF_A_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}]")
+"""What one line of text may not hold: every C0 (tab, newline and carriage return too), DEL, C1, bidi controls."""
+
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 """What XML 1.0 cannot hold (its Char production): C0 but tab, newline and CR, U+FFFE/FFFF, surrogates."""
 
@@ -27,6 +30,12 @@ def _escape(match: re.Match[str]) -> str:
 def visible(text: str) -> str:
     """`text` with every control character a terminal would act on shown as its escape."""
     return _CONTROLS.sub(_escape, text)
+
+
+def first_control(text: str) -> str | None:
+    """The first character that one line of text (a name, an id, a title) may not hold, if any."""
+    found = _OFF_A_LINE.search(text)
+    return found.group() if found else None
 
 
 def xml_safe(text: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
@@ -37,6 +36,7 @@ from drillsim.scenario.units import (
     parse_duration,
     parse_offset,
 )
+from drillsim.text import first_control
 
 if TYPE_CHECKING:  # only for annotations: `drillsim validate` need not pay for importing numpy
     import numpy as np
@@ -189,14 +189,10 @@ DrillTime = Annotated[Offset, AfterValidator(_within_horizon)]
 """A time inside the drill: from its start up to, not including, the horizon."""
 
 
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-"""Embeddings, overrides and isolates: a U+202E shows the rest of a line reversed."""
-
-
 def _one_line(value: str) -> str:
     """A name, id or title is printed in tables, sentences and headings: a line break, a terminal escape or a
     bidi override in it would forge another line of a verdict, drive the terminal, or reverse what follows."""
-    bad = next((c for c in value if unicodedata.category(c) == "Cc" or c in _BIDI), None)
+    bad = first_control(value)
     if bad is not None:
         shown = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}.get(bad, f"U+{ord(bad):04X}")
         raise ValueError(f"{shown} is not allowed in a name, id or title; expected one line of text without "
