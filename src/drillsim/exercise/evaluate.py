@@ -100,7 +100,8 @@ def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[E
     played = [incident for incident in incidents if incident.id in records]
     checked = {incident.id: to_record(scenario, incident, records[incident.id].reached,
                                       records[incident.id].levels, horizon) for incident in played}
-    drill = [(incident, _unless_proven(scenario, v, records[incident.id].reached)) for incident in played
+    inferred = {incident.id: proven(scenario, records[incident.id].reached) for incident in played}
+    drill = [(incident, _unless_proven(scenario, v, inferred[incident.id])) for incident in played
              for v in verdicts(scenario, [checked[incident.id]], horizon)
              if v.start is not None or scenario.deadlines[v.rule].start not in INCIDENT_EVENTS]
     stages = _stages(scenario, played, checked, records, [v for _, v in drill], horizon)
@@ -150,14 +151,14 @@ def proven(scenario: Scenario, reached: Mapping[str, int]) -> set[str]:
     return seen
 
 
-def _unless_proven(scenario: Scenario, v: VerdictRecord, reached: Mapping[str, int]) -> VerdictRecord:
+def _unless_proven(scenario: Scenario, v: VerdictRecord, inferred: set[str]) -> VerdictRecord:
     """A clock whose end the log skipped, though a later recorded step shows the report was made: unrecorded."""
     if v.end is not None or v.start is None:
         return v
     end = scenario.deadlines[v.rule].end
     step = next((step for step in scenario.flow if step.milestone == end), None)
     key = f"{end}#{v.change}" if step is not None and step.per == "change" and v.change >= 0 else end
-    if key not in proven(scenario, reached):
+    if key not in inferred:
         return v
     return replace(v, status=UNRECORDED, slack=None, late_at_least=None)
 
