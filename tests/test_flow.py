@@ -1,0 +1,121 @@
+"""The compiled flow: every rule of `after`, `per` and `when`, checked on small flows written by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+import drillsim
+from drillsim.scenario.flow import EVENTS, ONCE, Flow, flow_of
+from drillsim.scenario.schema import Step
+
+
+def step(id_: str, *after: str, per: str = "incident", when: str = "always") -> Step:
+    return Step(id=id_, actor="office", after=after, duration="work", per=per, when=when, milestone=f"{id_}_done")
+
+
+def flow(*steps: Step, command_post: tuple[str, ...] = ("I", "II"),
+         majors: dict[str, tuple[frozenset[str], str]] | None = None) -> Flow:
+    return Flow(steps, frozenset(command_post), majors or {})
+
+
+# report (once) -> continuation (per change) -> summary (once): a fan-out, then a fan-in.
+FAN = flow(step("report", "occurred"), step("continuation", "report", "change", per="change"),
+           step("summary", "continuation"), step("close", "summary", "report"))
+
+
+def test_the_events_are_the_occurrence_and_the_change() -> None:
+    assert EVENTS == ("occurred", "change")
+    assert ONCE == -1
+
+
+def test_instances_are_one_per_change_for_a_per_change_step_and_one_otherwise() -> None:
+    assert list(FAN.instances(FAN["continuation"], 3)) == [0, 1, 2]
+    assert list(FAN.instances(FAN["continuation"], 0)) == []
+    assert list(FAN.instances(FAN["report"], 3)) == [ONCE]
+
+
+def test_a_per_change_step_fans_out_after_a_once_per_incident_one() -> None:
+    assert FAN["report"].dependents == (("continuation", True), ("close", False))
+    assert FAN["continuation"].dependents == (("summary", False),)
+
+
+def test_milestone_keys_are_numbered_only_for_per_change_milestones() -> None:
+    assert FAN.key("continuation_done", 2) == "continuation_done#2"
+    assert FAN.key("change", 0) == "change#0"
+    assert FAN.key("continuation_done", ONCE) == "continuation_done"
+    assert FAN.key("report_done", 1) == "report_done"
+    assert FAN.key("occurred", 4) == "occurred"
+
+
+def test_a_fan_in_waits_for_every_change_and_for_none_without_changes() -> None:
+    summary = FAN["summary"]
+    assert FAN.awaited(summary, ONCE, 3) == ("continuation_done#0", "continuation_done#1", "continuation_done#2")
+    assert FAN.waits(summary, 3) == 3
+    assert FAN.awaited(summary, ONCE, 0) == ()
+    assert FAN.waits(summary, 0) == 0
+
+
+def test_a_per_change_instance_waits_for_its_own_change_and_the_incident_step() -> None:
+    continuation = FAN["continuation"]
+    assert FAN.awaited(continuation, 1, 3) == ("report_done", "change#1")
+    assert FAN.waits(continuation, 3) == 2
+    assert FAN.awaited(FAN["close"], ONCE, 5) == ("summary_done", "report_done")
+
+
+def test_what_a_recorded_milestone_proves_is_only_what_is_certain() -> None:
+    assert sorted(FAN.proven_by("continuation_done#1")) == ["report_done"]
+    assert sorted(FAN.proven_by("close_done")) == ["report_done", "summary_done"]
+    assert list(FAN.proven_by("summary_done")) == []  # how many changes there were is not in the key
+    chained = flow(step("a", "change", per="change"), step("b", "a", "change", per="change"))
+    assert list(chained.proven_by("b_done#2")) == ["a_done#2"]
+    assert list(chained.proven_by("b_done")) == []
+    assert list(FAN.proven_by("occurred")) == []
+
+
+def test_the_steps_following_an_event_stay_within_its_instance() -> None:
+    # summary waits for the changes' instances: the occurrence alone does not set it going.
+    assert [n.id for n in FAN.following("occurred")] == ["report", "close"]
+    assert [n.id for n in FAN.following("change")] == ["continuation"]
+
+
+def test_the_rank_puts_each_step_after_those_it_waits_for() -> None:
+    backwards = flow(step("late", "early"), step("early", "occurred"), step("alone", "occurred"))
+    assert dict(backwards.rank) == {"early": 0, "late": 1, "alone": 2}
+
+
+def test_a_cycle_is_found_from_the_first_step_on_it() -> None:
+    looped = flow(step("a", "occurred"), step("b", "a", "c"), step("c", "b"))
+    assert looped.cycle() == (1, ("b", "c", "b"))
+    assert "b" not in looped.rank and "c" not in looped.rank
+    assert FAN.cycle() is None
+
+
+def test_the_conditions_read_the_levels_in_question() -> None:
+    conditional = flow(step("a", "occurred"), majors={"fire": (frozenset({"I"}), "fire_major")})
+    assert conditional.needs_command_post(["III", "II"])
+    assert not conditional.needs_command_post(["III", "IV"])
+    assert conditional.needs_command_post([], told=True)
+    assert conditional.major_class("fire", ["II", "I"]) == "fire_major"
+    assert conditional.major_class("fire", ["II"]) is None
+    assert conditional.major_class("flood", ["I"]) is None
+    assert conditional.major_class("flood", [], given="flood_major") == "flood_major"
+
+
+def test_a_scenario_compiles_its_flow_once_and_its_variant_gets_its_own() -> None:
+    scenario = drillsim.load("scenarios/baseline-week.yaml")
+    compiled = flow_of(scenario)
+    assert flow_of(scenario) is compiled
+    assert [node.id for node in compiled] == [step.id for step in scenario.flow]
+    assert compiled.reaching(scenario.flow[0].milestone) is compiled.steps[0]
+    assert compiled.reaching("occurred") is None
+    stricter = scenario.replace({"command_post.levels": ["I"]})
+    assert flow_of(stricter) is not compiled
+    assert not flow_of(stricter).needs_command_post(["II"])
+    assert compiled.needs_command_post(["II"])
+
+
+@pytest.mark.parametrize("path", ["scenarios/baseline-week.yaml", "scenarios/earthquake-cascade.yaml"])
+def test_the_bundled_plans_have_no_cycle_and_rank_every_step(path: str) -> None:
+    compiled = flow_of(drillsim.load(path))
+    assert compiled.cycle() is None
+    assert sorted(compiled.rank.values()) == list(range(len(compiled)))
