@@ -17,7 +17,7 @@ from drillsim.comparison import Comparison
 from drillsim.figures import precision_report, rule_intervals
 from drillsim.scenario import DrillsimError, Scenario, ScenarioError
 from drillsim.scenario.schema import FrozenDict
-from tests.conftest import ROOT
+from tests.helpers import CASES, ROOT
 
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"
 BASELINE = ROOT / "scenarios" / "baseline-week.yaml"
@@ -148,7 +148,7 @@ def test_precision_stops_at_the_cap_and_says_so(night: Scenario) -> None:
 
 
 def test_cli_precision_reports_the_replications_in_the_header_and_json() -> None:
-    args = ["run", str(ROOT / "tests" / "cases" / "night-one-grid-worker.yaml"), "--precision", "0.3", "-n", "2"]
+    args = ["run", str(CASES / "night-one-grid-worker.yaml"), "--precision", "0.3", "-n", "2"]
     table = CliRunner().invoke(main, args)
     assert table.exit_code == 0, table.output
     summary = json.loads(CliRunner().invoke(main, [*args, "--format", "json"]).stdout)

@@ -1,6 +1,6 @@
 """Bottleneck attribution on scenarios whose bottleneck is known by construction, computed by hand.
 
-Every case uses the deterministic base of tests/cases.py (constant durations:
+Every case uses the deterministic base of tests/helpers.py (constant durations:
 discover 2m, first report 1m, verify 5m, judge 4m, decide 3m, activate 2m,
 set up the command post 10m, its report 5m; wired channel 30s) with a few
 numbers changed, so each stage's seconds can be worked out on paper.
@@ -14,8 +14,7 @@ import pytest
 from drillsim import api
 from drillsim.results import Results, bottleneck
 from drillsim.scenario import Scenario
-from tests.cases import case
-from tests.conftest import ROOT
+from tests.helpers import ROOT, case
 
 M = 60
 

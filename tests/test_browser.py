@@ -27,8 +27,7 @@ from drillsim import api
 from drillsim.outputs import write_run
 from drillsim.report.html import write_figures
 from drillsim.scenario import Scenario
-from tests.cases import case
-from tests.conftest import ROOT
+from tests.helpers import ROOT, case
 
 pytestmark = pytest.mark.xdist_group("browser")
 

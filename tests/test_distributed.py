@@ -26,7 +26,7 @@ from drillsim import api, runner
 from drillsim.cli import main
 from drillsim.distributed import INSTALL, ClusterError, check_workers, model_versions
 from drillsim.outputs import write_run
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.xdist_group("dask")
 

@@ -10,7 +10,7 @@ from drillsim.exercise import drill_incidents
 from drillsim.exercise import drilllog as drilllog_module
 from drillsim.exercise.drilllog import COLUMNS, DrillLogError, DrillLogWriter, Entry, parse, read, replay
 from drillsim.scenario import Scenario, load
-from tests.conftest import ROOT, drillsim
+from tests.helpers import ROOT, drillsim
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 HEADER = ",".join(COLUMNS) + "\n"

@@ -15,7 +15,7 @@ from drillsim.exercise.drilllog import DrillLogWriter, Entry, read
 from drillsim.exercise.evaluate import Evaluation, evaluate, render_text
 from drillsim.model import simulate
 from drillsim.scenario import Scenario, load
-from tests.conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 LOG = ROOT / "tests" / "data" / "exam-day-drill-log.csv"

@@ -15,7 +15,7 @@ from drillsim.exercise import drill_incidents
 from drillsim.exercise.msel import CSV_COLUMNS, cards_html, inject_rows, to_csv
 from drillsim.model import simulate
 from drillsim.scenario import load, loads
-from tests.conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 

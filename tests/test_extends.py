@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from drillsim.scenario import ScenarioError, load
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 MORE = ROOT / "scenarios" / "more-staff.yaml"

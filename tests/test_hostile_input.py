@@ -24,8 +24,8 @@ from drillsim.scenario import ScenarioError, loads, yamlsource
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.units import DAY, UnitError, parse_duration, parse_offset
 from drillsim.sweeps import grid
-from tests.conftest import ROOT
-from tests.conftest import drillsim as command
+from tests.helpers import ROOT
+from tests.helpers import drillsim as command
 
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"
 

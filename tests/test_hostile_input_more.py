@@ -22,8 +22,8 @@ from drillsim.files import UnreadableFile, read_text
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import DrillsimError
 from drillsim.sweeps import grid
-from tests.conftest import ROOT
-from tests.conftest import drillsim as command
+from tests.helpers import ROOT
+from tests.helpers import drillsim as command
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"

@@ -32,7 +32,7 @@ from drillsim.outputs import write_run
 from drillsim.plots import render, to_bytes
 from drillsim.scenario import load
 from drillsim.text import visible, xml_safe
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 NASTY = '\x1b[2J\x1b[31m\x1b]0;owned\x07\x08\x7f\x9b\u202egnp.exe <script>alert(1)</script> "a, b" `x` #quot;'
 """What a terminal, XML or Mermaid would act on; no NUL, which no text file drillsim reads back may hold."""

@@ -18,7 +18,7 @@ from drillsim.model.records import StepRecord
 from drillsim.results import Results
 from drillsim.scenario import Scenario, load
 from drillsim.scenario.schema import FrozenDict, Staffing
-from tests.conftest import SCENARIOS
+from tests.helpers import SCENARIOS
 
 REPLICATIONS = 3
 

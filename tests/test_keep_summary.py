@@ -19,7 +19,7 @@ import drillsim
 from drillsim.cli import main
 from drillsim.figures import rule_counts, rule_intervals, wait_totals
 from drillsim.results import RecordsNotKept
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 EARTHQUAKE = ROOT / "scenarios" / "earthquake-cascade.yaml"
 BASELINE = ROOT / "scenarios" / "baseline-week.yaml"

@@ -1,4 +1,4 @@
-"""Every malformed scenario in tests/malformed/ is refused with FILE:LINE: field: message, exit 2, no traceback.
+"""Every malformed scenario in tests/data/malformed/ is refused with FILE:LINE: field: message, exit 2, no traceback.
 
 Each file states what it expects on its first line:
 `# expect: LINE FIELD words of the message` (FIELD `-` when the problem has no field).
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import drillsim
+from tests.helpers import drillsim
 
-FOLDER = Path(__file__).parent / "malformed"
+FOLDER = Path(__file__).parent / "data" / "malformed"
 FILES = sorted(FOLDER.glob("*.yaml"))
 NO_COMMENT = {"18-empty-file.yaml": (1, "-", "the file is empty")}
 

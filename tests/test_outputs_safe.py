@@ -33,9 +33,9 @@ from drillsim.exercise.drilllog import DrillLogError, DrillLogWriter, read
 from drillsim.files import LOCK_NAME, TEMP_SUFFIX, UnwritableFile, atomic_write
 from drillsim.outputs import write_run
 from drillsim.scenario import load
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
-CASE = ROOT / "tests" / "cases" / "night-one-grid-worker.yaml"
+CASE = ROOT / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"
 TOO_LONG = "x" * 300
 
 

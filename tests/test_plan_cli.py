@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from drillsim.scenario.units import parse_clock, parse_duration, parse_offset
-from tests.conftest import drillsim
+from tests.helpers import drillsim
 
 # Every actor of DOMAIN.md section 1, as words that must appear in a node of the flowchart.
 DOMAIN_ACTORS = [

@@ -18,8 +18,7 @@ import pytest
 
 from drillsim import api, plots
 from drillsim.results import Results
-from tests.cases import case
-from tests.conftest import ROOT, SCENARIOS
+from tests.helpers import ROOT, SCENARIOS, case
 from tests.test_bottleneck import shared_leader  # noqa: F401 - the fixture, with its hand-computed figures
 
 matplotlib.use("Agg")

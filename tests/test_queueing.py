@@ -1,6 +1,6 @@
 """The office alone as an M/M/c queue agrees with Erlang C, and Little's law holds per stage.
 
-tests/cases/mmc-office.yaml: Poisson arrivals at 6 per hour, exponential judgement
+tests/data/cases/mmc-office.yaml: Poisson arrivals at 6 per hour, exponential judgement
 with mean 10 minutes (mu = 6 per hour), c = 2 office staff: rho = 0.5.
 """
 
@@ -17,7 +17,7 @@ from drillsim.model import Chain, incidents_of, simulate
 from drillsim.results.stats import ratio_interval, t_interval
 from drillsim.scenario import Scenario, load
 
-CASE = Path(__file__).parent / "cases" / "mmc-office.yaml"
+CASE = Path(__file__).parent / "data" / "cases" / "mmc-office.yaml"
 
 
 def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> tuple[float, float]:

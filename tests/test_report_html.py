@@ -15,10 +15,9 @@ from drillsim.cli import main
 from drillsim.outputs import write_run
 from drillsim.report.html import build
 from drillsim.results import Results
-from tests.cases import case
-from tests.conftest import ROOT
+from tests.helpers import ROOT, case
 
-CASE = ROOT / "tests" / "cases" / "night-one-grid-worker.yaml"
+CASE = ROOT / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"
 
 
 def images(html: str) -> list[bytes]:

@@ -103,7 +103,7 @@ def test_precision_reached_exits_0() -> None:
 
 def test_a_miss_caused_by_a_follow_up_round_trip_is_a_follow_up_not_transit() -> None:
     """Every report incomplete: the first report takes 1m + 30s + a 6m follow-up + 30s, 8m against 5m."""
-    from tests.cases import case
+    from tests.helpers import case
     results = api.run(case("""
         injects:
           - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
@@ -158,7 +158,7 @@ def _row(**values: object) -> dict[str, object]:
 ], ids=["wait", "work-idle", "work-not-busy", "work-loaded", "work-some", "transit", "follow-up", "other"])
 def test_every_kind_of_bottleneck_sentence_speaks_the_plans_words(row: dict[str, object], says: str) -> None:
     from drillsim.results.bottleneck import sentence
-    from tests.cases import case
+    from tests.helpers import case
     text = sentence(case(name="words"), row)
     assert says in text, text
     assert not re.search(r"\b0\.\d\d\b", text), "shares are percentages, never decimals"
@@ -169,7 +169,7 @@ def test_every_kind_of_bottleneck_sentence_speaks_the_plans_words(row: dict[str,
 @pytest.fixture(scope="module")
 def gated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "night"
-    small = EXAM.parent.parent / "tests" / "cases" / "night-one-grid-worker.yaml"  # two incidents: fast plots
+    small = EXAM.parent.parent / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"  # two incidents: fast plots
     result = CliRunner().invoke(main, ["run", str(small), "-q", "-n", "2", "--out", str(out), "--report",
                                        "--fail-under", "office_to_leadership=0.9", "--fail-under", "first_report=0.5"])
     assert result.exit_code == 1  # one of the two incidents misses the office's 15m
@@ -238,7 +238,7 @@ def test_the_timeline_tells_the_superiors_reached_and_what_was_on_its_way_at_the
     """Level I at 23:44 in the deterministic case: the escalation leaves at 23:59:30 for street, district and
     city, 30s each, and the drill ends at midnight; level II at 01:00 reaches street and district at 01:16:30."""
     from drillsim.report.timeline import story
-    from tests.cases import case
+    from tests.helpers import case
     results = api.run(case("""
         injects:
           - {at: "23:44", category: social_security, example: group_fight, level: I, grid: grid_1}

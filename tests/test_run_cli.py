@@ -1,6 +1,6 @@
 """`drillsim run` as a user calls it: files written, JSON schema, exit status, timeline, verbosity.
 
-Most checks use tests/cases/night-one-grid-worker.yaml, whose figures are computed
+Most checks use tests/data/cases/night-one-grid-worker.yaml, whose figures are computed
 by hand (constant durations, plan's channels: wired 30s):
 
   incident 1 at 01:00: discovered 01:02, first report (1m + 30s) 01:03:30, grid worker verifies
@@ -21,10 +21,9 @@ from click.testing import CliRunner, Result
 from drillsim.cli import main
 from drillsim.report.timeline import story
 from drillsim.results import Results
-from tests.cases import case, run
-from tests.conftest import ROOT, drillsim
+from tests.helpers import ROOT, case, drillsim, run
 
-CASE = ROOT / "tests" / "cases" / "night-one-grid-worker.yaml"
+CASE = ROOT / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"
 PLOTS = {f"{name}.{ext}" for name in ("hit-rates", "bottleneck", "actor-load", "worst-incident", "time-to-report")
          for ext in ("png", "svg")}
 FILES = {"events.csv", "steps.csv", "incidents.csv", "verdicts.csv", "summary.json", "scenario.yaml",

@@ -19,7 +19,7 @@ from drillsim.model.incidents import generate
 from drillsim.model.pairing import differences, same_incidents
 from drillsim.model.streams import Streams, replication_seed
 from drillsim.scenario import Scenario, load
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 EXAM = load(ROOT / "scenarios" / "exam-day-leak-and-fire.yaml")
 

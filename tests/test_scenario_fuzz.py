@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.loader import BUILTIN_PLAN
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PLAN = yaml.safe_load((ROOT / "src/drillsim/scenario/plans" / f"{BUILTIN_PLAN}.yaml").read_text(encoding="utf-8"))
 SMALL = [

@@ -13,7 +13,7 @@ import pytest
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import Problem
 from drillsim.scenario.schema import Constant, Exponential, LogNormal
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 PLAN = ROOT / "src" / "drillsim" / "scenario" / "plans" / "lanzhou-community.yaml"
 PLAN_TEXT = PLAN.read_text(encoding="utf-8")

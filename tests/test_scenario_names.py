@@ -18,7 +18,7 @@ from drillsim.report import plan as planview
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import Problem
 from drillsim.scenario.usage import MODEL_DURATIONS
-from tests.conftest import ROOT, drillsim
+from tests.helpers import ROOT, drillsim
 
 FLOW_WITHOUT_VERIFY = """flow:
   - {id: discover, actor: discoverer, after: [occurred], duration: discovery, milestone: discovered}

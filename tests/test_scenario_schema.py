@@ -15,7 +15,7 @@ from drillsim.report.plan import as_data
 from drillsim.scenario import Scenario, load, loads
 from drillsim.scenario.schema import FrozenDict, Staffing
 from drillsim.scenario.units import DAY, HOUR
-from tests.conftest import ROOT, SCENARIOS
+from tests.helpers import CASES, ROOT, SCENARIOS
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +117,7 @@ def test_a_grid_inherits_what_it_does_not_set() -> None:
     assert north.schedule(DAY) == ((0, 1), (7 * HOUR, 2), (22 * HOUR, 1))
 
 
-@pytest.mark.parametrize("path", [*SCENARIOS, *sorted((ROOT / "tests" / "cases").glob("*.yaml"))], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [*SCENARIOS, *sorted(CASES.glob("*.yaml"))], ids=lambda p: p.stem)
 def test_the_effective_scenario_loads_back_as_a_whole_plan(path: Path) -> None:
     """What `run --out` writes as scenario.yaml: the merged document, without `plan`, so it is not merged again."""
     original = load(path)

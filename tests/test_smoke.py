@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import SCENARIOS, drillsim
+from tests.helpers import SCENARIOS, drillsim
 
 
 def test_every_bundled_scenario_validates() -> None:

@@ -20,10 +20,10 @@ from drillsim.cli import main
 from drillsim.cli.sweep import parse_vary
 from drillsim.scenario import DrillsimError, Scenario
 from drillsim.sweeps import SweepResult, cost, staff_hours
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"
-CASE = ROOT / "tests" / "cases" / "night-one-grid-worker.yaml"
+CASE = ROOT / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"
 VARY = {"office.shifts[1].staff": [1, 2], "load": [1, 3]}
 SEED, REPLICATIONS = 8, 3
 TARGETS = ("continuation>=0.85", "grid_to_office>=0.9")
@@ -110,7 +110,7 @@ def test_cheapest_and_headroom_follow_the_targets(uninterrupted: tuple[SweepResu
 
 
 def test_a_deterministic_case_picks_the_second_grid_worker() -> None:
-    """tests/cases/night-one-grid-worker.yaml: with one grid worker the second report waits 3 minutes and misses
+    """tests/data/cases/night-one-grid-worker.yaml: with one grid worker the second report waits 3 minutes and misses
     the 15-minute office deadline by 90 s; with two it does not wait, and three cost more."""
     case = drillsim.load(CASE)
     outcome = drillsim.sweep(case, {"staffing.grid_worker.grids.grid_1.staff": [1, 2, 3]}, replications=2,

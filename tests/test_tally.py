@@ -29,7 +29,7 @@ from drillsim.model.records import VerdictRecord
 from drillsim.results import RecordsNotKept, Results, Tally, frames, metrics
 from drillsim.results.aggregates import mean, median, quantile
 from drillsim.scenario import Scenario
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SEED, REPLICATIONS = 7, 3
 

@@ -27,7 +27,7 @@ from drillsim.runner import replicate, summarise
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import DrillsimError
 
-MMC = Path(__file__).parent / "cases" / "mmc-office.yaml"
+MMC = Path(__file__).parent / "data" / "cases" / "mmc-office.yaml"
 BURST_MEAN, WINDOW, JUDGE = 20, 60, 600
 
 BURST = f"""

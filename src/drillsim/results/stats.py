@@ -3,7 +3,7 @@
 Incidents of one replication share the same queues, so their verdicts are not
 independent: a pooled interval that treats every incident as a separate coin
 toss is too narrow whenever the chain is busy (on the M/M/2 office of
-tests/cases/mmc-office.yaml the pooled Wilson interval covers the true hit
+tests/data/cases/mmc-office.yaml the pooled Wilson interval covers the true hit
 rate about 65 % of the time, not 95 %). The replication is the independent
 unit, so the functions taking per-replication counts estimate the variance
 between replications.

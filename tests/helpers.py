@@ -1,12 +1,15 @@
-"""Deterministic scenarios for hand-computed tests: constant durations, fixed channels, no randomness.
+"""What the tests share: the repository's paths, the CLI run as a user would, and hand-computed scenarios.
 
-With these constants an incident of level III at time T in an idle chain goes:
-discover 2m, first report 1m + 30s wired, verify 5m + 30s, judge 4m + 30s,
-so the office reaches the leadership group at T + 13m30s.
+The deterministic scenarios have constant durations, fixed channels and no
+randomness. With these constants an incident of level III at time T in an
+idle chain goes: discover 2m, first report 1m + 30s wired, verify 5m + 30s,
+judge 4m + 30s, so the office reaches the leadership group at T + 13m30s.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -15,6 +18,19 @@ import yaml
 
 from drillsim.model import Replication, simulate
 from drillsim.scenario import Scenario, load
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+DATA = ROOT / "tests" / "data"
+CASES = DATA / "cases"
+MALFORMED = DATA / "malformed"
+
+
+def drillsim(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `drillsim ARGS` in a fresh interpreter and capture what a user would see."""
+    return subprocess.run([sys.executable, "-m", "drillsim.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=timeout, check=False)
+
 
 BASE = """
 name: {name}
