@@ -7,6 +7,6 @@ that log into the same IncidentRecords the model produces and checks them
 with the model's own deadline rules.
 """
 
-from drillsim.exercise.incidents import ChangeSpec, DrillIncident, drill_incidents
+from drillsim.exercise.played import ChangeSpec, DrillIncident, drill_incidents
 
 __all__ = ["ChangeSpec", "DrillIncident", "drill_incidents"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from drillsim.exercise.drilllog import Entry, Record, replay
-from drillsim.exercise.incidents import DrillIncident, milestone_key, to_record
+from drillsim.exercise.played import DrillIncident, milestone_key, to_record
 from drillsim.exercise.msel import InjectRow, actor_label, applies, doers
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import VerdictRecord

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from drillsim import __version__
-from drillsim.exercise.incidents import drill_incidents
+from drillsim.exercise.played import drill_incidents
 from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, read_text, write_reason
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.schema import Scenario

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from drillsim.exercise.incidents import INCIDENT_EVENTS, DrillIncident, milestone_key
+from drillsim.exercise.played import INCIDENT_EVENTS, DrillIncident, milestone_key
 from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, read_text, write_reason
 from drillsim.scenario.errors import DrillsimError, Problem
 from drillsim.scenario.schema import Scenario, unknown_name

@@ -1,7 +1,7 @@
 """Evaluating a real drill: its recorded times checked with the model's own rules and set against simulation.
 
 Each incident of the drill log becomes the IncidentRecord the model would
-have written (drillsim.exercise.incidents.to_record) and is checked by
+have written (drillsim.exercise.played.to_record) and is checked by
 drillsim.model.clocks, so a drill and a simulation can never disagree on what
 "met" means. The drill's time for each deadline is then placed in the
 distribution of the same clock over simulated runs of the scenario (the same
@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from drillsim.exercise.drilllog import Entry, Record, replay
-from drillsim.exercise.incidents import INCIDENT_EVENTS, DrillIncident, to_record
+from drillsim.exercise.played import INCIDENT_EVENTS, DrillIncident, to_record
 from drillsim.exercise.msel import applies, doers
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import IncidentRecord, VerdictRecord
@@ -203,7 +203,7 @@ class _Simulated:
     def __init__(self, scenario: Scenario, results: Results) -> None:
         import pandas as pd
 
-        from drillsim.exercise.incidents import drill_incidents
+        from drillsim.exercise.played import drill_incidents
         self.scenario = scenario
         scripted = [incident.id for incident in drill_incidents(scenario, scripted=True)]
         self.ids: dict[tuple[int, int], str] = {}

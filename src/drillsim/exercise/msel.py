@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from drillsim.exercise.incidents import DrillIncident, to_record
+from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.exercise.render import capitalize_first as _capital
 from drillsim.files import csv_text
 from drillsim.model.clocks import verdicts
