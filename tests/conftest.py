@@ -1,14 +1,30 @@
-"""Fixtures shared by every test module (plain helpers and paths live in tests/helpers.py)."""
+"""Fixtures more than one test module uses (plain helpers and paths live in tests/helpers.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.helpers import ROOT
+from drillsim import api
+from drillsim.results import Results
+from tests.helpers import case
 
 
-@pytest.fixture(scope="session")
-def root() -> Path:
-    return ROOT
+@pytest.fixture(scope="module")
+def shared_leader() -> Results:
+    """Three level-II incidents a minute apart in three grids; one leader, decide 15m, no stand-in.
+
+    Incident 3 (02:02) reaches the leadership group at 02:15:30, waits for the
+    leader until 02:43:30 (behind incidents 1 and 2), decides until 02:58:30;
+    the command post is set up by 03:08:30 and its report arrives at 03:14:
+    72m after the incident, 12m late. Incidents 1 and 2 report at 44m and 58m.
+    tests/test_bottleneck.py checks these figures; tests/test_plots.py draws them.
+    """
+    return api.run(case("""
+        staffing:
+          office: {staff: 5}
+        durations: {decide: 15m, activate_group: 5m}
+        injects:
+          - {at: "02:00", category: public_security_criminal, example: robbery, level: II, grid: grid_1}
+          - {at: "02:01", category: accidents_disasters, example: gas_leak, level: II, grid: grid_2}
+          - {at: "02:02", category: public_health, example: food_poisoning, level: II, grid: grid_3}
+        """, name="shared leader", handover="1d"), replications=1, seed=1)

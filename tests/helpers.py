@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from drillsim.exercise import DrillIncident, drill_incidents
+from drillsim.exercise.drilllog import DrillLogWriter, Entry
 from drillsim.model import Replication, simulate
 from drillsim.scenario import Scenario, load
 
@@ -24,6 +26,8 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 DATA = ROOT / "tests" / "data"
 CASES = DATA / "cases"
 MALFORMED = DATA / "malformed"
+EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
+LOG = DATA / "exam-day-drill-log.csv"  # EXAM's drill as a facilitator logged it, worked out by hand
 
 
 def drillsim(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -104,3 +108,22 @@ def verdict(rep: Replication, incident: int, rule: str, change: int = -1) -> tup
 
 def step(rep: Replication, incident: int, name: str, change: int = -1):  # type: ignore[no-untyped-def]
     return next(s for s in rep.steps if s.incident == incident and s.step == name and s.change == change)
+
+
+def drill_log_of_run(scenario: Scenario, seed: int, path: Path) -> list[DrillIncident]:
+    """Write, as a facilitator would have, the milestones of replication 0 of a simulated run."""
+    incidents = drill_incidents(scenario, seed)
+    by_number = {incident.number: incident for incident in incidents}
+    run = simulate(scenario, seed, 0)
+    rows = [Entry(time, by_number[record.incident].id, *_split(key))
+            for record in run.incidents for key, time in record.milestones.items()]
+    with DrillLogWriter(path) as writer:
+        for entry in sorted(rows, key=lambda e: (e.time or 0, e.incident)):
+            writer.append(entry)
+    return incidents
+
+
+def _split(key: str) -> tuple[str, int | None]:
+    """The model's `continuation_received#0` as the log writes it: milestone, change 1."""
+    name, sep, k = key.partition("#")
+    return (name, int(k) + 1) if sep else (name, None)

@@ -28,26 +28,6 @@ def stages_of(results: Results, incident: int, rule: str) -> list[tuple[str, str
     return [(r.step, r.kind, r.actor, r.seconds) for r in own.itertuples(index=False)]
 
 
-@pytest.fixture(scope="module")
-def shared_leader() -> Results:
-    """Three level-II incidents a minute apart in three grids; one leader, decide 15m, no stand-in.
-
-    Incident 3 (02:02) reaches the leadership group at 02:15:30, waits for the
-    leader until 02:43:30 (behind incidents 1 and 2), decides until 02:58:30;
-    the command post is set up by 03:08:30 and its report arrives at 03:14:
-    72m after the incident, 12m late. Incidents 1 and 2 report at 44m and 58m.
-    """
-    return run(case("""
-        staffing:
-          office: {staff: 5}
-        durations: {decide: 15m, activate_group: 5m}
-        injects:
-          - {at: "02:00", category: public_security_criminal, example: robbery, level: II, grid: grid_1}
-          - {at: "02:01", category: accidents_disasters, example: gas_leak, level: II, grid: grid_2}
-          - {at: "02:02", category: public_health, example: food_poisoning, level: II, grid: grid_3}
-        """, name="shared leader", handover="1d"))
-
-
 def test_shared_leader_command_post_miss_is_the_wait_for_the_leader(shared_leader: Results) -> None:
     assert stages_of(shared_leader, 3, "command_post_upward") == [
         ("discover", "work", "discoverer", 2 * M),

@@ -15,8 +15,7 @@ from drillsim.exercise.aar import RATINGS, AfterAction, draft, render_html, rend
 from drillsim.exercise.drilllog import read
 from drillsim.exercise.evaluate import evaluate
 from drillsim.scenario import load
-from tests.helpers import ROOT, SCENARIOS
-from tests.test_exercise_evaluate import EXAM, LOG, drill_log_of_run
+from tests.helpers import EXAM, LOG, ROOT, SCENARIOS, drill_log_of_run
 
 NIGHT_OFFICE = ROOT / "tests" / "data" / "three-level-ii-night-office-of-three.yaml"
 THREE = ROOT / "scenarios" / "three-level-ii-in-ten-minutes.yaml"

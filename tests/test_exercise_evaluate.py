@@ -10,15 +10,12 @@ from click.testing import CliRunner
 
 from drillsim import api
 from drillsim.cli import main
-from drillsim.exercise import DrillIncident, drill_incidents
-from drillsim.exercise.drilllog import DrillLogWriter, Entry, read
+from drillsim.exercise import drill_incidents
+from drillsim.exercise.drilllog import read
 from drillsim.exercise.evaluate import Evaluation, evaluate, render_text
-from drillsim.model import simulate
 from drillsim.scenario import Scenario, load
-from tests.helpers import ROOT, SCENARIOS
+from tests.helpers import EXAM, LOG, SCENARIOS, drill_log_of_run
 
-EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
-LOG = ROOT / "tests" / "data" / "exam-day-drill-log.csv"
 M = 60
 
 # Worked out by hand from tests/data/exam-day-drill-log.csv (leak occurs 09:30, its change 10:15; fire 09:40;
@@ -102,25 +99,6 @@ def test_text_report_names_every_incident_and_verdict(hand_drill: Evaluation) ->
     assert "Incident fire:" in text and "5 met" not in text
     assert "missed, 15m late" in text and "missed, no report (at least 20m late)" in text
     assert "verify 16m" in text
-
-
-def drill_log_of_run(scenario: Scenario, seed: int, path: Path) -> list[DrillIncident]:
-    """Write, as a facilitator would have, the milestones of replication 0 of a simulated run."""
-    incidents = drill_incidents(scenario, seed)
-    by_number = {incident.number: incident for incident in incidents}
-    run = simulate(scenario, seed, 0)
-    rows = [Entry(time, by_number[record.incident].id, *_split(key))
-            for record in run.incidents for key, time in record.milestones.items()]
-    with DrillLogWriter(path) as writer:
-        for entry in sorted(rows, key=lambda e: (e.time or 0, e.incident)):
-            writer.append(entry)
-    return incidents
-
-
-def _split(key: str) -> tuple[str, int | None]:
-    """The model's `continuation_received#0` as the log writes it: milestone, change 1."""
-    name, sep, k = key.partition("#")
-    return (name, int(k) + 1) if sep else (name, None)
 
 
 @pytest.mark.parametrize("scenario_path", SCENARIOS, ids=lambda p: p.stem)

@@ -19,7 +19,6 @@ import pytest
 from drillsim import api, plots
 from drillsim.results import Results
 from tests.helpers import ROOT, SCENARIOS, case
-from tests.test_bottleneck import shared_leader  # noqa: F401 - the fixture, with its hand-computed figures
 
 matplotlib.use("Agg")
 ARTIFACTS = ROOT / "artifacts" / "plots"
@@ -63,7 +62,7 @@ def test_hit_rates_draw_each_rate_with_its_interval_in_the_plans_level_colours()
     assert ax.lines[-1].get_xdata()[0] == 100  # the plan's target: every report on time
 
 
-def test_stage_breakdown_stacks_the_hand_computed_stages(shared_leader: Results) -> None:  # noqa: F811
+def test_stage_breakdown_stacks_the_hand_computed_stages(shared_leader: Results) -> None:
     ax = plots.stage_breakdown(shared_leader)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     row = labels.index("missed (n = 1)")
@@ -76,7 +75,7 @@ def test_stage_breakdown_stacks_the_hand_computed_stages(shared_leader: Results)
     assert wait.get_facecolor()[:3] == pytest.approx(matplotlib.colors.to_rgb(plots.KIND_COLOURS["wait"]))
 
 
-def test_swimlane_defaults_to_the_worst_miss_with_its_deadline_in_red(shared_leader: Results) -> None:  # noqa: F811
+def test_swimlane_defaults_to_the_worst_miss_with_its_deadline_in_red(shared_leader: Results) -> None:
     assert plots.worst_miss(shared_leader) == (0, 3)
     ax = plots.swimlane(shared_leader)
     assert "incident 3 of replication 0" in ax.get_title()

@@ -16,7 +16,7 @@ from drillsim.exercise.aar import draft, render_html, render_markdown
 from drillsim.exercise.drilllog import read
 from drillsim.exercise.evaluate import UNRECORDED, Evaluation, evaluate, render_text
 from drillsim.scenario import load
-from tests.test_exercise_evaluate import EXAM, LOG
+from tests.helpers import EXAM, LOG, case
 
 # --- 1. a milestone never recorded is "not recorded", never a time -------------------------------------------
 
@@ -103,7 +103,6 @@ def test_precision_reached_exits_0() -> None:
 
 def test_a_miss_caused_by_a_follow_up_round_trip_is_a_follow_up_not_transit() -> None:
     """Every report incomplete: the first report takes 1m + 30s + a 6m follow-up + 30s, 8m against 5m."""
-    from tests.helpers import case
     results = api.run(case("""
         injects:
           - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
@@ -158,7 +157,6 @@ def _row(**values: object) -> dict[str, object]:
 ], ids=["wait", "work-idle", "work-not-busy", "work-loaded", "work-some", "transit", "follow-up", "other"])
 def test_every_kind_of_bottleneck_sentence_speaks_the_plans_words(row: dict[str, object], says: str) -> None:
     from drillsim.results.bottleneck import sentence
-    from tests.helpers import case
     text = sentence(case(name="words"), row)
     assert says in text, text
     assert not re.search(r"\b0\.\d\d\b", text), "shares are percentages, never decimals"
@@ -238,7 +236,6 @@ def test_the_timeline_tells_the_superiors_reached_and_what_was_on_its_way_at_the
     """Level I at 23:44 in the deterministic case: the escalation leaves at 23:59:30 for street, district and
     city, 30s each, and the drill ends at midnight; level II at 01:00 reaches street and district at 01:16:30."""
     from drillsim.report.timeline import story
-    from tests.helpers import case
     results = api.run(case("""
         injects:
           - {at: "23:44", category: social_security, example: group_fight, level: I, grid: grid_1}

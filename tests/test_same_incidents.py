@@ -147,7 +147,7 @@ def test_the_after_action_report_says_when_the_comparison_is_on_other_incidents(
     from drillsim.exercise.aar import draft, render_html, render_markdown
     from drillsim.exercise.drilllog import read
     from drillsim.exercise.evaluate import evaluate
-    from tests.test_exercise_evaluate import LOG
+    from tests.helpers import LOG
     incidents = drill_incidents(EXAM, scripted=True)
     base = api.run(EXAM, replications=2, seed=615)
     ev = evaluate(EXAM, incidents, read(LOG, EXAM, incidents), base, "log.csv")
