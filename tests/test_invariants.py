@@ -13,8 +13,8 @@ from functools import cache
 import numpy as np
 import pytest
 
-from drillsim.model import Replication, incidents_of, simulate
-from drillsim.model.records import StepRecord
+from drillsim.model import Replication, incidents_of, simulate, staffing_records
+from drillsim.model.records import StaffingRecord, StepRecord
 from drillsim.results import Results
 from drillsim.scenario import Scenario, load
 from drillsim.scenario.schema import FrozenDict, Staffing
@@ -120,9 +120,9 @@ def test_milestones_never_go_backwards_along_the_flow(stem: str, replication: in
         assert [t for t, _ in incident.level_history] == sorted(t for t, _ in incident.level_history)
 
 
-def _on_duty(rep: Replication, actor: str, unit: str, time: int) -> int:
+def _on_duty(staffing: list[StaffingRecord], actor: str, unit: str, time: int) -> int:
     count = 0
-    for row in rep.staffing:
+    for row in staffing:
         if row.actor == actor and row.unit == unit and row.time <= time:
             count = row.on_duty
     return count
@@ -141,16 +141,17 @@ def test_nobody_works_more_than_is_on_duty(stem: str, replication: int) -> None:
     """
     scenario = _scenario(stem)
     rep = _run(stem, replication)
-    crews = {(row.actor, row.unit) for row in rep.staffing}
+    staffing = staffing_records(scenario, replication)
+    crews = {(row.actor, row.unit) for row in staffing}
     for actor, unit in crews:
         tasks = [s for s in rep.steps if s.served_by == actor and s.unit == unit and s.started is not None]
         for task in tasks:
             at = task.started
             working = sum(s.units for s in tasks if s.started <= at and (s.finished is None or s.finished > at))
-            assert working <= _on_duty(rep, actor, unit, at), (actor, unit, at)
+            assert working <= _on_duty(staffing, actor, unit, at), (actor, unit, at)
         busy = sum(((s.finished if s.finished is not None else scenario.horizon) - s.started) * s.units
                    for s in tasks)
-        schedule = sorted((row.time, row.on_duty) for row in rep.staffing if (row.actor, row.unit) == (actor, unit))
+        schedule = sorted((row.time, row.on_duty) for row in staffing if (row.actor, row.unit) == (actor, unit))
         ends = [t for t, _ in schedule[1:]] + [scenario.horizon]
         capacity = sum((end - start) * count for (start, count), end in zip(schedule, ends, strict=True))
         assert busy <= capacity, (actor, unit)
@@ -193,8 +194,10 @@ def test_more_staff_never_raises_the_mean_wait_at_that_actor(stem: str, actor: s
         for extra in (0, 1, 2):
             rep = simulate(_more(scenario, actor, extra), scenario.seed, replication) if extra else base
             # The extra people are on duty at every hour: the schedule rises by exactly `extra`.
-            assert [(r.actor, r.unit, r.time, r.on_duty + (extra if r.actor == actor else 0)) for r in base.staffing] \
-                == [(r.actor, r.unit, r.time, r.on_duty) for r in rep.staffing]
+            assert [(r.actor, r.unit, r.time, r.on_duty + (extra if r.actor == actor else 0))
+                    for r in staffing_records(scenario, replication)] \
+                == [(r.actor, r.unit, r.time, r.on_duty) for r in staffing_records(_more(scenario, actor, extra),
+                                                                                     replication)]
             waits = _waits(rep, actor)
             means.append(float(np.mean(list(waits.values()))) if waits else 0.0)
         assert means == sorted(means, reverse=True), (replication, means)

@@ -52,7 +52,7 @@ def _tallies(scenario: Scenario, reps: list[Replication]) -> list[Tally]:
 
 
 def _summaries_only(reps: list[Replication]) -> list[Replication]:
-    return [Replication(rep.replication, [], [], [], rep.staffing) for rep in reps]
+    return [Replication(rep.replication, [], [], []) for rep in reps]
 
 
 @pytest.fixture(scope="module", params=["baseline-week", "earthquake-cascade", "night-shift-one-grid-worker"])
@@ -145,7 +145,7 @@ def test_rule_table_edge_cases_from_the_frame() -> None:
 
     verdicts = [verdict(0, first, "met", 10), verdict(0, first, "missed", -30), verdict(1, first, "missed", None, 90),
                 verdict(1, first, "missed", -60), verdict(1, first, "missed"), verdict(1, second, "pending")]
-    reps = [Replication(r, [], [], [v for v in verdicts if v.replication == r], []) for r in (0, 1)]
+    reps = [Replication(r, [], [], [v for v in verdicts if v.replication == r]) for r in (0, 1)]
     table = metrics.rule_table(scenario, frames.verdicts(reps), [0, 1]).set_index(["rule", "level"])
     assert table.loc[(rule, second), ["applicable", "pending"]].tolist() == [0, 1]
     assert np.isnan(table.loc[(rule, second), "rate"]) and np.isnan(table.loc[(rule, second), "late_median"])

@@ -11,19 +11,19 @@ from drillsim.model.clocks import incident_verdicts
 from drillsim.model.collector import collector_paused
 from drillsim.model.incidents import Incident, generate
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
+from drillsim.model.staffing import staffing_records
 from drillsim.model.streams import Streams, replication_seed
 from drillsim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True, slots=True)
 class Replication:
-    """Everything one replication recorded."""
+    """Everything one replication recorded (its staffing is the scenario's: `staffing_records`)."""
 
     replication: int
     steps: list[StepRecord]
     incidents: list[IncidentRecord]
     verdicts: list[VerdictRecord]
-    staffing: list[StaffingRecord]
 
 
 def incidents_of(scenario: Scenario, entropy: int, replication: int, load: float = 1.0) -> list[Incident]:
@@ -35,7 +35,7 @@ def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1
              on_incident: OnIncident | None = None) -> Replication:
     """Run one replication of a scenario up to its horizon.
 
-    With `on_incident`, nothing is kept but staffing: each incident's records
+    With `on_incident`, nothing is kept: each incident's records
     and verdicts go to it once the incident can no longer change (at the
     latest at the horizon), so memory stays flat however long the run.
     The cyclic garbage collector is paused meanwhile (see `collector`).
@@ -47,10 +47,10 @@ def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1
         env.run(until=scenario.horizon)
         if on_incident is not None:
             chain.close()
-            return Replication(replication, [], [], [], chain.staffing)
+            return Replication(replication, [], [], [])
         checked = [v for record in chain.incidents for v in incident_verdicts(scenario, record)]
-        return Replication(replication, chain.steps, chain.incidents, checked, chain.staffing)
+        return Replication(replication, chain.steps, chain.incidents, checked)
 
 
 __all__ = ["Chain", "Incident", "IncidentRecord", "OnIncident", "Replication", "StaffingRecord", "StepRecord",
-           "VerdictRecord", "incidents_of", "simulate"]
+           "VerdictRecord", "incidents_of", "simulate", "staffing_records"]

@@ -25,7 +25,8 @@ import simpy
 from drillsim.model.clocks import incident_verdicts
 from drillsim.model.crew import Claim, Crew
 from drillsim.model.incidents import Incident, ReportFate
-from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
+from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
+from drillsim.model.staffing import crew_schedules
 from drillsim.scenario.schema import Scenario, Step
 
 ProcessGen = Generator[simpy.Event, Any, Any]
@@ -102,28 +103,14 @@ class Chain:
         self.on_incident = on_incident
         self.steps: list[StepRecord] = []
         self.incidents: list[IncidentRecord] = []
-        self.staffing: list[StaffingRecord] = []
         self.crews: dict[str, dict[str, Crew]] = {}
         self._open: dict[int, _Live] = {}
         self._build_crews()
         self._plan_flow()
 
     def _build_crews(self) -> None:
-        horizon = self.scenario.horizon
-        for actor_id, actor in self.scenario.actors.items():
-            if actor.kind == "pool":
-                units = {"": self.scenario.staffing_of(actor_id)}
-            elif actor.kind == "per_grid":
-                staffing = self.scenario.staffing_of(actor_id)
-                units = {grid: staffing.for_grid(grid) for grid in staffing.grids}
-            else:
-                continue
-            self.crews[actor_id] = {}
-            for unit, staffing in units.items():
-                schedule = staffing.schedule(horizon)
-                self.crews[actor_id][unit] = Crew(self.env, actor_id, schedule)
-                self.staffing.extend(StaffingRecord(self.replication, actor_id, unit, time, count)
-                                     for time, count in schedule)
+        for actor_id, unit, schedule in crew_schedules(self.scenario):
+            self.crews.setdefault(actor_id, {})[unit] = Crew(self.env, actor_id, schedule)
 
     def _plan_flow(self) -> None:
         scenario = self.scenario

@@ -120,12 +120,10 @@ class SavedRun:
 
     @cached_property
     def staffing(self) -> pd.DataFrame:
-        """Every crew's on-duty schedule, as the model builds it from the scenario."""
-        import simpy
-
-        from drillsim.model.chain import Chain
+        """Every crew's on-duty schedule, from the scenario (as the model staffs its crews)."""
+        from drillsim.model.staffing import staffing_records
         rows = [(s.replication, s.actor, s.unit, s.time, s.on_duty) for r in range(self.replications)
-                for s in Chain(simpy.Environment(), self.scenario, r).staffing]
+                for s in staffing_records(self.scenario, r)]
         return pd.DataFrame(rows, columns=["replication", "actor", "unit", "time", "on_duty"])
 
     @cached_property

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 
-from drillsim.model import Replication
+from drillsim.model import Replication, staffing_records
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
 from drillsim.results import Results
 from drillsim.scenario.schema import Scenario, Step
@@ -94,7 +94,8 @@ class _Teller:
         return f"the {title} of {unit}" if unit else f"the {title}"
 
     def on_duty(self, actor: str, unit: str, time: int) -> int:
-        rows: Iterable[StaffingRecord] = (s for s in self.rep.staffing if s.actor == actor and s.unit == unit)
+        rows: Iterable[StaffingRecord] = (s for s in staffing_records(self.scenario, self.rep.replication)
+                                          if s.actor == actor and s.unit == unit)
         count = 0
         for row in sorted(rows, key=lambda s: s.time):
             if row.time <= time:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from operator import attrgetter
 
 import pandas as pd
 
-from drillsim.model import Replication
+from drillsim.model import Replication, staffing_records
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
+from drillsim.scenario.schema import Scenario
 
 _INT_COLUMNS = ("started", "finished", "delivered", "acknowledged", "closed", "parent", "start", "deadline", "end",
                 "slack", "late_at_least")
@@ -69,6 +70,6 @@ def verdicts(replications: Sequence[Replication]) -> pd.DataFrame:
     return _frame([v for rep in replications for v in rep.verdicts], VerdictRecord)
 
 
-def staffing(replications: Sequence[Replication]) -> pd.DataFrame:
-    """On-duty headcount of every crew from each change on."""
-    return _frame([s for rep in replications for s in rep.staffing], StaffingRecord)
+def staffing(scenario: Scenario, replications: Iterable[int]) -> pd.DataFrame:
+    """On-duty headcount of every crew from each change on, for each of these replications (the scenario's)."""
+    return _frame([s for r in replications for s in staffing_records(scenario, r)], StaffingRecord)

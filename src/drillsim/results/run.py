@@ -39,7 +39,7 @@ class Results:
     several scenarios concatenate into one frame for comparison.
 
     With `tallies` (one per replication, in any order) the run kept only
-    summaries: `replications` then carry their staffing but no steps,
+    summaries: `replications` then carry no steps,
     incidents or verdicts, the figures come from the tallies, and the frames
     of every record raise RecordsNotKept.
     """
@@ -110,7 +110,7 @@ class Results:
 
     @cached_property
     def staffing(self) -> pd.DataFrame:
-        return self._tag(frames.staffing(self.replications))
+        return self._tag(frames.staffing(self.scenario, [rep.replication for rep in self.replications]))
 
     def _counted(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows of `frame` (steps, verdicts) that belong to incidents counted: those after the warm-up."""
