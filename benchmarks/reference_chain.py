@@ -16,7 +16,9 @@ channel failures, no misjudged levels (the level in force never changes). It
 refuses any other scenario rather than silently differ from drillsim.
 
 Run on its own: ``python benchmarks/reference_chain.py`` compares it with
-drillsim on every replication of the benchmark scenario.
+drillsim on every replication of the benchmark scenario;
+``tests/test_reference_chain.py`` loads this file and does the same on a
+shorter horizon, so the suite fails the day the two disagree.
 """
 
 from __future__ import annotations

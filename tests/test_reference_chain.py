@@ -1,0 +1,66 @@
+"""drillsim and the hand-written reference chain (benchmarks/reference_chain.py) reach every milestone together.
+
+The reference writes the built-in plan's flow out by hand in bare SimPy, so
+it is a second, independent reading of the plan: on the benchmark scenario
+every milestone of every incident must fall on the same second in both. A
+change to the model that moves one milestone by one second fails here, not
+only when someone runs the benchmark. Ten of the scenario's thirty days keep
+the test fast and still take every branch: some 600 incidents a replication,
+tasks waiting for the office, the leader, the grid workers and the reserve
+team, and the deputy standing in for the leader about 150 times.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+
+import pytest
+
+from drillsim.model import simulate
+from drillsim.scenario import Scenario, load
+from tests.helpers import ROOT
+
+#: Every milestone the benchmark scenario reaches (`name#k` keys by their name), so that a scenario
+#: edited down to a few branches cannot make the comparison pass by comparing less.
+MILESTONES = {"occurred", "discovered", "first_report_received", "office_received", "leadership_received",
+              "decided", "group_activated", "closed", "escalated", "province_phone_received",
+              "province_written_received", "command_post_set_up", "command_post_report_received", "change",
+              "continuation_received"}
+
+
+def _reference() -> ModuleType:
+    """benchmarks/reference_chain.py, loaded from its file: benchmarks/ is a folder of scripts, not a package."""
+    spec = importlib.util.spec_from_file_location("reference_chain", ROOT / "benchmarks" / "reference_chain.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+reference = _reference()
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return load(reference.SCENARIO).replace({"horizon": "10d"})
+
+
+def test_the_reference_can_run_the_benchmark_scenario(scenario: Scenario) -> None:
+    assert reference.supported(scenario) == []
+    assert scenario.replications == 5
+
+
+@pytest.mark.parametrize("replication", range(5))
+def test_every_milestone_of_every_incident_is_the_same_second(scenario: Scenario, replication: int) -> None:
+    ours = reference.run(scenario, scenario.seed, replication)
+    run = simulate(scenario, scenario.seed, replication)
+    theirs = {record.incident: dict(record.milestones) for record in run.incidents}
+    assert reference.differences(ours, theirs) == []
+    assert ours == theirs
+    assert len(ours) > 500
+    assert {key.partition("#")[0] for reached in ours.values() for key in reached} == MILESTONES
+    waited = {step.actor for step in run.steps
+              if step.queued is not None and step.started is not None and step.started > step.queued}
+    assert waited == {"office", "leader", "grid_worker", "reserve_team"}
+    assert any(step.actor == "leader" and step.served_by == "deputy" for step in run.steps)
