@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from drillsim.model.incidents import _Duration, _ReadAhead
+from drillsim.model.draws import DurationDraws, ReadAhead
 from drillsim.scenario.schema import AnyDist, Dist
 
 DISTS: dict[str, dict[str, Any]] = {
@@ -37,7 +37,7 @@ def test_a_duration_draws_the_numbers_of_dist_sample(name: str, private: bool) -
     d = dist(DISTS[name])
     expected_rng = np.random.default_rng(11)
     expected = [max(0, round(d.sample(expected_rng))) for _ in range(3000)]
-    duration = _Duration(d, np.random.default_rng(11), private=private)
+    duration = DurationDraws(d, np.random.default_rng(11), private=private)
     seconds = duration.of("fire", "IV")
     assert [seconds(0) for _ in range(3000)] == expected
 
@@ -48,7 +48,7 @@ def test_variants_on_a_stream_of_their_own_take_its_numbers_in_turn() -> None:
     levels = ["I", "IV", "IV"] * 1000
     expected_rng = np.random.default_rng(2)
     expected = [round(d.resolve("fire", level).sample(expected_rng)) for level in levels]
-    duration = _Duration(d, np.random.default_rng(2), private=True)
+    duration = DurationDraws(d, np.random.default_rng(2), private=True)
     assert [duration.of("fire", level)(0) for level in levels] == expected
 
 
@@ -58,14 +58,14 @@ def test_a_duration_is_scaled_by_the_factor_of_the_time_of_day_it_occurs_at(name
     d = dist({**DISTS[name], "time_of_day": [{"from": "22:00", "to": "06:00", "factor": 2.0}]})
     expected_rng = np.random.default_rng(5)
     values = [d.sample(expected_rng) for _ in range(200)]
-    seconds = _Duration(d, np.random.default_rng(5), private=True).of("fire", "IV")
+    seconds = DurationDraws(d, np.random.default_rng(5), private=True).of("fire", "IV")
     drawn = [seconds(23 * 3600 if i % 2 else 12 * 3600) for i in range(200)]
     assert drawn == [round(v * 2) if i % 2 else round(v) for i, v in enumerate(values)]
 
 
 @pytest.mark.parametrize("kind", ["random", "standard_normal", "standard_exponential"])
 def test_reading_ahead_gives_the_numbers_of_scalar_calls(kind: str) -> None:
-    scalar, ahead = np.random.default_rng(3), _ReadAhead(np.random.default_rng(3))
+    scalar, ahead = np.random.default_rng(3), ReadAhead(np.random.default_rng(3))
     assert [getattr(ahead, kind)() for _ in range(2500)] == [getattr(scalar, kind)() for _ in range(2500)]
 
 
@@ -76,7 +76,7 @@ def test_only_a_stream_of_one_family_is_read_ahead() -> None:
     uniform_and_triangular = dist({**DISTS["uniform"], "by_category": {"fire": DISTS["triangular"]}})
     mixed = dist({**exponential, "by_category": {"fire": DISTS["uniform"]}})
     rng = np.random.default_rng(0)
-    assert isinstance(_Duration(one_family, rng, private=True).stream, _ReadAhead)
-    assert isinstance(_Duration(uniform_and_triangular, rng, private=True).stream, _ReadAhead)
-    assert _Duration(mixed, rng, private=True).stream is rng
-    assert _Duration(one_family, rng, private=False).stream is rng  # a shared stream is never read ahead
+    assert isinstance(DurationDraws(one_family, rng, private=True).stream, ReadAhead)
+    assert isinstance(DurationDraws(uniform_and_triangular, rng, private=True).stream, ReadAhead)
+    assert DurationDraws(mixed, rng, private=True).stream is rng
+    assert DurationDraws(one_family, rng, private=False).stream is rng  # a shared stream is never read ahead

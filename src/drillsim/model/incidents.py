@@ -12,36 +12,20 @@ come lazily, in order, so a long run holds no more than a block of arrival times
 from __future__ import annotations
 
 import heapq
-import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
-from itertools import chain, islice
-from typing import NamedTuple, Protocol, TypeVar
+from itertools import islice
+from typing import NamedTuple
 
 import numpy as np
 
+from drillsim.model.draws import DurationDraws, Seconds
 from drillsim.model.streams import Streams
-from drillsim.scenario.schema import (
-    Constant,
-    Dist,
-    Empirical,
-    Exponential,
-    IncidentSpec,
-    LogNormal,
-    Scenario,
-    Source,
-    Step,
-    Triangular,
-    Uniform,
-    factor_at,
-)
+from drillsim.scenario.schema import IncidentSpec, Scenario, Source, Step
 
 DAY = 86400
-Number = TypeVar("Number", int, float)
 _BLOCK_DAYS = 365
 _BLOCK_CANDIDATES = 1 << 16
-_READ_AHEAD = 1024
 _BATCH = 256
 """Incidents drawn in one go. Drawing one incident, simulating it, then drawing the next measured 9 to 14 %
 slower on the benchmarks, with the garbage collector on or off: most likely the two codes keep evicting
@@ -202,207 +186,6 @@ def _scripted(spec: IncidentSpec, at: int, order: tuple[int, ...], parent: tuple
     return out
 
 
-class Variates(Protocol):
-    """What the samplers read from a stream: a NumPy Generator, or `_ReadAhead` over one.
-
-    Read-only attributes, so that both bound methods and plain callables fit.
-    """
-
-    @property
-    def random(self) -> Callable[[], float]: ...
-    @property
-    def standard_normal(self) -> Callable[[], float]: ...
-    @property
-    def standard_exponential(self) -> Callable[[], float]: ...
-    @property
-    def integers(self) -> Callable[[int], int]: ...
-
-
-Sampler = Callable[[Variates], float]
-
-
-def _family(dist: Dist) -> str | None:
-    """Which of NumPy's standard draws a distribution is made of (None: a constant draws nothing)."""
-    if isinstance(dist, Constant):
-        return None
-    if isinstance(dist, Uniform | Triangular):
-        return "random"
-    if isinstance(dist, LogNormal):
-        return "standard_normal"
-    if isinstance(dist, Exponential):
-        return "standard_exponential"
-    return "integers"
-
-
-class _ReadAhead:
-    """The standard variates of a stream that feeds one distribution, drawn a block at a time.
-
-    NumPy fills an array with exactly the numbers that successive scalar
-    calls would give, at a fifth of the cost per number. Reading ahead is
-    safe only on a stream whose every draw is of one family: interleaved with
-    another kind of draw, the numbers would come in another order. Integers
-    (empirical samples) are not read ahead: their bound varies.
-    """
-
-    __slots__ = ("integers", "random", "standard_exponential", "standard_normal")
-
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.random = _blocks(rng.random)
-        self.standard_normal = _blocks(rng.standard_normal)
-        self.standard_exponential = _blocks(rng.standard_exponential)
-        self.integers = rng.integers
-
-    @staticmethod
-    def suits(dist: Dist) -> bool:
-        """Whether a stream that feeds only this distribution (in any of its variants) can be read ahead."""
-        variants = (dist, *dist.by_category.values(), *dist.by_level.values())
-        return len({_family(variant) for variant in variants} - {None}) <= 1
-
-
-def _blocks(draw: Callable[[int], np.ndarray]) -> Callable[[], float]:
-    return _endless(lambda n: draw(n).tolist())
-
-
-def _endless(block: Callable[[int], list[Number]]) -> Callable[[], Number]:
-    """The next number of an endless run of blocks (iterated in C: no Python frame per number)."""
-    return chain.from_iterable(iter(partial(block, _READ_AHEAD), None)).__next__
-
-
-def _sampler(dist: Dist) -> Sampler | float:
-    """A distribution as a function of its stream over plain floats (a constant draws nothing).
-
-    Uniform and triangular use NumPy's own formulas on one `random()` each, so
-    the numbers are exactly those of `dist.sample`, without the cost of a
-    scalar NumPy call with arguments (about 2 us against 0.6 us).
-    """
-    if isinstance(dist, Constant):
-        return float(dist.value)
-    if isinstance(dist, Uniform):
-        low, span = float(dist.low), float(dist.high) - float(dist.low)
-        return lambda rng: low + span * rng.random()
-    if isinstance(dist, Triangular):
-        return _triangular(float(dist.low), float(dist.mode), float(dist.high))
-    if isinstance(dist, LogNormal):
-        median, sigma = float(dist.median), dist.sigma
-        return lambda rng: median * math.exp(sigma * rng.standard_normal())
-    if isinstance(dist, Exponential):
-        mean = float(dist.mean_)
-        return lambda rng: mean * rng.standard_exponential()  # NumPy's exponential(scale): scale * this
-    assert isinstance(dist, Empirical), f"no sampler for {type(dist).__name__}"
-    samples = [float(s) for s in dist.samples]
-    return lambda rng: samples[int(rng.integers(len(samples)))]
-
-
-def _triangular(left: float, mode: float, right: float) -> Sampler:
-    """NumPy's triangular draw, operation for operation."""
-    base = right - left
-    ratio = (mode - left) / base
-    leftprod = (mode - left) * base
-    rightprod = (right - mode) * base
-
-    def draw(rng: Variates) -> float:
-        u = rng.random()
-        if u <= ratio:
-            return left + math.sqrt(u * leftprod)
-        return right - math.sqrt((1.0 - u) * rightprod)
-    return draw
-
-
-Seconds = Callable[[int], int]
-"""A duration for incidents of one (category, level): whole seconds, drawn afresh for the time the incident occurred."""
-
-
-def _no_time(occurred: int) -> int:
-    return 0
-
-
-def _seconds_ahead(dist: Dist, rng: np.random.Generator) -> Callable[[], int] | None:
-    """Whole seconds of one distribution on a stream of its own, computed a block at a time (None: no such formula).
-
-    NumPy's array operations, taken in the order of the samplers' formulas,
-    round alike (multiplication, addition and square root exactly, `rint`
-    half to even as `round`); the exponential of a lognormal stays Python's,
-    which can differ from NumPy's in the last bit. Durations are never
-    negative, so no clipping at zero is needed.
-    """
-    if isinstance(dist, Exponential):
-        mean = float(dist.mean_)
-
-        def drawn(n: int) -> np.ndarray:
-            return mean * rng.standard_exponential(n)
-    elif isinstance(dist, Uniform):
-        low, span = float(dist.low), float(dist.high) - float(dist.low)
-
-        def drawn(n: int) -> np.ndarray:
-            return low + span * rng.random(n)
-    elif isinstance(dist, Triangular):
-        left, mode, right = float(dist.low), float(dist.mode), float(dist.high)
-        base = right - left
-        ratio, leftprod, rightprod = (mode - left) / base, (mode - left) * base, (right - mode) * base
-
-        def drawn(n: int) -> np.ndarray:
-            u = rng.random(n)
-            return np.where(u <= ratio, left + np.sqrt(u * leftprod), right - np.sqrt((1.0 - u) * rightprod))
-    elif isinstance(dist, LogNormal):
-        median, sigma = float(dist.median), dist.sigma
-
-        def lognormal(n: int) -> list[int]:
-            return [round(median * math.exp(sigma * z)) for z in rng.standard_normal(n).tolist()]
-        return _endless(lognormal)
-    else:
-        return None
-
-    def rounded(n: int) -> list[int]:
-        return np.rint(drawn(n)).astype(np.int64).tolist()
-    return _endless(rounded)
-
-
-class _Duration:
-    """One duration drawn from one stream, in whole seconds, scaled by the time of day.
-
-    The variant for each (category, level) is resolved once, on first use,
-    into a function that draws it (`of`). A stream that feeds this duration
-    alone is read ahead when all its variants draw one family; when it has
-    one variant and no time of day, whole seconds are read ahead.
-    """
-
-    __slots__ = ("_variants", "_whole", "dist", "stream")
-
-    def __init__(self, dist: Dist | None, stream: np.random.Generator, *, private: bool) -> None:
-        self.dist = dist
-        read_ahead = private and dist is not None and _ReadAhead.suits(dist)
-        self.stream: Variates = _ReadAhead(stream) if read_ahead else stream
-        self._variants: dict[tuple[str, str], Seconds] = {}
-        self._whole: Seconds | None = None
-        if read_ahead and dist is not None and not (dist.by_category or dist.by_level or dist.time_of_day):
-            ahead = _seconds_ahead(dist, stream)
-            if ahead is not None:
-                self._whole = lambda occurred: ahead()
-
-    def of(self, category: str, level: str) -> Seconds:
-        if self._whole is not None:
-            return self._whole
-        seconds = self._variants.get((category, level))
-        if seconds is None:
-            seconds = self._variants[(category, level)] = self._resolve(category, level)
-        return seconds
-
-    def _resolve(self, category: str, level: str) -> Seconds:
-        if self.dist is None:
-            return _no_time
-        sampler, stream, time_of_day = _sampler(self.dist.resolve(category, level)), self.stream, self.dist.time_of_day
-        if isinstance(sampler, float):
-            value = sampler
-            if not time_of_day:
-                constant = max(0, round(value))
-                return lambda occurred: constant
-            return lambda occurred: max(0, round(value * factor_at(time_of_day, occurred)))
-        sample = sampler
-        if not time_of_day:
-            return lambda occurred: max(0, round(sample(stream)))
-        return lambda occurred: max(0, round(sample(stream) * factor_at(time_of_day, occurred)))
-
-
 class _ReportDraws(NamedTuple):
     """A report's fate, from the step's report stream (coin flips and durations alike: never read ahead)."""
 
@@ -434,8 +217,8 @@ class _ReportStreams(NamedTuple):
 
     stream: np.random.Generator
     p_alternative: float
-    follow_up: _Duration
-    acknowledge: _Duration
+    follow_up: DurationDraws
+    acknowledge: DurationDraws
 
     def of(self, category: str, level: str) -> _ReportDraws:
         return _ReportDraws(self.stream, self.p_alternative, self.follow_up.of(category, level),
@@ -446,7 +229,7 @@ class _StepStreams(NamedTuple):
     """One step's work duration and report, for any (category, level)."""
 
     step: Step
-    work: _Duration
+    work: DurationDraws
     report: _ReportStreams | None
 
     def of(self, category: str, level: str) -> _StepDraws:
@@ -488,12 +271,14 @@ class _Drawer:
             if step.report is not None:
                 stream = streams[f"report:{step.id}"]
                 report = _ReportStreams(stream, getattr(p, step.report.probability) if step.report.probability else 0.0,
-                                        _Duration(durations.get("follow_up"), stream, private=False),
-                                        _Duration(durations.get("acknowledge"), stream, private=False))
-            work = _Duration(durations[step.duration], streams[f"duration:{step.duration}:{step.id}"], private=True)
+                                        DurationDraws(durations.get("follow_up"), stream, private=False),
+                                        DurationDraws(durations.get("acknowledge"), stream, private=False))
+            work = DurationDraws(durations[step.duration], streams[f"duration:{step.duration}:{step.id}"], private=True)
             self.steps.append(_StepStreams(step, work, report))
-        self.interval = _Duration(durations.get("change_interval"), streams["duration:change_interval"], private=True)
-        self.reassessment = _Duration(durations.get("reassessment"), streams["duration:reassessment"], private=True)
+        self.interval = DurationDraws(durations.get("change_interval"), streams["duration:change_interval"],
+                                      private=True)
+        self.reassessment = DurationDraws(durations.get("reassessment"), streams["duration:reassessment"],
+                                          private=True)
         self._variants: dict[tuple[str, str], _Variant] = {}
         self.grids = list(scenario.grids)
         self.descriptions = {(name, example): description for name, category in scenario.categories.items()

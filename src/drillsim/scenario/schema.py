@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -36,6 +36,7 @@ from drillsim.scenario.units import (
     parse_duration,
     parse_offset,
 )
+from drillsim.scenario.variates import Sampler, Variate, Variates
 from drillsim.text import first_control
 
 if TYPE_CHECKING:  # only for annotations: `drillsim validate` need not pay for importing numpy
@@ -278,11 +279,30 @@ class Dist(Model):
     The most specific entry wins: `by_category` over `by_level` over the base.
     `time_of_day` multiplies the drawn value by the factor in force when the
     incident occurred (discovery is slower at night).
+
+    Each distribution is one class that owns its formula, in the two forms
+    the model reads: `sampler`, one value per call (an incident draws its
+    steps one at a time), and `block`, many values at once (a stream of its
+    own is read a block ahead); from equal streams both give the same numbers
+    (tests/test_distributions.py). A subclass that does not say how it is
+    drawn is refused where it is defined, so it is never drawn as another.
     """
 
     by_category: _mapping("AnyDist", CategoryName) = FrozenDict()  # type: ignore[valid-type]
     by_level: _mapping("AnyDist", LevelName) = FrozenDict()  # type: ignore[valid-type]
     time_of_day: tuple[Factor, ...] = ()
+
+    variate: ClassVar[Variate | None]
+    """The standard draw the formula reads (None: it draws nothing); a stream read ahead serves one kind only."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        below = cls.__mro__[:cls.__mro__.index(Dist)]
+        missing = [name for name in _DRAWN_BY if not any(name in vars(c) for c in below)]
+        if missing:
+            raise TypeError(f"{cls.__name__} is no distribution drillsim can draw: it does not define "
+                            f"{', '.join(missing)} (see Dist)")
 
     def resolve(self, category: str, level: str) -> Dist:
         """The distribution that applies to an incident of this category and level."""
@@ -292,9 +312,21 @@ class Dist(Model):
             return self.by_level[level]  # type: ignore[no-any-return]
         return self
 
-    def sample(self, rng: np.random.Generator) -> float:
-        """One draw, in seconds."""
+    def sampler(self) -> Sampler | float:
+        """The formula as a function of a stream, its constants bound once (a float: it draws nothing).
+
+        Reads only `variate` draws from the stream, so the stream may be read ahead.
+        """
         raise NotImplementedError
+
+    def block(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` values at once: the numbers `size` calls of `sampler` give on an equal stream."""
+        raise NotImplementedError
+
+    def sample(self, rng: Variates) -> float:
+        """One draw, in seconds."""
+        sampler = self.sampler()
+        return sampler if isinstance(sampler, float) else sampler(rng)
 
     def mean(self) -> float:
         """The mean in seconds, for queueing checks and the plan table."""
@@ -305,6 +337,10 @@ class Dist(Model):
         raise NotImplementedError
 
 
+_DRAWN_BY = ("variate", "sampler", "block", "mean", "describe")
+"""What a distribution class must define to be drawn (`Dist.__pydantic_init_subclass__` checks)."""
+
+
 def _fmt(seconds: float) -> str:
     return format_duration(seconds)
 
@@ -313,8 +349,15 @@ class Constant(Dist):
     dist: Literal["constant"] = "constant"
     value: DurationOrZero
 
-    def sample(self, rng: np.random.Generator) -> float:
+    variate: ClassVar[Variate | None] = None
+
+    def sampler(self) -> float:
         return float(self.value)
+
+    def block(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        import numpy as np
+
+        return np.full(size, float(self.value))
 
     def mean(self) -> float:
         return float(self.value)
@@ -329,8 +372,14 @@ class Exponential(Dist):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.exponential(self.mean_))
+    variate: ClassVar[Variate | None] = "standard_exponential"
+
+    def sampler(self) -> Sampler:
+        mean = float(self.mean_)
+        return lambda rng: mean * rng.standard_exponential()  # NumPy's exponential(scale): scale * this
+
+    def block(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return float(self.mean_) * rng.standard_exponential(size)
 
     def mean(self) -> float:
         return float(self.mean_)
@@ -344,14 +393,20 @@ class Uniform(Dist):
     low: DurationOrZero
     high: Duration
 
+    variate: ClassVar[Variate | None] = "random"
+
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if self.high <= self.low:
             raise ValueError(f"'high' must be greater than 'low' (low {_fmt(self.low)}, high {_fmt(self.high)})")
         return self
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.uniform(self.low, self.high))
+    def sampler(self) -> Sampler:
+        low, span = float(self.low), float(self.high) - float(self.low)
+        return lambda rng: low + span * rng.random()  # NumPy's uniform(low, high), operation for operation
+
+    def block(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return float(self.low) + (float(self.high) - float(self.low)) * rng.random(size)
 
     def mean(self) -> float:
         return (self.low + self.high) / 2
@@ -366,6 +421,8 @@ class Triangular(Dist):
     mode: DurationOrZero
     high: Duration
 
+    variate: ClassVar[Variate | None] = "random"
+
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not self.low <= self.mode <= self.high or self.low == self.high:
@@ -373,8 +430,28 @@ class Triangular(Dist):
                              f"mode {_fmt(self.mode)}, high {_fmt(self.high)})")
         return self
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(rng.triangular(self.low, self.mode, self.high))
+    def _terms(self) -> tuple[float, float, float, float, float]:
+        """NumPy's triangular(low, mode, high) on one `random()`: left, right, ratio and the two products."""
+        left, mode, right = float(self.low), float(self.mode), float(self.high)
+        base = right - left
+        return left, right, (mode - left) / base, (mode - left) * base, (right - mode) * base
+
+    def sampler(self) -> Sampler:
+        left, right, ratio, leftprod, rightprod = self._terms()
+
+        def draw(rng: Variates) -> float:
+            u = rng.random()
+            if u <= ratio:
+                return left + math.sqrt(u * leftprod)
+            return right - math.sqrt((1.0 - u) * rightprod)
+        return draw
+
+    def block(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        import numpy as np
+
+        left, right, ratio, leftprod, rightprod = self._terms()
+        u = rng.random(size)
+        return np.where(u <= ratio, left + np.sqrt(u * leftprod), right - np.sqrt((1.0 - u) * rightprod))
 
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
@@ -390,6 +467,8 @@ class LogNormal(Dist):
     median: Duration
     p90: Duration
 
+    variate: ClassVar[Variate | None] = "standard_normal"
+
     @model_validator(mode="after")
     def _ordered(self) -> LogNormal:
         if self.p90 <= self.median:
@@ -400,8 +479,16 @@ class LogNormal(Dist):
     def sigma(self) -> float:
         return (math.log(self.p90) - math.log(self.median)) / Z90
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+    def sampler(self) -> Sampler:
+        median, sigma = float(self.median), self.sigma
+        return lambda rng: median * math.exp(sigma * rng.standard_normal())
+
+    def block(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Python's exponential, value by value: NumPy's can differ from it in the last bit."""
+        import numpy as np
+
+        median, sigma = float(self.median), self.sigma
+        return np.array([median * math.exp(sigma * z) for z in rng.standard_normal(size).tolist()])
 
     def mean(self) -> float:
         return self.median * math.exp(self.sigma**2 / 2)
@@ -416,8 +503,18 @@ class Empirical(Dist):
     dist: Literal["empirical"]
     samples: tuple[DurationOrZero, ...] = Field(min_length=1)
 
-    def sample(self, rng: np.random.Generator) -> float:
-        return float(self.samples[int(rng.integers(len(self.samples)))])
+    variate: ClassVar[Variate | None] = "integers"
+
+    def sampler(self) -> Sampler:
+        samples = [float(s) for s in self.samples]
+        n = len(samples)
+        return lambda rng: samples[int(rng.integers(n))]
+
+    def block(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """NumPy draws a block of bounded integers as it draws them one by one."""
+        import numpy as np
+
+        return np.asarray(self.samples, dtype=float)[rng.integers(len(self.samples), size=size)]
 
     def mean(self) -> float:
         return sum(self.samples) / len(self.samples)
@@ -438,6 +535,7 @@ def _shorthand(value: object) -> object:
 AnyDist = Annotated[Annotated[Constant | Exponential | Uniform | Triangular | LogNormal | Empirical,
                               Field(discriminator="dist")],
                     BeforeValidator(_shorthand)]
+Dist.model_rebuild()  # its refinements name AnyDist, known only now; a subclass defined in another module inherits them
 
 
 # --- the plan ---------------------------------------------------------------------
