@@ -10,7 +10,8 @@ is ever left, and a path that cannot be written is named with the reason);
 a directory a run writes into is held with `writing_directory`, so that two
 runs cannot mix their files; and every CSV is written by `csv_text` or
 `frame_csv` and read back by `csv_rows` or `read_frame`, in one dialect
-(RFC 4180 quoting) with text cells neutralised against spreadsheet formulas.
+(RFC 4180 quoting) with text cells neutralised against spreadsheet formulas;
+every JSON file is written as `to_json` gives it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import errno
 import io
+import json
 import os
 import re
 import stat
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-from drillsim.scenario.errors import DrillsimError
+from drillsim.errors import DrillsimError
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """The largest input file read: a real scenario or drill log is a few kilobytes."""
@@ -297,6 +299,14 @@ def writing_directory(directory: Path, known: Iterable[str] | Callable[[str], bo
     finally:
         (directory / LOCK_NAME).unlink(missing_ok=True)
         os.close(fd)
+
+
+# --- JSON -----------------------------------------------------------------------------------------------------
+
+def to_json(data: object) -> str:
+    """JSON as every file drillsim writes holds it: indented, text as it is (not \\u-escaped), one final newline;
+    a value JSON has no type for (a path, a time) as its str."""
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False, default=str) + "\n"
 
 
 # --- CSV ------------------------------------------------------------------------------------------------------

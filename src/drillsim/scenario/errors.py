@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from drillsim.errors import DrillsimError
+
 
 def dotted(path: tuple[str | int, ...]) -> str:
     """`("injects", 0, "at")` -> `injects[0].at`: the field as the planner wrote it."""
@@ -38,13 +40,12 @@ def _one_line(text: str) -> str:
     return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
-class DrillsimError(Exception):
-    """Bad input from a user: reported as a clear message, exit status 2, never a traceback."""
-
-
 class ScenarioError(DrillsimError):
     """Every problem found in a plan or scenario file, not only the first."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.path.__str__(), p.message))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+__all__ = ["DrillsimError", "Problem", "ScenarioError", "dotted"]
