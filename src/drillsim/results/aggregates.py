@@ -101,7 +101,7 @@ class ActorAggregate:
     """Started steps: person-seconds of work and tasks per crew that served them, waits per actor asked for."""
 
     busy: dict[str, float] = field(default_factory=dict)
-    """Person-seconds of work per `served_by` from the warm-up to the horizon (metrics.busy_seconds)."""
+    """Person-seconds of work per `served_by` from the warm-up to the horizon (as metrics.actor_aggregate counts it)."""
     waits: dict[str, Histogram] = field(default_factory=dict)
     """Per step `actor`: seconds from queued to started."""
     tasks: Counter[str] = field(default_factory=Counter)

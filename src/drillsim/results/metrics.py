@@ -87,14 +87,6 @@ def rule_table_of(scenario: Scenario, aggregate: RuleAggregate, replications: li
     return pd.DataFrame(rows)
 
 
-def busy_seconds(steps: pd.DataFrame, horizon: int, warm_up: int = 0) -> pd.DataFrame:
-    """Person-seconds each crew spent working, from the warm-up to the horizon."""
-    started = steps[steps["started"].notna()]
-    return (pd.DataFrame({"replication": started["replication"], "actor": started["served_by"],
-                          "unit": started["unit"], "busy": _person_seconds(started, horizon, warm_up)})
-            .groupby(["replication", "actor", "unit"], as_index=False)["busy"].sum())
-
-
 def _person_seconds(started: pd.DataFrame, horizon: int, warm_up: int = 0) -> pd.Series:
     """Each started step's work in person-seconds from the warm-up on, up to the horizon for work still going on."""
     end = started["finished"].fillna(horizon).clip(upper=horizon).astype(float)
@@ -144,20 +136,10 @@ def wait_totals(steps: pd.DataFrame) -> pd.DataFrame:
             .groupby(["replication", "actor"], as_index=False)[["wait", "tasks"]].sum())
 
 
-def actor_table(scenario: Scenario, steps: pd.DataFrame, staffing: pd.DataFrame,
-                incidents: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per limited actor: utilisation, mean wait with its interval, 90th-percentile wait, tasks, busiest first.
-
-    `incidents` tells which steps belong to warm-up incidents (needed only when the scenario has a warm-up).
-    """
-    measured = steps if incidents is None else counted(steps, incidents, scenario.warm_up)
-    aggregate = actor_aggregate(steps, scenario.horizon, scenario.warm_up, measured)
-    return actor_table_of(scenario, aggregate, staffing, wait_totals(measured))
-
-
 def actor_table_of(scenario: Scenario, aggregate: ActorAggregate, staffing: pd.DataFrame,
                    waits_by_replication: pd.DataFrame) -> pd.DataFrame:
-    """The actor table from busy seconds, waits and tasks (`actor_table` on the steps) and the staffing.
+    """The actor table from busy seconds, waits and tasks (`actor_aggregate` of the steps, or a run's tallies) and
+    the staffing.
 
     `waits_by_replication` (WAIT_TOTALS columns) gives the mean wait's
     interval: the replication is the unit (stats.ratio_interval).
