@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from drillsim.comparison import compare
-from drillsim.figures import wait_totals
+from drillsim.experiment.comparison import compare
+from drillsim.experiment.per_replication import wait_totals
+from drillsim.experiment.runner import summarise
 from drillsim.results import Results
 from drillsim.results.stats import t_interval
-from drillsim.runner import summarise
 from drillsim.scenario import Scenario, load
 
 PLAN = Path(__file__).with_name("mmc-office.yaml")

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import drillsim
 from drillsim.cli import main
-from drillsim.comparison import Comparison
-from drillsim.figures import precision_report, rule_intervals
+from drillsim.experiment.comparison import Comparison
+from drillsim.experiment.per_replication import precision_report, rule_intervals
 from drillsim.scenario import DrillsimError, Scenario, ScenarioError
 from drillsim.scenario.schema import FrozenDict
 from tests.helpers import CASES, ROOT
@@ -30,7 +30,8 @@ def night() -> Scenario:
 
 def test_the_api_names_stay_functions_after_every_module_is_imported() -> None:
     """`drillsim.run` is a function: a submodule of that name would replace it once imported."""
-    code = ("import drillsim, drillsim.api, drillsim.runner, drillsim.sweeps, drillsim.comparison, drillsim.cli\n"
+    code = ("import drillsim, drillsim.api, drillsim.experiment.runner, drillsim.experiment.sweeps, "
+            "drillsim.experiment.comparison, drillsim.experiment.replications, drillsim.cli\n"
             f"s = drillsim.load({str(NIGHT)!r})\n"
             "assert drillsim.run is drillsim.api.run and drillsim.sweep is drillsim.api.sweep\n"
             "assert drillsim.compare is drillsim.api.compare and drillsim.load is drillsim.api.load\n"

@@ -24,8 +24,7 @@ from typing import Any
 import pytest
 
 from drillsim import api
-from drillsim.outputs import write_run
-from drillsim.report.html import write_figures
+from drillsim.experiment.rundir import write_figures, write_run
 from drillsim.scenario import Scenario
 from tests.helpers import ROOT, case
 

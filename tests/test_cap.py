@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from drillsim import api
 from drillsim.cli import main
 from drillsim.exercise.cap import DEFAULT_DOMAIN, DEFAULT_EPOCH, NS, messages, parse_epoch
-from drillsim.outputs import write_run
+from drillsim.experiment.rundir import write_run
 from drillsim.scenario import load
 from drillsim.scenario.errors import DrillsimError
 from tests.helpers import ROOT, SCENARIOS

@@ -20,9 +20,8 @@ from drillsim.exercise import drill_incidents
 from drillsim.exercise.cap import messages, parse_epoch
 from drillsim.exercise.drilllog import DrillLogWriter, Entry, read
 from drillsim.exercise.msel import inject_rows, to_csv
+from drillsim.experiment.rundir import SavedRun, write_run
 from drillsim.files import csv_rows, csv_text, frame_csv, neutralise, read_frame, restore
-from drillsim.outputs import write_run
-from drillsim.report.rundir import SavedRun
 from drillsim.scenario import Scenario, load
 from tests.helpers import CASES, ROOT
 
@@ -141,7 +140,7 @@ def test_the_drill_log_round_trips_hostile_notes(hostile: Scenario, tmp_path: Pa
 
 def test_sweep_csv_is_safe(hostile: Scenario, tmp_path: Path) -> None:
     """A factor's values are text the user typed (`--vary description=...`), written into sweep.csv."""
-    from drillsim.sweeps import sweep
+    from drillsim.experiment.sweeps import sweep
     values = ["=1+2", "@SUM(A1)", "two\r\nlines, quoted"]
     outcome = sweep(hostile, {"description": values}, replications=2, out=tmp_path / "sweep")
     text = (tmp_path / "sweep" / "sweep.csv").read_bytes().decode("utf-8")

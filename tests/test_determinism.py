@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 import drillsim
-from drillsim import runner as runmodule
+from drillsim.experiment import runner as runmodule
+from drillsim.experiment.rundir import write_run
+from drillsim.experiment.runner import replicate
 from drillsim.model import incidents_of
-from drillsim.outputs import write_run
 from drillsim.results import Results
-from drillsim.runner import replicate
 from drillsim.scenario import Scenario
 from tests.helpers import ROOT
 

@@ -22,10 +22,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from drillsim import api, runner
+from drillsim import api
 from drillsim.cli import main
-from drillsim.distributed import INSTALL, ClusterError, check_workers, model_versions
-from drillsim.outputs import write_run
+from drillsim.experiment import runner
+from drillsim.experiment.distributed import INSTALL, ClusterError, check_workers, model_versions
+from drillsim.experiment.rundir import write_run
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.xdist_group("dask")
@@ -151,7 +152,7 @@ def test_without_the_extra_scheduler_says_how_to_install_it() -> None:
 
 
 def test_drillsim_does_not_import_dask_until_asked() -> None:
-    code = ("import sys, drillsim.cli, drillsim.api, drillsim.sweeps, drillsim.distributed; "
+    code = ("import sys, drillsim.cli, drillsim.api, drillsim.experiment.sweeps, drillsim.experiment.distributed; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed'}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert result.stdout == "[]\n"

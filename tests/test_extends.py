@@ -103,7 +103,7 @@ def test_a_bad_extends_is_one_line_at_its_line(tmp_path: Path, text: str, words:
 
 def test_the_effective_scenario_of_an_extending_run_has_no_extends_and_runs_as_it_is(tmp_path: Path) -> None:
     from drillsim import api
-    from drillsim.outputs import write_run
+    from drillsim.experiment.rundir import write_run
     out = tmp_path / "run"
     write_run(api.run(load(MORE), replications=1), out)
     text = (out / "scenario.yaml").read_text(encoding="utf-8")

@@ -19,11 +19,11 @@ from click.testing import CliRunner
 import drillsim
 from drillsim import api, limits
 from drillsim.cli import main
+from drillsim.experiment.sweeps import grid
 from drillsim.files import MAX_INPUT_BYTES
 from drillsim.scenario import ScenarioError, loads, yamlsource
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.units import DAY, UnitError, parse_duration, parse_offset
-from drillsim.sweeps import grid
 from tests.helpers import ROOT
 from tests.helpers import drillsim as command
 

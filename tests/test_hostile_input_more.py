@@ -18,10 +18,10 @@ from click.testing import CliRunner
 
 import drillsim
 from drillsim.cli import main
+from drillsim.experiment.sweeps import grid
 from drillsim.files import UnreadableFile, read_text
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import DrillsimError
-from drillsim.sweeps import grid
 from tests.helpers import ROOT
 from tests.helpers import drillsim as command
 

@@ -28,7 +28,7 @@ from drillsim.exercise import drill_incidents
 from drillsim.exercise.board import DrillBoard, DrillClock
 from drillsim.exercise.console import FacilitatorConsole
 from drillsim.exercise.msel import inject_rows
-from drillsim.outputs import write_run
+from drillsim.experiment.rundir import write_run
 from drillsim.plots import render, to_bytes
 from drillsim.scenario import load
 from drillsim.text import visible, xml_safe

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 import drillsim
 from drillsim.cli import main
-from drillsim.figures import rule_counts, rule_intervals, wait_totals
+from drillsim.experiment.per_replication import rule_counts, rule_intervals, wait_totals
 from drillsim.results import RecordsNotKept
 from tests.helpers import ROOT
 

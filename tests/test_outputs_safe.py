@@ -30,8 +30,8 @@ from drillsim import api
 from drillsim.cli import main
 from drillsim.exercise import drill_incidents
 from drillsim.exercise.drilllog import DrillLogError, DrillLogWriter, read
+from drillsim.experiment.rundir import write_run
 from drillsim.files import LOCK_NAME, TEMP_SUFFIX, UnwritableFile, atomic_write
-from drillsim.outputs import write_run
 from drillsim.scenario import load
 from tests.helpers import ROOT
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from drillsim import api, plots
+from drillsim.experiment import rundir
 from drillsim.results import Results
 from tests.helpers import ROOT, SCENARIOS, case
 
@@ -43,7 +44,7 @@ def test_every_plot_of_every_bundled_scenario_draws_without_warnings(scenario: P
 
 def test_write_plots_writes_png_and_svg_of_each(tmp_path: Path) -> None:
     results = api.run(api.load(SCENARIOS[-1]), replications=1)
-    written = plots.write_plots(results, tmp_path)
+    written = rundir.write_plots(results, tmp_path)
     assert sorted(p.name for p in written) == sorted(f"{n}.{f}" for n in plots.PLOTS for f in ("png", "svg"))
     svg = (tmp_path / "bottleneck.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from drillsim import api
 from drillsim.cli import main
-from drillsim.outputs import write_run
-from drillsim.report.html import build
+from drillsim.experiment.rundir import report_page as build
+from drillsim.experiment.rundir import write_run
 from drillsim.results import Results
 from tests.helpers import ROOT, case
 

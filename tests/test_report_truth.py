@@ -123,7 +123,7 @@ def test_a_miss_caused_by_a_follow_up_round_trip_is_a_follow_up_not_transit() ->
 
 
 def test_the_run_table_gives_how_busy_a_stage_s_actor_was_as_a_percentage() -> None:
-    from drillsim.report.console import render_summary
+    from drillsim.report.terminal import render_summary
     results = api.run(load(EXAM), replications=3, seed=615)
     lines = render_summary(results).splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("where the misses lost most time"))
@@ -182,7 +182,7 @@ def _rate_cells(html: str) -> dict[str, str]:
 
 
 def test_the_report_colours_rates_only_against_the_runs_targets(gated_run: Path) -> None:
-    from drillsim.report.html import build
+    from drillsim.experiment.rundir import report_page as build
     provenance = json.loads((gated_run / "provenance.json").read_text(encoding="utf-8"))
     assert provenance["fail_under"] == {"office_to_leadership": 0.9, "first_report": 0.5}
     summary = json.loads((gated_run / "summary.json").read_text(encoding="utf-8"))
@@ -201,7 +201,8 @@ def test_the_report_colours_rates_only_against_the_runs_targets(gated_run: Path)
 
 
 def test_the_report_gives_the_runs_real_elapsed_time_or_none(gated_run: Path) -> None:
-    from drillsim.report.html import build, run_time
+    from drillsim.experiment.rundir import report_page as build
+    from drillsim.report.html import run_time
     provenance = json.loads((gated_run / "provenance.json").read_text(encoding="utf-8"))
     assert provenance["elapsed_seconds"] > 0.01  # loading, two replications and the analysis
     html = (gated_run / "report.html").read_text(encoding="utf-8")
@@ -288,9 +289,9 @@ def test_the_apis_verdict_is_the_clis_question_mark(rate: float | None, low: flo
 
 def test_the_public_api_gives_what_the_notebooks_need() -> None:
     import drillsim
-    from drillsim.figures import rule_counts
+    from drillsim.experiment.per_replication import rule_counts
+    from drillsim.experiment.sweeps import cost
     from drillsim.results.stats import clustered_wilson, wilson
-    from drillsim.sweeps import cost
     night = drillsim.load(EXAM.parent / "night-shift-one-grid-worker.yaml").replace(horizon="1d")
     results = drillsim.run(night, replications=3, seed=2)
     assert drillsim.cost(night) == cost(night)

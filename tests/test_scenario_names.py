@@ -106,7 +106,7 @@ def test_a_plan_entry_the_scenario_leaves_unused_is_not_blamed(tmp_path: Path) -
     assert "verify" in scenario.durations
     # ... and so is its effective scenario, a whole plan that carries those entries.
     from drillsim import api
-    from drillsim.outputs import write_run
+    from drillsim.experiment.rundir import write_run
     path = tmp_path / "short.yaml"
     path.write_text("name: short\nplan: builtin\nhorizon: 1d\n" + FLOW_WITHOUT_VERIFY, encoding="utf-8")
     write_run(api.run(load(path), replications=1), tmp_path / "out")

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 import drillsim
 from drillsim.cli import main
 from drillsim.cli.sweep import parse_vary
+from drillsim.experiment.sweeps import SweepResult, cost, staff_hours
 from drillsim.scenario import DrillsimError, Scenario
-from drillsim.sweeps import SweepResult, cost, staff_hours
 from tests.helpers import ROOT
 
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"

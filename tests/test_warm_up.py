@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from drillsim.experiment.runner import replicate, summarise
 from drillsim.model import simulate
 from drillsim.results import Results
 from drillsim.results.stats import clustered_wilson, ratio_interval, t_interval
-from drillsim.runner import replicate, summarise
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import DrillsimError
 

@@ -1,7 +1,7 @@
 """The run's pictures: hit rates, where the minutes went, who was loaded when, one incident's story.
 
 Each plot is a function that takes a run (a Results, or a run read back from
-its directory by drillsim.report.rundir) and an optional matplotlib Axes, and
+its directory by drillsim.experiment.rundir) and an optional matplotlib Axes, and
 returns the Axes it drew on. Figures are built with matplotlib's object API
 (no pyplot, no global state), so plotting works in any process and backend.
 This is the only module that imports matplotlib; the CLI imports it lazily.
@@ -19,7 +19,6 @@ import io
 import math
 import textwrap
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 import numpy as np
@@ -569,7 +568,7 @@ def sweep_hit_rates(frame: pd.DataFrame, ax: Axes | None = None, factor: str | N
     in the legend. Whole-number factors (staff counts) get whole-number ticks.
     Only rules with a target are drawn when any has.
     """
-    from drillsim.sweeps import LOAD, UNDECIDED, Target, target_verdict
+    from drillsim.results.targets import LOAD, UNDECIDED, Target, target_verdict
 
     ax = _axes(ax)
     factors = [c for c in frame.columns if c not in SWEEP_COLUMNS]
@@ -643,7 +642,7 @@ def sweep_hit_rates(frame: pd.DataFrame, ax: Axes | None = None, factor: str | N
     return ax
 
 
-# --- writing ---------------------------------------------------------------------------------
+# --- rendering -------------------------------------------------------------------------------
 
 
 PLOTS: dict[str, Callable[[Run], Axes]] = {
@@ -693,18 +692,6 @@ def to_bytes(figure: Figure, fmt: str) -> bytes:
     with rc_context({"svg.hashsalt": SVG_HASH_SALT}):
         figure.savefig(buffer, format=fmt, dpi=150, metadata=METADATA.get(fmt))
     return buffer.getvalue()
-
-
-def write_plots(run: Run, out: Path) -> list[Path]:
-    """Every plot of a run as PNG and SVG in `out`, each file written atomically."""
-    from drillsim.outputs import atomic_write
-    written = []
-    for name, figure in render(run):
-        for fmt in ("png", "svg"):
-            path = out / f"{name}.{fmt}"
-            atomic_write(path, to_bytes(figure, fmt))
-            written.append(path)
-    return written
 
 
 def running_mean(frame: pd.DataFrame, ax: Axes | None = None, warm_up: float | None = None) -> Axes:

@@ -56,7 +56,7 @@ def exercise() -> None:
 def msel(scenario: str, seed: int | None, scripted: bool, out: Path | None) -> None:
     """The master scenario events list: every inject, whom it goes to, the action and deadline it tests."""
     from drillsim.exercise.msel import cards_html, inject_rows, to_csv
-    from drillsim.outputs import atomic_write
+    from drillsim.files import atomic_write
     with user_errors():
         loaded, incidents = _drill(scenario, seed, scripted)
         rows = inject_rows(loaded, incidents)
@@ -187,7 +187,7 @@ def aar(scenario: str, drill_log: Path, compare: str | None, replications: int |
     """Draft the after-action report and improvement plan of a drill (HTML and Markdown)."""
     from drillsim import api
     from drillsim.exercise.aar import draft, render_html, render_markdown
-    from drillsim.outputs import atomic_write
+    from drillsim.files import atomic_write
     with user_errors():
         ev, results = _evaluation(scenario, drill_log, seed, scripted, replications)
         other = None

@@ -33,7 +33,7 @@ def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: i
     in force: I Extreme, II Severe, III Moderate, IV Minor.
     """
     from drillsim.exercise.cap import messages, parse_domain, parse_epoch, write
-    from drillsim.outputs import run_directory
+    from drillsim.experiment.rundir import run_directory
     with user_errors(), ExitStack() as held:
         if out is None:  # into the run's directory: not while a run writes there
             held.enter_context(run_directory(run_dir))

@@ -17,8 +17,7 @@ from drillsim.cli import echo, log, main, run_directory_argument, user_errors
               help="Where to write the report (default: RUN_DIR/report.html).")
 def report(run_dir: Path, output: Path | None) -> None:
     """Write the run's report: what was simulated, the verdicts, the bottleneck, the plots, the provenance."""
-    from drillsim.outputs import run_directory
-    from drillsim.report.html import write_report
+    from drillsim.experiment.rundir import run_directory, write_report
     with user_errors(), ExitStack() as held:
         if output is None:  # into the run's directory: not while a run writes there
             held.enter_context(run_directory(run_dir))

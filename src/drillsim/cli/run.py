@@ -26,7 +26,7 @@ from drillsim.cli import (
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 
 if TYPE_CHECKING:
-    from drillsim.runner import Keep
+    from drillsim.experiment.runner import Keep
 
 
 def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
@@ -82,7 +82,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
     """Run a scenario and give a verdict on every deadline of the plan."""
     started = time.perf_counter()
     from drillsim import api
-    from drillsim.distributed import session
+    from drillsim.experiment.distributed import session
     if scheduler is not None and jobs > 1:
         fail("--jobs runs local processes, --scheduler a cluster: give one of them")
     if report and out is None:
@@ -102,7 +102,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         loaded = load_scenario(scenario)
         thresholds = _parse_fail_under(fail_under, loaded.deadlines)
         if out is not None:  # held from before the simulation: a second run, an unwritable path, refused at once
-            from drillsim.outputs import run_directory
+            from drillsim.experiment.rundir import run_directory
             held.enter_context(run_directory(out))
         count = 1 if timeline else (replications or loaded.replications)
         if timeline:
@@ -114,8 +114,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
                               keep=keep)
         log.info("%d replications in %.2f s", len(results.replications), time.perf_counter() - started)
         if out is not None:
-            from drillsim.outputs import write_run
-            from drillsim.report.html import write_figures
+            from drillsim.experiment.rundir import write_figures, write_run
             results.summary()  # the analysis is part of the run's time; writing the files is not
             written = write_run(results, out, time.perf_counter() - started, fail_under=thresholds)
             if keep == "all":
@@ -126,12 +125,12 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         from drillsim.report.timeline import story
         echo(story(results, 0, scenario))
     elif fmt == "json":
-        from drillsim.outputs import to_json
+        from drillsim.files import to_json
         echo(to_json(results.summary()), nl=False)
     else:
-        from drillsim.report.console import render_summary
+        from drillsim.report.terminal import render_summary
         if results.precision is not None:
-            from drillsim.figures import precision_sentence
+            from drillsim.experiment.per_replication import precision_sentence
             echo(precision_sentence(results.precision))
         echo(render_summary(results))
     _gate(results, thresholds)

@@ -102,8 +102,8 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
     costs.staff_hour weights.
     """
     from drillsim import api
-    from drillsim.distributed import session
-    from drillsim.outputs import to_json
+    from drillsim.experiment.distributed import session
+    from drillsim.files import to_json
     quiet = apply_verbosity(ctx, quiet, verbose)
     if scheduler is not None and jobs > 1:
         fail("--jobs runs local processes, --scheduler a cluster: give one of them")
@@ -116,7 +116,7 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
         count = replications or loaded.replications
         total = math.prod(len(v) for v in factors.values()) * count
         if out is not None:  # one sweep at a time in a directory; a resumed one holds it again
-            from drillsim.sweeps import sweep_directory
+            from drillsim.experiment.sweeps import sweep_directory
             held.enter_context(sweep_directory(out))
         try:
             with session(scheduler) as client, progress_bar(total, quiet, "sweep") as advance:
@@ -138,7 +138,7 @@ def render_sweep(outcome: Any) -> str:
     """One row per combination: its values, cost, the targets' hit rates (every rule's without targets)."""
     factors = outcome.factors
     rules = [t.rule for t in outcome.targets] or list(outcome.scenario.deadlines)
-    from drillsim.sweeps import UNDECIDED, target_verdict
+    from drillsim.results.targets import UNDECIDED, target_verdict
     cheapest = set(outcome.cheapest_points())
     unsure = False
     lines = [f"{outcome.scenario.name}: {len(outcome.points)} combinations x {outcome.replications} replications, "
@@ -234,7 +234,7 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
     gives unpaired intervals.
     """
     from drillsim import api
-    from drillsim.outputs import to_json
+    from drillsim.files import to_json
     quiet = apply_verbosity(ctx, quiet, verbose)
     with user_errors():
         first, second = load_scenario(a), load_scenario(b)

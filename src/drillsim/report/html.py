@@ -1,35 +1,46 @@
-"""The run's report: one self-contained HTML file a planner can mail, open offline and print.
+"""The run's report: one self-contained HTML page a planner can mail, open offline and print.
 
-Built from what `drillsim run --out` wrote (drillsim.report.rundir), so a
-report can be made again later from the directory alone. Plots are embedded
-as SVG data URIs (the directory's own SVG files when it has them, else drawn
-afresh), the page loads nothing from anywhere and runs no script, and every
-text that comes from a scenario goes through Jinja2's autoescaping.
+Rendered from what `drillsim run --out` wrote, as drillsim.experiment.rundir
+reads it back (so a report can be made again later from the directory alone),
+and written there by that module: this one only renders, and knows the name of
+no file. Plots are embedded as SVG data URIs, the page loads nothing from
+anywhere and runs no script, and every text that comes from a scenario goes
+through Jinja2's autoescaping.
 """
 
 from __future__ import annotations
 
-import base64
 import math
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, NamedTuple, Protocol
 
 import jinja2
 
-from drillsim.files import UnwritableFile, read_bytes, write_reason
-from drillsim.report.rundir import RUN_FILE_LIMIT, RunDirError, SavedRun
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
 from drillsim.text import finalize
 
-if TYPE_CHECKING:
-    from drillsim.plots import Run
 
-REPORT = "report.html"
+class SavedReport(Protocol):
+    """What the report reads of a saved run: its summary, provenance and effective scenario (and its text)."""
+
+    summary: dict[str, Any]
+    provenance: dict[str, Any]
+    scenario: Scenario
+    scenario_text: str
+
+
+class Plot(NamedTuple):
+    """One plot to embed: its name (a key of CAPTIONS) and its SVG as a data URI."""
+
+    name: str
+    src: str
+
+
 CAPTIONS = {
     "hit-rates": "How often each deadline was met, over all levels and per level, with its 95 % interval. "
                  "The dashed line is what the plan asks for.",
@@ -58,19 +69,6 @@ def _environment() -> jinja2.Environment:
     env.filters["pct"] = lambda v, digits=1: "-" if v is None or (isinstance(v, float) and math.isnan(v)) \
         else f"{v:.{digits}%}"
     return env
-
-
-def _svg(run: SavedRun) -> list[dict[str, str]]:
-    """Each plot as an SVG data URI: the directory's own file, or drawn now for a directory without plots."""
-    from drillsim import plots
-    out = []
-    for name, draw in plots.PLOTS.items():
-        path = run.directory / f"{name}.svg"
-        data = read_bytes(path, limit=RUN_FILE_LIMIT) if path.exists() \
-            else plots.to_bytes(plots.figure_of(draw(run)), "svg")
-        out.append({"name": name, "caption": CAPTIONS[name],
-                    "src": "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")})
-    return out
 
 
 def _staffing(scenario: Scenario) -> list[dict[str, str]]:
@@ -127,13 +125,12 @@ def _targets(recorded: object, rules: list[dict[str, object]]) -> dict[str, floa
             and isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate <= 1}
 
 
-def build(directory: Path, *, at_run_time: bool = False) -> str:
-    """The report of the run written in `directory`, as one HTML page.
+def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False) -> str:
+    """The report of a saved run, with these plots, as one HTML page.
 
     Made `at_run_time` (`drillsim run --report`), it says it was made when the
     run was written, so that the same seed gives the same bytes.
     """
-    run = SavedRun(directory)
     summary = run.summary
     scenario = run.scenario
     rules = summary["rules"]
@@ -159,7 +156,7 @@ def build(directory: Path, *, at_run_time: bool = False) -> str:
         "headline": summary["bottleneck"]["sentence"],
         "findings": findings,
         "stages": stages,
-        "plots": _svg(run),
+        "plots": [{"name": p.name, "caption": CAPTIONS[p.name], "src": p.src} for p in plots],
         "provenance": provenance,
         "versions": provenance.get("versions", {}),
         "written": provenance.get("written"),
@@ -175,32 +172,4 @@ def build(directory: Path, *, at_run_time: bool = False) -> str:
     return _environment().get_template("run.html").render(**context)
 
 
-def write_report(directory: Path, out: Path | None = None, *, at_run_time: bool = False) -> Path:
-    """Write the report of the run in `directory` (to `directory/report.html` unless told), atomically.
-
-    Files the checks of SavedRun let through but whose inner shape the report
-    cannot use (a summary edited by hand) end as a RunDirError, not a traceback.
-    """
-    from drillsim.outputs import atomic_write
-    target = out or directory / REPORT
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)  # an unwritable place is found before the page is built
-    except OSError as exc:
-        raise UnwritableFile(target, write_reason(exc, target)) from None
-    try:
-        page = build(directory, at_run_time=at_run_time)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, jinja2.UndefinedError) as exc:
-        raise RunDirError(f"{directory}: its files are not of the shape `drillsim run --out` writes "
-                          f"({type(exc).__name__}: {exc}); write the run again") from None
-    atomic_write(target, page)
-    return target
-
-
-def write_figures(results: Run, out: Path, *, report: bool = False) -> list[Path]:
-    """The plots of a run just written to `out` (PNG and SVG) and, if asked, its report embedding them."""
-    from drillsim.plots import write_plots
-    written = write_plots(results, out)
-    return [*written, write_report(out, at_run_time=True)] if report else written
-
-
-__all__ = ["REPORT", "build", "write_figures", "write_report"]
+__all__ = ["CAPTIONS", "Plot", "SavedReport", "render", "run_time"]

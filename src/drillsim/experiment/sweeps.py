@@ -32,49 +32,42 @@ from typing import Any
 
 import pandas as pd
 
-from drillsim.comparison import Comparison, compare
-from drillsim.distributed import resolve
-from drillsim.figures import rule_intervals, wait_totals
-from drillsim.files import UnreadableFile, frame_csv, read_text, remove_stale_temporaries, writing_directory
+from drillsim.errors import DrillsimError
+from drillsim.experiment.comparison import Comparison, compare
+from drillsim.experiment.distributed import resolve
+from drillsim.experiment.per_replication import rule_intervals, wait_totals
+from drillsim.experiment.runner import Progress, pool, replicate, summarise
+from drillsim.experiment.versions import versions
+from drillsim.files import (
+    UnreadableFile,
+    atomic_write,
+    frame_csv,
+    read_text,
+    remove_stale_temporaries,
+    to_json,
+    writing_directory,
+)
 from drillsim.limits import MAX_SWEEP_POINTS
-from drillsim.outputs import atomic_write, to_json, versions
 from drillsim.results import Results
 from drillsim.results.stats import ratio_interval
-from drillsim.runner import Progress, pool, replicate, summarise
+from drillsim.results.targets import (
+    LOAD,
+    MET,
+    NOT_MET,
+    UNDECIDED,
+    Target,
+    as_float,
+    meets,
+    parse_target,
+    target_verdict,
+)
 from drillsim.scenario import Scenario
-from drillsim.scenario.errors import DrillsimError
-from drillsim.scenario.schema import incidents_beyond, unknown_name
+from drillsim.scenario.schema import incidents_beyond
 
-LOAD = "load"
 _NOT_FACTORS = ("seed", "replications")
 """Scenario fields a sweep sets once for every combination (--seed, -n): as factors they would vary nothing."""
 SPEC = "sweep-spec.json"
 POINTS = "points"
-_TARGET = re.compile(r"^\s*([\w.-]+)\s*(>=|=)\s*([0-9.]+)\s*$")
-
-
-@dataclass(frozen=True)
-class Target:
-    """A hit rate a rule must reach: `office_to_leadership>=0.95`."""
-
-    rule: str
-    rate: float
-
-    def __str__(self) -> str:
-        return f"{self.rule}>={self.rate:g}"
-
-
-def parse_target(text: str, scenario: Scenario) -> Target:
-    """`RULE>=RATE` (or `RULE=RATE`), RULE a deadline rule of the scenario, RATE between 0 and 1."""
-    match = _TARGET.match(text)
-    if match is None:
-        raise DrillsimError(f"target {text!r}: expected RULE>=RATE, e.g. office_to_leadership>=0.95")
-    rule, rate = match[1], float(match[3])
-    if rule not in scenario.deadlines:
-        raise DrillsimError(f"target {text!r}: {unknown_name('deadline rule', rule, scenario.deadlines)}")
-    if not 0 <= rate <= 1:
-        raise DrillsimError(f"target {text!r}: the rate must be between 0 and 1")
-    return Target(rule, rate)
 
 
 def staff_hours(scenario: Scenario) -> dict[str, float]:
@@ -92,7 +85,8 @@ def staff_hours(scenario: Scenario) -> dict[str, float]:
 
 
 def cost(scenario: Scenario) -> tuple[float, str]:
-    """Total staff-hours, or their cost when the scenario gives `costs.staff_hour` (unlisted actors cost 0)."""
+    """What a scenario's staffing costs over its horizon, and in what: on-duty `staff-hours` from the schedules
+    (shifts and absences), or `cost` from the scenario's `costs.staff_hour` weights (unlisted actors cost 0)."""
     hours = staff_hours(scenario)
     weights = scenario.costs.staff_hour
     if not weights:
@@ -201,9 +195,9 @@ class SweepResult:
                 target = self._target(rule["rule"])
                 rows.append({"point": point.index, **point.values, LOAD: point.load, "cost": point.cost,
                              **{k: rule[k] for k in ("rule", "applicable", "met", "missed", "pending")},
-                             **{k: _nan(rule[k]) for k in ("rate", "low", "high")},
+                             **{k: as_float(rule[k]) for k in ("rate", "low", "high")},
                              "target": math.nan if target is None else target.rate,
-                             "meets": None if target is None else _meets(rule, target),
+                             "meets": None if target is None else meets(rule, target),
                              "verdict": None if target is None else target_verdict(rule, target),
                              "meets_all": self.meets_all(point.index), "cheapest": point.index in cheapest})
         return pd.DataFrame(rows)
@@ -212,8 +206,8 @@ class SweepResult:
         """One row per point and limited actor: the mean wait (seconds) over every task it took, with the 95 %
         interval of `drillsim run`'s actor table (replications as the unit; NaN in files of older sweeps)."""
         return pd.DataFrame([{"point": point.index, **point.values, LOAD: point.load, "cost": point.cost,
-                              "actor": actor, "mean_wait": _nan(wait),
-                              **{f"mean_wait_{end}": _nan(record.get("mean_wait_intervals", {}).get(actor, {})
+                              "actor": actor, "mean_wait": as_float(wait),
+                              **{f"mean_wait_{end}": as_float(record.get("mean_wait_intervals", {}).get(actor, {})
                                                           .get(end)) for end in ("low", "high")}}
                              for point, record in zip(self.points, self.records, strict=True)
                              for actor, wait in record["mean_waits"].items()])
@@ -227,7 +221,7 @@ class SweepResult:
     def meets_all(self, index: int) -> bool:
         """Whether a point reaches every target (a rule that applied to nothing reaches none)."""
         rates = self.rates(index)
-        return bool(self.targets) and all(_meets(rates[t.rule], t) for t in self.targets)
+        return bool(self.targets) and all(meets(rates[t.rule], t) for t in self.targets)
 
     def verdict(self, index: int) -> str | None:
         """A point against every target, as the CLI marks it: `met` (every interval clears its target), `not met`
@@ -258,8 +252,8 @@ class SweepResult:
                                    "verdict": self.verdict(index)}
             for target in self.targets:
                 rate = rates[target.rule]
-                row.update({f"{target.rule} target": target.rate, f"{target.rule} rate": _nan(rate["rate"]),
-                            f"{target.rule} low": _nan(rate["low"]), f"{target.rule} high": _nan(rate["high"])})
+                row.update({f"{target.rule} target": target.rate, f"{target.rule} rate": as_float(rate["rate"]),
+                            f"{target.rule} low": as_float(rate["low"]), f"{target.rule} high": as_float(rate["high"])})
             rows.append(row)
         columns = ["point", *[f for f in self.factors if f != LOAD], LOAD, "cost", "verdict",
                    *[f"{t.rule} {part}" for t in self.targets for part in ("target", "rate", "low", "high")]]
@@ -278,7 +272,7 @@ class SweepResult:
             for target in self.targets:
                 holds, fails = math.nan, math.nan
                 for point in ordered:
-                    if not _meets(self.rates(point.index)[target.rule], target):
+                    if not meets(self.rates(point.index)[target.rule], target):
                         fails = point.load
                         break
                     holds = point.load
@@ -319,30 +313,32 @@ class SweepResult:
 
 
 def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications: int | None = None,
-          seed: int | None = None, jobs: int = 1, targets: Iterable[str | Target] = (), out: Path | None = None,
-          resume: bool = False, progress: Progress | None = None,
+          seed: int | None = None, jobs: int = 1, targets: Iterable[str | Target] = (),
+          out: str | Path | None = None, resume: bool = False, progress: Progress | None = None,
           on_point: Callable[[Point], None] | None = None, executor: Executor | None = None,
           client: Any = None) -> SweepResult:
-    """Run every combination of `vary` with the same seed and replications; see the module docstring.
+    """Every combination of `vary` (dotted paths, and `load`) with the same seed and replications, so with common
+    random numbers; see the module docstring.
 
     `on_point` is called after each point is finished (and written); `progress`
     after each replication. `executor` or a dask `client` runs the replications
     there instead of in `jobs` local processes, with the same result.
     """
     count = replications if replications is not None else scenario.replications
-    entropy = seed if seed is not None else scenario.seed
+    seed = seed if seed is not None else scenario.seed
+    directory = Path(out) if out is not None else None
     goals = [t if isinstance(t, Target) else parse_target(t, scenario) for t in targets]
     if twice := next((t for i, t in enumerate(goals) if t.rule in {g.rule for g in goals[:i]}), None):
         raise DrillsimError(f"target {str(twice)!r}: {twice.rule} is given a target twice; expected one target per "
                             f"rule")
     points = grid(scenario, vary)
-    spec = {"scenario": scenario.name, "fingerprint": fingerprint(scenario), "seed": entropy, "replications": count,
+    spec = {"scenario": scenario.name, "fingerprint": fingerprint(scenario), "seed": seed, "replications": count,
             "vary": {k: list(v) for k, v in vary.items()}, "targets": [str(t) for t in goals],
             "points": [p.values for p in points]}
     spec = json.loads(to_json(spec))
-    if resume and out is None:
+    if resume and directory is None:
         raise DrillsimError("resuming a sweep needs the output directory it was writing to")
-    done = _prepare(out, spec, resume) if out is not None else {}
+    done = _prepare(directory, spec, resume) if directory is not None else {}
     records: list[dict[str, Any]] = []
     results: dict[int, Results] = {}
     width, given = resolve(jobs, executor, client)
@@ -352,13 +348,13 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications
             if point.index in done:
                 records.append(done[point.index])
                 continue
-            reps, tallies = summarise(point.scenario, range(count), entropy, jobs=width, load=point.load,
+            reps, tallies = summarise(point.scenario, range(count), seed, jobs=width, load=point.load,
                                       progress=progress, executor=workers)
-            results[point.index] = Results(point.scenario, entropy, reps, load=point.load, label=point.label,
+            results[point.index] = Results(point.scenario, seed, reps, load=point.load, label=point.label,
                                            tallies=tallies)
             record = _record(point, results[point.index])
-            if out is not None:
-                atomic_write(_point_file(out, point.index), to_json(record))
+            if directory is not None:
+                atomic_write(_point_file(directory, point.index), to_json(record))
             records.append(record)
             if on_point is not None:
                 on_point(point)
@@ -366,8 +362,8 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications
         if workers is not None and workers is not given:
             workers.shutdown(cancel_futures=True)
     outcome = SweepResult(scenario, spec, points, records, goals, results, jobs)
-    if out is not None:
-        _write_final(outcome, out)
+    if directory is not None:
+        _write_final(outcome, directory)
     return outcome
 
 
@@ -462,29 +458,6 @@ def _checked(record: dict[str, Any], index: int, path: Path) -> dict[str, Any]:
 def _write_final(outcome: SweepResult, out: Path) -> None:
     atomic_write(out / "sweep.csv", frame_csv(outcome.frame))
     atomic_write(out / "sweep.json", to_json({**outcome.summary(), "versions": versions()}))
-
-
-MET, NOT_MET, UNDECIDED = "met", "not met", "undecided"
-
-
-def target_verdict(rule: Mapping[str, Any], target: Target) -> str:
-    """One rate against its target, as `drillsim sweep` marks it: `undecided` (`?`) when its 95 % interval
-    contains the target, else `met` or `not met` by the rate; a rule that applied to nothing is `not met`."""
-    rate, low, high = (_nan(rule[k]) for k in ("rate", "low", "high"))
-    if math.isnan(rate):
-        return NOT_MET
-    if not math.isnan(low) and low < target.rate <= high:
-        return UNDECIDED
-    return MET if rate >= target.rate else NOT_MET
-
-
-def _meets(rule: Mapping[str, Any], target: Target) -> bool:
-    rate = rule["rate"]
-    return rate is not None and not math.isnan(rate) and rate >= target.rate
-
-
-def _nan(value: Any) -> float:
-    return math.nan if value is None else float(value)
 
 
 def _json(value: Any) -> Any:

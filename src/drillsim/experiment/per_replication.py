@@ -1,23 +1,27 @@
-"""Figures per replication, and the hit rates and precision computed from them.
+"""Numbers per replication, and the hit rates and precision computed from them.
 
 The replication is the independent unit of a run: incidents of one
 replication share queues. Comparisons, sweeps and `precision=` therefore
 work from per-replication counts (hits and decided verdicts per rule, waits
-and tasks per actor) with the intervals of drillsim.results.stats.
+and tasks per actor) with the intervals of drillsim.results.stats. The
+functions an analyst checks a figure with by hand (`drillsim.replication_counts`,
+`hit_rate_interval`, `pooled_interval`, `precision_sentence`, `running_mean`)
+are these very ones.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from drillsim.errors import DrillsimError
 from drillsim.results import Results
 from drillsim.results.metrics import ALL_LEVELS
-from drillsim.results.stats import clustered_wilson
-from drillsim.scenario.errors import DrillsimError
+from drillsim.results.stats import clustered_wilson, wilson
 from drillsim.scenario.schema import unknown_name
 from drillsim.scenario.units import HOUR, parse_duration
 
@@ -54,6 +58,24 @@ def rule_counts(results: Results, *, by_level: bool = False) -> pd.DataFrame:
     else:
         index = pd.MultiIndex.from_product([replication_ids(results), rules], names=["replication", "rule"])
     return counts.reindex(index, fill_value=0).astype(int).reset_index()
+
+
+def replication_counts(results: Results, *, by_level: bool = False) -> pd.DataFrame:
+    """Per replication and rule (and level, with `by_level`): verdicts met, decided (met or missed) and pending,
+    the counts every hit-rate interval is computed from; a replication where a rule applied to nothing has zeros."""
+    return rule_counts(results, by_level=by_level)
+
+
+def hit_rate_interval(met: Sequence[float], decided: Sequence[float]) -> tuple[float, float]:
+    """The 95 % interval drillsim gives a hit rate from per-replication counts: Wilson on the effective number
+    of incidents, the replication as the independent unit (see the README's statistics notes)."""
+    return clustered_wilson(met, decided)
+
+
+def pooled_interval(met: int, decided: int) -> tuple[float, float]:
+    """The plain Wilson interval that treats every incident as independent: too narrow when incidents share
+    queues; for comparison only."""
+    return wilson(met, decided)
 
 
 def wait_totals(results: Results) -> pd.DataFrame:
@@ -99,8 +121,8 @@ def precision_report(results: Results, target: float, cap: int) -> dict[str, Any
     }
 
 
-def precision_sentence(report: dict[str, Any]) -> str:
-    """The table's header line for a run with `precision=`."""
+def precision_sentence(report: Mapping[str, Any]) -> str:
+    """`Results.precision` in the words of `drillsim run --precision`'s first line."""
     n, target = report["replications"], report["half_width"]
     widest = report["widest"]
     if widest is None:

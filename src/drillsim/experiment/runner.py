@@ -1,8 +1,5 @@
 """Replications: seeds, serial or parallel execution, and the same answer either way.
 
-Named runner, not run: `drillsim.run` is the API function, and a submodule of that
-name would replace it on the package as soon as it was imported.
-
 Replication r of a run with seed S always uses SeedSequence(S).spawn()[r], so
 a run gives byte-identical results whether replications run in one process
 or several, and in whatever order they finish.
@@ -11,7 +8,6 @@ or several, and in whatever order they finish.
 from __future__ import annotations
 
 import gc
-import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -29,17 +25,17 @@ KEEP: tuple[Keep, ...] = ("all", "summary")
 Done = TypeVar("Done", Replication, tuple[Replication, Tally])
 
 
-def _records(scenario: Scenario, entropy: int, replications: list[int], load: float) -> list[Replication]:
-    return [simulate(scenario, entropy, r, load) for r in replications]
+def _records(scenario: Scenario, seed: int, replications: list[int], load: float) -> list[Replication]:
+    return [simulate(scenario, seed, r, load) for r in replications]
 
 
-def _tallies(scenario: Scenario, entropy: int, replications: list[int],
+def _tallies(scenario: Scenario, seed: int, replications: list[int],
              load: float) -> list[tuple[Replication, Tally]]:
-    """Replications that keep nothing but staffing and a Tally: memory flat in the horizon, little to send back."""
+    """Replications that keep nothing but a Tally: memory flat in the horizon, little to send back."""
     out = []
     for r in replications:
         tally = Tally(r, scenario.horizon, scenario.warm_up)
-        out.append((simulate(scenario, entropy, r, load, on_incident=tally.add), tally))
+        out.append((simulate(scenario, seed, r, load, on_incident=tally.add), tally))
     return out
 
 
@@ -73,10 +69,6 @@ def pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
 
 
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-
-
 def replicate(scenario: Scenario, replications: Iterable[int], seed: int, *, jobs: int = 1, load: float = 1.0,
               progress: Progress | None = None, executor: Executor | None = None) -> list[Replication]:
     """Run the given replications, keeping every record; sorted by replication number."""
@@ -86,7 +78,7 @@ def replicate(scenario: Scenario, replications: Iterable[int], seed: int, *, job
 def summarise(scenario: Scenario, replications: Iterable[int], seed: int, *, jobs: int = 1, load: float = 1.0,
               progress: Progress | None = None,
               executor: Executor | None = None) -> tuple[list[Replication], list[Tally]]:
-    """Run the given replications keeping only tallies (and staffing); both sorted by replication number."""
+    """Run the given replications keeping only tallies; both sorted by replication number."""
     done = _execute(_tallies, scenario, replications, seed, jobs, load, progress, executor)
     return [rep for rep, _ in done], [tally for _, tally in done]
 

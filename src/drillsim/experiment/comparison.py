@@ -9,6 +9,7 @@ the paired interval is much narrower than comparing two independent runs.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,13 +17,17 @@ from typing import Any
 
 import pandas as pd
 
-from drillsim.figures import replication_ids, rule_counts, wait_totals
+from drillsim.errors import DrillsimError
+from drillsim.experiment.per_replication import replication_ids, rule_counts, wait_totals
+from drillsim.experiment.replications import run
+from drillsim.experiment.runner import Progress
+from drillsim.model.pairing import differences
 from drillsim.results import Results
 from drillsim.results.metrics import ALL_LEVELS
 from drillsim.results.stats import ratio_difference
-from drillsim.runner import Progress
 from drillsim.scenario import Scenario
-from drillsim.scenario.errors import DrillsimError
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ["kind", "name", "level", "a", "b", "difference", "low", "high", "unpaired_low", "unpaired_high",
            "distinguishable"]
@@ -62,10 +67,6 @@ def compare(a: Scenario | Results, b: Scenario | Results, *, replications: int |
     intervals. Refusing them would forbid a fair question (an exam day
     against an ordinary week); calling them paired would claim what is not true.
     """
-    import logging
-
-    from drillsim.api import run
-    from drillsim.model.pairing import differences
     if isinstance(a, Scenario):
         a = run(a, replications=replications, seed=seed, jobs=jobs, load=load, progress=progress)
     if isinstance(b, Scenario):
@@ -74,8 +75,8 @@ def compare(a: Scenario | Results, b: Scenario | Results, *, replications: int |
         raise DrillsimError(f"a paired comparison needs the same seed and replications: {a!r} and {b!r} differ")
     differ = differences(a.scenario, b.scenario, seeds=(a.seed, b.seed), loads=(a.load, b.load))
     if differ:
-        logging.getLogger(__name__).warning("%s and %s draw different incidents (%s): the comparison is not paired "
-                                            "on the same incidents", a.label, b.label, "; ".join(differ))
+        log.warning("%s and %s draw different incidents (%s): the comparison is not paired on the same incidents",
+                    a.label, b.label, "; ".join(differ))
     return Comparison(a, b)
 
 

@@ -3,7 +3,7 @@
 dask is an optional extra (`pip install 'drillsim[dask]'`), imported only by
 the functions here and only when a cluster is asked for, so drillsim starts
 as fast without it. A cluster is just another concurrent.futures executor for
-drillsim.runner.replicate: each task carries the scenario, the seed entropy and
+drillsim.experiment.runner.replicate: each task carries the scenario, the seed and
 its replication numbers, and simulate() derives every stream from those, never
 from the worker's state. The tasks are pure with deterministic keys, so a task
 lost with its worker is recomputed elsewhere with the same result, and a run on
@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any, TypeVar
 
-from drillsim.scenario.errors import DrillsimError
-from drillsim.versions import package_versions
+from drillsim.errors import DrillsimError
+from drillsim.experiment.versions import package_versions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -136,7 +136,7 @@ def slots(client: Any) -> int:
 
 
 def resolve(jobs: int, executor_: Executor | None, client: Any) -> tuple[int, Executor | None]:
-    """The (jobs, executor) pair for drillsim.runner.replicate from the API's `jobs`, `executor` and `client`.
+    """The (jobs, executor) pair for runner.replicate from the API's `jobs`, `executor` and `client`.
 
     With a client, jobs becomes the cluster's thread count, which sets only how
     replications are split into tasks, never their numbers.

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterable
 from importlib import metadata
+
+PACKAGES = ("drillsim", "simpy", "numpy", "pandas", "scipy", "matplotlib", "pydantic")
+"""What shapes a run's numbers and pictures, as its provenance records them."""
 
 
 def package_versions(names: Iterable[str]) -> dict[str, str]:
@@ -15,3 +19,8 @@ def package_versions(names: Iterable[str]) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             out[name] = "not installed"
     return out
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that shape a run's numbers."""
+    return {"python": platform.python_version(), **package_versions(PACKAGES)}

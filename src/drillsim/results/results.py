@@ -55,7 +55,7 @@ class Results:
         self.load = load
         self.label = label or scenario.name
         self.precision = precision
-        """How a `precision=` run stopped (drillsim.figures.precision_report), else None."""
+        """How a `precision=` run stopped (drillsim.experiment.per_replication.precision_report), else None."""
         self.tallies = tallies
         """One Tally per replication when only summaries were kept, else None."""
 
