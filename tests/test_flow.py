@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import drillsim
-from drillsim.scenario.flow import EVENTS, ONCE, Flow, flow_of
+from drillsim.scenario.flow import EVENTS, ONCE, Flow, flow_of, instance_key
 from drillsim.scenario.schema import Step
 
 
@@ -53,6 +53,14 @@ def test_a_fan_in_waits_for_every_change_and_for_none_without_changes() -> None:
     assert FAN.waits(summary, 3) == 3
     assert FAN.awaited(summary, ONCE, 0) == ()
     assert FAN.waits(summary, 0) == 0
+
+
+def test_only_a_once_per_incident_step_after_a_per_change_one_fans_in() -> None:
+    assert FAN.fans_in(FAN["summary"], FAN["continuation"])
+    assert not FAN.fans_in(FAN["continuation"], FAN["report"])
+    assert not FAN.fans_in(FAN["close"], FAN["summary"])
+    chained = flow(step("a", "change", per="change"), step("b", "a", "change", per="change"))
+    assert not chained.fans_in(chained["b"], chained["a"])
 
 
 def test_a_per_change_instance_waits_for_its_own_change_and_the_incident_step() -> None:
@@ -119,3 +127,19 @@ def test_the_bundled_plans_have_no_cycle_and_rank_every_step(path: str) -> None:
     compiled = flow_of(drillsim.load(path))
     assert compiled.cycle() is None
     assert sorted(compiled.rank.values()) == list(range(len(compiled)))
+
+
+def test_a_step_is_done_by_its_actor_or_by_whoever_received_the_report_it_names() -> None:
+    reported = Step(id="report", actor="office", after=("occurred",), duration="work", milestone="sent",
+                    report={"to": "leader", "or": "deputy", "probability": "department_head_first"})
+    silent = step("silent", "occurred")
+    plan = flow(reported, step("follow", "report").model_copy(update={"actor": "@report"}),
+                silent, step("echo", "silent").model_copy(update={"actor": "@silent"}))
+    assert plan.doers(plan["report"]) == ("office",)
+    assert plan.doers(plan["follow"]) == ("leader", "deputy")
+    assert plan.doers(plan["echo"]) == ()
+
+
+def test_an_instance_key_is_what_the_flow_records_for_a_per_change_milestone() -> None:
+    assert instance_key("continuation_done", 2) == FAN.key("continuation_done", 2) == "continuation_done#2"
+    assert instance_key("change", ONCE) == "change"

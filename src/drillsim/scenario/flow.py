@@ -32,6 +32,12 @@ ONCE = -1
 """The instance number of a step run once per incident (a per-change step's instances are 0, 1, ...)."""
 
 
+def instance_key(milestone: str, change: int) -> str:
+    """The recorded name of instance `change` of a milestone already known to be reached per change (ONCE: the
+    bare name), for a reader such as a drill log's row that has no flow at hand; `Flow.key` decides for any."""
+    return milestone if change < 0 else f"{milestone}#{change}"
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FlowStep:
     """One step of the flow with everything the flow's rules say about it."""
@@ -69,8 +75,8 @@ class FlowStep:
 class Flow:
     """The compiled flow of a scenario; build it with `flow_of(scenario)`."""
 
-    def __init__(self, steps: tuple[Step, ...], command_post_levels: frozenset[str],
-                 major_rules: Mapping[str, tuple[frozenset[str], str]]) -> None:
+    def __init__(self, steps: tuple[Step, ...], command_post_levels: frozenset[str] = frozenset(),
+                 major_rules: Mapping[str, tuple[frozenset[str], str]] | None = None) -> None:
         ids = {step.id for step in steps}
         dependents: dict[str, list[tuple[str, bool]]] = {step.id: [] for step in steps}
         for step in steps:
@@ -87,7 +93,7 @@ class Flow:
         self._per_change_milestones = frozenset(
             ["change", *(node.milestone for node in self.steps if node.per_change)])
         self._command_post_levels = command_post_levels
-        self._major_rules = dict(major_rules)
+        self._major_rules = dict(major_rules or {})
         self.rank: Mapping[str, int] = _first_ready_order(steps)
         """Each step's place in an order where every step comes after the steps it waits for (ties in the
         plan's order); a step on a cycle has none."""
@@ -130,6 +136,11 @@ class Flow:
             return milestone
         return f"{milestone}#{change}"
 
+    def fans_in(self, node: FlowStep, before: FlowStep) -> bool:
+        """Whether a step waits for every change's instance of a predecessor (a once-per-incident step after a
+        per-change one), rather than for one instance."""
+        return before.per_change and not node.per_change
+
     def awaited(self, node: FlowStep, change: int, changes: int) -> tuple[str, ...]:
         """The milestone keys instance `change` of a step waits for, in an incident with `changes` changes.
 
@@ -169,6 +180,15 @@ class Flow:
                 yield before.milestone
             elif change:
                 yield f"{before.milestone}#{change}"
+
+    def doers(self, node: FlowStep) -> tuple[str, ...]:
+        """Who may do a step: its actor, or for `@step` each receiver of that step's report (none without one)."""
+        if not node.step.actor.startswith("@"):
+            return (node.step.actor,)
+        report = self._by_id[node.step.actor[1:]].step.report
+        if report is None:
+            return ()
+        return (report.to, report.or_) if report.or_ else (report.to,)
 
     def following(self, event: str) -> list[FlowStep]:
         """The steps that follow from an event (`occurred` or `change`) without leaving its instance, in the
@@ -254,4 +274,4 @@ def _compiled(steps: tuple[Step, ...], command_post_levels: frozenset[str],
     return Flow(steps, command_post_levels, {name: (levels, class_) for name, levels, class_ in majors})
 
 
-__all__ = ["EVENTS", "ONCE", "Flow", "FlowStep", "flow_of"]
+__all__ = ["EVENTS", "ONCE", "Flow", "FlowStep", "flow_of", "instance_key"]
