@@ -136,7 +136,7 @@ def wait_totals(steps: pd.DataFrame) -> pd.DataFrame:
             .groupby(["replication", "actor"], as_index=False)[["wait", "tasks"]].sum())
 
 
-def actor_table_of(scenario: Scenario, aggregate: ActorAggregate, staffing: pd.DataFrame,
+def actor_table(scenario: Scenario, aggregate: ActorAggregate, staffing: pd.DataFrame,
                    waits_by_replication: pd.DataFrame) -> pd.DataFrame:
     """The actor table from busy seconds, waits and tasks (`actor_aggregate` of the steps, or a run's tallies) and
     the staffing.

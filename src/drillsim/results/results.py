@@ -155,7 +155,7 @@ class Results:
             aggregate = ActorAggregate()
             for tally in self.tallies:
                 aggregate.update(tally.actors)
-        return metrics.actor_table_of(self.scenario, aggregate, self.staffing, self.wait_totals)
+        return metrics.actor_table(self.scenario, aggregate, self.staffing, self.wait_totals)
 
     def actors(self) -> pd.DataFrame:
         """Utilisation and waits of every limited actor, busiest first."""
