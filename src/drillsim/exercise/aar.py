@@ -24,6 +24,7 @@ from drillsim.exercise.evaluate import NOT_RECORDED, UNRECORDED, Evaluation, Fin
 from drillsim.exercise.msel import actor_label, doers
 from drillsim.model.pairing import differences
 from drillsim.report.plan import staffing_text
+from drillsim.scenario.flow import flow_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 from drillsim.text import visible
@@ -203,13 +204,14 @@ def _praise(judged: list[Finding]) -> str:
 
 
 def _step_title(s: Scenario, step: str) -> str:
-    return next((st.title or st.id for st in s.flow if st.id == step), step)
+    node = flow_of(s).get(step)
+    return (node.step.title or node.id) if node is not None else step
 
 
 def _owner(ev: Evaluation, f: Finding) -> str:
     s = ev.scenario
     incident = next(i for i in ev.incidents if i.id == f.incident)
-    step = next(st for st in s.flow if st.id == f.stage)
+    step = flow_of(s)[f.stage or ""].step
     return " or ".join(actor_label(s, a, "") for a in doers(s, step, incident))
 
 
@@ -271,10 +273,10 @@ def _action(ev: Evaluation, rule_id: str, area: str, stage: Finding | None, miss
 
 
 def _end_actor(s: Scenario, milestone: str) -> str:
-    step = next((st for st in s.flow if st.milestone == milestone), None)
-    if step is None or step.actor.startswith("@"):
+    node = flow_of(s).reaching(milestone)
+    if node is None or node.step.actor.startswith("@"):
         return next(iter(s.actors))
-    return step.actor
+    return node.step.actor
 
 
 def _comparison(s: Scenario, base: Results, other: Results) -> Comparison:

@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from drillsim.exercise.drilllog import Entry, Record, replay
-from drillsim.exercise.played import DrillIncident, milestone_key, to_record
 from drillsim.exercise.msel import InjectRow, actor_label, applies, doers
+from drillsim.exercise.played import DrillIncident, milestone_key, shown_change, to_record
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import VerdictRecord
+from drillsim.scenario.flow import ONCE, flow_of, instance_key
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration
 
@@ -182,23 +183,25 @@ class DrillBoard:
                 rule = self.scenario.deadlines[v.rule]
                 text = (f"met, {format_duration(v.slack)} to spare" if v.slack >= 0
                         else f"MISSED, {format_duration(-v.slack)} late")
-                key = milestone_key(rule.end, v.change + 1 if v.change >= 0 else None)
+                key = instance_key(rule.end, v.change)
                 ends.setdefault((incident.id, key), []).append((v.rule, text))
+        flow = flow_of(self.scenario)
         out = []
         for incident in sorted(self._started(), key=lambda i: (self._reached(i.id)["occurred"], i.number)):
             record = self.records[incident.id]
             reached = record.reached
-            changes = [k for k in range(1, len(incident.changes) + 1) if f"change#{k - 1}" in reached]
-            for step in self.scenario.flow:
+            changes = [k for k in range(len(incident.changes)) if flow.key("change", k) in reached]
+            for node in flow:
+                step = node.step
                 if not applies(step, incident):
                     continue
                 who = " or ".join(actor_label(self.scenario, a, incident.grid) for a in doers(self.scenario, step,
                                                                                               incident))
-                for change in (changes if step.per == "change" else [None]):
-                    key = milestone_key(step.milestone, change)
-                    out.append(Task(incident.id, change, step.milestone, step.title or step.id, who,
+                for k in (changes if node.per_change else [ONCE]):
+                    key = flow.key(node.milestone, k)
+                    out.append(Task(incident.id, shown_change(k), step.milestone, step.title or step.id, who,
                                     reached.get(key), _verdicts_text(ends.get((incident.id, key), [])),
-                                    _msel_level(step.effect, incident, change), record.levels.get(key)))
+                                    _msel_level(step.effect, incident, k), record.levels.get(key)))
         return out
 
     def countdowns(self, now: float) -> list[Countdown]:
@@ -209,7 +212,7 @@ class DrillBoard:
                 continue
             rule = self.scenario.deadlines[v.rule]
             remaining = v.deadline - now
-            out.append(Countdown(incident.id, v.change + 1 if v.change >= 0 else None, v.rule, rule.title,
+            out.append(Countdown(incident.id, shown_change(v.change), v.rule, rule.title,
                                  rule.limit, v.deadline, remaining, state_of(remaining, rule.limit, self.amber)))
         return sorted(out, key=lambda c: (c.due, c.incident, c.rule))
 
@@ -249,12 +252,13 @@ def _verdicts_text(found: list[tuple[str, str]]) -> str:
     return "; ".join(f"{rule} {text}" for rule, text in found)
 
 
-def _msel_level(effect: str | None, incident: DrillIncident, change: int | None) -> str | None:
-    """The level a milestone puts in force by the MSEL: the judged one, or a change's (numbered from 1)."""
+def _msel_level(effect: str | None, incident: DrillIncident, change: int) -> str | None:
+    """The level a milestone of instance `change` (ONCE: the incident's) puts in force by the MSEL: the judged
+    one, or the change's."""
     if effect == "judge_level":
         return incident.judged_level
-    if effect == "apply_change" and change is not None:
-        return incident.changes[change - 1].level
+    if effect == "apply_change" and change >= 0:
+        return incident.changes[change].level
     return None
 
 

@@ -26,9 +26,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from drillsim import __version__
-from drillsim.exercise.played import drill_incidents
+from drillsim.exercise.played import drill_incidents, shown_change
 from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, read_text, write_reason
 from drillsim.scenario.errors import DrillsimError
+from drillsim.scenario.flow import flow_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_offset
 from drillsim.text import xml_safe
@@ -178,7 +179,7 @@ def messages(run_dir: Path, epoch: datetime, domain: str = DEFAULT_DOMAIN,
     prefix = f"drillsim-{_slug(str(summary['scenario']))}-s{summary['seed']}"
     incidents = {(int(r["replication"]), int(r["incident"])): r for _, r in _rows(run_dir / "incidents.csv")}
     steps: dict[tuple[int, int], list[dict[str, str]]] = {}
-    order = {step.id: i for i, step in enumerate(scenario.flow)}
+    order = {node.id: node.position for node in flow_of(scenario)}
     for line, row in _rows(run_dir / "steps.csv"):
         _check_step(row, scenario, order, run_dir / "steps.csv", line)
         steps.setdefault((int(row["replication"]), int(row["incident"])), []).append(row)
@@ -231,10 +232,10 @@ def _change_levels(scenario: Scenario,
 
 def _level_history(scenario: Scenario, incident: dict[str, str], rows: list[dict[str, str]],
                    change_levels: list[str] | None) -> list[tuple[int, str]]:
-    effects = {step.id: step.effect for step in scenario.flow}
+    flow = flow_of(scenario)
     history = []
     for row in rows:
-        effect = effects[row["step"]]
+        effect = flow[row["step"]].step.effect
         if effect == "judge_level" and _int(row["finished"]) is not None:
             history.append((_int(row["finished"]) or 0, incident["judged_level"]))
         elif effect == "apply_change" and _int(row["delivered"]) is not None:
@@ -269,14 +270,15 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, incident: dict[str, str],
              row: dict[str, str], history: list[tuple[int, str]], earlier: list[Message]) -> Message:
     rep, number, change = int(row["replication"]), int(row["incident"]), int(row["change"])
-    step = next(s for s in scenario.flow if s.id == row["step"])
+    shown = shown_change(change)
+    step = flow_of(scenario)[row["step"]].step
     sent_at, received_at = _int(row["finished"]) or 0, _int(row["delivered"]) or 0
     occurred = _int(incident["occurred"]) or 0
 
     def stamp(seconds: int) -> str:
         return (epoch + timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
-    identifier = f"{prefix}-r{rep}-i{number}-{row['step']}" + (f"-c{change + 1}" if change >= 0 else "")
+    identifier = f"{prefix}-r{rep}-i{number}-{row['step']}" + (f"-c{shown}" if shown is not None else "")
     sender = f"{row['served_by']}@{domain}"
     sent = stamp(sent_at)
     level = _level_at(incident, history, sent_at)
@@ -308,7 +310,7 @@ def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, inci
     _sub(info, "onset", stamp(occurred))
     _sub(info, "senderName", sender_title)
     title = step.title or step.id
-    change_text = f" (change {change + 1})" if change >= 0 else ""
+    change_text = f" (change {shown})" if shown is not None else ""
     _sub(info, "headline", f"{title[:1].upper()}{title[1:]}{change_text}: {incident['description']}")
     where = f", {incident['grid']}" if incident["grid"] else ""
     incomplete = (" Core elements were missing: a follow-up round trip was needed."
@@ -320,7 +322,7 @@ def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, inci
          f"{format_offset(sent_at)} over {row['channel'] or 'no channel'}, received {format_offset(received_at)}."
          f"{incomplete}")
     for name, value in (("replication", str(rep)), ("incident", str(number)), ("step", row["step"]),
-                        ("change", str(change + 1) if change >= 0 else ""), ("level", level),
+                        ("change", str(shown) if shown is not None else ""), ("level", level),
                         ("channel", row["channel"]), ("received", stamp(received_at)),
                         ("incomplete", row["incomplete"])):
         if value:

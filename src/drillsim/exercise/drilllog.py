@@ -39,9 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from drillsim.exercise.played import INCIDENT_EVENTS, DrillIncident, milestone_key
+from drillsim.exercise.played import DrillIncident, milestone_key
 from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, read_text, write_reason
 from drillsim.scenario.errors import DrillsimError, Problem
+from drillsim.scenario.flow import EVENTS, flow_of
 from drillsim.scenario.schema import Scenario, unknown_name
 from drillsim.scenario.units import UnitError, format_offset, parse_offset
 
@@ -109,7 +110,7 @@ class _Rules:
         self.scenario = scenario
         self.incidents = {incident.id: incident for incident in incidents}
         self.milestones = set(scenario.milestones())
-        self.per_change = {"change"} | {s.milestone for s in scenario.flow if s.per == "change"}
+        self.flow = flow_of(scenario)
         self.with_level = {s.milestone for s in scenario.flow if s.effect in ("judge_level", "apply_change")}
         self.step_milestone = {s.id: s.milestone for s in scenario.flow}
 
@@ -259,7 +260,7 @@ def _entry(row: Mapping[str, str], line: int, file: str, rules: _Rules, problems
 
 def _change(value: str, milestone: str, incident: DrillIncident | None, rules: _Rules,
             report: Callable[[str, str], None]) -> int | None:
-    if milestone not in rules.per_change:
+    if not rules.flow.per_change(milestone):
         if value:
             report("change", f"{milestone!r} is a milestone of the incident, not of a change; leave 'change' empty")
         return None
@@ -293,7 +294,7 @@ def _sequence(entries: list[Entry], file: str, rules: _Rules) -> list[Problem]:
                                                                   f"{entry.incident}"))
         seen.add(where)
         start = occurred[entry.incident]
-        if entry.time is not None and entry.milestone not in INCIDENT_EVENTS and entry.time < start:
+        if entry.time is not None and entry.milestone not in EVENTS and entry.time < start:
             problems.append(Problem(file, entry.line, ("time",), f"{format_offset(entry.time)} is before incident "
                                                                   f"{entry.incident} occurred "
                                                                   f"({format_offset(start)})"))

@@ -18,10 +18,11 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from drillsim.exercise.drilllog import Entry, Record, replay
-from drillsim.exercise.played import INCIDENT_EVENTS, DrillIncident, to_record
 from drillsim.exercise.msel import applies, doers
+from drillsim.exercise.played import DrillIncident, shown_change, to_record
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import IncidentRecord, VerdictRecord
+from drillsim.scenario.flow import EVENTS, ONCE, Flow, flow_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 
@@ -103,7 +104,7 @@ def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[E
     inferred = {incident.id: proven(scenario, records[incident.id].reached) for incident in played}
     drill = [(incident, _unless_proven(scenario, v, inferred[incident.id])) for incident in played
              for v in verdicts(scenario, [checked[incident.id]], horizon)
-             if v.start is not None or scenario.deadlines[v.rule].start not in INCIDENT_EVENTS]
+             if v.start is not None or scenario.deadlines[v.rule].start not in EVENTS]
     stages = _stages(scenario, played, checked, records, [v for _, v in drill], horizon)
     simulated = _Simulated(scenario, results)
     findings = [_finding(scenario, incident, v, simulated, stages.get((incident.number, v.rule, v.change)))
@@ -125,29 +126,14 @@ def proven(scenario: Scenario, reached: Mapping[str, int]) -> set[str]:
     per-change step's predecessors of the same change, and a once-per-incident
     step's once-per-incident predecessors.
     """
-    steps = {step.milestone: step for step in scenario.flow}
-    by_id = {step.id: step for step in scenario.flow}
+    flow = Flow(tuple(scenario.flow))  # only the wiring proves anything: the steps will do, without the plan
     seen: set[str] = set()
     todo = list(reached)
     while todo:
-        key = todo.pop()
-        name, _, change = key.partition("#")
-        step = steps.get(name)
-        if step is None:
-            continue
-        for before in step.after:
-            parent = by_id.get(before)
-            if parent is None:
-                continue
-            if parent.per == "change":
-                if not change:
-                    continue
-                parent_key = f"{parent.milestone}#{change}"
-            else:
-                parent_key = parent.milestone
-            if parent_key not in seen and parent_key not in reached:
-                seen.add(parent_key)
-                todo.append(parent_key)
+        for before in flow.proven_by(todo.pop()):
+            if before not in seen and before not in reached:
+                seen.add(before)
+                todo.append(before)
     return seen
 
 
@@ -155,10 +141,7 @@ def _unless_proven(scenario: Scenario, v: VerdictRecord, inferred: set[str]) -> 
     """A clock whose end the log skipped, though a later recorded step shows the report was made: unrecorded."""
     if v.end is not None or v.start is None:
         return v
-    end = scenario.deadlines[v.rule].end
-    step = next((step for step in scenario.flow if step.milestone == end), None)
-    key = f"{end}#{v.change}" if step is not None and step.per == "change" and v.change >= 0 else end
-    if key not in inferred:
+    if flow_of(scenario).key(scenario.deadlines[v.rule].end, v.change) not in inferred:
         return v
     return replace(v, status=UNRECORDED, slack=None, late_at_least=None)
 
@@ -175,7 +158,7 @@ def _finding(scenario: Scenario, incident: DrillIncident, v: VerdictRecord, simu
     rule = scenario.deadlines[v.rule]
     step = stage[0] if stage else None
     return Finding(
-        incident=incident.id, change=v.change + 1 if v.change >= 0 else None, rule=v.rule, level=v.level,
+        incident=incident.id, change=shown_change(v.change), rule=v.rule, level=v.level,
         status=v.status, start=v.start, deadline=v.deadline, end=v.end, slack=v.slack,
         late_at_least=v.late_at_least, elapsed=elapsed, percentile=percentile, simulated=len(sample),
         sim_median=_median(sample), sim_rate=sum(1 for s in sample if s <= rule.limit) / len(sample) if sample
@@ -261,7 +244,7 @@ def _stages(scenario: Scenario, played: list[DrillIncident], checked: dict[str, 
     if not rows or not drill:
         return {}
     frame = pd.DataFrame(rows)
-    per_change = {step.id for step in scenario.flow if step.per == "change"}
+    flow = flow_of(scenario)
     open_steps = {(row["incident"], row["step"], row["change"]) for row in rows if row["finished"] is None}
     verdict_frame = pd.DataFrame([asdict(v) for v in drill], columns=[f.name for f in fields(VerdictRecord)])
     parts = stages(scenario, frame, verdict_frame, horizon)
@@ -273,7 +256,7 @@ def _stages(scenario: Scenario, played: list[DrillIncident], checked: dict[str, 
         ["incident", "rule", "change"])
     for row in top.itertuples(index=False):
         key = (int(row.incident), str(row.rule), int(row.change))
-        if _open(open_steps, key[0], str(row.step), key[2] if row.step in per_change else -1):
+        if _open(open_steps, key[0], str(row.step), key[2] if flow[str(row.step)].per_change else ONCE):
             out[key] = (str(row.step), None, None)
         else:
             out[key] = (str(row.step), int(row.seconds), int(row.seconds) / windows[key])
@@ -295,31 +278,28 @@ def _drill_steps(scenario: Scenario, incident: DrillIncident, record: IncidentRe
     span of a step counts as its work; a step whose predecessors were reached
     but which was not is still open at the end of the drill.
     """
-    flow = {step.id: step for step in scenario.flow}
+    flow = flow_of(scenario)
     reached = record.milestones
-    for step in scenario.flow:
-        if not applies(step, incident) or (step.when == "command_post" and not record.command_post_required):
+    changes = len(incident.changes)
+    for node in flow:
+        if not applies(node.step, incident) or (node.condition == "command_post" and not record.command_post_required):
             continue
-        for k in (range(len(incident.changes)) if step.per == "change" else (-1,)):
-            def at(name: str, k: int = k, step_per: str = step.per) -> int | None:
-                if name in INCIDENT_EVENTS:
-                    return reached.get(name if name == "occurred" else f"change#{k}")
-                pred = flow[name]
-                return reached.get(pred.milestone if pred.per == "incident" or step_per == "incident"
-                                   else f"{pred.milestone}#{k}")
-            before = [at(name) for name in step.after]
-            own = reached.get(step.milestone if k < 0 else f"{step.milestone}#{k}")
+        for k in flow.instances(node, changes):
+            before = [reached.get(key) for key in flow.awaited(node, k, changes)]
+            own = reached.get(flow.key(node.milestone, k))
             known = [t for t in before if t is not None]
             if own is None and len(known) < len(before):
                 continue
-            queued = max(known) if known else own
+            # ready when the last awaited milestone is reached; awaiting nothing (a fan-in over no changes),
+            # at the occurrence
+            queued = max(known) if known else own if before else reached["occurred"]
             assert queued is not None
             if own is not None:
                 queued = min(queued, own)
-            actor = doers(scenario, step, incident)[0]
-            yield {"replication": 0, "incident": incident.number, "step": step.id, "change": k, "actor": actor,
+            actor = doers(scenario, node.step, incident)[0]
+            yield {"replication": 0, "incident": incident.number, "step": node.id, "change": k, "actor": actor,
                    "served_by": actor, "unit": incident.grid, "queued": queued, "started": queued,
-                   "finished": own, "delivered": own if step.report is not None else None}
+                   "finished": own, "delivered": own if node.step.report is not None else None}
 
 
 # --- presentation -----------------------------------------------------------------

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from drillsim.exercise.played import DrillIncident, to_record
+from drillsim.exercise.played import DrillIncident, shown_change, to_record
 from drillsim.exercise.render import capitalize_first as _capital
 from drillsim.files import csv_text
 from drillsim.model.clocks import verdicts
+from drillsim.scenario.flow import ONCE, flow_of
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration, format_offset
 
@@ -73,16 +74,7 @@ def start_label(milestone: str) -> str:
 
 def reachable(scenario: Scenario, event: str) -> list[Step]:
     """The flow's steps that follow from an event, in the plan's order."""
-    per = "change" if event == "change" else "incident"
-    reached = {event}
-    changed = True
-    while changed:
-        changed = False
-        for step in scenario.flow:
-            if step.id not in reached and step.per == per and any(name in reached for name in step.after):
-                reached.add(step.id)
-                changed = True
-    return [step for step in scenario.flow if step.id in reached]
+    return [node.step for node in flow_of(scenario).following(event)]
 
 
 def applies(step: Step, incident: DrillIncident) -> bool:
@@ -96,12 +88,11 @@ def applies(step: Step, incident: DrillIncident) -> bool:
 
 def doers(scenario: Scenario, step: Step, incident: DrillIncident) -> list[str]:
     """Who does a step: its actor, or whoever received the report it names with `@`."""
-    if not step.actor.startswith("@"):
-        return [step.actor]
-    report = {s.id: s for s in scenario.flow}[step.actor[1:]].report
-    assert report is not None
-    options = [report.to, *([report.or_] if report.or_ else [])]
-    return [incident.first_receiver] if incident.first_receiver in options else options
+    flow = flow_of(scenario)
+    options = list(flow.doers(flow[step.id]))
+    if step.actor.startswith("@") and incident.first_receiver in options:
+        return [incident.first_receiver]
+    return options
 
 
 def actor_label(scenario: Scenario, actor: str, grid: str) -> str:
@@ -147,7 +138,7 @@ def _events(scenario: Scenario,
             incidents: list[DrillIncident]) -> Iterator[tuple[int, DrillIncident, int, list[Tested]]]:
     for incident in incidents:
         tested = deadlines_of(scenario, incident)
-        yield incident.occurred, incident, -1, tested.get(-1, [])
+        yield incident.occurred, incident, ONCE, tested.get(ONCE, [])
         for k, change in enumerate(incident.changes):
             yield change.time, incident, k, tested.get(k, [])
 
@@ -180,7 +171,7 @@ def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k:
     played = [s.actor for s in first if scenario.actors.get(s.actor) and scenario.actors[s.actor].kind == "unlimited"]
     by = f"Exercise control, playing the {scenario.actors[played[0]].title.lower()}" if played else "Exercise control"
     return InjectRow(
-        number=number, time=time, incident=incident.id, change=None if k < 0 else k + 1,
+        number=number, time=time, incident=incident.id, change=shown_change(k),
         event="occurs" if k < 0 else "changes", what_happens=what, category=category, level=level,
         grid=incident.grid, controller_notes="; ".join(notes), delivered_by=by,
         delivered_to=_capital(" or ".join(actor_label(scenario, a, incident.grid).lower() for a in receivers)),

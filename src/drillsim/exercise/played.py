@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from drillsim.model.incidents import ChangeSpec
 from drillsim.model.records import IncidentRecord
 from drillsim.scenario.errors import DrillsimError
+from drillsim.scenario.flow import ONCE, flow_of, instance_key
 from drillsim.scenario.schema import IncidentSpec, Scenario
-
-INCIDENT_EVENTS = ("occurred", "change")
-"""Milestones that are not reached by a step: the incident occurring, its situation changing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,20 +81,9 @@ def _scripted_specs(scenario: Scenario) -> list[tuple[IncidentSpec, str, str | N
     return [(spec, ident, parent, at) for at, _, spec, ident, parent in found]
 
 
-def major_class_of(scenario: Scenario, category: str, explicit: str | None, levels: Iterable[str]) -> str | None:
-    """The six-class membership the model gives an incident (Art. 8.5)."""
-    if explicit is not None:
-        return explicit
-    rule = scenario.categories[category].major_class
-    if rule is not None and any(level in rule.levels for level in levels):
-        return rule.class_
-    return None
-
-
 def _command_post(scenario: Scenario, levels: Iterable[str], scripted: bool | None) -> bool | None:
-    if scripted or any(level in scenario.command_post.levels for level in levels):
-        return True
-    return scripted
+    """True when the levels or the script require a command post, else what the script says (None: undecided)."""
+    return True if flow_of(scenario).needs_command_post(levels, scripted is True) else scripted
 
 
 def _from_spec(scenario: Scenario, number: int, spec: IncidentSpec, ident: str, parent: str | None,
@@ -113,7 +100,7 @@ def _from_spec(scenario: Scenario, number: int, spec: IncidentSpec, ident: str, 
     return DrillIncident(
         id=ident, number=number, occurred=at, category=spec.category, example=example, description=description,
         grid=spec.grid or "", level=spec.level, judged_level=spec.judged_level or spec.level,
-        major_class=major_class_of(scenario, spec.category, spec.major_class, levels),
+        major_class=flow_of(scenario).major_class(spec.category, levels, spec.major_class),
         command_post=_command_post(scenario, levels, spec.command_post), first_receiver=spec.first_receiver,
         parent=parent, changes=tuple(changes), scripted=True)
 
@@ -146,8 +133,8 @@ def _simulated(scenario: Scenario, seed: int,
             id=ident, number=incident.id, occurred=incident.occurred, category=incident.category,
             example=incident.example, description=incident.description, grid=incident.grid, level=incident.level,
             judged_level=incident.judged_level,
-            major_class=record.major_class if record is not None else major_class_of(
-                scenario, incident.category, incident.major_class, levels),
+            major_class=record.major_class if record is not None else flow_of(scenario).major_class(
+                incident.category, levels, incident.major_class),
             command_post=_command_post(scenario, levels, spec.command_post if spec is not None else None),
             first_receiver=receivers.get(incident.id, incident.first_receiver),
             parent=ids.get(incident.parent) if incident.parent is not None else None,
@@ -155,9 +142,21 @@ def _simulated(scenario: Scenario, seed: int,
     return out
 
 
+def shown_change(change: int) -> int | None:
+    """A change as people number it (in the drill log, on the board, in findings): the model's change 0 is
+    change 1; the whole incident (ONCE) has no number."""
+    return None if change < 0 else change + 1
+
+
+def model_change(shown: int | None) -> int:
+    """The model's number of a change numbered for people (`shown_change` undone): None is ONCE."""
+    return ONCE if shown is None else shown - 1
+
+
 def milestone_key(milestone: str, change: int | None) -> str:
-    """The model's name of a milestone: `continuation_received#0` for change 1."""
-    return milestone if change is None else f"{milestone}#{change - 1}"
+    """The model's name of a milestone recorded for a change numbered for people: `continuation_received#0`
+    for change 1 (the log accepts a change only for a per-change milestone)."""
+    return instance_key(milestone, model_change(change))
 
 
 def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str, int], levels: Mapping[str, str],
@@ -172,11 +171,12 @@ def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str,
     change's level from its continuation report on; `levels` holds levels the
     drill recorded instead.
     """
+    flow = flow_of(scenario)
     milestones = dict(reached)
     milestones.setdefault("occurred", incident.occurred)
     for k, change in enumerate(incident.changes):
         if change.time <= horizon:
-            milestones.setdefault(f"change#{k}", change.time)
+            milestones.setdefault(flow.key("change", k), change.time)
     history = tuple(sorted(_level_history(scenario, incident, milestones, levels)))
     command_post = incident.command_post is True or any(
         key in milestones for key in _keys_of(scenario, incident, when="command_post"))
@@ -190,20 +190,20 @@ def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str,
 
 def _level_history(scenario: Scenario, incident: DrillIncident, milestones: Mapping[str, int],
                    levels: Mapping[str, str]) -> Iterator[tuple[int, str]]:
-    for step in scenario.flow:
-        if step.effect == "judge_level" and step.milestone in milestones:
-            yield milestones[step.milestone], levels.get(step.milestone, incident.judged_level)
-        elif step.effect == "apply_change":
+    flow = flow_of(scenario)
+    for node in flow:
+        if node.step.effect == "judge_level" and node.milestone in milestones:
+            yield milestones[node.milestone], levels.get(node.milestone, incident.judged_level)
+        elif node.step.effect == "apply_change" and node.per_change:
             for k, change in enumerate(incident.changes):
-                key = f"{step.milestone}#{k}"
+                key = flow.key(node.milestone, k)
                 if key in milestones:
                     yield milestones[key], levels.get(key, change.level)
 
 
 def _keys_of(scenario: Scenario, incident: DrillIncident, when: str) -> Iterator[str]:
-    for step in scenario.flow:
-        if step.when == when:
-            if step.per == "change":
-                yield from (f"{step.milestone}#{k}" for k in range(len(incident.changes)))
-            else:
-                yield step.milestone
+    """The milestone keys of every instance of the steps run under a condition."""
+    flow = flow_of(scenario)
+    for node in flow:
+        if node.condition == when:
+            yield from (flow.key(node.milestone, k) for k in flow.instances(node, len(incident.changes)))
