@@ -15,9 +15,9 @@ from drillsim.exercise.aar import RATINGS, AfterAction, draft, render_html, rend
 from drillsim.exercise.drilllog import read
 from drillsim.exercise.evaluate import evaluate
 from drillsim.scenario import load
-from tests.helpers import EXAM, LOG, ROOT, SCENARIOS, drill_log_of_run
+from tests.helpers import DATA, EXAM, LOG, ROOT, SCENARIOS, drill_log_of_run
 
-NIGHT_OFFICE = ROOT / "tests" / "data" / "three-level-ii-night-office-of-three.yaml"
+NIGHT_OFFICE = DATA / "three-level-ii-night-office-of-three.yaml"
 THREE = ROOT / "scenarios" / "three-level-ii-in-ten-minutes.yaml"
 
 

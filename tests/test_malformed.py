@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import drillsim
+from tests.helpers import MALFORMED, drillsim
 
-FOLDER = Path(__file__).parent / "data" / "malformed"
-FILES = sorted(FOLDER.glob("*.yaml"))
+FILES = sorted(MALFORMED.glob("*.yaml"))
 NO_COMMENT = {"18-empty-file.yaml": (1, "-", "the file is empty")}
 
 
@@ -51,7 +50,7 @@ def test_a_missing_file_is_explained() -> None:
 
 
 def test_run_refuses_a_malformed_scenario_the_same_way() -> None:
-    path = FOLDER / "10-unknown-category.yaml"
+    path = MALFORMED / "10-unknown-category.yaml"
     result = drillsim("run", str(path))
     assert result.returncode == 2
     assert f"{path}:6: injects[0].category: unknown category 'public_helth'" in result.stderr

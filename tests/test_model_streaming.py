@@ -19,7 +19,7 @@ from drillsim.model import Chain, OnIncident, incidents_of, simulate
 from drillsim.model.incidents import generate
 from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
 from drillsim.model.streams import Streams, replication_seed
-from tests.helpers import ROOT
+from tests.helpers import CASES, ROOT
 
 SCENARIOS = ["baseline-week.yaml", "earthquake-cascade.yaml", "night-shift-one-grid-worker.yaml",
              "cctv-attack-festival.yaml", "three-level-ii-in-ten-minutes.yaml", "exam-day-leak-and-fire.yaml"]
@@ -77,7 +77,7 @@ def test_arrivals_drawn_block_by_block_are_one_poisson_stream(rate_per_day: int,
     not a block boundary falls inside; each is checked within 4.5 standard
     deviations, the total within 4.
     """
-    scenario = drillsim.load(ROOT / "tests" / "data" / "cases" / "mmc-office.yaml").replace(
+    scenario = drillsim.load(CASES / "mmc-office.yaml").replace(
         {"horizon": f"{days}d", "sources[0].rate_per_day": rate_per_day})
     times = np.array([incident.occurred for incident in generate(scenario, Streams(replication_seed(1, 0)))])
     assert np.all(np.diff(times) >= 0) and times[0] >= 0 and times[-1] < scenario.horizon

@@ -16,8 +16,9 @@ import simpy
 from drillsim.model import Chain, incidents_of, simulate
 from drillsim.results.stats import ratio_interval, t_interval
 from drillsim.scenario import Scenario, load
+from tests.helpers import CASES
 
-CASE = Path(__file__).parent / "data" / "cases" / "mmc-office.yaml"
+CASE = CASES / "mmc-office.yaml"
 
 
 def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> tuple[float, float]:

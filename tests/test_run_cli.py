@@ -21,9 +21,9 @@ from click.testing import CliRunner, Result
 from drillsim.cli import main
 from drillsim.report.timeline import story
 from drillsim.results import Results
-from tests.helpers import ROOT, case, drillsim, run
+from tests.helpers import CASES, ROOT, case, drillsim, run
 
-CASE = ROOT / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"
+CASE = CASES / "night-one-grid-worker.yaml"
 PLOTS = {f"{name}.{ext}" for name in ("hit-rates", "bottleneck", "actor-load", "worst-incident", "time-to-report")
          for ext in ("png", "svg")}
 FILES = {"events.csv", "steps.csv", "incidents.csv", "verdicts.csv", "summary.json", "scenario.yaml",
