@@ -11,7 +11,7 @@ import pytest
 from drillsim.scenario.units import parse_clock, parse_duration, parse_offset
 from tests.helpers import drillsim
 
-# Every actor of DOMAIN.md section 1, as words that must appear in a node of the flowchart.
+# Every actor of the plan (its Art. 4-7 and 13), as words that must appear in a node of the flowchart.
 DOMAIN_ACTORS = [
     "discoverer", "department head", "grid worker", "office", "leadership group", "leader", "deputy",
     "social security", "public-security and criminal", "accidents and disasters", "public health",

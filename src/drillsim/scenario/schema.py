@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
@@ -545,7 +545,7 @@ ActorKind = Literal["unlimited", "pool", "per_grid", "superior"]
 
 
 class Actor(Model):
-    """Someone in the chain (DOMAIN.md section 1)."""
+    """Someone in the chain (the plan's Art. 4-7 and 13; the README, "What question drillsim answers")."""
 
     title: Line
     who: Line = ""
@@ -706,7 +706,7 @@ Condition = Literal["always", "command_post", "major_class"]
 
 
 class Step(Model):
-    """One step of the reporting flow (DOMAIN.md section 4)."""
+    """One step of the reporting flow (the plan's Art. 8.2 and 10.2; `article` names each step's own)."""
 
     id: Line
     title: Line = ""
@@ -723,7 +723,7 @@ class Step(Model):
 
 
 class DeadlineRule(Model):
-    """A deadline of DOMAIN.md section 5: a clock from one milestone to another."""
+    """A deadline of the plan (the README's scenario reference, `deadlines`): a clock from one milestone to another."""
 
     title: Line
     limit: Duration
@@ -921,20 +921,14 @@ class Scenario(Model):
     def staffing_of(self, actor: str) -> Staffing:
         return self.staffing.get(actor, Staffing())  # type: ignore[no-any-return]
 
+    make_variant: ClassVar[Callable[[Scenario, Mapping[str, Any]], Scenario]]
+    """What `replace` builds a variant with: drillsim.scenario.variants.replace, set as this package is imported.
+    A variant is validated as a file is, by the loader, which builds Scenarios: importing it here would be a circle."""
+
     def replace(self, changes: Mapping[str, Any] | None = None, /, **more: Any) -> Scenario:
         """A validated variant with values set by dotted path (`{"staffing.office.staff": 3}`); self is unchanged."""
-        from drillsim.scenario.variants import replace
-        return replace(self, {**(changes or {}), **more})
+        return type(self).make_variant(self, {**(changes or {}), **more})
 
     def milestones(self) -> tuple[str, ...]:
         return ("occurred", "change", *(step.milestone for step in self.flow))
 
-    def walk(self) -> Iterator[tuple[str, Any]]:
-        """Every (dotted path, value) of the scenario as plain data, for sweeps and provenance."""
-        def visit(prefix: str, value: Any) -> Iterator[tuple[str, Any]]:
-            if isinstance(value, Mapping):
-                for key, item in value.items():
-                    yield from visit(f"{prefix}.{key}" if prefix else str(key), item)
-            else:
-                yield prefix, value
-        yield from visit("", self.model_dump(mode="json", by_alias=True))
