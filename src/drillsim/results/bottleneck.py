@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drillsim.scenario.flow import flow_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, HOUR, format_clock, format_duration
 
@@ -51,15 +52,19 @@ def _seconds(column: pd.Series) -> np.ndarray:
 class _Instances:
     """Every step instance of every incident in dense arrays indexed [incident, step, slot].
 
-    Slot 0 is a step run once per incident, slot k+1 the instance for change k.
+    Slot 0 is a step run once per incident, slot k+1 the instance for change k; steps are numbered by their
+    place in the flow.
     """
 
     def __init__(self, scenario: Scenario, steps: pd.DataFrame, keys: pd.Index) -> None:
-        flow = scenario.flow
-        self.code = {step.id: i for i, step in enumerate(flow)}
-        self.per_change = np.array([step.per == "change" for step in flow])
-        self.report = np.array([step.report is not None for step in flow])
-        self.preds = [[self.code[name] for name in step.after if name in self.code] for step in flow]
+        flow = flow_of(scenario)
+        self.code = {node.id: node.position for node in flow}
+        self.names = np.array([node.id for node in flow], dtype=object)
+        self.per_change = np.array([node.per_change for node in flow])
+        self.report = np.array([node.step.report is not None for node in flow])
+        self.preds = [[flow[name].position for name in node.predecessors] for node in flow]
+        self.fan_in = {(node.position, flow[name].position) for node in flow for name in node.predecessors
+                       if flow.fans_in(node, flow[name])}
         inc = keys.get_indexer(pd.MultiIndex.from_arrays([steps["replication"], steps["incident"]]))
         code = steps["step"].map(self.code).to_numpy(dtype=np.int64)
         change = steps["change"].to_numpy(dtype=np.int64)
@@ -86,10 +91,11 @@ class _Instances:
         return out
 
     def pred_slot(self, inc: np.ndarray, step: int, pred: int, slot: np.ndarray) -> np.ndarray:
-        """The instance of `pred` that `step` waited for: the same change, the incident's, or the last change's."""
+        """The instance of `pred` that `step` waited for: the incident's, the same change's, or (a fan-in) the
+        change's reached last."""
         if not self.per_change[pred]:
             return np.zeros(len(inc), dtype=np.int64)
-        if self.per_change[step]:
+        if (step, pred) not in self.fan_in:
             return slot
         reached = self.reached[inc, pred, 1:]
         if reached.shape[1] == 0:
@@ -185,13 +191,14 @@ def stages(scenario: Scenario, steps: pd.DataFrame, verdicts: pd.DataFrame, hori
     keys = pd.MultiIndex.from_arrays([pd.concat([steps["replication"], relevant["replication"]]),
                                       pd.concat([steps["incident"], relevant["incident"]])]).unique()
     inst = _Instances(scenario, steps, keys)
-    depth = len(scenario.flow)
+    depth = len(inst.code)
     v_inc = keys.get_indexer(pd.MultiIndex.from_arrays([relevant["replication"], relevant["incident"]]))
     v_start = _seconds(relevant["start"])
     v_end = _seconds(relevant["end"])
     v_end = np.where(np.isnan(v_end), float(horizon), v_end)
-    milestone_step = {step.milestone: inst.code[step.id] for step in scenario.flow}
-    end_steps = {rule_id: milestone_step.get(rule.end, -1) for rule_id, rule in scenario.deadlines.items()}
+    flow = flow_of(scenario)
+    end_steps = {rule_id: node.position if (node := flow.reaching(rule.end)) is not None else -1
+                 for rule_id, rule in scenario.deadlines.items()}
     cur = relevant["rule"].map(end_steps).fillna(-1).to_numpy(dtype=np.int64)
     cur, slot = _end_instances(inst, v_inc, np.where(v_end > v_start, cur, -1),
                                relevant["change"].to_numpy(dtype=np.int64), depth)
@@ -211,7 +218,7 @@ def stages(scenario: Scenario, steps: pd.DataFrame, verdicts: pd.DataFrame, hori
     }
     parts = {kind: np.clip(seconds, 0.0, None) for kind, seconds in parts.items()}
     row = inst.row[inc, step, sslot]
-    names = np.array([s.id for s in scenario.flow], dtype=object)
+    names = inst.names
     unit, channel = _text(steps, "unit"), _text(steps, "channel")
     incomplete = (steps["incomplete"].fillna(False).astype(bool).to_numpy() if "incomplete" in steps
                   else np.zeros(len(steps), dtype=bool))
@@ -453,7 +460,7 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
     for i, name in enumerate(("busiest_from", "busiest_to", "busiest_utilisation")):
         table[name] = table["actor"].map({a: window[i] for a, window in busiest.items() if window is not None})
     rule_order = {rule: i for i, rule in enumerate(scenario.deadlines)}
-    step_order = {step.id: i for i, step in enumerate(scenario.flow)}
+    step_order = {node.id: node.position for node in flow_of(scenario)}
     table["_rule"] = table["rule"].map(rule_order)
     table["_step"] = table["step"].map(step_order).fillna(len(step_order))
     table = table.sort_values(["_rule", "misses", "_step", "kind"], ascending=[True, False, True, True],
@@ -470,7 +477,8 @@ def _title(scenario: Scenario, actor: str) -> str:
 
 def _step_title(scenario: Scenario, step: str) -> str:
     """The step as the plan titles it, quoted: `'verification (on site where needed), then report to the office'`."""
-    title = next((s.title for s in scenario.flow if s.id == step and s.title), step)
+    node = flow_of(scenario).get(step)
+    title = (node.step.title or step) if node is not None else step
     return f"'{title}'"
 
 
