@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from drillsim.scenario.flow import FlowStep, flow_of
 from drillsim.scenario.schema import Scenario, Staffing, Step
 from drillsim.scenario.units import format_clock, format_duration, format_offset
 from drillsim.text import visible
@@ -50,12 +51,13 @@ def _receiver(scenario: Scenario, step: Step) -> str:
     return f"reports to {step.report.to}"
 
 
-def _step_text(scenario: Scenario, step: Step) -> str:
+def _step_text(scenario: Scenario, node: FlowStep) -> str:
+    step = node.step
     who = f"whoever received {step.actor[1:]}" if step.actor.startswith("@") else step.actor
     parts = [f"{step.id}: {who}", f"after {', '.join(step.after)}"]
     if step.when != "always":
         parts.append(_WHEN[step.when])
-    if step.per == "change":
+    if node.per_change:
         parts.append("once per change")
     parts.append(f"duration {step.duration}: {scenario.durations[step.duration].describe()}")
     if step.units:
@@ -86,7 +88,7 @@ def text(scenario: Scenario) -> str:
         lines.append(f"  {actor_id:<16} {actor.title:<44} {_actor_staffing(scenario, actor_id)}{stand_in}"
                      f"  [{actor.article}]")
     lines += ["", "Flow (each step waits for the steps it comes after, then takes its actor)"]
-    lines.extend(f"  {_step_text(scenario, step)}  [{step.article}]" for step in scenario.flow)
+    lines.extend(f"  {_step_text(scenario, node)}  [{node.step.article}]" for node in flow_of(scenario))
     model = [(name, what) for name, what in _MODEL_DURATIONS.items() if name in scenario.durations]
     if model:
         lines += ["", "Durations the model itself reads (by these names)"]
@@ -116,15 +118,6 @@ def _node(actor_id: str, title: str) -> str:
     return f"{actor_id}[{_quoted(title)}]"
 
 
-def _doers(flow: dict[str, Step], step: Step) -> list[str]:
-    """Who does a step: its actor, or whoever received the report it names with `@`."""
-    if step.actor.startswith("@"):
-        report = flow[step.actor[1:]].report
-        assert report is not None
-        return [report.to, *([report.or_] if report.or_ else [])]
-    return [step.actor]
-
-
 def _receivers(scenario: Scenario, step: Step) -> list[str]:
     """Who a step hands the incident to: its report's receivers, or its own actor(s)."""
     if step.report is None:
@@ -152,14 +145,15 @@ def mermaid(scenario: Scenario) -> str:
         lines.append(f"    {_node(actor_id, actor.title)}")
     lines.append('    incident(("incident occurs"))')
     lines.append("    incident --> discoverer")
-    flow = {step.id: step for step in scenario.flow}
+    flow = flow_of(scenario)
     edges: list[tuple[str, str, str]] = []
-    for step in scenario.flow:
+    for node in flow:
+        step = node.step
         label = step.id + "".join(f"; {d}" for d in deadline_by_end.get(step.milestone, []))
-        doers = _doers(flow, step)
-        before = [flow[name] for name in step.after if name in flow]
-        handed = {who for prev in before for who in _receivers(scenario, prev)}
-        continuing = {who for prev in before for who in _doers(flow, prev)}
+        doers = flow.doers(node)
+        before = [flow[name] for name in node.predecessors]
+        handed = {who for prev in before for who in _receivers(scenario, prev.step)}
+        continuing = {who for prev in before for who in flow.doers(prev)}
         edges.extend((src, doer, label) for src in sorted(handed) for doer in doers
                      if doer not in handed and doer not in continuing)
         if step.report is not None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from drillsim.model import Replication, staffing_records
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
 from drillsim.results import Results
+from drillsim.scenario.flow import flow_of
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration
 
@@ -68,9 +69,10 @@ class _Teller:
     def __init__(self, scenario: Scenario, rep: Replication) -> None:
         self.scenario = scenario
         self.rep = rep
-        self.flow = {step.id: step for step in scenario.flow}
-        self.rank = _topological_rank(scenario.flow)
-        self.by_milestone = {step.milestone: step.id for step in scenario.flow}
+        flow = flow_of(scenario)
+        self.flow = {node.id: node.step for node in flow}
+        self.rank = flow.rank
+        self.by_milestone = {node.milestone: node.id for node in flow}
         self.steps: dict[int, list[StepRecord]] = {}
         self.order = {id(record): i for i, record in enumerate(rep.steps)}
         for record in rep.steps:
@@ -284,18 +286,3 @@ class _Teller:
         text = f" ({_and(working)} {'are' if len(working) > 1 else 'is'} still at work)" if working else ""
         text += f"; reports still on their way: {'; '.join(on_the_way)}" if on_the_way else ""
         return text + (f"; clocks still running: {'; '.join(running)}" if running else "")
-
-
-def _topological_rank(flow: tuple[Step, ...]) -> dict[str, int]:
-    """Each step's place in an order where every step comes after the steps it waits for."""
-    rank: dict[str, int] = {}
-    pending = list(flow)
-    while pending:
-        for step in pending:
-            if all(name in rank or name not in {s.id for s in flow} for name in step.after):
-                rank[step.id] = len(rank)
-                pending.remove(step)
-                break
-        else:
-            break
-    return rank
