@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from drillsim.scenario import schema, usage
 from drillsim.scenario.errors import Problem, ScenarioError, dotted
+from drillsim.scenario.flow import EVENTS, flow_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_offset, parse_duration
 from drillsim.scenario.usage import Unused
@@ -30,7 +31,6 @@ from drillsim.scenario.yamlsource import SourceMap, merge, parse_yaml, read_yaml
 
 BUILTIN_PLAN = "lanzhou-community"
 _log = logging.getLogger("drillsim.scenario")
-_EVENTS = ("occurred", "change")
 
 
 def builtin_plans() -> list[str]:
@@ -252,8 +252,8 @@ def _names(doc: dict[str, Any]) -> dict[str, Any]:
                          if _keys(entry, "examples") is not None}
     if isinstance(doc.get("flow"), list):
         steps = [step for step in doc["flow"] if isinstance(step, Mapping)]
-        names["step"] = [*_EVENTS, *(step["id"] for step in steps if isinstance(step.get("id"), str))]
-        names["milestone"] = [*_EVENTS, *(step["milestone"] for step in steps
+        names["step"] = [*EVENTS, *(step["id"] for step in steps if isinstance(step.get("id"), str))]
+        names["milestone"] = [*EVENTS, *(step["milestone"] for step in steps
                                           if isinstance(step.get("milestone"), str))]
     with contextlib.suppress(ValueError):  # a bad horizon is reported at its own field
         names["horizon"] = parse_duration(doc.get("horizon"))
@@ -474,7 +474,7 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     """What pydantic cannot see: the flow's wiring, milestones, staffing, times."""
     out: list[tuple[tuple[str | int, ...], str]] = []
     steps = {step.id: step for step in s.flow}
-    milestones = set(_EVENTS)
+    milestones = set(EVENTS)
     seen: set[str] = set()
     for i, step in enumerate(s.flow):
         at = ("flow", i)
@@ -534,27 +534,10 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
 
 
 def _cycles(s: Scenario) -> Iterable[tuple[tuple[str | int, ...], str]]:
-    graph = {step.id: [a for a in step.after if a not in _EVENTS] for step in s.flow}
-    state: dict[str, int] = {}
-
-    def visit(node: str, trail: list[str]) -> list[str] | None:
-        state[node] = 1
-        for nxt in graph.get(node, []):
-            if state.get(nxt) == 1:
-                return [*trail, nxt]
-            if nxt in graph and state.get(nxt) is None:
-                found = visit(nxt, [*trail, nxt])
-                if found:
-                    return found
-        state[node] = 2
-        return None
-
-    for i, step in enumerate(s.flow):
-        if state.get(step.id) is None:
-            cycle = visit(step.id, [step.id])
-            if cycle:
-                yield (("flow", i, "after"), "the flow has a cycle: " + " -> ".join(cycle))
-                return
+    found = flow_of(s).cycle()
+    if found is not None:
+        position, cycle = found
+        yield (("flow", position, "after"), "the flow has a cycle: " + " -> ".join(cycle))
 
 
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drillsim.scenario.errors import dotted
+from drillsim.scenario.flow import flow_of
 from drillsim.scenario.schema import Dist, IncidentSpec, Scenario, Staffing, closest
 from drillsim.scenario.units import DAY, format_clock
 
@@ -66,16 +67,12 @@ def _unused(path: Path_, what: str, name: str, used: Iterable[str], given: Itera
 
 def doers(s: Scenario) -> dict[str, list[str]]:
     """Actor -> the steps it does: its own, and those of `@step` for each receiver of that step's report."""
-    steps = {step.id: step for step in s.flow}
+    flow = flow_of(s)
     out: dict[str, list[str]] = {}
-    for step in s.flow:
-        if step.actor.startswith("@"):
-            report = steps[step.actor[1:]].report
-            who = [] if report is None else [a for a in (report.to, report.or_) if a not in (None, "escalation")]
-        else:
-            who = [step.actor]
-        for actor in who:
-            out.setdefault(str(actor), []).append(step.id)
+    for node in flow:
+        for actor in flow.doers(node):
+            if actor != "escalation":
+                out.setdefault(actor, []).append(node.id)
     return out
 
 
