@@ -15,9 +15,8 @@ from drillsim.exercise.cap import DEFAULT_DOMAIN, DEFAULT_EPOCH, NS, messages, p
 from drillsim.experiment.rundir import write_run
 from drillsim.scenario import load
 from drillsim.scenario.errors import DrillsimError
-from tests.helpers import ROOT, SCENARIOS
+from tests.helpers import DATA, ROOT, SCENARIOS
 
-DATA = ROOT / "tests" / "data"
 SHARED = ROOT.parent / "shared" / "schemas"
 Q = f"{{{NS}}}"
 

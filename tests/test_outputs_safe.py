@@ -33,9 +33,9 @@ from drillsim.exercise.drilllog import DrillLogError, DrillLogWriter, read
 from drillsim.experiment.rundir import write_run
 from drillsim.files import LOCK_NAME, TEMP_SUFFIX, UnwritableFile, atomic_write
 from drillsim.scenario import load
-from tests.helpers import ROOT
+from tests.helpers import CASES
 
-CASE = ROOT / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"
+CASE = CASES / "night-one-grid-worker.yaml"
 TOO_LONG = "x" * 300
 
 

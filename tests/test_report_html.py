@@ -15,9 +15,9 @@ from drillsim.cli import main
 from drillsim.experiment.rundir import report_page as build
 from drillsim.experiment.rundir import write_run
 from drillsim.results import Results
-from tests.helpers import ROOT, case
+from tests.helpers import CASES, ROOT, case
 
-CASE = ROOT / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"
+CASE = CASES / "night-one-grid-worker.yaml"
 
 
 def images(html: str) -> list[bytes]:

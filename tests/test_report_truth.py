@@ -16,7 +16,7 @@ from drillsim.exercise.aar import draft, render_html, render_markdown
 from drillsim.exercise.drilllog import read
 from drillsim.exercise.evaluate import UNRECORDED, Evaluation, evaluate, render_text
 from drillsim.scenario import load
-from tests.helpers import EXAM, LOG, case
+from tests.helpers import CASES, EXAM, LOG, case
 
 # --- 1. a milestone never recorded is "not recorded", never a time -------------------------------------------
 
@@ -167,7 +167,7 @@ def test_every_kind_of_bottleneck_sentence_speaks_the_plans_words(row: dict[str,
 @pytest.fixture(scope="module")
 def gated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run") / "night"
-    small = EXAM.parent.parent / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"  # two incidents: fast plots
+    small = CASES / "night-one-grid-worker.yaml"  # two incidents: fast plots
     result = CliRunner().invoke(main, ["run", str(small), "-q", "-n", "2", "--out", str(out), "--report",
                                        "--fail-under", "office_to_leadership=0.9", "--fail-under", "first_report=0.5"])
     assert result.exit_code == 1  # one of the two incidents misses the office's 15m

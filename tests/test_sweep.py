@@ -20,10 +20,10 @@ from drillsim.cli import main
 from drillsim.cli.sweep import parse_vary
 from drillsim.experiment.sweeps import SweepResult, cost, staff_hours
 from drillsim.scenario import DrillsimError, Scenario
-from tests.helpers import ROOT
+from tests.helpers import CASES, ROOT
 
 NIGHT = ROOT / "scenarios" / "night-shift-one-grid-worker.yaml"
-CASE = ROOT / "tests" / "data" / "cases" / "night-one-grid-worker.yaml"
+CASE = CASES / "night-one-grid-worker.yaml"
 VARY = {"office.shifts[1].staff": [1, 2], "load": [1, 3]}
 SEED, REPLICATIONS = 8, 3
 TARGETS = ("continuation>=0.85", "grid_to_office>=0.9")

@@ -26,8 +26,9 @@ from drillsim.results import Results
 from drillsim.results.stats import clustered_wilson, ratio_interval, t_interval
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import DrillsimError
+from tests.helpers import CASES
 
-MMC = Path(__file__).parent / "data" / "cases" / "mmc-office.yaml"
+MMC = CASES / "mmc-office.yaml"
 BURST_MEAN, WINDOW, JUDGE = 20, 60, 600
 
 BURST = f"""
