@@ -540,9 +540,5 @@ def _cycles(s: Scenario) -> Iterable[tuple[tuple[str | int, ...], str]]:
         yield (("flow", position, "after"), "the flow has a cycle: " + " -> ".join(cycle))
 
 
-def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
-    return schema.unknown_name(kind, name, list(known))
-
-
 __all__ = ["BUILTIN_PLAN", "builtin_plans", "check_references", "dotted", "from_document", "load", "loads",
            "validate"]

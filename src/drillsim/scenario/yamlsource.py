@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from drillsim.files import UnreadableFile, read_text
 from drillsim.scenario.errors import Problem
 
 Path_ = tuple[str | int, ...]
@@ -442,7 +443,6 @@ def read_yaml(path: Path) -> tuple[Any, SourceMap, list[Problem]]:
     a FIFO, a device or a directory is refused at once, so that no scenario
     or plan path can hang drillsim or fill its memory.
     """
-    from drillsim.files import UnreadableFile, read_text  # drillsim.files imports this package's errors
     try:
         text = read_text(path, what="YAML text")
     except UnreadableFile as exc:
