@@ -239,14 +239,14 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
     with user_errors():
         first, second = load_scenario(a), load_scenario(b)
         count = replications or first.replications
-        entropy = seed if seed is not None else first.seed
+        shared = seed if seed is not None else first.seed
         if seed is None and second.seed != first.seed:
-            log.info("both run with A's seed %d (B's own is %d): pairing needs one seed", entropy, second.seed)
+            log.info("both run with A's seed %d (B's own is %d): pairing needs one seed", shared, second.seed)
         with progress_bar(2 * count, quiet, "replications") as advance:
-            comparison = api.compare(first, second, replications=count, seed=entropy, jobs=jobs, progress=advance)
+            comparison = api.compare(first, second, replications=count, seed=shared, jobs=jobs, progress=advance)
     if fmt == "json":
         from drillsim.model.pairing import differences
-        differ = differences(first, second, seeds=(entropy, entropy))
+        differ = differences(first, second, seeds=(shared, shared))
         echo(to_json({**comparison.summary(), "same_incidents": not differ, "differences": differ}), nl=False)
     else:
         echo(render_comparison(comparison, a, b))
