@@ -11,7 +11,7 @@ of shape 2 here) is drawn by the model with nothing but its class.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 
 from drillsim.model.draws import DurationDraws, ReadAhead
 from drillsim.scenario.schema import AnyDist, Dist
-from drillsim.scenario.variates import Sampler, Variate, Variates
+from drillsim.scenario.variates import Sampler, Variates
 
 SPECS: dict[str, dict[str, Any]] = {
     "constant": {"dist": "constant", "value": "4m"},
@@ -119,7 +119,7 @@ class Gamma2(Dist):
     dist: Literal["gamma2"] = "gamma2"
     scale: float
 
-    variate: ClassVar[Variate | None] = "standard_exponential"
+    variate = "standard_exponential"
 
     def sampler(self) -> Sampler:
         scale = self.scale

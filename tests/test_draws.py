@@ -7,7 +7,7 @@ must therefore give, bit for bit, what `Dist.sample` gives on the stream.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 
 from drillsim.model.draws import DurationDraws, ReadAhead
 from drillsim.scenario.schema import AnyDist, Dist
-from drillsim.scenario.variates import Sampler, Variate
+from drillsim.scenario.variates import Sampler
 
 DISTS: dict[str, dict[str, Any]] = {
     "constant": {"dist": "constant", "value": "4m"},
@@ -91,7 +91,7 @@ class Centred(Dist):
 
     dist: Literal["centred"] = "centred"
 
-    variate: ClassVar[Variate | None] = "random"
+    variate = "random"
 
     def sampler(self) -> Sampler:
         return lambda rng: 4.0 * rng.random() - 2.0

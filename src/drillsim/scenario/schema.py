@@ -349,7 +349,7 @@ class Constant(Dist):
     dist: Literal["constant"] = "constant"
     value: DurationOrZero
 
-    variate: ClassVar[Variate | None] = None
+    variate = None
 
     def sampler(self) -> float:
         return float(self.value)
@@ -372,7 +372,7 @@ class Exponential(Dist):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    variate: ClassVar[Variate | None] = "standard_exponential"
+    variate = "standard_exponential"
 
     def sampler(self) -> Sampler:
         mean = float(self.mean_)
@@ -393,7 +393,7 @@ class Uniform(Dist):
     low: DurationOrZero
     high: Duration
 
-    variate: ClassVar[Variate | None] = "random"
+    variate = "random"
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -421,7 +421,7 @@ class Triangular(Dist):
     mode: DurationOrZero
     high: Duration
 
-    variate: ClassVar[Variate | None] = "random"
+    variate = "random"
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -467,7 +467,7 @@ class LogNormal(Dist):
     median: Duration
     p90: Duration
 
-    variate: ClassVar[Variate | None] = "standard_normal"
+    variate = "standard_normal"
 
     @model_validator(mode="after")
     def _ordered(self) -> LogNormal:
@@ -503,7 +503,7 @@ class Empirical(Dist):
     dist: Literal["empirical"]
     samples: tuple[DurationOrZero, ...] = Field(min_length=1)
 
-    variate: ClassVar[Variate | None] = "integers"
+    variate = "integers"
 
     def sampler(self) -> Sampler:
         samples = [float(s) for s in self.samples]
