@@ -47,6 +47,23 @@ EQUIVALENT: dict[str, str] = {
     **dict.fromkeys(("drillsim.model.clocks.x_check__mutmut_10", "drillsim.model.clocks.x_check__mutmut_11"),
                     "a per-change clock starting at `occurred` no longer reads the occurrence: the loader refuses "
                     "a per-change rule that does not start at `change`"),
+    **dict.fromkeys((f"drillsim.results.stats.x_{name}" for name in (
+        "clustered_wilson__mutmut_3", "clustered_wilson__mutmut_5", "clustered_wilson__mutmut_8",
+        "clustered_wilson__mutmut_10", "ratio_difference__mutmut_4", "ratio_difference__mutmut_6",
+        "ratio_interval__mutmut_3", "ratio_interval__mutmut_5", "ratio_interval__mutmut_7", "ratio_interval__mutmut_9",
+        "ratio_variance__mutmut_12", "ratio_variance__mutmut_14", "ratio_variance__mutmut_16",
+        "ratio_variance__mutmut_18", "t_interval__mutmut_3", "t_interval__mutmut_5")),
+                    "`np.asarray(x)` without `dtype=float`: counts stay integers, and every sum, mean and "
+                    "variance of them is the same float"),
+    "drillsim.results.stats.x_clustered_wilson__mutmut_42":
+        "`between < binomial`: where the two are equal, rate (1 - rate) / between is the total again",
+    "drillsim.results.stats.x_clustered_wilson__mutmut_44":
+        "`binomial == 1`: binomial is 0 only at a rate of 0 or 1, where every replication's error and so "
+        "`between` are 0 too, and it is never 1 (at most 1 / (4 incidents))",
+    "drillsim.results.stats.x_clustered_wilson__mutmut_57":
+        "`(1 - confidence) / 2`: t changes sign, and only its square is used",
+    "drillsim.results.stats.x_ratio_difference__mutmut_61":
+        "`equal_var=None`: scipy tests `if equal_var`, so None is Welch's test as False is",
 }
 
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # mutmut's exit codes for a failing test, pytest's internal error, a timeout

@@ -162,7 +162,3 @@ def ratio_difference(num_a: Values, den_a: Values, num_b: Values, den_b: Values,
         ci = stats.ttest_ind(u_b, u_a, equal_var=False).confidence_interval(confidence)
         half = float(ci.high - ci.low) / 2
     return (estimate, estimate - half, estimate + half)
-
-
-def half_width(low: float, high: float) -> float:
-    return (high - low) / 2
