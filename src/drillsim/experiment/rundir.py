@@ -22,7 +22,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 import pandas as pd
 import yaml
 
@@ -41,13 +40,13 @@ from drillsim.files import (
     writing_directory,
 )
 from drillsim.model.staffing import staffing_records
-from drillsim.report import html
 from drillsim.report.plan import as_data
 from drillsim.results import Results, bottleneck, metrics
 from drillsim.scenario import Scenario, load
 
 if TYPE_CHECKING:
     from drillsim.plots import Run
+    from drillsim.report.html import Plot
 
 SUMMARY, SCENARIO, PROVENANCE, REPORT = "summary.json", "scenario.yaml", "provenance.json", "report.html"
 EVENTS, STEPS, INCIDENTS, VERDICTS = "events.csv", "steps.csv", "incidents.csv", "verdicts.csv"
@@ -148,6 +147,7 @@ def write_report(directory: Path, out: Path | None = None, *, at_run_time: bool 
     Files the checks of SavedRun let through but whose inner shape the report
     cannot use (a summary edited by hand) end as a RunDirError, not a traceback.
     """
+    import jinja2  # with the page's renderer: a run that writes no report need not load it
     target = out or directory / REPORT
     try:
         target.parent.mkdir(parents=True, exist_ok=True)  # an unwritable place is found before the page is built
@@ -271,15 +271,16 @@ class SavedRun:
         """The rows of incidents counted (after the warm-up), as the run counted them."""
         return metrics.counted(frame, self.incidents, self.scenario.warm_up)
 
-    def plot_svgs(self) -> list[html.Plot]:
+    def plot_svgs(self) -> list[Plot]:
         """Each plot as SVG: the directory's own file, or drawn now for a directory without plots."""
         from drillsim import plots
+        from drillsim.report.html import Plot
         out = []
         for name, draw in plots.PLOTS.items():
             path = self.directory / f"{name}.svg"
             data = read_bytes(path, limit=RUN_FILE_LIMIT) if path.exists() \
                 else plots.to_bytes(plots.figure_of(draw(self)), "svg")
-            out.append(html.Plot(name, "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")))
+            out.append(Plot(name, "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")))
         return out
 
 
@@ -289,5 +290,6 @@ def report_page(directory: Path, *, at_run_time: bool = False) -> str:
     Made `at_run_time` (`drillsim run --report`), it says it was made when the
     run was written, so that the same seed gives the same bytes.
     """
+    from drillsim.report import html
     run = SavedRun(directory)
     return html.render(run, run.plot_svgs(), at_run_time=at_run_time)
