@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import drillsim
-from drillsim.scenario.flow import EVENTS, ONCE, Flow, flow_of, instance_key
+from drillsim.scenario.flow import EVENTS, ONCE, Flow, _compiled, flow_of, instance_key
 from drillsim.scenario.schema import Step
 
 
@@ -107,6 +107,29 @@ def test_the_conditions_read_the_levels_in_question() -> None:
     assert conditional.major_class("fire", ["II"]) is None
     assert conditional.major_class("flood", ["I"]) is None
     assert conditional.major_class("flood", [], given="flood_major") == "flood_major"
+
+
+def test_a_step_condition_holds_always_or_at_a_level_that_calls_for_it() -> None:
+    conditional = flow(step("a", "occurred"), majors={"fire": (frozenset({"I"}), "fire_major")})
+    assert conditional.holds("always", "flood", [])
+    assert conditional.holds("command_post", "flood", ["III", "II"])
+    assert not conditional.holds("command_post", "flood", ["III"])
+    assert conditional.holds("command_post", "flood", ["III"], command_post=True)
+    assert conditional.holds("major_class", "fire", ["II", "I"])
+    assert not conditional.holds("major_class", "fire", ["II"], command_post=True)
+    assert not conditional.holds("major_class", "flood", ["I"])
+    assert conditional.holds("major_class", "flood", ["IV"], major_class="flood_major")
+
+
+def test_the_flow_of_the_scenario_last_asked_for_is_answered_without_compiling_again() -> None:
+    scenario = drillsim.load("scenarios/night-shift-one-grid-worker.yaml")
+    compiled = flow_of(scenario)
+    before = _compiled.cache_info()
+    assert flow_of(scenario) is compiled
+    assert _compiled.cache_info() == before
+    variant = scenario.replace({"horizon": "2d"})
+    assert flow_of(variant) is compiled  # the same flow: compiled once, found by the cache
+    assert _compiled.cache_info().hits == before.hits + 1
 
 
 def test_a_scenario_compiles_its_flow_once_and_its_variant_gets_its_own() -> None:

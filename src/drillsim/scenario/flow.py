@@ -220,6 +220,16 @@ class Flow:
         """Whether an incident needs a command post at any of these levels (or was told it does)."""
         return told or not self._command_post_levels.isdisjoint(levels)
 
+    def holds(self, condition: str, category: str, levels: Iterable[str], major_class: str | None = None,
+              command_post: bool = False) -> bool:
+        """Whether a step's condition (`when`) holds for an incident at any of these levels: always, when it
+        needs a command post (or was told so), or when it is of a major class (or was given one)."""
+        if condition == "command_post":
+            return self.needs_command_post(levels, command_post)
+        if condition == "major_class":
+            return self.major_class(category, levels, major_class) is not None
+        return True
+
     # --- structure ----------------------------------------------------------------------
 
     def cycle(self) -> tuple[int, tuple[str, ...]] | None:
@@ -261,11 +271,25 @@ def _first_ready_order(steps: tuple[Step, ...]) -> dict[str, int]:
     return rank
 
 
+_last: tuple[Scenario, Flow] | None = None
+"""The scenario `flow_of` was last asked for, and its flow."""
+
+
 def flow_of(scenario: Scenario) -> Flow:
-    """The scenario's compiled flow (compiled once for each distinct flow and its conditions)."""
+    """The scenario's compiled flow (compiled once for each distinct flow and its conditions).
+
+    Asked again for the scenario it was last asked for (a scenario never changes), it answers without hashing
+    the flow: readers that check one incident at a time ask once per incident.
+    """
+    global _last
+    last = _last
+    if last is not None and last[0] is scenario:
+        return last[1]
     majors = tuple((name, frozenset(c.major_class.levels), c.major_class.class_)
                    for name, c in scenario.categories.items() if c.major_class is not None)
-    return _compiled(scenario.flow, frozenset(scenario.command_post.levels), majors)
+    flow = _compiled(scenario.flow, frozenset(scenario.command_post.levels), majors)
+    _last = (scenario, flow)
+    return flow
 
 
 @lru_cache(maxsize=64)
