@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import drillsim
-from drillsim.scenario.flow import EVENTS, ONCE, Flow, _compiled, flow_of, instance_key
+from drillsim.scenario.flow import EVENTS, ONCE, Flow, _compiled, flow_of, instance_key, model_change, shown_change
 from drillsim.scenario.schema import Step
 
 
@@ -166,3 +166,8 @@ def test_a_step_is_done_by_its_actor_or_by_whoever_received_the_report_it_names(
 def test_an_instance_key_is_what_the_flow_records_for_a_per_change_milestone() -> None:
     assert instance_key("continuation_done", 2) == FAN.key("continuation_done", 2) == "continuation_done#2"
     assert instance_key("change", ONCE) == "change"
+
+
+def test_people_number_changes_from_one_and_the_whole_incident_not_at_all() -> None:
+    assert [shown_change(k) for k in (ONCE, 0, 2)] == [None, 1, 3]
+    assert [model_change(n) for n in (None, 1, 3)] == [ONCE, 0, 2]

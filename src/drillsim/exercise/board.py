@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from drillsim.exercise.drilllog import Entry, Record, replay
 from drillsim.exercise.msel import InjectRow, actor_label, applies, doers
-from drillsim.exercise.played import DrillIncident, milestone_key, shown_change, to_record
+from drillsim.exercise.played import DrillIncident, milestone_key, to_record
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import VerdictRecord
-from drillsim.scenario.flow import ONCE, flow_of, instance_key
+from drillsim.scenario.flow import ONCE, flow_of, instance_key, shown_change
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration
 

@@ -26,10 +26,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from drillsim import __version__
-from drillsim.exercise.played import drill_incidents, shown_change
+from drillsim.exercise.played import drill_incidents
 from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, read_text, write_reason
 from drillsim.scenario.errors import DrillsimError
-from drillsim.scenario.flow import flow_of
+from drillsim.scenario.flow import flow_of, shown_change
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_offset
 from drillsim.text import xml_safe

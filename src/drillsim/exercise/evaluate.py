@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from drillsim.exercise.drilllog import Entry, Record, replay
 from drillsim.exercise.msel import applies, doers
-from drillsim.exercise.played import DrillIncident, shown_change, to_record
+from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import IncidentRecord, VerdictRecord
-from drillsim.scenario.flow import EVENTS, ONCE, Flow, flow_of
+from drillsim.scenario.flow import EVENTS, ONCE, Flow, flow_of, shown_change
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 

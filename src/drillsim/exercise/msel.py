@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from drillsim.exercise.played import DrillIncident, shown_change, to_record
+from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.exercise.render import capitalize_first as _capital
 from drillsim.files import csv_text
 from drillsim.model.clocks import verdicts
-from drillsim.scenario.flow import ONCE, flow_of
+from drillsim.scenario.flow import ONCE, flow_of, shown_change
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration, format_offset
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from drillsim.model.incidents import ChangeSpec
 from drillsim.model.records import IncidentRecord
 from drillsim.scenario.errors import DrillsimError
-from drillsim.scenario.flow import ONCE, flow_of, instance_key
+from drillsim.scenario.flow import flow_of, instance_key, model_change
 from drillsim.scenario.schema import IncidentSpec, Scenario
 
 
@@ -140,17 +140,6 @@ def _simulated(scenario: Scenario, seed: int,
             parent=ids.get(incident.parent) if incident.parent is not None else None,
             changes=changes, scripted=spec is not None))
     return out
-
-
-def shown_change(change: int) -> int | None:
-    """A change as people number it (in the drill log, on the board, in findings): the model's change 0 is
-    change 1; the whole incident (ONCE) has no number."""
-    return None if change < 0 else change + 1
-
-
-def model_change(shown: int | None) -> int:
-    """The model's number of a change numbered for people (`shown_change` undone): None is ONCE."""
-    return ONCE if shown is None else shown - 1
 
 
 def milestone_key(milestone: str, change: int | None) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from drillsim.model import Replication, staffing_records
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
 from drillsim.results import Results
-from drillsim.scenario.flow import flow_of
+from drillsim.scenario.flow import flow_of, shown_change
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration
 
@@ -69,10 +69,9 @@ class _Teller:
     def __init__(self, scenario: Scenario, rep: Replication) -> None:
         self.scenario = scenario
         self.rep = rep
-        flow = flow_of(scenario)
-        self.flow = {node.id: node.step for node in flow}
-        self.rank = flow.rank
-        self.by_milestone = {node.milestone: node.id for node in flow}
+        self.compiled = flow_of(scenario)
+        self.flow = {node.id: node.step for node in self.compiled}
+        self.rank = self.compiled.rank
         self.steps: dict[int, list[StepRecord]] = {}
         self.order = {id(record): i for i, record in enumerate(rep.steps)}
         for record in rep.steps:
@@ -130,7 +129,8 @@ class _Teller:
         events: list[tuple[int, int, int, str]] = [(incident.occurred, -1, 0, "the incident occurs")]
         for k, time in enumerate(incident.changes):
             if time < self.scenario.horizon:
-                events.append((time, -1, 1, f"the situation changes (change {k + 1}): a continuation report is due"))
+                events.append((time, -1, 1, f"the situation changes (change {shown_change(k)}): a continuation "
+                                            "report is due"))
         for record in self.steps.get(incident.incident, []):
             events.extend(self._step(incident, record))
         events.extend(self._levels(incident))
@@ -185,7 +185,7 @@ class _Teller:
 
     def _what(self, incident: IncidentRecord, record: StepRecord, step: Step) -> str:
         """A step as the story names it; an escalation by the superiors it is actually for, not the plan's list."""
-        change = f" (change {record.change + 1})" if record.change >= 0 else ""
+        change = f" (change {shown_change(record.change)})" if record.change >= 0 else ""
         if step.report is None or step.report.to != "escalation":
             return (step.title or step.id) + change
         level, targets = self.superiors(incident, record)
@@ -265,8 +265,9 @@ class _Teller:
         rule = self.scenario.deadlines[verdict.rule]
         name = f"{rule.title} ({format_duration(rule.limit)})"
         if verdict.change >= 0:
-            name += f", change {verdict.change + 1}"
-        rank = self.rank.get(self.by_milestone.get(rule.end, ""), 10**6)
+            name += f", change {shown_change(verdict.change)}"
+        ender = self.compiled.reaching(rule.end)
+        rank = self.rank.get(ender.id, 10**6) if ender is not None else 10**6
         if verdict.status == "met":
             assert verdict.end is not None and verdict.slack is not None
             return (verdict.end, rank, _VERDICT, f"deadline met: {name}, {format_duration(verdict.slack)} to spare")

@@ -38,6 +38,17 @@ def instance_key(milestone: str, change: int) -> str:
     return milestone if change < 0 else f"{milestone}#{change}"
 
 
+def shown_change(change: int) -> int | None:
+    """A change as people number it (the drill log's `change` column, the board, findings, the timeline): the
+    flow's change 0 is change 1; the whole incident (ONCE) has no number."""
+    return None if change < 0 else change + 1
+
+
+def model_change(shown: int | None) -> int:
+    """The flow's number of a change numbered for people (`shown_change` undone): None is ONCE."""
+    return ONCE if shown is None else shown - 1
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class FlowStep:
     """One step of the flow with everything the flow's rules say about it."""
@@ -298,4 +309,4 @@ def _compiled(steps: tuple[Step, ...], command_post_levels: frozenset[str],
     return Flow(steps, command_post_levels, {name: (levels, class_) for name, levels, class_ in majors})
 
 
-__all__ = ["EVENTS", "ONCE", "Flow", "FlowStep", "flow_of", "instance_key"]
+__all__ = ["EVENTS", "ONCE", "Flow", "FlowStep", "flow_of", "instance_key", "model_change", "shown_change"]
