@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import simpy
 
 from drillsim.model.chain import Chain, OnIncident
-from drillsim.model.clocks import incident_verdicts
 from drillsim.model.collector import collector_paused
 from drillsim.model.incidents import Incident, generate
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
@@ -48,7 +47,7 @@ def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1
         if on_incident is not None:
             chain.close()
             return Replication(replication, [], [], [])
-        checked = [v for record in chain.incidents for v in incident_verdicts(scenario, record)]
+        checked = [v for record in chain.incidents for v in chain.clocks.settled(record)]
         return Replication(replication, chain.steps, chain.incidents, checked)
 
 

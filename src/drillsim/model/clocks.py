@@ -2,58 +2,81 @@
 
 Verdicts are computed after the run from whole-second times, never by racing
 timer events: a report at exactly its deadline is met, one a second later is
-missed, whatever order processes ran in.
+missed, whatever order processes ran in. Which name a clock's start and end
+are recorded under (`name` or `name#k`) is the flow's to say.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from drillsim.model.records import IncidentRecord, VerdictRecord
+from drillsim.model.records import IncidentRecord, VerdictRecord, verdict_record
+from drillsim.scenario.flow import ONCE, flow_of
 from drillsim.scenario.schema import DeadlineRule, Scenario
 
 
+class Clocks:
+    """A scenario's deadline rules with their milestone keys resolved by the flow, resolved once per run."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        flow = flow_of(scenario)
+        self.horizon = scenario.horizon
+        self._key = flow.key
+        self._rules = tuple((rule_id, rule, flow.key(rule.start, ONCE), flow.key(rule.end, ONCE))
+                            for rule_id, rule in scenario.deadlines.items())
+
+    def verdicts(self, incidents: Iterable[IncidentRecord], horizon: int) -> Iterator[VerdictRecord]:
+        """Every deadline rule checked for every incident (and change) it applies to, at `horizon`."""
+        key = self._key
+        for incident in incidents:
+            for rule_id, rule, start, end in self._rules:
+                if rule.applies == "command_post" and not incident.command_post_required:
+                    continue
+                if rule.applies == "major_class" and incident.major_class is None:
+                    continue
+                for k in range(len(incident.changes)) if rule.applies == "change" else (ONCE,):
+                    verdict = check(rule_id, rule, incident, k, horizon, start if k == ONCE else key(rule.start, k),
+                                    end if k == ONCE else key(rule.end, k))
+                    if not rule.levels or verdict.level in rule.levels:
+                        yield verdict
+
+    def settled(self, incident: IncidentRecord) -> list[VerdictRecord]:
+        """One incident's verdicts at the horizon.
+
+        A change drawn for after the horizon did not happen in the drill: it calls for no report.
+        """
+        horizon = self.horizon
+        return [v for v in self.verdicts((incident,), horizon)
+                if v.change == ONCE or incident.changes[v.change] < horizon]
+
+
 def verdicts(scenario: Scenario, incidents: Iterable[IncidentRecord], horizon: int) -> Iterator[VerdictRecord]:
-    """Every deadline rule checked for every incident (and change) it applies to."""
-    for incident in incidents:
-        for rule_id, rule in scenario.deadlines.items():
-            if rule.applies == "command_post" and not incident.command_post_required:
-                continue
-            if rule.applies == "major_class" and incident.major_class is None:
-                continue
-            instances = range(len(incident.changes)) if rule.applies == "change" else (-1,)
-            for k in instances:
-                verdict = check(rule_id, rule, incident, k, horizon)
-                if not rule.levels or verdict.level in rule.levels:
-                    yield verdict
+    """Every deadline rule of a scenario checked for every incident (and change) it applies to, at `horizon`."""
+    return Clocks(scenario).verdicts(incidents, horizon)
 
 
-def incident_verdicts(scenario: Scenario, incident: IncidentRecord) -> list[VerdictRecord]:
-    """One incident's verdicts at the scenario's horizon.
-
-    A change drawn for after the horizon did not happen in the drill: it calls for no report.
-    """
-    horizon = scenario.horizon
-    return [v for v in verdicts(scenario, (incident,), horizon)
-            if v.change < 0 or incident.changes[v.change] < horizon]
-
-
-def check(rule_id: str, rule: DeadlineRule, incident: IncidentRecord, k: int, horizon: int) -> VerdictRecord:
-    """One rule for one incident: met, missed (by how much), or pending at the horizon."""
-    milestones = incident.milestones
-    start = milestones.get(rule.start if k < 0 or rule.start == "occurred" else f"{rule.start}#{k}")
-    end = milestones.get(rule.end if k < 0 or rule.end == "occurred" else f"{rule.end}#{k}")
+def check(rule_id: str, rule: DeadlineRule, incident: IncidentRecord, k: int, horizon: int, start_key: str,
+          end_key: str) -> VerdictRecord:
+    """One rule for one incident (change `k`, or ONCE) whose clock runs from milestone `start_key` to `end_key`:
+    met, missed (by how much), or pending at the horizon."""
+    start = incident.milestones.get(start_key)
+    end = incident.milestones.get(end_key)
     level = incident.level_at(end) if end is not None else incident.final_level
-    ident, category = incident.incident, incident.category
+    deadline = slack = late = None
     if start is None:
-        return VerdictRecord(incident.replication, ident, rule_id, k, level, category, None, None, end, None, "pending")
-    deadline = start + rule.limit
-    if end is not None:
-        slack = deadline - end
-        return VerdictRecord(incident.replication, ident, rule_id, k, level, category, start, deadline, end, slack,
-                             "met" if slack >= 0 else "missed")
-    if deadline < horizon:
-        return VerdictRecord(incident.replication, ident, rule_id, k, level, category, start, deadline, None, None,
-                             "missed", horizon - deadline)
-    return VerdictRecord(incident.replication, ident, rule_id, k, level, category, start, deadline, None, None,
-                         "pending")
+        status = "pending"
+    else:
+        deadline = start + rule.limit
+        if end is not None:
+            slack = deadline - end
+            status = "met" if slack >= 0 else "missed"
+        elif deadline < horizon:
+            status, late = "missed", horizon - deadline
+        else:
+            status = "pending"
+    return verdict_record(replication=incident.replication, incident=incident.incident, rule=rule_id, change=k,
+                          level=level, category=incident.category, start=start, deadline=deadline, end=end,
+                          slack=slack, status=status, late_at_least=late)
+
+
+__all__ = ["Clocks", "check", "verdicts"]

@@ -2,9 +2,8 @@
 
 A replication builds tens of thousands of long-lived records and no garbage
 reference cycles (tests/test_collector.py checks that none pile up), so the
-cyclic collector finds nothing to free; yet walking the records over and over
-took a fifth of the time of five 100-day tandem replications kept in memory
-(benchmarks/PROFILE.md, section 1). Python's documentation allows disabling it
+cyclic collector finds nothing to free, yet walks the records over and over
+(what that costs: benchmarks/PROFILE.md). Python's documentation allows disabling it
 "if you are sure your program does not create reference cycles"; reference
 counting still frees everything else at once. The pause is counted, so that
 replications run by several threads at once restore the collector only when

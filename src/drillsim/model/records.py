@@ -109,3 +109,31 @@ class StaffingRecord:
     unit: str
     time: int
     on_duty: int
+
+
+# One factory per record type, called by keyword: each record's field order is written only here, next to its
+# fields, and the call below is positional because a class called by keyword builds a dictionary of arguments.
+
+
+def step_record(*, replication: int, incident: int, step: str, change: int, actor: str, unit: str, queued: int,
+                units: int) -> StepRecord:
+    """A step instance as it is queued: served by its own actor unless a stand-in takes it, nothing done yet."""
+    return StepRecord(replication, incident, step, change, actor, actor, unit, queued, None, None, None, None, "", "",
+                      False, units)
+
+
+def incident_record(*, replication: int, incident: int, source: str, parent: int | None, category: str,
+                    example: str, description: str, grid: str, level: str, judged_level: str,
+                    major_class: str | None, command_post_required: bool, occurred: int, changes: tuple[int, ...],
+                    milestones: dict[str, int]) -> IncidentRecord:
+    """An incident as it occurs: at its own level so far, open, with its changes yet to come."""
+    return IncidentRecord(replication, incident, source, parent, category, example, description, grid, level,
+                          judged_level, level, major_class, command_post_required, occurred, None, changes, milestones)
+
+
+def verdict_record(*, replication: int, incident: int, rule: str, change: int, level: str, category: str,
+                   start: int | None, deadline: int | None, end: int | None, slack: int | None, status: str,
+                   late_at_least: int | None) -> VerdictRecord:
+    """A deadline rule checked for one incident (and change)."""
+    return VerdictRecord(replication, incident, rule, change, level, category, start, deadline, end, slack, status,
+                         late_at_least)

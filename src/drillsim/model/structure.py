@@ -1,0 +1,99 @@
+"""The chain's structure for one scenario: what every step instance of every incident would otherwise look up.
+
+Built from the compiled flow (`drillsim.scenario.flow`) before the first
+incident occurs: each step's actor kind, stand-in, units and receivers in a
+`StepPlan` wired to the plans that follow it, and for each number of changes
+the `Template` of an incident's step instances. The chain's behaviour reads
+these and derives nothing about the flow itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from drillsim.scenario.flow import ONCE, Flow, FlowStep, flow_of
+from drillsim.scenario.schema import Scenario, Step
+
+
+@dataclass(slots=True, eq=False)
+class StepPlan:
+    """One step of the flow with what a run looks up for it."""
+
+    step: Step
+    id: str
+    key: tuple[str, int]
+    """The step's key in an incident's work times and report fates when it runs once per incident."""
+    per_change: bool
+    actor: str | None
+    """None: the receiver of an earlier step's report (`actor: "@step"`)."""
+    receiver_of: str
+    units: dict[str, int]
+    condition: str
+    milestone: str
+    """The name its milestone is recorded under when it runs once per incident."""
+    effect: str | None
+    reports: bool
+    targets: tuple[str, ...] | None
+    """The receivers of a plain report; None when they depend on the incident (escalation, either-or)."""
+    dependents: list[tuple[StepPlan, bool]] = field(default_factory=list)
+    """(step, fan-out) for each step that comes after this one: fan-out when every change's instance of it
+    waits for this one."""
+
+
+class Template(NamedTuple):
+    """The step instances of an incident with a given number of changes."""
+
+    counts: dict[tuple[str, int], int]
+    """How many completions each step instance waits for (a copy goes to each incident)."""
+    ready: list[tuple[StepPlan, int]]
+    """The instances that wait for none."""
+    on_occurred: list[tuple[StepPlan, int]]
+    """The instances the incident's occurrence signals."""
+
+
+class Structure:
+    """The step plans of a scenario's flow, the actors' kinds, and a template per number of changes."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        flow = flow_of(scenario)
+        self.flow: Flow = flow
+        actors = scenario.actors
+        self.per_grid = frozenset(a for a, actor in actors.items() if actor.kind == "per_grid")
+        self.superiors = frozenset(a for a, actor in actors.items() if actor.kind == "superior")
+        self.stand_ins = {a: (actor.stand_in, scenario.staffing_of(actor.stand_in).handover)
+                          for a, actor in actors.items() if actor.stand_in is not None}
+        """The stand-in of each actor that has one, and the hand-over delay before the stand-in steps in."""
+        self.plans = {node.id: _plan(flow, node) for node in flow}
+        for node in flow:
+            self.plans[node.id].dependents.extend((self.plans[after], fan_out) for after, fan_out in node.dependents)
+        self.on_change = [self.plans[node.id] for node in flow if node.on_change]
+        """The steps each change signals."""
+        self._on_occurred = [(self.plans[node.id], node) for node in flow if node.on_occurred]
+        self._templates: dict[int, Template] = {}
+
+    def template(self, changes: int) -> Template:
+        """The step instances of an incident with this many changes, what each waits for (built once per number)."""
+        template = self._templates.get(changes)
+        if template is None:
+            flow = self.flow
+            counts = {(node.id, k): flow.waits(node, changes) for node in flow for k in flow.instances(node, changes)}
+            ready = [(self.plans[step], k) for (step, k), count in counts.items() if count == 0]
+            on_occurred = [(plan, k) for plan, node in self._on_occurred for k in flow.instances(node, changes)]
+            template = self._templates[changes] = Template(counts, ready, on_occurred)
+        return template
+
+
+def _plan(flow: Flow, node: FlowStep) -> StepPlan:
+    step = node.step
+    report = step.report
+    plain = report is not None and report.to != "escalation" and report.or_ is None
+    by_receiver = step.actor.startswith("@")
+    return StepPlan(
+        step=step, id=node.id, key=(node.id, ONCE), per_change=node.per_change,
+        actor=None if by_receiver else step.actor, receiver_of=step.actor[1:], units=dict(step.units),
+        condition=node.condition, milestone=flow.key(node.milestone, ONCE), effect=step.effect,
+        reports=report is not None, targets=(report.to,) if plain and report is not None else None)
+
+
+__all__ = ["StepPlan", "Structure", "Template"]
