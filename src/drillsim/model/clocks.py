@@ -55,6 +55,11 @@ def verdicts(scenario: Scenario, incidents: Iterable[IncidentRecord], horizon: i
     return Clocks(scenario).verdicts(incidents, horizon)
 
 
+def incident_verdicts(scenario: Scenario, incident: IncidentRecord) -> list[VerdictRecord]:
+    """One incident's verdicts at the scenario's horizon (`Clocks.settled`)."""
+    return Clocks(scenario).settled(incident)
+
+
 def check(rule_id: str, rule: DeadlineRule, incident: IncidentRecord, k: int, horizon: int, start_key: str,
           end_key: str) -> VerdictRecord:
     """One rule for one incident (change `k`, or ONCE) whose clock runs from milestone `start_key` to `end_key`:
@@ -79,4 +84,4 @@ def check(rule_id: str, rule: DeadlineRule, incident: IncidentRecord, k: int, ho
                           slack=slack, status=status, late_at_least=late)
 
 
-__all__ = ["Clocks", "check", "verdicts"]
+__all__ = ["Clocks", "check", "incident_verdicts", "verdicts"]
