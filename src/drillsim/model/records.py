@@ -111,8 +111,8 @@ class StaffingRecord:
     on_duty: int
 
 
-# One factory per record type, called by keyword: each record's field order is written only here, next to its
-# fields, and the call below is positional because a class called by keyword builds a dictionary of arguments.
+# One factory per record type, called by keyword: each record's field order is written only here, beside its
+# fields, so that a caller names every value it sets (benchmarks/PROFILE.md: why these call the class positionally).
 
 
 def step_record(*, replication: int, incident: int, step: str, change: int, actor: str, unit: str, queued: int,
