@@ -31,7 +31,7 @@ class ReadAhead:
     """The standard variates of a stream that feeds one distribution, drawn a block at a time.
 
     NumPy fills an array with exactly the numbers that successive scalar
-    calls would give, at a fifth of the cost per number. Reading ahead is
+    calls would give, without a call per number. Reading ahead is
     safe only on a stream whose every draw is of one kind: interleaved with
     another kind of draw, the numbers would come in another order. Integers
     are not read ahead: their bound varies from one variant to another.

@@ -27,9 +27,8 @@ DAY = 86400
 _BLOCK_DAYS = 365
 _BLOCK_CANDIDATES = 1 << 16
 _BATCH = 256
-"""Incidents drawn in one go. Drawing one incident, simulating it, then drawing the next measured 9 to 14 %
-slower on the benchmarks, with the garbage collector on or off: most likely the two codes keep evicting
-each other from the processor's caches. A batch this size costs no memory to speak of."""
+"""Incidents drawn in one go, then simulated: drawing and simulating one incident at a time, in turn, is
+slower (benchmarks/PROFILE.md), and a batch this size costs no memory to speak of."""
 
 
 class ReportFate(NamedTuple):
