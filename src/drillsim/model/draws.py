@@ -4,8 +4,9 @@ The formulas are the distributions' own (`Dist.sampler` for one value,
 `Dist.block` for many, scenario/schema.py); this module only decides how a
 stream is read. Reading ahead is the speed trick, and it lives here alone:
 it replaces one NumPy call per number by one per block of `_READ_AHEAD`
-numbers, and gives exactly the numbers of the plain calls, which the tests
-(tests/test_draws.py) take as their oracle.
+numbers (benchmarks/PROFILE.md has what it saves), and gives exactly the
+numbers of the plain calls, which the tests (tests/test_draws.py) take as
+their oracle.
 """
 
 from __future__ import annotations
