@@ -94,7 +94,7 @@ def case(extra: str = "", *, name: str = "case", horizon: str = "1d", handover: 
 
 
 def run(scenario: Scenario) -> Replication:
-    return simulate(scenario, entropy=1, replication=0)
+    return simulate(scenario, seed=1, replication=0)
 
 
 def milestones(rep: Replication, incident: int) -> dict[str, int]:

@@ -25,12 +25,12 @@ class Replication:
     verdicts: list[VerdictRecord]
 
 
-def incidents_of(scenario: Scenario, entropy: int, replication: int, load: float = 1.0) -> list[Incident]:
+def incidents_of(scenario: Scenario, seed: int, replication: int, load: float = 1.0) -> list[Incident]:
     """The incidents a replication will see: the same for any staffing (common random numbers)."""
-    return list(generate(scenario, Streams(replication_seed(entropy, replication)), load))
+    return list(generate(scenario, Streams(replication_seed(seed, replication)), load))
 
 
-def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1.0, *,
+def simulate(scenario: Scenario, seed: int, replication: int, load: float = 1.0, *,
              on_incident: OnIncident | None = None) -> Replication:
     """Run one replication of a scenario up to its horizon.
 
@@ -42,7 +42,7 @@ def simulate(scenario: Scenario, entropy: int, replication: int, load: float = 1
     with collector_paused():
         env = simpy.Environment()
         chain = Chain(env, scenario, replication, on_incident)
-        env.process(chain.feed(generate(scenario, Streams(replication_seed(entropy, replication)), load)))
+        env.process(chain.feed(generate(scenario, Streams(replication_seed(seed, replication)), load)))
         env.run(until=scenario.horizon)
         if on_incident is not None:
             chain.close()
