@@ -13,8 +13,7 @@ the command fails.
     .venv/bin/python benchmarks/mutation.py crew     # or clocks, stats, flow, draws
 
 One module takes a minute or two on one core (`--max-children 1`, niced:
-the machine is shared). Survivors are listed by name: `.venv/bin/mutmut show
-NAME` prints the change.
+the machine is shared). Each surviving mutant is shown as a diff.
 """
 
 from __future__ import annotations
@@ -38,6 +37,8 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
         # Coverage studies of thousands of replications: minutes per mutant, and the exact tests pin the same code.
         "--deselect", "tests/test_stats.py::test_coverage_with_one_random_branch",
         "--deselect", "tests/test_stats.py::test_coverage_on_the_erlang_c_office")),
+    "draws": ("src/drillsim/model/draws.py", ("tests/test_draws.py",)),
+    "flow": ("src/drillsim/scenario/flow.py", ("tests/test_flow.py", "tests/test_flow_rules.py")),
 }
 
 # Mutants that change nothing a caller can observe: name -> why (the README's testing notes say the same).
@@ -64,6 +65,15 @@ EQUIVALENT: dict[str, str] = {
         "`(1 - confidence) / 2`: t changes sign, and only its square is used",
     "drillsim.results.stats.x_ratio_difference__mutmut_61":
         "`equal_var=None`: scipy tests `if equal_var`, so None is Welch's test as False is",
+    **dict.fromkeys((f"drillsim.model.draws.xǁDurationDrawsǁ{name}" for name in (
+        "__init____mutmut_16", "__init____mutmut_17", "__init____mutmut_26", "of__mutmut_2", "of__mutmut_3")),
+                    "whole seconds not read ahead, or a variant resolved again on every call: the same numbers "
+                    "more slowly (benchmarks/run.py measures the speed)"),
+    "drillsim.scenario.flow.xǁFlowǁcycle__mutmut_17":
+        "a finished step marked 3 instead of 2: only 1 and None are asked",
+    "drillsim.scenario.flow.xǁFlowǁcycle__mutmut_18":
+        "every step searched from again, finished or not: a finished step's search finds nothing new",
+    "drillsim.scenario.flow.xǁFlowǁfollowing__mutmut_8": "`grew = None` before a pass: as falsy as False",
 }
 
 KILLED = {1, 3, 24, -24, 36, 152, 255}  # mutmut's exit codes for a failing test, pytest's internal error, a timeout
@@ -92,8 +102,11 @@ def run(module: str) -> int:
     score = killed / counted if counted else 1.0
     print(f"\n{module} ({path}): {len(codes)} mutants, {killed} killed, {len(equivalent)} equivalent, "
           f"{len(survivors) - len(equivalent)} survived: {score:.1%} of non-equivalent mutants killed")
+    for name in equivalent:
+        print(f"  equivalent: {name}")
     for name in survivors:
-        print(f"  {'equivalent' if name in EQUIVALENT else 'survived'}: {name}")
+        if name not in EQUIVALENT:
+            cli.main(["show", name], standalone_mode=False)
     stale = sorted(set(EQUIVALENT) - set(equivalent))
     for name in stale:
         if name.startswith(f"{path[4:-3].replace('/', '.')}."):
