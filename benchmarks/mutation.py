@@ -45,9 +45,9 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
 EQUIVALENT: dict[str, str] = {
     "drillsim.model.crew.xǁCrewǁclaim__mutmut_7":
         "`units == 1 and False`: a one-person claim goes through _capped too, which gives one person back",
-    **dict.fromkeys(("drillsim.model.clocks.x_check__mutmut_10", "drillsim.model.clocks.x_check__mutmut_11"),
-                    "a per-change clock starting at `occurred` no longer reads the occurrence: the loader refuses "
-                    "a per-change rule that does not start at `change`"),
+    **dict.fromkeys(("drillsim.model.clocks.xǁClocksǁverdicts__mutmut_35",
+                     "drillsim.model.clocks.xǁClocksǁverdicts__mutmut_42"),
+                    "the whole incident's key asked of the flow again instead of the one resolved once: the same key"),
     **dict.fromkeys((f"drillsim.results.stats.x_{name}" for name in (
         "clustered_wilson__mutmut_3", "clustered_wilson__mutmut_5", "clustered_wilson__mutmut_8",
         "clustered_wilson__mutmut_10", "ratio_difference__mutmut_4", "ratio_difference__mutmut_6",
