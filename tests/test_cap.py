@@ -9,10 +9,10 @@ import pytest
 import xmlschema
 from click.testing import CliRunner
 
-from drillsim import api
+from drillsim import __version__, api
 from drillsim.cli import main
 from drillsim.exercise.cap import DEFAULT_DOMAIN, DEFAULT_EPOCH, NS, messages, parse_epoch
-from drillsim.experiment.rundir import write_run
+from drillsim.experiment.rundir import RunRows, write_run
 from drillsim.scenario import load
 from drillsim.scenario.errors import DrillsimError
 from tests.helpers import DATA, ROOT, SCENARIOS
@@ -101,7 +101,8 @@ def test_every_report_of_every_bundled_scenario_is_a_valid_cap_message(scenario_
 def test_chain_of_one_incident_by_hand(tmp_path: Path) -> None:
     """The robbery at 02:00: its reports in the order sent, the first an Alert, the last referencing all."""
     run = _run_dir(ROOT / "scenarios" / "three-level-ii-in-ten-minutes.yaml", tmp_path)
-    found = [m for m in messages(run, parse_epoch(DEFAULT_EPOCH)) if "-r0-i1-" in m.identifier]
+    found = [m for m in messages(RunRows(run), parse_epoch(DEFAULT_EPOCH), version=__version__)
+             if "-r0-i1-" in m.identifier]
     assert [m.msg_type for m in found] == ["Alert"] + ["Update"] * (len(found) - 1)
     assert found[0].identifier == "drillsim-three-level-ii-incidents-within-ten-minutes-s3-r0-i1-first_report"
     assert found[0].sender == f"discoverer@{DEFAULT_DOMAIN}"

@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from drillsim import api
+from drillsim import __version__, api
 from drillsim.exercise import drill_incidents
 from drillsim.exercise.cap import messages, parse_epoch
 from drillsim.exercise.drilllog import DrillLogWriter, Entry, read
 from drillsim.exercise.msel import inject_rows, to_csv
-from drillsim.experiment.rundir import SavedRun, write_run
+from drillsim.experiment.rundir import RunRows, SavedRun, write_run
 from drillsim.files import csv_rows, csv_text, frame_csv, neutralise, read_frame, restore
 from drillsim.scenario import Scenario, load
 from tests.helpers import CASES, DATA, ROOT
@@ -107,7 +107,7 @@ def test_every_run_csv_is_safe_and_the_saved_run_reads_the_text_back(run_dir: Pa
 
 
 def test_export_cap_reads_a_run_whose_text_has_newlines(run_dir: Path) -> None:
-    found = messages(run_dir, parse_epoch("2026-01-05T00:00:00+08:00"))
+    found = messages(RunRows(run_dir), parse_epoch("2026-01-05T00:00:00+08:00"), version=__version__)
     events = {m.xml.decode("utf-8").split("<event>")[1].split("</event>")[0] for m in found}
     assert "two lines\r\nthe second, with a comma and &quot;quotes&quot;" in events or \
         'two lines\r\nthe second, with a comma and "quotes"' in events

@@ -32,12 +32,14 @@ def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: i
     Update whose references list the earlier ones. Severity follows the level
     in force: I Extreme, II Severe, III Moderate, IV Minor.
     """
+    from drillsim import __version__
     from drillsim.exercise.cap import messages, parse_domain, parse_epoch, write
-    from drillsim.experiment.rundir import run_directory
+    from drillsim.experiment.rundir import RunRows, run_directory
     with user_errors(), ExitStack() as held:
         if out is None:  # into the run's directory: not while a run writes there
             held.enter_context(run_directory(run_dir))
-        found = messages(run_dir, parse_epoch(epoch), parse_domain(domain), replication)
+        when, where = parse_epoch(epoch), parse_domain(domain)  # the options are checked before the run is read
+        found = messages(RunRows(run_dir), when, where, replication, version=__version__)
         target = out or run_dir / "cap"
         write(found, target)
     alerts = sum(1 for m in found if m.msg_type == "Alert")

@@ -1,22 +1,23 @@
 """Every report of a run as an OASIS CAP 1.2 message, for exercising systems that speak the standard.
 
-Reads what `drillsim run --out RUN_DIR` wrote (steps.csv, incidents.csv,
-scenario.yaml, summary.json). Each step that sent a report becomes one
-message with status `Exercise`: the first report of an incident is an
-`Alert`, every later one an `Update` whose `references` list all earlier
-messages of the incident. Severity follows the level in force when the report
-was sent (as the model sets it: the true level until the office's judgement,
-the judged level after it, each change's level once its continuation report
-is delivered), by its place in the plan's scale: I Extreme, II Severe, III
-Moderate, IV Minor. Drill time 0 is mapped to a fixed epoch, by default
-Monday 2026-01-05 00:00 China Standard Time (DEFAULT_EPOCH), so the same run
-always gives the same messages; identifiers are built from the scenario, the
-seed, the replication, the incident and the step.
+Built from what `drillsim run --out RUN_DIR` wrote, as the run directory's
+reader gives it (drillsim.experiment.rundir.RunRows: the rows of the steps
+and incidents, the effective scenario, the summary). Each step that sent a
+report becomes one message with status `Exercise`: the first report of an
+incident is an `Alert`, every later one an `Update` whose `references` list
+all earlier messages of the incident. Severity follows the level in force
+when the report was sent (as the model sets it: the true level until the
+office's judgement, the judged level after it, each change's level once its
+continuation report is delivered), by its place in the plan's scale: I
+Extreme, II Severe, III Moderate, IV Minor. Drill time 0 is mapped to a
+fixed epoch, by default Monday 2026-01-05 00:00 China Standard Time
+(DEFAULT_EPOCH), so the same run always gives the same messages; identifiers
+are built from the scenario, the seed, the replication, the incident and the
+step.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import tempfile
@@ -24,10 +25,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
-from drillsim import __version__
 from drillsim.exercise.played import drill_incidents
-from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, read_text, write_reason
+from drillsim.files import UnreadableFile, UnwritableFile, write_reason
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.flow import flow_of, shown_change
 from drillsim.scenario.schema import Scenario
@@ -46,9 +47,30 @@ CATEGORY = {"social_security": "Security", "public_security_criminal": "Security
 CATEGORY_OF_EXAMPLE = {"fire_or_collapse": "Fire", "gas_leak": "CBRNE", "traffic_or_work_accident": "Transport",
                        "pollution": "Env", "flood": "Met"}
 """Examples whose CAP category is more specific than their drillsim category's."""
-RUN_FILES = ("steps.csv", "incidents.csv", "scenario.yaml", "summary.json")
+STEP_COLUMNS = ("replication", "incident", "step", "change", "served_by", "receiver", "channel", "finished",
+                "delivered", "incomplete")
+INCIDENT_COLUMNS = ("replication", "incident", "source", "category", "example", "description", "grid", "level",
+                    "judged_level", "occurred")
+"""The columns the messages are built from."""
 
 ET.register_namespace("", NS)  # CAP messages are written in the default namespace, as in the OASIS examples
+
+
+class Run(Protocol):
+    """What the messages are built from: a run's directory read as rows (drillsim.experiment.rundir.RunRows)."""
+
+    scenario: Scenario
+    summary: dict[str, object]
+    steps_file: Path
+    """Where the steps' rows were read, to name in a message about one of them."""
+
+    def incidents(self, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+        """Each incident's row with the line it ends on, with at least these columns."""
+        ...
+
+    def steps(self, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+        """Each step instance's row with the line it ends on, with at least these columns."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,88 +122,25 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "scenario"
 
 
-RUN_FILE_LIMIT = 1 << 30
-"""The largest run file read (its size grows with the run; the cap only keeps memory bounded)."""
-_COLUMNS = {"steps.csv": ("replication", "incident", "step", "change", "served_by", "receiver", "channel",
-                          "finished", "delivered", "incomplete"),
-            "incidents.csv": ("replication", "incident", "source", "category", "example", "description", "grid",
-                              "level", "judged_level", "occurred")}
-"""The columns the messages are built from, by file."""
-
-
-def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a CSV the run wrote (with the line each ends on), read back as drillsim.files wrote them.
-
-    A file of the wrong shape (a missing column, a cut row) is named with its line.
-    """
-    text = read_text(path, what="a CSV table drillsim wrote", limit=RUN_FILE_LIMIT)
-    if text and not text.endswith("\n"):
-        raise UnreadableFile(path, "cut short: the last line has no end (drillsim ends every line)",
-                             text.count("\n") + 1)
-    rows = csv_rows(text, path)
-    header = next((cells for _, cells in rows), None)
-    if header is None:
-        raise UnreadableFile(path, "is empty; expected the CSV table `drillsim run --out` writes")
-    missing = [c for c in _COLUMNS[path.name] if c not in header]
-    if missing:
-        raise UnreadableFile(path, f"no column {', '.join(missing)}; expected the CSV table "
-                                   "`drillsim run --out` writes", 1)
-    out = []
-    for line, cells in rows:
-        if len(cells) != len(header):
-            raise UnreadableFile(path, f"{len(cells)} cells where the header has {len(header)} (a truncated or "
-                                       "edited file?)", line)
-        row = dict(zip(header, cells, strict=True))
-        for column in (c for c in ("replication", "incident", "change") if c in row):
-            if _whole(row[column]) is None:
-                raise UnreadableFile(path, f"{column}: {row[column]!r} is not a whole number", line)
-        out.append((line, row))
-    return out
-
-
-def _whole(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
 def _int(value: str) -> int | None:
     return int(float(value)) if value not in ("", "nan", "<NA>") else None
 
 
-def _summary(path: Path) -> dict[str, object]:
-    text = read_text(path, what="the JSON summary drillsim wrote", limit=RUN_FILE_LIMIT)
-    try:
-        summary = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnreadableFile(path, f"not valid JSON ({exc.msg}); expected the summary `drillsim run --out` "
-                                   "writes", exc.lineno) from None
-    if not isinstance(summary, dict):
-        raise UnreadableFile(path, "not a JSON object; expected the summary `drillsim run --out` writes")
-    if "scenario" not in summary or not isinstance(summary.get("seed"), int):
-        raise UnreadableFile(path, "no scenario name and seed; expected the summary `drillsim run --out` writes")
-    return summary
+def messages(run: Run, epoch: datetime, domain: str = DEFAULT_DOMAIN, replication: int | None = None, *,
+             version: str) -> list[Message]:
+    """The CAP messages of every report of a run (or of one replication), in the order they were sent.
 
-
-def messages(run_dir: Path, epoch: datetime, domain: str = DEFAULT_DOMAIN,
-             replication: int | None = None) -> list[Message]:
-    """The CAP messages of every report of a run (or of one replication), in the order they were sent."""
-    from drillsim.scenario import load
-    missing = [name for name in RUN_FILES if not (run_dir / name).exists()]
-    if missing:
-        raise DrillsimError(f"{run_dir}: no {', '.join(missing)}; write a run there with "
-                            f"`drillsim run SCENARIO --out {run_dir}`")
-    read_text(run_dir / "scenario.yaml", what="the effective scenario drillsim wrote")
-    scenario = load(run_dir / "scenario.yaml")
-    summary = _summary(run_dir / "summary.json")
+    `version` is drillsim's, for each message's source: the caller's to give, since this room sits below the
+    package that holds it.
+    """
+    scenario, summary = run.scenario, run.summary
     _check_range(epoch, scenario, summary, replication)
     prefix = f"drillsim-{_slug(str(summary['scenario']))}-s{summary['seed']}"
-    incidents = {(int(r["replication"]), int(r["incident"])): r for _, r in _rows(run_dir / "incidents.csv")}
+    incidents = {(int(r["replication"]), int(r["incident"])): r for _, r in run.incidents(INCIDENT_COLUMNS)}
     steps: dict[tuple[int, int], list[dict[str, str]]] = {}
     order = {node.id: node.position for node in flow_of(scenario)}
-    for line, row in _rows(run_dir / "steps.csv"):
-        _check_step(row, scenario, order, run_dir / "steps.csv", line)
+    for line, row in run.steps(STEP_COLUMNS):
+        _check_step(row, scenario, order, run.steps_file, line)
         steps.setdefault((int(row["replication"]), int(row["incident"])), []).append(row)
     levels = _change_levels(scenario, incidents)
     out = []
@@ -195,7 +154,7 @@ def messages(run_dir: Path, epoch: datetime, domain: str = DEFAULT_DOMAIN,
                                         int(r["change"])))
         earlier: list[Message] = []
         for row in reports:
-            message = _message(scenario, prefix, epoch, domain, incidents[key], row, history, earlier)
+            message = _message(scenario, prefix, epoch, domain, version, incidents[key], row, history, earlier)
             earlier.append(message)
             out.append(message)
     return out
@@ -267,8 +226,9 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     return element
 
 
-def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, incident: dict[str, str],
-             row: dict[str, str], history: list[tuple[int, str]], earlier: list[Message]) -> Message:
+def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, version: str,
+             incident: dict[str, str], row: dict[str, str], history: list[tuple[int, str]],
+             earlier: list[Message]) -> Message:
     rep, number, change = int(row["replication"]), int(row["incident"]), int(row["change"])
     shown = shown_change(change)
     step = flow_of(scenario)[row["step"]].step
@@ -292,7 +252,7 @@ def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, inci
     _sub(alert, "sent", sent)
     _sub(alert, "status", "Exercise")
     _sub(alert, "msgType", "Update" if earlier else "Alert")
-    _sub(alert, "source", f"drillsim {__version__}")
+    _sub(alert, "source", f"drillsim {version}")
     _sub(alert, "scope", "Private")
     _sub(alert, "addresses", " ".join(f"{r}@{domain}" for r in receivers))
     _sub(alert, "note", f"EXERCISE. A simulated report of drillsim (scenario {scenario.name!r}, replication {rep}); "

@@ -1,13 +1,16 @@
 """The run directory: what `drillsim run --out` writes there, and reading it back for reports made after the fact.
 
-One list of its files (RUN_FILES), one writer and one reader, so that the
-two can never disagree on a name. The directory holds the records (CSV), the
+One list of its files (RUN_FILES), one writer and its readers, so that they
+can never disagree on a name. The directory holds the records (CSV), the
 summary (JSON), the effective scenario, the provenance, the plots and, if
 asked, the HTML report. Each file is written atomically and the directory is
-held while a run writes there (drillsim.files). Read back, the frames keep
-the types the run gave them, and what the directory does not hold (every
-crew's on-duty schedule) is computed from the effective scenario, so a saved
-run offers the plots and the report everything a live Results does.
+held while a run writes there (drillsim.files). Read back as frames
+(SavedRun), the records keep the types the run gave them, and what the
+directory does not hold (every crew's on-duty schedule) is computed from the
+effective scenario, so a saved run offers the plots and the report everything
+a live Results does. Read back as rows (RunRows), they are the text of each
+cell with the line it ends on, for the CAP messages, which name a wrong cell
+by its line.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from drillsim.files import (
     UnreadableFile,
     UnwritableFile,
     atomic_write,
+    csv_rows,
     frame_csv,
     read_bytes,
     read_frame,
@@ -282,6 +286,91 @@ class SavedRun:
                 else plots.to_bytes(plots.figure_of(draw(self)), "svg")
             out.append(Plot(name, "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")))
         return out
+
+
+class RunRows:
+    """A run's directory read as the text of its rows, for a reader that builds its own records from them (the
+    CAP messages of drillsim.exercise.cap): the scenario, the summary, and the incidents' and steps' rows.
+
+    Each file is checked as far as any such reader needs (there, within RUN_FILE_LIMIT, not cut short, each
+    row as long as the header, the numbers that key a row whole); what a row's other cells mean is the
+    reader's to check, at the line `rows` gives.
+    """
+
+    FILES = (STEPS, INCIDENTS, SCENARIO, SUMMARY)
+    """What it reads, in the order a missing one is named."""
+
+    def __init__(self, directory: Path) -> None:
+        missing = [name for name in self.FILES if not (directory / name).exists()]
+        if missing:
+            raise RunDirError(f"{directory}: no {', '.join(missing)}; write a run there with "
+                              f"`drillsim run SCENARIO --out {directory}`")
+        self.directory = directory
+        read_text(directory / SCENARIO, what="the effective scenario drillsim wrote")
+        self.scenario: Scenario = load(directory / SCENARIO)
+        self.summary: dict[str, object] = _named_summary(directory / SUMMARY)
+        self.steps_file: Path = directory / STEPS
+        """Where the steps' rows were read, for a reader that finds one of them wrong."""
+
+    def incidents(self, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+        """Each incident's row with the line it ends on; a missing one of the `columns` the reader needs is named."""
+        return _rows(self.directory / INCIDENTS, columns)
+
+    def steps(self, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+        """Each step instance's row with the line it ends on; a missing one of `columns` is named."""
+        return _rows(self.steps_file, columns)
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a CSV the run wrote (with the line each ends on), read back as drillsim.files wrote them.
+
+    A file of the wrong shape (a missing column, a cut row) is named with its line.
+    """
+    text = read_text(path, what="a CSV table drillsim wrote", limit=RUN_FILE_LIMIT)
+    if text and not text.endswith("\n"):
+        raise UnreadableFile(path, "cut short: the last line has no end (drillsim ends every line)",
+                             text.count("\n") + 1)
+    rows = csv_rows(text, path)
+    header = next((cells for _, cells in rows), None)
+    if header is None:
+        raise UnreadableFile(path, "is empty; expected the CSV table `drillsim run --out` writes")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise UnreadableFile(path, f"no column {', '.join(missing)}; expected the CSV table "
+                                   "`drillsim run --out` writes", 1)
+    out = []
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise UnreadableFile(path, f"{len(cells)} cells where the header has {len(header)} (a truncated or "
+                                       "edited file?)", line)
+        row = dict(zip(header, cells, strict=True))
+        for column in (c for c in ("replication", "incident", "change") if c in row):
+            if _whole(row[column]) is None:
+                raise UnreadableFile(path, f"{column}: {row[column]!r} is not a whole number", line)
+        out.append((line, row))
+    return out
+
+
+def _whole(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _named_summary(path: Path) -> dict[str, object]:
+    """The summary as a JSON object that names the scenario and the seed, which is all RunRows promises of it."""
+    text = read_text(path, what="the JSON summary drillsim wrote", limit=RUN_FILE_LIMIT)
+    try:
+        summary = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(path, f"not valid JSON ({exc.msg}); expected the summary `drillsim run --out` "
+                                   "writes", exc.lineno) from None
+    if not isinstance(summary, dict):
+        raise UnreadableFile(path, "not a JSON object; expected the summary `drillsim run --out` writes")
+    if "scenario" not in summary or not isinstance(summary.get("seed"), int):
+        raise UnreadableFile(path, "no scenario name and seed; expected the summary `drillsim run --out` writes")
+    return summary
 
 
 def report_page(directory: Path, *, at_run_time: bool = False) -> str:
