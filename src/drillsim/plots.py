@@ -35,6 +35,7 @@ from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter, MaxNLoca
 
 from drillsim.results.bottleneck import OTHER, Load
 from drillsim.results.metrics import ALL_LEVELS, lateness
+from drillsim.scenario.flow import ONCE, flow_of, shown_change
 from drillsim.scenario.units import DAY, HOUR, MINUTE, format_clock, format_duration
 from drillsim.text import visible
 
@@ -193,7 +194,7 @@ def stage_breakdown(run: Run, ax: Axes | None = None, cap: float = 4.0) -> Axes:
     """
     scenario = run.scenario
     stages = run.stages[run.stages["status"].isin(["met", "missed"])]
-    order = {step.id: i for i, step in enumerate(scenario.flow)}
+    order = {node.id: node.position for node in flow_of(scenario)}
     kinds = {"wait": 0, "work": 1, "transit": 2, OTHER: 3}
     bars: list[tuple[str, str, int, pd.DataFrame]] = []
     for rule in scenario.deadlines:
@@ -393,13 +394,15 @@ def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Ax
             ax.barh(lane[s.served_by], delivered - finished, left=finished, height=0.16,
                     color=MISS if red else KIND_COLOURS["transit"])
         if started < right:
-            label = s.step.replace("_", " ") + ("" if s.change < 0 else f" #{s.change + 1}")
+            shown = shown_change(int(s.change))
+            label = s.step.replace("_", " ") + ("" if shown is None else f" #{shown}")
             labels.place(ax, label, started, lane[s.served_by])
     for i, v in enumerate(verdicts.sort_values("deadline").itertuples(index=False)):
         due = _t(v.deadline, origin)
         colour = MISS if v.status == "missed" else MET
         ax.axvline(due, color=colour, linestyle="--" if v.status == "missed" else ":", linewidth=1.3)
-        text = scenario.deadlines[v.rule].title + (f" #{v.change + 1}" if v.change >= 0 else "")
+        shown = shown_change(int(v.change))
+        text = scenario.deadlines[v.rule].title + ("" if shown is None else f" #{shown}")
         text += f": {_verdict_text(v)}"
         late = due > 0.55 * right
         ax.annotate(text, (due, 1.0), xycoords=("data", "axes fraction"), xytext=(-2 if late else 2, -3 - 10 * i),
@@ -450,12 +453,14 @@ def _t(value: Any, origin: int, missing: float = math.nan) -> float:
 
 
 def _missed_steps(scenario: Scenario, verdicts: pd.DataFrame) -> set[tuple[str, int]]:
-    milestone_step = {step.milestone: step for step in scenario.flow}
+    """The step instances whose report a missed rule waited for: the step reaching the rule's end, of the
+    rule's change if that step runs per change."""
+    flow = flow_of(scenario)
     out = set()
     for v in verdicts[verdicts["status"] == "missed"].itertuples(index=False):
-        step = milestone_step.get(scenario.deadlines[v.rule].end)
-        if step is not None:
-            out.add((step.id, int(v.change) if step.per == "change" else -1))
+        node = flow.reaching(scenario.deadlines[v.rule].end)
+        if node is not None:
+            out.add((node.id, int(v.change) if node.per_change else ONCE))
     return out
 
 
