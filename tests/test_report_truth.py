@@ -330,16 +330,16 @@ def test_a_skipped_milestone_that_a_later_recorded_step_needed_is_made_not_misse
 
 
 def test_what_a_recorded_milestone_proves_follows_every_after_back_and_the_change_it_belongs_to() -> None:
-    from types import SimpleNamespace
-
     from drillsim.exercise.evaluate import proven
+    from drillsim.scenario.schema import Step
 
-    def step(id_: str, after: list[str], per: str = "incident") -> SimpleNamespace:
-        return SimpleNamespace(id=id_, milestone=f"{id_}_done", after=after, per=per)
+    def step(id_: str, after: list[str], per: str = "incident") -> Step:
+        return Step(id=id_, actor="office", after=tuple(after), duration="judge", milestone=f"{id_}_done", per=per)
 
-    plan = SimpleNamespace(flow=[step("verify", ["occurred"]), step("judge", ["verify"]),
-                                 step("note", ["change", "judge"], "change"), step("send", ["note"], "change"),
-                                 step("close", ["judge", "send"])])
+    # A real scenario with only its flow replaced: only the wiring proves anything, the rest stays the exam day's.
+    plan = load(EXAM).model_copy(update={"flow": (
+        step("verify", ["occurred"]), step("judge", ["verify"]), step("note", ["change", "judge"], "change"),
+        step("send", ["note"], "change"), step("close", ["judge", "send"]))})
     assert proven(plan, {"send_done#1": 10}) == {"note_done#1", "judge_done", "verify_done"}
     assert proven(plan, {"close_done": 10}) == {"judge_done", "verify_done"}  # which change's notes: not certain
     assert proven(plan, {"judge_done": 10, "verify_done": 5}) == set()

@@ -22,7 +22,7 @@ from drillsim.exercise.msel import applies, doers
 from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import IncidentRecord, VerdictRecord
-from drillsim.scenario.flow import EVENTS, ONCE, Flow, flow_of, shown_change
+from drillsim.scenario.flow import EVENTS, ONCE, flow_of, shown_change
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 
@@ -126,7 +126,7 @@ def proven(scenario: Scenario, reached: Mapping[str, int]) -> set[str]:
     per-change step's predecessors of the same change, and a once-per-incident
     step's once-per-incident predecessors.
     """
-    flow = Flow(tuple(scenario.flow))  # only the wiring proves anything: the steps will do, without the plan
+    flow = flow_of(scenario)
     seen: set[str] = set()
     todo = list(reached)
     while todo:
