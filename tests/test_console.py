@@ -19,8 +19,8 @@ from drillsim.exercise import drill_incidents
 from drillsim.exercise.board import DrillBoard, DrillClock, Task, state_of
 from drillsim.exercise.console import FacilitatorConsole, LevelPicker
 from drillsim.exercise.drilllog import COLUMNS, DrillLogWriter, Entry, read
-from drillsim.exercise.played import to_record
 from drillsim.exercise.msel import inject_rows
+from drillsim.exercise.played import to_record
 from drillsim.model.clocks import verdicts
 from drillsim.scenario import Scenario, load
 from tests.helpers import ROOT
