@@ -89,7 +89,7 @@ class Chain:
             occurred=incident.occurred,
             changes=tuple([change.time for change in incident.changes]) if incident.changes else (),
             milestones={self._occurred: incident.occurred})
-        counts, ready, on_occurred = self._structure.template(len(incident.changes))
+        counts, ready = self._structure.template(len(incident.changes))
         if self._keep:
             self.incidents.append(record)
             live = Live(incident, record, incident.level, counts.copy(), self.steps)
@@ -97,9 +97,10 @@ class Chain:
             live = Live(incident, record, incident.level, counts.copy(), [])
             self._settling.open(live)
         for plan, k in ready:
-            self._start(live, plan, k)
-        for plan, k in on_occurred:
-            self._signal(live, plan, k)
+            if plan.condition == "always" or self._may_run(live, plan):
+                live.active += 1
+                self.env.process(self._steps(live, plan, k))
+        self._signal(live, self._structure.on_occurred, ONCE, False)
         for k, change in enumerate(incident.changes):
             live.active += 1
             self.env.timeout(change.time - self.env.now).callbacks.append(partial(self._changed, live, k, change.time))
@@ -109,22 +110,33 @@ class Chain:
     def _changed(self, live: Live, k: int, time: int, _: simpy.Event) -> None:
         """The situation changed: the steps run per change can start (a callback, not a process of its own)."""
         live.record.milestones[self._key("change", k)] = time
-        for plan in self._structure.on_change:
-            self._signal(live, plan, k)
+        self._signal(live, self._structure.on_change, k, False)
         self._idle(live)
 
-    def _signal(self, live: Live, plan: StepPlan, k: int) -> None:
-        """One of the completions a step instance waits for; the last one starts it."""
-        key = plan.key if k == ONCE else (plan.id, k)
-        left = live.remaining[key] - 1
-        live.remaining[key] = left
-        if left == 0:
-            self._start(live, plan, k)
+    def _signal(self, live: Live, dependents: list[tuple[StepPlan, bool]], k: int,
+                carry_on: bool) -> tuple[StepPlan, int] | None:
+        """A completion (of instance `k` of a step, of the occurrence, of change `k`) for the instances that wait
+        for it; start each it made ready that can run, but with `carry_on` return the first instead, for the
+        calling process to run.
 
-    def _start(self, live: Live, plan: StepPlan, k: int) -> None:
-        if plan.condition == "always" or self._may_run(live, plan):
-            live.active += 1
-            self.env.process(self._steps(live, plan, k))
+        A fan-out signals every change's instance; otherwise the dependent's
+        instance of the same change, or its only one.
+        """
+        first: tuple[StepPlan, int] | None = None
+        remaining = live.remaining
+        for dependent, fan_out in dependents:
+            for j in (range(len(live.incident.changes)) if fan_out else (k if dependent.per_change else ONCE,)):
+                key = dependent.key if j == ONCE else (dependent.id, j)
+                left = remaining[key] - 1
+                remaining[key] = left
+                if left or (dependent.condition != "always" and not self._may_run(live, dependent)):
+                    continue
+                if carry_on and first is None:
+                    first = (dependent, j)
+                else:
+                    live.active += 1
+                    self.env.process(self._steps(live, dependent, j))
+        return first
 
     def close(self) -> None:
         """At the horizon: hand over the incidents still open, as they stand."""
@@ -237,30 +249,8 @@ class Chain:
             elif effect == "close":
                 live.record.closed = reached
             live.record.milestones[plan.milestone if k == ONCE else self._key(plan.milestone, k)] = reached
-            current = self._done(live, plan, k) if plan.dependents else None
+            current = self._signal(live, plan.dependents, k, True) if plan.dependents else None
         self._idle(live)
-
-    def _done(self, live: Live, plan: StepPlan, k: int) -> tuple[StepPlan, int] | None:
-        """Signal the steps that come after this one; return the first made ready, to run in this process.
-
-        A fan-out signals every change's instance; otherwise the dependent's
-        instance of the same change, or its only one.
-        """
-        first: tuple[StepPlan, int] | None = None
-        remaining = live.remaining
-        for dependent, fan_out in plan.dependents:
-            for j in (range(len(live.incident.changes)) if fan_out else (k if dependent.per_change else ONCE,)):
-                key = dependent.key if j == ONCE else (dependent.id, j)
-                left = remaining[key] - 1
-                remaining[key] = left
-                if left or (dependent.condition != "always" and not self._may_run(live, dependent)):
-                    continue
-                if first is None:
-                    first = (dependent, j)
-                else:
-                    live.active += 1
-                    self.env.process(self._steps(live, dependent, j))
-        return first
 
     def _stand_in(self, claim: Claim, actor: str, stand_in: tuple[str, int],
                   units: int) -> Generator[simpy.Event, Any, tuple[Claim, str]]:

@@ -48,8 +48,6 @@ class Template(NamedTuple):
     """How many completions each step instance waits for (a copy goes to each incident)."""
     ready: list[tuple[StepPlan, int]]
     """The instances that wait for none."""
-    on_occurred: list[tuple[StepPlan, int]]
-    """The instances the incident's occurrence signals."""
 
 
 class Structure:
@@ -67,9 +65,11 @@ class Structure:
         self.plans = {node.id: _plan(flow, node) for node in flow}
         for node in flow:
             self.plans[node.id].dependents.extend((self.plans[after], fan_out) for after, fan_out in node.dependents)
-        self.on_change = [self.plans[node.id] for node in flow if node.on_change]
-        """The steps each change signals."""
-        self._on_occurred = [(self.plans[node.id], node) for node in flow if node.on_occurred]
+        self.on_occurred = [(self.plans[node.id], node.per_change) for node in flow if node.on_occurred]
+        """(step, fan-out) for each step the occurrence signals, as a step's `dependents`: it happens once per
+        incident, so every change's instance of a per-change step waits for it."""
+        self.on_change = [(self.plans[node.id], False) for node in flow if node.on_change]
+        """(step, fan-out) for each step a change signals: its instance of the same change."""
         self._templates: dict[int, Template] = {}
 
     def template(self, changes: int) -> Template:
@@ -79,8 +79,7 @@ class Structure:
             flow = self.flow
             counts = {(node.id, k): flow.waits(node, changes) for node in flow for k in flow.instances(node, changes)}
             ready = [(self.plans[step], k) for (step, k), count in counts.items() if count == 0]
-            on_occurred = [(plan, k) for plan, node in self._on_occurred for k in flow.instances(node, changes)]
-            template = self._templates[changes] = Template(counts, ready, on_occurred)
+            template = self._templates[changes] = Template(counts, ready)
         return template
 
 
