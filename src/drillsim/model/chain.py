@@ -72,9 +72,11 @@ class Chain:
 
     def feed(self, incidents: Iterable[Incident]) -> ProcessGen:
         """Let each incident occur at its time, in order."""
+        env = self.env
         for incident in incidents:
-            if incident.occurred > self.env.now:
-                yield self.env.timeout(incident.occurred - self.env.now)
+            wait = incident.occurred - env.now
+            if wait > 0:
+                yield env.timeout(wait)
             self._occur(incident)
 
     def _occur(self, incident: Incident) -> None:
@@ -204,8 +206,9 @@ class Chain:
             actor = plan.actor or live.receivers[plan.receiver_of]
             unit = incident.grid if actor in self._per_grid else ""
             units = plan.units.get(live.level, 1) if plan.units else 1
+            started = queued = int(env.now)
             record = step_record(replication=self.replication, incident=incident.id, step=plan.id, change=k,
-                                 actor=actor, unit=unit, queued=int(env.now), units=units)
+                                 actor=actor, unit=unit, queued=queued, units=units)
             live.steps.append(record)
             crew: Crew | None = None
             crews = self.crews.get(actor)
@@ -220,8 +223,9 @@ class Chain:
                     else:
                         claim, record.served_by = yield from self._stand_in(claim, actor, stand_in, units)
                     crew, held = claim.crew, claim.units
+                    started = int(env.now)
             # Work: for the drawn time, then the people are free for the next task.
-            record.started = int(env.now)
+            record.started = started
             work = incident.work[key]
             if work:
                 yield env.timeout(work)
