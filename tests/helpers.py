@@ -13,13 +13,16 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import yaml
+from pydantic import TypeAdapter
 
 from drillsim.exercise import DrillIncident, drill_incidents
 from drillsim.exercise.drilllog import DrillLogWriter, Entry
 from drillsim.model import Replication, simulate
 from drillsim.scenario import Scenario, load
+from drillsim.scenario.schema import AnyDist, Dist
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -127,3 +130,29 @@ def _split(key: str) -> tuple[str, int | None]:
     """The model's `continuation_received#0` as the log writes it: milestone, change 1."""
     name, sep, k = key.partition("#")
     return (name, int(k) + 1) if sep else (name, None)
+
+
+DIST_SPECS: dict[str, dict[str, Any]] = {
+    "constant": {"dist": "constant", "value": "4m"},
+    "exponential": {"dist": "exponential", "mean": "30m"},
+    "uniform": {"dist": "uniform", "low": "1m", "high": "9m"},
+    "triangular": {"dist": "triangular", "low": "1m", "mode": "2m", "high": "9m"},
+    "lognormal": {"dist": "lognormal", "median": "10m", "p90": "25m"},
+    "empirical": {"dist": "empirical", "samples": ["1m", "3m", "7m", "20m"]},
+}
+"""One distribution of each family the scenario language has, as a scenario file writes it."""
+
+
+def dist(spec: dict[str, Any]) -> Dist:
+    """A distribution validated as the loader validates a scenario's duration."""
+    return TypeAdapter(AnyDist).validate_python(spec)  # type: ignore[no-any-return]
+
+
+def with_fan_in(scenario: Scenario, deadlines: dict[str, dict[str, Any]]) -> Scenario:
+    """The scenario with a summary to the leader once every change's continuation report is in (a fan-in), and
+    these deadline rules besides its own."""
+    flow = [step.model_dump(mode="json", by_alias=True) for step in scenario.flow]
+    flow.append({"id": "summary", "actor": "office", "after": ["continuation"], "duration": "continuation",
+                 "report": {"to": "leader"}, "milestone": "summary_received"})
+    rules = {name: rule.model_dump(mode="json", by_alias=True) for name, rule in scenario.deadlines.items()}
+    return scenario.replace({"flow": flow, "deadlines": {**rules, **deadlines}})

@@ -11,28 +11,15 @@ of shape 2 here) is drawn by the model with nothing but its class.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pytest
-from pydantic import TypeAdapter
 
 from drillsim.model.draws import DurationDraws, ReadAhead
-from drillsim.scenario.schema import AnyDist, Dist
+from drillsim.scenario.schema import Dist
 from drillsim.scenario.variates import Sampler, Variates
-
-SPECS: dict[str, dict[str, Any]] = {
-    "constant": {"dist": "constant", "value": "4m"},
-    "exponential": {"dist": "exponential", "mean": "30m"},
-    "uniform": {"dist": "uniform", "low": "1m", "high": "9m"},
-    "triangular": {"dist": "triangular", "low": "1m", "mode": "2m", "high": "9m"},
-    "lognormal": {"dist": "lognormal", "median": "10m", "p90": "25m"},
-    "empirical": {"dist": "empirical", "samples": ["1m", "3m", "7m", "20m"]},
-}
-
-
-def dist(spec: dict[str, Any]) -> Dist:
-    return TypeAdapter(AnyDist).validate_python(spec)  # type: ignore[no-any-return]
+from tests.helpers import DIST_SPECS, dist
 
 
 def scalars(d: Dist, rng: Variates, n: int) -> list[float]:
@@ -40,10 +27,10 @@ def scalars(d: Dist, rng: Variates, n: int) -> list[float]:
     return [sampler] * n if isinstance(sampler, float) else [sampler(rng) for _ in range(n)]
 
 
-@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("name", DIST_SPECS)
 def test_the_block_draw_gives_the_numbers_of_the_scalar_draw(name: str) -> None:
     """2500 values, in blocks of uneven sizes: equal, not close; and the stream is left at the same place."""
-    d = dist(SPECS[name])
+    d = dist(DIST_SPECS[name])
     block_rng, scalar_rng = np.random.default_rng(7), np.random.default_rng(7)
     blocks = [d.block(block_rng, n) for n in (1, 999, 1500)]
     assert all(b.dtype == np.float64 for b in blocks)
@@ -51,9 +38,9 @@ def test_the_block_draw_gives_the_numbers_of_the_scalar_draw(name: str) -> None:
     assert block_rng.random() == scalar_rng.random()
 
 
-@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("name", DIST_SPECS)
 def test_a_single_draw_is_the_scalar_draw(name: str) -> None:
-    d = dist(SPECS[name])
+    d = dist(DIST_SPECS[name])
     rng, expected = np.random.default_rng(4), np.random.default_rng(4)
     assert [d.sample(rng) for _ in range(50)] == scalars(d, expected, 50)
 
@@ -69,23 +56,23 @@ NUMPY = {
 @pytest.mark.parametrize("name", NUMPY)
 def test_the_formulas_are_numpys_own(name: str) -> None:
     """NumPy's distributions, called plainly, are the oracle of the formulas over its standard draws."""
-    d = dist(SPECS[name])
+    d = dist(DIST_SPECS[name])
     assert d.block(np.random.default_rng(9), 3000).tolist() == NUMPY[name](np.random.default_rng(9), 3000).tolist()
 
 
 def test_the_lognormal_has_its_median_and_its_90th_percentile() -> None:
     """NumPy's lognormal with mu = log(median) is the same law; its exponential may differ in the last bit."""
-    d = dist(SPECS["lognormal"])
+    d = dist(DIST_SPECS["lognormal"])
     drawn = d.block(np.random.default_rng(9), 3000)
     numpy_own = np.random.default_rng(9).lognormal(math.log(600), d.sigma, 3000)  # type: ignore[attr-defined]
     assert drawn == pytest.approx(numpy_own, rel=1e-12)
     assert np.quantile(d.block(np.random.default_rng(1), 100_000), [0.5, 0.9]) == pytest.approx([600, 1500], rel=0.02)
 
 
-@pytest.mark.parametrize("name", SPECS)
+@pytest.mark.parametrize("name", DIST_SPECS)
 def test_the_mean_of_a_large_draw_is_the_distributions_mean(name: str) -> None:
     """Within four standard errors of `mean()` (the mean the plan table and the queueing checks use)."""
-    d = dist(SPECS[name])
+    d = dist(DIST_SPECS[name])
     values = d.block(np.random.default_rng(12), 100_000)
     error = float(values.std()) / math.sqrt(values.size)
     assert abs(float(values.mean()) - d.mean()) <= 4 * error + 1e-9

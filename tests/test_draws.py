@@ -7,35 +7,22 @@ must therefore give, bit for bit, what `Dist.sample` gives on the stream.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pytest
-from pydantic import TypeAdapter
 
 from drillsim.model.draws import DurationDraws, ReadAhead
-from drillsim.scenario.schema import AnyDist, Dist
+from drillsim.scenario.schema import Dist
 from drillsim.scenario.variates import Sampler
-
-DISTS: dict[str, dict[str, Any]] = {
-    "constant": {"dist": "constant", "value": "4m"},
-    "exponential": {"dist": "exponential", "mean": "30m"},
-    "uniform": {"dist": "uniform", "low": "1m", "high": "9m"},
-    "triangular": {"dist": "triangular", "low": "1m", "mode": "2m", "high": "9m"},
-    "lognormal": {"dist": "lognormal", "median": "10m", "p90": "25m"},
-    "empirical": {"dist": "empirical", "samples": ["1m", "3m", "7m", "20m"]},
-}
+from tests.helpers import DIST_SPECS, dist
 
 
-def dist(spec: dict[str, Any]) -> Dist:
-    return TypeAdapter(AnyDist).validate_python(spec)  # type: ignore[no-any-return]
-
-
-@pytest.mark.parametrize("name", DISTS)
+@pytest.mark.parametrize("name", DIST_SPECS)
 @pytest.mark.parametrize("private", [False, True])
 def test_a_duration_draws_the_numbers_of_dist_sample(name: str, private: bool) -> None:
     """3000 draws cross two read-ahead blocks; the seconds must be equal, not close."""
-    d = dist(DISTS[name])
+    d = dist(DIST_SPECS[name])
     expected_rng = np.random.default_rng(11)
     expected = [max(0, round(d.sample(expected_rng))) for _ in range(3000)]
     duration = DurationDraws(d, np.random.default_rng(11), private=private)
@@ -45,7 +32,7 @@ def test_a_duration_draws_the_numbers_of_dist_sample(name: str, private: bool) -
 
 def test_variants_on_a_stream_of_their_own_take_its_numbers_in_turn() -> None:
     """Whole seconds are read ahead only for one variant: here level I's incidents draw with a mean of 5 minutes."""
-    d = dist({**DISTS["exponential"], "by_level": {"I": {"dist": "exponential", "mean": "5m"}}})
+    d = dist({**DIST_SPECS["exponential"], "by_level": {"I": {"dist": "exponential", "mean": "5m"}}})
     levels = ["I", "IV", "IV"] * 1000
     expected_rng = np.random.default_rng(2)
     expected = [round(d.resolve("fire", level).sample(expected_rng)) for level in levels]
@@ -56,7 +43,7 @@ def test_variants_on_a_stream_of_their_own_take_its_numbers_in_turn() -> None:
 @pytest.mark.parametrize("name", ["constant", "lognormal"])
 def test_a_duration_is_scaled_by_the_factor_of_the_time_of_day_it_occurs_at(name: str) -> None:
     """Twice as long between 22:00 and 06:00: 23:00 doubles the drawn value before rounding, 12:00 does not."""
-    d = dist({**DISTS[name], "time_of_day": [{"from": "22:00", "to": "06:00", "factor": 2.0}]})
+    d = dist({**DIST_SPECS[name], "time_of_day": [{"from": "22:00", "to": "06:00", "factor": 2.0}]})
     expected_rng = np.random.default_rng(5)
     values = [d.sample(expected_rng) for _ in range(200)]
     seconds = DurationDraws(d, np.random.default_rng(5), private=True).of("fire", "IV")
@@ -72,10 +59,10 @@ def test_reading_ahead_gives_the_numbers_of_scalar_calls(kind: str) -> None:
 
 def test_only_a_stream_of_one_family_is_read_ahead() -> None:
     """Variants by category or level count: interleaved families would take the stream's numbers in another order."""
-    exponential = DISTS["exponential"]
+    exponential = DIST_SPECS["exponential"]
     one_family = dist({**exponential, "by_level": {"I": {"dist": "exponential", "mean": "5m"}, "II": "3m"}})
-    uniform_and_triangular = dist({**DISTS["uniform"], "by_category": {"fire": DISTS["triangular"]}})
-    mixed = dist({**exponential, "by_category": {"fire": DISTS["uniform"]}})
+    uniform_and_triangular = dist({**DIST_SPECS["uniform"], "by_category": {"fire": DIST_SPECS["triangular"]}})
+    mixed = dist({**exponential, "by_category": {"fire": DIST_SPECS["uniform"]}})
     rng = np.random.default_rng(0)
     assert isinstance(DurationDraws(one_family, rng, private=True).stream, ReadAhead)
     assert isinstance(DurationDraws(uniform_and_triangular, rng, private=True).stream, ReadAhead)
@@ -137,10 +124,10 @@ def test_no_distribution_takes_no_time_and_draws_nothing() -> None:
     assert rng.random() == np.random.default_rng(6).random()
 
 
-@pytest.mark.parametrize("name", DISTS)
+@pytest.mark.parametrize("name", DIST_SPECS)
 def test_variants_and_the_time_of_day_read_ahead_give_the_numbers_of_plain_calls(name: str) -> None:
     """Every kind of variate read ahead value by value (integers stay scalar calls), across two blocks."""
-    d = dist({**DISTS[name], "by_level": {"I": DISTS[name]}, "time_of_day": [NIGHT]})
+    d = dist({**DIST_SPECS[name], "by_level": {"I": DIST_SPECS[name]}, "time_of_day": [NIGHT]})
     expected_rng = np.random.default_rng(13)
     levels = ["I", "IV"] * 1300
     expected = [round(d.resolve("fire", level).sample(expected_rng) * 2) for level in levels]
@@ -150,7 +137,7 @@ def test_variants_and_the_time_of_day_read_ahead_give_the_numbers_of_plain_calls
 
 def test_category_variants_on_a_stream_of_their_own_take_its_numbers_in_turn() -> None:
     """`by_category` wins over the base, value by value from the read-ahead stream: fires draw with a mean of 5m."""
-    d = dist({**DISTS["exponential"], "by_category": {"fire": {"dist": "exponential", "mean": "5m"}}})
+    d = dist({**DIST_SPECS["exponential"], "by_category": {"fire": {"dist": "exponential", "mean": "5m"}}})
     categories = ["fire", "flood", "flood"] * 1000
     expected_rng = np.random.default_rng(2)
     expected = [round(d.resolve(category, "IV").sample(expected_rng)) for category in categories]
@@ -159,8 +146,8 @@ def test_category_variants_on_a_stream_of_their_own_take_its_numbers_in_turn() -
 
 
 @pytest.mark.parametrize("private", [False, True])
-@pytest.mark.parametrize("name", DISTS)
+@pytest.mark.parametrize("name", DIST_SPECS)
 def test_a_duration_is_a_whole_number_of_seconds(name: str, private: bool) -> None:
     """An int, not a float equal to one: the records and files say 240, not 240.0."""
-    seconds = DurationDraws(dist(DISTS[name]), np.random.default_rng(1), private=private).of("fire", "IV")
+    seconds = DurationDraws(dist(DIST_SPECS[name]), np.random.default_rng(1), private=private).of("fire", "IV")
     assert {type(seconds(0)) for _ in range(10)} == {int}

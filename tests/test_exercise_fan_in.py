@@ -13,20 +13,14 @@ from drillsim.exercise.evaluate import Evaluation, _drill_steps, evaluate
 from drillsim.exercise.played import to_record
 from drillsim.results.bottleneck import stages
 from drillsim.scenario import Scenario, load
-from tests.helpers import EXAM, drill_log_of_run
+from tests.helpers import EXAM, drill_log_of_run, with_fan_in
 
 
 @pytest.fixture(scope="module")
 def fan_in() -> Scenario:
     """The exam-day scenario with a summary to the leader once every change's continuation report is in."""
-    scenario = load(EXAM)
-    flow = [step.model_dump(mode="json", by_alias=True) for step in scenario.flow]
-    flow.append({"id": "summary", "actor": "office", "after": ["continuation"], "duration": "continuation",
-                 "report": {"to": "leader"}, "milestone": "summary_received"})
-    deadlines = {name: rule.model_dump(mode="json", by_alias=True) for name, rule in scenario.deadlines.items()}
-    deadlines["summary"] = {"title": "summary after every change", "limit": "3h", "start": "occurred",
-                            "end": "summary_received"}
-    return scenario.replace({"flow": flow, "deadlines": deadlines})
+    return with_fan_in(load(EXAM), {"summary": {"title": "summary after every change", "limit": "3h",
+                                                "start": "occurred", "end": "summary_received"}})
 
 
 @pytest.fixture(scope="module")

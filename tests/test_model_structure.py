@@ -23,21 +23,16 @@ from drillsim.model.structure import Structure
 from drillsim.scenario import Scenario, load
 from drillsim.scenario.flow import ONCE
 from drillsim.scenario.schema import Channels as ChannelPlan
-from tests.helpers import EXAM
+from tests.helpers import EXAM, with_fan_in
 
 
 @pytest.fixture(scope="module")
 def fan_in() -> Scenario:
     """The exam-day scenario with a summary once every change's continuation report is in, and two clocks on it."""
-    scenario = load(EXAM)
-    flow = [step.model_dump(mode="json", by_alias=True) for step in scenario.flow]
-    flow.append({"id": "summary", "actor": "office", "after": ["continuation"], "duration": "continuation",
-                 "report": {"to": "leader"}, "milestone": "summary_received"})
-    deadlines = {name: rule.model_dump(mode="json", by_alias=True) for name, rule in scenario.deadlines.items()}
-    deadlines["summary"] = {"title": "summary", "limit": "3h", "start": "occurred", "end": "summary_received"}
-    deadlines["summary_after_change"] = {"title": "summary after a change", "limit": "3h", "start": "change",
-                                         "end": "summary_received", "applies": "change"}
-    return scenario.replace({"flow": flow, "deadlines": deadlines})
+    return with_fan_in(load(EXAM), {
+        "summary": {"title": "summary", "limit": "3h", "start": "occurred", "end": "summary_received"},
+        "summary_after_change": {"title": "summary after a change", "limit": "3h", "start": "change",
+                                 "end": "summary_received", "applies": "change"}})
 
 
 def test_a_fan_in_waits_for_every_changes_instance_and_for_none_without_changes(fan_in: Scenario) -> None:
