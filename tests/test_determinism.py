@@ -81,11 +81,11 @@ def test_replications_finishing_out_of_order_give_the_same_bytes(
     done = {r: threading.Event() for r in range(REPLICATIONS)}
     batch = runmodule._records
 
-    def last_first(scenario: Scenario, entropy: int, replications: list[int], load: float) -> Any:
+    def last_first(scenario: Scenario, seed: int, replications: list[int], load: float) -> Any:
         (first,) = replications
         if first + 1 < REPLICATIONS:
             assert done[first + 1].wait(timeout=60)
-        out = batch(scenario, entropy, replications, load)
+        out = batch(scenario, seed, replications, load)
         finished.append(first)
         done[first].set()
         return out

@@ -74,7 +74,7 @@ def _pct(value: Any) -> str:
               help="Write each finished combination here at once, then sweep.csv and sweep.json.")
 @click.option("--resume", is_flag=True, help="Continue the sweep that --out holds, skipping finished combinations.")
 @click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS), help="Replications per combination.")
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed entropy, the same for every combination.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The run's seed, the same for every combination.")
 @click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @verbosity_options
@@ -220,7 +220,7 @@ def _headroom_lines(outcome: Any) -> list[str]:
 @click.argument("a", type=click.Path())
 @click.argument("b", type=click.Path())
 @click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS), help="Replications (default: A's).")
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="Seed entropy for both (default: A's).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The run's seed, the same for both (default: A's).")
 @click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @verbosity_options

@@ -12,9 +12,9 @@ import hashlib
 import numpy as np
 
 
-def replication_seed(entropy: int, replication: int) -> np.random.SeedSequence:
+def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
     """The seed of replication r: the r-th child of the run's SeedSequence."""
-    return np.random.SeedSequence(entropy, spawn_key=(replication,))
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
 
 
 class Streams:
