@@ -143,9 +143,7 @@ class Flow:
         A milestone reached once per incident has one name whatever the change (`office_received`); a
         per-change one is numbered (`continuation_received#0`).
         """
-        if change < 0 or milestone not in self._per_change_milestones:
-            return milestone
-        return f"{milestone}#{change}"
+        return instance_key(milestone, change) if milestone in self._per_change_milestones else milestone
 
     def fans_in(self, node: FlowStep, before: FlowStep) -> bool:
         """Whether a step waits for every change's instance of a predecessor (a once-per-incident step after a
@@ -163,16 +161,16 @@ class Flow:
             before = self._by_id.get(name)
             if before is None:
                 out.append(self.key(name, change))
-            elif before.per_change and not node.per_change:
-                out.extend(f"{before.milestone}#{j}" for j in range(changes))
+            elif self.fans_in(node, before):
+                out.extend(instance_key(before.milestone, j) for j in range(changes))
             else:
                 out.append(self.key(before.milestone, change))
         return tuple(out)
 
     def waits(self, node: FlowStep, changes: int) -> int:
         """How many completions an instance of a step waits for (the length of `awaited`)."""
-        return sum(changes if (before := self._by_id.get(name)) is not None and before.per_change
-                   and not node.per_change else 1 for name in node.step.after)
+        return sum(changes if (before := self._by_id.get(name)) is not None and self.fans_in(node, before) else 1
+                   for name in node.step.after)
 
     def proven_by(self, key: str) -> Iterator[str]:
         """The milestone keys that a recorded milestone key proves were reached before it.
@@ -190,7 +188,7 @@ class Flow:
             if not before.per_change:
                 yield before.milestone
             elif change:
-                yield f"{before.milestone}#{change}"
+                yield instance_key(before.milestone, int(change))
 
     def doers(self, node: FlowStep) -> tuple[str, ...]:
         """Who may do a step: its actor, or for `@step` each receiver of that step's report (none without one)."""
