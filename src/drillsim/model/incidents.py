@@ -21,7 +21,8 @@ import numpy as np
 
 from drillsim.model.draws import DurationDraws, Seconds
 from drillsim.model.streams import Streams
-from drillsim.scenario.schema import IncidentSpec, Scenario, Source, Step
+from drillsim.scenario.flow import ONCE, FlowStep, flow_of
+from drillsim.scenario.schema import IncidentSpec, Scenario, Source
 
 DAY = 86400
 _BLOCK_DAYS = 365
@@ -70,7 +71,7 @@ class Incident(NamedTuple):
     first_receiver: str | None
     changes: tuple[ChangeSpec, ...]
     work: dict[tuple[str, int], int]
-    """Work time of each step instance: (step, -1) once per incident, (step, k) for change k."""
+    """Work time of each step instance: (step, ONCE) once per incident, (step, k) for change k."""
     reports: dict[tuple[str, int], ReportFate]
     """The fate of each step instance's report, for the steps that report."""
 
@@ -227,13 +228,13 @@ class _ReportStreams(NamedTuple):
 class _StepStreams(NamedTuple):
     """One step's work duration and report, for any (category, level)."""
 
-    step: Step
+    node: FlowStep
     work: DurationDraws
     report: _ReportStreams | None
 
     def of(self, category: str, level: str) -> _StepDraws:
-        step = self.step
-        return _StepDraws((step.id, -1), step.id, self.work.of(category, level),
+        node = self.node
+        return _StepDraws((node.id, ONCE), node.id, self.work.of(category, level),
                           None if self.report is None else self.report.of(category, level))
 
 
@@ -265,7 +266,8 @@ class _Drawer:
         self.p_misjudged = p.misjudged_level
         self.p_command_post = p.command_post_low_level
         self.steps: list[_StepStreams] = []
-        for step in scenario.flow:
+        for node in flow_of(scenario):
+            step = node.step
             report = None
             if step.report is not None:
                 stream = streams[f"report:{step.id}"]
@@ -273,7 +275,7 @@ class _Drawer:
                                         DurationDraws(durations.get("follow_up"), stream, private=False),
                                         DurationDraws(durations.get("acknowledge"), stream, private=False))
             work = DurationDraws(durations[step.duration], streams[f"duration:{step.duration}:{step.id}"], private=True)
-            self.steps.append(_StepStreams(step, work, report))
+            self.steps.append(_StepStreams(node, work, report))
         self.interval = DurationDraws(durations.get("change_interval"), streams["duration:change_interval"],
                                       private=True)
         self.reassessment = DurationDraws(durations.get("reassessment"), streams["duration:reassessment"],
@@ -290,10 +292,10 @@ class _Drawer:
     def _variant(self, category: str, level: str) -> _Variant:
         variant = self._variants.get((category, level))
         if variant is None:
-            once = tuple(step.of(category, level) for step in self.steps if step.step.per != "change")
+            once = tuple(step.of(category, level) for step in self.steps if not step.node.per_change)
             variant = self._variants[(category, level)] = _Variant(
                 once, tuple((step.key, step.report) for step in once if step.report is not None),
-                tuple(step.of(category, level) for step in self.steps if step.step.per == "change"),
+                tuple(step.of(category, level) for step in self.steps if step.node.per_change),
                 self.scenario.changes.mean_count.get(level, 0.0),
                 self.interval.of(category, level), self.reassessment.of(category, level))
         return variant
