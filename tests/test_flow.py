@@ -76,6 +76,7 @@ def test_what_a_recorded_milestone_proves_is_only_what_is_certain() -> None:
     assert list(FAN.proven_by("summary_done")) == []  # how many changes there were is not in the key
     chained = flow(step("a", "change", per="change"), step("b", "a", "change", per="change"))
     assert list(chained.proven_by("b_done#2")) == ["a_done#2"]
+    assert chained.awaited(chained["b"], 2, 3) == ("a_done#2", "change#2")
     assert list(chained.proven_by("b_done")) == []
     assert list(FAN.proven_by("occurred")) == []
 
