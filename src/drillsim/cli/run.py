@@ -54,7 +54,8 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.argument("scenario", type=click.Path())
 @click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
               help="Replications (default: the scenario's).")
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The run's seed: every replication's streams derive from it (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED),
+              help="The run's seed: every replication's streams derive from it (default: the scenario's).")
 @click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
               help="Worker processes.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write CSV, JSON and plots here.")
