@@ -172,3 +172,10 @@ def test_an_instance_key_is_what_the_flow_records_for_a_per_change_milestone() -
 def test_people_number_changes_from_one_and_the_whole_incident_not_at_all() -> None:
     assert [shown_change(k) for k in (ONCE, 0, 2)] == [None, 1, 3]
     assert [model_change(n) for n in (None, 1, 3)] == [ONCE, 0, 2]
+
+
+def test_a_step_done_by_the_receiver_of_an_earlier_report_names_that_step_not_an_actor() -> None:
+    follow_up = Step(id="follow_up", actor="@report", after=("report",), duration="work", milestone="followed")
+    compiled = flow(step("report", "occurred"), follow_up)
+    assert (compiled["report"].actor, compiled["report"].receiver_of) == ("office", None)
+    assert (compiled["follow_up"].actor, compiled["follow_up"].receiver_of) == (None, "report")

@@ -274,9 +274,9 @@ def _action(ev: Evaluation, rule_id: str, area: str, stage: Finding | None, miss
 
 def _end_actor(s: Scenario, milestone: str) -> str:
     node = flow_of(s).reaching(milestone)
-    if node is None or node.step.actor.startswith("@"):
+    if node is None or node.actor is None:
         return next(iter(s.actors))
-    return node.step.actor
+    return node.actor
 
 
 def _comparison(s: Scenario, base: Results, other: Results) -> Comparison:

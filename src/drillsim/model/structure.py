@@ -87,10 +87,9 @@ def _plan(flow: Flow, node: FlowStep) -> StepPlan:
     step = node.step
     report = step.report
     plain = report is not None and report.to != "escalation" and report.or_ is None
-    by_receiver = step.actor.startswith("@")
     return StepPlan(
         step=step, id=node.id, key=(node.id, ONCE), per_change=node.per_change,
-        actor=None if by_receiver else step.actor, receiver_of=step.actor[1:], units=dict(step.units),
+        actor=node.actor, receiver_of=node.receiver_of or "", units=dict(step.units),
         condition=node.condition, milestone=flow.key(node.milestone, ONCE), effect=step.effect,
         reports=report is not None, targets=(report.to,) if plain and report is not None else None)
 

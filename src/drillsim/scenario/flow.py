@@ -82,6 +82,18 @@ class FlowStep:
     def condition(self) -> str:
         return self.step.when
 
+    @property
+    def actor(self) -> str | None:
+        """The actor who does it; None when it is done by whoever received an earlier step's report."""
+        actor = self.step.actor
+        return None if actor.startswith("@") else actor
+
+    @property
+    def receiver_of(self) -> str | None:
+        """For a step written `actor: "@step"`, that step: its report's receiver does this one."""
+        actor = self.step.actor
+        return actor[1:] if actor.startswith("@") else None
+
 
 class Flow:
     """The compiled flow of a scenario; build it with `flow_of(scenario)`."""
@@ -192,9 +204,9 @@ class Flow:
 
     def doers(self, node: FlowStep) -> tuple[str, ...]:
         """Who may do a step: its actor, or for `@step` each receiver of that step's report (none without one)."""
-        if not node.step.actor.startswith("@"):
+        if node.receiver_of is None:
             return (node.step.actor,)
-        report = self._by_id[node.step.actor[1:]].step.report
+        report = self._by_id[node.receiver_of].step.report
         if report is None:
             return ()
         return (report.to, report.or_) if report.or_ else (report.to,)

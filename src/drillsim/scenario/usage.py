@@ -165,10 +165,10 @@ def unused(s: Scenario) -> list[Unused]:
             out.append(_unused(("changes", "mean_count", level), f"no source draws incidents of level {level!r}, "
                                f"so its mean count of changes is never used (injects give their own changes)",
                                level, drawn, guess=False))
-    for i, step in enumerate(s.flow):
-        if step.units and not step.actor.startswith("@") and s.actors[step.actor].kind not in _LIMITED:
-            out.append(Unused(("flow", i, "units"), f"{step.actor!r} is {s.actors[step.actor].kind}: a step of it "
-                              f"takes no people from a crew, so its units change nothing"))
+    for node in flow_of(s):
+        if node.step.units and node.actor is not None and s.actors[node.actor].kind not in _LIMITED:
+            out.append(Unused(("flow", node.position, "units"), f"{node.actor!r} is {s.actors[node.actor].kind}: a "
+                              f"step of it takes no people from a crew, so its units change nothing"))
     referenced = referenced_actors(s)
     for actor in s.actors:
         if actor not in referenced:
