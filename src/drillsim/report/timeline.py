@@ -10,10 +10,10 @@ the flow's order, so a report is received before the step it starts is taken.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
 
-from drillsim.model import Replication, staffing_records
-from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
+from drillsim.model import Replication
+from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
+from drillsim.model.staffing import crew_schedules
 from drillsim.results import Results
 from drillsim.scenario.flow import flow_of, shown_change
 from drillsim.scenario.schema import Scenario, Step
@@ -72,6 +72,8 @@ class _Teller:
         self.compiled = flow_of(scenario)
         self.flow = {node.id: node.step for node in self.compiled}
         self.rank = self.compiled.rank
+        self.schedules = {(actor, unit): schedule for actor, unit, schedule in crew_schedules(scenario)}
+        """Every crew's ((time, on duty), ...) in time order, computed once from the scenario."""
         self.steps: dict[int, list[StepRecord]] = {}
         self.order = {id(record): i for i, record in enumerate(rep.steps)}
         for record in rep.steps:
@@ -95,12 +97,10 @@ class _Teller:
         return f"the {title} of {unit}" if unit else f"the {title}"
 
     def on_duty(self, actor: str, unit: str, time: int) -> int:
-        rows: Iterable[StaffingRecord] = (s for s in staffing_records(self.scenario, self.rep.replication)
-                                          if s.actor == actor and s.unit == unit)
         count = 0
-        for row in sorted(rows, key=lambda s: s.time):
-            if row.time <= time:
-                count = row.on_duty
+        for when, on_duty in self.schedules.get((actor, unit), ()):
+            if when <= time:
+                count = on_duty
         return count
 
     def busy_with(self, record: StepRecord) -> str:
