@@ -141,7 +141,7 @@ def test_nobody_works_more_than_is_on_duty(stem: str, replication: int) -> None:
     """
     scenario = _scenario(stem)
     rep = _run(stem, replication)
-    staffing = staffing_records(scenario, replication)
+    staffing = staffing_records(scenario, [replication])
     crews = {(row.actor, row.unit) for row in staffing}
     for actor, unit in crews:
         tasks = [s for s in rep.steps if s.served_by == actor and s.unit == unit and s.started is not None]
@@ -195,9 +195,9 @@ def test_more_staff_never_raises_the_mean_wait_at_that_actor(stem: str, actor: s
             rep = simulate(_more(scenario, actor, extra), scenario.seed, replication) if extra else base
             # The extra people are on duty at every hour: the schedule rises by exactly `extra`.
             assert [(r.actor, r.unit, r.time, r.on_duty + (extra if r.actor == actor else 0))
-                    for r in staffing_records(scenario, replication)] \
+                    for r in staffing_records(scenario, [replication])] \
                 == [(r.actor, r.unit, r.time, r.on_duty) for r in staffing_records(_more(scenario, actor, extra),
-                                                                                     replication)]
+                                                                                     [replication])]
             waits = _waits(rep, actor)
             means.append(float(np.mean(list(waits.values()))) if waits else 0.0)
         assert means == sorted(means, reverse=True), (replication, means)

@@ -17,7 +17,7 @@ HOUR = 3600
 
 def test_staffing_records_are_each_crews_schedule_in_actor_order() -> None:
     scenario = load(NIGHT)
-    rows = staffing_records(scenario, 2)
+    rows = staffing_records(scenario, [2])
     assert {row.replication for row in rows} == {2}
     assert list(dict.fromkeys((row.actor, row.unit) for row in rows)) == [
         ("department_head", ""), ("grid_worker", "community"), ("office", ""), ("leader", ""), ("deputy", ""),
@@ -28,7 +28,7 @@ def test_staffing_records_are_each_crews_schedule_in_actor_order() -> None:
     assert len(office) == 1 + 4 * 7  # midnight changes nothing: the night from 22:00 goes on to 07:00
     community = [(row.time, row.on_duty) for row in rows if row.unit == "community"]
     assert community[:3] == [(0, 1), (7 * HOUR, 3), (22 * HOUR, 1)]
-    assert [(r.actor, r.unit, r.time, r.on_duty) for r in staffing_records(scenario, 0)] == \
+    assert [(r.actor, r.unit, r.time, r.on_duty) for r in staffing_records(scenario, [0])] == \
         [(r.actor, r.unit, r.time, r.on_duty) for r in rows]
 
 
@@ -37,7 +37,7 @@ def test_the_chain_staffs_its_crews_by_the_same_schedules() -> None:
     scenario = load(NIGHT)
     env = simpy.Environment()
     chain = Chain(env, scenario, 0)
-    rows = staffing_records(scenario, 0)
+    rows = staffing_records(scenario, [0])
     assert {(a, u) for a, units in chain.crews.items() for u in units} == {(r.actor, r.unit) for r in rows}
     for time in sorted({row.time for row in rows}):
         env.run(until=time + 1)

@@ -256,8 +256,8 @@ class SavedRun:
     @cached_property
     def staffing(self) -> pd.DataFrame:
         """Every crew's on-duty schedule, from the scenario (as the model staffs its crews)."""
-        rows = [(s.replication, s.actor, s.unit, s.time, s.on_duty) for r in range(self.replications)
-                for s in staffing_records(self.scenario, r)]
+        rows = [(s.replication, s.actor, s.unit, s.time, s.on_duty)
+                for s in staffing_records(self.scenario, range(self.replications))]
         return pd.DataFrame(rows, columns=["replication", "actor", "unit", "time", "on_duty"])
 
     @cached_property

@@ -7,6 +7,8 @@ from workers. The chain builds its crews from the same schedules.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from drillsim.model.records import StaffingRecord
 from drillsim.scenario.schema import Scenario
 
@@ -31,10 +33,14 @@ def crew_schedules(scenario: Scenario) -> list[tuple[str, str, Schedule]]:
     return out
 
 
-def staffing_records(scenario: Scenario, replication: int) -> list[StaffingRecord]:
-    """Every crew's on-duty count from each change on, as rows of a replication."""
+def staffing_records(scenario: Scenario, replications: Iterable[int]) -> list[StaffingRecord]:
+    """Every crew's on-duty count from each change on, as rows of each of these replications.
+
+    The schedules are computed once: every replication has the same.
+    """
+    schedules = crew_schedules(scenario)
     return [StaffingRecord(replication=replication, actor=actor, unit=unit, time=time, on_duty=count)
-            for actor, unit, schedule in crew_schedules(scenario) for time, count in schedule]
+            for replication in replications for actor, unit, schedule in schedules for time, count in schedule]
 
 
 __all__ = ["Schedule", "crew_schedules", "staffing_records"]

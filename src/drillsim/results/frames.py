@@ -72,4 +72,4 @@ def verdicts(replications: Sequence[Replication]) -> pd.DataFrame:
 
 def staffing(scenario: Scenario, replications: Iterable[int]) -> pd.DataFrame:
     """On-duty headcount of every crew from each change on, for each of these replications (the scenario's)."""
-    return _frame([s for r in replications for s in staffing_records(scenario, r)], StaffingRecord)
+    return _frame(staffing_records(scenario, replications), StaffingRecord)
