@@ -44,7 +44,7 @@ def test_every_kind_of_problem_is_reported_in_one_pass() -> None:
     ('injects:\n  - {at: "01:00", category: other, level: II, first_receiver: grid}\n',
      "m.yaml:4: injects[0].first_receiver: unknown actor 'grid'; did you mean 'grid_worker'?"),
     ("staffing:\n  office: [2]\n",
-     "m.yaml:4: staffing.office: got a list; expected a mapping of fields (absences, grids, handover, shifts, staff)"),
+     "m.yaml:4: staffing.office: got a list; expected a mapping of fields (absences, grids, handover, policy, preempt, shifts, staff)"),
     ("staffing:\n  office:\n    shifts: {from: '08:00', to: '18:00', staff: 3}\n",
      "m.yaml:5: staffing.office.shifts: got a mapping; expected a list (one '- ' line per entry, or [a, b])"),
     ("staffing:\n  office:\n    shifts:\n      - {from: '08:00', to: '08:00', staff: 3}\n",

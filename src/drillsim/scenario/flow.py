@@ -99,7 +99,8 @@ class Flow:
     """The compiled flow of a scenario; build it with `flow_of(scenario)`."""
 
     def __init__(self, steps: tuple[Step, ...], command_post_levels: frozenset[str] = frozenset(),
-                 major_rules: Mapping[str, tuple[frozenset[str], str]] | None = None) -> None:
+                 major_rules: Mapping[str, tuple[frozenset[str], str]] | None = None,
+                 external: frozenset[str] = frozenset()) -> None:
         ids = {step.id for step in steps}
         dependents: dict[str, list[tuple[str, bool]]] = {step.id: [] for step in steps}
         for step in steps:
@@ -117,6 +118,8 @@ class Flow:
             ["change", *(node.milestone for node in self.steps if node.per_change)])
         self._command_post_levels = command_post_levels
         self._major_rules = dict(major_rules or {})
+        self._external = external
+        """The categories that call professional responders."""
         self.rank: Mapping[str, int] = _first_ready_order(steps)
         """Each step's place in an order where every step comes after the steps it waits for (ties in the
         plan's order); a step on a cycle has none."""
@@ -244,11 +247,16 @@ class Flow:
     def holds(self, condition: str, category: str, levels: Iterable[str], major_class: str | None = None,
               command_post: bool = False) -> bool:
         """Whether a step's condition (`when`) holds for an incident at any of these levels: always, when it
-        needs a command post (or was told so), or when it is of a major class (or was given one)."""
+        needs a command post (or was told so), when it is of a major class (or was given one), when its category
+        calls professional responders or does not."""
         if condition == "command_post":
             return self.needs_command_post(levels, command_post)
         if condition == "major_class":
             return self.major_class(category, levels, major_class) is not None
+        if condition == "external":
+            return category in self._external
+        if condition == "no_external":
+            return category not in self._external
         return True
 
     # --- structure ----------------------------------------------------------------------
@@ -308,15 +316,16 @@ def flow_of(scenario: Scenario) -> Flow:
         return last[1]
     majors = tuple((name, frozenset(c.major_class.levels), c.major_class.class_)
                    for name, c in scenario.categories.items() if c.major_class is not None)
-    flow = _compiled(scenario.flow, frozenset(scenario.command_post.levels), majors)
+    external = frozenset(name for name, c in scenario.categories.items() if c.external)
+    flow = _compiled(scenario.flow, frozenset(scenario.command_post.levels), majors, external)
     _last = (scenario, flow)
     return flow
 
 
 @lru_cache(maxsize=64)
 def _compiled(steps: tuple[Step, ...], command_post_levels: frozenset[str],
-              majors: tuple[tuple[str, frozenset[str], str], ...]) -> Flow:
-    return Flow(steps, command_post_levels, {name: (levels, class_) for name, levels, class_ in majors})
+              majors: tuple[tuple[str, frozenset[str], str], ...], external: frozenset[str]) -> Flow:
+    return Flow(steps, command_post_levels, {name: (levels, class_) for name, levels, class_ in majors}, external)
 
 
 __all__ = ["EVENTS", "ONCE", "Flow", "FlowStep", "flow_of", "instance_key", "model_change", "shown_change"]

@@ -246,6 +246,11 @@ def _names(doc: dict[str, Any]) -> dict[str, Any]:
         kind = actors.get(actor, {}).get("kind") if isinstance(actors.get(actor), Mapping) else None
         if kind == "per_grid":
             grids.update(_keys(entry, "grids") or [])
+    people: Mapping[str, Any] = doc["people"] if isinstance(doc.get("people"), Mapping) else {}
+    for person in people.values():
+        roles = person.get("roles") if isinstance(person, Mapping) else None
+        if isinstance(roles, list):
+            grids.update(str(role).partition(":")[2] for role in roles if ":" in str(role))
     names["grid"] = sorted(grids)
     categories: Mapping[str, Any] = doc["categories"] if isinstance(doc.get("categories"), Mapping) else {}
     names["examples"] = {c: _keys(entry, "examples") for c, entry in categories.items()
@@ -508,11 +513,19 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         if kind != "per_grid" and staffing.grids:
             out.append((("staffing", actor, "grids"), f"{actor!r} is not per grid"))
     for actor_id, actor in s.actors.items():
-        if actor.kind in ("pool", "per_grid") and actor_id not in s.staffing:
+        if actor.kind in ("pool", "per_grid") and actor_id not in s.staffing and not s.holders(actor_id):
             out.append((("staffing",), f"{actor_id!r} needs staffing: it is a limited {actor.kind} actor; "
-                                        f"expected staffing.{actor_id}"))
+                                        f"expected staffing.{actor_id} or a person in people holding it"))
         if actor.stand_in is not None and s.actors[actor.stand_in].kind != "pool":
             out.append((("actors", actor_id, "stand_in"), "the stand-in must be a pool actor"))
+        out.extend(_team_problems(s, ("actors", actor_id), actor.kind, actor.leader, actor.members))
+    for group_id, group in s.working_groups.items():
+        at = ("working_groups", group_id)
+        for field, role in (("led_by", group.led_by), ("deputy", group.deputy)):
+            if role is not None and s.actors[role].kind != "pool":
+                out.append(((*at, field), f"{role!r} must be a pool actor: one role that people hold"))
+        out.extend(_role_problems(s, (*at, "members"), group.members))
+    out.extend(_people_problems(s))
     for level in s.levels:
         if level not in s.escalation.levels:
             out.append((("escalation", "levels"), f"no escalation is given for level {level!r}"))
@@ -530,6 +543,50 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     beyond = schema.incidents_beyond(s)
     if beyond is not None:  # refused here, not after hours of drawing or at the memory's end
         out.append((("sources", beyond[0], "rate_per_day"), beyond[1]))
+    return out
+
+
+_HELD = ("pool", "per_grid")
+"""The kinds of actor that are roles people hold."""
+
+
+def _role_problems(s: Scenario, at: tuple[str | int, ...], roles: Iterable[str]) -> list[tuple[tuple[str | int, ...],
+                                                                                                str]]:
+    return [((*at, k), f"{role!r} is {s.actors[role].kind}: a team is drawn from roles people hold (pool or "
+                       f"per_grid actors)")
+            for k, role in enumerate(roles) if s.actors[role].kind not in _HELD]
+
+
+def _team_problems(s: Scenario, at: tuple[str | int, ...], kind: str, leader: str | None,
+                   members: tuple[str, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    if kind != "team":
+        if leader is not None or members:
+            return [((*at, "leader" if leader is not None else "members"),
+                     f"only a team has a leader and members; this actor is {kind}")]
+        return []
+    out = _role_problems(s, (*at, "members"), members)
+    if leader is not None and s.actors[leader].kind != "pool":
+        out.append(((*at, "leader"), f"{leader!r} must be a pool actor: one role that people hold"))
+    if leader is None and not members:
+        out.append((at, "a team needs a leader or members to be drawn from"))
+    return out
+
+
+def _people_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for person_id, person in s.people.items():
+        for k, role in enumerate(person.roles):
+            actor, _, grid = role.partition(":")
+            kind = s.actors[actor].kind
+            at = ("people", person_id, "roles", k)
+            if kind not in _HELD:
+                out.append((at, f"{actor!r} is {kind}: people hold pool or per-grid roles"))
+            elif kind == "per_grid" and not grid:
+                out.append((at, f"{actor!r} is per grid; expected {actor}:GRID (one of: {', '.join(s.grids)})"))
+            elif kind == "pool" and grid:
+                out.append((at, f"{actor!r} is not per grid; expected {actor!r} without ':{grid}'"))
+        if len(set(person.roles)) != len(person.roles):
+            out.append((("people", person_id, "roles"), "a role is listed twice"))
     return out
 
 

@@ -541,16 +541,28 @@ Dist.model_rebuild()  # its refinements name AnyDist, known only now; a subclass
 # --- the plan ---------------------------------------------------------------------
 
 
-ActorKind = Literal["unlimited", "pool", "per_grid", "superior"]
+ActorKind = Literal["unlimited", "pool", "per_grid", "superior", "team", "working_group"]
+Policy = Literal["fcfs", "level", "deadline", "first_reports"]
+"""Which waiting task an actor's people take next (the README, "Roles, people and policies"): first come first
+served; the most serious level first; the nearest open deadline first; the steps earlier in the flow first."""
 
 
 class Actor(Model):
-    """Someone in the chain (the plan's Art. 4-7 and 13; the README, "What question drillsim answers")."""
+    """Someone in the chain (the plan's Art. 4-7 and 13; the README, "What question drillsim answers").
+
+    A `pool` or `per_grid` actor is a role that people hold. A `team` is
+    drawn from people of other roles: its `leader` (one person, with the
+    leader role's stand-in) and `units` of its `members` per step. A
+    `working_group` actor is the working group of the incident's category,
+    which the plan's `working_groups` staff the same way.
+    """
 
     title: Line
     who: Line = ""
     kind: ActorKind
     stand_in: ActorName | None = None
+    leader: ActorName | None = None
+    members: tuple[ActorName, ...] = ()
     article: str = ""
 
 
@@ -567,12 +579,17 @@ class Absence(Window):
 
 
 class Staffing(Model):
-    """Who is on duty: a base count, shifts by time of day, absences."""
+    """Who is on duty: a base count of people who hold this role only, shifts by time of day, absences; and how
+    the role's people choose their next task (`policy`, `preempt`)."""
 
     staff: Staff = Field(default=1, ge=0)
     shifts: tuple[Shift, ...] = ()
     absences: tuple[Absence, ...] = ()
     handover: DurationOrZero = 0
+    policy: Policy | None = None
+    """None: the scenario's `policy`."""
+    preempt: YesNo = False
+    """A task of a better priority pauses the running task of the worst (its remaining work kept)."""
     grids: _mapping("Staffing", Line) = FrozenDict()  # type: ignore[valid-type]
 
     def on_duty(self, clock: int) -> int:
@@ -607,10 +624,61 @@ class Staffing(Model):
 
 
 class WorkingGroup(Model):
+    """A working group of Art. 7: its leader's and deputy's roles and the roles its members are drawn from."""
+
     title: Line
     office: Line = ""
     led_by: ActorName
+    deputy: ActorName | None = None
+    members: tuple[ActorName, ...] = ()
     article: str = ""
+
+
+def _role(value: str, info: ValidationInfo) -> str:
+    """`office`, or `grid_worker:grid_1` for a per-grid role in one grid."""
+    actor, _, grid = value.partition(":")
+    _known("actor")(actor, info)
+    if grid:
+        _known("grid")(grid, info)
+    return value
+
+
+RoleName = Annotated[str, _Text, AfterValidator(_role)]
+
+
+class Person(Model):
+    """Someone the plan's roles name: one person, one task at a time, whichever role it comes from.
+
+    On duty always, or during their `shifts` of each day, or (from a duty
+    roster) during their `duty` intervals, and never during `absences`.
+    """
+
+    title: Line = ""
+    roles: tuple[RoleName, ...] = Field(min_length=1)
+    shifts: tuple[DailyWindow, ...] = ()
+    duty: tuple[Window, ...] = ()
+    absences: tuple[Window, ...] = ()
+    article: str = ""
+
+    def on_duty(self, time: int) -> bool:
+        return ((not self.shifts or any(shift.covers(time % DAY) for shift in self.shifts))
+                and (not self.duty or any(w.start <= time < w.end for w in self.duty))
+                and not any(w.start <= time < w.end for w in self.absences))
+
+    def schedule(self, horizon: int) -> tuple[tuple[int, int], ...]:
+        """On duty (1) or not (0) over the drill: ((time, 0 or 1), ...) at each change, as a role's schedule."""
+        points = {0}
+        for day in range(horizon // DAY + 1):
+            for shift in self.shifts:
+                points.update({day * DAY + shift.start, day * DAY + shift.end})
+        for window in (*self.duty, *self.absences):
+            points.update({window.start, window.end})
+        out: list[tuple[int, int]] = []
+        for time in sorted(p for p in points if 0 <= p < horizon):
+            count = int(self.on_duty(time))
+            if not out or out[-1][1] != count:
+                out.append((time, count))
+        return tuple(out)
 
 
 class MajorClassRule(Model):
@@ -628,6 +696,9 @@ class Category(Model):
     working_group: WorkingGroupName
     examples: _mapping(Line) = Field(min_length=1)  # type: ignore[valid-type]
     major_class: MajorClassRule | None = None
+    external: Line = ""
+    """The professional responders the category calls (police 110, fire 119, medical 120), who take over the
+    on-site response; empty: the community's own people respond."""
 
 
 class Level(Model):
@@ -702,7 +773,9 @@ class Report(Model):
 
 
 Effect = Literal["judge_level", "apply_change", "close"]
-Condition = Literal["always", "command_post", "major_class"]
+Condition = Literal["always", "command_post", "major_class", "external", "no_external"]
+"""When a step runs: always; when the incident needs a command post; when it is of a major class; when its
+category calls professional responders (`external`), or does not (`no_external`)."""
 
 
 class Step(Model):
@@ -880,6 +953,8 @@ class Scenario(Model):
         default=0, ge=0)
     actors: _mapping(Actor)  # type: ignore[valid-type]
     staffing: _mapping(Staffing, ActorName) = FrozenDict()  # type: ignore[valid-type]
+    people: _mapping(Person) = FrozenDict()  # type: ignore[valid-type]
+    policy: Policy = "fcfs"
     leadership_group: _mapping(Any) = FrozenDict()  # type: ignore[valid-type]
     working_groups: _mapping(WorkingGroup)  # type: ignore[valid-type]
     categories: _mapping(Category)  # type: ignore[valid-type]
@@ -914,12 +989,24 @@ class Scenario(Model):
 
     @property
     def grids(self) -> tuple[str, ...]:
-        """Every grid that has staffing of its own."""
-        return tuple(grid for actor, staffing in self.staffing.items()
-                     if self.actors[actor].kind == "per_grid" for grid in staffing.grids)
+        """Every grid that has staffing of its own or a person holding a role in it, in that order."""
+        staffed = [grid for actor, staffing in self.staffing.items()
+                   if self.actors[actor].kind == "per_grid" for grid in staffing.grids]
+        held = [role.partition(":")[2] for person in self.people.values() for role in person.roles if ":" in role]
+        return tuple(dict.fromkeys([*staffed, *held]))
 
     def staffing_of(self, actor: str) -> Staffing:
         return self.staffing.get(actor, Staffing())  # type: ignore[no-any-return]
+
+    def policy_of(self, actor: str) -> Policy:
+        """The policy the actor's people choose their next task by."""
+        own = self.staffing.get(actor)
+        return own.policy if own is not None and own.policy is not None else self.policy
+
+    def holders(self, actor: str) -> tuple[str, ...]:
+        """The people who hold a role (in any grid, for a per-grid role), in the order the scenario lists them."""
+        return tuple(person_id for person_id, person in self.people.items()
+                     if any(role.partition(":")[0] == actor for role in person.roles))
 
     make_variant: ClassVar[Callable[[Scenario, Mapping[str, Any]], Scenario]]
     """What `replace` builds a variant with: drillsim.scenario.variants.replace, set as this package is imported.
