@@ -16,6 +16,7 @@ the order in which tasks reach the crews is the same.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator, Iterable
 from functools import partial
 from typing import Any
@@ -25,10 +26,11 @@ import simpy
 from drillsim.model.channels import Channels
 from drillsim.model.clocks import Clocks
 from drillsim.model.crew import Claim, Crew
+from drillsim.model.desk import Desk, DeskClaim, Holder, Part, Seat, Team, people_of
 from drillsim.model.incidents import Incident, ReportFate
 from drillsim.model.records import IncidentRecord, StepRecord, incident_record, step_record
 from drillsim.model.settling import Live, OnIncident, Settling
-from drillsim.model.staffing import crew_schedules
+from drillsim.model.staffing import HolderSpec, TeamSpec, desks_of, teams_of
 from drillsim.model.structure import StepPlan, Structure
 from drillsim.scenario.flow import ONCE
 from drillsim.scenario.schema import Scenario, Step
@@ -50,9 +52,9 @@ class Chain:
         self.replication = replication
         self.steps: list[StepRecord] = []
         self.incidents: list[IncidentRecord] = []
-        self.crews: dict[str, dict[str, Crew]] = {}
-        for actor_id, unit, schedule in crew_schedules(scenario):
-            self.crews.setdefault(actor_id, {})[unit] = Crew(env, actor_id, schedule)
+        self.crews: dict[str, dict[str, Crew | Seat]] = {}
+        self.teams: dict[tuple[str, str], Team] = {}
+        self._staff(scenario)
         structure = Structure(scenario)
         self._structure = structure
         self._flow = structure.flow
@@ -67,6 +69,30 @@ class Chain:
         self._keep = on_incident is None
         self._settling = Settling(self.clocks, on_incident)
         self._idle = self._settling.idle
+        self._group_of = {name: category.working_group for name, category in scenario.categories.items()}
+        self._level_rank = {level: rank for rank, level in enumerate(scenario.levels)}
+        self._flow_length = len(scenario.flow)
+
+    def _staff(self, scenario: Scenario) -> None:
+        """A crew for each role nobody shares, a desk for each group of roles that share people, and each team's
+        parts on its desk."""
+        env = self.env
+        held: dict[tuple[str, str], list[tuple[Holder, HolderSpec]]] = {}
+        desk_of: dict[tuple[str, str], Desk] = {}
+        for spec in desks_of(scenario):
+            if spec.plain:
+                (actor, unit), = spec.roles
+                self.crews.setdefault(actor, {})[unit] = Crew(env, actor, spec.holders[0].schedule, spec.policy,
+                                                              spec.preemptive)
+                continue
+            holders = [(Holder(h.name, h.schedule), h) for h in spec.holders]
+            desk = Desk(env, [(holder, h.schedule) for holder, h in holders], spec.policy)
+            for role in spec.roles:
+                held[role] = [(holder, h) for holder, h in holders if role in h.roles]
+                desk_of[role] = desk
+                self.crews.setdefault(role[0], {})[role[1]] = Seat(desk, Part(role[0], [x for x, _ in held[role]]))
+        for key, spec_ in teams_of(scenario).items():
+            self.teams[key] = _team(env, scenario, spec_, held, desk_of)
 
     # --- incidents -------------------------------------------------------------------
 
@@ -210,25 +236,40 @@ class Chain:
             record = step_record(replication=self.replication, incident=incident.id, step=plan.id, change=k,
                                  actor=actor, unit=unit, queued=queued, units=units)
             live.steps.append(record)
-            crew: Crew | None = None
+            crew: Crew | Seat | Desk | None = None
+            held: Any = None
+            order: tuple[float, int] | None = None
             crews = self.crews.get(actor)
             if crews is not None:
                 crew = crews[unit]
                 held = crew.take(units)
                 if not held:
-                    claim = crew.claim(units)
+                    if crew.ordered:
+                        order = crew.order(self._priority(live, plan, k, crew.policy))
+                    claim = crew.claim(units, order)
                     stand_in = self._stand_ins.get(actor)
                     if claim.triggered or stand_in is None:
                         yield claim
                     else:
-                        claim, record.served_by = yield from self._stand_in(claim, actor, stand_in, units)
+                        claim, record.served_by = yield from self._stand_in(claim, actor, stand_in, units, live,
+                                                                            plan, k)
                     crew, held = claim.crew, claim.units
                     started = int(env.now)
+                elif crew.preemptive:
+                    order = crew.order(self._priority(live, plan, k, crew.policy))
+            elif plan.team:
+                crew, held = yield from self._team(live, plan, k, record, units)
+                started = int(env.now)
+            if held.__class__ is list:
+                record.people = people_of(held)
             # Work: for the drawn time, then the people are free for the next task.
             record.started = started
             work = incident.work[key]
             if work:
-                yield env.timeout(work)
+                if crew is not None and crew.preemptive:
+                    crew, held = yield from self._preemptible(crew, held, order, work, record)
+                else:
+                    yield env.timeout(work)
             record.finished = reached = int(env.now)
             if crew is not None:
                 crew.release(held)
@@ -256,20 +297,95 @@ class Chain:
             current = self._signal(live, plan.dependents, k, True) if plan.dependents else None
         self._idle(live)
 
-    def _stand_in(self, claim: Claim, actor: str, stand_in: tuple[str, int],
-                  units: int) -> Generator[simpy.Event, Any, tuple[Claim, str]]:
+    def _stand_in(self, claim: Claim | DeskClaim, actor: str, stand_in: tuple[str, int], units: int, live: Live,
+                  plan: StepPlan, k: int) -> Generator[simpy.Event, Any, tuple[Claim | DeskClaim, str]]:
         """The actor is busy: after the hand-over delay, whoever of the actor and the stand-in is free first."""
         other_actor, handover = stand_in
         yield claim | self.env.timeout(handover)
         if claim.triggered:
             return claim, actor
-        other = self.crews[other_actor][""].claim(units)
+        crew = self.crews[other_actor][""]
+        other = crew.claim(units, crew.order(self._priority(live, plan, k, crew.policy)) if crew.ordered else None)
         yield claim | other
         if claim.triggered:
             other.withdraw()
             return claim, actor
         claim.withdraw()
         return other, other_actor
+
+    def _team(self, live: Live, plan: StepPlan, k: int, record: StepRecord,
+              units: int) -> Generator[simpy.Event, Any, tuple[Desk, list[tuple[Holder, int]]]]:
+        """A team's task: its leader (or, after the hand-over, the stand-in) and `units` members, all at once."""
+        team = self.teams[(plan.actor or "", "" if plan.team == "team" else self._group_of[live.incident.category])]
+        record.unit = team.name if plan.team == "group" else ""
+        desk = team.desk
+        parts = team.parts(units)
+        held = desk.take(parts)
+        if held is not None:
+            return desk, held
+        priority = self._priority(live, plan, k, desk.policy) if desk.ordered else 0.0
+        claim = desk.claim(parts, desk.order(priority))
+        if team.stand_in is not None and team.leader is not None:
+            stand_in, handover = team.stand_in
+            yield claim | self.env.timeout(handover)
+            if not claim.triggered:
+                other = desk.claim(team.parts(units, stand_in), desk.order(priority))
+                yield claim | other
+                if claim.triggered:
+                    other.withdraw()
+                else:
+                    claim.withdraw()
+                    claim, record.served_by = other, stand_in.name
+        else:
+            yield claim
+        return desk, claim.units
+
+    def _preemptible(self, crew: Crew | Seat | Desk, held: Any, order: tuple[float, int] | None, work: int,
+                     record: StepRecord) -> Generator[simpy.Event, Any, tuple[Crew | Seat | Desk, Any]]:
+        """Work that a better task may pause: it gives its people back, waits for them with its own order, and
+        resumes with the work it had left."""
+        assert isinstance(crew, Crew) and order is not None, "only a crew of one role preempts"
+        env = self.env
+        left = work
+        while True:
+            task = crew.start(held, order, env.active_process)  # type: ignore[arg-type]
+            began = env.now
+            try:
+                yield env.timeout(left)
+            except simpy.Interrupt:
+                left -= int(env.now - began)
+                paused = int(env.now)
+                claim = crew.claim(held, order)
+                yield claim
+                record.paused += int(env.now) - paused
+                held = claim.units
+                continue
+            crew.finish(task)
+            return crew, held
+
+    def _priority(self, live: Live, plan: StepPlan, k: int, policy: str) -> float:
+        """A waiting task's priority under a policy (lower first): the level in force, the step's place in the
+        flow (once-per-incident steps before continuation reports), or the time of its nearest open deadline."""
+        if policy == "level":
+            return self._level_rank[live.level]
+        if policy == "first_reports":
+            return plan.rank + (self._flow_length if plan.per_change else 0)
+        record = live.record
+        milestones = record.milestones
+        key = self._key
+        nearest = math.inf
+        for clock in plan.clocks:
+            if (clock.applies == "command_post" and not record.command_post_required) or \
+                    (clock.applies == "major_class" and record.major_class is None) or \
+                    (clock.levels and live.level not in clock.levels):
+                continue
+            changes = (k,) if clock.per_change and k != ONCE else \
+                range(len(live.incident.changes)) if clock.per_change else (ONCE,)
+            for j in changes:
+                began = milestones.get(key(clock.start, j))
+                if began is not None and key(clock.end, j) not in milestones:
+                    nearest = min(nearest, began + clock.limit)
+        return nearest
 
     # --- reports -----------------------------------------------------------------------
 
@@ -300,6 +416,24 @@ class Chain:
         if first is not None and first in (report.to, alternative):
             return (first,)
         return (alternative if fate.alternative else report.to,)
+
+
+def _team(env: simpy.Environment, scenario: Scenario, spec: TeamSpec,
+          held: dict[tuple[str, str], list[tuple[Holder, HolderSpec]]],
+          desk_of: dict[tuple[str, str], Desk]) -> Team:
+    """A team's parts on the desk of its roles: its leader's role, the stand-in's, and its members' roles together."""
+    roles = [*([spec.leader] if spec.leader else []), *([spec.stand_in[0]] if spec.stand_in else []), *spec.members]
+    desk = next((desk_of[role] for role in roles if role in desk_of), None)
+    if desk is None:  # nobody holds any of its roles: its tasks wait for ever, as a crew of nobody's does
+        desk = Desk(env, [], scenario.policy)
+
+    def part(name: str, of: list[tuple[str, str]]) -> Part:
+        chosen = dict.fromkeys(holder for role in of for holder, _ in held.get(role, []))
+        return Part(name, [holder for holder in desk.holders if holder in chosen])
+
+    return Team(spec.name, desk, part(spec.leader[0], [spec.leader]) if spec.leader else None,
+                (part(spec.stand_in[0][0], [spec.stand_in[0]]), spec.stand_in[1]) if spec.stand_in else None,
+                part(f"{spec.name} members", list(spec.members)) if spec.members else None)
 
 
 __all__ = ["Chain", "OnIncident"]

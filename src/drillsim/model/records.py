@@ -36,6 +36,10 @@ class StepRecord:
     channel: str = ""
     incomplete: bool = False
     units: int = 1
+    people: str = ""
+    """The named people who did it, joined with "+" (anonymous staff are not named)."""
+    paused: int = 0
+    """Seconds the work was paused for a task of a better priority (a preemptive crew)."""
 
 
 @dataclass(slots=True)

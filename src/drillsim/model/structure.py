@@ -36,9 +36,26 @@ class StepPlan:
     reports: bool
     targets: tuple[str, ...] | None
     """The receivers of a plain report; None when they depend on the incident (escalation, either-or)."""
+    team: str
+    """"" for a role's step; "team" for a team actor's; "group" for the working group of the incident's category."""
+    rank: int
+    """The step's place in the flow (`Flow.rank`), for the policy that serves the steps earlier in the flow first."""
+    clocks: tuple[Clock, ...]
+    """The deadline rules this step or a step after it stops, for the earliest-deadline-first policy."""
     dependents: list[tuple[StepPlan, bool]] = field(default_factory=list)
     """(step, fan-out) for each step that comes after this one: fan-out when every change's instance of it
     waits for this one."""
+
+
+class Clock(NamedTuple):
+    """A deadline rule as the earliest-deadline-first policy reads it."""
+
+    start: str
+    limit: int
+    per_change: bool
+    end: str
+    applies: str
+    levels: tuple[str, ...]
 
 
 class Template(NamedTuple):
@@ -62,7 +79,9 @@ class Structure:
         self.stand_ins = {a: (actor.stand_in, scenario.staffing_of(actor.stand_in).handover)
                           for a, actor in actors.items() if actor.stand_in is not None}
         """The stand-in of each actor that has one, and the hand-over delay before the stand-in steps in."""
-        self.plans = {node.id: _plan(flow, node) for node in flow}
+        kinds = {a: actor.kind for a, actor in actors.items()}
+        clocks = _clocks(scenario, flow)
+        self.plans = {node.id: _plan(flow, node, kinds, clocks[node.id]) for node in flow}
         for node in flow:
             self.plans[node.id].dependents.extend((self.plans[after], fan_out) for after, fan_out in node.dependents)
         self.on_occurred = [(self.plans[node.id], node.per_change) for node in flow if node.on_occurred]
@@ -83,15 +102,30 @@ class Structure:
         return template
 
 
-def _plan(flow: Flow, node: FlowStep) -> StepPlan:
+def _plan(flow: Flow, node: FlowStep, kinds: dict[str, str], clocks: tuple[Clock, ...]) -> StepPlan:
     step = node.step
     report = step.report
     plain = report is not None and report.to != "escalation" and report.or_ is None
+    kind = kinds.get(node.actor or "")
     return StepPlan(
         step=step, id=node.id, key=(node.id, ONCE), per_change=node.per_change,
         actor=node.actor, receiver_of=node.receiver_of or "", units=dict(step.units),
         condition=node.condition, milestone=flow.key(node.milestone, ONCE), effect=step.effect,
-        reports=report is not None, targets=(report.to,) if plain and report is not None else None)
+        reports=report is not None, targets=(report.to,) if plain and report is not None else None,
+        team={"team": "team", "working_group": "group"}.get(kind or "", ""), rank=flow.rank.get(node.id, 0),
+        clocks=clocks)
+
+
+def _clocks(scenario: Scenario, flow: Flow) -> dict[str, tuple[Clock, ...]]:
+    """For each step, the deadline rules whose end milestone it or a step after it reaches."""
+    by_milestone = {node.milestone: node.id for node in flow}
+    after: dict[str, set[str]] = {}
+    for node in sorted(flow, key=lambda n: -flow.rank.get(n.id, 0)):
+        after[node.id] = {node.id}.union(*(after.get(d, set()) for d, _ in node.dependents))
+    rules = [(by_milestone.get(rule.end), Clock(rule.start, rule.limit, rule.applies == "change", rule.end,
+                                               rule.applies, rule.levels))
+             for rule in scenario.deadlines.values()]
+    return {node.id: tuple(clock for end, clock in rules if end in after[node.id]) for node in flow}
 
 
 __all__ = ["StepPlan", "Structure", "Template"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from drillsim.scenario import roster as rosters
 from drillsim.scenario import schema, usage
 from drillsim.scenario.errors import Problem, ScenarioError, dotted
 from drillsim.scenario.flow import EVENTS, flow_of
@@ -50,12 +51,14 @@ def _read_plan(name: str, relative_to: Path | None) -> tuple[Any, SourceMap, lis
     return read_yaml(path)
 
 
-def load(path: str | Path) -> Scenario:
-    """Load and validate a scenario file (or a plan file on its own)."""
+def load(path: str | Path, roster: str | Path | None = None) -> Scenario:
+    """Load and validate a scenario file (or a plan file on its own); a duty `roster` (CSV) replaces its people."""
     path = Path(path)
     raw, source, problems = read_yaml(path)
     if problems:
         raise ScenarioError(problems)
+    if roster is not None:
+        raw = {**raw, rosters.KEY: rosters.given(roster)}
     return from_document(raw, source, relative_to=path.parent)
 
 
@@ -196,6 +199,8 @@ def validate(doc: dict[str, Any], where: SourceMap, *, blame: Callable[[Unused],
     With `warn`, what validates but cannot work (an actor never on duty) is
     logged on the `drillsim.scenario` logger as `FILE:LINE: field: message`.
     """
+    if rosters.KEY in doc:  # its people replace the document's, then the whole is validated
+        return rosters.validated(doc, where, lambda d, w: validate(d, w, blame=blame, warn=warn))
     try:
         scenario = Scenario.model_validate(doc, context=_names(doc))
     except ValidationError as exc:
@@ -587,6 +592,35 @@ def _people_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
                 out.append((at, f"{actor!r} is not per grid; expected {actor!r} without ':{grid}'"))
         if len(set(person.roles)) != len(person.roles):
             out.append((("people", person_id, "roles"), "a role is listed twice"))
+        actors = list(dict.fromkeys(role.partition(":")[0] for role in person.roles))
+        out.extend(_shared_problems(s, ("people", person_id, "roles"), actors, f"{person_id!r} holds "
+                                    f"{'them' if len(actors) > 1 else 'it'}"))
+    for actor_id, actor in s.actors.items():
+        if actor.kind == "team":
+            out.extend(_shared_problems(s, ("actors", actor_id), [*([actor.leader] if actor.leader else []),
+                                                                 *actor.members], f"team {actor_id!r} draws on them"))
+    for group_id, group in s.working_groups.items():
+        if any(actor.kind == "working_group" for actor in s.actors.values()):
+            roles = [group.led_by, *([group.deputy] if group.deputy else []), *group.members]
+            out.extend(_shared_problems(s, ("working_groups", group_id), roles,
+                                        f"working group {group_id!r} draws on them"))
+    return out
+
+
+def _shared_problems(s: Scenario, at: tuple[str | int, ...], actors: list[str],
+                     why: str) -> list[tuple[tuple[str | int, ...], str]]:
+    """Roles that share people are served from one queue: one policy for all, and nobody paused."""
+    held = [actor for actor in actors if s.actors[actor].kind in _HELD]
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    policies = {actor: s.policy_of(actor) for actor in held}
+    if len(set(policies.values())) > 1:
+        listed = ", ".join(f"{actor}: {policy}" for actor, policy in policies.items())
+        out.append((at, f"roles that share people take their tasks from one queue, so they need one policy; "
+                        f"{why} ({listed}); expected the same staffing.ROLE.policy for each"))
+    preempting = [actor for actor in held if s.staffing_of(actor).preempt]
+    if preempting:
+        out.append((at, f"{', '.join(preempting)} cannot preempt: {why}, and a task of several roles' people is "
+                        f"not paused; expected preempt only for a role held by its own staff alone"))
     return out
 
 
