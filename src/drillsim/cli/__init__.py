@@ -111,9 +111,24 @@ def user_errors() -> Iterator[None]:
 
 
 def load_scenario(path: str) -> Any:
-    """Load a scenario for a command (errors are reported by `user_errors`)."""
+    """Load a scenario for a command (errors are reported by `user_errors`), with the command's --roster if given."""
     from drillsim.scenario import load
-    return load(path)
+    context = click.get_current_context(silent=True)
+    return load(path, roster=context.meta.get(_ROSTER) if context is not None else None)
+
+
+_ROSTER = "drillsim.roster"
+
+
+def roster_option(command: F) -> F:
+    """--roster FILE on a command that loads scenarios: kept in the context for `load_scenario`, so that a
+    command needs only this decorator."""
+    def keep(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.meta[_ROSTER] = value
+    return click.option("--roster", type=click.Path(dir_okay=False), expose_value=False, callback=keep,
+                        metavar="FILE", help="A duty roster (CSV: person,roles,from,to[,title]) whose people "
+                                             "replace the scenario's people.")(command)
 
 
 def verbosity_options(command: F) -> F:
@@ -153,6 +168,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
+@roster_option
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario files; report every problem as FILE:LINE: field: message."""
     from drillsim.scenario.errors import ScenarioError

@@ -20,6 +20,7 @@ from drillsim.cli import (
     log,
     main,
     progress_bar,
+    roster_option,
     user_errors,
     verbosity_options,
 )
@@ -75,6 +76,7 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.option("--keep", type=click.Choice(["all", "summary"]), default="all", show_default=True,
               help="Keep every record (frames, plots, bottleneck), or only running totals per replication: "
                    "the same verdicts and actor figures in memory that does not grow with the horizon.")
+@roster_option
 @verbosity_options
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,

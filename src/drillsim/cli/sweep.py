@@ -17,6 +17,7 @@ from drillsim.cli import (
     log,
     main,
     progress_bar,
+    roster_option,
     user_errors,
     verbosity_options,
 )
@@ -77,6 +78,7 @@ def _pct(value: Any) -> str:
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The run's seed, the same for every combination.")
 @click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@roster_option
 @verbosity_options
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
               help="Run the replications on this dask scheduler's cluster instead of local processes "
@@ -223,6 +225,7 @@ def _headroom_lines(outcome: Any) -> list[str]:
 @click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The run's seed, the same for both (default: A's).")
 @click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@roster_option
 @verbosity_options
 @click.pass_context
 def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: int | None, jobs: int, fmt: str,
