@@ -4,6 +4,7 @@
     >>> night = scenario.replace({"staffing.office.shifts[1].staff": 2})
     >>> drillsim.compare(scenario, night, replications=20).frame
     >>> drillsim.sweep(scenario, vary={"staffing.office.staff": [1, 2, 3], "load": [1, 2]}).frame
+    >>> drillsim.n_minus_one(scenario, replications=20)  # the hit rates that fall without one person
 
 Beside them, what an analyst needs to check a figure by hand, each the very
 function the CLI uses: `cost` (what a staffing costs), `replication_counts`
@@ -19,6 +20,7 @@ drillsim.scenario for loading), so this module holds no logic of its own.
 from __future__ import annotations
 
 from drillsim.experiment.comparison import compare
+from drillsim.experiment.n_minus_one import n_minus_one
 from drillsim.experiment.per_replication import (
     hit_rate_interval,
     pooled_interval,
@@ -32,4 +34,5 @@ from drillsim.results.targets import verdict
 from drillsim.scenario.loader import load
 
 __all__ = ["DEFAULT_MAX_REPLICATIONS", "compare", "cost", "estimated_replications", "hit_rate_interval", "load",
-           "pooled_interval", "precision_sentence", "replication_counts", "run", "running_mean", "sweep", "verdict"]
+           "n_minus_one", "pooled_interval", "precision_sentence", "replication_counts", "run", "running_mean",
+           "sweep", "verdict"]
