@@ -190,3 +190,14 @@ def test_run_takes_a_roster_on_the_command_line(tmp_path: Path) -> None:
     assert (everyone.returncode, day_only.returncode) == (0, 0), everyone.stderr + day_only.stderr
     assert '"rate": 1.0' in everyone.stdout
     assert '"rate": 0.5' in day_only.stdout
+
+
+def test_a_name_or_title_is_one_line_and_a_blank_row_still_counts_as_a_row(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'person,roles,from,to,title\n"cl\nerk",office,0,1h,\n\ngrid_head,grid_worker:g1,0,1h,'
+                            '"head\tof grid"\n')
+    with pytest.raises(ScenarioError) as caught:
+        load(path)
+    said = [str(problem) for problem in caught.value.problems]
+    one_line = "expected one line of text without control characters (a description may have several lines)"
+    assert said == [f"{tmp_path}/roster.csv:2: person: a line break is not allowed in a name, id or title; {one_line}",
+                    f"{tmp_path}/roster.csv:4: title: a tab is not allowed in a name, id or title; {one_line}"]
