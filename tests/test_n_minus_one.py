@@ -140,3 +140,53 @@ def test_the_command_says_who_costs_most_and_gives_the_table_as_json(plan: Path)
         ("archive (one of 1)", "filed_in_time")]
     assert records[0] == {"absent": "clerk", "kind": "person", "rule": "judged_in_time", "everyone": 1.0,
                           "without": 0.0, "change": -1.0, "low": -1.0, "high": -1.0, "significant": True}
+
+
+GRIDS = """\
+name: Two grids
+horizon: 1d
+actors:
+  grid_worker: {title: Grid worker, kind: per_grid}
+  office: {title: Office, kind: pool}
+staffing:
+  grid_worker: {staff: 2, grids: {g1: {}, g2: {staff: 1}}}
+people:
+  li.qiang: {roles: [office]}
+working_groups:
+  information: {title: Information group, led_by: office}
+categories:
+  any: {title: Any incident, working_group: information, examples: {any: any incident}}
+levels:
+  IV: {colour: blue, title: general}
+major_classes: {}
+core_elements: {time: time}
+command_post: {levels: []}
+escalation: {levels: {IV: []}}
+channels:
+  order: [wired]
+  media: {wired: {delay: 0s}}
+flow:
+  - {id: report, actor: grid_worker, after: [occurred], duration: report, milestone: reported}
+  - {id: judge, actor: office, after: [report], duration: judge, milestone: judged}
+deadlines:
+  judged_in_time: {title: judged within 20 minutes, limit: 20m, start: occurred, end: judged}
+durations:
+  report: 1m
+  judge: 10m
+injects:
+  - {at: "02:00", category: any, example: any, level: IV, grid: g1}
+  - {at: "14:00", category: any, example: any, level: IV, grid: g2}
+"""
+
+
+def test_a_grid_loses_one_of_its_own_or_inherited_staff_and_a_dotted_name_is_still_made_absent(
+        tmp_path: Path) -> None:
+    path = tmp_path / "grids.yaml"
+    path.write_text(GRIDS, encoding="utf-8")
+    tried = {absence.absent: absence.scenario for absence in absences(load(path))}
+    assert list(tried) == ["li.qiang", "grid_worker:g1 (one of 2)", "grid_worker:g2 (one of 1)"]
+    assert [(w.start, w.end) for w in tried["li.qiang"].people["li.qiang"].absences] == [(0, 86400)]
+    staff = {name: {grid: scenario.staffing["grid_worker"].for_grid(grid).staff for grid in ("g1", "g2")}
+             for name, scenario in tried.items()}
+    assert staff == {"li.qiang": {"g1": 2, "g2": 1}, "grid_worker:g1 (one of 2)": {"g1": 1, "g2": 1},
+                     "grid_worker:g2 (one of 1)": {"g1": 2, "g2": 0}}
