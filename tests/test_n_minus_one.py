@@ -190,3 +190,13 @@ def test_a_grid_loses_one_of_its_own_or_inherited_staff_and_a_dotted_name_is_sti
              for name, scenario in tried.items()}
     assert staff == {"li.qiang": {"g1": 2, "g2": 1}, "grid_worker:g1 (one of 2)": {"g1": 1, "g2": 1},
                      "grid_worker:g2 (one of 1)": {"g1": 2, "g2": 0}}
+
+
+def test_when_no_absence_lowers_a_hit_rate_the_command_says_so(plan: Path) -> None:
+    from drillsim.cli.n_minus_one import render
+    scenario = load(plan)
+    frame = drillsim.n_minus_one(scenario, replications=2,
+                                 absent=[a for a in absences(scenario) if a.absent in ("boss", "spare")])
+    assert frame.empty and frame.attrs["absences"] == 2
+    assert render(frame, scenario.name, 0.01).splitlines()[2] == (
+        "No single absence lowers a hit rate significantly or by more than 1 point.")

@@ -73,11 +73,13 @@ def _cut(text: str) -> str:
 def render(frame: Any, name: str, min_drop: float) -> str:
     """Who the plan can least do without, in a sentence, then every fall, worst first."""
     attrs = frame.attrs
-    lines = [f"{name}: {attrs['absences']} absences, each on the same incidents as everyone "
+    count = attrs["absences"]
+    lines = [f"{name}: {count} absence{'' if count == 1 else 's'}, each on the same incidents as everyone "
              f"({attrs['replications']} replications, seed {attrs['seed']}); hit rates over all levels, "
              f"95% paired intervals", ""]
     if frame.empty:
-        lines.append(f"No single absence lowers a hit rate significantly or by more than {min_drop:.1%}.")
+        points = f"{min_drop * 100:g} point{'' if min_drop == 0.01 else 's'}"
+        lines.append(f"No single absence lowers a hit rate significantly or by more than {points}.")
         return "\n".join(lines)
     worst = frame.iloc[0]
     lines += [f"The plan can least do without {worst.absent}: without them, {worst.rule} falls from "
