@@ -189,6 +189,7 @@ def validate(files: tuple[str, ...]) -> None:
 @click.argument("scenario", required=False, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "json"]), default="text", show_default=True,
               help="Plain text, a Mermaid flowchart of the chain, or the effective scenario as JSON.")
+@roster_option
 def plan(scenario: str | None, fmt: str) -> None:
     """Show the effective plan: actors and staffing, the flow, the deadline table."""
     from drillsim.report import plan as planview
