@@ -38,7 +38,7 @@ Validate = Callable[[dict[str, Any], SourceMap], Scenario]
 
 
 @dataclass
-class _Person:
+class Rostered:
     """One person as their rows give them: the first row's roles and title, and every row's duty interval."""
 
     line: int
@@ -86,8 +86,8 @@ def validated(doc: dict[str, Any], where: SourceMap, validate: Validate) -> Scen
         raise ScenarioError([Problem(key_file, key_line, (KEY,),
                                      f"the duty roster {shown} cannot be read: {exc.reason}")]) from None
     people = read(text.removeprefix("\ufeff"), shown)
-    lines = {path: line for path, line in where.lines.items() if path[:1] != ("people",)}
-    origins = {path: file for path, file in where.origins.items() if path[:1] != ("people",)}
+    lines = {at: line for at, line in where.lines.items() if at[:1] != ("people",)}
+    origins = {at: file for at, file in where.origins.items() if at[:1] != ("people",)}
     for person_path, line in _lines(people):
         lines[person_path] = line
         origins[person_path] = shown
@@ -98,10 +98,10 @@ def validated(doc: dict[str, Any], where: SourceMap, validate: Validate) -> Scen
         raise ScenarioError([_in_columns(problem, shown) for problem in exc.problems]) from None
 
 
-def read(text: str, file: str) -> dict[str, _Person]:
+def read(text: str, file: str) -> dict[str, Rostered]:
     """The people of a roster's text, in the order of their first rows; raises ScenarioError with every problem."""
     problems: list[Problem] = []
-    people: dict[str, _Person] = {}
+    people: dict[str, Rostered] = {}
     header: list[str] | None = None
     try:
         for line, cells in _rows(text, file):
@@ -158,7 +158,7 @@ def _short(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _row(row: dict[str, str], line: int, file: str, people: dict[str, _Person], problems: list[Problem]) -> None:
+def _row(row: dict[str, str], line: int, file: str, people: dict[str, Rostered], problems: list[Problem]) -> None:
     """One duty interval: checked, and added to its person."""
     before = len(problems)
 
@@ -192,7 +192,7 @@ def _row(row: dict[str, str], line: int, file: str, people: dict[str, _Person], 
     if len(problems) > before:
         return
     if known is None:
-        known = people[person_id] = _Person(line, roles)
+        known = people[person_id] = Rostered(line, roles)
     if title and not known.title:
         known.title, known.title_line = title, line
     known.windows.append((times["from"], times["to"], line))
@@ -204,7 +204,7 @@ def _offset(text: str) -> int:
     return 0 if text == "0" else parse_offset(text)
 
 
-def _duty(person: _Person) -> list[tuple[int, int, int]]:
+def _duty(person: Rostered) -> list[tuple[int, int, int]]:
     """The union of a person's rows: overlapping or touching intervals as one, each with its first row's line."""
     out: list[tuple[int, int, int]] = []
     for start, end, line in sorted(person.windows):
@@ -215,7 +215,7 @@ def _duty(person: _Person) -> list[tuple[int, int, int]]:
     return out
 
 
-def _entry(person: _Person) -> dict[str, Any]:
+def _entry(person: Rostered) -> dict[str, Any]:
     """A person as a scenario file writes them."""
     entry: dict[str, Any] = {"roles": list(person.roles),
                              "duty": [{"from": format_offset(start), "to": format_offset(end)}
@@ -225,7 +225,7 @@ def _entry(person: _Person) -> dict[str, Any]:
     return entry
 
 
-def _lines(people: dict[str, _Person]) -> Iterator[tuple[_Path, int]]:
+def _lines(people: dict[str, Rostered]) -> Iterator[tuple[_Path, int]]:
     """Where each value of each person was written: their first row, a title's row, each interval's first row."""
     for person_id, person in people.items():
         at = ("people", person_id)
@@ -252,4 +252,4 @@ def _in_columns(problem: Problem, file: str) -> Problem:
     return Problem(file, problem.line, (column,) if column else (), problem.message)
 
 
-__all__ = ["COLUMNS", "KEY", "REQUIRED", "given", "read", "validated"]
+__all__ = ["COLUMNS", "KEY", "REQUIRED", "Rostered", "given", "read", "validated"]
