@@ -30,7 +30,7 @@ from drillsim.model.desk import Desk, DeskClaim, Holder, Part, Seat, Team, peopl
 from drillsim.model.incidents import Incident, ReportFate
 from drillsim.model.records import IncidentRecord, StepRecord, incident_record, step_record
 from drillsim.model.settling import Live, OnIncident, Settling
-from drillsim.model.staffing import HolderSpec, TeamSpec, desks_of, teams_of
+from drillsim.model.staffing import HolderSpec, TeamSpec, desks_of, team_roles, teams_of
 from drillsim.model.structure import StepPlan, Structure
 from drillsim.scenario.flow import ONCE
 from drillsim.scenario.schema import Scenario, Step
@@ -85,7 +85,7 @@ class Chain:
                 self.crews.setdefault(actor, {})[unit] = Crew(env, actor, spec.holders[0].schedule, spec.policy,
                                                               spec.preemptive)
                 continue
-            holders = [(Holder(h.name, h.schedule), h) for h in spec.holders]
+            holders = [(Holder(h.name or _role_name(h.roles[0]), h.schedule), h) for h in spec.holders]
             desk = Desk(env, [(holder, h.schedule) for holder, h in holders], spec.policy)
             for role in spec.roles:
                 held[role] = [(holder, h) for holder, h in holders if role in h.roles]
@@ -418,18 +418,23 @@ class Chain:
         return (alternative if fate.alternative else report.to,)
 
 
+def _role_name(role: tuple[str, str]) -> str:
+    """How a role's anonymous staff are named in a step's people: `office`, `grid_worker:grid_1`."""
+    return f"{role[0]}:{role[1]}" if role[1] else role[0]
+
+
 def _team(env: simpy.Environment, scenario: Scenario, spec: TeamSpec,
           held: dict[tuple[str, str], list[tuple[Holder, HolderSpec]]],
           desk_of: dict[tuple[str, str], Desk]) -> Team:
     """A team's parts on the desk of its roles: its leader's role, the stand-in's, and its members' roles together."""
-    roles = [*([spec.leader] if spec.leader else []), *([spec.stand_in[0]] if spec.stand_in else []), *spec.members]
-    desk = next((desk_of[role] for role in roles if role in desk_of), None)
+    desk = next((desk_of[role] for role in team_roles(spec) if role in desk_of), None)
     if desk is None:  # nobody holds any of its roles: its tasks wait for ever, as a crew of nobody's does
         desk = Desk(env, [], scenario.policy)
 
     def part(name: str, of: list[tuple[str, str]]) -> Part:
-        chosen = dict.fromkeys(holder for role in of for holder, _ in held.get(role, []))
-        return Part(name, [holder for holder in desk.holders if holder in chosen])
+        """The holders of these roles, asked in the order the roles are listed (the plan lists first whom it would
+        call first), each role's in the desk's order."""
+        return Part(name, list(dict.fromkeys(holder for role in of for holder, _ in held.get(role, []))))
 
     return Team(spec.name, desk, part(spec.leader[0], [spec.leader]) if spec.leader else None,
                 (part(spec.stand_in[0][0], [spec.stand_in[0]]), spec.stand_in[1]) if spec.stand_in else None,

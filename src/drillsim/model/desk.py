@@ -34,7 +34,7 @@ class Holder:
 
     def __init__(self, name: str, schedule: tuple[tuple[int, int], ...]) -> None:
         self.name = name
-        """The person's id; empty for a role's anonymous staff."""
+        """The person's id, or for a role's anonymous staff the role (`office`, `grid_worker:grid_1`)."""
         self.on_duty = schedule[0][1] if schedule and schedule[0][0] == 0 else 0
         self.peak = max((count for _, count in schedule), default=0)
         self.in_use = 0
@@ -98,14 +98,16 @@ class Desk:
         return (priority, self._arrivals)
 
     def take(self, parts: tuple[tuple[Part, int], ...]) -> Grant | None:
-        """The people for these parts at once if they are free and no waiting task asks for any of the parts."""
+        """The people for these parts at once, if they are free and no waiting task is held up for any of the parts
+        (what `claim` would grant at once, without an event to wait for)."""
         if self.waiting:
-            wanted = {part for part, _ in parts}
-            if any(part in wanted for claim in self.waiting for part, _ in claim.parts):
+            short = self._short()
+            if any(part in short for part, _ in parts):
                 return None
-        grant = self._allocate(parts)
-        if grant is not None:
-            _commit(grant)
+        grant, missing = self._allocate(parts)
+        if missing:
+            return None
+        _commit(grant)
         return grant
 
     def claim(self, parts: tuple[tuple[Part, int], ...], order: tuple[float, int] | None = None) -> DeskClaim:
@@ -121,9 +123,10 @@ class Desk:
         if self.waiting:
             self._grant()
 
-    def _allocate(self, parts: tuple[tuple[Part, int], ...]) -> Grant | None:
-        """Who would fill every part now (a person fills one part of a task only), or None."""
+    def _allocate(self, parts: tuple[tuple[Part, int], ...]) -> tuple[Grant, list[Part]]:
+        """Who would fill each part now (a person fills one part of a task only), and the parts that cannot be."""
         grant: Grant = []
+        missing: list[Part] = []
         taken: dict[Holder, int] = {}
         for part, units in parts:
             needed = units
@@ -137,31 +140,42 @@ class Desk:
                     if not needed:
                         break
             if needed:
-                return None
-        return grant
+                missing.append(part)
+        return grant, missing
 
     def _grant(self) -> None:
-        """Grant the waiting tasks in order while their people are free; a task that must wait holds back the later
-        tasks that ask for any of its parts."""
+        """Grant the waiting tasks in order while their people are free. A task that must wait holds back the later
+        tasks that ask for a part it cannot fill (six members of the reserve team are not taken one by one by
+        smaller tasks), but not those that ask for other parts, even of the same people: a person free for one
+        task is not kept idle for a task that waits for someone else (the leader's stand-in, say)."""
         blocked: set[Part] = set()
         i = 0
         waiting = self.waiting
         while i < len(waiting):
             claim = waiting[i]
-            parts = [part for part, _ in claim.parts]
-            if not blocked.isdisjoint(parts):
-                blocked.update(parts)
+            if not blocked.isdisjoint(part for part, _ in claim.parts):
+                blocked.update(part for part, _ in claim.parts)
                 i += 1
                 continue
-            grant = self._allocate(claim.parts)
-            if grant is None:
-                blocked.update(parts)
+            grant, missing = self._allocate(claim.parts)
+            if missing:
+                blocked.update(missing)
                 i += 1
                 continue
             del waiting[i]
             _commit(grant)
             claim.units = grant
             claim.succeed()
+
+    def _short(self) -> set[Part]:
+        """The parts the waiting tasks hold back (as `_grant` found them: no waiting task can be granted now)."""
+        blocked: set[Part] = set()
+        for claim in self.waiting:
+            if not blocked.isdisjoint(part for part, _ in claim.parts):
+                blocked.update(part for part, _ in claim.parts)
+            else:
+                blocked.update(self._allocate(claim.parts)[1])
+        return blocked
 
     def _follow(self, holder: Holder, changes: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
         for time, count in changes:
@@ -222,8 +236,9 @@ class Team:
 
 
 def people_of(grant: Grant) -> str:
-    """The named people a grant gave, joined with "+" (anonymous staff are not named)."""
-    return "+".join(holder.name for holder, _ in grant if holder.name)
+    """Who a grant gave, joined with "+": each person's id, and a role's anonymous staff as the role with how many
+    (`party_secretary+committee_member*2`)."""
+    return "+".join(f"{holder.name}*{count}" if count > 1 else holder.name for holder, count in grant)
 
 
 def _capped(part: Part, units: int) -> int:

@@ -37,7 +37,9 @@ class StepRecord:
     incomplete: bool = False
     units: int = 1
     people: str = ""
-    """The named people who did it, joined with "+" (anonymous staff are not named)."""
+    """Who did it when it came from people who share roles or from a team, joined with "+": each person's id, and a
+    role's anonymous staff as the role with how many (`party_secretary+committee_member*2`); empty for a crew of
+    one role's own staff (`served_by` and `units` say who)."""
     paused: int = 0
     """Seconds the work was paused for a task of a better priority (a preemptive crew)."""
 

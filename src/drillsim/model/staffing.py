@@ -94,13 +94,14 @@ def holders_of(scenario: Scenario) -> list[HolderSpec]:
 
 def _anonymous(scenario: Scenario, actor: str, unit: str) -> Staffing | None:
     """The anonymous staff of a role: the scenario's count, or one person when neither a count nor a person is given
-    (as the plan's staffing has always defaulted)."""
+    (as the plan's staffing has always defaulted). When people hold the role, only a `staff` written out counts
+    (`deputy: {handover: 5m}` sets the hand-over of the people who hold it)."""
     staffing = scenario.staffing.get(actor)
     if unit:
         return staffing.for_grid(unit) if staffing is not None and unit in staffing.grids else None
-    if staffing is not None:
-        return staffing
-    return None if scenario.holders(actor) else Staffing()
+    if not scenario.holders(actor):
+        return staffing if staffing is not None else Staffing()
+    return staffing if staffing is not None and "staff" in staffing.model_fields_set else None
 
 
 def teams_of(scenario: Scenario) -> dict[tuple[str, str], TeamSpec]:
@@ -108,8 +109,8 @@ def teams_of(scenario: Scenario) -> dict[tuple[str, str], TeamSpec]:
     roles = roles_of(scenario)
 
     def expand(actors: Iterable[str]) -> tuple[Role, ...]:
-        wanted = set(actors)
-        return tuple(role for role in roles if role[0] in wanted)
+        """The roles of these actors in the order listed (a per-grid actor's in every grid)."""
+        return tuple(role for actor in actors for role in roles if role[0] == actor)
 
     def stand_in(leader: str | None, deputy: str | None = None) -> tuple[Role, int] | None:
         other = deputy if deputy is not None else (scenario.actors[leader].stand_in if leader is not None else None)
@@ -125,6 +126,11 @@ def teams_of(scenario: Scenario) -> dict[tuple[str, str], TeamSpec]:
                 out[(actor_id, group_id)] = TeamSpec(group_id, (group.led_by, ""), stand_in(group.led_by, group.deputy),
                                                      expand(group.members))
     return out
+
+
+def team_roles(team: TeamSpec) -> list[Role]:
+    """Every role a team's task may draw on: its leader's, the stand-in's, its members'."""
+    return [*([team.leader] if team.leader else []), *([team.stand_in[0]] if team.stand_in else []), *team.members]
 
 
 def desks_of(scenario: Scenario) -> list[DeskSpec]:
@@ -149,10 +155,9 @@ def desks_of(scenario: Scenario) -> list[DeskSpec]:
         join(holder.roles)
     drawn: set[Role] = set()
     for team in teams_of(scenario).values():
-        roles = [*([team.leader] if team.leader else []), *([team.stand_in[0]] if team.stand_in else []),
-                 *team.members]
-        drawn.update(roles)
-        join(roles)
+        drawn_on = team_roles(team)
+        drawn.update(drawn_on)
+        join(drawn_on)
     out: list[DeskSpec] = []
     for root in dict.fromkeys(find(role) for role in roles):
         members = tuple(role for role in roles if find(role) == root)
@@ -212,4 +217,4 @@ def staffing_records(scenario: Scenario, replications: Iterable[int]) -> list[St
 
 
 __all__ = ["DeskSpec", "HolderSpec", "Role", "Schedule", "TeamSpec", "crew_schedules", "desks_of", "holders_of",
-           "person_schedules", "roles_of", "staffing_records", "teams_of"]
+           "person_schedules", "roles_of", "staffing_records", "team_roles", "teams_of"]

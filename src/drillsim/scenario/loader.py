@@ -580,6 +580,10 @@ def _team_problems(s: Scenario, at: tuple[str | int, ...], kind: str, leader: st
 def _people_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     out: list[tuple[tuple[str | int, ...], str]] = []
     for person_id, person in s.people.items():
+        if person_id in s.actors or "*" in person_id or "+" in person_id:
+            out.append((("people", person_id), f"{person_id!r} cannot name a person: a step's people name each person "
+                                               f"and each role's anonymous staff, joined with '+' (and '*' for how "
+                                               f"many); expected an id that is not an actor and has neither"))
         for k, role in enumerate(person.roles):
             actor, _, grid = role.partition(":")
             kind = s.actors[actor].kind
