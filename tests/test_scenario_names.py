@@ -48,8 +48,9 @@ def problems(text: str) -> list[str]:
      "s.yaml:3: staffing.grid_worker.grids.grid_4: no source or inject sends incidents to 'grid_4'",
      "did you mean 'grid_1'?"),
     ("costs: {staff_hour: {ofice: 3}}\n", None, "unknown actor 'ofice'; did you mean 'office'"),
+    # Roles held only by people (commander, leader) have staff-hours too: they are among the used names.
     ("costs: {staff_hour: {province: 3}}\n", "s.yaml:3: costs.staff_hour.province: 'province' has no staffing",
-     "(used: department_head"),
+     "(used: commander, committee_member, community_police, department_head, deputy"),
     ("sources: []\nchanges: {mean_count: {I: 5}}\n", "s.yaml:4: changes.mean_count.I: no source draws incidents of "
      "level 'I'", "injects give their own changes) (none is used)"),
     ("leadership_group: {leadr: the secretary}\n", "s.yaml:3: leadership_group.leadr: unknown field 'leadr'",
@@ -171,11 +172,22 @@ def test_an_absence_covering_every_shift_and_an_empty_grid_are_warned_about(capl
     with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):
         loads(text + "  office: {staff: 0, shifts: [{from: '08:00', to: '18:00', staff: 0}]}\n", "away.yaml")
     assert any("staffing.office: nobody is on duty" in r.getMessage() for r in caplog.records)
-    # The leader is on duty, so the deputy being away all the time leaves no step waiting for nobody.
+    # The leader is on duty, so the deputy being away all the time leaves no step waiting for nobody; the party
+    # secretary holds the leader's role, so with no anonymous leader nobody is on duty only while they are away.
     with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):
         caplog.clear()
         loads(text.replace("leader: {staff: 1}", "leader: {staff: 0}"), "away.yaml")
+    assert not any("leader" in r.getMessage() for r in caplog.records)
+    away = ("people:\n  party_secretary: {absences: [{from: '0s', to: '2d'}]}\n"
+            "  committee_director: {absences: [{from: '0s', to: '2d'}]}\n")
+    with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):
+        caplog.clear()
+        loads(text.replace("leader: {staff: 1}", "leader: {staff: 0}") + away, "away.yaml")
     assert any("staffing.leader: nobody is on duty" in r.getMessage() for r in caplog.records)
+    with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):  # the role has no staffing: at its holder
+        caplog.clear()
+        loads("name: away\nplan: builtin\nhorizon: 2d\n" + away, "away.yaml")
+    assert [r.getMessage().split(": ")[1] for r in caplog.records] == ["people.party_secretary"]
 
 
 def test_an_actor_never_on_duty_is_a_warning_on_stderr_for_validate_and_run(tmp_path: Path) -> None:

@@ -32,6 +32,8 @@ MODEL_DURATIONS = ("follow_up", "acknowledge", "change_interval", "reassessment"
 LEADERSHIP_FIELDS = ("article", "leader", "deputy", "members")
 """What `leadership_group` documents (nothing in a run reads it: it describes the plan)."""
 _LIMITED = ("pool", "per_grid")
+_DRAWN = ("team", "working_group")
+"""A step of these takes people of other roles: its `units` are the members it takes."""
 
 
 @dataclass(frozen=True)
@@ -77,15 +79,27 @@ def doers(s: Scenario) -> dict[str, list[str]]:
 
 
 def working_actors(s: Scenario) -> set[str]:
-    """Actors that do a step, directly or standing in for one who does."""
+    """Actors that do a step, directly, as a role a team or working group draws on, or standing in for one who does."""
     working = set(doers(s))
+    for a in list(working):
+        actor = s.actors.get(a)
+        if actor is not None and actor.kind == "team":
+            working |= {role for role in (actor.leader, *actor.members) if role is not None}
+        elif actor is not None and actor.kind == "working_group":
+            working |= {role for g in s.working_groups.values() for role in (g.led_by, g.deputy, *g.members) if role}
     working |= {s.actors[a].stand_in for a in working if a in s.actors and s.actors[a].stand_in}  # type: ignore[misc]
     return working
 
 
+def held_roles(s: Scenario) -> set[str]:
+    """The roles some named person holds (a per-grid role in any grid)."""
+    return {role.partition(":")[0] for person in s.people.values() for role in person.roles}
+
+
 def referenced_actors(s: Scenario) -> set[str]:
-    """Every actor some part of the plan names (not counting staffing and costs, which only describe it)."""
-    names = set(working_actors(s))
+    """Every actor some part of the plan names (not counting staffing and costs, which only describe it); a role a
+    person holds is named by that person."""
+    names = set(working_actors(s)) | held_roles(s)
     for step in s.flow:
         if step.report is not None:
             names.update(a for a in (step.report.to, step.report.or_) if a not in (None, "escalation"))
@@ -145,6 +159,7 @@ def unused(s: Scenario) -> list[Unused]:
                                f"no report is ever sent over it", name, s.channels.order, s.channels.media))
     working = working_actors(s)
     staffed = [a for a in s.staffing if s.actors[a].kind in _LIMITED]
+    held = held_roles(s)
     for actor in s.staffing:
         if actor not in working and s.actors[actor].kind in _LIMITED:
             out.append(_unused(("staffing", actor), f"no step of the flow is done by {actor!r}, so its staffing "
@@ -156,9 +171,9 @@ def unused(s: Scenario) -> list[Unused]:
                 out.append(_unused(("staffing", actor, "grids", grid), f"no source or inject sends incidents to "
                                    f"{grid!r}, so its staffing changes nothing", grid, grids))
     for actor in s.costs.staff_hour:
-        if actor not in staffed:
-            out.append(_unused(("costs", "staff_hour", actor), f"{actor!r} has no staffing, so no staff-hour of "
-                               f"it is counted", actor, staffed))
+        if actor not in staffed and actor not in held:
+            out.append(_unused(("costs", "staff_hour", actor), f"{actor!r} has no staffing and no person holds it, "
+                               f"so no staff-hour of it is counted", actor, {*staffed, *held}))
     drawn = {level for source in s.sources for level, share in source.levels.items() if share > 0}
     for level in s.changes.mean_count:
         if level not in drawn:
@@ -166,7 +181,7 @@ def unused(s: Scenario) -> list[Unused]:
                                f"so its mean count of changes is never used (injects give their own changes)",
                                level, drawn, guess=False))
     for node in flow_of(s):
-        if node.step.units and node.actor is not None and s.actors[node.actor].kind not in _LIMITED:
+        if node.step.units and node.actor is not None and s.actors[node.actor].kind not in (*_LIMITED, *_DRAWN):
             out.append(Unused(("flow", node.position, "units"), f"{node.actor!r} is {s.actors[node.actor].kind}: a "
                               f"step of it takes no people from a crew, so its units change nothing"))
     referenced = referenced_actors(s)
@@ -292,7 +307,8 @@ def _window(window: Any) -> str:
 
 
 def warnings(s: Scenario) -> list[tuple[Path_, str]]:
-    """Actors some step needs who are never on duty over the whole drill (nor their stand-in)."""
+    """Actors some step needs who are never on duty over the whole drill (nor their stand-in): neither anonymous
+    staff nor a person who holds the role."""
     out: list[tuple[Path_, str]] = []
     grids = used_grids(s)
     for actor, steps in doers(s).items():
@@ -301,24 +317,42 @@ def warnings(s: Scenario) -> list[tuple[Path_, str]]:
             continue
         staffing = s.staffing_of(actor)
         stand_in = s.actors[actor].stand_in
-        if stand_in is not None and _ever(s.staffing_of(stand_in), s.horizon):
+        if stand_in is not None and _ever(s, stand_in, ""):
             continue
         listed = ", ".join(steps)
         if kind == "pool":
-            if not _ever(staffing, s.horizon):
-                out.append((("staffing", actor), f"nobody is on duty at any time of the drill; every step of "
+            holders = s.holders(actor)
+            at: Path_ = ("staffing", actor) if actor in s.staffing or not holders else ("people", holders[0])
+            if not _ever(s, actor, ""):
+                out.append((at, f"nobody is on duty at any time of the drill; every step of "
                                                  f"{actor} ({listed}) will wait until the horizon"))
             continue
         for grid in staffing.grids:
-            if grid in grids and not _ever(staffing.for_grid(grid), s.horizon):
+            if grid in grids and not _ever(s, actor, grid):
                 out.append((("staffing", actor, "grids", grid),
                             f"nobody is on duty at any time of the drill in {grid}; every step of {actor} "
                             f"({listed}) for an incident there will wait until the horizon"))
     return out
 
 
-def _ever(staffing: Staffing, horizon: int) -> bool:
-    return any(count > 0 for _, count in staffing.schedule(horizon))
+def _ever(s: Scenario, actor: str, grid: str) -> bool:
+    """Someone holds the role (in the grid) on duty at some time: its anonymous staff or a person.
+
+    The anonymous staff are counted as drillsim.model.staffing counts them: when people hold a role, only a
+    `staff` the scenario writes out adds anonymous staff to them.
+    """
+    role = f"{actor}:{grid}" if grid else actor
+    people = [person for person in s.people.values() if role in person.roles]
+    if any(on for person in people for _, on in person.schedule(s.horizon)):
+        return True
+    staffing = s.staffing.get(actor)
+    if grid:
+        anonymous = staffing.for_grid(grid) if staffing is not None and grid in staffing.grids else None
+    elif people:
+        anonymous = staffing if staffing is not None and "staff" in staffing.model_fields_set else None
+    else:
+        anonymous = staffing if staffing is not None else Staffing()
+    return anonymous is not None and any(count > 0 for _, count in anonymous.schedule(s.horizon))
 
 
 __all__ = ["MODEL_DURATIONS", "Unused", "ambiguous", "doers", "unused", "used_grids", "warnings"]
