@@ -3,7 +3,9 @@
 The deterministic scenarios have constant durations, fixed channels and no
 randomness. With these constants an incident of level III at time T in an
 idle chain goes: discover 2m, first report 1m + 30s wired, verify 5m + 30s,
-judge 4m + 30s, so the office reaches the leadership group at T + 13m30s.
+judge 4m + 30s, so the office reaches the leadership group at T + 13m30s;
+the leader decides (3m) and activates the group (2m + 30s), whose on-site
+response takes its leader and members for 30m.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ channels:
     satellite: {{delay: 5m, fallback_delay: 5m}}
 staffing:
   office: {{staff: 2, shifts: []}}
-  deputy: {{staff: 1, handover: {handover}}}
+  deputy: {{handover: {handover}}}
 durations:
   discovery: 2m
   first_report: 1m
@@ -71,6 +73,9 @@ durations:
   written_province: 30m
   continuation: 5m
   resolve: 2h
+  group_response: 30m
+  run_command_post: 1h
+  external_response: 1h30m
   follow_up: 6m
   acknowledge: 1m
   change_interval: 30m

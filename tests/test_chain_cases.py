@@ -27,12 +27,15 @@ def test_one_level_iii_incident_walks_the_chain_on_time() -> None:
     assert m["group_activated"] == 4590 + 120 + 30
     assert m["escalated"] == 4410 + 120 + 30                # level III: street only
     assert m["closed"] == 4740 + 7200                       # reserve team after the group is activated
+    # The social security group (the secretary and one member at level III) works on site for 30m, then
+    # reports to the leader over the wire.
+    assert m["group_reported"] == 4740 + 1800 + 30
     # Nothing else: no command post (level III, probability 0), no province (social security is major
     # only at level I), no change. In time order, as (name, time):
     assert sorted(m.items(), key=lambda kv: kv[1]) == [
         ("occurred", 3600), ("discovered", 3720), ("first_report_received", 3810), ("office_received", 4140),
         ("leadership_received", 4410), ("escalated", 4560), ("decided", 4590), ("group_activated", 4740),
-        ("closed", 11940)]
+        ("group_reported", 6570), ("closed", 11940)]
     assert [(v.rule, v.status, v.start, v.deadline, v.end, v.slack) for v in rep.verdicts] == [
         ("first_report", "met", 3720, 3720 + 300, 3810, 300 - 90),
         ("grid_to_office", "met", 3810, 3810 + 1800, 4140, 1800 - 330),
@@ -41,7 +44,12 @@ def test_one_level_iii_incident_walks_the_chain_on_time() -> None:
         ("discover", 3600, 3600, 3720, None), ("first_report", 3720, 3720, 3780, 3810),
         ("verify", 3810, 3810, 4110, 4140), ("judge", 4140, 4140, 4380, 4410), ("decide", 4410, 4410, 4590, None),
         ("escalate", 4410, 4410, 4530, 4560), ("activate_group", 4590, 4590, 4710, 4740),
-        ("resolve", 4740, 4740, 11940, None)]
+        ("group_response", 4740, 4740, 6540, 6570), ("resolve", 4740, 4740, 11940, None)]
+    group, reserve = step(rep, 1, "group_response"), step(rep, 1, "resolve")
+    # The group: the secretary and the first member role it lists (community police); the reserve team's two
+    # at night: the one volunteer on duty, then property security (it asks volunteers first).
+    assert (group.unit, group.people) == ("social_security", "party_secretary+community_police")
+    assert reserve.people == "volunteer+property_security"
 
 
 TWO_LEVEL_II = """
@@ -63,11 +71,17 @@ def test_shared_leader_collision_makes_the_second_incident_wait() -> None:
     assert b["decided"] == 4770
     # A's activation of the working group waits for B's decision: 4770 to 4890, + 30 s.
     assert (step(rep, 1, "activate_group").started, a["group_activated"]) == (4770, 4920)
-    assert b["group_activated"] == 4890 + 120 + 30
-    # Level II: command post at once; set up 10m, report 5m + 30s; the 1-hour clock runs from occurrence.
-    assert a["command_post_report_received"] == 4590 + 600 + 300 + 30
-    assert verdict(rep, 1, "command_post_upward") == ("met", T + 3600 - 5520)
-    assert verdict(rep, 2, "command_post_upward") == ("met", T + 60 + 3600 - (4770 + 930))
+    # Level II: a command post at once, commanded by the same secretary: A's set-up (10m) waits for A's activation,
+    # 4890 to 5490; B's activation waits for it, 5490 to 5610, + 30 s; B's set-up 5610 to 6210.
+    set_up_a, set_up_b = step(rep, 1, "set_up_command_post"), step(rep, 2, "set_up_command_post")
+    assert (set_up_a.queued, set_up_a.started, set_up_a.people) == (4590, 4890, "party_secretary+committee_member")
+    assert b["group_activated"] == 5490 + 120 + 30
+    assert (set_up_b.started, b["command_post_set_up"]) == (5610, 6210)
+    # The posts' reports (5m + 30s) one after the other: A's 6210 to 6510, B's 6510 to 6810; the 1-hour clock runs
+    # from occurrence.
+    assert (a["command_post_report_received"], b["command_post_report_received"]) == (6540, 6840)
+    assert verdict(rep, 1, "command_post_upward") == ("met", T + 3600 - 6540)
+    assert verdict(rep, 2, "command_post_upward") == ("met", T + 60 + 3600 - 6840)
     # Level II escalates to street then district, one transmission after the other.
     assert a["escalated"] == 4410 + 120 + 30 + 30
 
@@ -153,12 +167,15 @@ def test_misjudged_level_delays_the_command_post_until_corrected() -> None:
     # The change at 01:30 (5400): the continuation report (office 5m + 30s) corrects the level to II at 5730.
     assert m["change#0"] == 5400 and m["continuation_received#0"] == 5730
     assert inc.level_history[-1] == (5730, "II")
-    # Only then is the command post set up (10m) and reports (5m + 30s): 5730 + 930 = 6660.
-    assert step(rep, 1, "set_up_command_post").queued == 5730
-    assert m["command_post_report_received"] == 6660
+    # Only then is the command post asked for; its commander, the secretary, leads the social security group on
+    # site from the activation (4740) for 30m, so the post is set up (10m) from 6540 and reports (5m + 30s) at
+    # 6540 + 930 = 7470 (the deputy would have stood in only after the hour's hand-over of this case).
+    set_up = step(rep, 1, "set_up_command_post")
+    assert (set_up.queued, set_up.started, set_up.served_by) == (5730, 6540, "command_post")
+    assert m["command_post_report_received"] == 7470
     assert verdict(rep, 1, "continuation", 0) == ("met", 1800 - 330)
-    # 1 hour from occurrence is 7200: met with 540 s to spare; with judged II it would have been 5520.
-    assert verdict(rep, 1, "command_post_upward") == ("met", 7200 - 6660)
+    # 1 hour from occurrence is 7200: missed by 270 s; with judged II it would have been met.
+    assert verdict(rep, 1, "command_post_upward") == ("missed", 7200 - 7470)
     assert inc.final_level == "II"
 
 
@@ -290,15 +307,17 @@ def test_a_stale_continuation_report_does_not_overwrite_a_newer_level() -> None:
         ("occurred", 3600), ("discovered", 3720), ("first_report_received", 3810), ("office_received", 4140),
         ("leadership_received", 4410), ("escalated", 4560), ("decided", 4590), ("group_activated", 4740),
         ("change#0", 5400), ("change#1", 5460), ("continuation_received#1", 5790),
-        ("continuation_received#0", 5880), ("command_post_set_up", 5790 + 600),
-        ("command_post_report_received", 6390 + 330), ("closed", 4740 + 7200)]
+        ("continuation_received#0", 5880), ("group_reported", 4740 + 1800 + 30),
+        # The post, asked for at 5790, waits for its commander, the secretary, on site with the group until 6540.
+        ("command_post_set_up", 6540 + 600), ("command_post_report_received", 7140 + 330),
+        ("command_post_stood_down", 7470 + 3600), ("closed", 4740 + 7200)]
     inc = rep.incidents[0]
     # Level II from change 1's report; change 0's older facts (level I) arrive later and change nothing.
     assert inc.level_history == ((4380, "III"), (5790, "II"))
     assert inc.final_level == "II"
     assert verdict(rep, 1, "continuation", 0) == ("met", 1800 - 480)
     assert verdict(rep, 1, "continuation", 1) == ("met", 1800 - 330)
-    assert verdict(rep, 1, "command_post_upward") == ("met", 7200 - 6720)
+    assert verdict(rep, 1, "command_post_upward") == ("missed", 7200 - 7470)
     # The incident was level I for a minute, a major class (warning signs): the province, never told, is
     # missed; the horizon (1d) lies 86400 - (3600 + 40m) past the phone deadline.
     phone = next(v for v in rep.verdicts if v.rule == "province_phone")

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import gc
 import threading
+import types
 from collections.abc import Iterator
 
 import pytest
+import simpy
+from pydantic import BaseModel
 
-from drillsim.model import simulate
+from drillsim.model import Chain, simulate
 from drillsim.model.collector import collector_paused
 from drillsim.results.tally import Tally
-from drillsim.scenario import load
+from drillsim.scenario import Scenario, load
 from tests.helpers import ROOT
 
 
@@ -45,7 +48,28 @@ def test_a_replication_leaves_no_garbage_cycles_per_incident(name: str, keep: st
         gc.enable()
     incidents = len(replication.incidents) if keep == "all" else tally.incidents
     assert incidents > 300
-    assert garbage < incidents / 10, f"{garbage} objects in garbage cycles after {incidents} incidents"
+    structure = _structure(scenario)
+    assert garbage < incidents / 10 + structure, \
+        f"{garbage} objects in garbage cycles after {incidents} incidents (the chain itself has {structure})"
+
+
+def _structure(scenario: Scenario) -> int:
+    """How many objects a chain is made of before its first incident: what a process still in flight at the
+    horizon keeps in a cycle with it (its frame holds the chain), however many incidents came before.
+
+    About 5,700 for the built-in plan: an incident's records and its Live state are some dozens of objects, so
+    a cycle per incident still passes the bound after the first few hundred incidents.
+    """
+    chain = Chain(simpy.Environment(), scenario, 0)
+    seen: set[int] = set()
+    todo: list[object] = [chain]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or isinstance(obj, (BaseModel, type, types.ModuleType)) or not gc.is_tracked(obj):
+            continue
+        seen.add(id(obj))
+        todo.extend(gc.get_referents(obj))
+    return len(seen)
 
 
 def test_a_replication_leaves_the_collector_as_it_found_it(collector_on: None) -> None:

@@ -8,6 +8,8 @@ from dataclasses import fields
 import simpy
 
 from drillsim.model import Chain, Replication, simulate, staffing_records
+from drillsim.model.crew import Crew
+from drillsim.model.desk import Seat
 from drillsim.scenario import load
 from tests.helpers import ROOT
 
@@ -19,9 +21,14 @@ def test_staffing_records_are_each_crews_schedule_in_actor_order() -> None:
     scenario = load(NIGHT)
     rows = staffing_records(scenario, [2])
     assert {row.replication for row in rows} == {2}
+    # Every role, in the plan's actor order: the teams (command post, reserve team) are drawn from them and have no
+    # staffing of their own.
     assert list(dict.fromkeys((row.actor, row.unit) for row in rows)) == [
         ("department_head", ""), ("grid_worker", "community"), ("office", ""), ("leader", ""), ("deputy", ""),
-        ("reserve_team", "")]
+        ("commander", ""), ("committee_member", ""), ("community_police", ""), ("property_security", ""),
+        ("health_station", ""), ("volunteer", "")]
+    # The party secretary holds the leader's and the commander's role: on duty in both.
+    assert [(row.time, row.on_duty) for row in rows if row.actor in ("leader", "commander")] == [(0, 1), (0, 1)]
     office = [(row.time, row.on_duty) for row in rows if row.actor == "office"]
     # staff 2, 3 from 08:00 to 18:00, 1 from 22:00 to 07:00: the first day, then the same every day.
     assert office[:5] == [(0, 1), (7 * HOUR, 2), (8 * HOUR, 3), (18 * HOUR, 2), (22 * HOUR, 1)]
@@ -43,7 +50,12 @@ def test_the_chain_staffs_its_crews_by_the_same_schedules() -> None:
         env.run(until=time + 1)
         for row in rows:
             if row.time == time:
-                assert chain.crews[row.actor][row.unit].on_duty == row.on_duty, row
+                assert _on_duty(chain.crews[row.actor][row.unit]) == row.on_duty, row
+
+
+def _on_duty(crew: Crew | Seat) -> int:
+    """A crew's on-duty count, or a desk role's: the people on duty of those who hold it."""
+    return crew.on_duty if isinstance(crew, Crew) else sum(holder.on_duty for holder in crew.part.holders)
 
 
 def test_a_replication_carries_no_staffing_back() -> None:

@@ -147,14 +147,14 @@ class Desk:
         """Grant the waiting tasks in order while their people are free. A task that must wait holds back the later
         tasks that ask for a part it cannot fill (six members of the reserve team are not taken one by one by
         smaller tasks), but not those that ask for other parts, even of the same people: a person free for one
-        task is not kept idle for a task that waits for someone else (the leader's stand-in, say)."""
+        task is not kept idle for a task that waits for someone else (the same task asked of the leader's
+        stand-in, say, which shares the members' part)."""
         blocked: set[Part] = set()
         i = 0
         waiting = self.waiting
         while i < len(waiting):
             claim = waiting[i]
             if not blocked.isdisjoint(part for part, _ in claim.parts):
-                blocked.update(part for part, _ in claim.parts)
                 i += 1
                 continue
             grant, missing = self._allocate(claim.parts)
@@ -171,9 +171,7 @@ class Desk:
         """The parts the waiting tasks hold back (as `_grant` found them: no waiting task can be granted now)."""
         blocked: set[Part] = set()
         for claim in self.waiting:
-            if not blocked.isdisjoint(part for part, _ in claim.parts):
-                blocked.update(part for part, _ in claim.parts)
-            else:
+            if blocked.isdisjoint(part for part, _ in claim.parts):
                 blocked.update(self._allocate(claim.parts)[1])
         return blocked
 
