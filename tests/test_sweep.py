@@ -65,6 +65,11 @@ def test_cost_is_the_on_duty_staff_hours_of_the_schedules(night: Scenario) -> No
     assert cost(night) == (sum(hours.values()), "staff-hours")
     priced = night.replace({"costs.staff_hour": {"office": 30.0, "grid_worker": 20.0}})
     assert cost(priced) == (30 * 49 + 20 * 54, "cost")
+    # The party secretary holds the leader's and the commander's roles: one person's 24 hours, paid once, at the
+    # dearer of the two rates.
+    assert hours["party_secretary"] == 24 and "leader" not in hours and "commander" not in hours
+    paid = night.replace({"costs.staff_hour": {"office": 30.0, "leader": 50.0, "commander": 80.0}})
+    assert cost(paid) == (30 * 49 + 80 * 24, "cost")
 
 
 def test_a_sweep_runs_every_combination_on_the_same_incidents(uninterrupted: tuple[SweepResult, Path]) -> None:
@@ -76,7 +81,10 @@ def test_a_sweep_runs_every_combination_on_the_same_incidents(uninterrupted: tup
     assert len(frame) == 4 * len(rules) and list(frame["rule"][:len(rules)]) == rules
     assert {"point", "office.shifts[1].staff", "load", "cost", "rate", "low", "high", "target", "meets",
             "meets_all", "cheapest"} <= set(frame.columns)
-    others = 54 + 4 * 24 + 10 * 24 + 24 + 24  # grid workers, department heads, reserve team, leader, deputy
+    # Grid workers (3 by day, 1 from 22:00 to 07:00), department heads, committee members, police, property
+    # security, health station, volunteers (4 by day, 1 from 22:00 to 07:00: 60 + 9), the party secretary (leader
+    # and commander, counted once) and the committee director (deputy).
+    others = 54 + 4 * 24 + 2 * 24 + 2 * 24 + 3 * 24 + 2 * 24 + 69 + 24 + 24
     assert frame.groupby("point")["cost"].first().tolist() == [49 + others] * 2 + [49 + 9 + others] * 2
     drawn = ["replication", "incident", "occurred", "category", "level", "grid"]
     for a, b in ((0, 2), (1, 3)):  # the same load, one or two office workers at night

@@ -48,6 +48,7 @@ from drillsim.files import (
     writing_directory,
 )
 from drillsim.limits import MAX_SWEEP_POINTS
+from drillsim.model.staffing import holders_of
 from drillsim.results import Results
 from drillsim.results.stats import ratio_interval
 from drillsim.results.targets import (
@@ -71,27 +72,30 @@ POINTS = "points"
 
 
 def staff_hours(scenario: Scenario) -> dict[str, float]:
-    """On-duty staff-hours of every limited actor over the horizon, from its schedules (shifts, absences)."""
-    hours = {}
-    for actor, staffing in scenario.staffing.items():
-        units = [staffing.for_grid(g) for g in staffing.grids] if staffing.grids else [staffing]
-        total = 0
-        for unit in units:
-            schedule = unit.schedule(scenario.horizon)
-            ends = [time for time, _ in schedule[1:]] + [scenario.horizon]
-            total += sum(count * (end - time) for (time, count), end in zip(schedule, ends, strict=True))
-        hours[actor] = total / 3600
+    """On-duty hours over the horizon from the schedules (shifts, absences, duty): of each role's anonymous staff
+    (keyed by the role, its grids summed) and of each named person (keyed by the person, counted once however
+    many roles they hold)."""
+    hours: dict[str, float] = {}
+    for holder in holders_of(scenario):
+        key = holder.name or holder.roles[0][0]
+        ends = [time for time, _ in holder.schedule[1:]] + [scenario.horizon]
+        seconds = sum(count * (end - time) for (time, count), end in zip(holder.schedule, ends, strict=True))
+        hours[key] = hours.get(key, 0.0) + seconds / 3600
     return hours
 
 
 def cost(scenario: Scenario) -> tuple[float, str]:
     """What a scenario's staffing costs over its horizon, and in what: on-duty `staff-hours` from the schedules
-    (shifts and absences), or `cost` from the scenario's `costs.staff_hour` weights (unlisted actors cost 0)."""
+    (shifts and absences), or `cost` from the scenario's `costs.staff_hour` weights (unlisted actors cost 0; a
+    person is paid once, at the dearest rate of the roles they hold)."""
     hours = staff_hours(scenario)
     weights = scenario.costs.staff_hour
     if not weights:
         return (sum(hours.values()), "staff-hours")
-    return (sum(weights.get(actor, 0.0) * h for actor, h in hours.items()), "cost")
+    rate = {key: weights.get(key, 0.0) for key in hours}
+    for person_id, person in scenario.people.items():
+        rate[person_id] = max(weights.get(role.partition(":")[0], 0.0) for role in person.roles)
+    return (sum(rate[key] * h for key, h in hours.items()), "cost")
 
 
 @dataclass(frozen=True)
