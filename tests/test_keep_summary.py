@@ -75,7 +75,8 @@ def test_cli_table_differs_only_in_the_bottleneck() -> None:
 def test_cli_out_writes_the_summary_but_no_records(tmp_path: Path) -> None:
     result = invoke(str(BASELINE), "-n", "2", "-q", "--keep", "summary", "--out", str(tmp_path / "run"))
     assert result.exit_code == 0
-    assert {p.name for p in (tmp_path / "run").iterdir()} == {"summary.json", "scenario.yaml", "provenance.json"}
+    assert {p.name for p in (tmp_path / "run").iterdir()} == {"people.csv", "summary.json", "scenario.yaml",
+                                                              "provenance.json"}
     assert json.loads((tmp_path / "run" / "provenance.json").read_text())["keep"] == "summary"
     full = json.loads(invoke(str(BASELINE), "-n", "2", "-q", "--format", "json").output)
     written = json.loads((tmp_path / "run" / "summary.json").read_text())

@@ -26,7 +26,7 @@ from tests.helpers import CASES, ROOT, case, drillsim, run
 CASE = CASES / "night-one-grid-worker.yaml"
 PLOTS = {f"{name}.{ext}" for name in ("hit-rates", "bottleneck", "actor-load", "worst-incident", "time-to-report")
          for ext in ("png", "svg")}
-FILES = {"events.csv", "steps.csv", "incidents.csv", "verdicts.csv", "summary.json", "scenario.yaml",
+FILES = {"events.csv", "steps.csv", "incidents.csv", "verdicts.csv", "people.csv", "summary.json", "scenario.yaml",
          "provenance.json"} | PLOTS
 
 
@@ -59,7 +59,7 @@ def test_json_summary_follows_the_documented_schema_with_hand_computed_figures()
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert set(summary) == {"scenario", "seed", "replications", "horizon", "load", "incidents", "rules", "actors",
-                            "bottleneck"}
+                            "people", "bottleneck"}
     assert (summary["scenario"], summary["seed"], summary["replications"], summary["horizon"]) == \
         ("One grid worker, two incidents", 1, 1, "1d")
     assert summary["incidents"] == {"total": 2, "per_replication": 2.0, "closed": 2, "open_at_horizon": 0}

@@ -53,13 +53,15 @@ if TYPE_CHECKING:
     from drillsim.report.html import Plot
 
 SUMMARY, SCENARIO, PROVENANCE, REPORT = "summary.json", "scenario.yaml", "provenance.json", "report.html"
+PEOPLE = "people.csv"
+"""Who did the work (Results.people): a figure, so written by a summary-only run too."""
 EVENTS, STEPS, INCIDENTS, VERDICTS = "events.csv", "steps.csv", "incidents.csv", "verdicts.csv"
 RECORDS = (EVENTS, STEPS, INCIDENTS, VERDICTS)
 """The records of every step, incident and verdict: written only by a run that kept them (`--keep all`)."""
 PLOTS = ("hit-rates", "bottleneck", "actor-load", "worst-incident", "time-to-report")
 """The plots (drillsim.plots.PLOTS, in its order) by the names of their files, each as PNG and SVG."""
 PLOT_FORMATS = ("png", "svg")
-RUN_FILES = (*RECORDS, SUMMARY, SCENARIO, PROVENANCE, REPORT,
+RUN_FILES = (*RECORDS, PEOPLE, SUMMARY, SCENARIO, PROVENANCE, REPORT,
              *(f"{name}.{ext}" for name in PLOTS for ext in PLOT_FORMATS))
 """Every file `drillsim run --out` may write (the names earlier versions' temporary files were made from)."""
 REQUIRED = (SUMMARY, PROVENANCE, SCENARIO, STEPS, INCIDENTS, VERDICTS)
@@ -103,9 +105,10 @@ def effective_scenario(results: Results) -> str:
 
 def write_run(results: Results, out: Path, elapsed: float | None = None,
               fail_under: dict[str, float] | None = None) -> list[Path]:
-    """The step-event log, incidents, verdicts (CSV), the summary (JSON), the effective scenario.
+    """The step-event log, incidents, verdicts (CSV), who did the work (CSV), the summary (JSON), the effective
+    scenario.
 
-    A run that kept only summaries has no records to write: its summary, scenario and provenance only.
+    A run that kept only summaries has no records to write: its people, summary, scenario and provenance only.
 
     The provenance says when the run was written and, given `elapsed`, how long it took; given the
     `--fail-under` thresholds, those targets (the report colours a rate only against a target).
@@ -118,6 +121,7 @@ def write_run(results: Results, out: Path, elapsed: float | None = None,
     } if results.keep == "all" else {}
     files = {
         **records,
+        PEOPLE: frame_csv(results.people()),
         SUMMARY: to_json(results.summary()),
         SCENARIO: effective_scenario(results),
         PROVENANCE: to_json({"seed_entropy": results.seed, "replications": len(results.replications),

@@ -32,6 +32,17 @@ def _num(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def _hours(hours: float) -> str:
+    """Hours of a person's time to the minute (`7h31m`)."""
+    return format_duration(round(hours * 60) * 60)
+
+
+def _has_people(results: Results) -> bool:
+    """Whether the scenario names people or staffs teams: then who did the work is not the actor table's roles."""
+    scenario = results.scenario
+    return bool(scenario.people) or any(actor.kind in ("team", "working_group") for actor in scenario.actors.values())
+
+
 def render_summary(results: Results) -> str:
     """Deadline table per rule and level, the busiest actors, and the bottleneck in a sentence."""
     summary = results.summary()
@@ -63,6 +74,16 @@ def render_summary(results: Results) -> str:
         lines.append(f"{row.title:<40} {_pct(row.utilisation):>11} {_dur(row.mean_wait):>10} "
                      f"{_wait_interval(row.mean_wait_low, row.mean_wait_high):>17} {_dur(row.p90_wait):>9} "
                      f"{row.tasks:>7}")
+    if _has_people(results):
+        lines += ["", f"{'busiest people':<40} {'utilisation':>11} {'95% interval':>15} {'busy':>7} {'on duty':>7} "
+                  f"{'tasks':>7}  roles worked in"]
+        for row in results.people().head(6).itertuples(index=False):
+            interval = "-" if math.isnan(row.utilisation_low) else \
+                f"{row.utilisation_low:.1%}-{row.utilisation_high:.1%}"
+            lines.append(f"{row.title:<40} {_pct(row.utilisation):>11} {interval:>15} {_hours(row.busy_hours):>7} "
+                         f"{_hours(row.on_duty_hours):>7} {row.tasks:>7}  {row.roles or '-'}")
+        lines.append("(busy and on-duty time per replication; a person is one resource whichever role a task "
+                     "comes from)")
     if summary["bottleneck"] is None:
         lines += ["", "Bottleneck: not sought: this run kept only running totals (--keep summary); "
                   "run with --keep all to find where the misses lost their time."]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from typing import Any
 
 import pandas as pd
 
+from drillsim.model.staffing import HolderSpec, Schedule
 from drillsim.results.aggregates import STATUSES, ActorAggregate, RuleAggregate, mean, median, merged, quantile
-from drillsim.results.stats import clustered_wilson, ratio_interval
+from drillsim.results.people import PeopleAggregate, Sharer, TaskKind, role_name
+from drillsim.results.stats import clustered_wilson, ratio_interval, t_interval
 from drillsim.scenario.schema import Scenario
 
 ALL_LEVELS = "all"
@@ -165,3 +168,89 @@ def actor_table(scenario: Scenario, aggregate: ActorAggregate, staffing: pd.Data
     table = pd.DataFrame(rows, columns=["actor", "title", "utilisation", "mean_wait", "mean_wait_low",
                                         "mean_wait_high", "p90_wait", "tasks"])
     return table.sort_values(["utilisation", "mean_wait"], ascending=False, ignore_index=True)
+
+
+PEOPLE_COLUMNS = ["holder", "title", "roles", "tasks", "busy_hours", "on_duty_hours", "utilisation",
+                  "utilisation_low", "utilisation_high"]
+
+
+def people_aggregates(steps: pd.DataFrame, horizon: int, warm_up: int = 0,
+                      measured: pd.DataFrame | None = None) -> dict[int, PeopleAggregate]:
+    """Per replication, the step frame summed per kind of task, as a Tally sums it (people.PeopleAggregate): seconds
+    from every started step, tasks from `measured` (the steps of the incidents counted; all by default)."""
+    keys = ["people", "actor", "served_by", "unit", "units"]
+    started = steps[steps["started"].notna()]
+    end = started["finished"].fillna(horizon).clip(upper=horizon).astype("int64")
+    seconds = (end - started["started"].astype("int64").clip(lower=warm_up) - started["paused"]).clip(lower=0)
+    out: dict[int, PeopleAggregate] = {}
+    for (rep, *kind), total_ in seconds.groupby([started["replication"], *(started[k] for k in keys)]).sum().items():
+        out.setdefault(int(rep), PeopleAggregate()).seconds[_kind(kind)] = int(total_)
+    counted_ = started if measured is None else measured[measured["started"].notna()]
+    for (rep, *kind), n in counted_.groupby(["replication", *keys]).size().items():
+        out.setdefault(int(rep), PeopleAggregate()).tasks[_kind(kind)] = int(n)
+    return out
+
+
+def _kind(values: list[Any]) -> TaskKind:
+    people, actor, served_by, unit, units = values
+    return (str(people), str(actor), str(served_by), str(unit), int(units))
+
+
+def people_table(scenario: Scenario, aggregates: dict[int, PeopleAggregate], replications: list[int]) -> pd.DataFrame:
+    """Per holder (each named person, and each role's anonymous staff): tasks (over every replication, as the actor
+    table counts them), busy and on-duty hours per replication, utilisation (busy person-seconds over on-duty
+    person-seconds from the warm-up on) with its 95 % interval over replications, and the roles they worked in,
+    busiest first; the busiest holder first.
+
+    Staffing draws nothing, so every replication has the same on-duty time:
+    the pooled utilisation is the mean of the replications' and its interval
+    Student's t on them, kept within 0-1.
+    """
+    sharer = Sharer(scenario)
+    horizon, warm_up = scenario.horizon, scenario.warm_up
+    busy: dict[str, list[float]] = {name: [0.0] * len(replications) for name in sharer.holders}
+    tasks: Counter[str] = Counter()
+    worked: dict[str, Counter[str]] = {name: Counter() for name in sharer.holders}
+    for i, rep in enumerate(replications):
+        aggregate = aggregates.get(rep, PeopleAggregate())
+        for kind, seconds in aggregate.seconds.items():
+            for name, count, role in sharer.shares(kind):
+                busy[name][i] += seconds * count
+                worked[name][role_name(role)] += seconds * count
+        for kind, n in aggregate.tasks.items():
+            for name, _, role in sharer.shares(kind):
+                tasks[name] += n
+                worked[name][role_name(role)] += 0  # a role worked in, even by tasks of no duration
+    rows = []
+    for name, holder in sharer.holders.items():
+        on_duty = _on_duty(holder.schedule, horizon, warm_up)
+        utilisation, low, high = t_interval([b / on_duty for b in busy[name]]) if on_duty else (math.nan,) * 3
+        rows.append({
+            "holder": name, "title": _title(scenario, holder, name),
+            "roles": ", ".join(role for role, _ in sorted(worked[name].items(), key=lambda kv: -kv[1])),
+            "tasks": tasks[name],
+            "busy_hours": sum(busy[name]) / len(replications) / 3600 if replications else 0.0,
+            "on_duty_hours": on_duty / 3600,
+            "utilisation": utilisation,
+            "utilisation_low": max(0.0, low) if not math.isnan(low) else math.nan,
+            "utilisation_high": min(1.0, high) if not math.isnan(high) else math.nan,
+        })
+    table = pd.DataFrame(rows, columns=PEOPLE_COLUMNS)
+    return table.sort_values(["utilisation", "busy_hours"], ascending=False, ignore_index=True, na_position="last")
+
+
+def _on_duty(schedule: Schedule, horizon: int, warm_up: int) -> int:
+    """Person-seconds on duty from the warm-up to the horizon."""
+    total_ = 0
+    for (time, count), (until, _) in zip(schedule, [*schedule[1:], (horizon, 0)], strict=True):
+        total_ += max(0, min(until, horizon) - max(time, warm_up)) * count
+    return total_
+
+
+def _title(scenario: Scenario, holder: HolderSpec, name: str) -> str:
+    """A person's title (their id when they have none); anonymous staff as their role's title (of a grid)."""
+    if holder.name:
+        return scenario.people[holder.name].title or holder.name
+    actor, unit = holder.roles[0]
+    title = scenario.actors[actor].title
+    return f"{title} of {unit} (anonymous)" if unit else f"{title} (anonymous)"

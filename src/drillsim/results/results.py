@@ -162,6 +162,25 @@ class Results:
         return self._actors.copy()
 
     @cached_property
+    def _people(self) -> pd.DataFrame:
+        if self.tallies is None:
+            aggregates = metrics.people_aggregates(self.steps, self.scenario.horizon, self.scenario.warm_up,
+                                                   self._counted(self.steps))
+        else:
+            aggregates = {tally.replication: tally.people for tally in self.tallies}
+        return metrics.people_table(self.scenario, aggregates, sorted(rep.replication for rep in self.replications))
+
+    def people(self) -> pd.DataFrame:
+        """Who did the work: per named person and per role's anonymous staff, tasks, busy and on-duty hours per
+        replication, utilisation with its interval, and the roles they worked in; busiest first.
+
+        A person is one resource whichever role a task comes from, so a
+        person's utilisation is at most 1 however many roles they hold, where
+        the actor table counts each role apart.
+        """
+        return self._people.copy()
+
+    @cached_property
     def stages(self) -> pd.DataFrame:
         """Each verdict's window split into wait / work / transit stages along the critical path."""
         self._records("Results.stages")
@@ -221,6 +240,7 @@ class Results:
             },
             "rules": [_clean(row) for row in self._rules.to_dict("records")],
             "actors": [_clean(row) for row in self._actors.to_dict("records")],
+            "people": [_clean(row) for row in self._people.to_dict("records")],
             "bottleneck": self.bottleneck() if self.tallies is None else None,
             **({"precision": self.precision} if self.precision is not None else {}),
         }

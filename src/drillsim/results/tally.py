@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from drillsim.results.aggregates import ActorAggregate, RuleAggregate
+from drillsim.results.people import PeopleAggregate
 
 if TYPE_CHECKING:
     from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
@@ -39,6 +40,7 @@ class Tally:
     """Incidents that occurred during the warm-up, simulated but not counted."""
     rules: RuleAggregate = field(default_factory=RuleAggregate)
     actors: ActorAggregate = field(default_factory=ActorAggregate)
+    people: PeopleAggregate = field(default_factory=PeopleAggregate)
 
     def add(self, incident: IncidentRecord, steps: Sequence[StepRecord], verdicts: Sequence[VerdictRecord]) -> None:
         """One finished incident with its step records and its verdicts (filtered as `simulate` filters them)."""
@@ -46,11 +48,13 @@ class Tally:
             self.in_warm_up += 1
             for step in steps:
                 self.actors.add(step, self.horizon, self.warm_up, counted=False)
+                self.people.add(step, self.horizon, self.warm_up, counted=False)
             return
         self.incidents += 1
         if incident.closed is not None:
             self.closed += 1
         for step in steps:
             self.actors.add(step, self.horizon, self.warm_up)
+            self.people.add(step, self.horizon, self.warm_up)
         for verdict in verdicts:
             self.rules.add(self.replication, verdict)
