@@ -187,6 +187,8 @@ def as_data(scenario: Scenario) -> dict[str, Any]:
     """
     data: dict[str, Any] = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=False)
     for actor, staffing in scenario.staffing.items():
+        if scenario.holders(actor) and "staff" not in staffing.model_fields_set:
+            del data["staffing"][actor]["staff"]  # written out, it would add anonymous staff to the people's role
         data["staffing"][actor]["grids"] = {
             grid: staffing.for_grid(grid).model_dump(mode="json", by_alias=True) for grid in staffing.grids}
     return data
