@@ -215,16 +215,19 @@ HEAD = "name: bad people\nplan: builtin\n"
      "is not paused; expected preempt only for a role held by its own staff alone"),
     ("staffing:\n  volunteer: {preempt: yes}\n",
      "b.yaml:4: staffing.volunteer"),
+    ("staffing:\n  property_security: {policy: level}\n",
+     "b.yaml:4: staffing.property_security"),
     ("people:\n  office:\n    roles: [volunteer]\n",
      "b.yaml:4: people.office: 'office' cannot name a person: a step's people name each person and each role's "
      "anonymous staff, joined with '+' (and '*' for how many); expected an id that is not an actor and has "
      "neither"),
 ], ids=["unknown-role", "per-grid-without-grid", "two-policies", "preempt-shared-by-a-person",
-        "preempt-drawn-by-a-team", "person-named-like-an-actor"])
+        "preempt-drawn-by-a-team", "policy-drawn-by-teams", "person-named-like-an-actor"])
 def test_a_problem_with_people_is_reported_at_its_line(tmp_path: Path, body: str, expected: str) -> None:
     """Each at the line the user wrote, exit status 2. Preempting the volunteers is refused because the reserve
-    team draws on them: the user wrote `preempt` in their file, so that is where the message must point, not at
-    the plan's reserve team."""
+    team draws on them, and a policy for property security because the reserve team and every working group
+    do: the user wrote that line in their file, so that is where the message must point, not at the plan's
+    teams."""
     path = tmp_path / "b.yaml"
     path.write_text(HEAD + body, encoding="utf-8")
     result = drillsim("validate", "b.yaml", cwd=tmp_path)
