@@ -98,3 +98,78 @@ def test_plan_of_a_malformed_scenario_exits_2_with_the_line(tmp_path: Path) -> N
     assert result.returncode == 2
     assert f"{scenario}:3: horizon: the bare number 7 has no unit" in result.stderr
     assert "Traceback" not in result.stderr and not result.stdout
+
+
+PEOPLE = ('name: people\nplan: builtin\nhorizon: 3d\npolicy: level\npeople:\n'
+          '  ana: {title: Ana the clerk, roles: [office, "grid_worker:grid_1"], shifts: [{from: "08:00", to: "18:00"}],'
+          ' absences: [{from: "1d 08:00", to: "2d 08:00"}]}\n'
+          'categories:\n  exam_security: {external: "police 110"}\nstaffing:\n  department_head: {preempt: true}\n')
+
+
+def test_text_shows_people_teams_working_groups_and_who_calls_responders(tmp_path: Path) -> None:
+    scenario = tmp_path / "people.yaml"
+    scenario.write_text(PEOPLE, encoding="utf-8")
+    result = drillsim("plan", str(scenario))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+
+    def line(start: str) -> str:
+        found = [text for text in lines if re.match(rf"^  {start}\s", text)]
+        assert len(found) == 1, (start, found)
+        return found[0]
+
+    assert "tasks served the most serious level first (level)" in lines[2]
+    assert "held by ana in grid_1" in line("grid_worker") and "held by ana" in line("office")
+    assert "no anonymous staff; held by party_secretary" in line("leader")
+    assert "no anonymous staff; stands in after 5m; held by committee_director" in line("deputy")
+    assert "serves the most serious level first, pausing a worse task" in line("department_head")
+    assert "team: led by commander (stand-in deputy after 5m); members from committee_member" in line("command_post")
+    assert "team: members from volunteer, property_security, community_police, grid_worker" in line("reserve_team")
+    assert " ".join(line("ana").split()[1:]) == ("Ana the clerk holds office, grid_worker:grid_1; on duty 08:00-18:00; "
+                                                 "away from 1d 08:00 to 2d 08:00")
+    assert "holds leader, commander; on duty throughout" in line("party_secretary")
+    social = next(text for text in lines if "Social security group" in text)
+    assert ("led by leader (party_secretary), deputy deputy (committee_director) after 5m; members community_police, "
+            "property_security, grid_worker; takes social_security, other") in social
+    categories = lines[lines.index(next(t for t in lines if t.startswith("Categories"))) + 1:]
+    assert any(re.match(r"^  exam_security +group exam_security; calls police 110", t) for t in categories)
+    assert any(re.match(r"^  network_security +group network_security; no professional responders", t)
+               for t in categories)
+    assert "resolve: reserve_team; after activate_group; only when the category does not call professional " \
+           "responders" in result.stdout
+    assert "external_response: professional_responders; after first_report; only when the category calls " \
+           "professional responders" in result.stdout
+    assert re.search(r"group_response: working_group \(the category's\); .*takes members \(3 for level I, 2 for level "
+                     r"II, 1 for level III, 1 for level IV\) and its leader;", result.stdout)
+
+
+def test_mermaid_draws_who_staffs_teams_and_groups_and_each_person_to_their_roles(tmp_path: Path) -> None:
+    scenario = tmp_path / "people.yaml"
+    scenario.write_text(PEOPLE, encoding="utf-8")
+    result = drillsim("plan", str(scenario), "--format", "mermaid")
+    assert result.returncode == 0, result.stderr
+    edges = {m.groups() for line in result.stdout.splitlines() if (m := EDGE.match(line))}
+    assert {("commander", "leads", "command_post"), ("committee_member", "member", "command_post"),
+            ("grid_worker", "member", "reserve_team"), ("deputy", "deputy of every group", "working_groups"),
+            ("property_security", "member of every group", "working_groups"),
+            ("health_station", "member", "group_public_health"),
+            ("person_ana", "holds", "office"), ("person_ana", "holds in grid_1", "grid_worker"),
+            ("person_party_secretary", "holds", "commander")} <= edges
+    # A police officer is in six of the eight groups: an edge to each of them, none to the groups they are not in.
+    assert {target for src, _, target in edges if src == "community_police" and target.startswith("group_")} == {
+        f"group_{g}" for g in ("social_security", "public_security_criminal", "accidents_disasters",
+                               "natural_disasters", "network_security", "exam_security")}
+    assert '    person_ana(["Ana the clerk"])' in result.stdout.splitlines()
+
+
+def test_json_writes_the_people_the_policy_and_each_categorys_responders(tmp_path: Path) -> None:
+    scenario = tmp_path / "people.yaml"
+    scenario.write_text(PEOPLE, encoding="utf-8")
+    result = drillsim("plan", str(scenario), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["people"]["ana"]["roles"] == ["office", "grid_worker:grid_1"]
+    assert data["people"]["ana"]["absences"] == [{"from": "1d 08:00", "to": "2d 08:00"}]
+    assert data["policy"] == "level" and data["staffing"]["department_head"]["preempt"] is True
+    assert data["categories"]["exam_security"]["external"] == "police 110"
+    assert data["actors"]["command_post"]["leader"] == "commander"

@@ -1,7 +1,9 @@
-"""The effective plan, as a reader sees it: actors and staffing, the flow, the deadlines.
+"""The effective plan, as a reader sees it: roles, people and teams, the flow, the deadlines.
 
 Plain text for the terminal and a Mermaid flowchart for documents; both are
-drawn from the validated scenario, so they show exactly what a run uses.
+drawn from the validated scenario, so they show exactly what a run uses. Who
+holds a role (its anonymous staff, the named people) is asked of
+drillsim.model.staffing, the answer the chain is built from.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from drillsim.model.staffing import holders_of
 from drillsim.scenario.flow import FlowStep, flow_of
-from drillsim.scenario.schema import Scenario, Staffing, Step
+from drillsim.scenario.schema import Person, Scenario, Staffing, Step
 from drillsim.scenario.units import format_clock, format_duration, format_offset
 from drillsim.text import visible
 
@@ -25,17 +28,86 @@ def staffing_text(staffing: Staffing) -> str:
     return "; ".join(parts)
 
 
-def _actor_staffing(scenario: Scenario, actor_id: str) -> str:
-    kind = scenario.actors[actor_id].kind
-    if kind in ("unlimited", "superior"):
-        return "as many as needed" if kind == "unlimited" else "receives reports"
+_POLICIES = {"fcfs": "first come first served", "level": "the most serious level first",
+             "deadline": "the nearest open deadline first", "first_reports": "the steps earlier in the flow first"}
+
+
+def _role_staffing(scenario: Scenario, actor_id: str, anonymous: list[tuple[str, str]]) -> str:
+    """`2; 3 from 08:00 to 18:00; held by party_secretary`: the anonymous staff (none when only people hold the
+    role), who else holds it, and how its people choose their next task when that is not the scenario's."""
+    actor = scenario.actors[actor_id]
     staffing = scenario.staffing_of(actor_id)
-    if kind == "per_grid":
-        return ", ".join(f"{grid}: {staffing_text(staffing.for_grid(grid))}" for grid in staffing.grids)
-    return staffing_text(staffing)
+    if actor.kind == "per_grid":
+        grids = [unit for actor, unit in anonymous if actor == actor_id]
+        parts = [", ".join(f"{grid}: {staffing_text(staffing.for_grid(grid))}" for grid in grids)] if grids else []
+    elif (actor_id, "") in anonymous:
+        parts = [staffing_text(staffing)]
+    else:
+        parts = ["no anonymous staff"] + ([f"stands in after {format_duration(staffing.handover)}"]
+                                          if staffing.handover else [])
+    held = [f"{person_id} in {grid}" if grid else person_id for person_id in scenario.holders(actor_id)
+            for role in scenario.people[person_id].roles
+            for actor, _, grid in [role.partition(":")] if actor == actor_id]
+    if held:
+        parts.append("held by " + ", ".join(held))
+    policy = scenario.policy_of(actor_id)
+    if policy != scenario.policy or staffing.preempt:
+        parts.append(f"serves {_POLICIES[policy]}" + (", pausing a worse task" if staffing.preempt else ""))
+    return "; ".join(parts)
 
 
-_WHEN = {"command_post": "only with a command post", "major_class": "only for the six major classes"}
+def _stand_in(scenario: Scenario, role: str | None) -> str:
+    stand_in = scenario.actors[role].stand_in if role is not None else None
+    if stand_in is None:
+        return ""
+    return f" (stand-in {stand_in} after {format_duration(scenario.staffing_of(stand_in).handover)})"
+
+
+def _actor_staffing(scenario: Scenario, actor_id: str, anonymous: list[tuple[str, str]]) -> str:
+    actor = scenario.actors[actor_id]
+    if actor.kind in ("unlimited", "superior"):
+        return "as many as needed" if actor.kind == "unlimited" else "receives reports"
+    if actor.kind == "team":
+        led = f"led by {actor.leader}{_stand_in(scenario, actor.leader)}; " if actor.leader else ""
+        return f"team: {led}members from {', '.join(actor.members)}"
+    if actor.kind == "working_group":
+        return "the working group of the incident's category (below)"
+    return _role_staffing(scenario, actor_id, anonymous)
+
+
+def _person_text(person: Person) -> str:
+    """`holds leader, commander; on duty 08:00-18:00; away from 1d 08:00 to 2d 08:00`."""
+    parts = [f"holds {', '.join(person.roles)}"]
+    windows = [f"{format_clock(w.start)}-{format_clock(w.end)}" for w in person.shifts]
+    windows += [f"from {format_offset(w.start)} to {format_offset(w.end)}" for w in person.duty]
+    parts.append(f"on duty {', '.join(windows)}" if windows else "on duty throughout")
+    parts += [f"away from {format_offset(w.start)} to {format_offset(w.end)}" for w in person.absences]
+    return "; ".join(parts)
+
+
+def _held(scenario: Scenario, role: str) -> str:
+    """`leader (party_secretary)`: a role and the people who hold it, if any."""
+    holders = scenario.holders(role)
+    return f"{role} ({', '.join(holders)})" if holders else role
+
+
+def _group_text(scenario: Scenario, group_id: str) -> str:
+    """`led by leader (party_secretary), deputy deputy (committee_director) after 5m; members community_police,
+    grid_worker; takes social_security, other`."""
+    group = scenario.working_groups[group_id]
+    parts = [f"led by {_held(scenario, group.led_by)}"]
+    if group.deputy:
+        parts[0] += (f", deputy {_held(scenario, group.deputy)} after "
+                     f"{format_duration(scenario.staffing_of(group.deputy).handover)}")
+    parts.append(f"members {', '.join(group.members)}" if group.members else "no members")
+    taken = [name for name, category in scenario.categories.items() if category.working_group == group_id]
+    parts.append(f"takes {', '.join(taken)}" if taken else "no category activates it")
+    return "; ".join(parts)
+
+
+_WHEN = {"command_post": "only with a command post", "major_class": "only for the six major classes",
+         "external": "only when the category calls professional responders",
+         "no_external": "only when the category does not call professional responders"}
 _APPLIES = {"all": "every incident", "command_post": "incidents with a command post",
             "major_class": "the six major classes", "change": "each change"}
 
@@ -54,6 +126,8 @@ def _receiver(scenario: Scenario, step: Step) -> str:
 def _step_text(scenario: Scenario, node: FlowStep) -> str:
     step = node.step
     who = f"whoever received {step.actor[1:]}" if step.actor.startswith("@") else step.actor
+    if node.actor is not None and scenario.actors[node.actor].kind == "working_group":
+        who += " (the category's)"
     parts = [f"{step.id}: {who}", f"after {', '.join(step.after)}"]
     if step.when != "always":
         parts.append(_WHEN[step.when])
@@ -61,7 +135,11 @@ def _step_text(scenario: Scenario, node: FlowStep) -> str:
         parts.append("once per change")
     parts.append(f"duration {step.duration}: {scenario.durations[step.duration].describe()}")
     if step.units:
-        parts.append("takes " + ", ".join(f"{n} for level {level}" for level, n in step.units.items()))
+        actor = scenario.actors.get(node.actor) if node.actor is not None else None
+        drawn = actor is not None and actor.kind in ("team", "working_group")
+        led = actor is not None and (actor.kind == "working_group" or (actor.kind == "team" and actor.leader))
+        counts = ", ".join(f"{n} for level {level}" for level, n in step.units.items())
+        parts.append(f"takes members ({counts}){' and its leader' if led else ''}" if drawn else f"takes {counts}")
     if step.report is not None:
         parts.append(_receiver(scenario, step))
     parts.append(f"reaches {step.milestone}")
@@ -81,12 +159,32 @@ def text(scenario: Scenario) -> str:
     """The effective plan as plain text: one line per actor, step and deadline, with its article."""
     lines = [scenario.name, scenario.plan_title,
              f"horizon {format_duration(scenario.horizon)}; {scenario.replications} replications; "
-             f"seed {scenario.seed}", ""]
-    lines.append("Actors and staffing (people on duty; shifts override the base count; absences subtract)")
+             f"seed {scenario.seed}; tasks served {_POLICIES[scenario.policy]} ({scenario.policy})", ""]
+    anonymous = [holder.roles[0] for holder in holders_of(scenario) if not holder.name]
+    lines.append("Actors and staffing (anonymous staff on duty: shifts override the base count, absences subtract; "
+                 "the people who hold the role)")
+    width = max(16, *(len(name) for name in scenario.actors))
     for actor_id, actor in scenario.actors.items():
         stand_in = f" (stand-in: {actor.stand_in})" if actor.stand_in else ""
-        lines.append(f"  {actor_id:<16} {actor.title:<44} {_actor_staffing(scenario, actor_id)}{stand_in}"
-                     f"  [{actor.article}]")
+        lines.append(f"  {actor_id:<{width}} {actor.title:<44} {_actor_staffing(scenario, actor_id, anonymous)}"
+                     f"{stand_in}  [{actor.article}]")
+    if scenario.people:
+        lines += ["", "People (one person does one task at a time, whichever role it comes from)"]
+        width = max(len(name) for name in scenario.people)
+        titles = max(len(person.title) for person in scenario.people.values())
+        lines.extend(f"  {person_id:<{width}} {person.title:<{titles}} {_person_text(person)}"
+                     + (f"  [{person.article}]" if person.article else "")
+                     for person_id, person in scenario.people.items())
+    lines += ["", "Working groups (the group of the incident's category: its leader, or the deputy after the "
+                  "hand-over, and members asked in this order)"]
+    width = max(len(name) for name in (*scenario.working_groups, *scenario.categories))
+    titles = max(len(group.title) for group in scenario.working_groups.values())
+    lines.extend(f"  {group_id:<{width}} {group.title:<{titles}} {_group_text(scenario, group_id)}  [{group.article}]"
+                 for group_id, group in scenario.working_groups.items())
+    lines += ["", "Categories (the working group activated; the professional responders called, who take over on site)"]
+    lines.extend(f"  {name:<{width}} group {category.working_group}; "
+                 f"{'calls ' + category.external if category.external else 'no professional responders'}"
+                 f"  [{category.article}]" for name, category in scenario.categories.items())
     lines += ["", "Flow (each step waits for the steps it comes after, then takes its actor)"]
     lines.extend(f"  {_step_text(scenario, node)}  [{node.step.article}]" for node in flow_of(scenario))
     model = [(name, what) for name, what in _MODEL_DURATIONS.items() if name in scenario.durations]
@@ -169,13 +267,42 @@ def mermaid(scenario: Scenario) -> str:
             handover = format_duration(scenario.staffing_of(actor.stand_in).handover)
             label = _quoted(f"stands in for a busy {actor_id} after {handover}")
             lines.append(f"    {actor.stand_in} -.->|{label}| {actor_id}")
-    # Working groups get a prefix: a plan may name a group like an actor (`office`).
+    # Working groups and people get a prefix: a plan may name a group like an actor (`office`).
     groups = scenario.working_groups
     lines.append(f"    subgraph working_groups[{_quoted(f'{len(groups)} working groups')}]")
     lines.extend(f"        {_node(f'group_{gid}', group.title)}" for gid, group in groups.items())
     lines.append("    end")
     lines.extend(f"    {group.led_by} -.->|leads| group_{gid}" for gid, group in groups.items())
+    lines.extend(_organisation(scenario))
     return "\n".join(lines)
+
+
+def _organisation(scenario: Scenario) -> list[str]:
+    """Dotted edges for who staffs whom: a team's leader and members, a working group's deputy and members (one
+    edge to the subgraph for a role that every group has alike), and each person to the roles they hold."""
+    lines = []
+    for actor_id, actor in scenario.actors.items():
+        if actor.kind == "team":
+            lines.extend([f"    {actor.leader} -.->|leads| {actor_id}"] if actor.leader else [])
+            lines.extend(f"    {role} -.->|member| {actor_id}" for role in actor.members)
+    groups = scenario.working_groups
+    related: dict[tuple[str, str], list[str]] = {}
+    for gid, group in groups.items():
+        for role, relation in [*([(group.deputy, "deputy")] if group.deputy else []),
+                               *((role, "member") for role in group.members)]:
+            related.setdefault((role, relation), []).append(gid)
+    for (role, relation), gids in related.items():
+        if len(gids) == len(groups) > 1:
+            lines.append(f"    {role} -.->|{_quoted(f'{relation} of every group')}| working_groups")
+        else:
+            lines.extend(f"    {role} -.->|{relation}| group_{gid}" for gid in gids)
+    for person_id, person in scenario.people.items():
+        lines.append(f"    person_{person_id}([{_quoted(person.title or person_id)}])")
+        for role in person.roles:
+            actor, _, grid = role.partition(":")
+            label = _quoted(f"holds in {grid}") if grid else "holds"
+            lines.append(f"    person_{person_id} -.->|{label}| {actor}")
+    return lines
 
 
 def as_data(scenario: Scenario) -> dict[str, Any]:
