@@ -7,7 +7,10 @@ by hand (constant durations, plan's channels: wired 30s):
       01:03:30-01:08:30, office receives 01:09:00, judges 4m, leadership receives 01:13:30 (13m30s: met
       the scenario's 15m limit with 1m30s to spare);
   incident 2 at 01:02: first report 01:05:30, waits 3m for the one grid worker (busy with incident 1),
-      verifies 01:08:30-01:13:30, office 01:14:00, leadership 01:18:30 (16m30s: missed by 1m30s).
+      verifies 01:08:30-01:13:30, office 01:14:00, leadership 01:18:30 (16m30s: missed by 1m30s); the party
+      secretary decides 01:18:30-01:21:30, and is then on site leading incident 1's social security group (its
+      on-site time drawn, longer than the hand-over): the director activates the group after the 5-minute
+      hand-over, 01:26:30-01:28:30, at the group 01:29:00; the reserve team closes it 2h later, 03:29:00.
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ def test_a_scenario_that_does_not_exist_or_does_not_validate_is_exit_2(tmp_path:
 def test_timeline_tells_who_waited_for_whom_and_the_missed_deadline() -> None:
     result = invoke(str(CASE), "--timeline")
     assert result.exit_code == 0, result.output
-    heading, first, second = result.stdout.split("\n\n")
+    heading, _, first, second = result.stdout.split("\n\n")
     assert heading.startswith("Timeline of replication 0 of seed ")
     assert first.splitlines()[0] == "Incident 1: group fight arising from disputes"
     assert "  0d 01:13:30  deadline met: office to the leadership group (15m), 1m30s to spare" in first
@@ -148,18 +151,78 @@ def test_timeline_tells_who_waited_for_whom_and_the_missed_deadline() -> None:
                            "the office gathers, analyses and judges nature and level, reports to the leadership group")
     # The verdict follows the report it judges, and comes before the steps that report starts.
     assert lines[received + 1] == "  0d 01:18:30  DEADLINE MISSED: office to the leadership group (15m), 1m30s late"
-    assert lines[received + 2].startswith("  0d 01:18:30  the leadership group leader starts:")
-    assert lines[-2] == "  0d 03:24:00  the incident is closed"
+    assert lines[received + 2] == ("  0d 01:18:30  the community party secretary, as leadership group leader, "
+                                   "starts: the leadership group decides and activates the level's response plan")
+    # Who waited for whom, and where they were: the secretary on site, the director standing in.
+    activate = "the leader activates the working group of the category"
+    wait = lines.index(f"  0d 01:21:30  {activate}: waits for the community party secretary, leading the social "
+                       "security group on site for incident 1")
+    assert lines[wait + 1] == (f"  0d 01:26:30  the residents' committee director, standing in for the busy "
+                               f"community party secretary, takes it after waiting 5m: {activate}")
+    assert lines[-2] == "  0d 03:29:00  the incident is closed"
     assert lines[-1] == "  deadlines: 2 met, 1 missed"
 
 
-def test_timeline_shows_the_deputy_standing_in_and_what_is_open_at_the_end() -> None:
-    result = invoke(str(ROOT / "scenarios" / "three-level-ii-in-ten-minutes.yaml"), "--timeline", "--seed", "3")
-    assert result.exit_code == 0, result.output
-    text = result.stdout
-    assert "the deputy leader, standing in for the busy leadership group leader, takes it after waiting 5m" in text
-    assert "end of the drill: the incident is still open" in text
-    assert text.count("Incident ") == 3
+SECRETARY_AT_THE_POST = """
+    working_groups:
+      social_security: {members: [health_station]}
+    durations:
+      group_response: 10m
+      run_command_post: 3h
+    staffing:
+      deputy: {handover: 5m}
+    injects:
+      - {at: "01:00", category: social_security, example: group_fight, level: I, grid: grid_1}
+      - {at: "01:30", category: social_security, example: cult_gathering, level: II, grid: grid_2}
+"""
+
+
+def test_timeline_tells_who_was_where_and_who_waited_for_whom() -> None:
+    """Constants of tests/helpers.py, the social security group's members the two health-station staff, the
+    group on site 10m, the post run 3h. A, level I at 01:00: at the leadership group 01:13:30, the secretary
+    decides to 01:16:30 and activates the group to 01:18:30, at the group 01:19:00; the secretary sets up the post
+    01:18:30-01:28:30, so the group waits for them and, after the 5-minute hand-over, the director leads it with
+    both health-station staff (level I asks for three) from 01:24:00; the post reports 01:28:30-01:33:30 and runs,
+    commanded by the secretary, from 01:34:00 to past the horizon (04:34:00). B, level II at 01:30: at the
+    leadership group 01:43:30, while the secretary commands A's post; the director decides after the hand-over,
+    from 01:48:30. B's reserve team waits for the people A's holds, and B is still open at 03:30."""
+    text = story(Results(case(SECRETARY_AT_THE_POST, horizon="3h30m"), 1,
+                         [run(case(SECRETARY_AT_THE_POST, horizon="3h30m"))]))
+    blocks = text.split("\n\n")
+    assert blocks[1].splitlines() == [
+        "Who holds which role:",
+        "  the community party secretary (party_secretary): leadership group leader and command-post commander",
+        "  the residents' committee director (committee_director): deputy leader"]
+    first, second = blocks[2].splitlines(), blocks[3].splitlines()
+    group = "the working group of the category responds on site and reports to the leadership group"
+    assert f"  0d 01:19:00  {group}: waits for the community party secretary, commanding the on-site command post " \
+           "of this incident" in first
+    assert ("  0d 01:24:00  the social security group, led by the residents' committee director (standing in for "
+            "the community party secretary), with 2 health service station staff, takes it after waiting 5m: "
+            f"{group}") in first
+    assert ("  0d 01:34:00  the on-site command post, led by the community party secretary, with a residents' "
+            "committee member, starts: the command post directs the response on site") in first
+    decide = "the leadership group decides and activates the level's response plan"
+    waits = second.index(f"  0d 01:43:30  {decide}: waits for the community party secretary, commanding the "
+                         "on-site command post of incident 1")
+    assert second.index(f"  0d 01:48:30  the residents' committee director, standing in for the busy community "
+                        f"party secretary, takes it after waiting 5m: {decide}") > waits
+    assert second[-2].startswith("  0d 03:30:00  end of the drill: the incident is still open; still at work: ")
+
+
+def test_timeline_tells_the_professional_responders_taking_over() -> None:
+    """A gas leak at 01:00 (fire 119, medical 120): the responders are called at the first report, 01:03:30, and
+    are done on site 1h30m later, which closes the incident."""
+    scenario = case("""
+        injects:
+          - {at: "01:00", category: accidents_disasters, example: gas_leak, level: III, grid: grid_1}
+    """)
+    lines = story(Results(scenario, 1, [run(scenario)])).splitlines()
+    called = lines.index("  0d 01:03:30  the professional responders (fire 119, medical 120) are called and take "
+                         "over on site")
+    done = lines.index("  0d 02:33:30  the professional responders (fire 119, medical 120) are done on site "
+                       "(took 1h30m)")
+    assert called < done and lines[done + 1] == "  0d 02:33:30  the incident is closed"
 
 
 def test_table_names_every_rule_and_the_busiest_actors() -> None:

@@ -1,10 +1,14 @@
 """Each incident's story, second by second, for trainers to read aloud.
 
-Built from one replication's records: when each actor took each task, and
-when a task had to wait, whom the actor was busy with; who received which
-report over which channel; how the level in force changed; and which
-deadline was met or missed by how much. Events of the same second are told in
-the flow's order, so a report is received before the step it starts is taken.
+Built from one replication's records: who took each task (people by their
+titles, a team with who led it and who went with them, a working group by
+its title, a stand-in and whom they stood in for), and when a task had to
+wait, whom it waited for and where they were (leading a group on site,
+commanding a post, busy with another incident, off duty); who received which
+report over which channel; how the level in force changed; who took over on
+site; and which deadline was met or missed by how much. Events of the same
+second are told in the flow's order, so a report is received before the step
+it starts is taken.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import shlex
 
 from drillsim.model import Replication
 from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
-from drillsim.model.staffing import crew_schedules
+from drillsim.model.staffing import Role, TeamSpec, crew_schedules, desks_of
 from drillsim.results import Results
+from drillsim.results.people import Share, Sharer
 from drillsim.scenario.flow import flow_of, shown_change
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration
@@ -35,7 +40,8 @@ def story(results: Results, replication: int = 0, source: str | None = None) -> 
     teller = _Teller(results.scenario, rep)
     blocks = [teller.tell(incident) for incident in rep.incidents]
     body = "\n\n".join(blocks) if blocks else "No incident occurred in this replication."
-    return f"{_heading(results, replication, source)}\n\n{body}"
+    cast = teller.cast()
+    return f"{_heading(results, replication, source)}\n\n" + (f"{cast}\n\n" if cast else "") + body
 
 
 def _heading(results: Results, replication: int, source: str | None) -> str:
@@ -63,6 +69,22 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _role(text: str) -> Role:
+    """A person's role as the scenario writes it (`grid_worker:grid_1`)."""
+    actor, _, unit = text.partition(":")
+    return (actor, unit)
+
+
+def _at(schedule: tuple[tuple[int, int], ...], time: int) -> int:
+    """How many of a holder are on duty at a time."""
+    count = 0
+    for when, value in schedule:
+        if when > time:
+            break
+        count = value
+    return count
+
+
 class _Teller:
     """Turns one replication's records into lines of text, incident by incident."""
 
@@ -83,6 +105,177 @@ class _Teller:
             self.verdicts.setdefault(verdict.incident, []).append(verdict)
         self.judging = next((s.id for s in scenario.flow if s.effect == "judge_level"), None)
         self.correcting = next((s.id for s in scenario.flow if s.effect == "apply_change"), None)
+        self.sharer = Sharer(scenario)
+        self.plain = {spec.roles[0] for spec in desks_of(scenario) if spec.plain}
+        """The roles of a crew of their own staff: a wait for them is told by the crew's count, not by person."""
+        self.doing: dict[str, list[tuple[StepRecord, Share]]] = {}
+        """Per holder, every task they were given, with the role they filled."""
+        for record in rep.steps:
+            if record.started is not None:
+                for share in self._shares(record):
+                    self.doing.setdefault(share[0], []).append((record, share))
+
+    def _shares(self, record: StepRecord) -> list[Share]:
+        return self.sharer.shares((record.people, record.actor, record.served_by, record.unit, record.units))
+
+    # --- who is who --------------------------------------------------------------------
+
+    def cast(self) -> str:
+        """Who holds which role, for the scenario's named people: the story names them by their titles."""
+        lines = [f"  {self.person(person_id)} ({person_id}): "
+                 f"{_and([self.role_title(_role(role)) for role in person.roles])}"
+                 for person_id, person in self.scenario.people.items()]
+        return "\n".join(["Who holds which role:", *lines]) if lines else ""
+
+    def person(self, name: str, count: int = 1) -> str:
+        """A holder as the story names them: a person by their title, anonymous staff by how many of which role."""
+        holder = self.sharer.holders[name]
+        if holder.name:
+            title = self.scenario.people[name].title
+            return f"the {title}" if title else name
+        title = self.role_title(holder.roles[0])
+        return f"{count} {title}" if count > 1 else f"{'an' if title[:1] in 'aeiou' else 'a'} {title}"
+
+    def holder_of(self, role: Role) -> str:
+        """Whom a role means in the story: the one person who holds it by their title, else the role."""
+        named = [name for name, holder in self.sharer.holders.items() if role in holder.roles]
+        if len(named) == 1 and self.sharer.holders[named[0]].name:
+            return self.person(named[0])
+        return f"the {self.role_title(role)}"
+
+    def role_title(self, role: Role) -> str:
+        actor, unit = role
+        title = self.scenario.actors[actor].title.lower()
+        return f"{title} of {unit}" if unit else title
+
+    def team_of(self, record: StepRecord) -> TeamSpec | None:
+        """The team a step's record was served by (a working group's by its id in `unit`), or None."""
+        actor = self.scenario.actors.get(record.actor)
+        if actor is None or actor.kind not in ("team", "working_group"):
+            return None
+        return self.sharer.teams.get((record.actor, record.unit if actor.kind == "working_group" else ""))
+
+    def team_name(self, record: StepRecord) -> str:
+        """A team as the plan names it: a working group by its title (the public health group)."""
+        if self.scenario.actors[record.actor].kind == "working_group" and record.unit in self.scenario.working_groups:
+            return f"the {self.scenario.working_groups[record.unit].title.lower()}"
+        return self.who(record.actor)
+
+    def _leads(self, team: TeamSpec, share: Share) -> bool:
+        return team.leader is not None and share[2] in (team.leader, team.stand_in[0] if team.stand_in else None)
+
+    def taker(self, record: StepRecord) -> str:
+        """Who took a task: a person by title (and role, when they hold several), a team with who led it and who
+        went with them, a crew by its role."""
+        shares = self._shares(record)
+        team = self.team_of(record)
+        if team is None:
+            if not record.people or not shares:
+                return self.who(record.served_by, record.unit)
+            name, count, role = shares[0]
+            holder = self.sharer.holders[name]
+            if not holder.name:
+                return self.who(record.served_by, record.unit)
+            if len(holder.roles) > 1:
+                return f"{self.person(name, count)}, as {self.role_title(role)},"
+            return self.person(name, count)
+        lead = [share for share in shares if self._leads(team, share)][:1]
+        members = [share for share in shares if share not in lead]
+        text = self.team_name(record)
+        if lead:
+            name, count, role = lead[0]
+            text += f", led by {self.person(name, count)}"
+            if team.leader is not None and role != team.leader:
+                text += f" (standing in for {self.holder_of(team.leader)})"
+        if members:
+            text += f", with {_and([self.person(n, c) for n, c, _ in members])}"
+        return text + ("," if lead or members else "")
+
+    def _holding(self, name: str, time: int) -> list[tuple[StepRecord, Share]]:
+        return [(record, share) for record, share in self.doing.get(name, ())
+                if record.started is not None and record.started <= time
+                and (record.finished is None or record.finished > time)]
+
+    def where(self, name: str, time: int, incident: int) -> str:
+        """Where a holder is at a time: off duty, or at each task they hold then (on site with a group...)."""
+        holder = self.sharer.holders[name]
+        on = _at(holder.schedule, time)
+        if on == 0:
+            return "off duty" if holder.name else "nobody on duty"
+        tasks = self._holding(name, time)
+        doing = list(dict.fromkeys(self.activity(record, share, incident) for record, share in tasks))
+        if holder.name:
+            return _and(doing) if doing else "free"
+        return f"{_and(doing)} ({on} on duty)" if doing else f"{on} on duty"
+
+    def activity(self, record: StepRecord, share: Share, incident: int) -> str:
+        """What a holder is doing in a task, and for which incident."""
+        whose = "this incident" if record.incident == incident else f"incident {record.incident}"
+        team = self.team_of(record)
+        if team is None:
+            return f"busy with {whose}"
+        leading = self._leads(team, share)
+        if self.scenario.actors[record.actor].kind == "working_group":
+            return f"{'leading' if leading else 'with'} {self.team_name(record)} on site for {whose}"
+        if leading:
+            return f"commanding {self.team_name(record)} of {whose}"
+        if team.leader is not None:
+            return f"at {self.team_name(record)} of {whose}"
+        return f"with {self.team_name(record)} at {whose}"
+
+    def waiting_for(self, record: StepRecord) -> str | None:
+        """Whom a task of people who share roles, or of a team, waits for, and where they are; None for a crew of
+        its own staff (busy_with tells that)."""
+        team = self.team_of(record)
+        stand_in: tuple[Role, int] | None
+        if team is None:
+            actor = self.scenario.actors.get(record.actor)
+            if actor is None or actor.kind not in ("pool", "per_grid"):
+                return None
+            role = (record.actor, record.unit if actor.kind == "per_grid" else "")
+            if role in self.plain:
+                return None
+            parts: list[tuple[list[Role], int]] = [([role], 1)]
+            other = actor.stand_in
+            stand_in = ((other, ""), self.scenario.staffing_of(other).handover) if other is not None else None
+        else:
+            parts = ([([team.leader], 1)] if team.leader is not None else []) + \
+                ([(list(team.members), record.units)] if team.members else [])
+            stand_in = team.stand_in if team.leader is not None else None
+        time = record.queued
+        said = [text for text in (self._short(roles, units, time, record.incident) for roles, units in parts)
+                if text]
+        if not said:
+            return "waits behind earlier tasks for the same people"
+        text = "waits for " + "; and for ".join(said)
+        if stand_in is not None:
+            role, handover = stand_in
+            later = time + handover
+            if record.started is None or record.started > later:
+                taken = self._short([role], 1, later, record.incident)
+                if taken:
+                    text += f"; and from the {format_duration(handover)} hand-over on, for the stand-in, {taken}"
+        return text
+
+    def _short(self, roles: list[Role], units: int, time: int, incident: int) -> str:
+        """The holders of these roles who have nobody free, and where they are, when fewer than `units` people of
+        the roles are free (a task asks for no more than the roles ever have); else ""."""
+        names = [name for name, holder in self.sharer.holders.items() if not set(holder.roles).isdisjoint(roles)]
+        if not names:
+            return f"the {_and([self.role_title(role) for role in roles])} (nobody holds the role)"
+        free = {name: max(0, _at(self.sharer.holders[name].schedule, time)
+                          - sum(share[1] for _, share in self._holding(name, time))) for name in names}
+        units = min(units, sum(self.sharer.peak[name] for name in names)) or units
+        if sum(free.values()) >= units:
+            return ""
+        text = _and([f"{self._named(name)}, {self.where(name, time, incident)}" for name in names if not free[name]])
+        if units > 1:
+            text += f" ({sum(free.values())} of the {units} needed free)"
+        return text
+
+    def _named(self, name: str) -> str:
+        holder = self.sharer.holders[name]
+        return self.person(name) if holder.name else f"the {self.role_title(holder.roles[0])}"
 
     # --- who ---------------------------------------------------------------------------
 
@@ -199,22 +392,26 @@ class _Teller:
         limited = record.actor in self.scenario.staffing
         out = []
         if record.started is None:
-            out.append((record.queued, rank, _WAIT, f"{what}: waits for {self.who(record.actor, record.unit)}, "
-                        f"{self.busy_with(record)}; still waiting at the end of the drill"))
+            out.append((record.queued, rank, _WAIT, f"{what}: {self._wait(record)}; still waiting at the end of "
+                        "the drill"))
             return out
-        taker = self.who(record.served_by, record.unit)
+        taker = self.taker(record)
+        team = self.team_of(record)
         if record.started > record.queued:
-            out.append((record.queued, rank, _WAIT,
-                        f"{what}: waits for {self.who(record.actor, record.unit)}, {self.busy_with(record)}"))
-            stand_in = f", standing in for the busy {self.who(record.actor)[4:]}," \
-                if record.served_by != record.actor else ""
+            out.append((record.queued, rank, _WAIT, f"{what}: {self._wait(record)}"))
+            stand_in = f", standing in for {self._stood_in_for(record)}," \
+                if record.served_by != record.actor and team is None else ""
             out.append((record.started, rank, _START, f"{taker}{stand_in} takes it after waiting "
                         f"{format_duration(record.started - record.queued)}: {what}"))
-        elif limited or step.report is not None:
+        elif step.when == "external":
+            out.append((record.started, rank, _START, f"{self._responders(incident, record)} are called and take "
+                                                      "over on site"))
+        elif limited or step.report is not None or team is not None or record.people:
             out.append((record.started, rank, _START, f"{taker} starts: {what}"))
         if record.finished is not None and step.report is None:
             work = format_duration(record.finished - record.started)
-            out.append((record.finished, rank, _DONE, f"{what} (took {work})"))
+            done = f"{self._responders(incident, record)} are done on site" if step.when == "external" else what
+            out.append((record.finished, rank, _DONE, f"{done} (took {work})"))
         if record.delivered is not None:
             said = f"escalation of level {self.superiors(incident, record)[0]}" \
                 if step.report is not None and step.report.to == "escalation" else what
@@ -226,6 +423,24 @@ class _Teller:
             out.append((record.finished or 0, rank, _RECEIVED, f"the report is sent; it has not arrived by the end "
                         f"of the drill: {what}"))
         return out
+
+    def _responders(self, incident: IncidentRecord, record: StepRecord) -> str:
+        """The professional responders with whom the category calls (police 110)."""
+        called = self.scenario.categories[incident.category].external
+        return self.who(record.actor) + (f" ({called})" if called else "")
+
+    def _stood_in_for(self, record: StepRecord) -> str:
+        """Whom a stand-in stood in for: the person who holds the busy role, or the role."""
+        whom = self.holder_of((record.actor, "")) if self.scenario.actors[record.actor].kind == "pool" \
+            else self.who(record.actor)
+        return f"the busy {whom.removeprefix('the ')}"
+
+    def _wait(self, record: StepRecord) -> str:
+        """Whom a task waits for: the people it needs and where they are, or a crew's count and whom it serves."""
+        people = self.waiting_for(record)
+        if people is not None:
+            return people
+        return f"waits for {self.who(record.actor, record.unit)}, {self.busy_with(record)}"
 
     def _on_its_way(self, incident: IncidentRecord, record: StepRecord) -> bool:
         """A report sent but not delivered by the horizon (an escalation only when it has superiors to reach)."""
@@ -278,12 +493,12 @@ class _Teller:
 
     def _still_running(self, incident: IncidentRecord, verdicts: list[VerdictRecord]) -> str:
         """What the drill ends in the middle of: work in hand, and deadline clocks not yet decided."""
-        working = sorted({self.who(s.served_by, s.unit, incident) for s in self.steps.get(incident.incident, [])
+        working = sorted({self.taker(s).rstrip(",") for s in self.steps.get(incident.incident, [])
                           if s.started is not None and s.finished is None})
         running = [self.scenario.deadlines[v.rule].title for v in verdicts
                    if v.status == "pending" and v.start is not None]
         on_the_way = [self._what(incident, s, self.flow[s.step]) for s in self.steps.get(incident.incident, [])
                       if self._on_its_way(incident, s)]
-        text = f" ({_and(working)} {'are' if len(working) > 1 else 'is'} still at work)" if working else ""
+        text = f"; still at work: {'; '.join(working)}" if working else ""
         text += f"; reports still on their way: {'; '.join(on_the_way)}" if on_the_way else ""
         return text + (f"; clocks still running: {'; '.join(running)}" if running else "")
