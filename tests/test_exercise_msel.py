@@ -165,3 +165,23 @@ def test_simulated_msel_keeps_scripted_ids_and_names_streamed_incidents() -> Non
     streamed = [i.id for i in simulated if not i.scripted]
     assert all(re.fullmatch(r"everyday-\d+", ident) for ident in streamed)
     assert by_id["quake/1"].parent == "quake"
+
+
+def test_which_steps_an_incident_needs_follows_the_categorys_responders_in_the_plan() -> None:
+    """The steps that run `when: external` are those of a category calling professional responders, and those of
+    `when: no_external` the others: a gas leak (fire 119 in the plan) is handed over, a fight is not, and a
+    scenario that gives the fight police 110 hands it over too. No step is named: the plan's conditions say."""
+    from drillsim.exercise.msel import applies
+    text = ("name: responders\nplan: builtin\nhorizon: 2d\nsources: []\ninjects:\n"
+            "  - {id: leak, at: '01:00', category: accidents_disasters, example: gas_leak, level: III}\n"
+            "  - {id: fight, at: '02:00', category: social_security, level: III}\n")
+    for extra, handed in (("", {"leak"}), ("categories: {social_security: {external: police 110}}\n",
+                                           {"leak", "fight"})):
+        scenario = loads(text + extra)
+        incidents = drill_incidents(scenario, scripted=True)
+        external = [step for step in scenario.flow if step.when == "external"]
+        own = [step for step in scenario.flow if step.when == "no_external"]
+        assert external and own
+        for incident in incidents:
+            assert all(applies(scenario, step, incident) == (incident.id in handed) for step in external)
+            assert all(applies(scenario, step, incident) == (incident.id not in handed) for step in own)

@@ -193,7 +193,7 @@ class DrillBoard:
             changes = [k for k in range(len(incident.changes)) if flow.key("change", k) in reached]
             for node in flow:
                 step = node.step
-                if not applies(step, incident):
+                if not applies(self.scenario, step, incident):
                     continue
                 who = " or ".join(actor_label(self.scenario, a, incident.grid) for a in doers(self.scenario, step,
                                                                                               incident))

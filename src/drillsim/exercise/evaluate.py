@@ -282,7 +282,8 @@ def _drill_steps(scenario: Scenario, incident: DrillIncident, record: IncidentRe
     reached = record.milestones
     changes = len(incident.changes)
     for node in flow:
-        if not applies(node.step, incident) or (node.condition == "command_post" and not record.command_post_required):
+        if not applies(scenario, node.step, incident) or (node.condition == "command_post"
+                                                          and not record.command_post_required):
             continue
         for k in flow.instances(node, changes):
             before = [reached.get(key) for key in flow.awaited(node, k, changes)]

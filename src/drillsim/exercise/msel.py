@@ -77,13 +77,14 @@ def reachable(scenario: Scenario, event: str) -> list[Step]:
     return [node.step for node in flow_of(scenario).following(event)]
 
 
-def applies(step: Step, incident: DrillIncident) -> bool:
-    """Whether a step can happen for an incident (a command post unless the script rules one out)."""
+def applies(scenario: Scenario, step: Step, incident: DrillIncident) -> bool:
+    """Whether a step can happen for an incident (a command post unless the script rules one out; professional
+    responders when the plan's category calls them), as the flow's conditions say."""
     if step.when == "major_class":
         return incident.major_class is not None
     if step.when == "command_post":
         return incident.command_post is not False
-    return True
+    return flow_of(scenario).holds(step.when, incident.category, incident.levels)
 
 
 def doers(scenario: Scenario, step: Step, incident: DrillIncident) -> list[str]:
@@ -104,7 +105,7 @@ def actor_label(scenario: Scenario, actor: str, grid: str) -> str:
 def player_step(scenario: Scenario, event: str, incident: DrillIncident) -> Step | None:
     """The first step after the event that a staffed actor does: the one the inject is handed to."""
     for step in reachable(scenario, event):
-        if applies(step, incident) and any(scenario.actors[a].kind != "unlimited"
+        if applies(scenario, step, incident) and any(scenario.actors[a].kind != "unlimited"
                                            for a in doers(scenario, step, incident)):
             return step
     return None
