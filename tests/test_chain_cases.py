@@ -71,17 +71,20 @@ def test_shared_leader_collision_makes_the_second_incident_wait() -> None:
     assert b["decided"] == 4770
     # A's activation of the working group waits for B's decision: 4770 to 4890, + 30 s.
     assert (step(rep, 1, "activate_group").started, a["group_activated"]) == (4770, 4920)
-    # Level II: a command post at once, commanded by the same secretary: A's set-up (10m) waits for A's activation,
-    # 4890 to 5490; B's activation waits for it, 5490 to 5610, + 30 s; B's set-up 5610 to 6210.
+    # Level II: a command post at once, commanded by the same secretary, who keeps it from its set-up (10m, after
+    # A's activation: 4890 to 5490) through its report (5m + 30 s: received 5820) and its running (1h, to 9420).
     set_up_a, set_up_b = step(rep, 1, "set_up_command_post"), step(rep, 2, "set_up_command_post")
     assert (set_up_a.queued, set_up_a.started, set_up_a.people) == (4590, 4890, "party_secretary+committee_member")
-    assert b["group_activated"] == 5490 + 120 + 30
-    assert (set_up_b.started, b["command_post_set_up"]) == (5610, 6210)
-    # The posts' reports (5m + 30s) one after the other: A's 6210 to 6510, B's 6510 to 6810; the 1-hour clock runs
-    # from occurrence.
-    assert (a["command_post_report_received"], b["command_post_report_received"]) == (6540, 6840)
-    assert verdict(rep, 1, "command_post_upward") == ("met", T + 3600 - 6540)
-    assert verdict(rep, 2, "command_post_upward") == ("met", T + 60 + 3600 - 6840)
+    assert (a["command_post_report_received"], a["command_post_stood_down"]) == (5820, 9420)
+    # B's activation, queued at 4770, waits the hour's hand-over for the director (4770 + 3600), 2m + 30 s; the
+    # director then sets B's post up (8490 to 9090) and keeps it: its report reaches the street at 9420.
+    activate_b = step(rep, 2, "activate_group")
+    assert (activate_b.started, activate_b.served_by, b["group_activated"]) == (8370, "deputy", 8520)
+    assert (set_up_b.started, set_up_b.served_by, b["command_post_set_up"]) == (8490, "deputy", 9090)
+    assert b["command_post_report_received"] == 9420
+    # The 1-hour clock runs from occurrence: A's met, B's missed by 36 minutes.
+    assert verdict(rep, 1, "command_post_upward") == ("met", T + 3600 - 5820)
+    assert verdict(rep, 2, "command_post_upward") == ("missed", T + 60 + 3600 - 9420)
     # Level II escalates to street then district, one transmission after the other.
     assert a["escalated"] == 4410 + 120 + 30 + 30
 
@@ -171,7 +174,7 @@ def test_misjudged_level_delays_the_command_post_until_corrected() -> None:
     # site from the activation (4740) for 30m, so the post is set up (10m) from 6540 and reports (5m + 30s) at
     # 6540 + 930 = 7470 (the deputy would have stood in only after the hour's hand-over of this case).
     set_up = step(rep, 1, "set_up_command_post")
-    assert (set_up.queued, set_up.started, set_up.served_by) == (5730, 6540, "command_post")
+    assert (set_up.queued, set_up.started, set_up.served_by) == (5730, 6540, "commander")
     assert m["command_post_report_received"] == 7470
     assert verdict(rep, 1, "continuation", 0) == ("met", 1800 - 330)
     # 1 hour from occurrence is 7200: missed by 270 s; with judged II it would have been met.

@@ -62,7 +62,7 @@ def test_the_deputy_decides_while_the_secretary_commands_a_post() -> None:
                        'grid: grid_2}\n')
     post = step(rep, 1, "run_command_post")
     assert (post.started, post.finished, post.people, post.served_by) == \
-        (5640, 16440, "party_secretary+committee_member", "command_post")
+        (5640, 16440, "party_secretary+committee_member", "commander")
     assert milestones(rep, 2)["leadership_received"] == 6210
     decide = step(rep, 2, "decide")
     assert (decide.actor, decide.served_by, decide.people) == ("leader", "deputy", "committee_director")
@@ -208,11 +208,12 @@ HEAD = "name: bad people\nplan: builtin\n"
      "b.yaml:5: people.li.roles[0]: 'grid_worker' is per grid; expected grid_worker:GRID (one of: grid_1, grid_2, "
      "grid_3)"),
     ("staffing:\n  office: {policy: level}\npeople:\n  chen:\n    roles: [office, deputy]\n",
-     "b.yaml:7: people.chen.roles: roles that share people take their tasks from one queue, so they need one "
-     "policy; 'chen' holds them (office: level, deputy: fcfs); expected the same staffing.ROLE.policy for each"),
+     "b.yaml:4: staffing.office.policy: 'office' shares people with other roles ('chen' holds them: office: level, "
+     "deputy: fcfs), and roles that share people take their tasks from one queue; expected the same policy for "
+     "each, or the scenario's `policy` for all"),
     ("staffing:\n  office: {preempt: yes}\npeople:\n  chen:\n    roles: [office, deputy]\n",
-     "b.yaml:7: people.chen.roles: office cannot preempt: 'chen' holds them, and a task of several roles' people "
-     "is not paused; expected preempt only for a role held by its own staff alone"),
+     "b.yaml:4: staffing.office.preempt: 'office' cannot preempt: 'chen' holds them, and a task of people who "
+     "share roles is not paused; expected preempt only for a role held by its own staff alone"),
     ("staffing:\n  volunteer: {preempt: yes}\n",
      "b.yaml:4: staffing.volunteer"),
     ("staffing:\n  property_security: {policy: level}\n",

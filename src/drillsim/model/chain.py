@@ -258,8 +258,13 @@ class Chain:
                 elif crew.preemptive:
                     order = crew.order(self._priority(live, plan, k, crew.policy))
             elif plan.team:
-                crew, held = yield from self._team(live, plan, k, record, units)
-                started = int(env.now)
+                kept = live.kept.pop(plan.id, None) if live.kept else None
+                if kept is None:
+                    crew, held = yield from self._team(live, plan, k, record, units)
+                    started = int(env.now)
+                else:
+                    crew, held, record.served_by = kept
+                    record.unit = self._group_of[incident.category] if plan.team == "group" else ""
             if held.__class__ is list:
                 record.people = people_of(held)
             # Work: for the drawn time, then the people are free for the next task.
@@ -271,7 +276,12 @@ class Chain:
                 else:
                     yield env.timeout(work)
             record.finished = reached = int(env.now)
-            if crew is not None:
+            if plan.hands_to is not None and isinstance(crew, Desk) and (
+                    plan.hands_to.condition == "always" or self._may_run(live, plan.hands_to)):
+                if live.kept is None:
+                    live.kept = {}
+                live.kept[plan.hands_to.id] = (crew, held, record.served_by)
+            elif crew is not None:
                 crew.release(held)
             effect = plan.effect
             if effect == "judge_level":
@@ -315,9 +325,15 @@ class Chain:
 
     def _team(self, live: Live, plan: StepPlan, k: int, record: StepRecord,
               units: int) -> Generator[simpy.Event, Any, tuple[Desk, list[tuple[Holder, int]]]]:
-        """A team's task: its leader (or, after the hand-over, the stand-in) and `units` members, all at once."""
+        """A team's task: its leader (or, after the hand-over, the stand-in) and `units` members, all at once.
+
+        The task is served by the role of whoever leads it (the leader's, or the stand-in's), as a role's task is
+        by the stand-in: a team without a leader serves its own.
+        """
         team = self.teams[(plan.actor or "", "" if plan.team == "team" else self._group_of[live.incident.category])]
         record.unit = team.name if plan.team == "group" else ""
+        if team.leader is not None:
+            record.served_by = team.leader.name
         desk = team.desk
         parts = team.parts(units)
         held = desk.take(parts)
@@ -366,6 +382,8 @@ class Chain:
     def _priority(self, live: Live, plan: StepPlan, k: int, policy: str) -> float:
         """A waiting task's priority under a policy (lower first): the level in force, the step's place in the
         flow (once-per-incident steps before continuation reports), or the time of its nearest open deadline."""
+        if policy == "fcfs":
+            return 0.0
         if policy == "level":
             return self._level_rank[live.level]
         if policy == "first_reports":

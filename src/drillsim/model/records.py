@@ -18,6 +18,8 @@ class StepRecord:
     receiver (None for steps without a report), `acknowledged` when a superior
     acknowledged it. Times are whole seconds; a
     step still running at the horizon keeps None in the later fields.
+    `served_by` is the role that did it: the actor's, a stand-in's, or for a
+    team's task the role of the one who led it (`units` are then its members).
     """
 
     replication: int

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from drillsim.model.clocks import Clocks
+from drillsim.model.desk import Desk, Grant
 from drillsim.model.incidents import Incident
 from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
 from drillsim.scenario.flow import ONCE
@@ -42,6 +43,9 @@ class Live:
     """Processes that can still move the incident on: steps at work or in a queue, changes yet to come."""
     parked: int = 0
     """Step processes waiting for the level to change: only an active process can wake them."""
+    kept: dict[str, tuple[Desk, Grant, str]] | None = None
+    """A team's people kept for its next step of this incident (StepPlan.hands_to): the step's id, and the desk,
+    the grant and whom it was served by."""
 
 
 class Settling:

@@ -45,6 +45,9 @@ class StepPlan:
     dependents: list[tuple[StepPlan, bool]] = field(default_factory=list)
     """(step, fan-out) for each step that comes after this one: fan-out when every change's instance of it
     waits for this one."""
+    hands_to: StepPlan | None = None
+    """The team's next step, to which its people go on without being let go (the command post that was set up
+    reports and runs with the same commander): a step of the same team actor that waits for this one alone."""
 
 
 class Clock(NamedTuple):
@@ -83,7 +86,13 @@ class Structure:
         clocks = _clocks(scenario, flow)
         self.plans = {node.id: _plan(flow, node, kinds, clocks[node.id]) for node in flow}
         for node in flow:
-            self.plans[node.id].dependents.extend((self.plans[after], fan_out) for after, fan_out in node.dependents)
+            plan = self.plans[node.id]
+            plan.dependents.extend((self.plans[after], fan_out) for after, fan_out in node.dependents)
+            if plan.team:
+                plan.hands_to = next((self.plans[after] for after, _ in node.dependents
+                                      if self.plans[after].actor == plan.actor and not plan.per_change
+                                      and not self.plans[after].per_change
+                                      and flow[after].step.after == (node.id,)), None)
         self.on_occurred = [(self.plans[node.id], node.per_change) for node in flow if node.on_occurred]
         """(step, fan-out) for each step the occurrence signals, as a step's `dependents`: it happens once per
         incident, so every change's instance of a per-change step waits for it."""

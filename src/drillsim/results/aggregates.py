@@ -113,7 +113,8 @@ class ActorAggregate:
             return
         end = horizon if step.finished is None else min(step.finished, horizon)
         work = end - step.started if warm_up == 0 else max(0, end - max(step.started, warm_up))
-        self.busy[step.served_by] = self.busy.get(step.served_by, 0) + work * step.units
+        units = 1 if step.people and step.served_by != step.actor else step.units  # a team's leader: one person
+        self.busy[step.served_by] = self.busy.get(step.served_by, 0) + work * units
         if not counted:
             return
         self.waits.setdefault(step.actor, Counter())[step.started - step.queued] += 1

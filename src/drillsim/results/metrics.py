@@ -91,11 +91,15 @@ def rule_table_of(scenario: Scenario, aggregate: RuleAggregate, replications: li
 
 
 def _person_seconds(started: pd.DataFrame, horizon: int, warm_up: int = 0) -> pd.Series:
-    """Each started step's work in person-seconds from the warm-up on, up to the horizon for work still going on."""
+    """Each started step's work in person-seconds of the role that served it, from the warm-up on, up to the
+    horizon for work still going on: a team's task led by a role takes one person of it (its units are members)."""
     end = started["finished"].fillna(horizon).clip(upper=horizon).astype(float)
+    units = started["units"]
+    if "people" in started:
+        units = units.where((started["people"] == "") | (started["served_by"] == started["actor"]), 1)
     if warm_up == 0:
-        return (end - started["started"].astype(float)) * started["units"]
-    return (end - started["started"].astype(float).clip(lower=warm_up)).clip(lower=0) * started["units"]
+        return (end - started["started"].astype(float)) * units
+    return (end - started["started"].astype(float).clip(lower=warm_up)).clip(lower=0) * units
 
 
 def on_duty_seconds(staffing: pd.DataFrame, horizon: int, warm_up: int = 0) -> pd.DataFrame:

@@ -596,36 +596,44 @@ def _people_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
                 out.append((at, f"{actor!r} is not per grid; expected {actor!r} without ':{grid}'"))
         if len(set(person.roles)) != len(person.roles):
             out.append((("people", person_id, "roles"), "a role is listed twice"))
+    groups: list[tuple[list[str], str]] = []
+    for person_id, person in s.people.items():
         actors = list(dict.fromkeys(role.partition(":")[0] for role in person.roles))
-        out.extend(_shared_problems(s, ("people", person_id, "roles"), actors, f"{person_id!r} holds "
-                                    f"{'them' if len(actors) > 1 else 'it'}"))
+        groups.append((actors, f"{person_id!r} holds {'them' if len(actors) > 1 else 'it'}"))
     for actor_id, actor in s.actors.items():
         if actor.kind == "team":
-            out.extend(_shared_problems(s, ("actors", actor_id), [*([actor.leader] if actor.leader else []),
-                                                                 *actor.members], f"team {actor_id!r} draws on them"))
-    for group_id, group in s.working_groups.items():
-        if any(actor.kind == "working_group" for actor in s.actors.values()):
-            roles = [group.led_by, *([group.deputy] if group.deputy else []), *group.members]
-            out.extend(_shared_problems(s, ("working_groups", group_id), roles,
-                                        f"working group {group_id!r} draws on them"))
+            groups.append(([*([actor.leader] if actor.leader else []), *actor.members],
+                           f"team {actor_id!r} draws on {'them' if len(actor.members) > 1 else 'it'}"))
+    if any(actor.kind == "working_group" for actor in s.actors.values()):
+        for group_id, group in s.working_groups.items():
+            groups.append(([group.led_by, *([group.deputy] if group.deputy else []), *group.members],
+                           f"working group {group_id!r} draws on them"))
+    out.extend(_shared_problems(s, groups))
     return out
 
 
-def _shared_problems(s: Scenario, at: tuple[str | int, ...], actors: list[str],
-                     why: str) -> list[tuple[tuple[str | int, ...], str]]:
-    """Roles that share people are served from one queue: one policy for all, and nobody paused."""
-    held = [actor for actor in actors if s.actors[actor].kind in _HELD]
-    out: list[tuple[tuple[str | int, ...], str]] = []
-    policies = {actor: s.policy_of(actor) for actor in held}
-    if len(set(policies.values())) > 1:
-        listed = ", ".join(f"{actor}: {policy}" for actor, policy in policies.items())
-        out.append((at, f"roles that share people take their tasks from one queue, so they need one policy; "
-                        f"{why} ({listed}); expected the same staffing.ROLE.policy for each"))
-    preempting = [actor for actor in held if s.staffing_of(actor).preempt]
-    if preempting:
-        out.append((at, f"{', '.join(preempting)} cannot preempt: {why}, and a task of several roles' people is "
-                        f"not paused; expected preempt only for a role held by its own staff alone"))
-    return out
+def _shared_problems(s: Scenario, groups: list[tuple[list[str], str]]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Roles that share people are served from one queue: one policy for all, and nobody paused. Said once per
+    role, at the staffing line that set its policy or its preempt (the plan's teams are not the user's doing)."""
+    found: dict[tuple[str | int, ...], str] = {}
+    for actors, why in groups:
+        held = [actor for actor in dict.fromkeys(actors) if s.actors[actor].kind in _HELD]
+        policies = {actor: s.policy_of(actor) for actor in held}
+        if len(set(policies.values())) > 1:
+            listed = ", ".join(f"{actor}: {policy}" for actor, policy in policies.items())
+            for actor in held:
+                own = s.staffing.get(actor)
+                if own is not None and own.policy is not None:
+                    found.setdefault(("staffing", actor, "policy"), (
+                        f"{actor!r} shares people with other roles ({why}: {listed}), and roles that share "
+                        f"people take their tasks from one queue; expected the same policy for each, or the "
+                        f"scenario's `policy` for all"))
+        for actor in held:
+            if s.staffing_of(actor).preempt:
+                found.setdefault(("staffing", actor, "preempt"), (
+                    f"{actor!r} cannot preempt: {why}, and a task of people who share roles is not paused; "
+                    f"expected preempt only for a role held by its own staff alone"))
+    return list(found.items())
 
 
 def _cycles(s: Scenario) -> Iterable[tuple[tuple[str | int, ...], str]]:
