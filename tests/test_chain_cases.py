@@ -89,6 +89,20 @@ def test_shared_leader_collision_makes_the_second_incident_wait() -> None:
     assert a["escalated"] == 4410 + 120 + 30 + 30
 
 
+def test_the_deputy_acts_at_once_for_a_leader_who_is_away() -> None:
+    """The secretary on leave all day: nobody holds the leader's role on duty, so the director decides at once
+    (no hand-over: there is nobody to hand over from) and leads the group on site."""
+    rep = run(case(TWO_LEVEL_II.replace("injects:", """people:
+      party_secretary: {absences: [{from: "00:00", to: "1d"}]}
+    injects:"""), handover="1h"))
+    decide_a, decide_b = step(rep, 1, "decide"), step(rep, 2, "decide")
+    assert (decide_a.queued, decide_a.started, decide_a.served_by, decide_a.people) == \
+        (4410, 4410, "deputy", "committee_director")
+    # B waits for the director only: A's decision ends at 4590.
+    assert (decide_b.queued, decide_b.started, decide_b.served_by) == (4470, 4590, "deputy")
+    assert "party_secretary" not in {token for s in rep.steps for token in s.people.split("+")}
+
+
 def test_deputy_stands_in_after_the_handover_delay() -> None:
     rep = run(case(TWO_LEVEL_II, handover="1m"))
     decide_b = step(rep, 2, "decide")

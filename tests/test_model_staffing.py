@@ -8,8 +8,6 @@ from dataclasses import fields
 import simpy
 
 from drillsim.model import Chain, Replication, simulate, staffing_records
-from drillsim.model.crew import Crew
-from drillsim.model.desk import Seat
 from drillsim.scenario import load
 from tests.helpers import ROOT
 
@@ -50,12 +48,7 @@ def test_the_chain_staffs_its_crews_by_the_same_schedules() -> None:
         env.run(until=time + 1)
         for row in rows:
             if row.time == time:
-                assert _on_duty(chain.crews[row.actor][row.unit]) == row.on_duty, row
-
-
-def _on_duty(crew: Crew | Seat) -> int:
-    """A crew's on-duty count, or a desk role's: the people on duty of those who hold it."""
-    return crew.on_duty if isinstance(crew, Crew) else sum(holder.on_duty for holder in crew.part.holders)
+                assert chain.crews[row.actor][row.unit].on_duty == row.on_duty, row
 
 
 def test_a_replication_carries_no_staffing_back() -> None:

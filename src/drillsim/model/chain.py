@@ -309,11 +309,17 @@ class Chain:
 
     def _stand_in(self, claim: Claim | DeskClaim, actor: str, stand_in: tuple[str, int], units: int, live: Live,
                   plan: StepPlan, k: int) -> Generator[simpy.Event, Any, tuple[Claim | DeskClaim, str]]:
-        """The actor is busy: after the hand-over delay, whoever of the actor and the stand-in is free first."""
+        """The actor is busy: after the hand-over delay, whoever of the actor and the stand-in is free first.
+
+        Nobody holding the role on duty (the leader on leave), the stand-in is already acting: no hand-over.
+        """
         other_actor, handover = stand_in
-        yield claim | self.env.timeout(handover)
-        if claim.triggered:
-            return claim, actor
+        role = claim.crew
+        assert not isinstance(role, Desk), "a role's claim is on its crew or its seat, a team's on the desk"
+        if role.on_duty:
+            yield claim | self.env.timeout(handover)
+            if claim.triggered:
+                return claim, actor
         crew = self.crews[other_actor][""]
         other = crew.claim(units, crew.order(self._priority(live, plan, k, crew.policy)) if crew.ordered else None)
         yield claim | other
@@ -343,7 +349,8 @@ class Chain:
         claim = desk.claim(parts, desk.order(priority))
         if team.stand_in is not None and team.leader is not None:
             stand_in, handover = team.stand_in
-            yield claim | self.env.timeout(handover)
+            if team.leader.on_duty:
+                yield claim | self.env.timeout(handover)
             if not claim.triggered:
                 other = desk.claim(team.parts(units, stand_in), desk.order(priority))
                 yield claim | other

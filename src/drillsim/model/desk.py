@@ -50,6 +50,10 @@ class Part:
         self.holders = tuple(holders)
         self.peak = sum(holder.peak for holder in self.holders)
 
+    @property
+    def on_duty(self) -> int:
+        return sum(holder.on_duty for holder in self.holders)
+
 
 class DeskClaim(simpy.Event):
     """A request for parts of a desk's people; triggered when all are granted (`units` is then the grant)."""
@@ -199,6 +203,11 @@ class Seat:
 
     def order(self, priority: float = 0.0) -> tuple[float, int]:
         return self.desk.order(priority)
+
+    @property
+    def on_duty(self) -> int:
+        """The role's people on duty (some may be at work for another of their roles)."""
+        return self.part.on_duty
 
     def take(self, units: int = 1) -> Grant | None:
         return self.desk.take(((self.part, _capped(self.part, units)),))
