@@ -49,6 +49,8 @@ def test_parse_vary_reads_ranges_lists_and_values_as_written() -> None:
     assert parse_vary("load=1,2.5,4") == ("load", [1, 2.5, 4])
     assert parse_vary("deadlines.grid_to_office.limit=15m, 30m") == ("deadlines.grid_to_office.limit",
                                                                      ["15m", "30m"])
+    assert parse_vary("staffing.office.preempt=false,true") == ("staffing.office.preempt", [False, True])
+    assert parse_vary("policy=fcfs,deadline") == ("policy", ["fcfs", "deadline"])
     for bad in ("staffing.office.staff", "x=4..1", "x=1,,2", "x=a..b", "=1"):
         with pytest.raises(SystemExit):
             parse_vary(bad)

@@ -51,7 +51,10 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
 
 
 def _scalar(item: str) -> Any:
-    """A number where it reads as one, otherwise the text as written (`15m`, `"22:00"`)."""
+    """A number where it reads as one, true or false as YAML writes them (`preempt=false,true`), otherwise the text as
+    written (`15m`, `"22:00"`)."""
+    if item in ("true", "false"):
+        return item == "true"
     for kind in (int, float):
         try:
             return kind(item)
@@ -147,7 +150,8 @@ def render_sweep(outcome: Any) -> str:
              f"seed {outcome.seed}, {_incidents(outcome.points)}",
              f"cost: {outcome.cost_unit} over {_horizon(outcome)}; hit rates with 95% intervals"
              if outcome.targets else f"cost: {outcome.cost_unit} over {_horizon(outcome)}", ""]
-    widths = [max(len(f), 6) for f in factors]
+    # As wide as the widest value too: `first_reports` under `policy`.
+    widths = [max(len(f), 6, *(len(str(p.values[f])) for p in outcome.points)) for f in factors]
     cells = [f"{t.rule}>={t.rate:.0%}" for t in outcome.targets] or rules
     rule_width = [max(len(c), 23 if outcome.targets else 8) for c in cells]
     head = ["#".rjust(3), *(f.ljust(w) for f, w in zip(factors, widths, strict=True)), "cost".rjust(9),
