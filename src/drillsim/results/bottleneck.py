@@ -39,7 +39,7 @@ STAGE_COLUMNS = ["replication", "incident", "rule", "change", "level", "status",
                  "actor", "unit", "channel", "incomplete", "seconds"]
 ATTRIBUTION_COLUMNS = ["rule", "title", "limit", "missed", "step", "kind", "actor", "misses", "share",
                        "median_seconds", "median_budget", "utilisation", "queue", "fallback", "incomplete",
-                       "busiest_from", "busiest_to", "busiest_utilisation", "sentence"]
+                       "busiest_from", "busiest_to", "busiest_utilisation", "waited_for", "sentence"]
 _STAGE_DTYPES = {"replication": "int64", "incident": "int64", "change": "int64", "start": "int64", "end": "int64",
                  "seconds": "int64", "incomplete": "bool"}
 
@@ -405,6 +405,63 @@ def _own_work(top: pd.DataFrame, steps: pd.DataFrame, horizon: int) -> np.ndarra
     return per_row.reindex(range(len(top)), fill_value=0.0).to_numpy()
 
 
+def _named(people: str, scenario: Scenario) -> list[str]:
+    """The named persons of a step record's `people` (`party_secretary+committee_member*2`: party_secretary)."""
+    return [token for token in people.split("+") if token in scenario.people] if people else []
+
+
+def _waited_for(scenario: Scenario, top: pd.DataFrame, steps: pd.DataFrame, horizon: int) -> list[list[str]]:
+    """For each wait of `top`, the named persons of the task who were busy with another task while it waited.
+
+    The records tell who did the task in the end (`people`); of those, whoever was doing something else during
+    the wait (`queued` to `started`) is who the task waited for. Anonymous staff are no one in particular, and a
+    task never started names nobody, so both leave the list empty.
+    """
+    out: list[list[str]] = [[] for _ in range(len(top))]
+    if "people" not in steps or not scenario.people or top.empty:
+        return out
+    flow = flow_of(scenario)
+    waits = top[top["kind"] == "wait"]
+    if waits.empty:
+        return out
+    per_change = waits["step"].map(lambda s: (node := flow.get(s)) is not None and node.per_change)
+    want = pd.DataFrame({"_row": waits.index, "replication": waits["replication"].to_numpy(),
+                         "incident": waits["incident"].to_numpy(), "step": waits["step"].to_numpy(),
+                         "change": np.where(per_change, waits["change"].to_numpy(), -1)})
+    own = steps[["replication", "incident", "step", "change", "queued", "started", "people"]]
+    own = want.merge(own, on=["replication", "incident", "step", "change"])
+    own = own[own["started"].notna() & (own["people"].astype(str) != "")]
+    if own.empty:
+        return out
+    own = own.assign(person=own["people"].astype(str).map(lambda text: _named(text, scenario))).explode("person")
+    own = own[own["person"].notna()]
+    busy = steps[steps["started"].notna() & (steps["people"].astype(str) != "")]
+    busy = busy.assign(person=busy["people"].astype(str).map(lambda text: _named(text, scenario))).explode("person")
+    busy = pd.DataFrame({"replication": busy["replication"], "person": busy["person"], "_incident": busy["incident"],
+                         "_step": busy["step"], "_change": busy["change"], "_from": _seconds(busy["started"]),
+                         "_to": np.nan_to_num(_seconds(busy["finished"]), nan=horizon)}).dropna(subset=["person"])
+    both = own.merge(busy, on=["replication", "person"])
+    other = ~((both["_incident"] == both["incident"]) & (both["_step"] == both["step"])
+              & (both["_change"] == both["change"]))
+    overlap = (np.minimum(both["_to"], _seconds(both["started"]))
+               - np.maximum(both["_from"], _seconds(both["queued"])))
+    hit = both[other & (overlap > 0)]
+    order = {person: i for i, person in enumerate(scenario.people)}
+    for row, persons in hit.groupby("_row")["person"]:
+        out[top.index.get_loc(row)] = sorted(set(persons), key=order.__getitem__)
+    return out
+
+
+def _most_named(lists: pd.Series, scenario: Scenario) -> str:
+    """The persons a group's misses waited for, the most often named first, joined with "+"; empty for none."""
+    counts: dict[str, int] = {}
+    for persons in lists:
+        for person in persons:
+            counts[person] = counts.get(person, 0) + 1
+    order = {person: i for i, person in enumerate(scenario.people)}
+    return "+".join(sorted(counts, key=lambda person: (-counts[person], order[person])))
+
+
 def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFrame,
                 load: Load | None = None) -> pd.DataFrame:
     """For each rule, the share of its misses each stage caused, with the evidence of the actor's load.
@@ -429,6 +486,8 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
     limits = {rule_id: rule.limit for rule_id, rule in scenario.deadlines.items()}
     top["budget"] = top["seconds"] / top["rule"].map(limits)
     first = scenario.channels.order[0]
+    horizon = load.horizon if load is not None else scenario.horizon
+    top["_waited_for"] = _waited_for(scenario, top, steps, horizon)
     top["fallback"] = top["channel"].astype(str).map(lambda c: any(p not in ("", first) for p in c.split("+")))
     if load is not None:
         crew = load.crew(top["replication"], top["actor"], top["unit"])
@@ -443,7 +502,8 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
     table = top.groupby(group, sort=False).agg(
         misses=("seconds", "size"), median_seconds=("seconds", "median"), median_budget=("budget", "median"),
         duty=("_duty", "sum"), busy=("_busy", "sum"), queued=("_queue", "sum"), window=("_window", "sum"),
-        fallback=("fallback", "mean"), incomplete=("incomplete", "mean")).reset_index()
+        fallback=("fallback", "mean"), incomplete=("incomplete", "mean"),
+        waited_for=("_waited_for", lambda lists: _most_named(lists, scenario))).reset_index()
     with np.errstate(invalid="ignore", divide="ignore"):
         table["utilisation"] = np.where(table["duty"] > 0, table["busy"] / table["duty"], np.nan)
         table["queue"] = np.where(table["window"] > 0, table["queued"] / table["window"], np.nan)
@@ -473,6 +533,16 @@ def _title(scenario: Scenario, actor: str) -> str:
     known = scenario.actors.get(actor)
     title = known.title if known is not None else actor
     return "the " + title[:1].lower() + title[1:]
+
+
+def _person(scenario: Scenario, person: str) -> str:
+    """`the community party secretary (party_secretary)`; the id alone for a person without a title."""
+    title = scenario.people[person].title
+    return f"the {title} ({person})" if title else person
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _step_title(scenario: Scenario, step: str) -> str:
@@ -514,6 +584,9 @@ def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
     kind = row["kind"]
     if kind == "wait":
         text = f"{who}: {reports} lost most of their time waiting for them to take {step} (median {median})"
+        named = [person for person in str(row.get("waited_for") or "").split("+") if person in scenario.people]
+        if named:
+            text += f": they waited for {_and([_person(scenario, person) for person in named])}, busy with another task"
         if _has(row["utilisation"]):
             text += (f"; while those reports were due, other incidents kept them busy {percent(row['utilisation'])} "
                      f"of their on-duty time, with {_tasks(row['queue'])}")
