@@ -133,8 +133,8 @@ def test_the_terminal_json_and_run_directory_name_who_did_the_work(tmp_path: Pat
     monkeypatch.setattr(plots, "to_bytes", lambda figure, fmt: b"<svg/>")
     scenario_file = tmp_path / "wang.yaml"
     scenario_file.write_text(effective_scenario(Results(_wang(), 1, [run(_wang())])), encoding="utf-8")
-    result = CliRunner().invoke(main, ["run", str(scenario_file), "-n", "1", "--out", str(tmp_path / "out")],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(main, ["run", str(scenario_file), "-n", "1", "--out", str(tmp_path / "out"),
+                                       "--report"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     heading = next(i for i, line in enumerate(lines) if line.startswith("busiest people"))
@@ -146,3 +146,6 @@ def test_the_terminal_json_and_run_directory_name_who_did_the_work(tmp_path: Pat
     people = (tmp_path / "out" / "people.csv").read_text().splitlines()
     assert people[0] == "holder,title,roles,tasks,busy_hours,on_duty_hours,utilisation,utilisation_low,utilisation_high"
     assert people[1].startswith("wang,grid worker of grid 1,grid_worker:grid_1,4,")
+    page = (tmp_path / "out" / "report.html").read_text()
+    who = page[page.index("<h3>Who did the work</h3>"):]
+    assert "<tr><td>grid worker of grid 1</td><td>grid_worker:grid_1</td><td class=\"num\">17.4%</td>" in who

@@ -153,6 +153,7 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
                      for r in rules if r["level"] == "all"},
         "level_colours": _levels(scenario),
         "actors": summary["actors"],
+        "people": summary.get("people", []),
         "headline": summary["bottleneck"]["sentence"],
         "findings": findings,
         "stages": stages,
