@@ -26,7 +26,7 @@ from drillsim.cli import main
 from drillsim.experiment.rundir import effective_scenario
 from drillsim.results import Results
 from drillsim.scenario import Scenario
-from tests.helpers import case, run
+from tests.helpers import CASES, case, run
 
 PEOPLE = """
         working_groups:
@@ -146,6 +146,9 @@ def test_the_terminal_json_and_run_directory_name_who_did_the_work(tmp_path: Pat
     people = (tmp_path / "out" / "people.csv").read_text().splitlines()
     assert people[0] == "holder,title,roles,tasks,busy_hours,on_duty_hours,utilisation,utilisation_low,utilisation_high"
     assert people[1].startswith("wang,grid worker of grid 1,grid_worker:grid_1,4,")
+    # A plan of one office and nobody named: its crew is the whole story, told by the actor table alone.
+    plain = CliRunner().invoke(main, ["run", str(CASES / "mmc-office.yaml"), "-n", "1"], catch_exceptions=False)
+    assert "busiest actors" in plain.stdout and "busiest people" not in plain.stdout
     page = (tmp_path / "out" / "report.html").read_text()
     who = page[page.index("<h3>Who did the work</h3>"):]
     assert "<tr><td>grid worker of grid 1</td><td>grid_worker:grid_1</td><td class=\"num\">17.4%</td>" in who
