@@ -224,13 +224,13 @@ def people_table(scenario: Scenario, aggregates: dict[int, PeopleAggregate], rep
         for kind, n in aggregate.tasks.items():
             for name, _, role in sharer.shares(kind):
                 tasks[name] += n
-                worked[name][role_name(role)] += 0  # a role worked in, even by tasks of no duration
+                worked[name].setdefault(role_name(role), 0)  # a role worked in, even by tasks of no duration
     rows = []
     for name, holder in sharer.holders.items():
         on_duty = _on_duty(holder.schedule, horizon, warm_up)
         utilisation, low, high = t_interval([b / on_duty for b in busy[name]]) if on_duty else (math.nan,) * 3
         rows.append({
-            "holder": name, "title": _title(scenario, holder, name),
+            "holder": name, "title": _title(scenario, holder),
             "roles": ", ".join(role for role, _ in sorted(worked[name].items(), key=lambda kv: -kv[1])),
             "tasks": tasks[name],
             "busy_hours": sum(busy[name]) / len(replications) / 3600 if replications else 0.0,
@@ -251,7 +251,7 @@ def _on_duty(schedule: Schedule, horizon: int, warm_up: int) -> int:
     return total_
 
 
-def _title(scenario: Scenario, holder: HolderSpec, name: str) -> str:
+def _title(scenario: Scenario, holder: HolderSpec) -> str:
     """A person's title (their id when they have none); anonymous staff as their role's title (of a grid)."""
     if holder.name:
         return scenario.people[holder.name].title or holder.name
