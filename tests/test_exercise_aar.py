@@ -135,3 +135,25 @@ def test_aar_of_every_bundled_scenario(scenario_path: Path, tmp_path: Path) -> N
     assert plan.count("\n| ") - 1 == max(len(report.actions), 1)
     for incident in ev.incidents:
         assert f"{incident.id} (" in html
+
+
+def test_staffing_changes_say_what_the_other_scenario_varies_for_roles_held_by_people() -> None:
+    """A second deputy as anonymous staff, the party secretary away on the first day and a new person in the
+    office: each is listed as drillsim plan describes it, and a role held only by people is not shown as one
+    anonymous person (the schema's default count)."""
+    from drillsim.exercise.aar import _staffing_changes
+    base = load(THREE)
+    other = base.replace({"staffing.deputy.staff": 1,
+                          "people.party_secretary.absences": [{"from": "0s", "to": "1d"}],
+                          "people.clerk": {"title": "night clerk", "roles": ["office"],
+                                           "shifts": [{"from": "22:00", "to": "07:00"}]}})
+    changes = _staffing_changes(base, other)
+    assert "Deputy leader: no anonymous staff; stands in after 5m; held by committee_director → 1; stands in " \
+           "after 5m; held by committee_director" in changes
+    office = next(line for line in changes if line.startswith("Office (information group): "))
+    assert office.endswith("; held by clerk")
+    assert "community party secretary (party_secretary): holds leader, commander; on duty throughout → holds " \
+           "leader, commander; on duty throughout; away from 0d 00:00 to 1d 00:00" in changes
+    assert "night clerk (clerk): not in the plan → holds office; on duty 22:00-07:00" in changes
+    assert len(changes) == 4
+    assert _staffing_changes(base, base) == []

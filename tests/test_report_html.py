@@ -97,3 +97,28 @@ def test_report_without_a_run_directory_is_bad_input(args: list[str], message: s
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 2
     assert message in done.stderr
+
+
+def test_staffing_tables_show_who_holds_each_role_the_people_and_the_teams(
+        saved: tuple[Results, Path, str]) -> None:
+    """The built-in plan's party secretary holds the leader's and the commander's roles, which have no anonymous
+    staff; the command post is led by the commander and the social security group takes category "other"."""
+    html = saved[2]
+
+    def rows(heading: str) -> list[list[str]]:
+        table = html[html.index(f"<h3>{heading}</h3>"):]
+        table = table[:table.index("</table>")]
+        return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+                for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+
+    staff = rows("Staff on duty")
+    assert ["Leadership group leader", "", "-", "-", "-", "party_secretary"] in staff
+    assert ["Deputy leader", "", "-", "-", "-", "committee_director"] in staff
+    assert ["Department head", "", "4", "-", "-", "-"] in staff
+    people = rows("People")
+    assert ["community party secretary", "party_secretary", "holds leader, commander; on duty throughout"] in people
+    teams = rows("Teams and working groups")
+    assert ["On-site command post", "commander (party_secretary)", "deputy (committee_director)", "committee_member",
+            "-"] in teams
+    assert ["Social security group", "leader (party_secretary)", "deputy (committee_director)",
+            "community_police, property_security, grid_worker", "Social security, Other"] in teams

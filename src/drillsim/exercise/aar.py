@@ -23,7 +23,7 @@ import jinja2
 from drillsim.exercise.evaluate import NOT_RECORDED, UNRECORDED, Evaluation, Finding, seconds_text, verdict_text
 from drillsim.exercise.msel import actor_label, doers
 from drillsim.model.pairing import differences
-from drillsim.report.plan import staffing_text
+from drillsim.report.plan import person_text, role_staffing
 from drillsim.scenario.flow import flow_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
@@ -304,18 +304,24 @@ def _rate(row: pd.Series | None) -> str:
 
 
 def _staffing_changes(base: Scenario, other: Scenario) -> list[str]:
-    """`Office (information group): 2; 3 from 08:00 to 18:00 → 3; ...`, for each actor staffed differently."""
+    """`Office (information group): 2; 3 from 08:00 to 18:00 → 3; ...`, for each role staffed differently (its
+    anonymous staff, who holds it), then `party secretary: holds leader, commander; ... → absent` for each person
+    whose roles or duty differ: what the other scenario varies, as drillsim plan describes it."""
     out = []
     for actor_id, actor in base.actors.items():
-        a, b = base.staffing_of(actor_id), other.staffing_of(actor_id)
-        if a == b:
+        if actor.kind not in ("pool", "per_grid") or actor_id not in other.actors:
             continue
-        if actor.kind == "per_grid":
-            before = ", ".join(f"{g}: {staffing_text(a.for_grid(g))}" for g in a.grids)
-            after = ", ".join(f"{g}: {staffing_text(b.for_grid(g))}" for g in b.grids)
-        else:
-            before, after = staffing_text(a), staffing_text(b)
-        out.append(f"{actor.title}: {before} → {after}")
+        before, after = role_staffing(base, actor_id), role_staffing(other, actor_id)
+        if before != after:
+            out.append(f"{actor.title}: {before} → {after}")
+    for person_id in dict.fromkeys([*base.people, *other.people]):
+        a, b = base.people.get(person_id), other.people.get(person_id)
+        before = person_text(a) if a is not None else "not in the plan"
+        after = person_text(b) if b is not None else "not in the plan"
+        if before != after:
+            person = a if a is not None else b
+            assert person is not None
+            out.append(f"{person.title or person_id} ({person_id}): {before} → {after}")
     return out
 
 

@@ -20,6 +20,8 @@ from typing import Any, NamedTuple, Protocol
 
 import jinja2
 
+from drillsim.model.staffing import holders_of, roles_of
+from drillsim.report.plan import person_text
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
 from drillsim.text import finalize
@@ -72,20 +74,62 @@ def _environment() -> jinja2.Environment:
 
 
 def _staffing(scenario: Scenario) -> list[dict[str, str]]:
+    """A row per role (per grid for a per-grid role): its anonymous staff, as the chain counts them (none when
+    only people hold it), and the people who hold it."""
+    anonymous = {holder.roles[0] for holder in holders_of(scenario) if not holder.name}
+    roles = roles_of(scenario)
     rows = []
     for actor_id, actor in scenario.actors.items():
         if actor.kind not in ("pool", "per_grid"):
             continue
         staffing = scenario.staffing_of(actor_id)
-        units = {grid: staffing.for_grid(grid) for grid in staffing.grids} if actor.kind == "per_grid" \
-            else {"": staffing}
-        for unit, own in units.items():
+        for role in (role for role in roles if role[0] == actor_id):
+            unit = role[1]
+            held = [person_id for person_id, person in scenario.people.items()
+                    if (f"{actor_id}:{unit}" if unit else actor_id) in person.roles]
+            if role not in anonymous:
+                rows.append({"actor": actor.title, "unit": unit, "staff": "-", "shifts": "-", "absences": "-",
+                             "held": ", ".join(held) or "-"})
+                continue
+            own = staffing.for_grid(unit) if unit else staffing
             shifts = "; ".join(f"{format_clock(s.start)}-{format_clock(s.end)}: {s.staff}" for s in own.shifts)
             absences = "; ".join(f"{format_offset(a.start)} to {format_offset(a.end)}: {a.staff} away"
                                  for a in own.absences)
             rows.append({"actor": actor.title, "unit": unit, "staff": str(own.staff), "shifts": shifts or "-",
-                         "absences": absences or "-"})
+                         "absences": absences or "-", "held": ", ".join(held) or "-"})
     return rows
+
+
+def _persons(scenario: Scenario) -> list[dict[str, str]]:
+    """A row per named person: the roles they hold and when they are on duty."""
+    return [{"id": person_id, "title": person.title or person_id, "what": person_text(person)}
+            for person_id, person in scenario.people.items()]
+
+
+def _teams(scenario: Scenario) -> list[dict[str, str]]:
+    """A row per team and per working group: who leads it, who stands in, the roles its members come from."""
+    rows = []
+    for actor in scenario.actors.values():
+        if actor.kind == "team":
+            stand_in = scenario.actors[actor.leader].stand_in if actor.leader else None
+            rows.append({"team": actor.title, "leader": _held(scenario, actor.leader),
+                         "stand_in": _held(scenario, stand_in), "members": ", ".join(actor.members) or "-",
+                         "takes": "-"})
+    if any(actor.kind == "working_group" for actor in scenario.actors.values()):
+        for group_id, group in scenario.working_groups.items():
+            taken = [c.title for c in scenario.categories.values() if c.working_group == group_id]
+            rows.append({"team": group.title, "leader": _held(scenario, group.led_by),
+                         "stand_in": _held(scenario, group.deputy), "members": ", ".join(group.members) or "-",
+                         "takes": ", ".join(taken) or "-"})
+    return rows
+
+
+def _held(scenario: Scenario, role: str | None) -> str:
+    """`leader (party_secretary)`: a role and the people who hold it; `-` for none."""
+    if role is None:
+        return "-"
+    holders = scenario.holders(role)
+    return f"{role} ({', '.join(holders)})" if holders else role
 
 
 def _incidents(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
@@ -147,6 +191,8 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
         "summary": summary,
         "horizon_days": scenario.horizon / DAY,
         "staffing": _staffing(scenario),
+        "persons": _persons(scenario),
+        "teams": _teams(scenario),
         "incidents": _incidents(scenario),
         "overall": [r for r in rules if r["level"] == "all"],
         "by_level": {r["rule"]: [x for x in rules if x["rule"] == r["rule"] and x["level"] != "all"]

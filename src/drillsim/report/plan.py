@@ -32,9 +32,14 @@ _POLICIES = {"fcfs": "first come first served", "level": "the most serious level
              "deadline": "the nearest open deadline first", "first_reports": "the steps earlier in the flow first"}
 
 
-def _role_staffing(scenario: Scenario, actor_id: str, anonymous: list[tuple[str, str]]) -> str:
-    """`2; 3 from 08:00 to 18:00; held by party_secretary`: the anonymous staff (none when only people hold the
-    role), who else holds it, and how its people choose their next task when that is not the scenario's."""
+def role_staffing(scenario: Scenario, actor_id: str, anonymous: list[tuple[str, str]] | None = None) -> str:
+    """`2; 3 from 08:00 to 18:00; held by party_secretary`: a role's anonymous staff (none when only people hold
+    it), who else holds it, and how its people choose their next task when that is not the scenario's.
+
+    `anonymous`: the roles that have anonymous staff (drillsim.model.staffing.holders_of), when already known.
+    """
+    if anonymous is None:
+        anonymous = [holder.roles[0] for holder in holders_of(scenario) if not holder.name]
     actor = scenario.actors[actor_id]
     staffing = scenario.staffing_of(actor_id)
     if actor.kind == "per_grid":
@@ -72,10 +77,10 @@ def _actor_staffing(scenario: Scenario, actor_id: str, anonymous: list[tuple[str
         return f"team: {led}members from {', '.join(actor.members)}"
     if actor.kind == "working_group":
         return "the working group of the incident's category (below)"
-    return _role_staffing(scenario, actor_id, anonymous)
+    return role_staffing(scenario, actor_id, anonymous)
 
 
-def _person_text(person: Person) -> str:
+def person_text(person: Person) -> str:
     """`holds leader, commander; on duty 08:00-18:00; away from 1d 08:00 to 2d 08:00`."""
     parts = [f"holds {', '.join(person.roles)}"]
     windows = [f"{format_clock(w.start)}-{format_clock(w.end)}" for w in person.shifts]
@@ -172,7 +177,7 @@ def text(scenario: Scenario) -> str:
         lines += ["", "People (one person does one task at a time, whichever role it comes from)"]
         width = max(len(name) for name in scenario.people)
         titles = max(len(person.title) for person in scenario.people.values())
-        lines.extend(f"  {person_id:<{width}} {person.title:<{titles}} {_person_text(person)}"
+        lines.extend(f"  {person_id:<{width}} {person.title:<{titles}} {person_text(person)}"
                      + (f"  [{person.article}]" if person.article else "")
                      for person_id, person in scenario.people.items())
     lines += ["", "Working groups (the group of the incident's category: its leader, or the deputy after the "
