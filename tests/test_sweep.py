@@ -233,3 +233,16 @@ def test_ctrl_c_stops_a_sweep_with_one_line_and_resume_finishes_it(tmp_path: Pat
                               check=False)
     assert finished.returncode == 0, finished.stderr
     assert len(list((out / "points").iterdir())) == 8 and (out / "sweep.csv").exists()
+
+
+def test_a_point_keeps_the_mean_waits_of_teams_and_working_groups_too(uninterrupted: tuple[SweepResult, Path],
+                                                                      night: Scenario) -> None:
+    """A command post waits for its commander's person like a role's task for its staff: its wait is compared."""
+    outcome, out = uninterrupted
+    point = json.loads((out / "points" / "0000.json").read_text(encoding="utf-8"))
+    waited = {a for a, actor in night.actors.items() if actor.kind in ("pool", "per_grid", "team", "working_group")}
+    assert set(point["mean_waits"]) == waited and {"command_post", "reserve_team", "working_group"} <= waited
+    results = outcome.results(0)
+    steps = results.steps[results.steps["started"].notna() & (results.steps["actor"] == "command_post")]
+    assert len(steps) and point["mean_waits"]["command_post"] == pytest.approx(
+        float((steps["started"] - steps["queued"]).sum()) / len(steps))

@@ -78,12 +78,18 @@ def pooled_interval(met: int, decided: int) -> tuple[float, float]:
     return wilson(met, decided)
 
 
-def wait_totals(results: Results) -> pd.DataFrame:
-    """Per replication and limited actor: total wait (seconds) and tasks started, for mean waits.
+_WAITED_FOR = ("pool", "per_grid", "team", "working_group")
+"""The kinds of actor a task waits for: unlimited actors and superiors take every task at once."""
 
-    Only incidents counted (after the warm-up), from the records or the tallies alike (Results.wait_totals).
+
+def wait_totals(results: Results) -> pd.DataFrame:
+    """Per replication and actor a task can wait for (a role, a team, a working group): total wait (seconds) and
+    tasks started, for mean waits.
+
+    Only incidents counted (after the warm-up), from the records or the tallies alike (Results.wait_totals). A
+    team's wait is for its people (the party secretary a command post waits for), so it is compared too.
     """
-    actors = [a for a, actor in results.scenario.actors.items() if actor.kind in ("pool", "per_grid")]
+    actors = [a for a, actor in results.scenario.actors.items() if actor.kind in _WAITED_FOR]
     totals = results.wait_totals.set_index(["replication", "actor"])[["wait", "tasks"]]
     index = pd.MultiIndex.from_product([replication_ids(results), actors], names=["replication", "actor"])
     return totals.reindex(index, fill_value=0).reset_index()
