@@ -220,10 +220,13 @@ HEAD = "name: bad people\nplan: builtin\n"
      "b.yaml:4: staffing.property_security"),
     ("people:\n  office:\n    roles: [volunteer]\n",
      "b.yaml:4: people.office: 'office' cannot name a person: a step's people name each person and each role's "
-     "anonymous staff, joined with '+' (and '*' for how many); expected an id that is not an actor and has "
-     "neither"),
+     "anonymous staff (`grid_worker:grid_1`), joined with '+' (and '*' for how many); expected an id that is not "
+     "an actor and has none of ':', '+', '*'"),
+    ("people:\n  \"grid_worker:grid_1\":\n    roles: [volunteer]\n",
+     "b.yaml:4: people.grid_worker:grid_1: 'grid_worker:grid_1' cannot name a person"),
 ], ids=["unknown-role", "per-grid-without-grid", "two-policies", "preempt-shared-by-a-person",
-        "preempt-drawn-by-a-team", "policy-drawn-by-teams", "person-named-like-an-actor"])
+        "preempt-drawn-by-a-team", "policy-drawn-by-teams", "person-named-like-an-actor",
+        "person-named-like-a-role"])
 def test_a_problem_with_people_is_reported_at_its_line(tmp_path: Path, body: str, expected: str) -> None:
     """Each at the line the user wrote, exit status 2. Preempting the volunteers is refused because the reserve
     team draws on them, and a policy for property security because the reserve team and every working group

@@ -580,10 +580,11 @@ def _team_problems(s: Scenario, at: tuple[str | int, ...], kind: str, leader: st
 def _people_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     out: list[tuple[tuple[str | int, ...], str]] = []
     for person_id, person in s.people.items():
-        if person_id in s.actors or "*" in person_id or "+" in person_id:
+        if person_id in s.actors or any(mark in person_id for mark in "*+:"):
             out.append((("people", person_id), f"{person_id!r} cannot name a person: a step's people name each person "
-                                               f"and each role's anonymous staff, joined with '+' (and '*' for how "
-                                               f"many); expected an id that is not an actor and has neither"))
+                                               f"and each role's anonymous staff (`grid_worker:grid_1`), joined with "
+                                               f"'+' (and '*' for how many); expected an id that is not an actor and "
+                                               f"has none of ':', '+', '*'"))
         for k, role in enumerate(person.roles):
             actor, _, grid = role.partition(":")
             kind = s.actors[actor].kind
