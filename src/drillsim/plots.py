@@ -408,7 +408,7 @@ def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Ax
         ax.annotate(text, (due, 1.0), xycoords=("data", "axes fraction"), xytext=(-2 if late else 2, -3 - 10 * i),
                     textcoords="offset points", fontsize=7, color=colour, va="top", ha="right" if late else "left",
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
-    ax.set_yticks([lane[a] for a in lanes], [scenario.actors[a].title for a in lanes], fontsize=8.5)
+    ax.set_yticks([lane[a] for a in lanes], [_lane_title(scenario, steps, a) for a in lanes], fontsize=8.5)
     ax.set_ylim(LANE * (len(lanes) - 1) + 0.8, -1.0 - 0.42 * len(verdicts))
     ax.set_xlim(0, right)
     ax.set_xlabel(f"minutes after the incident occurred ({format_clock(origin % DAY)} on day {origin // DAY})")
@@ -427,6 +427,22 @@ def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Ax
         Line2D([], [], color=MET, linestyle=":", label="deadline met")]
     _legend_below(ax, handles, 3)
     return ax
+
+
+def _lane_title(scenario: Scenario, steps: pd.DataFrame, actor: str) -> str:
+    """A lane's name: the actor's title, the working group's own for the incident's group, and the named people
+    who worked on the lane (`Leadership group leader (party_secretary)`), so that one person's two roles read as
+    one person in two places."""
+    spec = scenario.actors[actor]
+    title = spec.title
+    if spec.kind == "working_group":
+        groups = [g for g in dict.fromkeys(steps.loc[steps["actor"] == actor, "unit"]) if g in scenario.working_groups]
+        if len(groups) == 1:
+            title = scenario.working_groups[groups[0]].title
+    people = steps.loc[steps["served_by"] == actor, "people"] if "people" in steps else pd.Series(dtype=object)
+    named = [token for text in people.dropna().astype(str) for token in text.split("+") if token in scenario.people]
+    named = list(dict.fromkeys(named))
+    return f"{title} ({', '.join(named)})" if named else title
 
 
 class _LaneLabels:
