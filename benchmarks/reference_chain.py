@@ -23,7 +23,8 @@ drillsim's (src/drillsim/model/desk.py), or the milestones would differ:
 waiting tasks in order (arrival, or the policy's priority, then arrival); a
 task that must wait holds back the later tasks asking for a part it cannot
 fill, and only those; holders asked in the order the plan lists their roles,
-anonymous staff before named people.
+anonymous staff before named people. A busy leader's stand-in steps in after
+the hand-over delay; for a role nobody holds, at once.
 
 The model covers what the benchmark scenario uses: constant staffing, no
 channel failures, no misjudged levels (the level in force never changes), no
@@ -412,7 +413,8 @@ class ReferenceChain:
             if request.triggered or stand_in is None:
                 yield request
             else:
-                yield request | self.env.timeout(stand_in[1])
+                if part.peak:  # with nobody holding the role, the stand-in is acting already: no hand-over
+                    yield request | self.env.timeout(stand_in[1])
                 if not request.triggered:
                     other = people.request(((self.seats[stand_in[0]], 1),),
                                            self.priority(s, step, people.policy) if people.ordered else 0.0)
@@ -442,7 +444,8 @@ class ReferenceChain:
             priority = self.priority(s, step, people.policy) if people.ordered else 0.0
             request = people.request(parts, priority)
             if team.stand_in is not None and team.leader is not None:
-                yield request | self.env.timeout(team.handover)
+                if team.leader.peak:
+                    yield request | self.env.timeout(team.handover)
                 if not request.triggered:
                     other = people.request(team.parts(units, team.stand_in), priority)
                     yield request | other

@@ -92,3 +92,14 @@ def test_the_same_seconds_under_a_policy(scenario: Scenario, policy: str) -> Non
     assert ours == theirs
     fcfs = reference.run(variant.replace({"policy": "fcfs"}), scenario.seed, 1)
     assert len(reference.differences(ours, fcfs, limit=1000)) > 20
+
+
+def test_the_same_seconds_when_nobody_holds_the_leaders_role(scenario: Scenario) -> None:
+    """The deputies act at once for a leader nobody is: no hand-over delay for the decisions, nor for the groups."""
+    variant = scenario.replace({"horizon": "3d", "staffing.leader.staff": 0, "staffing.deputy.staff": 8,
+                                "people.party_secretary.roles": ["commander"]})
+    ours = reference.run(variant, scenario.seed, 0)
+    run = simulate(variant, scenario.seed, 0)
+    assert reference.differences(ours, {record.incident: dict(record.milestones) for record in run.incidents}) == []
+    led = [step for step in run.steps if step.actor in ("leader", "working_group") and step.started is not None]
+    assert led and all(step.served_by == "deputy" for step in led)
