@@ -177,3 +177,14 @@ def test_matplotlib_stays_out_of_the_model_results_and_cli_imports() -> None:
             "assert 'matplotlib' not in sys.modules, sorted(m for m in sys.modules if 'matplotlib' in m)[:3]")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_actor_load_names_the_people_holding_a_role_in_its_legend(shared_leader: Results) -> None:
+    """The party secretary is the leader and the commander: both lines say so, one person's two roles."""
+    ax = plots.actor_load(shared_leader)
+    legend = ax.get_legend()
+    assert legend is not None
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert "Leadership group leader (1 on duty; held by party_secretary)" in labels
+    assert "Command-post commander (1 on duty; held by party_secretary)" in labels
+    assert "Office (information group) (5 on duty)" in labels

@@ -282,8 +282,11 @@ def actor_load(run: Run, ax: Axes | None = None, width: int = HOUR // 2) -> Axes
         queue_ax.step(hours, np.r_[queue, queue[-1:]], where="post", color=colour, linewidth=1.3,
                       linestyle=(0, (4, 2)))
         duty = own["on_duty"].to_numpy(dtype=float)
+        # A person holding several roles is on duty in each: naming them shows which lines are one person.
+        held = ", ".join(run.scenario.holders(actor))
         handles.append(Line2D([], [], color=colour, linewidth=2,
-                              label=f"{run.scenario.actors[actor].title} ({_staff_range(duty)} on duty)"))
+                              label=f"{run.scenario.actors[actor].title} ({_staff_range(duty)} on duty"
+                                    f"{f'; held by {held}' if held else ''})"))
     unseen = profile.groupby("clock")["on_duty"].apply(lambda c: c.isna().all())
     for clock in unseen[unseen].index:
         ax.axvspan(clock / HOUR, (clock + width) / HOUR, color="#eeeeee", zorder=0, linewidth=0)
