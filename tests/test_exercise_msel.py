@@ -185,3 +185,14 @@ def test_which_steps_an_incident_needs_follows_the_categorys_responders_in_the_p
         for incident in incidents:
             assert all(applies(scenario, step, incident) == (incident.id in handed) for step in external)
             assert all(applies(scenario, step, incident) == (incident.id not in handed) for step in own)
+
+
+def test_the_working_group_a_task_goes_to_is_the_categorys_own() -> None:
+    """The console's task list names the group of the plan's category, not "the working group of the category":
+    category "other" goes to the social security group (a choice the plan file makes)."""
+    from drillsim.exercise.msel import actor_label
+    scenario = load(EXAM)
+    assert actor_label(scenario, "working_group", "", "public_health") == "Public health group"
+    assert actor_label(scenario, "working_group", "", "other") == scenario.working_groups["social_security"].title
+    assert actor_label(scenario, "working_group", "") == scenario.actors["working_group"].title
+    assert actor_label(scenario, "grid_worker", "grid_2", "other") == "Grid worker of grid_2"

@@ -212,7 +212,7 @@ def _owner(ev: Evaluation, f: Finding) -> str:
     s = ev.scenario
     incident = next(i for i in ev.incidents if i.id == f.incident)
     step = flow_of(s)[f.stage or ""].step
-    return " or ".join(actor_label(s, a, "") for a in doers(s, step, incident))
+    return " or ".join(actor_label(s, a, "", incident.category) for a in doers(s, step, incident))
 
 
 def _analysis(ev: Evaluation, missed: list[Finding]) -> tuple[Finding | None, str]:

@@ -195,8 +195,8 @@ class DrillBoard:
                 step = node.step
                 if not applies(self.scenario, step, incident):
                     continue
-                who = " or ".join(actor_label(self.scenario, a, incident.grid) for a in doers(self.scenario, step,
-                                                                                              incident))
+                who = " or ".join(actor_label(self.scenario, a, incident.grid, incident.category)
+                                  for a in doers(self.scenario, step, incident))
                 for k in (changes if node.per_change else [ONCE]):
                     key = flow.key(node.milestone, k)
                     out.append(Task(incident.id, shown_change(k), step.milestone, step.title or step.id, who,

@@ -96,9 +96,12 @@ def doers(scenario: Scenario, step: Step, incident: DrillIncident) -> list[str]:
     return options
 
 
-def actor_label(scenario: Scenario, actor: str, grid: str) -> str:
-    """`Grid worker of grid_2`, `Office (information group)`."""
+def actor_label(scenario: Scenario, actor: str, grid: str, category: str = "") -> str:
+    """`Grid worker of grid_2`, `Office (information group)`; the working group of the incident's category by its
+    own title (`Public health group`), as the plan names the group that responds."""
     spec = scenario.actors[actor]
+    if spec.kind == "working_group" and category in scenario.categories:
+        return scenario.working_groups[scenario.categories[category].working_group].title
     return f"{spec.title} of {grid}" if spec.kind == "per_grid" and grid else spec.title
 
 
@@ -175,7 +178,8 @@ def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k:
         number=number, time=time, incident=incident.id, change=shown_change(k),
         event="occurs" if k < 0 else "changes", what_happens=what, category=category, level=level,
         grid=incident.grid, controller_notes="; ".join(notes), delivered_by=by,
-        delivered_to=_capital(" or ".join(actor_label(scenario, a, incident.grid).lower() for a in receivers)),
+        delivered_to=_capital(" or ".join(actor_label(scenario, a, incident.grid, incident.category).lower()
+                                          for a in receivers)),
         expected_action=_capital(step.title or step.id) if step is not None else "",
         deadline=primary, article=article, also_tests=tuple(t for t in tested if t is not primary))
 
