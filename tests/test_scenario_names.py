@@ -187,7 +187,8 @@ def test_an_absence_covering_every_shift_and_an_empty_grid_are_warned_about(capl
     with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):  # the role has no staffing: at its holder
         caplog.clear()
         loads("name: away\nplan: builtin\nhorizon: 2d\n" + away, "away.yaml")
-    assert [r.getMessage().split(": ")[1] for r in caplog.records] == ["people.party_secretary"]
+    assert [r.getMessage().split(": ")[1] for r in caplog.records] == [
+        "people.party_secretary", "actors.working_group", "actors.command_post"]  # the teams they lead, too
 
 
 def test_an_actor_never_on_duty_is_a_warning_on_stderr_for_validate_and_run(tmp_path: Path) -> None:
@@ -210,3 +211,28 @@ def test_problems_keep_their_type() -> None:
     with pytest.raises(ScenarioError) as caught:
         loads("name: x\nplan: builtin\ndurations: {discover: 1m}\n", "x.yaml")
     assert all(isinstance(p, Problem) for p in caught.value.problems)
+
+
+def test_a_team_or_working_group_nobody_can_staff_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
+    """A team takes its leader (or the stand-in) and its members at once: with nobody ever on duty for a part, its
+    steps wait until the horizon. A part somebody can fill (the reserve team without volunteers) is no warning."""
+    head = "name: team\nplan: builtin\nhorizon: 2d\n"
+    cases = [
+        ("staffing:\n  committee_member: {staff: 0}\n", ["actors.command_post"], "has no members"),
+        ("staffing:\n  health_station: {staff: 0}\n  property_security: {staff: 0}\n  grid_worker:\n    grids:\n"
+         "      grid_1: {staff: 0}\n      grid_2: {staff: 0}\n      grid_3: {staff: 0}\n",
+         [f"staffing.grid_worker.grids.{g}" for g in ("grid_1", "grid_2", "grid_3")] + ["working_groups.public_health"],
+         "the Public health group has no members"),
+        ("people:\n  party_secretary: {absences: [{from: '0s', to: '2d'}]}\n"
+         "  committee_director: {absences: [{from: '0s', to: '2d'}]}\n",
+         ["people.party_secretary", "actors.working_group", "actors.command_post"],
+         "nobody holding leader or deputy is on duty at any time of the drill, so no working group has a leader"),
+        ("staffing:\n  volunteer: {staff: 0, shifts: null}\n", [], ""),
+    ]
+    for body, paths, words in cases:
+        with caplog.at_level(logging.WARNING, logger="drillsim.scenario"):
+            caplog.clear()
+            loads(head + body, "team.yaml")
+        found = [r.getMessage() for r in caplog.records]
+        assert [text.split(": ")[1] for text in found] == paths, found
+        assert not paths or any(words in text for text in found), found

@@ -313,6 +313,8 @@ def warnings(s: Scenario) -> list[tuple[Path_, str]]:
     grids = used_grids(s)
     for actor, steps in doers(s).items():
         kind = s.actors[actor].kind
+        if kind in _DRAWN:
+            out += _team_warnings(s, actor, steps)
         if kind not in _LIMITED:
             continue
         staffing = s.staffing_of(actor)
@@ -333,6 +335,47 @@ def warnings(s: Scenario) -> list[tuple[Path_, str]]:
                             f"nobody is on duty at any time of the drill in {grid}; every step of {actor} "
                             f"({listed}) for an incident there will wait until the horizon"))
     return out
+
+
+def _team_warnings(s: Scenario, actor: str, steps: list[str]) -> list[tuple[Path_, str]]:
+    """A team (or a working group) takes its leader (or the stand-in) and its members at once: with nobody ever
+    on duty in the leader's and the stand-in's roles, or in every member role, its steps wait until the horizon."""
+    spec = s.actors[actor]
+    if spec.kind == "team":
+        stand_in = s.actors[spec.leader].stand_in if spec.leader is not None else None
+        teams: list[tuple[Path_, str, str | None, str | None, tuple[str, ...]]] = [
+            (("actors", actor), f"team {actor}", spec.leader, stand_in, spec.members)]
+    else:
+        used = {category.working_group for category in s.categories.values()}
+        teams = [(("working_groups", group_id), f"the {group.title}", group.led_by, group.deputy, group.members)
+                 for group_id, group in s.working_groups.items() if group_id in used]
+    listed = ", ".join(steps)
+    out: list[tuple[Path_, str]] = []
+    unled: list[str] = []
+    for at, name, leader, stand_in, members in teams:
+        if leader is not None and not any(_held_ever(s, role) for role in (leader, stand_in) if role is not None):
+            roles = " or ".join(role for role in (leader, stand_in) if role is not None)
+            unled.append(roles)
+            out.append((at, f"nobody holding {roles} is on duty at any time of the drill, so nobody leads "
+                            f"{name}; its steps ({listed}) will wait until the horizon"))
+        elif members and not any(_held_ever(s, role) for role in members):
+            out.append((at, f"nobody holding {', '.join(members)} is on duty at any time of the drill, so {name} "
+                            f"has no members; its steps ({listed}) will wait until the horizon"))
+    if len(teams) > 1 and len(unled) == len(teams) and len(set(unled)) == 1:  # every group's: say it once
+        return [(("actors", actor), f"nobody holding {unled[0]} is on duty at any time of the drill, so no "
+                                    f"working group has a leader; its steps ({listed}) will wait until the horizon")]
+    return out
+
+
+def _held_ever(s: Scenario, actor: str) -> bool:
+    """Someone holds the role on duty at some time (in some grid, for a per-grid role)."""
+    if s.actors[actor].kind != "per_grid":
+        return _ever(s, actor, "")
+    staffing = s.staffing.get(actor)
+    grids = [*(staffing.grids if staffing is not None else ()),
+             *(role.partition(":")[2] for person in s.people.values() for role in person.roles
+               if role.partition(":")[0] == actor)]
+    return any(_ever(s, actor, grid) for grid in grids)
 
 
 def _ever(s: Scenario, actor: str, grid: str) -> bool:
