@@ -8,6 +8,7 @@ numbers changed, so each stage's seconds can be worked out on paper.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -38,7 +39,10 @@ def test_shared_leader_command_post_miss_is_the_wait_for_the_leader(shared_leade
     its decision, 02:58:30, 2h46m; its report (5m, 30s wired) arrives at 06:00:00. The three set-ups waited
     35m (02:28:30-03:03:30), 1h40m30s (02:43:30-04:24:00) and 2h46m, each the largest stage of its miss; during
     each wait the secretary was busy with another incident's task, and the committee members (anonymous staff)
-    name nobody.
+    name nobody. Over the three windows (79m from 02:00, 158m30s from 02:01, 238m from 02:02: 475m30s on duty)
+    the secretary worked on other incidents 30m (decisions 2 and 3), 110m (decisions 1 and 3, incident 1's
+    activation 5m and post 10m + 5m + 60m) and 190m (both other posts and their decisions and activations):
+    330m, 69 % of their on-duty time. The command post is no crew, so no queue is measured for it.
     """
     assert stages_of(shared_leader, 3, "command_post_upward") == [
         ("discover", "work", "discoverer", 2 * M),
@@ -59,12 +63,14 @@ def test_shared_leader_command_post_miss_is_the_wait_for_the_leader(shared_leade
         ("set_up_command_post", "wait", "command_post", 3, 1.0)
     assert post["median_seconds"] == 100 * M + 30 and post["median_budget"] == pytest.approx(6030 / 3600)
     assert post["waited_for"] == "party_secretary"
+    assert post["utilisation"] == pytest.approx(330 / 475.5) and np.isnan(post["queue"])
     headline = shared_leader.bottleneck()
     assert (headline["rule"], headline["actor"], headline["kind"]) == ("command_post_upward", "command_post", "wait")
     assert headline["sentence"] == (
         "The on-site command post: 100 % of the 'command post reports upward' reports that missed their 1h deadline "
         "lost most of their time waiting for them to take 'the on-site command post is set up' (median 1h40m30s): "
-        "they waited for the community party secretary (party_secretary), busy with another task.")
+        "they waited for the community party secretary (party_secretary), busy with another task; while those "
+        "reports were due, other incidents kept that person busy 69 % of their on-duty time.")
 
 
 def test_a_wait_names_nobody_when_no_person_of_the_task_was_busy_elsewhere() -> None:

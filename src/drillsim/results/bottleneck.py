@@ -452,6 +452,42 @@ def _waited_for(scenario: Scenario, top: pd.DataFrame, steps: pd.DataFrame, hori
     return out
 
 
+def _people_load(scenario: Scenario, top: pd.DataFrame, steps: pd.DataFrame, horizon: int,
+                 named: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Person-seconds on duty, and busy with other incidents, of the people each row waited for, over its window
+    (NaN for a row that names nobody): a role's figures would count only the tasks of that role, while the
+    person who holds it was busy in another (the party secretary deciding as leader, commanding as commander)."""
+    duty = np.full(len(top), np.nan)
+    busy = np.full(len(top), np.nan)
+    rows = [i for i, persons in enumerate(named) if persons]
+    if not rows:
+        return duty, busy
+    tasks = steps[steps["started"].notna() & (steps["people"].astype(str) != "")]
+    persons = tasks["people"].astype(str).map(lambda text: _named(text, scenario))
+    spans = pd.DataFrame({"replication": tasks["replication"], "incident": tasks["incident"], "person": persons,
+                          "_from": _seconds(tasks["started"]),
+                          "_to": np.nan_to_num(_seconds(tasks["finished"]), nan=horizon)}).explode("person")
+    spans = spans[spans["person"].notna()]
+    schedules = {person_id: person.schedule(horizon) for person_id, person in scenario.people.items()}
+    for i in rows:
+        row = top.iloc[i]
+        start, end = float(row["start"]), float(row["end"])
+        duty[i] = busy[i] = 0.0
+        for person in named[i]:
+            duty[i] += _on_duty_seconds(schedules[person], start, end, horizon)
+            own = spans[(spans["replication"] == row["replication"]) & (spans["person"] == person)
+                        & (spans["incident"] != row["incident"])]
+            busy[i] += float((np.minimum(own["_to"], end) - np.maximum(own["_from"], start)).clip(lower=0).sum())
+    return duty, busy
+
+
+def _on_duty_seconds(schedule: tuple[tuple[int, int], ...], start: float, end: float, horizon: int) -> float:
+    """Seconds on duty between start and end, from a person's ((time, 0 or 1), ...) schedule."""
+    ends = [time for time, _ in schedule[1:]] + [horizon]
+    return float(sum(count * max(0.0, min(stop, end) - max(time, start))
+                     for (time, count), stop in zip(schedule, ends, strict=True)))
+
+
 def _most_named(lists: pd.Series, scenario: Scenario) -> str:
     """The persons a group's misses waited for, the most often named first, joined with "+"; empty for none."""
     counts: dict[str, int] = {}
@@ -474,6 +510,8 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
     other incidents over the windows of those misses, and `queue` the mean
     number of tasks waiting for the actor then; `busiest_*` is the actor's
     busiest two hours of the day;
+    where the records name the people a wait was for (`waited_for`), `utilisation` is theirs: a role's own
+    figure would miss the tasks they did in their other roles;
     `fallback` and `incomplete` tell, for a transit stage, how many of those
     reports went over a fallback channel or needed a follow-up.
     """
@@ -495,6 +533,9 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
         evidence["busy"] -= _own_work(top, steps, load.horizon)
         top = pd.concat([top, evidence.drop(columns="seconds").rename(columns=lambda c: f"_{c}")], axis=1)
         top["_window"] = np.where(crew >= 0, top["end"] - top["start"], np.nan)
+        duty, busy = _people_load(scenario, top, steps, load.horizon, list(top["_waited_for"]))
+        named = ~np.isnan(duty)
+        top.loc[named, "_duty"], top.loc[named, "_busy"] = duty[named], busy[named]
     else:
         for name in ("_duty", "_busy", "_queue", "_window"):
             top[name] = np.nan
@@ -588,8 +629,10 @@ def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
         if named:
             text += f": they waited for {_and([_person(scenario, person) for person in named])}, busy with another task"
         if _has(row["utilisation"]):
-            text += (f"; while those reports were due, other incidents kept them busy {percent(row['utilisation'])} "
-                     f"of their on-duty time, with {_tasks(row['queue'])}")
+            whom = "them" if not named else "that person" if len(named) == 1 else "those people"
+            text += (f"; while those reports were due, other incidents kept {whom} busy {percent(row['utilisation'])} "
+                     f"of their on-duty time")
+            text += f", with {_tasks(row['queue'])}" if _has(row["queue"]) else ""
         if _has(row["busiest_utilisation"]):
             text += (f"; they are busiest between {format_clock(row['busiest_from'])} and "
                      f"{format_clock(row['busiest_to'])} (busy {percent(row['busiest_utilisation'])} of the time)")
