@@ -23,7 +23,7 @@ from drillsim.model.structure import Structure
 from drillsim.scenario import Scenario, load
 from drillsim.scenario.flow import ONCE
 from drillsim.scenario.schema import Channels as ChannelPlan
-from tests.helpers import EXAM, with_fan_in
+from tests.helpers import EXAM, case, milestones, run, with_fan_in
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,7 @@ def test_a_fan_in_waits_for_every_changes_instance_and_for_none_without_changes(
     rep = simulate(fan_in, fan_in.seed, 0)
     summaries = {s.incident: s for s in rep.steps if s.step == "summary"}
     assert {i.incident for i in rep.incidents} == set(summaries)
+    assert len(summaries) == sum(s.step == "summary" for s in rep.steps)  # once per incident, not per change
     seen = set()
     for incident in rep.incidents:
         keys = [f"continuation_received#{k}" for k in range(len(incident.changes))]
@@ -102,3 +103,23 @@ def test_the_channels_are_tried_in_order_and_an_incomplete_report_is_sent_twice(
     assert channels.send(50, 1, incomplete) == ([30 + 900 + 70], ["wired"])
     steady = Channels(ChannelPlan(order=("wired",), media={"wired": {"delay": "30s"}}))
     assert steady.steady == (30, "wired") == steady.transmission(12345)
+
+
+def test_a_fan_in_after_a_single_per_change_step_starts_once_after_the_last_report() -> None:
+    """Two changes, 10 minutes apart: the summary waits for both continuation reports, and runs once."""
+    scenario = with_fan_in(case("""
+        injects:
+          - at: "01:00"
+            category: social_security
+            example: group_fight
+            level: III
+            grid: grid_1
+            changes:
+              - {after: 30m, description: more people join}
+              - {after: 40m, description: a second group arrives}
+    """), {})
+    rep = run(scenario)
+    m = milestones(rep, 1)
+    summaries = [s for s in rep.steps if s.step == "summary"]
+    assert len(summaries) == 1
+    assert summaries[0].queued == max(m["continuation_received#0"], m["continuation_received#1"])

@@ -118,11 +118,12 @@ class Chain:
             changes=tuple([change.time for change in incident.changes]) if incident.changes else (),
             milestones={self._occurred: incident.occurred})
         counts, ready = self._structure.template(len(incident.changes))
+        ahead = (incident.judged_level, *levels[1:])
         if self._keep:
             self.incidents.append(record)
-            live = Live(incident, record, incident.level, counts.copy(), self.steps)
+            live = Live(incident, record, incident.level, counts.copy(), self.steps, ahead)
         else:
-            live = Live(incident, record, incident.level, counts.copy(), [])
+            live = Live(incident, record, incident.level, counts.copy(), [], ahead)
             self._settling.open(live)
         for plan, k in ready:
             if plan.condition == "always" or self._may_run(live, plan):
@@ -154,10 +155,13 @@ class Chain:
         remaining = live.remaining
         for dependent, fan_out in dependents:
             for j in (range(len(live.incident.changes)) if fan_out else (k if dependent.per_change else ONCE,)):
-                key = dependent.key if j == ONCE else (dependent.id, j)
-                left = remaining[key] - 1
-                remaining[key] = left
-                if left or (dependent.condition != "always" and not self._may_run(live, dependent)):
+                if not dependent.single:
+                    key = dependent.key if j == ONCE else (dependent.id, j)
+                    left = remaining[key] - 1
+                    remaining[key] = left
+                    if left:
+                        continue
+                if dependent.condition != "always" and not self._may_run(live, dependent):
                     continue
                 if carry_on and first is None:
                     first = (dependent, j)
@@ -185,8 +189,7 @@ class Chain:
         parked until the end of the run.
         """
         incident = live.incident
-        levels = [live.level, incident.judged_level, *(change.level for change in incident.changes)]
-        return self._flow.holds(plan.condition, incident.category, levels, incident.major_class,
+        return self._flow.holds(plan.condition, incident.category, (live.level, *live.ahead), incident.major_class,
                                 bool(incident.command_post))
 
     def _set_level(self, live: Live, level: str) -> None:
@@ -223,6 +226,9 @@ class Chain:
         env = self.env
         incident = live.incident
         current: tuple[StepPlan, int] | None = (plan, k)
+        crew: Crew | Seat | Desk | None
+        held: Any
+        order: tuple[float, int] | None
         while current is not None:
             plan, k = current
             if plan.condition != "always" and not self._holds(live, plan):
@@ -236,9 +242,7 @@ class Chain:
             record = step_record(replication=self.replication, incident=incident.id, step=plan.id, change=k,
                                  actor=actor, unit=unit, queued=queued, units=units)
             live.steps.append(record)
-            crew: Crew | Seat | Desk | None = None
-            held: Any = None
-            order: tuple[float, int] | None = None
+            crew = held = order = None
             crews = self.crews.get(actor)
             if crews is not None:
                 crew = crews[unit]
@@ -255,8 +259,6 @@ class Chain:
                                                                             plan, k)
                     crew, held = claim.crew, claim.units
                     started = int(env.now)
-                elif crew.preemptive:
-                    order = crew.order(self._priority(live, plan, k, crew.policy))
             elif plan.team:
                 kept = live.kept.pop(plan.id, None) if live.kept else None
                 if kept is None:
@@ -271,7 +273,7 @@ class Chain:
             record.started = started
             work = incident.work[key]
             if work:
-                if crew is not None and crew.preemptive:
+                if order is not None and crew is not None and crew.preemptive:
                     crew, held = yield from self._preemptible(crew, held, order, work, record)
                 else:
                     yield env.timeout(work)
@@ -304,7 +306,11 @@ class Chain:
             elif effect == "close":
                 live.record.closed = reached
             live.record.milestones[plan.milestone if k == ONCE else self._key(plan.milestone, k)] = reached
-            current = self._signal(live, plan.dependents, k, True) if plan.dependents else None
+            after = plan.after
+            if after is not None:
+                current = (after, k if after.per_change else ONCE)
+            else:
+                current = self._signal(live, plan.dependents, k, True) if plan.dependents else None
         self._idle(live)
 
     def _stand_in(self, claim: Claim | DeskClaim, actor: str, stand_in: tuple[str, int], units: int, live: Live,

@@ -113,7 +113,7 @@ class Crew:
         """
         if units != 1:
             units = self._capped(units)
-        if self.queue or self.in_use + units > self.on_duty:
+        if self.queue or self.in_use + units > self.on_duty or self.preemptive:  # a task to pause needs its order
             return 0
         self.in_use += units
         return units

@@ -58,12 +58,14 @@ class Part:
 class DeskClaim(simpy.Event):
     """A request for parts of a desk's people; triggered when all are granted (`units` is then the grant)."""
 
-    __slots__ = ("crew", "order", "parts", "units")
+    __slots__ = ("crew", "order", "parts", "units", "wanted")
 
     def __init__(self, desk: Desk, parts: tuple[tuple[Part, int], ...], order: tuple[float, int]) -> None:
         simpy.Event.__init__(self, desk.env)
         self.crew: Desk | Seat = desk
         self.parts = parts
+        self.wanted = frozenset(part for part, _ in parts)
+        """Its parts, to tell at once whether a part it asks for is held back."""
         self.order = order
         self.units: Grant = []
 
@@ -108,11 +110,7 @@ class Desk:
             short = self._short()
             if any(part in short for part, _ in parts):
                 return None
-        grant, missing = self._allocate(parts)
-        if missing:
-            return None
-        _commit(grant)
-        return grant
+        return self._fill(parts)[0]
 
     def claim(self, parts: tuple[tuple[Part, int], ...], order: tuple[float, int] | None = None) -> DeskClaim:
         claim = DeskClaim(self, tuple((part, _capped(part, units)) for part, units in parts),
@@ -127,25 +125,31 @@ class Desk:
         if self.waiting:
             self._grant()
 
-    def _allocate(self, parts: tuple[tuple[Part, int], ...]) -> tuple[Grant, list[Part]]:
-        """Who would fill each part now (a person fills one part of a task only), and the parts that cannot be."""
+    def _fill(self, parts: tuple[tuple[Part, int], ...]) -> tuple[Grant | None, list[Part] | None]:
+        """Give every part its people now (a person fills one part of a task only): the grant, or, when a part
+        cannot be filled, nobody given and the parts that cannot be."""
         grant: Grant = []
-        missing: list[Part] = []
-        taken: dict[Holder, int] = {}
+        missing: list[Part] | None = None
         for part, units in parts:
             needed = units
             for holder in part.holders:
-                free = holder.on_duty - holder.in_use - taken.get(holder, 0)
+                free = holder.on_duty - holder.in_use
                 if free > 0:
-                    count = min(free, needed)
-                    taken[holder] = taken.get(holder, 0) + count
+                    count = free if free < needed else needed
+                    holder.in_use += count
                     grant.append((holder, count))
                     needed -= count
                     if not needed:
                         break
             if needed:
-                missing.append(part)
-        return grant, missing
+                if missing is None:
+                    missing = [part]
+                else:
+                    missing.append(part)
+        if missing is None:
+            return grant, None
+        self._unfill(grant)
+        return None, missing
 
     def _grant(self) -> None:
         """Grant the waiting tasks in order while their people are free. A task that must wait holds back the later
@@ -158,16 +162,15 @@ class Desk:
         waiting = self.waiting
         while i < len(waiting):
             claim = waiting[i]
-            if not blocked.isdisjoint(part for part, _ in claim.parts):
+            if blocked and not blocked.isdisjoint(claim.wanted):
                 i += 1
                 continue
-            grant, missing = self._allocate(claim.parts)
-            if missing:
-                blocked.update(missing)
+            grant, missing = self._fill(claim.parts)
+            if grant is None:
+                blocked.update(missing or ())
                 i += 1
                 continue
             del waiting[i]
-            _commit(grant)
             claim.units = grant
             claim.succeed()
 
@@ -175,9 +178,17 @@ class Desk:
         """The parts the waiting tasks hold back (as `_grant` found them: no waiting task can be granted now)."""
         blocked: set[Part] = set()
         for claim in self.waiting:
-            if blocked.isdisjoint(part for part, _ in claim.parts):
-                blocked.update(self._allocate(claim.parts)[1])
+            if not blocked or blocked.isdisjoint(claim.wanted):
+                grant, missing = self._fill(claim.parts)
+                if grant is not None:  # granted by the next `_grant`, not held back: give the people back
+                    self._unfill(grant)
+                blocked.update(missing or ())
         return blocked
+
+    @staticmethod
+    def _unfill(grant: Grant) -> None:
+        for holder, count in grant:
+            holder.in_use -= count
 
     def _follow(self, holder: Holder, changes: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
         for time, count in changes:
@@ -189,7 +200,7 @@ class Desk:
 class Seat:
     """One role of a desk, used as a Crew is: a task for `units` people of this role alone."""
 
-    __slots__ = ("desk", "name", "ordered", "part", "policy")
+    __slots__ = ("desk", "name", "one", "ordered", "part", "policy")
 
     preemptive = False
     """A person who holds several roles is not paused (the loader refuses `preempt` for a shared role)."""
@@ -197,6 +208,8 @@ class Seat:
     def __init__(self, desk: Desk, part: Part) -> None:
         self.desk = desk
         self.part = part
+        self.one = ((part, 1),)
+        """The parts of a one-person task, built once."""
         self.name = part.name
         self.policy = desk.policy
         self.ordered = desk.ordered
@@ -210,7 +223,7 @@ class Seat:
         return self.part.on_duty
 
     def take(self, units: int = 1) -> Grant | None:
-        return self.desk.take(((self.part, _capped(self.part, units)),))
+        return self.desk.take(self.one if units == 1 else ((self.part, _capped(self.part, units)),))
 
     def claim(self, units: int = 1, order: tuple[float, int] | None = None) -> DeskClaim:
         claim = self.desk.claim(((self.part, units),), order)
@@ -245,17 +258,14 @@ class Team:
 def people_of(grant: Grant) -> str:
     """Who a grant gave, joined with "+": each person's id, and a role's anonymous staff as the role with how many
     (`party_secretary+committee_member*2`)."""
+    if len(grant) == 1 and grant[0][1] == 1:  # one person: most tasks
+        return grant[0][0].name
     return "+".join(f"{holder.name}*{count}" if count > 1 else holder.name for holder, count in grant)
 
 
 def _capped(part: Part, units: int) -> int:
     """At least one person, and no more than the part ever has (as a Crew caps a claim)."""
     return max(1, min(units, part.peak)) if part.peak else units
-
-
-def _commit(grant: Grant) -> None:
-    for holder, count in grant:
-        holder.in_use += count
 
 
 def _order(claim: DeskClaim) -> tuple[float, int]:

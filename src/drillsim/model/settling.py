@@ -35,6 +35,8 @@ class Live:
     """How many completions each step instance still waits for."""
     steps: list[StepRecord]
     """Where its step records go: the chain's own list, or the incident's until it is handed over."""
+    ahead: tuple[str, ...]
+    """The levels it can be put in from its judgement on: the judged one and each change's."""
     receivers: dict[str, str] = field(default_factory=dict)
     level_changed: simpy.Event | None = None
     applied_change: int = ONCE

@@ -45,6 +45,11 @@ class StepPlan:
     dependents: list[tuple[StepPlan, bool]] = field(default_factory=list)
     """(step, fan-out) for each step that comes after this one: fan-out when every change's instance of it
     waits for this one."""
+    single: bool = False
+    """It waits for one completion only, whatever the number of changes: made ready by it without counting."""
+    after: StepPlan | None = None
+    """Its only dependent when that one waits for it alone and always runs: the step the process goes on with,
+    without counting or checking (drillsim.model.chain)."""
     hands_to: StepPlan | None = None
     """The team's next step, to which its people go on without being let go (the command post that was set up
     reports and runs with the same commander): a step of the same team actor that waits for this one alone."""
@@ -87,6 +92,12 @@ class Structure:
         self.plans = {node.id: _plan(flow, node, kinds, clocks[node.id]) for node in flow}
         for node in flow:
             plan = self.plans[node.id]
+            if len(node.dependents) == 1 and not node.dependents[0][1]:
+                only = self.plans[node.dependents[0][0]]
+                if only.condition == "always" and len(only.step.after) == 1 and not flow.fans_in(flow[only.id], node):
+                    plan.after = only
+            before = flow.get(node.step.after[0])
+            plan.single = len(node.step.after) == 1 and (before is None or not flow.fans_in(node, before))
             plan.dependents.extend((self.plans[after], fan_out) for after, fan_out in node.dependents)
             if plan.team:
                 plan.hands_to = next((self.plans[after] for after, _ in node.dependents
