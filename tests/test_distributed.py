@@ -90,7 +90,7 @@ def test_a_run_on_the_cluster_writes_the_bytes_of_a_local_run(client: Any, tmp_p
     write_run(local, tmp_path / "local")
     write_run(remote, tmp_path / "dask")
     assert files(tmp_path / "dask") == files(tmp_path / "local")
-    assert len(files(tmp_path / "local")) == 7
+    assert len(files(tmp_path / "local")) == 8  # with people.csv
 
 
 def test_a_sweep_on_the_cluster_interrupted_and_resumed_writes_the_bytes_of_a_local_one(
