@@ -26,6 +26,8 @@ seed: 1
 actors:
   grid_worker: {title: Grid worker, kind: per_grid}
   office: {title: Office, kind: pool}
+staffing:
+  grid_worker: {grids: {g1: {staff: 0}}}
 people:
   grid_head: {roles: ["grid_worker:g1"]}
   clerk: {roles: [office]}

@@ -71,10 +71,7 @@ def roles_of(scenario: Scenario) -> list[Role]:
             out.append((actor_id, ""))
         elif actor.kind == "per_grid":
             staffing = scenario.staffing.get(actor_id)
-            staffed = list(staffing.grids) if staffing is not None else []
-            held = [role.partition(":")[2] for person_id in scenario.holders(actor_id)
-                    for role in scenario.people[person_id].roles if role.partition(":")[0] == actor_id]
-            out.extend((actor_id, grid) for grid in dict.fromkeys([*staffed, *held]))
+            out.extend((actor_id, grid) for grid in (staffing.grids if staffing is not None else ()))
     return out
 
 
@@ -85,11 +82,19 @@ def holders_of(scenario: Scenario) -> list[HolderSpec]:
     for actor, unit in roles_of(scenario):
         staffing = _anonymous(scenario, actor, unit)
         if staffing is not None:
-            out.append(HolderSpec("", ((actor, unit),), staffing.schedule(horizon)))
+            schedule = staffing.schedule(horizon)
+            if any(count for _, count in schedule) or not _held(scenario, actor, unit):
+                out.append(HolderSpec("", ((actor, unit),), schedule))
     for person_id, person in scenario.people.items():
         roles = tuple((role.partition(":")[0], role.partition(":")[2]) for role in person.roles)
         out.append(HolderSpec(person_id, roles, person.schedule(horizon)))
     return out
+
+
+def _held(scenario: Scenario, actor: str, unit: str) -> bool:
+    """Whether a person holds the role (a grid's `staff: 0` beside its people names the grid and adds nobody)."""
+    role = f"{actor}:{unit}" if unit else actor
+    return any(role in scenario.people[person].roles for person in scenario.holders(actor))
 
 
 def _anonymous(scenario: Scenario, actor: str, unit: str) -> Staffing | None:

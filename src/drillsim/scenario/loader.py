@@ -251,11 +251,6 @@ def _names(doc: dict[str, Any]) -> dict[str, Any]:
         kind = actors.get(actor, {}).get("kind") if isinstance(actors.get(actor), Mapping) else None
         if kind == "per_grid":
             grids.update(_keys(entry, "grids") or [])
-    people: Mapping[str, Any] = doc["people"] if isinstance(doc.get("people"), Mapping) else {}
-    for person in people.values():
-        roles = person.get("roles") if isinstance(person, Mapping) else None
-        if isinstance(roles, list):
-            grids.update(str(role).partition(":")[2] for role in roles if ":" in str(role))
     names["grid"] = sorted(grids)
     categories: Mapping[str, Any] = doc["categories"] if isinstance(doc.get("categories"), Mapping) else {}
     names["examples"] = {c: _keys(entry, "examples") for c, entry in categories.items()

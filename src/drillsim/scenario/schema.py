@@ -989,11 +989,9 @@ class Scenario(Model):
 
     @property
     def grids(self) -> tuple[str, ...]:
-        """Every grid that has staffing of its own or a person holding a role in it, in that order."""
-        staffed = [grid for actor, staffing in self.staffing.items()
-                   if self.actors[actor].kind == "per_grid" for grid in staffing.grids]
-        held = [role.partition(":")[2] for person in self.people.values() for role in person.roles if ":" in role]
-        return tuple(dict.fromkeys([*staffed, *held]))
+        """Every grid the staffing defines (a person's role names one of them: `grid_worker:grid_1`)."""
+        return tuple(grid for actor, staffing in self.staffing.items()
+                     if self.actors[actor].kind == "per_grid" for grid in staffing.grids)
 
     def staffing_of(self, actor: str) -> Staffing:
         return self.staffing.get(actor, Staffing())  # type: ignore[no-any-return]
