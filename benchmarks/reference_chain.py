@@ -285,6 +285,9 @@ class ReferenceChain:
         self.level_rank = {level: rank for rank, level in enumerate(scenario.levels)}
         self.step_rank = {step: rank for rank, step in enumerate(FLOW)}
         self.units = {step.id: dict(step.units) for step in scenario.flow}
+        self.units_by_category = {step.id: {category: {**step.units, **own}
+                                            for category, own in step.units_by_category.items()}
+                                  for step in scenario.flow}
         ends = {rule.end for rule in scenario.deadlines.values()}
         self.clocks = {step: [rule for rule in scenario.deadlines.values() if rule.end in reached]
                        for step, reached in DOWNSTREAM.items() if ends & reached}
@@ -437,7 +440,8 @@ class ReferenceChain:
         """A team's people for a task: its leader (or, after the hand-over, the stand-in) and its members, all at
         once."""
         people = self.people
-        units = self.units[step[0]].get(s.incident.level, 1) if self.units[step[0]] else 1
+        table = self.units_by_category[step[0]].get(s.incident.category) or self.units[step[0]]
+        units = table.get(s.incident.level, 1) if table else 1
         parts = team.parts(units, team.leader)
         grant = people.take(parts)
         if grant is None:

@@ -409,3 +409,17 @@ def test_a_change_after_the_horizon_calls_for_no_continuation_report() -> None:
     # (6600), though the incident keeps it in its record.
     assert rep.incidents[0].changes == (5400, 7200)
     assert [(v.change, v.status) for v in rep.verdicts if v.rule == "continuation"] == [(0, "met")]
+
+
+def test_the_reserve_team_is_sized_by_category_and_level() -> None:
+    """Art. 13: the reserve team is adjusted to the type and scale of the incident. At level III a social security
+    incident takes the plan's 2 (the one volunteer on duty at night, then property security), a network incident
+    its category's 1, an incident of "other" its 3."""
+    rep = run(case("""
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+          - {at: "01:00", category: network_security, example: rumours, level: III, grid: grid_2}
+          - {at: "01:00", category: other, example: public_order, level: III, grid: grid_3}
+    """))
+    assert [(s.incident, s.units) for s in rep.steps if s.step == "resolve"] == [(1, 2), (2, 1), (3, 3)]
+    assert step(rep, 1, "resolve").people == "volunteer+property_security"

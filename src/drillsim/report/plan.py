@@ -144,7 +144,11 @@ def _step_text(scenario: Scenario, node: FlowStep) -> str:
         drawn = actor is not None and actor.kind in ("team", "working_group")
         led = actor is not None and (actor.kind == "working_group" or (actor.kind == "team" and actor.leader))
         counts = ", ".join(f"{n} for level {level}" for level, n in step.units.items())
-        parts.append(f"takes members ({counts}){' and its leader' if led else ''}" if drawn else f"takes {counts}")
+        own = "".join(f"; for {scenario.categories[category].title}: "
+                      + ", ".join(f"{n} for level {level}" for level, n in units.items())
+                      for category, units in step.units_by_category.items())
+        parts.append(f"takes members ({counts}{own}){' and its leader' if led else ''}" if drawn
+                     else f"takes {counts}{own}")
     if step.report is not None:
         parts.append(_receiver(scenario, step))
     parts.append(f"reaches {step.milestone}")

@@ -789,6 +789,9 @@ class Step(Model):
     when: Condition = "always"
     per: Literal["incident", "change"] = "incident"
     units: _mapping(Annotated[Staff, Field(ge=1)], LevelName) = FrozenDict()  # type: ignore[valid-type]
+    units_by_category: _mapping(_mapping(Annotated[Staff, Field(ge=1)], LevelName),  # type: ignore[valid-type]
+                                CategoryName) = FrozenDict()
+    """The people it takes for an incident of a category, per level (the levels a category leaves out: `units`)."""
     effect: Effect | None = None
     report: Report | None = None
     milestone: Line

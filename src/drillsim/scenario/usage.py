@@ -181,7 +181,8 @@ def unused(s: Scenario) -> list[Unused]:
                                f"so its mean count of changes is never used (injects give their own changes)",
                                level, drawn, guess=False))
     for node in flow_of(s):
-        if node.step.units and node.actor is not None and s.actors[node.actor].kind not in (*_LIMITED, *_DRAWN):
+        takes = node.step.units or node.step.units_by_category
+        if takes and node.actor is not None and s.actors[node.actor].kind not in (*_LIMITED, *_DRAWN):
             out.append(Unused(("flow", node.position, "units"), f"{node.actor!r} is {s.actors[node.actor].kind}: a "
                               f"step of it takes no people from a crew, so its units change nothing"))
     referenced = referenced_actors(s)
