@@ -246,3 +246,15 @@ def test_attribution_shares_sum_to_one_and_appear_in_the_json_summary() -> None:
     assert len(summary["stages"]) == len(table)
     assert summary["sentence"] == table[table["rule"] == summary["rule"]]["sentence"].iloc[0]
     assert pd.Series([row["utilisation"] for row in summary["stages"]]).dropna().between(0, 1).all()
+
+
+def test_a_wait_for_named_people_says_whose_busiest_hours_the_role_s_are() -> None:
+    """The three level-II incidents: the decision waits for the secretary and the director; the hours in which the
+    leader's role is busiest are the role's own tasks, a part of those people's load, and the sentence says so."""
+    scenario = api.load(ROOT / "scenarios" / "three-level-ii-in-ten-minutes.yaml")
+    table = api.run(scenario, replications=10).bottlenecks()
+    row = table[(table["actor"] == "leader") & (table["step"] == "decide")].iloc[0]
+    assert row["waited_for"] == "party_secretary+committee_director"
+    assert "; as leadership group leader they are busiest between 02:00 and 04:00 (busy " in row["sentence"]
+    office = table[(table["actor"] == "office") & (table["kind"] == "wait")].iloc[0]
+    assert office["waited_for"] == "" and "; they are busiest between" in office["sentence"]

@@ -634,7 +634,10 @@ def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
                      f"of their on-duty time")
             text += f", with {_tasks(row['queue'])}" if _has(row["queue"]) else ""
         if _has(row["busiest_utilisation"]):
-            text += (f"; they are busiest between {format_clock(row['busiest_from'])} and "
+            # With people named, the role's own tasks are only part of their load: say whose hours these are.
+            title = scenario.actors[row["actor"]].title if row["actor"] in scenario.actors else row["actor"]
+            busiest = f"as {title[:1].lower()}{title[1:]} they are" if named else "they are"
+            text += (f"; {busiest} busiest between {format_clock(row['busiest_from'])} and "
                      f"{format_clock(row['busiest_to'])} (busy {percent(row['busiest_utilisation'])} of the time)")
     elif kind == "work":
         text = (f"the step {step} of {who} is itself too slow for the deadline: it took most of the "
