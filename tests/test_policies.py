@@ -94,6 +94,15 @@ def test_a_written_report_is_paused_for_a_judgement_and_resumed_with_its_remaini
     assert _served(rep)[-1] == (2, "write", 1500, 3000, 4800)
 
 
+def test_a_report_paused_at_the_horizon_counts_its_pause_up_to_the_horizon() -> None:
+    """The same, with the drill ending at 00:20 (1200), while B's judgement (900-1500) still holds the worker:
+    A's report, paused at 900, is paused for the last 300 s of the drill, and its people were not busy then."""
+    rep = _office([("00:00", "IV"), ("00:15", "IV")], policy="first_reports", horizon="20m",
+                  **{"staffing.office.preempt": True})
+    write_a = next(s for s in rep.steps if (s.incident, s.step) == (1, "write"))
+    assert (write_a.started, write_a.finished, write_a.paused) == (600, None, 1200 - 900)
+
+
 @pytest.mark.parametrize("policy", ["fcfs", "level"])
 def test_a_preemptive_worker_pauses_nothing_for_a_task_no_better_than_the_one_in_hand(policy: str) -> None:
     """First come, first served has no better task than the one in hand (it came first), and under `level`

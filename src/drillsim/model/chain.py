@@ -383,10 +383,11 @@ class Chain:
                 yield env.timeout(left)
             except simpy.Interrupt:
                 left -= int(env.now - began)
-                paused = int(env.now)
+                # Paused until the horizon unless resumed before it: the people are not busy meanwhile.
+                record.paused += self.scenario.horizon - int(env.now)
                 claim = crew.claim(held, order)
                 yield claim
-                record.paused += int(env.now) - paused
+                record.paused -= self.scenario.horizon - int(env.now)
                 held = claim.units
                 continue
             crew.finish(task)
