@@ -423,3 +423,17 @@ def test_the_reserve_team_is_sized_by_category_and_level() -> None:
     """))
     assert [(s.incident, s.units) for s in rep.steps if s.step == "resolve"] == [(1, 2), (2, 1), (3, 3)]
     assert step(rep, 1, "resolve").people == "volunteer+property_security"
+
+
+def test_a_step_sized_by_category_alone_takes_its_category_s_people_and_one_otherwise() -> None:
+    """Without `units`, `units_by_category` alone: a network incident's reserve team is its 3, another's 1."""
+    scenario = case("""
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, grid: grid_1}
+          - {at: "01:00", category: network_security, example: rumours, level: III, grid: grid_2}
+    """)
+    flow = [step.model_dump(mode="json", by_alias=True) for step in scenario.flow]
+    resolve = next(step for step in flow if step["id"] == "resolve")
+    resolve["units"], resolve["units_by_category"] = {}, {"network_security": {"III": 3}}
+    rep = run(scenario.replace({"flow": flow}))
+    assert [(s.incident, s.units) for s in rep.steps if s.step == "resolve"] == [(1, 1), (2, 3)]

@@ -237,7 +237,7 @@ class Chain:
             # Acquire: the actor (or the receiver of the report the step follows) takes the task, or it queues.
             actor = plan.actor or live.receivers[plan.receiver_of]
             unit = incident.grid if actor in self._per_grid else ""
-            units = (plan.by_category.get(incident.category) or plan.units).get(live.level, 1) if plan.units else 1
+            units = (plan.by_category.get(incident.category) or plan.units).get(live.level, 1) if plan.sized else 1
             started = queued = int(env.now)
             record = step_record(replication=self.replication, incident=incident.id, step=plan.id, change=k,
                                  actor=actor, unit=unit, queued=queued, units=units)

@@ -31,6 +31,8 @@ class StepPlan:
     units: dict[str, int]
     by_category: dict[str, dict[str, int]]
     """The units of each category that has its own, with `units` for the levels it leaves out."""
+    sized: bool
+    """Whether it takes more than one person for some incident (`units` or `by_category`)."""
     condition: str
     milestone: str
     """The name its milestone is recorded under when it runs once per incident."""
@@ -133,6 +135,7 @@ def _plan(flow: Flow, node: FlowStep, kinds: dict[str, str], clocks: tuple[Clock
         step=step, id=node.id, key=(node.id, ONCE), per_change=node.per_change,
         actor=node.actor, receiver_of=node.receiver_of or "", units=dict(step.units),
         by_category={category: {**step.units, **own} for category, own in step.units_by_category.items()},
+        sized=bool(step.units or step.units_by_category),
         condition=node.condition, milestone=flow.key(node.milestone, ONCE), effect=step.effect,
         reports=report is not None, targets=(report.to,) if plain and report is not None else None,
         team={"team": "team", "working_group": "group"}.get(kind or "", ""), rank=flow.rank.get(node.id, 0),
