@@ -7,9 +7,10 @@ serves the roles that share people: a task asks for parts (one leader, three
 members drawn from these roles...), and is granted all of them at once or
 waits. Waiting tasks are served in their order (arrival, or the policy's
 priority); a task that cannot be granted holds back the later tasks that
-ask for any of its parts, as a Crew's queue does, so a team that needs six
-people is not starved by a stream of one-person tasks. A shift change never
-interrupts a task in hand.
+ask for a part it cannot fill, as a Crew's queue does, so a team that needs
+six people is not starved by a stream of one-person tasks, while its
+stand-in's request, which shares the members' part, can still be granted.
+A shift change never interrupts a task in hand.
 
 A role that nobody shares, held by anonymous staff only, is a plain Crew
 (drillsim.model.crew): a Desk of one anonymous holder and one role grants
