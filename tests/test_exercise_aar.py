@@ -29,7 +29,19 @@ def hand_aar() -> AfterAction:
     return draft(evaluate(exam, incidents, read(LOG, exam, incidents), results, "exam-day-drill-log.csv"))
 
 
-def test_objectives_are_rated_by_the_hseep_rules(hand_aar: AfterAction) -> None:
+@pytest.fixture(scope="module")
+def late_aar(tmp_path_factory: pytest.TempPathFactory) -> AfterAction:
+    """The same drill going on to 12:30 without the fire's written report (phoned 10:25, due 12:25)."""
+    exam = load(EXAM)
+    log = tmp_path_factory.mktemp("late") / "drill.csv"
+    log.write_text(LOG.read_text(encoding="utf-8") + "12:30,fire,,closed,,the fire's written report never sent\n",
+                   encoding="utf-8")
+    incidents = drill_incidents(exam, scripted=True)
+    results = api.run(exam, replications=8, seed=615)
+    return draft(evaluate(exam, incidents, read(log, exam, incidents), results, "drill.csv"))
+
+
+def test_objectives_are_rated_by_the_hseep_rules(hand_aar: AfterAction, late_aar: AfterAction) -> None:
     ratings = {o.rule: (o.met, o.missed, o.pending, o.rating) for o in hand_aar.objectives}
     assert ratings == {
         "first_report": (1, 1, 0, "S"),  # the fire's first report 1m late: within a quarter of 5m
@@ -37,14 +49,20 @@ def test_objectives_are_rated_by_the_hseep_rules(hand_aar: AfterAction) -> None:
         "office_to_leadership": (1, 1, 0, "M"),  # the leak 15m late: more than a quarter of 20m
         "command_post_upward": (1, 1, 0, "M"),  # the leak 40m late
         "province_phone": (0, 2, 0, "S"),  # 2m and 5m late, a quarter of 40m is 10m
-        "province_written": (1, 1, 0, "U"),  # the fire's written report was never made
+        # 2h from the phone report (Art. 8.3(2)): the leak's due 12:12, written 11:25; the fire's due 12:25, still
+        # running when the drill ends at 12:00, so not judged
+        "province_written": (1, 0, 1, "P"),
         "continuation": (1, 0, 0, "P"),
     }
+    late = {o.rule: (o.met, o.missed, o.pending, o.rating) for o in late_aar.objectives}
+    assert late == {**ratings, "province_written": (1, 1, 0, "U")}  # by 12:30 the fire's is 5m late, never made
 
 
-def test_strengths_areas_and_plan_carry_evidence_and_articles(hand_aar: AfterAction) -> None:
-    assert [s.rule for s in hand_aar.strengths] == ["grid_to_office", "continuation"]
+def test_strengths_areas_and_plan_carry_evidence_and_articles(hand_aar: AfterAction, late_aar: AfterAction) -> None:
+    assert [s.rule for s in hand_aar.strengths] == ["grid_to_office", "province_written", "continuation"]
     assert [i.rule for i in hand_aar.improvements] == ["first_report", "office_to_leadership",
+                                                       "command_post_upward", "province_phone"]
+    assert [i.rule for i in late_aar.improvements] == ["first_report", "office_to_leadership",
                                                        "command_post_upward", "province_phone", "province_written"]
     area = next(i for i in hand_aar.improvements if i.rule == "office_to_leadership")
     assert area.article == "Art. 10.2"
@@ -57,11 +75,12 @@ def test_strengths_areas_and_plan_carry_evidence_and_articles(hand_aar: AfterAct
     action = next(a for a in hand_aar.actions if a.area == "Office to the leadership group: missed 1 of 2")
     assert action.owner == "Department head" and action.protects == "Office to the leadership group (20m, Art. 10.2)"
     assert action.element in ("Training", "Planning")
-    never = next(a for a in hand_aar.actions if a.protects.startswith("Written report to the province"))
+    assert not any(a.protects.startswith("Written report to the province") for a in hand_aar.actions)
+    never = next(a for a in late_aar.actions if a.protects.startswith("Written report to the province"))
     assert never.owner == "Office (information group)"
 
 
-def test_html_and_markdown_say_the_same(hand_aar: AfterAction) -> None:
+def test_html_and_markdown_say_the_same(hand_aar: AfterAction, late_aar: AfterAction) -> None:
     html = render_html(hand_aar)
     md = render_markdown(hand_aar)
     for text in (html, md):
@@ -70,8 +89,11 @@ def test_html_and_markdown_say_the_same(hand_aar: AfterAction) -> None:
             assert objective.title in text
         for action in hand_aar.actions:
             assert action.protects in text
-    assert html.count('class="observation improve"') == 5 and html.count('class="observation"') == 2
-    assert '<span class="rating U"' in html and RATINGS["U"] in html
+    assert html.count('class="observation improve"') == 4 and html.count('class="observation"') == 3
+    assert '<span class="rating U"' not in html
+    late = render_html(late_aar)
+    assert late.count('class="observation improve"') == 5 and late.count('class="observation"') == 2
+    assert '<span class="rating U"' in late and RATINGS["U"] in late
     _check_markdown_tables(md)
     assert "## 5. Improvement plan" in md and "Simulated staffing comparison" not in md
 

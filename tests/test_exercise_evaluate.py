@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from drillsim import api
 from drillsim.cli import main
 from drillsim.exercise import drill_incidents
 from drillsim.exercise.drilllog import read
-from drillsim.exercise.evaluate import Evaluation, evaluate, render_text
+from drillsim.exercise.evaluate import Evaluation, evaluate, render_text, verdict_text
 from drillsim.scenario import Scenario, load
 from tests.helpers import EXAM, LOG, SCENARIOS, drill_log_of_run
 
@@ -20,20 +21,21 @@ M = 60
 
 # Worked out by hand from tests/data/exam-day-drill-log.csv (leak occurs 09:30, its change 10:15; fire 09:40;
 # the drill ends with the last record, 12:00): rule -> (status, slack in seconds or None, late_at_least).
+# The written report's clock runs 2h from the phone report (Art. 8.3(2)), not from the occurrence.
 EXPECTED = {
     ("leak", None, "first_report"): ("met", 2 * M, None),  # discovered 09:33, due 09:38, received 09:36
     ("leak", None, "grid_to_office"): ("met", 14 * M, None),  # 09:36 + 30m = 10:06, office 09:52
     ("leak", None, "office_to_leadership"): ("missed", -15 * M, None),  # due 09:50, reached 10:05
     ("leak", None, "command_post_upward"): ("missed", -40 * M, None),  # due 10:30, report 11:10
     ("leak", None, "province_phone"): ("missed", -2 * M, None),  # due 10:10, phoned 10:12
-    ("leak", None, "province_written"): ("met", 5 * M, None),  # due 11:30, written 11:25
+    ("leak", None, "province_written"): ("met", 47 * M, None),  # phoned 10:12, due 12:12, written 11:25
     ("leak", 1, "continuation"): ("met", 5 * M, None),  # change 10:15, due 10:45, corrected record 10:40
     ("fire", None, "first_report"): ("missed", -1 * M, None),  # discovered 09:41, due 09:46, received 09:47
     ("fire", None, "grid_to_office"): ("met", 22 * M, None),  # 09:47 + 30m = 10:17, office 09:55
     ("fire", None, "office_to_leadership"): ("met", 30, None),  # due 10:00, reached 09:59:30
     ("fire", None, "command_post_upward"): ("met", 2 * M, None),  # due 10:40, report 10:38
     ("fire", None, "province_phone"): ("missed", -5 * M, None),  # due 10:20, phoned 10:25
-    ("fire", None, "province_written"): ("missed", None, 20 * M),  # due 11:40, never made by 12:00
+    ("fire", None, "province_written"): ("pending", None, None),  # phoned 10:25, due 12:25, after 12:00
 }
 
 
@@ -69,6 +71,10 @@ def test_costliest_stage_by_hand(hand_drill: Evaluation) -> None:
     late = by[("leak", "office_to_leadership")]
     assert (late.stage, late.stage_seconds) == ("verify", 16 * M)
     assert late.stage_share == pytest.approx(16 / 35)
+    # leak, written report, 10:12 -> 11:25: writing began with the judgement (10:05, Art. 8.3(2)), so the whole
+    # 73m window from the phone report is the writing
+    written = by[("leak", "province_written")]
+    assert (written.stage, written.stage_seconds, written.stage_share) == ("written_province", 73 * M, 1.0)
     # fire, written report never made: open from the phone report (10:25) to the end, its end never recorded,
     # so how long it took is not known (not the 95m to the end of the drill)
     never = by[("fire", "province_written")]
@@ -96,8 +102,13 @@ def test_percentile_is_the_share_of_simulated_runs_faster_than_the_drill(exam: S
 def test_text_report_names_every_incident_and_verdict(hand_drill: Evaluation) -> None:
     text = render_text(hand_drill)
     assert "Incident leak: paper leak (Exam security, level II): 4 met, 3 missed, 0 not judged" in text
-    assert "Incident fire:" in text and "5 met" not in text
-    assert "missed, 15m late" in text and "missed, no report (at least 20m late)" in text
+    # fire: the written report's clock (phoned 10:25, due 12:25) still runs when the drill ends at 12:00
+    assert ("Incident fire: fire in the school canteen during the exam (Accidents and disasters, level II): "
+            "3 met, 2 missed, 1 not judged") in text
+    assert "missed, 15m late" in text and "running at the end of the drill" in text
+    never = next(f for f in hand_drill.findings if (f.incident, f.rule) == ("fire", "province_written"))
+    assert verdict_text(replace(never, status="missed", late_at_least=20 * M)) == \
+        "missed, no report (at least 20m late)"
     assert "verify 16m" in text
 
 
@@ -126,7 +137,8 @@ def test_evaluate_command_text_csv_and_json() -> None:
     assert text.exit_code == 0, text.output
     assert "Compared with 3 simulated runs of the scenario, seed 615" in text.output
     data = json.loads(runner.invoke(main, [*args, "--format", "json"]).output)
-    assert {(d["incident"], d["rule"]): d["status"] for d in data}[("fire", "province_written")] == "missed"
+    statuses = {(d["incident"], d["rule"]): d["status"] for d in data}
+    assert (statuses[("fire", "province_written")], statuses[("fire", "province_phone")]) == ("pending", "missed")
     csv_out = runner.invoke(main, [*args, "--format", "csv"]).output
     assert csv_out.splitlines()[0].startswith("incident,change,rule,level,status,start,deadline,end,slack")
     assert len(csv_out.splitlines()) == 1 + len(EXPECTED)
