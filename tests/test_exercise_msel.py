@@ -39,7 +39,9 @@ def test_scripted_exam_day_msel_by_hand() -> None:
     assert leak["due"] == ""  # its clock starts at the first report, which the players make
     assert "office to the leadership group (20m, due 0d 09:50; Art. 10.2)" in leak["also_tests"]
     assert "phone report to the province (40m, due 0d 10:10; Art. 8.3(1), Art. 8.5)" in leak["also_tests"]
-    assert "written report to the province (2h, due 0d 11:30; Art. 8.3(2))" in leak["also_tests"]
+    # Art. 8.3(2): 2h from the phone report, which the players make, so no due time yet
+    assert ("written report to the province, within 2 hours of the phone report (2h, from province phone "
+            "received; Art. 8.3(2))") in leak["also_tests"]
     assert "command post reports upward (1h, due 0d 10:30; Art. 10.2)" in leak["also_tests"]
     assert "other urgent matter of national security" in leak["controller_notes"]
     assert "command post required" in leak["controller_notes"]
@@ -47,7 +49,10 @@ def test_scripted_exam_day_msel_by_hand() -> None:
     assert "major accident" in fire["controller_notes"] and "due 0d 10:20" in fire["also_tests"]
     assert change["delivered_to"] == "Office (information group)"
     assert change["expected_action"] == "Continuation report after a change"
+    # the clock starts at the later of the change (10:15) and the discovery, which the players make: due 10:45 if
+    # the leak was discovered by 10:15
     assert (change["deadline_rule"], change["due"], change["article"]) == ("continuation", "0d 10:45", "Art. 8.1(5)")
+    assert change["deadline"] == "continuation report after each change: 30m from the change (or discovered, if later)"
     assert change["what_happens"] == "Incident leak: the leaked paper is found on social media"
     assert change["also_tests"] == ""
 

@@ -121,13 +121,21 @@ def deadlines_of(scenario: Scenario, incident: DrillIncident) -> dict[int, list[
     possible = incident.command_post is None
     if possible:
         record.command_post_required = True
+    flow = flow_of(scenario)
     out: dict[int, list[Tested]] = {}
     for verdict in verdicts(scenario, [record], record.occurred):
         rule = scenario.deadlines[verdict.rule]
         conditional = "if a command post is set up" if possible and rule.applies == "command_post" else ""
+        start, due = start_label(rule.start), verdict.deadline
+        if rule.not_before is not None:
+            # the players make the not_before milestone (the discovery): the due holds if they reach it first
+            start = f"{start} (or {start_label(rule.not_before)}, if later)"
+            began = record.milestones.get(flow.key(rule.start, verdict.change))
+            if due is None and began is not None and rule.not_before not in record.milestones:
+                due = began + rule.limit
+                conditional = ", ".join(filter(None, (conditional, f"if {start_label(rule.not_before)} by then")))
         out.setdefault(verdict.change, []).append(Tested(
-            verdict.rule, rule.title, rule.limit, start_label(rule.start), verdict.deadline, rule.article,
-            conditional))
+            verdict.rule, rule.title, rule.limit, start, due, rule.article, conditional))
     return out
 
 
