@@ -106,9 +106,10 @@ def test_open_deadlines_count_down_turn_amber_then_red_and_close_when_recorded(e
     def leak(now: float) -> dict[str, tuple[float, str]]:
         return {c.rule: (c.remaining, c.state) for c in board.countdowns(now) if c.incident == "leak"}
 
-    # the clocks that start at the occurrence; the others wait for their start milestone
+    # the clocks that start at the occurrence; the others wait for their start milestone (the written report's,
+    # Art. 8.3(2), for the phone report)
     assert leak(LEAK) == {"office_to_leadership": (20 * M, "ok"), "province_phone": (40 * M, "ok"),
-                          "command_post_upward": (60 * M, "ok"), "province_written": (120 * M, "ok")}
+                          "command_post_upward": (60 * M, "ok")}
     assert leak(LEAK + 15 * M + 1)["office_to_leadership"] == (5 * M - 1, "amber")
     assert leak(LEAK + 20 * M + 1)["office_to_leadership"] == (-1, "red")
     discovered = next(t for t in board.tasks(LEAK) if t.milestone == "discovered")
@@ -120,6 +121,10 @@ def test_open_deadlines_count_down_turn_amber_then_red_and_close_when_recorded(e
     assert next(t for t in board.tasks(LEAK + 22 * M) if t.milestone == "leadership_received").verdict == \
         "MISSED, 1m late"
     assert log[-1] == Entry(LEAK + 21 * M, "leak", "leadership_received")
+    phoned = next(t for t in board.tasks(LEAK + 22 * M) if t.milestone == "province_phone_received")
+    board.record(phoned, LEAK + 30 * M)
+    # 2h from the phone report at 10:00: at 10:45, 1h15m left
+    assert leak(LEAK + 75 * M)["province_written"] == (75 * M, "ok")
 
 
 def test_withdraw_and_rerecord_correct_a_mistake(exam: Scenario) -> None:
