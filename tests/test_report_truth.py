@@ -23,12 +23,14 @@ from tests.helpers import CASES, EXAM, LOG, case
 
 @pytest.fixture(scope="module")
 def unrecorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Evaluation]:
-    """The hand log, and a copy where the fire's verification (office_received) was never recorded either."""
+    """The hand log going on to 12:30, so the fire's written report (2h from its phone report at 10:25, Art. 8.3(2))
+    is missed, never made; the fire's verification (office_received) was never recorded either."""
     exam = load(EXAM)
     incidents = drill_incidents(exam, scripted=True)
     path = tmp_path_factory.mktemp("log") / "log.csv"
     path.write_text("".join(line for line in LOG.read_text(encoding="utf-8").splitlines(keepends=True)
-                            if not line.startswith("09:55,fire,,office_received")), encoding="utf-8")
+                            if not line.startswith("09:55,fire,,office_received"))
+                    + "12:30,fire,,closed,,the fire's written report never sent\n", encoding="utf-8")
     results = api.run(exam, replications=4, seed=615)
     return path, evaluate(exam, incidents, read(path, exam, incidents), results, str(path))
 
@@ -37,6 +39,7 @@ def test_a_stage_whose_end_was_never_recorded_has_no_time(unrecorded: tuple[Path
     _, ev = unrecorded
     fire = {f.rule: f for f in ev.findings if f.incident == "fire"}
     never = fire["province_written"]  # the written report was never made: its step never recorded as done
+    assert (never.status, never.late_at_least) == ("missed", 5 * 60)  # due 12:25, the drill ends 12:30
     assert (never.stage, never.stage_recorded, never.stage_seconds, never.stage_share) == \
         ("written_province", False, None, None)
     recorded = [f for f in ev.findings if f.stage_recorded]
@@ -51,11 +54,12 @@ def test_the_after_action_report_never_gives_an_unrecorded_stage_a_time(unrecord
     aar = draft(ev)
     written = next(a for a in aar.actions if a.protects.startswith("Written report to the province"))
     assert "not recorded" in written.action or "never recorded" in written.action
-    assert "took" not in written.action and "1h35m" not in written.action
+    # the window from the phone report (10:25) to the end of the drill (12:30) is 2h5m: not how long writing took
+    assert "took" not in written.action and "2h5m" not in written.action
     analysis = next(o.analysis for o in aar.improvements if o.rule == "province_written")
     assert "not recorded" in analysis and "up to" not in analysis
     for text in (render_html(aar), render_markdown(aar)):
-        assert "it took 1h35m" not in text and "up to 1h35m" not in text
+        assert "it took 2h5m" not in text and "up to 2h5m" not in text
         assert "not recorded" in text
 
 
