@@ -90,10 +90,16 @@ def test_swimlane_defaults_to_the_worst_miss_with_its_deadline_in_red(shared_lea
     red = [line.get_xdata()[0] for line in ax.lines if line.get_color() == plots.MISS]
     assert red == [60.0]  # 1h after 02:02, the only deadline incident 3 missed
     waits = sorted((round(p.get_x(), 6), round(p.get_width(), 6)) for p in ax.patches if p.get_hatch())
+    # The office's five people judge incidents 1-3 (4m each, from 02:09, 02:10, 02:11); each judgement queues the
+    # phone call (3m), the escalation (2m) and, as writing may start with the call (Art. 8.3(2)), the written
+    # report (30m): incident 1's three start at 02:13:30, incident 2's at 02:14:30, 02:15 and 02:15:30, so incident
+    # 3's, queued at 13m30s (02:15:30), wait 1m, 1m30s and 2m for incident 1's call (to 02:16:30) and incident 2's
+    # escalation (02:17) and call (02:17:30).
     # The decision waits 28m from 13m30s (02:15:30); the activation and the set-up, queued at 56m30s (02:58:30),
     # wait for the party secretary until 05:39:30 (161m) and 05:44:30 (166m); the group's response, queued at
     # 223m (05:45:00), waits 135m until 08:00, after incident 3's post (06:00-07:00) and the two earlier groups.
-    assert waits == [(13.5, 28.0), (56.5, 161.0), (56.5, 166.0), (223.0, 135.0)]
+    assert waits == [(13.5, 1.0), (13.5, 1.5), (13.5, 2.0), (13.5, 28.0), (56.5, 161.0), (56.5, 166.0),
+                     (223.0, 135.0)]
 
 
 def test_time_to_report_crosses_each_deadline_at_its_hit_rate() -> None:
