@@ -81,7 +81,9 @@ def test_a_deadline_at_exactly_the_horizon_is_still_pending() -> None:
 
 
 def test_a_per_change_rule_reads_the_occurrence_once_and_the_other_milestones_per_change() -> None:
-    incident = _incident({"change#0": 3000, "change#1": 5000, "continuation_received#1": 5400}, changes=(3000, 5000))
+    """Discovered at 1100, before both changes: each continuation clock starts at its change."""
+    incident = _incident({"discovered": 1100, "change#0": 3000, "change#1": 5000, "continuation_received#1": 5400},
+                         changes=(3000, 5000))
     assert list(verdicts(_with("change_until_occurrence", "continuation"), [incident], DAY)) == [
         _verdict("change_until_occurrence", change=0, start=3000, deadline=6600, end=1000, slack=5600,
                  level="III", status="met"),
@@ -89,6 +91,18 @@ def test_a_per_change_rule_reads_the_occurrence_once_and_the_other_milestones_pe
                  level="III", status="met"),
         _verdict("continuation", change=0, start=3000, deadline=4800, status="missed", late_at_least=DAY - 4800),
         _verdict("continuation", change=1, start=5000, deadline=6800, end=5400, slack=1400, status="met")]
+
+
+def test_a_change_before_the_discovery_starts_its_continuation_clock_at_the_discovery() -> None:
+    """Changed at 1050, discovered at 1600: 30m from 1600 is due at 3400, met at 3400, missed at 3401; before the
+    discovery is recorded the clock has not started."""
+    rules = _with("continuation")
+    on_time, late = ({"discovered": 1600, "change#0": 1050, "continuation_received#0": end} for end in (3400, 3401))
+    assert list(verdicts(rules, [_incident(on_time, changes=(1050,)), _incident(late, changes=(1050,))], DAY)) == [
+        _verdict("continuation", change=0, start=1600, deadline=3400, end=3400, slack=0, status="met"),
+        _verdict("continuation", change=0, start=1600, deadline=3400, end=3401, slack=-1, status="missed")]
+    assert list(verdicts(rules, [_incident({"change#0": 1050}, changes=(1050,))], DAY)) == [
+        _verdict("continuation", change=0, status="pending")]
 
 
 def test_a_rule_for_some_levels_judges_only_incidents_at_those_levels() -> None:
@@ -105,5 +119,6 @@ def test_a_change_drawn_at_or_after_the_horizon_calls_for_no_report() -> None:
     scenario = _with("continuation")
     assert scenario.horizon == DAY
     assert incident_verdicts(scenario, _incident({"change#0": DAY}, changes=(DAY,))) == []
-    kept = incident_verdicts(scenario, _incident({"change#0": 3000, "change#1": DAY}, changes=(3000, DAY)))
+    kept = incident_verdicts(scenario, _incident({"discovered": 1100, "change#0": 3000, "change#1": DAY},
+                                                 changes=(3000, DAY)))
     assert [(v.change, v.status) for v in kept] == [(0, "missed")]
