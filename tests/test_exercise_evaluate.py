@@ -142,3 +142,18 @@ def test_evaluate_command_text_csv_and_json() -> None:
     csv_out = runner.invoke(main, [*args, "--format", "csv"]).output
     assert csv_out.splitlines()[0].startswith("incident,change,rule,level,status,start,deadline,end,slack")
     assert len(csv_out.splitlines()) == 1 + len(EXPECTED)
+
+
+def test_a_change_whose_incident_has_no_recorded_discovery_is_not_started(exam: Scenario, tmp_path: Path) -> None:
+    """Without the leak's 09:33 discovery its continuation clock (the later of the 10:15 change and the discovery)
+    has no start: shown as not started, not left out, and its 10:40 report is not judged."""
+    path = tmp_path / "drill.csv"
+    path.write_text("".join(line for line in LOG.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not line.startswith("09:33,leak,,discovered")), encoding="utf-8")
+    incidents = drill_incidents(exam, scripted=True)
+    ev = evaluate(exam, incidents, read(path, exam, incidents), api.run(exam, replications=1, seed=615))
+    by = {(f.incident, f.change, f.rule): f for f in ev.findings}
+    continuation = by[("leak", 1, "continuation")]
+    assert (continuation.status, continuation.start, continuation.end) == ("pending", None, 10 * 3600 + 40 * M)
+    assert verdict_text(continuation) == "not started (start not recorded)"
+    assert by[("leak", None, "first_report")].start is None

@@ -104,13 +104,23 @@ def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[E
     inferred = {incident.id: proven(scenario, records[incident.id].reached) for incident in played}
     drill = [(incident, _unless_proven(scenario, v, inferred[incident.id])) for incident in played
              for v in verdicts(scenario, [checked[incident.id]], horizon)
-             if v.start is not None or scenario.deadlines[v.rule].start not in EVENTS]
+             if _judged(scenario, v, checked[incident.id])]
     stages = _stages(scenario, played, checked, records, [v for _, v in drill], horizon)
     simulated = _Simulated(scenario, results)
     findings = [_finding(scenario, incident, v, simulated, stages.get((incident.number, v.rule, v.change)))
                 for incident, v in drill]
     return Evaluation(scenario, log, played, entries, min(times, default=0), horizon, findings,
                       len(results.replications), results.seed)
+
+
+def _judged(scenario: Scenario, v: VerdictRecord, record: IncidentRecord) -> bool:
+    """Whether a clock belongs in the evaluation: it started, or its start is a step the log may lack, or its
+    scripted event happened and only the `not_before` milestone (the discovery) is missing; a clock waiting for a
+    scripted event not yet due is not the drill's."""
+    rule = scenario.deadlines[v.rule]
+    if v.start is not None or rule.start not in EVENTS:
+        return True
+    return rule.not_before is not None and flow_of(scenario).key(rule.start, v.change) in record.milestones
 
 
 UNRECORDED = "unrecorded"
