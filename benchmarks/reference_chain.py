@@ -74,7 +74,7 @@ DOWNSTREAM = {
     "decide": {"command_post_report_received"},
     "set_up_command_post": {"command_post_report_received"},
     "command_post_report": {"command_post_report_received"},
-    "phone_province": {"province_phone_received", "province_written_received"},
+    "phone_province": {"province_phone_received"},
     "written_province": {"province_written_received"},
     "continuation": {"continuation_received"},
 }
@@ -378,12 +378,16 @@ class ReferenceChain:
         yield from self.office_task(s, "office", ("judge", ONCE), 1)
         reached["leadership_received"] = int(env.now)
 
-        # After the judgement the plan runs four things side by side; drillsim starts them in the flow's order
-        # (decide, phone, escalate, continuations), so the same order is kept.
+        # After the judgement the plan runs five things side by side (the written report may start with the phone
+        # call, Art. 8.3(2)); drillsim starts them in the flow's order (decide, phone, escalate, written report,
+        # continuations), so the same order is kept.
         level, category = incident.level, incident.category
-        if level in self.major_levels[category]:
-            env.process(self.province(s))
+        major = level in self.major_levels[category]
+        if major:
+            env.process(self.phone(s))
         env.process(self.escalate(s))
+        if major:
+            env.process(self.written(s))
         s.judged = True
         for k in range(s.changed):
             env.process(self.continuation(s, k))
@@ -502,16 +506,17 @@ class ReferenceChain:
                     (rule.applies == "major_class" and incident.level not in self.major_levels[incident.category]) or \
                     (rule.levels and incident.level not in rule.levels):
                 continue
+            known = reached.get(rule.not_before, 0) if rule.not_before is not None else 0
             if rule.applies == "change":
                 changes = (step[1],) if step[1] != ONCE else range(len(incident.changes))
                 for j in changes:
                     began = reached.get(f"{rule.start}#{j}")
                     if began is not None and f"{rule.end}#{j}" not in reached:
-                        nearest = min(nearest, began + rule.limit)
+                        nearest = min(nearest, max(began, known) + rule.limit)
             else:
                 began = reached.get(rule.start)
                 if began is not None and rule.end not in reached:
-                    nearest = min(nearest, began + rule.limit)
+                    nearest = min(nearest, max(began, known) + rule.limit)
         return nearest
 
     # --- the branches ----------------------------------------------------------------
@@ -520,9 +525,11 @@ class ReferenceChain:
         yield from self.work(s, ("external_response", ONCE))
         s.reached["closed_by_responders"] = int(self.env.now)
 
-    def province(self, s: _State) -> ProcessGen:
+    def phone(self, s: _State) -> ProcessGen:
         yield from self.office_task(s, "office", ("phone_province", ONCE), 1)
         s.reached["province_phone_received"] = int(self.env.now)
+
+    def written(self, s: _State) -> ProcessGen:
         yield from self.office_task(s, "office", ("written_province", ONCE), 1)
         s.reached["province_written_received"] = int(self.env.now)
 

@@ -8,6 +8,8 @@ wired channel delivers in 30s. T = 01:00 = 3600 s.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import case, milestones, run, step, verdict
 
 T = 3600
@@ -277,13 +279,52 @@ def test_major_class_reaches_the_province_by_phone_then_in_writing() -> None:
     """))
     m = milestones(rep, 1)
     # Accidents at level II are a major class. After the judgement (reported at 4410) the office (2 staff)
-    # phones the province (3m + 30s) and escalates in parallel; then writes (30m + 30s).
+    # phones the province (3m + 30s) and escalates (2m, + 30 s to the street and 30 s to the district) in
+    # parallel; the written report may start with the phone call (Art. 8.3(2)), and does as soon as a worker
+    # is free: at 4530, when the escalation's work is done (30m + 30s).
     assert rep.incidents[0].major_class == "major_accident"
     assert m["province_phone_received"] == 4410 + 180 + 30
-    assert m["province_written_received"] == 4620 + 1800 + 30
+    assert step(rep, 1, "written_province").started == 4410 + 120
+    assert m["province_written_received"] == 4530 + 1800 + 30
     assert verdict(rep, 1, "province_phone") == ("met", T + 2400 - 4620)
-    assert verdict(rep, 1, "province_written") == ("met", T + 7200 - 6450)
+    # Its 2 hours run from the phone report, 4620.
+    assert verdict(rep, 1, "province_written") == ("met", 4620 + 7200 - 6360)
     assert step(rep, 1, "phone_province").acknowledged == 4620 + 60
+
+
+@pytest.mark.parametrize(("writing", "expected"), [("2h1m", ("met", 0)), ("2h1m1s", ("missed", -1))])
+def test_the_written_report_is_met_at_exactly_two_hours_after_the_phone_report(
+        writing: str, expected: tuple[str, int]) -> None:
+    """As above, with a writing time that delivers the report 2 hours after the phone report (4620): started at
+    4530, 4530 + 7260 + 30 = 11820 = 4620 + 7200 is met; a second longer is missed by one second."""
+    rep = run(case(f"""
+        durations:
+          written_province: {writing}
+        injects:
+          - {{at: "01:00", category: accidents_disasters, example: gas_leak, level: II, grid: grid_1}}
+    """))
+    assert verdict(rep, 1, "province_written") == expected
+
+
+def test_a_change_before_the_discovery_starts_its_continuation_clock_at_the_discovery() -> None:
+    """The fight grows 1 minute after it starts, before anyone has seen it (discovery takes 2m, at 3720): the
+    continuation clock runs from 3720, not 3660. The office reports the change once its judgement has reached the
+    leadership group (4410): 4410 to 4710, + 30 s = 4740, met with 1800 - (4740 - 3720) to spare (from the change
+    itself it would have had 1800 - (4740 - 3660))."""
+    rep = run(case("""
+        injects:
+          - at: "01:00"
+            category: social_security
+            example: group_fight
+            level: III
+            grid: grid_1
+            changes:
+              - {after: 1m, description: more people join}
+    """))
+    m = milestones(rep, 1)
+    assert (m["change#0"], m["discovered"], m["continuation_received#0"]) == (3660, 3720, 4740)
+    v = next(v for v in rep.verdicts if v.rule == "continuation" and v.change == 0)
+    assert (v.status, v.start, v.slack) == ("met", 3720, 1800 - (4740 - 3720))
 
 
 def test_report_never_made_is_missed_at_the_horizon_or_pending_before_its_deadline() -> None:

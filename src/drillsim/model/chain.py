@@ -413,10 +413,11 @@ class Chain:
                 continue
             changes = (k,) if clock.per_change and k != ONCE else \
                 range(len(live.incident.changes)) if clock.per_change else (ONCE,)
+            known = milestones.get(clock.not_before, 0) if clock.not_before is not None else 0
             for j in changes:
                 began = milestones.get(key(clock.start, j))
                 if began is not None and key(clock.end, j) not in milestones:
-                    nearest = min(nearest, began + clock.limit)
+                    nearest = min(nearest, max(began, known) + clock.limit)
         return nearest
 
     # --- reports -----------------------------------------------------------------------

@@ -65,6 +65,9 @@ def check(rule_id: str, rule: DeadlineRule, incident: IncidentRecord, k: int, ho
     """One rule for one incident (change `k`, or ONCE) whose clock runs from milestone `start_key` to `end_key`:
     met, missed (by how much), or pending at the horizon."""
     start = incident.milestones.get(start_key)
+    if rule.not_before is not None and start is not None:
+        known = incident.milestones.get(rule.not_before)
+        start = None if known is None else max(start, known)
     end = incident.milestones.get(end_key)
     level = incident.level_at(end) if end is not None else incident.final_level
     deadline = slack = late = None

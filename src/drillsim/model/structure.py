@@ -68,6 +68,7 @@ class Clock(NamedTuple):
     end: str
     applies: str
     levels: tuple[str, ...]
+    not_before: str | None
 
 
 class Template(NamedTuple):
@@ -149,7 +150,7 @@ def _clocks(scenario: Scenario, flow: Flow) -> dict[str, tuple[Clock, ...]]:
     for node in sorted(flow, key=lambda n: -flow.rank.get(n.id, 0)):
         after[node.id] = {node.id}.union(*(after.get(d, set()) for d, _ in node.dependents))
     rules = [(by_milestone.get(rule.end), Clock(rule.start, rule.limit, rule.applies == "change", rule.end,
-                                               rule.applies, rule.levels))
+                                               rule.applies, rule.levels, rule.not_before))
              for rule in scenario.deadlines.values()]
     return {node.id: tuple(clock for end, clock in rules if end in after[node.id]) for node in flow}
 

@@ -206,7 +206,8 @@ def text(scenario: Scenario) -> str:
     for rule_id, rule in scenario.deadlines.items():
         levels = f", levels {', '.join(rule.levels)}" if rule.levels else ""
         open_ = "; the plan leaves the number open: a default" if rule.open else ""
-        lines.append(f"  {rule_id:<22} {format_duration(rule.limit):>6}  {rule.start} -> {rule.end}; "
+        known = f" (not before {rule.not_before})" if rule.not_before is not None else ""
+        lines.append(f"  {rule_id:<22} {format_duration(rule.limit):>6}  {rule.start}{known} -> {rule.end}; "
                      f"applies to {_APPLIES[rule.applies]}{levels}{open_}  [{rule.article}]")
     return "\n".join(lines)
 

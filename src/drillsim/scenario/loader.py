@@ -500,7 +500,11 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         if step.report is not None and step.report.to == step.actor:
             out.append(((*at, "report", "to"), "a step cannot report to its own actor"))
     out.extend(_cycles(s))
+    flow = flow_of(s)
     for rule_id, rule in s.deadlines.items():
+        if rule.not_before is not None and flow.per_change(rule.not_before):
+            out.append((("deadlines", rule_id, "not_before"), f"{rule.not_before!r} is reached once per change; "
+                                                              f"expected a milestone reached once per incident"))
         if (rule.applies == "change") != ("change" in (rule.start,)):
             out.append((("deadlines", rule_id, "applies"),
                         "a rule whose clock starts at 'change' applies per change, and only such a rule"))

@@ -805,6 +805,8 @@ class DeadlineRule(Model):
     limit: Duration
     start: MilestoneName
     end: MilestoneName
+    not_before: MilestoneName | None = None
+    """A milestone before which the chain cannot know the clock has started: it starts at the later of the two."""
     applies: Literal["all", "command_post", "major_class", "change"] = "all"
     levels: tuple[LevelName, ...] = ()
     open: YesNo = False
