@@ -478,3 +478,18 @@ def test_a_step_sized_by_category_alone_takes_its_category_s_people_and_one_othe
     resolve["units"], resolve["units_by_category"] = {}, {"network_security": {"III": 3}}
     rep = run(scenario.replace({"flow": flow}))
     assert [(s.incident, s.units) for s in rep.steps if s.step == "resolve"] == [(1, 1), (2, 3)]
+
+
+def test_the_command_post_rule_applies_by_the_level_the_chain_acts_on() -> None:
+    """Judged II, truly III: the leadership group decides at level II and sets a post up at once (4590), so its
+    1-hour rule applies, though the reassessment later puts the true level III in force (a level without a post).
+    Read by the true levels alone, the post would have been set up and its report never judged."""
+    rep = run(case("""
+        injects:
+          - {at: "01:00", category: social_security, example: group_fight, level: III, judged_level: II,
+             grid: grid_1}
+    """))
+    incident = rep.incidents[0]
+    assert incident.level_history[0] == (4380, "II") and incident.command_post_required
+    assert step(rep, 1, "set_up_command_post").queued == 4590
+    assert verdict(rep, 1, "command_post_upward")[0] == "met"
