@@ -17,7 +17,7 @@ the order in which tasks reach the crews is the same.
 from __future__ import annotations
 
 import math
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from functools import partial
 from typing import Any
 
@@ -31,7 +31,7 @@ from drillsim.model.incidents import Incident, ReportFate
 from drillsim.model.records import IncidentRecord, StepRecord, incident_record, step_record
 from drillsim.model.settling import Live, OnIncident, Settling
 from drillsim.model.staffing import HolderSpec, TeamSpec, desks_of, team_roles, teams_of
-from drillsim.model.structure import StepPlan, Structure
+from drillsim.model.structure import StepPlan, structure_of
 from drillsim.scenario.flow import ONCE
 from drillsim.scenario.schema import Scenario, Step
 
@@ -55,7 +55,7 @@ class Chain:
         self.crews: dict[str, dict[str, Crew | Seat]] = {}
         self.teams: dict[tuple[str, str], Team] = {}
         self._staff(scenario)
-        structure = Structure(scenario)
+        structure = structure_of(scenario)
         self._structure = structure
         self._flow = structure.flow
         self._key = structure.flow.key
@@ -317,25 +317,34 @@ class Chain:
 
     def _stand_in(self, claim: Claim | DeskClaim, actor: str, stand_in: tuple[str, int], units: int, live: Live,
                   plan: StepPlan, k: int) -> Generator[simpy.Event, Any, tuple[Claim | DeskClaim, str]]:
-        """The actor is busy: after the hand-over delay, whoever of the actor and the stand-in is free first.
-
-        Nobody holding the role on duty (the leader on leave), the stand-in is already acting: no hand-over.
-        """
+        """The actor is busy: whoever of the actor and its stand-in is free first (`_first_free`), and who that is."""
         other_actor, handover = stand_in
         role = claim.crew
         assert not isinstance(role, Desk), "a role's claim is on its crew or its seat, a team's on the desk"
-        if role.on_duty:
+        crew = self.crews[other_actor][""]
+        won, stood_in = yield from self._first_free(
+            claim, role.on_duty, handover,
+            lambda: crew.claim(units, crew.order(self._priority(live, plan, k, crew.policy)) if crew.ordered else None))
+        return won, other_actor if stood_in else actor
+
+    def _first_free(self, claim: Claim | DeskClaim, on_duty: int, handover: int,
+                    ask_stand_in: Callable[[], Claim | DeskClaim]
+                    ) -> Generator[simpy.Event, Any, tuple[Claim | DeskClaim, bool]]:
+        """A claim on a busy leader: after the hand-over delay the stand-in is asked too, and whichever is granted
+        first takes the task (the other claim is withdrawn); with nobody holding the leader's role on duty (the
+        leader on leave) the stand-in is already acting, so there is no hand-over. The winning claim, and whether it
+        is the stand-in's."""
+        if on_duty:
             yield claim | self.env.timeout(handover)
             if claim.triggered:
-                return claim, actor
-        crew = self.crews[other_actor][""]
-        other = crew.claim(units, crew.order(self._priority(live, plan, k, crew.policy)) if crew.ordered else None)
+                return claim, False
+        other = ask_stand_in()
         yield claim | other
         if claim.triggered:
             other.withdraw()
-            return claim, actor
+            return claim, False
         claim.withdraw()
-        return other, other_actor
+        return other, True
 
     def _team(self, live: Live, plan: StepPlan, k: int, record: StepRecord,
               units: int) -> Generator[simpy.Event, Any, tuple[Desk, list[tuple[Holder, int]]]]:
@@ -357,16 +366,13 @@ class Chain:
         claim = desk.claim(parts, desk.order(priority))
         if team.stand_in is not None and team.leader is not None:
             stand_in, handover = team.stand_in
-            if team.leader.on_duty:
-                yield claim | self.env.timeout(handover)
-            if not claim.triggered:
-                other = desk.claim(team.parts(units, stand_in), desk.order(priority))
-                yield claim | other
-                if claim.triggered:
-                    other.withdraw()
-                else:
-                    claim.withdraw()
-                    claim, record.served_by = other, stand_in.name
+            won, stood_in = yield from self._first_free(
+                claim, team.leader.on_duty, handover,
+                lambda: desk.claim(team.parts(units, stand_in), desk.order(priority)))
+            assert isinstance(won, DeskClaim), "a team's claims are on its desk"
+            claim = won
+            if stood_in:
+                record.served_by = stand_in.name
         else:
             yield claim
         return desk, claim.units

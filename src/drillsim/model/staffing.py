@@ -138,9 +138,26 @@ def team_roles(team: TeamSpec) -> list[Role]:
     return [*([team.leader] if team.leader else []), *([team.stand_in[0]] if team.stand_in else []), *team.members]
 
 
-def desks_of(scenario: Scenario) -> list[DeskSpec]:
+_last: tuple[Scenario, tuple[DeskSpec, ...]] | None = None
+"""The scenario `desks_of` was last asked for, and its desks: every replication of a run asks again."""
+
+
+def desks_of(scenario: Scenario) -> tuple[DeskSpec, ...]:
     """The roles served together (sharing a person, or drawn on by one team's task), in the order of their first
-    role; a plain crew is a desk of one role and its anonymous staff."""
+    role; a plain crew is a desk of one role and its anonymous staff.
+
+    Asked again for the scenario it was last asked for (a scenario never changes), it answers at once.
+    """
+    global _last
+    last = _last
+    if last is not None and last[0] is scenario:
+        return last[1]
+    desks = _desks(scenario)
+    _last = (scenario, desks)
+    return desks
+
+
+def _desks(scenario: Scenario) -> tuple[DeskSpec, ...]:
     roles = roles_of(scenario)
     parent: dict[Role, Role] = {role: role for role in roles}
 
@@ -172,7 +189,7 @@ def desks_of(scenario: Scenario) -> list[DeskSpec]:
         out.append(DeskSpec(members, tuple(own), min(policies),
                             any(scenario.staffing_of(actor).preempt for actor, _ in members),
                             len(members) == 1 and len(own) == 1 and not own[0].name and members[0] not in drawn))
-    return out
+    return tuple(out)
 
 
 def _sum(schedules: list[Schedule]) -> Schedule:
