@@ -41,6 +41,23 @@ def drillsim(*args: str, cwd: Path | None = None, timeout: float = 300) -> subpr
                           cwd=cwd or ROOT, timeout=timeout, check=False)
 
 
+ONE_LEVEL = """\
+categories:
+  any: {title: Any incident, working_group: information, examples: {any: any incident}}
+levels:
+  IV: {colour: blue, title: general}
+major_classes: {}
+core_elements: {time: time}
+command_post: {levels: []}
+escalation: {levels: {IV: []}}
+channels:
+  order: [wired]
+  media: {wired: {delay: 0s}}
+"""
+"""What a small plan file of a test does not vary: one category (`any`, taken by the `information` group), one level
+(IV), one channel without delay, no command post, no escalation."""
+
+
 BASE = """
 name: {name}
 plan: builtin

@@ -20,6 +20,7 @@ from drillsim.experiment.n_minus_one import absences
 from drillsim.model import simulate
 from drillsim.model.pairing import differences
 from drillsim.scenario import Scenario, load
+from tests.helpers import ONE_LEVEL
 from tests.helpers import drillsim as cli
 
 PLAN = """\
@@ -39,18 +40,7 @@ people:
   spare: {roles: [leader]}
 working_groups:
   information: {title: Information group, led_by: leader}
-categories:
-  any: {title: Any incident, working_group: information, examples: {any: any incident}}
-levels:
-  IV: {colour: blue, title: general}
-major_classes: {}
-core_elements: {time: time}
-command_post: {levels: []}
-escalation: {levels: {IV: []}}
-channels:
-  order: [wired]
-  media: {wired: {delay: 0s}}
-flow:
+""" + ONE_LEVEL + """flow:
   - {id: judge, actor: office, after: [occurred], duration: judge, milestone: judged}
   - {id: decide, actor: leader, after: [judge], duration: decide, milestone: decided}
   - {id: file, actor: archive, after: [judge], duration: file, milestone: filed}
@@ -154,18 +144,7 @@ people:
   li.qiang: {roles: [office]}
 working_groups:
   information: {title: Information group, led_by: office}
-categories:
-  any: {title: Any incident, working_group: information, examples: {any: any incident}}
-levels:
-  IV: {colour: blue, title: general}
-major_classes: {}
-core_elements: {time: time}
-command_post: {levels: []}
-escalation: {levels: {IV: []}}
-channels:
-  order: [wired]
-  media: {wired: {delay: 0s}}
-flow:
+""" + ONE_LEVEL + """flow:
   - {id: report, actor: grid_worker, after: [occurred], duration: report, milestone: reported}
   - {id: judge, actor: office, after: [report], duration: judge, milestone: judged}
 deadlines:

@@ -16,7 +16,7 @@ from drillsim.model import simulate
 from drillsim.scenario import ScenarioError, load
 from drillsim.scenario.schema import Person
 from drillsim.scenario.units import DAY, HOUR, MINUTE
-from tests.helpers import drillsim
+from tests.helpers import ONE_LEVEL, drillsim
 
 PLAN = """\
 name: Grid and office
@@ -33,18 +33,7 @@ people:
   clerk: {roles: [office]}
 working_groups:
   information: {title: Information group, led_by: office}
-categories:
-  any: {title: Any incident, working_group: information, examples: {any: any incident}}
-levels:
-  IV: {colour: blue, title: general}
-major_classes: {}
-core_elements: {time: time}
-command_post: {levels: []}
-escalation: {levels: {IV: []}}
-channels:
-  order: [wired]
-  media: {wired: {delay: 0s}}
-flow:
+""" + ONE_LEVEL + """flow:
   - {id: report, actor: grid_worker, after: [occurred], duration: report, milestone: reported}
   - {id: judge, actor: office, after: [report], duration: judge, milestone: judged}
 deadlines:
