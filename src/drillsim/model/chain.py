@@ -24,7 +24,7 @@ from typing import Any
 import simpy
 
 from drillsim.model.channels import Channels
-from drillsim.model.clocks import Clocks
+from drillsim.model.clocks import Clocks, applies
 from drillsim.model.crew import Claim, Crew
 from drillsim.model.desk import Desk, DeskClaim, Holder, Part, Seat, Team, people_of
 from drillsim.model.incidents import Incident, ReportFate
@@ -72,6 +72,8 @@ class Chain:
         self._group_of = {name: category.working_group for name, category in scenario.categories.items()}
         self._level_rank = {level: rank for rank, level in enumerate(scenario.levels)}
         self._flow_length = len(scenario.flow)
+        self._elements = structure.elements
+        self._practice = structure.practice
 
     def _staff(self, scenario: Scenario) -> None:
         """A crew for each role nobody shares, a desk for each group of roles that share people, and each team's
@@ -127,6 +129,9 @@ class Chain:
         else:
             live = Live(incident, record, incident.level, counts.copy(), [], ahead)
             self._settling.open(live)
+        if self._elements:
+            live.known = [None] * len(self._elements)
+            self._learn(live, self._structure.known_at_occurrence, incident.occurred)
         for plan, k in ready:
             if plan.condition == "always" or self._may_run(live, plan):
                 live.active += 1
@@ -280,6 +285,8 @@ class Chain:
                 else:
                     yield env.timeout(work)
             record.finished = reached = int(env.now)
+            if plan.teaches:
+                self._learn(live, plan.teaches, reached)
             if plan.hands_to is not None and isinstance(crew, Desk) and (
                     plan.hands_to.condition == "always" or self._may_run(live, plan.hands_to)):
                 if live.kept is None:
@@ -293,6 +300,12 @@ class Chain:
             # Report: over the channels to each receiver in turn; the milestone is reached on delivery.
             if plan.reports:
                 fate = incident.reports[key]
+                missing = self._carried(live, plan, record) if plan.requires or plan.carries_known else None
+                if missing:
+                    if self._practice[actor] == "wait":
+                        yield from self._until_known(live, missing)
+                    else:
+                        yield from self._follow_up(live, plan, record, fate, missing)
                 delays, receiver, channel = self._dispatch(live, plan, record, fate)
                 if delays:
                     for delay in delays:
@@ -305,9 +318,14 @@ class Chain:
             if effect == "apply_change" and k > live.applied_change:
                 live.applied_change = k
                 self._set_level(live, incident.changes[k].level)
-            elif effect == "close":
-                live.record.closed = reached
-            live.record.milestones[plan.milestone if k == ONCE else self._key(plan.milestone, k)] = reached
+            milestones = live.record.milestones
+            milestones[plan.milestone if k == ONCE else self._key(plan.milestone, k)] = reached
+            if plan.teaches_on_delivery:
+                self._learn(live, plan.teaches_on_delivery, reached)
+            if effect == "close" and "closure" not in milestones:
+                live.record.closed = milestones["closure"] = reached
+                if self._structure.on_closure:
+                    self._signal(live, self._structure.on_closure, ONCE, False)
             after = plan.after
             if after is not None:
                 current = (after, k if after.per_change else ONCE)
@@ -415,8 +433,7 @@ class Chain:
         key = self._key
         nearest = math.inf
         for clock in plan.clocks:
-            if (clock.applies == "command_post" and not record.command_post_required) or \
-                    (clock.applies == "major_class" and record.major_class is None) or \
+            if not applies(clock.applies, record.command_post_required, record.major_class) or \
                     (clock.levels and live.level not in clock.levels):
                 continue
             changes = (k,) if clock.per_change and k != ONCE else \
@@ -430,6 +447,56 @@ class Chain:
 
     # --- reports -----------------------------------------------------------------------
 
+    def _learn(self, live: Live, elements: tuple[int, ...], time: int) -> None:
+        """The chain comes to know these elements, each its drawn delay after `time` (the first time only), and the
+        reports waiting for one are told when."""
+        known, learnt, learning = live.known, live.incident.learnt, live.learning
+        assert known is not None, "an incident of a plan with elements knows which it knows"
+        for i in elements:
+            if known[i] is None:
+                known[i] = time + learnt[i] if learnt else time
+                if learning is not None and i in learning:
+                    learning.pop(i).succeed()
+
+    def _carried(self, live: Live, plan: StepPlan, record: StepRecord) -> list[int]:
+        """Record which elements the report carries as it is sent and which it must carry but cannot yet; those."""
+        known, now, names = live.known, self.env.now, self._elements
+        assert known is not None, "a report that carries elements belongs to a plan that has them"
+        if plan.carries_known:
+            record.carried = "+".join([names[i] for i, at in enumerate(known) if at is not None and at <= now])
+            return []
+        missing = [i for i in plan.requires if (at := known[i]) is None or at > now]
+        record.carried = "+".join([names[i] for i in plan.requires if i not in missing])
+        record.missing = "+".join([names[i] for i in missing])
+        return missing
+
+    def _until_known(self, live: Live, missing: list[int]) -> ProcessGen:
+        """Wait until the chain knows every one of these elements."""
+        env, known = self.env, live.known
+        assert known is not None, "only an incident with elements misses one"
+        for i in missing:
+            if known[i] is None:
+                if live.learning is None:
+                    live.learning = {}
+                event = live.learning.get(i)
+                if event is None:
+                    event = live.learning[i] = env.event()
+                yield event
+            at = known[i]
+            assert at is not None, "an element's event fires once it is known"
+            if at > env.now:
+                yield env.timeout(at - env.now)
+
+    def _follow_up(self, live: Live, plan: StepPlan, record: StepRecord, fate: ReportFate,
+                   missing: list[int]) -> ProcessGen:
+        """Sent before the elements it must carry are known: the first receiver gets it, calls back for what is
+        missing (`follow_up` later), and is answered once the sender knows it; the report then goes out again,
+        complete, to every receiver in turn (`_dispatch`)."""
+        record.incomplete = True
+        delay, _ = self._channels.transmission(self.env.now)
+        yield self.env.timeout(delay + fate.transit + fate.follow_up)
+        yield from self._until_known(live, missing)
+
     def _dispatch(self, live: Live, plan: StepPlan, record: StepRecord,
                   fate: ReportFate) -> tuple[list[int], str, str]:
         """Send a report: the transit time to each receiver in turn (none: nobody to report to), receivers, channels."""
@@ -439,7 +506,7 @@ class Chain:
         live.receivers[plan.id] = targets[-1]
         steady = self._steady
         if steady is not None and len(targets) == 1 and not fate.incomplete:
-            return [steady[0]], targets[0], steady[1]
+            return [steady[0] + fate.transit], targets[0], steady[1]
         if fate.incomplete:
             record.incomplete = True
         delays, channels = self._channels.send(self.env.now, len(targets), fate)

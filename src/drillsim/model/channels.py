@@ -46,14 +46,17 @@ class Channels:
     def send(self, now: float, receivers: int, fate: ReportFate) -> tuple[list[int], list[str]]:
         """The transit time to each of `receivers` receivers in turn, and the channel each went over.
 
-        An incomplete report costs each receiver a follow-up call and a second transmission.
+        An incomplete report costs each receiver a follow-up call and a second transmission; a step's own transit
+        time comes on top of every transmission.
         """
         delays, channels = [], []
+        transit = fate.transit
         for _ in range(receivers):
             delay, channel = self.transmission(now)
+            delay += transit
             if fate.incomplete:
                 second, _ = self.transmission(now + delay + fate.follow_up)
-                delay += fate.follow_up + second
+                delay += fate.follow_up + second + transit
             delays.append(delay)
             channels.append(channel)
             now += delay

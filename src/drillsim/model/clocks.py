@@ -22,19 +22,17 @@ class Clocks:
         flow = flow_of(scenario)
         self.horizon = scenario.horizon
         self._key = flow.key
-        self._rules = tuple((rule_id, rule, flow.key(rule.start, ONCE), flow.key(rule.end, ONCE))
-                            for rule_id, rule in scenario.deadlines.items())
+        self._rules = tuple((rule_id, rule, flow.key(rule.start, ONCE), flow.key(rule.end, ONCE),
+                             flow.rule_per_change(rule)) for rule_id, rule in scenario.deadlines.items())
 
     def verdicts(self, incidents: Iterable[IncidentRecord], horizon: int) -> Iterator[VerdictRecord]:
         """Every deadline rule checked for every incident (and change) it applies to, at `horizon`."""
         key = self._key
         for incident in incidents:
-            for rule_id, rule, start, end in self._rules:
-                if rule.applies == "command_post" and not incident.command_post_required:
+            for rule_id, rule, start, end, per_change in self._rules:
+                if not applies(rule.applies, incident.command_post_required, incident.major_class):
                     continue
-                if rule.applies == "major_class" and incident.major_class is None:
-                    continue
-                for k in range(len(incident.changes)) if rule.applies == "change" else (ONCE,):
+                for k in range(len(incident.changes)) if per_change else (ONCE,):
                     verdict = check(rule_id, rule, incident, k, horizon, start if k == ONCE else key(rule.start, k),
                                     end if k == ONCE else key(rule.end, k))
                     if not rule.levels or verdict.level in rule.levels:
@@ -48,6 +46,17 @@ class Clocks:
         horizon = self.horizon
         return [v for v in self.verdicts((incident,), horizon)
                 if v.change == ONCE or incident.changes[v.change] < horizon]
+
+
+def applies(applies: str, command_post_required: bool, major_class: str | None) -> bool:
+    """Whether a rule's `applies` takes in an incident: with or without a command post, of a major class or not."""
+    if applies == "command_post":
+        return command_post_required
+    if applies == "no_command_post":
+        return not command_post_required
+    if applies == "major_class":
+        return major_class is not None
+    return True
 
 
 def verdicts(scenario: Scenario, incidents: Iterable[IncidentRecord], horizon: int) -> Iterator[VerdictRecord]:
@@ -87,4 +96,4 @@ def check(rule_id: str, rule: DeadlineRule, incident: IncidentRecord, k: int, ho
                           slack=slack, status=status, late_at_least=late)
 
 
-__all__ = ["Clocks", "check", "incident_verdicts", "verdicts"]
+__all__ = ["Clocks", "applies", "check", "incident_verdicts", "verdicts"]

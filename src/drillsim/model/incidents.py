@@ -42,6 +42,8 @@ class ReportFate(NamedTuple):
     """How long a superior takes to acknowledge it."""
     alternative: bool
     """It goes to the step's alternative receiver (`or`)."""
+    transit: int = 0
+    """The step's own transit time on top of the channel's (`report.transit`; 0 without one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,9 @@ class Incident(NamedTuple):
     """Work time of each step instance: (step, ONCE) once per incident, (step, k) for change k."""
     reports: dict[tuple[str, int], ReportFate]
     """The fate of each step instance's report, for the steps that report."""
+    learnt: tuple[int, ...]
+    """For each core element in the plan's order, how long after its step (`after`) the chain knows it; empty when
+    every element is known as its step is done."""
 
 
 class _Raw(NamedTuple):
@@ -187,18 +192,22 @@ def _scripted(spec: IncidentSpec, at: int, order: tuple[int, ...], parent: tuple
 
 
 class _ReportDraws(NamedTuple):
-    """A report's fate, from the step's report stream (coin flips and durations alike: never read ahead)."""
+    """A report's fate, from the step's report stream (coin flips and durations alike: never read ahead), and its
+    own transit time from a stream of its own."""
 
     stream: np.random.Generator
     p_alternative: float
+    p_incomplete: float
     follow_up: Seconds
     acknowledge: Seconds
+    transit: Seconds | None
 
-    def draw(self, occurred: int, p_incomplete: float) -> ReportFate:
-        incomplete = self.stream.random() < p_incomplete
+    def draw(self, occurred: int) -> ReportFate:
+        incomplete = self.stream.random() < self.p_incomplete
         follow = self.follow_up(occurred)
         ack = self.acknowledge(occurred)
-        return ReportFate(incomplete, follow, ack, self.stream.random() < self.p_alternative)
+        return ReportFate(incomplete, follow, ack, self.stream.random() < self.p_alternative,
+                          0 if self.transit is None else self.transit(occurred))
 
 
 class _StepDraws(NamedTuple):
@@ -217,12 +226,15 @@ class _ReportStreams(NamedTuple):
 
     stream: np.random.Generator
     p_alternative: float
+    p_incomplete: float
     follow_up: DurationDraws
     acknowledge: DurationDraws
+    transit: DurationDraws | None
 
     def of(self, category: str, level: str) -> _ReportDraws:
-        return _ReportDraws(self.stream, self.p_alternative, self.follow_up.of(category, level),
-                            self.acknowledge.of(category, level))
+        return _ReportDraws(self.stream, self.p_alternative, self.p_incomplete, self.follow_up.of(category, level),
+                            self.acknowledge.of(category, level),
+                            None if self.transit is None else self.transit.of(category, level))
 
 
 class _StepStreams(NamedTuple):
@@ -253,6 +265,8 @@ class _Variant(NamedTuple):
     mean_changes: float
     interval: Seconds
     reassessment: Seconds
+    learning: tuple[Seconds, ...]
+    """Each core element's delay after its step (empty: none has one)."""
 
 
 class _Drawer:
@@ -262,7 +276,6 @@ class _Drawer:
         self.scenario = scenario
         p = scenario.probabilities
         durations = scenario.durations
-        self.p_incomplete = p.incomplete_report
         self.p_misjudged = p.misjudged_level
         self.p_command_post = p.command_post_low_level
         self.steps: list[_StepStreams] = []
@@ -271,15 +284,25 @@ class _Drawer:
             report = None
             if step.report is not None:
                 stream = streams[f"report:{step.id}"]
-                report = _ReportStreams(stream, getattr(p, step.report.probability) if step.report.probability else 0.0,
-                                        DurationDraws(durations.get("follow_up"), stream, private=False),
-                                        DurationDraws(durations.get("acknowledge"), stream, private=False))
+                own = step.report
+                report = _ReportStreams(
+                    stream, getattr(p, own.probability) if own.probability else 0.0,
+                    p.incomplete_report if own.incomplete is None else own.incomplete,
+                    DurationDraws(durations.get("follow_up"), stream, private=False),
+                    DurationDraws(durations.get("acknowledge"), stream, private=False),
+                    None if own.transit is None else DurationDraws(durations[own.transit],
+                                                                    streams[f"transit:{step.id}"], private=True))
             work = DurationDraws(durations[step.duration], streams[f"duration:{step.duration}:{step.id}"], private=True)
             self.steps.append(_StepStreams(node, work, report))
         self.interval = DurationDraws(durations.get("change_interval"), streams["duration:change_interval"],
                                       private=True)
         self.reassessment = DurationDraws(durations.get("reassessment"), streams["duration:reassessment"],
                                           private=True)
+        # An element without a delay draws nothing: adding one leaves every other number where it was.
+        self.learning = tuple(
+            DurationDraws(durations[element.duration] if element.duration else None, streams[f"element:{name}"],
+                          private=True) for name, element in scenario.core_elements.items())
+        self.learns = any(element.duration for element in scenario.core_elements.values())
         self._variants: dict[tuple[str, str], _Variant] = {}
         self.grids = list(scenario.grids)
         self.descriptions = {(name, example): description for name, category in scenario.categories.items()
@@ -297,7 +320,8 @@ class _Drawer:
                 once, tuple((step.key, step.report) for step in once if step.report is not None),
                 tuple(step.of(category, level) for step in self.steps if step.node.per_change),
                 self.scenario.changes.mean_count.get(level, 0.0),
-                self.interval.of(category, level), self.reassessment.of(category, level))
+                self.interval.of(category, level), self.reassessment.of(category, level),
+                tuple(element.of(category, level) for element in self.learning) if self.learns else ())
         return variant
 
     def incident(self, raw: _Raw, ident: int, parent: int | None) -> Incident:
@@ -325,9 +349,10 @@ class _Drawer:
         description = spec.description if spec is not None and spec.description else \
             self.descriptions[(raw.category, example)]
         # Positional, in the field order of Incident: keywords would cost as much again, once per incident.
+        learnt = tuple([delay(raw.occurred) for delay in variant.learning]) if variant.learning else ()
         return Incident(ident, raw.source, parent, raw.occurred, raw.category, example, description, grid,
                         raw.level, judged, major, command_post, spec.first_receiver if spec is not None else None,
-                        changes, work, reports)
+                        changes, work, reports, learnt)
 
     def _changes(self, raw: _Raw, judged: str, variant: _Variant) -> tuple[ChangeSpec, ...]:
         """Changes calling for continuation reports; a misjudged level gets a reassessment."""
@@ -354,19 +379,18 @@ class _Drawer:
     def _step_draws(self, variant: _Variant, occurred: int,
                     n_changes: int) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], ReportFate]]:
         """Work time of every step instance, and the fate of its report if it reports."""
-        p_incomplete = self.p_incomplete
         work: dict[tuple[str, int], int] = {}
         for step in variant.once:  # loops, not comprehensions: each of those costs a function call
             work[step.key] = step.work(occurred)
         reports: dict[tuple[str, int], ReportFate] = {}
         for key, report in variant.once_reports:
-            reports[key] = report.draw(occurred, p_incomplete)
+            reports[key] = report.draw(occurred)
         for step in variant.per_change if n_changes else ():
             fates = step.report
             for k in range(n_changes):
                 work[(step.id, k)] = step.work(occurred)
                 if fates is not None:
-                    reports[(step.id, k)] = fates.draw(occurred, p_incomplete)
+                    reports[(step.id, k)] = fates.draw(occurred)
         return work, reports
 
 

@@ -44,6 +44,11 @@ class StepRecord:
     one role's own staff (`served_by` and `units` say who)."""
     paused: int = 0
     """Seconds the work was paused for a task of a better priority (a preemptive crew)."""
+    carried: str = ""
+    """The core elements the report carried when first sent, joined with "+" in the plan's order."""
+    missing: str = ""
+    """The elements it had to carry that were not known yet when first sent: the receiver's follow-up asked for
+    them (or, with the practice `wait`, the report waited for them)."""
 
 
 @dataclass(slots=True)

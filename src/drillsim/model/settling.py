@@ -45,6 +45,10 @@ class Live:
     """Processes that can still move the incident on: steps at work or in a queue, changes yet to come."""
     parked: int = 0
     """Step processes waiting for the level to change: only an active process can wake them."""
+    known: list[int | None] | None = None
+    """When the chain knows each core element (None: not yet), in the plan's order; None without elements."""
+    learning: dict[int, simpy.Event] | None = None
+    """The elements a report waits for that are not known yet, each with the event of its being learnt."""
     kept: dict[str, tuple[Desk, Grant, str]] | None = None
     """A team's people kept for its next step of this incident (StepPlan.hands_to): the step's id, and the desk,
     the grant and whom it was served by."""

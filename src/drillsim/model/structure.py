@@ -54,6 +54,15 @@ class StepPlan:
     after: StepPlan | None = None
     """Its only dependent when that one waits for it alone and always runs: the step the process goes on with,
     without counting or checking (drillsim.model.chain)."""
+    requires: tuple[int, ...] = ()
+    """The core elements (their places in the plan's list) its report must carry: sent before one is known, it is
+    incomplete."""
+    carries_known: bool = False
+    """Its report carries whatever is known when it is sent (`carries: known`)."""
+    teaches: tuple[int, ...] = ()
+    """The elements the chain knows once this step's work is done (their delays after it drawn per incident)."""
+    teaches_on_delivery: tuple[int, ...] = ()
+    """The elements the chain knows once this step's milestone is reached (an element `after` its milestone)."""
     hands_to: StepPlan | None = None
     """The team's next step, to which its people go on without being let go (the command post that was set up
     reports and runs with the same commander): a step of the same team actor that waits for this one alone."""
@@ -114,6 +123,15 @@ class Structure:
         incident, so every change's instance of a per-change step waits for it."""
         self.on_change = [(self.plans[node.id], False) for node in flow if node.on_change]
         """(step, fan-out) for each step a change signals: its instance of the same change."""
+        self.on_closure = [(self.plans[node.id], node.per_change) for node in flow if node.on_closure]
+        """(step, fan-out) for each step the closure signals (the final report)."""
+        self.elements = tuple(scenario.core_elements)
+        """The core elements in the plan's order: a step plan names them by their place in it."""
+        self.known_at_occurrence = tuple(i for i, element in enumerate(scenario.core_elements.values())
+                                         if element.after == "occurred")
+        self.practice = {actor: scenario.practice_of(actor) for actor in actors}
+        """How each actor's people send a report that lacks a required element (`send_now` or `wait`)."""
+        _teach(scenario, flow, self.plans)
         self._templates: dict[int, Template] = {}
 
     def template(self, changes: int) -> Template:
@@ -125,6 +143,26 @@ class Structure:
             ready = [(self.plans[step], k) for (step, k), count in counts.items() if count == 0]
             template = self._templates[changes] = Template(counts, ready)
         return template
+
+
+def _teach(scenario: Scenario, flow: Flow, plans: dict[str, StepPlan]) -> None:
+    """Which elements each report must carry, and which step's work (or milestone) makes each known."""
+    index = {name: i for i, name in enumerate(scenario.core_elements)}
+    for i, element in enumerate(scenario.core_elements.values()):
+        if element.after in plans:
+            plans[element.after].teaches += (i,)
+        elif (source := flow.reaching(element.after)) is not None:
+            plans[source.id].teaches_on_delivery += (i,)
+    for plan in plans.values():
+        report = plan.step.report
+        if report is None:
+            continue
+        if report.carries == "known":
+            plan.carries_known = True
+        elif report.carries == "all":
+            plan.requires = tuple(range(len(index)))
+        else:
+            plan.requires = tuple(sorted(index[name] for name in report.carries))
 
 
 def _plan(flow: Flow, node: FlowStep, kinds: dict[str, str], clocks: tuple[Clock, ...]) -> StepPlan:
@@ -149,7 +187,7 @@ def _clocks(scenario: Scenario, flow: Flow) -> dict[str, tuple[Clock, ...]]:
     after: dict[str, set[str]] = {}
     for node in sorted(flow, key=lambda n: -flow.rank.get(n.id, 0)):
         after[node.id] = {node.id}.union(*(after.get(d, set()) for d, _ in node.dependents))
-    rules = [(by_milestone.get(rule.end), Clock(rule.start, rule.limit, rule.applies == "change", rule.end,
+    rules = [(by_milestone.get(rule.end), Clock(rule.start, rule.limit, flow.rule_per_change(rule), rule.end,
                                                rule.applies, rule.levels, rule.not_before))
              for rule in scenario.deadlines.values()]
     return {node.id: tuple(clock for end, clock in rules if end in after[node.id]) for node in flow}

@@ -12,6 +12,8 @@ The rules, from the plan file's `flow`:
 - After a once-per-incident step, a per-change step fans out: each change's instance waits for it. After a
   per-change step, a once-per-incident step fans in: it waits for every change's instance (none when the
   incident has no changes).
+- `closure` is reached once per incident, when the first step whose effect is `close` reaches its milestone: a step
+  after it (the final report) follows whichever step closed the incident.
 - The milestone a step instance reaches is named after the step's milestone, with `#k` for change k's instance
   of a per-change step (`continuation_received#0`); the events `occurred` and `change` (`change#k`) are named
   the same way.
@@ -23,10 +25,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from drillsim.scenario.schema import Scenario, Step
+from drillsim.scenario.schema import DeadlineRule, Scenario, Step
 
-EVENTS = ("occurred", "change")
-"""What happens to an incident without a step of the flow: it occurs, and its situation changes."""
+EVENTS = ("occurred", "change", "closure")
+"""What happens to an incident without a step of the flow: it occurs, its situation changes, and it is closed
+(`closure`: when the first step with the effect `close` reaches its milestone, whichever of them closes it)."""
 
 ONCE = -1
 """The instance number of a step run once per incident (a per-change step's instances are 0, 1, ...)."""
@@ -62,6 +65,8 @@ class FlowStep:
     """Whether it comes after the incident's occurrence."""
     on_change: bool
     """Whether it comes after each change (it is then run per change)."""
+    on_closure: bool
+    """Whether it comes after the incident's closure."""
     dependents: tuple[tuple[str, bool], ...]
     """(step, fan-out) for each step that comes after it, in the plan's order: fan-out when that step is run
     per change and this one once per incident, so that its completion starts every change's instance."""
@@ -110,7 +115,7 @@ class Flow:
                     dependents[name].append((step.id, step.per == "change" and before.per != "change"))
         self.steps: tuple[FlowStep, ...] = tuple(
             FlowStep(step, i, tuple(name for name in step.after if name in ids), "occurred" in step.after,
-                     "change" in step.after, tuple(dependents[step.id]))
+                     "change" in step.after, "closure" in step.after, tuple(dependents[step.id]))
             for i, step in enumerate(steps))
         self._by_id = {node.id: node for node in self.steps}
         self._by_milestone = {node.milestone: node for node in self.steps}
@@ -142,6 +147,40 @@ class Flow:
         """The step that reaches a milestone (None for an event or a name the flow does not have)."""
         return self._by_milestone.get(milestone)
 
+    def step_ids(self) -> tuple[str, ...]:
+        return tuple(self._by_id)
+
+    def milestones(self) -> tuple[str, ...]:
+        """Every milestone a step reaches, in the plan's order."""
+        return tuple(self._by_milestone)
+
+    def descendants(self, step_id: str) -> frozenset[str]:
+        """The steps that wait, directly or through others, for this one."""
+        found: set[str] = set()
+        todo = [step_id]
+        while todo:
+            for after, _ in self._by_id[todo.pop()].dependents:
+                if after not in found:
+                    found.add(after)
+                    todo.append(after)
+        return frozenset(found)
+
+    def always_runs(self, step_id: str) -> bool:
+        """Whether every incident runs the step once: it runs once per incident, whatever the incident, after the
+        occurrence or steps that always run (never after a change or the closure)."""
+        seen: set[str] = set()
+
+        def runs(name: str) -> bool:
+            node = self._by_id.get(name)
+            if node is None:
+                return name == "occurred"
+            if name in seen:
+                return False
+            seen.add(name)
+            return node.condition == "always" and not node.per_change and all(runs(n) for n in node.step.after)
+
+        return runs(step_id)
+
     def instances(self, node: FlowStep, changes: int) -> range | tuple[int]:
         """The instance numbers of a step for an incident with this many changes."""
         return range(changes) if node.per_change else (ONCE,)
@@ -159,6 +198,11 @@ class Flow:
         per-change one is numbered (`continuation_received#0`).
         """
         return instance_key(milestone, change) if milestone in self._per_change_milestones else milestone
+
+    def rule_per_change(self, rule: DeadlineRule) -> bool:
+        """Whether a deadline rule is checked once per change: it applies to every change, or its clock starts at a
+        milestone reached per change."""
+        return rule.applies == "change" or rule.start in self._per_change_milestones
 
     def fans_in(self, node: FlowStep, before: FlowStep) -> bool:
         """Whether a step waits for every change's instance of a predecessor (a once-per-incident step after a

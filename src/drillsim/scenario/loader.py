@@ -14,7 +14,7 @@ import logging
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from drillsim.scenario import roster as rosters
 from drillsim.scenario import schema, usage
 from drillsim.scenario.errors import Problem, ScenarioError, dotted
 from drillsim.scenario.flow import EVENTS, flow_of
-from drillsim.scenario.schema import Scenario
+from drillsim.scenario.schema import Scenario, unknown_name
 from drillsim.scenario.units import format_offset, parse_duration
 from drillsim.scenario.usage import Unused
 from drillsim.scenario.yamlsource import SourceMap, merge, parse_yaml, read_yaml
@@ -242,6 +242,7 @@ def _names(doc: dict[str, Any]) -> dict[str, Any]:
         "major class": _keys(doc, "major_classes"),
         "duration": _keys(doc, "durations"),
         "working group": _keys(doc, "working_groups"),
+        "core element": _keys(doc, "core_elements") or [],
         "probability": list(schema.Probabilities.model_fields),
     }
     grids: set[str] = set()
@@ -475,6 +476,33 @@ def _tag_of(model: type[BaseModel]) -> str | None:
 # --- references across the document ---------------------------------------------------
 
 
+def _element_problems(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """An element is learnt from something every incident reaches once, and no report waits for an element that is
+    learnt only after the report itself."""
+    flow = flow_of(s)
+    for name, element in s.core_elements.items():
+        source = flow.get(element.after) or flow.reaching(element.after)
+        if source is None and element.after != "occurred":
+            yield (("core_elements", name, "after"),
+                   unknown_name("step or milestone", element.after, [*flow.step_ids(), *flow.milestones()]))
+        elif source is not None and not flow.always_runs(source.id):
+            yield (("core_elements", name, "after"),
+                   f"{element.after!r} is not reached by every incident once (a condition or a change decides it), so "
+                   f"the element might never be known; expected a step every incident runs once")
+    for i, step in enumerate(s.flow):
+        report = step.report
+        if report is None or not isinstance(report.carries, tuple):
+            continue
+        later = flow.descendants(step.id)
+        for name in report.carries:
+            after = s.core_elements[name].after
+            source = flow.get(after) or flow.reaching(after)
+            if source is not None and (source.id in later or (source.id == step.id and flow.get(after) is None)):
+                yield (("flow", i, "report", "carries"),
+                       f"{name!r} is known only after {after!r}, which waits for this report; expected an element "
+                       f"known before the report is sent")
+
+
 def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     """What pydantic cannot see: the flow's wiring, milestones, staffing, times."""
     out: list[tuple[tuple[str | int, ...], str]] = []
@@ -489,8 +517,11 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         if step.milestone in milestones:
             out.append(((*at, "milestone"), f"the milestone {step.milestone!r} is reached by another step"))
         milestones.add(step.milestone)
-        if ("change" in step.after) != (step.per == "change"):
-            out.append(((*at, "per"), "a step runs per change exactly when it comes after 'change'"))
+        after_change = "change" in step.after or any(
+            steps[name].per == "change" for name in step.after if name in steps)
+        if ("change" in step.after and step.per != "change") or (step.per == "change" and not after_change):
+            out.append(((*at, "per"), "a step runs per change when it comes after 'change', and only after 'change' "
+                                      "or a step run per change"))
         if step.actor.startswith("@"):
             ref = steps.get(step.actor[1:])
             if ref is None or ref.report is None:
@@ -505,9 +536,11 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
         if rule.not_before is not None and flow.per_change(rule.not_before):
             out.append((("deadlines", rule_id, "not_before"), f"{rule.not_before!r} is reached once per change; "
                                                               f"expected a milestone reached once per incident"))
-        if (rule.applies == "change") != ("change" in (rule.start,)):
+        if rule.applies == "change" and not flow.per_change(rule.start):
             out.append((("deadlines", rule_id, "applies"),
-                        "a rule whose clock starts at 'change' applies per change, and only such a rule"))
+                        "'change' checks a rule once per change: expected a clock that starts at 'change' or at a "
+                        "milestone reached per change"))
+    out.extend(_element_problems(s))
     for actor, staffing in s.staffing.items():
         kind = s.actors[actor].kind
         if kind in ("unlimited", "superior"):

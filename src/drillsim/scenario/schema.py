@@ -165,6 +165,7 @@ MajorClassName = Annotated[str, _Text, AfterValidator(_known("major class"))]
 DurationName = Annotated[str, _Text, AfterValidator(_known("duration"))]
 ProbabilityName = Annotated[str, _Text, AfterValidator(_known("probability"))]
 WorkingGroupName = Annotated[str, _Text, AfterValidator(_known("working group"))]
+ElementName = Annotated[str, _Text, AfterValidator(_known("core element"))]
 StepName = Annotated[str, AfterValidator(_known("step"))]
 """A step of the flow, or one of the events `occurred` and `change`."""
 MilestoneName = Annotated[str, AfterValidator(_known("milestone"))]
@@ -543,6 +544,9 @@ Dist.model_rebuild()  # its refinements name AnyDist, known only now; a subclass
 
 ActorKind = Literal["unlimited", "pool", "per_grid", "superior", "team", "working_group"]
 Policy = Literal["fcfs", "level", "deadline", "first_reports"]
+Practice = Literal["send_now", "wait"]
+"""How a role sends a report whose required elements are not all known yet: at once, answering the receiver's
+follow-up call when they are (the plan's first-report principle, Art. 8.1(2)), or once they are."""
 """Which waiting task an actor's people take next (the README, "Roles, people and policies"): first come first
 served; the most serious level first; the nearest open deadline first; the steps earlier in the flow first."""
 
@@ -590,6 +594,8 @@ class Staffing(Model):
     """None: the scenario's `policy`."""
     preempt: YesNo = False
     """A task of a better priority pauses the running task of the worst (its remaining work kept)."""
+    practice: Practice | None = None
+    """None: the scenario's `practice`."""
     grids: _mapping("Staffing", Line) = FrozenDict()  # type: ignore[valid-type]
 
     def on_duty(self, clock: int) -> int:
@@ -754,6 +760,13 @@ class Report(Model):
     to: str
     or_: ActorName | None = Field(default=None, alias="or")
     probability: ProbabilityName | None = None
+    carries: tuple[ElementName, ...] | Literal["known", "all"] = ()
+    """The core elements it must carry (Art. 8.4): a list, `all` nine, or `known`: whatever the sender knows when
+    it is sent (never incomplete for want of an element)."""
+    incomplete: Probability | None = None
+    """The chance it is incomplete for a human error, on top of its elements (None: `incomplete_report`)."""
+    transit: DurationName | None = None
+    """A transit time of its own, on top of the channel's (a courier, a fax): a duration drawn per report."""
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -770,6 +783,22 @@ class Report(Model):
         if (self.or_ is None) != (self.probability is None):
             raise ValueError("'or' and 'probability' go together: the alternative receiver and how often")
         return self
+
+
+class Element(Model):
+    """A core element of a report (Art. 8.4), and when the chain can know it: once the step `after` has done its
+    work (or a milestone or event of that name is reached), and a `duration` drawn per incident later."""
+
+    title: Line
+    after: str = "occurred"
+    duration: DurationName | None = None
+    article: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _title_only(cls, value: Any) -> Any:
+        """`time: time, to the minute`: an element known from the occurrence on."""
+        return {"title": value} if isinstance(value, str) else value
 
 
 Effect = Literal["judge_level", "apply_change", "close"]
@@ -807,7 +836,10 @@ class DeadlineRule(Model):
     end: MilestoneName
     not_before: MilestoneName | None = None
     """A milestone before which the chain cannot know the clock has started: it starts at the later of the two."""
-    applies: Literal["all", "command_post", "major_class", "change"] = "all"
+    applies: Literal["all", "command_post", "no_command_post", "major_class", "change"] = "all"
+    """Which incidents it is checked for: every one, those with (or without) a command post, those of a major class,
+    every change (`change`: the clock starts at each change; a clock that starts at a per-change milestone is checked
+    per change whatever the incidents it applies to)."""
     levels: tuple[LevelName, ...] = ()
     open: YesNo = False
     article: str = ""
@@ -960,12 +992,13 @@ class Scenario(Model):
     staffing: _mapping(Staffing, ActorName) = FrozenDict()  # type: ignore[valid-type]
     people: _mapping(Person) = FrozenDict()  # type: ignore[valid-type]
     policy: Policy = "fcfs"
+    practice: Practice = "send_now"
     leadership_group: _mapping(Any) = FrozenDict()  # type: ignore[valid-type]
     working_groups: _mapping(WorkingGroup)  # type: ignore[valid-type]
     categories: _mapping(Category)  # type: ignore[valid-type]
     levels: _mapping(Level)  # type: ignore[valid-type]
     major_classes: _mapping(MajorClass)  # type: ignore[valid-type]
-    core_elements: _mapping(str)  # type: ignore[valid-type]
+    core_elements: _mapping(Element) = FrozenDict()  # type: ignore[valid-type]
     command_post: CommandPostRule
     escalation: Escalation
     channels: Channels
@@ -1005,6 +1038,11 @@ class Scenario(Model):
         """The policy the actor's people choose their next task by."""
         own = self.staffing.get(actor)
         return own.policy if own is not None and own.policy is not None else self.policy
+
+    def practice_of(self, actor: str) -> Practice:
+        """How the actor's people send a report whose required elements are not all known yet."""
+        own = self.staffing.get(actor)
+        return own.practice if own is not None and own.practice is not None else self.practice
 
     def holders(self, actor: str) -> tuple[str, ...]:
         """The people who hold a role (in any grid, for a per-grid role), in the order the scenario lists them."""
