@@ -5,7 +5,9 @@ randomness. With these constants an incident of level III at time T in an
 idle chain goes: discover 2m, first report 1m + 30s wired, verify 5m + 30s,
 judge 4m + 30s, so the office reaches the leadership group at T + 13m30s;
 the leader decides (3m) and activates the group (2m + 30s), whose on-site
-response takes its leader and members for 30m.
+response takes its leader and members for 30m. Every core element is known as
+the step it comes after is done (the casualties are counted in no time), and the
+office's final report at closure takes 30m.
 """
 
 from __future__ import annotations
@@ -93,6 +95,11 @@ durations:
   group_response: 30m
   run_command_post: 1h
   external_response: 1h30m
+  count_casualties: 0s
+  continuation_upward: 4m
+  leadership_upward: 3m
+  publish_information: 20m
+  final_report: 30m
   follow_up: 6m
   acknowledge: 1m
   change_interval: 30m
@@ -140,8 +147,9 @@ def drill_log_of_run(scenario: Scenario, seed: int, path: Path) -> list[DrillInc
     incidents = drill_incidents(scenario, seed)
     by_number = {incident.number: incident for incident in incidents}
     run = simulate(scenario, seed, 0)
+    # the closure is no row of its own: the log reaches it with the step that closed the incident
     rows = [Entry(time, by_number[record.incident].id, *_split(key))
-            for record in run.incidents for key, time in record.milestones.items()]
+            for record in run.incidents for key, time in record.milestones.items() if key != "closure"]
     with DrillLogWriter(path) as writer:
         for entry in sorted(rows, key=lambda e: (e.time or 0, e.incident)):
             writer.append(entry)

@@ -134,7 +134,7 @@ def used_probabilities(s: Scenario) -> set[str]:
     """The probabilities a run draws with: a misjudged level always (it brings a correcting change)."""
     used = {step.report.probability for step in s.flow if step.report is not None and step.report.probability}
     used.add("misjudged_level")
-    if any(step.report is not None for step in s.flow):
+    if any(step.report is not None and step.report.incomplete is None for step in s.flow):
         used.add("incomplete_report")
     if any(step.when == "command_post" for step in s.flow) or \
             any(rule.applies == "command_post" for rule in s.deadlines.values()):
@@ -199,11 +199,13 @@ def unused(s: Scenario) -> list[Unused]:
 
 def _durations(s: Scenario) -> Iterator[Unused]:
     taken = {step.duration for step in s.flow}
+    taken |= {step.report.transit for step in s.flow if step.report is not None and step.report.transit}
+    taken |= {element.duration for element in s.core_elements.values() if element.duration}
     used = taken | set(MODEL_DURATIONS)
     for name, dist in s.durations.items():
         if name not in used:
-            yield _unused(("durations", name), f"no step takes the duration {name!r} (the model itself reads "
-                          f"only {', '.join(MODEL_DURATIONS)})", name, used, s.durations)
+            yield _unused(("durations", name), f"no step, report transit or core element takes the duration {name!r} "
+                          f"(the model itself reads only {', '.join(MODEL_DURATIONS)})", name, used, s.durations)
         yield from _variants(("durations", name), dist, s)
 
 
