@@ -4,11 +4,23 @@ The flow of the built-in plan is written out by hand here: one generator per
 incident walks discover -> first report -> verify -> judge -> decide ->
 activate the working group -> the group's response, and branches into
 processes for what the plan runs side by side (the professional responders,
-the province, the escalation, the command post, each continuation report, the
-reserve team). Staffing, delays and tables come from the scenario, the
-incidents and every drawn number from ``drillsim.model.incidents_of``, so the
-two models see the same incidents and must reach the same milestones at the
-same seconds. Nothing else of drillsim's model is used.
+the province, the escalation, the command post, the leadership group's upward
+report, publishing information, each continuation report and, for a major
+class, its reports to the province and the superiors, the reserve team, the
+final report once the incident is closed). Staffing, delays and tables come
+from the scenario, the incidents and every drawn number from
+``drillsim.model.incidents_of``, so the two models see the same incidents and
+must reach the same milestones at the same seconds. Nothing else of
+drillsim's model is used.
+
+A report carries core elements (Art. 8.4), each known once its step's work is
+done plus the incident's drawn delay. Sent before one it must carry is known,
+the first receiver gets it after the transmission, its transit and the
+follow-up call, and is answered once it is known; a sender who waits (the
+practice ``wait``) holds it until then. Either way it then goes to every
+receiver in turn, each transmission with the report's own transit, and one
+incomplete by a human error costs each receiver a follow-up and a second
+transmission.
 
 The office and the department heads are ``simpy.Resource``s (a
 ``PriorityResource`` under a policy). Every other role shares people with
@@ -28,7 +40,8 @@ the hand-over delay; for a role nobody holds, at once.
 
 The model covers what the benchmark scenario uses: constant staffing, no
 channel failures, no misjudged levels (the level in force never changes), no
-preemption, one policy for all the roles that share people. It refuses any
+preemption, one policy for all the roles that share people, core elements
+known after steps (not after a milestone). It refuses any
 other scenario rather than silently differ from drillsim.
 
 Run on its own: ``python benchmarks/reference_chain.py`` compares it with
@@ -51,7 +64,6 @@ from typing import Any
 import simpy
 
 from drillsim.model import Incident, incidents_of, simulate
-from drillsim.model.incidents import ReportFate
 from drillsim.scenario import Scenario, load
 
 SCENARIO = Path(__file__).with_name("chain.yaml")
@@ -60,7 +72,8 @@ ProcessGen = Generator[simpy.Event, Any, Any]
 ONCE = -1
 FLOW = ["discover", "first_report", "verify", "judge", "decide", "activate_group", "group_response",
         "set_up_command_post", "command_post_report", "run_command_post", "phone_province", "escalate",
-        "written_province", "continuation", "resolve", "external_response"]
+        "written_province", "continuation", "continuation_province", "continuation_superiors", "leadership_upward",
+        "publish_information", "resolve", "external_response", "final_report"]
 PLAIN = ("department_head", "office")
 """The roles nobody else's task draws on: a SimPy resource each."""
 
@@ -68,16 +81,23 @@ PLAIN = ("department_head", "office")
 #: whose end they are are the ones the earliest-deadline-first policy hurries that step for.
 DOWNSTREAM = {
     "verify": {"office_received", "leadership_received", "command_post_report_received", "province_phone_received",
-               "province_written_received", "continuation_received"},
-    "judge": {"leadership_received", "command_post_report_received", "province_phone_received",
-              "province_written_received", "continuation_received"},
-    "decide": {"command_post_report_received"},
+               "escalated", "province_written_received", "continuation_received", "continuation_province_received"},
+    "judge": {"leadership_received", "command_post_report_received", "province_phone_received", "escalated",
+              "province_written_received", "continuation_received", "continuation_province_received"},
+    "decide": {"command_post_report_received", "leadership_upward_received"},
     "set_up_command_post": {"command_post_report_received"},
     "command_post_report": {"command_post_report_received"},
     "phone_province": {"province_phone_received"},
+    "escalate": {"escalated"},
     "written_province": {"province_written_received"},
-    "continuation": {"continuation_received"},
+    "continuation": {"continuation_received", "continuation_province_received", "continuation_superiors_received"},
+    "continuation_province": {"continuation_province_received"},
+    "continuation_superiors": {"continuation_superiors_received"},
+    "leadership_upward": {"leadership_upward_received"},
+    "final_report": {"final_report_received"},
 }
+PER_CHANGE = {"change", "continuation_received", "continuation_province_received", "continuation_superiors_received"}
+"""The milestones reached once per change: a rule whose clock starts at one is checked per change."""
 
 
 def supported(scenario: Scenario) -> list[str]:
@@ -104,6 +124,9 @@ def supported(scenario: Scenario) -> list[str]:
         why.append("scripted injects")
     if [step.id for step in scenario.flow] != FLOW:
         why.append("the flow is not the built-in plan's")
+    for name, element in scenario.core_elements.items():
+        if element.after != "occurred" and element.after not in FLOW:
+            why.append(f"the element {name} is known after a milestone")
     return why
 
 
@@ -291,6 +314,15 @@ class ReferenceChain:
         ends = {rule.end for rule in scenario.deadlines.values()}
         self.clocks = {step: [rule for rule in scenario.deadlines.values() if rule.end in reached]
                        for step, reached in DOWNSTREAM.items() if ends & reached}
+        names = list(scenario.core_elements)
+        self.at_occurrence = [i for i, e in enumerate(scenario.core_elements.values()) if e.after == "occurred"]
+        self.teaches = {step: [i for i, e in enumerate(scenario.core_elements.values()) if e.after == step]
+                        for step in FLOW}
+        self.teaches = {step: elements for step, elements in self.teaches.items() if elements}
+        self.requires = {step.id: list(range(len(names))) if step.report.carries == "all" else
+                         sorted(names.index(name) for name in step.report.carries)
+                         for step in scenario.flow if step.report is not None and step.report.carries != "known"}
+        self.waits = {actor: scenario.practice_of(actor) == "wait" for actor in scenario.actors}
         self.milestones: Milestones = {}
 
     def _organise(self, scenario: Scenario) -> None:
@@ -346,7 +378,8 @@ class ReferenceChain:
             if incident.occurred > env.now:
                 yield env.timeout(incident.occurred - env.now)
             reached = self.milestones[incident.id] = {"occurred": incident.occurred}
-            s = _State(incident, reached)
+            s = _State(incident, reached, len(self.scenario.core_elements))
+            self.learn(s, self.at_occurrence)
             env.process(self.incident(s))
             for k, change in enumerate(incident.changes):
                 env.timeout(change.time - env.now).callbacks.append(partial(self.change, s, k, change.time))
@@ -355,15 +388,15 @@ class ReferenceChain:
 
     def incident(self, s: _State) -> ProcessGen:
         env, incident, reached = self.env, s.incident, s.reached
-        work, reports = incident.work, incident.reports
+        work = incident.work
         if work[("discover", ONCE)]:
             yield env.timeout(work[("discover", ONCE)])
         reached["discovered"] = int(env.now)
+        self.learn(s, self.teaches.get("discover", []))
 
-        if work[("first_report", ONCE)]:
-            yield env.timeout(work[("first_report", ONCE)])
-        fate = reports[("first_report", ONCE)]
-        yield from self.send(fate, 1)
+        yield from self.work(s, ("first_report", ONCE))
+        fate = incident.reports[("first_report", ONCE)]
+        yield from self.send(s, ("first_report", ONCE), "discoverer", 1)
         reached["first_report_received"] = int(env.now)
         if incident.category in self.external:
             env.process(self.responders(s))
@@ -372,7 +405,7 @@ class ReferenceChain:
             yield from self.office_task(s, "department_head", ("verify", ONCE), 1)
         else:
             yield from self.seat_task(s, f"grid_worker:{incident.grid}", ("verify", ONCE))
-            yield from self.send(reports[("verify", ONCE)], 1)
+            yield from self.send(s, ("verify", ONCE), "grid_worker", 1)
         reached["office_received"] = int(env.now)
 
         yield from self.office_task(s, "office", ("judge", ONCE), 1)
@@ -394,16 +427,22 @@ class ReferenceChain:
         yield from self.seat_task(s, "leader", ("decide", ONCE))
         reached["decided"] = int(env.now)
 
-        if level in self.command_post_levels or incident.command_post:
+        # After the decision: the command post, the leadership group's own upward report, publishing information.
+        post = level in self.command_post_levels or incident.command_post
+        if post:
             env.process(self.command_post_steps(s))
+        if major:
+            env.process(self.leadership_upward(s))
+        if post:
+            env.process(self.publish(s))
         yield from self.seat_task(s, "leader", ("activate_group", ONCE))
-        yield from self.send(reports[("activate_group", ONCE)], 1)
+        yield from self.send(s, ("activate_group", ONCE), "leader", 1)
         reached["group_activated"] = int(env.now)
 
         if category not in self.external:
             env.process(self.resolve(s))
         yield from self.team_task(s, self.groups[self.group_of[category]], ("group_response", ONCE))
-        yield from self.send(reports[("group_response", ONCE)], 1)
+        yield from self.send(s, ("group_response", ONCE), "working_group", 1)
         reached["group_reported"] = int(env.now)
 
     # --- acquiring people -------------------------------------------------------------
@@ -467,8 +506,8 @@ class ReferenceChain:
             grant = request.grant
         return grant
 
-    def office_task(self, s: _State, actor: str, step: tuple[str, int], targets: int) -> ProcessGen:
-        """A task of the office or a department head, then its report."""
+    def office_task(self, s: _State, actor: str, step: tuple[str, int], targets: int | None) -> ProcessGen:
+        """A task of the office or a department head, then its report (None: a step that does not report)."""
         resource = self.plain[actor]
         if isinstance(resource, simpy.Resource):
             request = resource.request()
@@ -485,11 +524,16 @@ class ReferenceChain:
                 grant = waiting.grant
             yield from self.work(s, step)
             resource.release(grant)
-        yield from self.send(s.incident.reports[step], targets)
+        if targets is not None:
+            yield from self.send(s, step, actor, targets)
 
     def work(self, s: _State, step: tuple[str, int]) -> ProcessGen:
+        """A step's work; the elements it makes known are known once it is done."""
         if s.incident.work[step]:
             yield self.env.timeout(s.incident.work[step])
+        elements = self.teaches.get(step[0])
+        if elements:
+            self.learn(s, elements)
 
     def priority(self, s: _State, step: tuple[str, int], policy: str) -> float:
         """A waiting task's priority under the policy (lower first): the level, the step's place in the flow (a
@@ -499,15 +543,15 @@ class ReferenceChain:
         if policy == "first_reports":
             return self.step_rank[step[0]] + (len(FLOW) if step[1] != ONCE else 0)
         incident, reached = s.incident, s.reached
+        post = incident.level in self.command_post_levels or incident.command_post
         nearest = math.inf
         for rule in self.clocks.get(step[0], ()):
-            if (rule.applies == "command_post" and not (incident.level in self.command_post_levels or
-                                                        incident.command_post)) or \
+            if (rule.applies == "command_post" and not post) or (rule.applies == "no_command_post" and post) or \
                     (rule.applies == "major_class" and incident.level not in self.major_levels[incident.category]) or \
                     (rule.levels and incident.level not in rule.levels):
                 continue
             known = reached.get(rule.not_before, 0) if rule.not_before is not None else 0
-            if rule.applies == "change":
+            if rule.applies == "change" or rule.start in PER_CHANGE:
                 changes = (step[1],) if step[1] != ONCE else range(len(incident.changes))
                 for j in changes:
                     began = reached.get(f"{rule.start}#{j}")
@@ -524,6 +568,7 @@ class ReferenceChain:
     def responders(self, s: _State) -> ProcessGen:
         yield from self.work(s, ("external_response", ONCE))
         s.reached["closed_by_responders"] = int(self.env.now)
+        self.closure(s)
 
     def phone(self, s: _State) -> ProcessGen:
         yield from self.office_task(s, "office", ("phone_province", ONCE), 1)
@@ -537,22 +582,44 @@ class ReferenceChain:
         yield from self.office_task(s, "office", ("escalate", ONCE), self.escalation[s.incident.level])
         s.reached["escalated"] = int(self.env.now)
 
+    def leadership_upward(self, s: _State) -> ProcessGen:
+        yield from self.seat_task(s, "leader", ("leadership_upward", ONCE))
+        yield from self.send(s, ("leadership_upward", ONCE), "leader", self.escalation[s.incident.level])
+        s.reached["leadership_upward_received"] = int(self.env.now)
+
+    def publish(self, s: _State) -> ProcessGen:
+        yield from self.office_task(s, "office", ("publish_information", ONCE), None)
+        s.reached["information_published"] = int(self.env.now)
+
     def command_post_steps(self, s: _State) -> ProcessGen:
-        """The post is set up, reports and runs with the same people, let go when it stands down."""
+        """The post is set up, reports (holding its people while it is followed up) and runs with the same people,
+        lets them go and reports to the leader that it stands down."""
         env = self.env
         grant = yield from self.team(s, self.command_post, ("set_up_command_post", ONCE))
         yield from self.work(s, ("set_up_command_post", ONCE))
         s.reached["command_post_set_up"] = int(env.now)
         yield from self.work(s, ("command_post_report", ONCE))
-        yield from self.send(s.incident.reports[("command_post_report", ONCE)], 1)
+        yield from self.send(s, ("command_post_report", ONCE), "command_post", 1)
         s.reached["command_post_report_received"] = int(env.now)
         yield from self.work(s, ("run_command_post", ONCE))
         self.people.release(grant)
+        yield from self.send(s, ("run_command_post", ONCE), "command_post", 1)
         s.reached["command_post_stood_down"] = int(env.now)
 
     def resolve(self, s: _State) -> ProcessGen:
         yield from self.team_task(s, self.reserve_team, ("resolve", ONCE))
         s.reached["closed"] = int(self.env.now)
+        self.closure(s)
+
+    def closure(self, s: _State) -> None:
+        """The first step that closes the incident is its closure: the final report follows."""
+        if "closure" not in s.reached:
+            s.reached["closure"] = int(self.env.now)
+            self.env.process(self.final_report(s))
+
+    def final_report(self, s: _State) -> ProcessGen:
+        yield from self.office_task(s, "office", ("final_report", ONCE), self.escalation[s.incident.level])
+        s.reached["final_report_received"] = int(self.env.now)
 
     def change(self, s: _State, k: int, at: int, _: simpy.Event) -> None:
         s.reached[f"change#{k}"] = at
@@ -561,30 +628,80 @@ class ReferenceChain:
             self.env.process(self.continuation(s, k))
 
     def continuation(self, s: _State, k: int) -> ProcessGen:
+        """The continuation report to the leader; for a major class, then to the province and to the superiors."""
+        env, reached = self.env, s.reached
         yield from self.office_task(s, "office", ("continuation", k), 1)
-        s.reached[f"continuation_received#{k}"] = int(self.env.now)
+        reached[f"continuation_received#{k}"] = int(env.now)
+        if s.incident.level in self.major_levels[s.incident.category]:
+            env.process(self.continuation_superiors(s, k))
+            yield from self.office_task(s, "office", ("continuation_province", k), 1)
+            reached[f"continuation_province_received#{k}"] = int(env.now)
 
-    # --- reports -----------------------------------------------------------------------
+    def continuation_superiors(self, s: _State, k: int) -> ProcessGen:
+        yield from self.office_task(s, "office", ("continuation_superiors", k), self.escalation[s.incident.level])
+        s.reached[f"continuation_superiors_received#{k}"] = int(self.env.now)
 
-    def send(self, fate: ReportFate, targets: int) -> ProcessGen:
-        """One transmission per receiver; an incomplete report costs a follow-up and a second one."""
-        delay = self.channel_delay
+    # --- what the chain knows, and reports ------------------------------------------------
+
+    def learn(self, s: _State, elements: list[int]) -> None:
+        """These elements become known, each its drawn delay from now (the first time only); a report waiting for
+        one is told."""
+        now, known, learnt = int(self.env.now), s.known, s.incident.learnt
+        for i in elements:
+            if known[i] is None:
+                known[i] = now + learnt[i] if learnt else now
+                if s.learning is not None and i in s.learning:
+                    s.learning.pop(i).succeed()
+
+    def until_known(self, s: _State, missing: list[int]) -> ProcessGen:
+        env, known = self.env, s.known
+        for i in missing:
+            if known[i] is None:
+                if s.learning is None:
+                    s.learning = {}
+                event = s.learning.get(i)
+                if event is None:
+                    event = s.learning[i] = env.event()
+                yield event
+            at = known[i]
+            assert at is not None
+            if at > env.now:
+                yield env.timeout(at - env.now)
+
+    def send(self, s: _State, step: tuple[str, int], actor: str, targets: int) -> ProcessGen:
+        """A report sent before an element it must carry is known is followed up by its first receiver (after the
+        transmission, its transit and the call back) and answered once known; or, when its sender waits, it waits
+        for them. Then one transmission per receiver, each with the report's transit; a report incomplete for a
+        human error costs each receiver a follow-up and a second transmission."""
+        env, fate = self.env, s.incident.reports[step]
+        required = self.requires.get(step[0])
+        if required:
+            known, now = s.known, env.now
+            missing = [i for i in required if (at := known[i]) is None or at > now]
+            if missing:
+                if not self.waits[actor]:
+                    yield env.timeout(self.channel_delay + fate.transit + fate.follow_up)
+                yield from self.until_known(s, missing)
+        delay = self.channel_delay + fate.transit
         if fate.incomplete:
-            delay += fate.follow_up + self.channel_delay
+            delay += fate.follow_up + self.channel_delay + fate.transit
         for _ in range(targets):
-            yield self.env.timeout(delay)
+            yield env.timeout(delay)
 
 
 class _State:
-    """What an incident's processes share: its milestones, whether it was judged, changes so far."""
+    """What an incident's processes share: its milestones, whether it was judged, changes so far, when each core
+    element is known (None: not yet) and the events of the reports waiting for one."""
 
-    __slots__ = ("changed", "incident", "judged", "reached")
+    __slots__ = ("changed", "incident", "judged", "known", "learning", "reached")
 
-    def __init__(self, incident: Incident, reached: dict[str, int]) -> None:
+    def __init__(self, incident: Incident, reached: dict[str, int], elements: int) -> None:
         self.incident = incident
         self.reached = reached
         self.judged = False
         self.changed = 0
+        self.known: list[int | None] = [None] * elements
+        self.learning: dict[int, simpy.Event] | None = None
 
 
 def _resource(env: simpy.Environment, scenario: Scenario, actor: str) -> simpy.Resource | People:

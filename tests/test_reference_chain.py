@@ -10,9 +10,13 @@ days keep the test fast and still take every branch: some 600 incidents a
 replication, tasks waiting for the office, the leader, the grid workers, the
 working groups, the command post and the reserve team, the party secretary
 deciding, leading groups and commanding posts, and the deputies standing in
-for the leader, the groups' leaders and the commander. Each policy other
+for the leader, the groups' leaders and the commander, reports sent before
+the casualties are counted and followed up, final reports after the closure,
+continuation reports to the province and the superiors. Each policy other
 than first come, first served is compared on one replication, where it
-reorders enough tasks to change the milestones.
+reorders enough tasks to change the milestones; so are a grid worker who
+waits for the missing elements beside a department head who sends at once,
+and reports with their own transit time and human error.
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from tests.helpers import ROOT
 MILESTONES = {"occurred", "discovered", "first_report_received", "office_received", "leadership_received",
               "decided", "group_activated", "group_reported", "closed", "closed_by_responders", "escalated",
               "province_phone_received", "province_written_received", "command_post_set_up",
-              "command_post_report_received", "command_post_stood_down", "change", "continuation_received"}
+              "command_post_report_received", "command_post_stood_down", "change", "continuation_received",
+              "continuation_province_received", "continuation_superiors_received", "leadership_upward_received",
+              "information_published", "closure", "final_report_received"}
 
 
 def _reference() -> ModuleType:
@@ -81,6 +87,8 @@ def test_every_milestone_of_every_incident_is_the_same_second(scenario: Scenario
     assert set(stood_in) == {"leader", "working_group", "command_post"}
     secretary = Counter(step.actor for step in run.steps if "party_secretary" in step.people.split("+"))
     assert set(secretary) == {"leader", "working_group", "command_post"}
+    followed_up = {step.step for step in run.steps if step.incomplete and step.missing}
+    assert "verify" in followed_up
 
 
 @pytest.mark.parametrize("policy", ["level", "deadline", "first_reports"])
@@ -103,3 +111,40 @@ def test_the_same_seconds_when_nobody_holds_the_leaders_role(scenario: Scenario)
     assert reference.differences(ours, {record.incident: dict(record.milestones) for record in run.incidents}) == []
     led = [step for step in run.steps if step.actor in ("leader", "working_group") and step.started is not None]
     assert led and all(step.served_by == "deputy" for step in led)
+
+
+def test_the_same_seconds_when_grid_workers_wait_for_the_missing_elements(scenario: Scenario) -> None:
+    """A grid worker holds the verification report until the casualties are counted; a department head sends it
+    at once and is followed up: both kinds happen, and the milestones still agree."""
+    variant = scenario.replace({"horizon": "5d", "staffing.grid_worker.practice": "wait"})
+    ours = reference.run(variant, scenario.seed, 2)
+    run = simulate(variant, scenario.seed, 2)
+    assert reference.differences(ours, {record.incident: dict(record.milestones) for record in run.incidents}) == []
+    verified = Counter((step.actor, step.incomplete) for step in run.steps if step.step == "verify" and step.missing)
+    assert verified[("grid_worker", False)] > 20
+    assert verified[("department_head", True)] > 5
+    assert verified[("grid_worker", True)] == 0
+    assert len(reference.differences(ours, reference.run(scenario.replace({"horizon": "5d"}), scenario.seed, 2),
+                                     limit=1000)) > 20
+
+
+def test_the_same_seconds_with_a_report_s_own_transit_and_human_error(scenario: Scenario) -> None:
+    """The verification and the escalation take a transit time of their own on every transmission and are
+    incomplete by a per-step chance; the command post's report has a transit time too."""
+    flow = reference.FLOW
+    variant = scenario.replace({
+        "horizon": "5d",
+        f"flow[{flow.index('verify')}].report.transit": "continuation_upward",
+        f"flow[{flow.index('verify')}].report.incomplete": 0.2,
+        f"flow[{flow.index('escalate')}].report.transit": "continuation_upward",
+        f"flow[{flow.index('escalate')}].report.incomplete": 0.3,
+        f"flow[{flow.index('command_post_report')}].report.transit": "continuation_upward"})
+    ours = reference.run(variant, scenario.seed, 0)
+    run = simulate(variant, scenario.seed, 0)
+    assert reference.differences(ours, {record.incident: dict(record.milestones) for record in run.incidents}) == []
+    by_error = Counter(step.step for step in run.steps if step.incomplete and not step.missing)
+    assert by_error["verify"] > 20
+    assert by_error["escalate"] > 20
+    assert set(by_error) == {"verify", "escalate"}
+    assert len(reference.differences(ours, reference.run(scenario.replace({"horizon": "5d"}), scenario.seed, 0),
+                                     limit=1000)) > 100
