@@ -53,6 +53,10 @@ def test_objectives_are_rated_by_the_hseep_rules(hand_aar: AfterAction, late_aar
         # running when the drill ends at 12:00, so not judged
         "province_written": (1, 0, 1, "P"),
         "continuation": (1, 0, 0, "P"),
+        # the leak's change goes on to the province, due 10:55, never recorded: at least 65m late on 40m
+        "continuation_province": (0, 1, 0, "U"),
+        # the leak closed at 12:00, its final report due 14:00, still running; the fire never closed: not rated
+        "final_report": (0, 0, 2, None),
     }
     late = {o.rule: (o.met, o.missed, o.pending, o.rating) for o in late_aar.objectives}
     assert late == {**ratings, "province_written": (1, 1, 0, "U")}  # by 12:30 the fire's is 5m late, never made
@@ -61,9 +65,11 @@ def test_objectives_are_rated_by_the_hseep_rules(hand_aar: AfterAction, late_aar
 def test_strengths_areas_and_plan_carry_evidence_and_articles(hand_aar: AfterAction, late_aar: AfterAction) -> None:
     assert [s.rule for s in hand_aar.strengths] == ["grid_to_office", "province_written", "continuation"]
     assert [i.rule for i in hand_aar.improvements] == ["first_report", "office_to_leadership",
-                                                       "command_post_upward", "province_phone"]
+                                                       "command_post_upward", "province_phone",
+                                                       "continuation_province"]
     assert [i.rule for i in late_aar.improvements] == ["first_report", "office_to_leadership",
-                                                       "command_post_upward", "province_phone", "province_written"]
+                                                       "command_post_upward", "province_phone", "province_written",
+                                                       "continuation_province"]
     area = next(i for i in hand_aar.improvements if i.rule == "office_to_leadership")
     assert area.article == "Art. 10.2"
     assert area.heading == "Office to the leadership group within 20m: missed for 1 of 2 clocks"
@@ -89,10 +95,12 @@ def test_html_and_markdown_say_the_same(hand_aar: AfterAction, late_aar: AfterAc
             assert objective.title in text
         for action in hand_aar.actions:
             assert action.protects in text
-    assert html.count('class="observation improve"') == 4 and html.count('class="observation"') == 3
-    assert '<span class="rating U"' not in html
+    assert html.count('class="observation improve"') == 5 and html.count('class="observation"') == 3
+    assert html.count('<span class="rating U"') == 1  # the continuation report to the province
+    assert html.count('<span class="rating none"') == 1  # the final report, its clocks still running or not started
     late = render_html(late_aar)
-    assert late.count('class="observation improve"') == 5 and late.count('class="observation"') == 2
+    assert late.count('<span class="rating U"') == 2  # and the fire's written report
+    assert late.count('class="observation improve"') == 6 and late.count('class="observation"') == 2
     assert '<span class="rating U"' in late and RATINGS["U"] in late
     _check_markdown_tables(md)
     assert "## 5. Improvement plan" in md and "Simulated staffing comparison" not in md

@@ -30,12 +30,16 @@ EXPECTED = {
     ("leak", None, "province_phone"): ("missed", -2 * M, None),  # due 10:10, phoned 10:12
     ("leak", None, "province_written"): ("met", 47 * M, None),  # phoned 10:12, due 12:12, written 11:25
     ("leak", 1, "continuation"): ("met", 5 * M, None),  # change 10:15, due 10:45, corrected record 10:40
+    # a major class: the change goes on to the province, 40m from 10:15, due 10:55, never recorded by 12:00
+    ("leak", 1, "continuation_province"): ("missed", None, 65 * M),
+    ("leak", None, "final_report"): ("pending", None, None),  # closed 12:00 (the closure), due 14:00, after 12:00
     ("fire", None, "first_report"): ("missed", -1 * M, None),  # discovered 09:41, due 09:46, received 09:47
     ("fire", None, "grid_to_office"): ("met", 22 * M, None),  # 09:47 + 30m = 10:17, office 09:55
     ("fire", None, "office_to_leadership"): ("met", 30, None),  # due 10:00, reached 09:59:30
     ("fire", None, "command_post_upward"): ("met", 2 * M, None),  # due 10:40, report 10:38
     ("fire", None, "province_phone"): ("missed", -5 * M, None),  # due 10:20, phoned 10:25
     ("fire", None, "province_written"): ("pending", None, None),  # phoned 10:25, due 12:25, after 12:00
+    ("fire", None, "final_report"): ("pending", None, None),  # never closed: its clock has not started
 }
 
 
@@ -101,11 +105,15 @@ def test_percentile_is_the_share_of_simulated_runs_faster_than_the_drill(exam: S
 
 def test_text_report_names_every_incident_and_verdict(hand_drill: Evaluation) -> None:
     text = render_text(hand_drill)
-    assert "Incident leak: paper leak (Exam security, level II): 4 met, 3 missed, 0 not judged" in text
-    # fire: the written report's clock (phoned 10:25, due 12:25) still runs when the drill ends at 12:00
+    # leak: the continuation report to the province never made; the final report's clock runs from the 12:00 closure
+    assert "Incident leak: paper leak (Exam security, level II): 4 met, 4 missed, 1 not judged" in text
+    # fire: the written report's clock (phoned 10:25, due 12:25) still runs when the drill ends at 12:00, and the
+    # fire was never closed, so its final report's clock has not started
     assert ("Incident fire: fire in the school canteen during the exam (Accidents and disasters, level II): "
-            "3 met, 2 missed, 1 not judged") in text
+            "3 met, 2 missed, 2 not judged") in text
     assert "missed, 15m late" in text and "running at the end of the drill" in text
+    assert "missed, no report (at least 1h5m late)" in text
+    assert "not started (start not recorded)" in text
     never = next(f for f in hand_drill.findings if (f.incident, f.rule) == ("fire", "province_written"))
     assert verdict_text(replace(never, status="missed", late_at_least=20 * M)) == \
         "missed, no report (at least 20m late)"

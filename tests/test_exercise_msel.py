@@ -54,7 +54,11 @@ def test_scripted_exam_day_msel_by_hand() -> None:
     assert (change["deadline_rule"], change["due"], change["article"]) == ("continuation", "0d 10:45", "Art. 8.1(5)")
     assert change["deadline"] == "continuation report after each change: 30m from the change (or discovered, if later)"
     assert change["what_happens"] == "Incident leak: the leaked paper is found on social media"
-    assert change["also_tests"] == ""
+    # a major class: the change goes on to the province too, 40m from 10:15
+    assert change["also_tests"] == ("continuation report of a major-class incident to the province (40m, due "
+                                    "0d 10:55, if discovered by then; Art. 8.1(5), Art. 8.3(1))")
+    # the final report's clock starts at the closure, which the players reach
+    assert leak["also_tests"].endswith("; final report at closure (2h, from the closure; Art. 8.1(5))")
 
 
 def test_expected_action_and_deadline_come_from_the_plan_not_from_code() -> None:

@@ -328,7 +328,8 @@ def test_a_skipped_milestone_that_a_later_recorded_step_needed_is_made_not_misse
     text = render_text(ev)
     assert "made, time not recorded" in text and "at least" not in next(
         line for line in text.splitlines() if line.strip().startswith("grid_to_office") and "not recorded" in line)
-    assert "3 met, 3 missed, 1 not judged" in text
+    # the leak's continuation report to the province is missed and its final report's clock runs from the closure
+    assert "3 met, 4 missed, 2 not judged" in text
     objective = next(o for o in draft(ev).objectives if o.rule == "grid_to_office")
     assert (objective.met, objective.missed, objective.pending) == (1, 0, 1)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from drillsim.exercise.drilllog import Entry, Record, replay
-from drillsim.exercise.msel import InjectRow, actor_label, applies, doers
+from drillsim.exercise.msel import InjectRow, actor_label, applies, carries_text, doers
 from drillsim.exercise.played import DrillIncident, milestone_key, to_record
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import VerdictRecord
@@ -101,6 +101,8 @@ class Task:
     """The level the MSEL gives at this milestone; None for a milestone that carries no level."""
     level: str | None = None
     """The level the players recorded with it, if they did."""
+    carries: str = ""
+    """The core elements its report must carry (drillsim.exercise.msel.carries_text); empty for none."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -197,11 +199,12 @@ class DrillBoard:
                     continue
                 who = " or ".join(actor_label(self.scenario, a, incident.grid, incident.category)
                                   for a in doers(self.scenario, step, incident))
+                carries = carries_text(self.scenario, step)
                 for k in (changes if node.per_change else [ONCE]):
                     key = flow.key(node.milestone, k)
                     out.append(Task(incident.id, shown_change(k), step.milestone, step.title or step.id, who,
                                     reached.get(key), _verdicts_text(ends.get((incident.id, key), [])),
-                                    _msel_level(step.effect, incident, k), record.levels.get(key)))
+                                    _msel_level(step.effect, incident, k), record.levels.get(key), carries))
         return out
 
     def countdowns(self, now: float) -> list[Countdown]:

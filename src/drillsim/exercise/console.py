@@ -52,6 +52,7 @@ class FacilitatorConsole(App[None]):
     CSS = """
     #status { height: 2; padding: 0 1; background: $boost; }
     #chain { height: 1fr; border: round $primary; }
+    #carries { height: auto; padding: 0 1; color: $text-muted; }
     #bottom { height: 14; }
     #deadlines { width: 3fr; border: round $warning; }
     #injects { width: 2fr; border: round $secondary; }
@@ -83,6 +84,7 @@ class FacilitatorConsole(App[None]):
         with Vertical(id="chain"):
             yield Label("Chain: select a step, Enter records it now, l with a level (u withdraws)", classes="title")
             yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
+            yield Static(id="carries")
         with Horizontal(id="bottom"):
             with Vertical(id="deadlines"):
                 yield Label("Open deadlines", classes="title")
@@ -116,6 +118,7 @@ class FacilitatorConsole(App[None]):
             self.query_one("#inject-log", Static).update(visible("\n".join(reversed(self.injects_seen))))
         self._status(now)
         self._show_tasks(self.board.tasks(now))
+        self._show_carries()
         self._show_countdowns(self.board.countdowns(now))
 
     def _status(self, now: float) -> None:
@@ -143,6 +146,18 @@ class FacilitatorConsole(App[None]):
                     for name, cell in zip(TASK_COLUMNS, self._cells(new), strict=True):
                         table.update_cell("|".join(new.key), name, cell)
         self._tasks = tasks
+
+    def _show_carries(self) -> None:
+        """What the selected step's report must carry (Art. 8.4): a line of its own, wrapped, so that the table
+        keeps its width."""
+        task = self.selected_task()
+        text = "" if task is None else f"{task.milestone}: its report must carry {task.carries}" if task.carries \
+            else f"{task.milestone}: no report of core elements"
+        self.query_one("#carries", Static).update(_plain(text))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "tasks":
+            self._show_carries()
 
     def _cells(self, task: Task) -> tuple[str | Text, ...]:
         verdict: str | Text = task.verdict

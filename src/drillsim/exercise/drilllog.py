@@ -19,7 +19,10 @@ with `#` are ignored):
 - `incident`: the id of the incident in the MSEL (`leak`, `quake/2`, `everyday-3`).
 - `change`: for the milestones of a change (`change`, `continuation_received`),
   the change's number (1 for the first); empty otherwise.
-- `milestone`: a milestone of the plan's flow, `occurred` or `change`.
+- `milestone`: a milestone of the plan's flow, `occurred` or `change` (the
+  incident's closure is no row of its own: it is reached with the first
+  milestone recorded of a step that closes the incident, `closed` or
+  `closed_by_responders` in the built-in plan).
 - `level`: optional, the level the office judged (with the judging step's
   milestone) or a continuation report brought; otherwise the MSEL's level.
 - `note`: free text.
@@ -113,6 +116,7 @@ class _Rules:
         self.flow = flow_of(scenario)
         self.with_level = {s.milestone for s in scenario.flow if s.effect in ("judge_level", "apply_change")}
         self.step_milestone = {s.id: s.milestone for s in scenario.flow}
+        self.closing = tuple(s.milestone for s in scenario.flow if s.effect == "close")
 
 
 def read(path: str | Path, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:
@@ -244,6 +248,9 @@ def _entry(row: Mapping[str, str], line: int, file: str, rules: _Rules, problems
     elif milestone in rules.step_milestone and milestone not in rules.milestones:
         problem("milestone", f"{milestone!r} is a step of the flow; write the milestone it reaches, "
                              f"{rules.step_milestone[milestone]!r}")
+    elif milestone == "closure" and rules.closing:
+        problem("milestone", f"the closure is reached with the first of {', '.join(map(repr, rules.closing))} "
+                             "recorded; write that one")
     elif milestone not in rules.milestones:
         problem("milestone", unknown_name("milestone", milestone, rules.milestones))
     change = _change(row.get("change", ""), milestone, incident, rules, problem)

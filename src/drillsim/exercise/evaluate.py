@@ -22,7 +22,7 @@ from drillsim.exercise.msel import applies, doers
 from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import IncidentRecord, VerdictRecord
-from drillsim.scenario.flow import EVENTS, ONCE, flow_of, shown_change
+from drillsim.scenario.flow import ONCE, flow_of, shown_change
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 
@@ -113,12 +113,16 @@ def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[E
                       len(results.replications), results.seed)
 
 
+SCRIPTED = ("occurred", "change")
+"""The events the MSEL schedules; the closure is reached by the players' own steps, as a step's milestone is."""
+
+
 def _judged(scenario: Scenario, v: VerdictRecord, record: IncidentRecord) -> bool:
-    """Whether a clock belongs in the evaluation: it started, or its start is a step the log may lack, or its
-    scripted event happened and only the `not_before` milestone (the discovery) is missing; a clock waiting for a
-    scripted event not yet due is not the drill's."""
+    """Whether a clock belongs in the evaluation: it started, or its start is a step (or the closure) the log may
+    lack, or its scripted event happened and only the `not_before` milestone (the discovery) is missing; a clock
+    waiting for a scripted event not yet due is not the drill's."""
     rule = scenario.deadlines[v.rule]
-    if v.start is not None or rule.start not in EVENTS:
+    if v.start is not None or rule.start not in SCRIPTED:
         return True
     return rule.not_before is not None and flow_of(scenario).key(rule.start, v.change) in record.milestones
 

@@ -6,7 +6,9 @@ flow and deadline rules: the inject goes to the first staffed actor the flow
 reaches from the event (the grid worker or department head who gets the
 discoverer's first report; the office for a change), its expected action is
 that actor's step, and the deadlines are the rules the model would check for
-the incident, found by running the model's own rule logic.
+the incident, found by running the model's own rule logic. Each inject also
+lists the reports it sets going (for an occurrence, the final report after
+the closure too) and the core elements each must carry (Art. 8.4).
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.exercise.render import capitalize_first as _capital
 from drillsim.files import csv_text
 from drillsim.model.clocks import verdicts
+from drillsim.model.records import VerdictRecord
 from drillsim.scenario.flow import ONCE, flow_of, shown_change
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration, format_offset
 
 CSV_COLUMNS = ("inject", "time", "incident", "event", "what_happens", "category", "level", "grid",
                "controller_notes", "delivered_by", "delivered_to", "expected_action", "deadline_rule", "deadline",
-               "due", "article", "also_tests")
+               "due", "article", "also_tests", "reports")
+
+COUNTS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+"""How many core elements a plan has, in words: `all nine core elements`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,23 @@ class Tested:
         when = f"due {format_offset(self.due)}" if self.due is not None else f"from {self.start}"
         cond = f", {self.conditional}" if self.conditional else ""
         return f"{self.title} ({format_duration(self.limit)}, {when}{cond}; {self.article})"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDue:
+    """A report an inject sets going, whom it goes to and the core elements it must carry."""
+
+    step: str
+    title: str
+    to: str
+    carries: str
+    after_closure: bool
+    conditional: str = ""
+
+    def text(self) -> str:
+        when = "after the closure: " if self.after_closure else ""
+        cond = f" ({self.conditional})" if self.conditional else ""
+        return f"{when}{self.title}{cond} -> {self.to}: {self.carries}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +88,13 @@ class InjectRow:
     deadline: Tested | None
     article: str
     also_tests: tuple[Tested, ...]
+    reports: tuple[ReportDue, ...] = ()
 
 
 def start_label(milestone: str) -> str:
     """How a deadline's clock start reads: `first report received`, `occurrence`."""
-    return {"occurred": "occurrence", "change": "the change"}.get(milestone, milestone.replace("_", " "))
+    events = {"occurred": "occurrence", "change": "the change", "closure": "the closure"}
+    return events.get(milestone, milestone.replace("_", " "))
 
 
 def reachable(scenario: Scenario, event: str) -> list[Step]:
@@ -77,14 +102,27 @@ def reachable(scenario: Scenario, event: str) -> list[Step]:
     return [node.step for node in flow_of(scenario).following(event)]
 
 
+def conditions(scenario: Scenario, step: Step) -> frozenset[str]:
+    """The conditions (`when`) a step runs under: its own and those of every step it comes after (the post's
+    report needs the post)."""
+    flow = flow_of(scenario)
+    node = flow[step.id]
+    before = (c for name in node.predecessors for c in conditions(scenario, flow[name].step))
+    return frozenset((node.condition, *before))
+
+
 def applies(scenario: Scenario, step: Step, incident: DrillIncident) -> bool:
     """Whether a step can happen for an incident (a command post unless the script rules one out; professional
     responders when the plan's category calls them), as the flow's conditions say."""
-    if step.when == "major_class":
+    return all(_holds(scenario, condition, incident) for condition in conditions(scenario, step))
+
+
+def _holds(scenario: Scenario, condition: str, incident: DrillIncident) -> bool:
+    if condition == "major_class":
         return incident.major_class is not None
-    if step.when == "command_post":
+    if condition == "command_post":
         return incident.command_post is not False
-    return flow_of(scenario).holds(step.when, incident.category, incident.levels)
+    return flow_of(scenario).holds(condition, incident.category, incident.levels)
 
 
 def doers(scenario: Scenario, step: Step, incident: DrillIncident) -> list[str]:
@@ -114,18 +152,71 @@ def player_step(scenario: Scenario, event: str, incident: DrillIncident) -> Step
     return None
 
 
+def carries_text(scenario: Scenario, step: Step) -> str:
+    """What a report step must carry, in the plan's words: its elements' titles, all of them, or what is known
+    when it is sent; empty for a step that names none."""
+    report = step.report
+    if report is None or not report.carries:
+        return ""
+    if report.carries == "known":
+        return "what is known"
+    if report.carries == "all":
+        count = len(scenario.core_elements)
+        return f"all {COUNTS[count] if count < len(COUNTS) else count} core elements"
+    return "; ".join(scenario.core_elements[name].title for name in report.carries)
+
+
+def receivers_label(scenario: Scenario, step: Step, incident: DrillIncident, level: str) -> str:
+    """Whom a step reports to: its receiver (the incident's own first receiver of two), or the superiors the
+    escalation table names for the level."""
+    report = step.report
+    assert report is not None, "only a report step has receivers"
+    options = [name for name in (report.to, report.or_) if name is not None]
+    if incident.first_receiver in options:
+        options = [incident.first_receiver]
+    labels = [", ".join(scenario.actors[s].title.lower() for s in scenario.escalation.levels[level])
+              if name == "escalation" else actor_label(scenario, name, incident.grid, incident.category).lower()
+              for name in options]
+    return " or ".join(labels)
+
+
+def reports_of(scenario: Scenario, incident: DrillIncident, change: int) -> tuple[ReportDue, ...]:
+    """The reports the occurrence (ONCE) or a change sets going for an incident, with the elements each must
+    carry: for the occurrence, the final report after the closure too. The superiors are those of the level in
+    force when the report goes: the judged one, the change's, at the closure the last."""
+    flow = flow_of(scenario)
+    if change == ONCE:
+        last = incident.changes[-1].level if incident.changes else incident.judged_level
+        nodes = [*((node, incident.judged_level, False) for node in flow.following("occurred")),
+                 *((node, last, True) for node in flow.following("closure"))]
+    else:
+        nodes = [(node, incident.changes[change].level, False) for node in flow.following("change")]
+    undecided = "if a command post is set up" if incident.command_post is None else ""
+    return tuple(ReportDue(node.id, node.step.title or node.id, receivers_label(scenario, node.step, incident, level),
+                           carries_text(scenario, node.step), after_closure,
+                           undecided if "command_post" in conditions(scenario, node.step) else "")
+                 for node, level, after_closure in nodes
+                 if carries_text(scenario, node.step) and applies(scenario, node.step, incident))
+
+
 def deadlines_of(scenario: Scenario, incident: DrillIncident) -> dict[int, list[Tested]]:
-    """Every deadline the model would check for the incident, by change (-1: the incident's own)."""
+    """Every deadline the model would check for the incident, by change (-1: the incident's own); for an incident
+    whose command post the leadership group decides, the rules of either choice, each saying which."""
     last = max((incident.occurred, *(change.time for change in incident.changes)))
     record = to_record(scenario, incident, {}, {}, horizon=last)
-    possible = incident.command_post is None
-    if possible:
-        record.command_post_required = True
+    choices = (True, False) if incident.command_post is None else (record.command_post_required,)
+    found: dict[tuple[str, int], tuple[VerdictRecord, set[bool]]] = {}
+    for command_post in choices:
+        record.command_post_required = command_post
+        for verdict in verdicts(scenario, [record], record.occurred):
+            found.setdefault((verdict.rule, verdict.change), (verdict, set()))[1].add(command_post)
+    order = {rule: i for i, rule in enumerate(scenario.deadlines)}
     flow = flow_of(scenario)
     out: dict[int, list[Tested]] = {}
-    for verdict in verdicts(scenario, [record], record.occurred):
-        rule = scenario.deadlines[verdict.rule]
-        conditional = "if a command post is set up" if possible and rule.applies == "command_post" else ""
+    for (rule_id, _), (verdict, posts) in sorted(found.items(), key=lambda item: (order[item[0][0]], item[0][1])):
+        rule = scenario.deadlines[rule_id]
+        conditional = "" if len(posts) == len(choices) else \
+            "if a command post is set up" if True in posts else "if no command post is set up"
         start, due = start_label(rule.start), verdict.deadline
         if rule.not_before is not None:
             # the players make the not_before milestone (the discovery): the due holds if they reach it first
@@ -189,7 +280,8 @@ def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k:
         delivered_to=_capital(" or ".join(actor_label(scenario, a, incident.grid, incident.category).lower()
                                           for a in receivers)),
         expected_action=_capital(step.title or step.id) if step is not None else "",
-        deadline=primary, article=article, also_tests=tuple(t for t in tested if t is not primary))
+        deadline=primary, article=article, also_tests=tuple(t for t in tested if t is not primary),
+        reports=reports_of(scenario, incident, k))
 
 
 def to_csv(rows: list[InjectRow]) -> str:
@@ -206,7 +298,7 @@ def _csv_row(row: InjectRow) -> list[object]:
         deadline.rule if deadline else "",
         f"{deadline.title}: {format_duration(deadline.limit)} from {deadline.start}" if deadline else "",
         format_offset(deadline.due) if deadline and deadline.due is not None else "", row.article,
-        "; ".join(t.text() for t in row.also_tests)]
+        "; ".join(t.text() for t in row.also_tests), " | ".join(r.text() for r in row.reports)]
 
 
 def cards_html(scenario: Scenario, rows: list[InjectRow], source: str) -> str:

@@ -26,8 +26,10 @@ class DrillIncident:
 
     `major_class` is resolved as the model resolves it (the inject's own, or
     the category's rule at any level the incident reaches); `command_post` is
-    True when the level or the script requires a command post, False when the
-    script rules one out, None when the leadership group decides.
+    True when the levels in force from the office's judgement on (the judged
+    level, then each change's, as in the model) or the script require a command
+    post, False when the script rules one out, None when the leadership group
+    decides.
     """
 
     id: str
@@ -81,9 +83,13 @@ def _scripted_specs(scenario: Scenario) -> list[tuple[IncidentSpec, str, str | N
     return [(spec, ident, parent, at) for at, _, spec, ident, parent in found]
 
 
-def _command_post(scenario: Scenario, levels: Iterable[str], scripted: bool | None) -> bool | None:
-    """True when the levels or the script require a command post, else what the script says (None: undecided)."""
-    return True if flow_of(scenario).needs_command_post(levels, scripted is True) else scripted
+def _command_post(scenario: Scenario, judged_level: str, changes: Iterable[ChangeSpec],
+                  scripted: bool | None) -> bool | None:
+    """True when the levels in force from the judgement on or the script require a command post, else what the
+    script says (None: undecided)."""
+    required = flow_of(scenario).needs_command_post_as_judged(judged_level, (c.level for c in changes),
+                                                             scripted is True)
+    return True if required else scripted
 
 
 def _from_spec(scenario: Scenario, number: int, spec: IncidentSpec, ident: str, parent: str | None,
@@ -97,11 +103,13 @@ def _from_spec(scenario: Scenario, number: int, spec: IncidentSpec, ident: str, 
     example = spec.example or ""
     description = spec.description or category.examples.get(example, category.title)
     levels = (spec.level, *(c.level for c in changes))
+    judged_level = spec.judged_level or spec.level
     return DrillIncident(
         id=ident, number=number, occurred=at, category=spec.category, example=example, description=description,
-        grid=spec.grid or "", level=spec.level, judged_level=spec.judged_level or spec.level,
+        grid=spec.grid or "", level=spec.level, judged_level=judged_level,
         major_class=flow_of(scenario).major_class(spec.category, levels, spec.major_class),
-        command_post=_command_post(scenario, levels, spec.command_post), first_receiver=spec.first_receiver,
+        command_post=_command_post(scenario, judged_level, changes, spec.command_post),
+        first_receiver=spec.first_receiver,
         parent=parent, changes=tuple(changes), scripted=True)
 
 
@@ -135,7 +143,8 @@ def _simulated(scenario: Scenario, seed: int,
             judged_level=incident.judged_level,
             major_class=record.major_class if record is not None else flow_of(scenario).major_class(
                 incident.category, levels, incident.major_class),
-            command_post=_command_post(scenario, levels, spec.command_post if spec is not None else None),
+            command_post=_command_post(scenario, incident.judged_level, changes,
+                                       spec.command_post if spec is not None else None),
             first_receiver=receivers.get(incident.id, incident.first_receiver),
             parent=ids.get(incident.parent) if incident.parent is not None else None,
             changes=changes, scripted=spec is not None))
@@ -158,11 +167,16 @@ def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str,
     leaves its clocks unstarted, so the model calls them pending). The level in force
     follows the model: the office's judgement from the judging step on, each
     change's level from its continuation report on; `levels` holds levels the
-    drill recorded instead.
+    drill recorded instead. The incident's `closure` is reached, as in the
+    model, with the first recorded milestone of a step that closes it.
     """
     flow = flow_of(scenario)
     milestones = dict(reached)
     milestones.setdefault("occurred", incident.occurred)
+    closed = [milestones[node.milestone] for node in flow
+              if node.step.effect == "close" and node.milestone in milestones]
+    if closed:
+        milestones["closure"] = min(closed)
     for k, change in enumerate(incident.changes):
         if change.time <= horizon:
             milestones.setdefault(flow.key("change", k), change.time)
@@ -174,7 +188,8 @@ def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str,
         example=incident.example, description=incident.description, grid=incident.grid, level=incident.level,
         judged_level=incident.judged_level, final_level=history[-1][1] if history else incident.level,
         major_class=incident.major_class, command_post_required=command_post, occurred=milestones["occurred"],
-        changes=tuple(change.time for change in incident.changes), milestones=milestones, level_history=history)
+        changes=tuple(change.time for change in incident.changes), milestones=milestones, level_history=history,
+        closed=milestones.get("closure"))
 
 
 def _level_history(scenario: Scenario, incident: DrillIncident, milestones: Mapping[str, int],

@@ -115,9 +115,8 @@ class Chain:
             category=incident.category, example=incident.example, description=incident.description,
             grid=incident.grid, level=incident.level, judged_level=incident.judged_level,
             major_class=flow.major_class(incident.category, levels, incident.major_class),
-            # A post is set up by the levels in force from the judgement on, and its rule applies by the same.
-            command_post_required=flow.needs_command_post((incident.judged_level, *levels[1:]),
-                                                          bool(incident.command_post)),
+            command_post_required=flow.needs_command_post_as_judged(incident.judged_level, levels[1:],
+                                                                    bool(incident.command_post)),
             occurred=incident.occurred,
             changes=tuple([change.time for change in incident.changes]) if incident.changes else (),
             milestones={self._occurred: incident.occurred})

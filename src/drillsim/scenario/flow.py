@@ -288,6 +288,13 @@ class Flow:
         """Whether an incident needs a command post at any of these levels (or was told it does)."""
         return told or not self._command_post_levels.isdisjoint(levels)
 
+    def needs_command_post_as_judged(self, judged_level: str, change_levels: Iterable[str],
+                                     told: bool = False) -> bool:
+        """Whether an incident needs a command post by the levels in force from the office's judgement on (the
+        judged level, then each change's): the post is set up by them, so its step and its rule follow them, in the
+        model and in a drill alike, not the true level nobody knows yet."""
+        return self.needs_command_post((judged_level, *change_levels), told)
+
     def holds(self, condition: str, category: str, levels: Iterable[str], major_class: str | None = None,
               command_post: bool = False) -> bool:
         """Whether a step's condition (`when`) holds for an incident at any of these levels: always, when it
