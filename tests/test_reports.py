@@ -190,3 +190,17 @@ def test_an_element_that_cannot_be_known_in_time_is_refused(changes: dict[str, o
     with pytest.raises(ScenarioError) as error:
         case(incident()).replace(changes)
     assert message in str(error.value)
+
+
+def test_the_plan_s_text_says_what_each_report_must_carry_and_when_each_element_is_known() -> None:
+    from drillsim.report.plan import text
+    plain = text(case())
+    assert "  casualties casualties (dead, seriously and slightly injured); known after first_report, then " \
+           "count_casualties: 0s  [Art. 8.4(4)]" in plain
+    assert "reports to office; must carry time, place, scale, casualties (sent at once, followed up when they are " \
+           "known)" in plain
+    waiting = text(case("staffing: {grid_worker: {practice: wait}}\n"))
+    assert "must carry time, place, scale, casualties (grid_worker: wait; department_head: send_now)" in waiting
+    assert "practice: send_now; waits until the elements are known: grid_worker" in waiting
+    assert "continuation_province          40m  change (not before discovered) -> continuation_province_received; " \
+           "applies to the six major classes, at each change" in plain

@@ -114,7 +114,8 @@ _WHEN = {"command_post": "only with a command post", "major_class": "only for th
          "external": "only when the category calls professional responders",
          "no_external": "only when the category does not call professional responders"}
 _APPLIES = {"all": "every incident", "command_post": "incidents with a command post",
-            "major_class": "the six major classes", "change": "each change"}
+            "no_command_post": "incidents without a command post", "major_class": "the six major classes",
+            "change": "each change"}
 
 
 def _receiver(scenario: Scenario, step: Step) -> str:
@@ -126,6 +127,31 @@ def _receiver(scenario: Scenario, step: Step) -> str:
         return (f"reports to {step.report.to}, or to {step.report.or_} with probability "
                 f"{step.report.probability} ({share:g})")
     return f"reports to {step.report.to}"
+
+
+def _carried(scenario: Scenario, node: FlowStep) -> str:
+    """What a report must carry, how its sender sends it before then, and what else it may cost."""
+    step = node.step
+    report = step.report
+    assert report is not None
+    if report.carries == "known":
+        parts = ["carries what is known when it is sent"]
+    elif report.carries == "all" or report.carries:
+        names = list(scenario.core_elements) if report.carries == "all" else list(report.carries)
+        senders = flow_of(scenario).doers(node)
+        practices = {scenario.practice_of(sender) for sender in senders}
+        practice = ("sent at once, followed up when they are known" if practices == {"send_now"}
+                    else "waits until they are known" if practices == {"wait"}
+                    else "; ".join(f"{sender}: {scenario.practice_of(sender)}" for sender in senders))
+        parts = [f"must carry {'all nine core elements' if report.carries == 'all' else ', '.join(names)} "
+                 f"({practice})"]
+    else:
+        parts = []
+    if report.incomplete is not None:
+        parts.append(f"incomplete by human error with probability {report.incomplete:g}")
+    if report.transit is not None:
+        parts.append(f"transit {report.transit}: {scenario.durations[report.transit].describe()}")
+    return "; ".join(parts)
 
 
 def _step_text(scenario: Scenario, node: FlowStep) -> str:
@@ -151,6 +177,8 @@ def _step_text(scenario: Scenario, node: FlowStep) -> str:
                      else f"takes {counts}{own}")
     if step.report is not None:
         parts.append(_receiver(scenario, step))
+        if carried := _carried(scenario, node):
+            parts.append(carried)
     parts.append(f"reaches {step.milestone}")
     return "; ".join(parts)
 
@@ -194,6 +222,17 @@ def text(scenario: Scenario) -> str:
     lines.extend(f"  {name:<{width}} group {category.working_group}; "
                  f"{'calls ' + category.external if category.external else 'no professional responders'}"
                  f"  [{category.article}]" for name, category in scenario.categories.items())
+    if scenario.core_elements:
+        lines += ["", "Core elements (when the chain can know each: after a step's work, or its milestone, and a drawn "
+                      "delay; a report sent before one it must carry is known is incomplete)"]
+        width = max(len(name) for name in scenario.core_elements)
+        lines.extend(f"  {name:<{width}} {element.title}; known after {element.after}"
+                     + (f", then {element.duration}: {scenario.durations[element.duration].describe()}"
+                        if element.duration else "") + (f"  [{element.article}]" if element.article else "")
+                     for name, element in scenario.core_elements.items())
+        waiting = sorted(actor for actor in scenario.actors if scenario.practice_of(actor) == "wait")
+        lines.append(f"  practice: {scenario.practice}"
+                     + (f"; waits until the elements are known: {', '.join(waiting)}" if waiting else ""))
     lines += ["", "Flow (each step waits for the steps it comes after, then takes its actor)"]
     lines.extend(f"  {_step_text(scenario, node)}  [{node.step.article}]" for node in flow_of(scenario))
     model = [(name, what) for name, what in _MODEL_DURATIONS.items() if name in scenario.durations]
@@ -203,12 +242,15 @@ def text(scenario: Scenario) -> str:
     lines += ["", "Escalation (the superiors each level reaches)"]
     lines.extend(f"  {level:<4} {', '.join(targets)}" for level, targets in scenario.escalation.levels.items())
     lines += ["", "Deadlines (limit, from the milestone that starts the clock to the one that stops it)"]
+    flow = flow_of(scenario)
+    width = max((len(rule_id) for rule_id in scenario.deadlines), default=0)
     for rule_id, rule in scenario.deadlines.items():
         levels = f", levels {', '.join(rule.levels)}" if rule.levels else ""
         open_ = "; the plan leaves the number open: a default" if rule.open else ""
         known = f" (not before {rule.not_before})" if rule.not_before is not None else ""
-        lines.append(f"  {rule_id:<22} {format_duration(rule.limit):>6}  {rule.start}{known} -> {rule.end}; "
-                     f"applies to {_APPLIES[rule.applies]}{levels}{open_}  [{rule.article}]")
+        per_change = ", at each change" if rule.applies != "change" and flow.rule_per_change(rule) else ""
+        lines.append(f"  {rule_id:<{width}} {format_duration(rule.limit):>6}  {rule.start}{known} -> {rule.end}; "
+                     f"applies to {_APPLIES[rule.applies]}{per_change}{levels}{open_}  [{rule.article}]")
     return "\n".join(lines)
 
 
