@@ -32,21 +32,27 @@ def test_one_level_iii_incident_walks_the_chain_on_time() -> None:
     # The social security group (the secretary and one member at level III) works on site for 30m, then
     # reports to the leader over the wire.
     assert m["group_reported"] == 4740 + 1800 + 30
+    # The closure sets the office's final report going: 30m, then 30s to the street.
+    assert m["final_report_received"] == 11940 + 1800 + 30
     # Nothing else: no command post (level III, probability 0), no province (social security is major
     # only at level I), no change. In time order, as (name, time):
     assert sorted(m.items(), key=lambda kv: kv[1]) == [
         ("occurred", 3600), ("discovered", 3720), ("first_report_received", 3810), ("office_received", 4140),
         ("leadership_received", 4410), ("escalated", 4560), ("decided", 4590), ("group_activated", 4740),
-        ("group_reported", 6570), ("closed", 11940)]
+        ("group_reported", 6570), ("closed", 11940), ("closure", 11940), ("final_report_received", 13770)]
+    # Without a command post, the open reading gives the escalation the post's 1 h.
     assert [(v.rule, v.status, v.start, v.deadline, v.end, v.slack) for v in rep.verdicts] == [
         ("first_report", "met", 3720, 3720 + 300, 3810, 300 - 90),
         ("grid_to_office", "met", 3810, 3810 + 1800, 4140, 1800 - 330),
-        ("office_to_leadership", "met", 3600, 3600 + 1200, 4410, T + 1200 - 4410)]
+        ("office_to_leadership", "met", 3600, 3600 + 1200, 4410, T + 1200 - 4410),
+        ("final_report", "met", 11940, 11940 + 7200, 13770, 7200 - 1830),
+        ("upward_without_command_post", "met", 3600, 3600 + 3600, 4560, 3600 - 960)]
     assert [(s.step, s.queued, s.started, s.finished, s.delivered) for s in rep.steps] == [
         ("discover", 3600, 3600, 3720, None), ("first_report", 3720, 3720, 3780, 3810),
         ("verify", 3810, 3810, 4110, 4140), ("judge", 4140, 4140, 4380, 4410), ("decide", 4410, 4410, 4590, None),
         ("escalate", 4410, 4410, 4530, 4560), ("activate_group", 4590, 4590, 4710, 4740),
-        ("group_response", 4740, 4740, 6540, 6570), ("resolve", 4740, 4740, 11940, None)]
+        ("group_response", 4740, 4740, 6540, 6570), ("resolve", 4740, 4740, 11940, None),
+        ("final_report", 11940, 11940, 13740, 13770)]
     group, reserve = step(rep, 1, "group_response"), step(rep, 1, "resolve")
     # The group: the secretary and the first member role it lists (community police); the reserve team's two
     # at night: the one volunteer on duty, then property security (it asks volunteers first).
@@ -74,10 +80,11 @@ def test_shared_leader_collision_makes_the_second_incident_wait() -> None:
     # A's activation of the working group waits for B's decision: 4770 to 4890, + 30 s.
     assert (step(rep, 1, "activate_group").started, a["group_activated"]) == (4770, 4920)
     # Level II: a command post at once, commanded by the same secretary, who keeps it from its set-up (10m, after
-    # A's activation: 4890 to 5490) through its report (5m + 30 s: received 5820) and its running (1h, to 9420).
+    # A's activation: 4890 to 5490) through its report (5m + 30 s: received 5820) and its running (1h, to 9420),
+    # whose report reaches the leadership group 30 s later.
     set_up_a, set_up_b = step(rep, 1, "set_up_command_post"), step(rep, 2, "set_up_command_post")
     assert (set_up_a.queued, set_up_a.started, set_up_a.people) == (4590, 4890, "party_secretary+committee_member")
-    assert (a["command_post_report_received"], a["command_post_stood_down"]) == (5820, 9420)
+    assert (a["command_post_report_received"], a["command_post_stood_down"]) == (5820, 9450)
     # B's activation, queued at 4770, waits the hour's hand-over for the director (4770 + 3600), 2m + 30 s; the
     # director then sets B's post up (8490 to 9090) and keeps it: its report reaches the street at 9420.
     activate_b = step(rep, 2, "activate_group")
@@ -366,9 +373,13 @@ def test_a_stale_continuation_report_does_not_overwrite_a_newer_level() -> None:
         ("leadership_received", 4410), ("escalated", 4560), ("decided", 4590), ("group_activated", 4740),
         ("change#0", 5400), ("change#1", 5460), ("continuation_received#1", 5790),
         ("continuation_received#0", 5880), ("group_reported", 4740 + 1800 + 30),
-        # The post, asked for at 5790, waits for its commander, the secretary, on site with the group until 6540.
+        # Level II from 5790: the office publishes information (20m); the post, asked for at 5790, waits for its
+        # commander, the secretary, on site with the group until 6540; its running ends with a report (30s).
+        ("information_published", 5790 + 1200),
         ("command_post_set_up", 6540 + 600), ("command_post_report_received", 7140 + 330),
-        ("command_post_stood_down", 7470 + 3600), ("closed", 4740 + 7200)]
+        ("command_post_stood_down", 7470 + 3600 + 30), ("closed", 4740 + 7200), ("closure", 4740 + 7200),
+        # The final report (30m) goes level by level at level II: the street, then the district.
+        ("final_report_received", 11940 + 1800 + 60)]
     inc = rep.incidents[0]
     # Level II from change 1's report; change 0's older facts (level I) arrive later and change nothing.
     assert inc.level_history == ((4380, "III"), (5790, "II"))
@@ -397,7 +408,11 @@ PLAN_FLOW = """
       command_post_upward: null
       province_phone: null
       province_written: null
+      continuation_province: null
+      final_report: null
+      upward_without_command_post: null
       judged_in_time: {title: judged, limit: 10m, start: occurred, end: judged}
+    core_elements: {scale: null, casualties: null, measures: null, progress: null}
 """
 
 

@@ -23,8 +23,8 @@ FAN = flow(step("report", "occurred"), step("continuation", "report", "change", 
            step("summary", "continuation"), step("close", "summary", "report"))
 
 
-def test_the_events_are_the_occurrence_and_the_change() -> None:
-    assert EVENTS == ("occurred", "change")
+def test_the_events_are_the_occurrence_the_change_and_the_closure() -> None:
+    assert EVENTS == ("occurred", "change", "closure")
     assert ONCE == -1
 
 
