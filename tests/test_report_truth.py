@@ -249,8 +249,8 @@ def test_the_timeline_tells_the_superiors_reached_and_what_was_on_its_way_at_the
     text = story(results, 0)
     assert text.splitlines()[0].startswith("Timeline of replication 0 of seed 1 (cut); replay it with")
     level_ii, level_i = text.split("\n\nIncident 2")
-    assert "0d 01:16:30  the street office and the district government receive the report over wired: " \
-        "escalation of level II" in level_ii
+    assert "0d 01:16:30  the street office and the district government receive the report over wired (carried " \
+        "time, place, scale, casualties, cause, assessment, other): escalation of level II" in level_ii
     assert "city" not in level_ii
     assert "0d 23:59:30  the report is sent level by level; it has not reached them all by the end of the drill: " \
         "escalation of level I, level by level to the street office, the district government and the city " \

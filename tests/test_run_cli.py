@@ -147,7 +147,8 @@ def test_timeline_tells_who_waited_for_whom_and_the_missed_deadline() -> None:
                        "waits for the grid worker of grid_1, busy with incident 1 (1 on duty)")
     assert lines[wait + 1] == ("  0d 01:08:30  the grid worker of grid_1 takes it after waiting 3m: "
                                "verification (on site where needed), then report to the office")
-    received = lines.index("  0d 01:18:30  the leadership group leader receives the report over wired: "
+    received = lines.index("  0d 01:18:30  the leadership group leader receives the report over wired (carried "
+                           "time, place, scale, casualties, cause, assessment, other): "
                            "the office gathers, analyses and judges nature and level, reports to the leadership group")
     # The verdict follows the report it judges, and comes before the steps that report starts.
     assert lines[received + 1] == "  0d 01:18:30  DEADLINE MISSED: office to the leadership group (15m), 1m30s late"
@@ -276,5 +277,6 @@ def test_timeline_says_which_channel_was_down() -> None:
     """)
     text = story(Results(scenario, 1, [run(scenario)]))
     # First report sent at 01:03: 2m lost on the wired channel, 1m over wireless.
-    assert ("  0d 01:06:00  the grid worker of grid_1 receives the report over wireless (wired was down): "
+    assert ("  0d 01:06:00  the grid worker of grid_1 receives the report over wireless (wired was down; carried "
+            "time, place): "
             "first report, immediately, to a grid worker or department head") in text.splitlines()

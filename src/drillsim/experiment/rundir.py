@@ -71,7 +71,8 @@ RUN_FILE_LIMIT = 1 << 30
 
 _TIMES = ("queued", "started", "finished", "delivered", "acknowledged", "occurred", "closed", "parent", "start",
           "deadline", "end", "slack", "late_at_least")
-_TEXT = ("actor", "served_by", "unit", "receiver", "channel", "grid", "description", "example", "major_class")
+_TEXT = ("actor", "served_by", "unit", "receiver", "channel", "grid", "description", "example", "major_class",
+         "carried", "missing", "missing_elements", "waited_for_elements")
 _SUMMARY = {"scenario": str, "seed": int, "replications": int, "horizon": str, "incidents": dict, "rules": list,
             "actors": list, "bottleneck": dict}
 """What summary.json holds at its top level, and of which JSON type, for the report and the plots."""
@@ -271,6 +272,9 @@ class SavedRun:
     @cached_property
     def workload(self) -> bottleneck.Load:
         return bottleneck.Load.build(self.steps, self.staffing, self.scenario.horizon)
+
+    def elements(self) -> pd.DataFrame:
+        return metrics.element_table(self.scenario, self._counted(self.steps))
 
     def rules(self) -> pd.DataFrame:
         return metrics.rule_table(self.scenario, self._counted(self.verdicts), list(range(self.replications)))

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import jinja2
 
@@ -26,6 +26,9 @@ from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
 from drillsim.text import finalize
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 class SavedReport(Protocol):
     """What the report reads of a saved run: its summary, provenance and effective scenario (and its text)."""
@@ -34,6 +37,9 @@ class SavedReport(Protocol):
     provenance: dict[str, Any]
     scenario: Scenario
     scenario_text: str
+
+    def elements(self) -> pd.DataFrame:
+        """Per report step that must carry core elements, how its reports fared (metrics.element_table)."""
 
 
 class Plot(NamedTuple):
@@ -57,7 +63,8 @@ CAPTIONS = {
 }
 
 KINDS = {"wait": "waiting for the actor", "work": "the actor working", "transit": "report in transit",
-         "follow-up": "follow-up round trip of an incomplete report", "other": "waiting for a condition"}
+         "follow-up": "follow-up round trip of an incomplete report",
+         "held": "report held back until its core elements were known", "other": "waiting for a condition"}
 """The bottleneck's stage kinds in words, for the stages table."""
 
 
@@ -145,6 +152,17 @@ def _incidents(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
     return {"sources": sources, "injects": injects}
 
 
+def _reports(run: SavedReport) -> list[dict[str, str]]:
+    """A row per report step that must carry core elements: what it carries, and how many of its reports were
+    followed up for want of one or held until it was known, with the elements most often missing."""
+    carries = {"known": "whatever is known when it is sent", "all": "every core element"}
+    return [{"title": row.title, "carries": carries.get(row.carries, row.carries.replace("+", ", ")),
+             "sent": str(row.sent),
+             "followed_up": str(row.followed_up), "held": str(row.held),
+             "missing": row.missing.replace("+", ", ") or "-"}
+            for row in run.elements().itertuples(index=False)]
+
+
 def _levels(scenario: Scenario) -> dict[str, str]:
     from drillsim.plots import level_hex
     return {level: level_hex(scenario, level) for level in scenario.levels}
@@ -180,8 +198,11 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
     rules = summary["rules"]
     titles = {actor_id: actor.title for actor_id, actor in scenario.actors.items()}
     steps = {step.id: step.title or step.id for step in scenario.flow}
-    stages = [{**row, "actor": titles.get(row["actor"], row["actor"]), "step": steps.get(row["step"], row["step"]),
-               "kind": KINDS.get(row["kind"], row["kind"])}
+    # A report's stage names its senders with "+" (a grid worker or a department head verifies) and the elements
+    # its reports lacked, the most often missing first.
+    stages = [{**row, "actor": ", ".join(titles.get(actor, actor) for actor in str(row["actor"]).split("+")),
+               "step": steps.get(row["step"], row["step"]), "kind": KINDS.get(row["kind"], row["kind"]),
+               "missing": str(row.get("missing") or "").replace("+", ", ")}
               for row in summary["bottleneck"].get("stages", [])]
     findings = [row for i, row in enumerate(stages) if i == 0 or stages[i - 1]["rule"] != row["rule"]]
     provenance = run.provenance
@@ -203,6 +224,7 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
         "headline": summary["bottleneck"]["sentence"],
         "findings": findings,
         "stages": stages,
+        "reports": _reports(run),
         "plots": [{"name": p.name, "caption": CAPTIONS[p.name], "src": p.src} for p in plots],
         "provenance": provenance,
         "versions": provenance.get("versions", {}),

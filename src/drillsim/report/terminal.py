@@ -18,7 +18,17 @@ def _pct(value: float) -> str:
 
 STAGE_LABEL = {"wait": "waiting for {actor} ({step})", "work": "{actor} working ({step})",
                "transit": "report of {step} in transit", "follow-up": "follow-up of {step}'s report",
-               "other": "waiting for a condition"}
+               "held": "report of {step} held back", "other": "waiting for a condition"}
+
+
+def _stage(row: dict[str, object]) -> str:
+    """A stage as the table names it; a report that lacked core elements with the one most often missing (the
+    sentence names them all)."""
+    label = STAGE_LABEL[str(row["kind"])].format(**row)
+    missing = str(row.get("missing") or "")
+    if missing and row["kind"] in ("follow-up", "held"):
+        label += f" ({missing.split('+')[0]})"
+    return label
 
 
 def _wait_interval(low: float, high: float) -> str:
@@ -88,12 +98,12 @@ def render_summary(results: Results) -> str:
         lines += ["", "Bottleneck: not sought: this run kept only running totals (--keep summary); "
                   "run with --keep all to find where the misses lost their time."]
         return "\n".join(lines)
-    lines += ["", f"{'where the misses lost most time':<31} {'missed':>6}  {'stage':<42} {'share':>6} {'busy':>5} "
+    lines += ["", f"{'where the misses lost most time':<31} {'missed':>6}  {'stage':<50} {'share':>6} {'busy':>5} "
               f"{'queue':>5}"]
     for row in summary["bottleneck"]["stages"]:
         if row["share"] >= 0.1:
-            stage = STAGE_LABEL[row["kind"]].format(**row)
-            lines.append(f"{row['rule']:<31} {row['missed']:>6}  {stage:<42} {row['share']:>6.0%} "
+            stage = _stage(row)
+            lines.append(f"{row['rule']:<31} {row['missed']:>6}  {stage:<50} {row['share']:>6.0%} "
                          f"{_num(row['utilisation'], '.0%'):>5} {_num(row['queue'], '.1f'):>5}")
     lines += ["", "Bottleneck: " + summary["bottleneck"]["sentence"]]
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from drillsim.model import Replication
 from drillsim.model.records import IncidentRecord, StepRecord, VerdictRecord
 from drillsim.model.staffing import Role, TeamSpec, crew_schedules, desks_of
 from drillsim.results import Results
+from drillsim.results.frames import waited
 from drillsim.results.people import Share, Sharer
 from drillsim.scenario.flow import flow_of, shown_change
 from drillsim.scenario.schema import Scenario, Step
@@ -456,11 +457,27 @@ class _Teller:
         text = f"{_and(receivers)} {verb} the report over {' and '.join(channels)}"
         order = self.scenario.channels.order
         down = order[:min((order.index(c) for c in channels if c in order), default=0)]
-        if down:
-            text += f" ({_and(list(down))} {'was' if len(down) == 1 else 'were'} down)"
-        if record.incomplete:
+        notes = [f"{_and(list(down))} {'was' if len(down) == 1 else 'were'} down"] if down else []
+        notes += [elements] if (elements := self._elements(record)) else []
+        if notes:
+            text += f" ({'; '.join(notes)})"
+        if record.incomplete and not (record.missing and not waited(self.scenario, record)):
             text += " after a follow-up round trip for missing core elements"
         return text
+
+    def _elements(self, record: StepRecord) -> str:
+        """The core elements a report carried when first sent and those it lacked: followed up, or waited for
+        (the practice `wait`); empty for a report that carries none."""
+        carried = record.carried.replace("+", ", ")
+        if carried and len(record.carried.split("+")) == len(self.scenario.core_elements):
+            return "carried every core element"
+        text = f"carried {carried}" if carried else "carried none of its core elements"
+        if not record.missing:
+            return text if carried else ""
+        missing = record.missing.replace("+", ", ")
+        if waited(self.scenario, record):
+            return f"{text}; waited for {missing}"
+        return f"{text}; missing {missing}: followed up"
 
     def _levels(self, incident: IncidentRecord) -> list[tuple[int, int, int, str]]:
         out = []

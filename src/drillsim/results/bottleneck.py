@@ -7,7 +7,10 @@ was reached last before it, and so on until a step that was already waiting
 when the clock started. Each step contributes its wait for an actor, its work
 and its report's transit; time between a predecessor's report and the next
 step being queued (a condition not yet holding) is `other`. The stage with the
-largest share of a missed deadline is the one that caused the miss.
+largest share of a missed deadline is the one that caused the miss. A report's
+transit that held a follow-up round trip is a `follow-up`, and one held back
+until the core elements it must carry were known (the practice `wait`) is
+`held`: neither is the channels' doing.
 
 Everything is computed on whole arrays (one pass per flow step, never per
 verdict), because a week of twenty replications has thousands of verdicts.
@@ -18,6 +21,7 @@ integrated exactly from the records over the windows of the missed deadlines.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -32,16 +36,22 @@ from drillsim.scenario.units import DAY, HOUR, format_clock, format_duration
 STAGE_KINDS = ("wait", "work", "transit")
 OTHER = "other"
 FOLLOW_UP = "follow-up"
-"""The kind a miss is attributed to when its report's transit held a follow-up round trip (an incomplete report)."""
+"""The kind a miss is attributed to when its report's transit held a follow-up round trip (an incomplete report:
+sent before the elements it must carry were known, or by human error)."""
+HELD = "held"
+"""The kind a miss is attributed to when its report was held back until the elements it must carry were known
+(the practice `wait`): the time from the work done to sending was the chain's not knowing, not the channels'."""
+REPORT_KINDS = ("transit", FOLLOW_UP, HELD)
+"""The kinds of a report's time after its work: the report's stage, whoever sent it."""
 NO_STEP = "-"
 
 STAGE_COLUMNS = ["replication", "incident", "rule", "change", "level", "status", "start", "end", "step", "kind",
-                 "actor", "unit", "channel", "incomplete", "seconds"]
+                 "actor", "unit", "channel", "incomplete", "missing", "held", "seconds"]
 ATTRIBUTION_COLUMNS = ["rule", "title", "limit", "missed", "step", "kind", "actor", "misses", "share",
                        "median_seconds", "median_budget", "utilisation", "queue", "fallback", "incomplete",
-                       "busiest_from", "busiest_to", "busiest_utilisation", "waited_for", "sentence"]
+                       "busiest_from", "busiest_to", "busiest_utilisation", "waited_for", "missing", "sentence"]
 _STAGE_DTYPES = {"replication": "int64", "incident": "int64", "change": "int64", "start": "int64", "end": "int64",
-                 "seconds": "int64", "incomplete": "bool"}
+                 "seconds": "int64", "incomplete": "bool", "held": "bool"}
 
 
 def _seconds(column: pd.Series) -> np.ndarray:
@@ -180,7 +190,9 @@ def stages(scenario: Scenario, steps: pd.DataFrame, verdicts: pd.DataFrame, hori
 
     Stage kinds: `wait` (for the actor), `work` (the actor, or its stand-in,
     working), `transit` (the report on the channels, with any follow-up round
-    trip). Time not covered by a step on the critical path (waiting for a
+    trip: `incomplete`, or any time it was held until its elements were known:
+    `held`; `missing` names the elements it lacked when its work was done).
+    Time not covered by a step on the critical path (waiting for a
     condition, or for a predecessor off the path) is the stage `other`.
     Only verdicts whose clock started are split; `end` is the report's time,
     or the horizon for a report never made. Rows run in the chain's order.
@@ -222,6 +234,9 @@ def stages(scenario: Scenario, steps: pd.DataFrame, verdicts: pd.DataFrame, hori
     unit, channel = _text(steps, "unit"), _text(steps, "channel")
     incomplete = (steps["incomplete"].fillna(False).astype(bool).to_numpy() if "incomplete" in steps
                   else np.zeros(len(steps), dtype=bool))
+    missing, senders = _text(steps, "missing"), _text(steps, "actor")
+    waiting = [actor for actor in dict.fromkeys(senders) if scenario.practice_of(actor) == "wait"]
+    held = (missing != "") & pd.Series(senders).isin(waiting).to_numpy()
     frames = []
     for order, (kind, seconds) in enumerate(parts.items()):
         keep = seconds > 0
@@ -230,13 +245,14 @@ def stages(scenario: Scenario, steps: pd.DataFrame, verdicts: pd.DataFrame, hori
             "_v": verdict[keep], "_order": -path["hop"][keep] * 4 + order, "step": names[step[keep]], "kind": kind,
             "actor": _text(steps, "served_by" if kind == "work" else "actor")[r], "unit": unit[r],
             "channel": channel[r] if kind == "transit" else "",
-            "incomplete": incomplete[r] & (kind == "transit"), "seconds": seconds[keep]}))
+            "incomplete": incomplete[r] & (kind == "transit"), "missing": missing[r] if kind == "transit" else "",
+            "held": held[r] & (kind == "transit"), "seconds": seconds[keep]}))
     covered = np.bincount(verdict, weights=sum(parts.values()), minlength=len(relevant))
     rest = np.maximum(v_end - v_start, 0) - covered
     keep = rest > 0
     frames.append(pd.DataFrame({"_v": np.flatnonzero(keep), "_order": 4, "step": NO_STEP, "kind": OTHER,
                                 "actor": NO_STEP, "unit": "", "channel": "", "incomplete": False,
-                                "seconds": rest[keep]}))
+                                "missing": "", "held": False, "seconds": rest[keep]}))
     out = pd.concat(frames, ignore_index=True).sort_values(["_v", "_order"], kind="stable", ignore_index=True)
     which = out.pop("_v").to_numpy()
     head = {name: relevant[name].to_numpy()[which] for name in ("replication", "incident", "rule", "change",
@@ -488,14 +504,15 @@ def _on_duty_seconds(schedule: tuple[tuple[int, int], ...], start: float, end: f
                      for (time, count), stop in zip(schedule, ends, strict=True)))
 
 
-def _most_named(lists: pd.Series, scenario: Scenario) -> str:
-    """The persons a group's misses waited for, the most often named first, joined with "+"; empty for none."""
+def _most_often(lists: Iterable[Iterable[str]], order: Iterable[str]) -> str:
+    """The names of a group's misses (persons waited for, senders, missing elements), the most often named first
+    and then in the scenario's `order`, joined with "+"; empty for none."""
     counts: dict[str, int] = {}
-    for persons in lists:
-        for person in persons:
-            counts[person] = counts.get(person, 0) + 1
-    order = {person: i for i, person in enumerate(scenario.people)}
-    return "+".join(sorted(counts, key=lambda person: (-counts[person], order[person])))
+    for names in lists:
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+    rank = {name: i for i, name in enumerate(order)}
+    return "+".join(sorted(counts, key=lambda name: (-counts[name], rank.get(name, len(rank)), name)))
 
 
 def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFrame,
@@ -505,7 +522,13 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
     A miss is caused by the stage that took the largest part of its window
     (the first in the chain on a tie); the transit of a report that was
     incomplete, and so held a follow-up round trip, is its own kind,
-    FOLLOW_UP. `utilisation` is the share of the
+    FOLLOW_UP, and that of a report held until its elements were known is
+    HELD (a report that waited and was then incomplete by human error too
+    counts as held: the records do not split its time). A report's stage is
+    one row whoever sent it (`actor` names the senders, the most frequent
+    first: the first report's receiver verifies, a grid worker or a department
+    head), and `missing` the elements its reports lacked, the most often
+    missing first. `utilisation` is the share of the
     actor's on-duty time (of the incident's grid, for grid workers) spent on
     other incidents over the windows of those misses, and `queue` the mean
     number of tasks waiting for the actor then; `busiest_*` is the actor's
@@ -520,7 +543,9 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ATTRIBUTION_COLUMNS})
     keys = ["replication", "incident", "rule", "change"]
     top = missed.loc[missed.groupby(keys, sort=False)["seconds"].idxmax()].reset_index(drop=True)
-    top.loc[(top["kind"] == "transit") & top["incomplete"].astype(bool), "kind"] = FOLLOW_UP
+    transit = top["kind"] == "transit"
+    top.loc[transit & top["incomplete"].astype(bool), "kind"] = FOLLOW_UP
+    top.loc[transit & top["held"].astype(bool), "kind"] = HELD
     limits = {rule_id: rule.limit for rule_id, rule in scenario.deadlines.items()}
     top["budget"] = top["seconds"] / top["rule"].map(limits)
     first = scenario.channels.order[0]
@@ -539,16 +564,24 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
     else:
         for name in ("_duty", "_busy", "_queue", "_window"):
             top[name] = np.nan
+    report = top["kind"].isin(REPORT_KINDS)
+    if report.any():
+        senders = top[report].groupby(["rule", "step", "kind"], sort=False)["actor"].agg(
+            lambda actors: _most_often([[actor] for actor in actors], scenario.actors))
+        top.loc[report, "actor"] = [senders[key] for key in zip(top.loc[report, "rule"], top.loc[report, "step"],
+                                                                  top.loc[report, "kind"], strict=True)]
     group = ["rule", "step", "kind", "actor"]
     table = top.groupby(group, sort=False).agg(
         misses=("seconds", "size"), median_seconds=("seconds", "median"), median_budget=("budget", "median"),
         duty=("_duty", "sum"), busy=("_busy", "sum"), queued=("_queue", "sum"), window=("_window", "sum"),
         fallback=("fallback", "mean"), incomplete=("incomplete", "mean"),
-        waited_for=("_waited_for", lambda lists: _most_named(lists, scenario))).reset_index()
+        waited_for=("_waited_for", lambda lists: _most_often(lists, scenario.people)),
+        missing=("missing", lambda texts: _most_often([text.split("+") for text in texts if text],
+                                                      scenario.core_elements))).reset_index()
     with np.errstate(invalid="ignore", divide="ignore"):
         table["utilisation"] = np.where(table["duty"] > 0, table["busy"] / table["duty"], np.nan)
         table["queue"] = np.where(table["window"] > 0, table["queued"] / table["window"], np.nan)
-    transit = table["kind"].isin(["transit", FOLLOW_UP])
+    transit = table["kind"].isin(REPORT_KINDS)
     table["fallback"] = table["fallback"].where(transit)
     table["incomplete"] = table["incomplete"].astype(float).where(transit)
     totals = top.groupby("rule").size()
@@ -608,13 +641,23 @@ def _tasks(queue: float) -> str:
     return "nobody waiting" if queue < 0.05 else f"{queue:.1f} tasks waiting on average"
 
 
+def _elements(missing: str) -> str:
+    """`casualties`, or `casualties (most often) and scale`: the elements a stage's reports lacked, as named."""
+    names = [name for name in missing.split("+") if name]
+    if len(names) > 1:
+        return _and([f"{names[0]} (most often)", *names[1:]])
+    return names[0] if names else ""
+
+
 def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
     """One stage's part in a rule's misses, in plain words and the plan's titles, with its evidence.
 
     A `wait` names an overloaded actor; a `work` stage means the step itself is
     too slow for the deadline, which more staff would not fix; `transit` is the
     channels; `follow-up` a report that missed core elements and cost a round
-    trip; `other` is a condition or a step off the critical path.
+    trip, naming the elements most often missing when the records say; `held`
+    a report that waited for its elements; `other` is a condition or a step off
+    the critical path.
     """
     rule = scenario.deadlines[row["rule"]]
     limit = format_duration(rule.limit)
@@ -652,10 +695,20 @@ def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
         elif _has(row["utilisation"]):
             text += (f"; other incidents kept {who} busy {percent(row['utilisation'])} of their time then, with "
                      f"{_tasks(row['queue'])}")
-    elif kind in ("transit", FOLLOW_UP):
+    elif kind in REPORT_KINDS:
+        elements = _elements(str(row.get("missing") or ""))
         if kind == "transit":
             text = f"the channels: {reports} lost most of their time with the report of {step} in transit " \
                    f"(median {median})"
+        elif kind == HELD:
+            text = (f"reports held for their elements: {reports} lost most of their time with the report of {step} "
+                    f"held until {elements or 'the core elements it must carry'} "
+                    f"{'were' if not elements or ' and ' in elements else 'was'} known (median {median} from the "
+                    f"work done to arrival)")
+        elif elements:
+            text = (f"incomplete reports: {reports} lost most of their time on a follow-up round trip, the report "
+                    f"of {step} sent without {elements}, not known yet, and sent again once completed "
+                    f"(median {median} from sending to arrival)")
         else:
             text = (f"incomplete reports: {reports} lost most of their time on a follow-up round trip, the report "
                     f"of {step} missing core elements and sent again once completed (median {median} from sending "

@@ -48,11 +48,36 @@ def events(step_frame: pd.DataFrame) -> pd.DataFrame:
     return long.drop(columns="_order").reset_index(drop=True)
 
 
-def incidents(replications: Sequence[Replication]) -> pd.DataFrame:
-    """One row per incident with its attributes and a column per milestone."""
+def waited(scenario: Scenario, record: StepRecord) -> bool:
+    """Whether a report that lacked elements when its work was done waited for them (the practice `wait` of its
+    actor) rather than going out incomplete and being followed up: `incomplete` alone cannot tell, as a report
+    that waited may still be incomplete by human error (`report.incomplete`)."""
+    return bool(record.missing) and scenario.practice_of(record.actor) == "wait"
+
+
+def _gaps(scenario: Scenario, records: Iterable[StepRecord]) -> dict[tuple[int, int], tuple[str, str]]:
+    """Per (replication, incident): its reports followed up for want of elements, and those that waited for them,
+    each as `step: element+element; step#k: element` (the step's id, `#k` for change k as in the milestones)."""
+    followed: dict[tuple[int, int], list[str]] = {}
+    held: dict[tuple[int, int], list[str]] = {}
+    for record in records:
+        if record.missing:
+            name = record.step if record.change < 0 else f"{record.step}#{record.change}"
+            into = held if waited(scenario, record) else followed
+            into.setdefault((record.replication, record.incident), []).append(f"{name}: {record.missing}")
+    return {key: ("; ".join(followed.get(key, ())), "; ".join(held.get(key, ()))) for key in followed | held}
+
+
+def incidents(scenario: Scenario, replications: Sequence[Replication]) -> pd.DataFrame:
+    """One row per incident with its attributes, the reports that lacked core elements when sent
+    (`missing_elements`: followed up; `waited_for_elements`: held until known) and a column per milestone."""
     rows = [i for rep in replications for i in rep.incidents]
     frame = _frame(rows, IncidentRecord).drop(columns=["milestones", "level_history", "changes"])
     frame["changes"] = [len(i.changes) for i in rows]
+    gaps = _gaps(scenario, (s for rep in replications for s in rep.steps))
+    none = ("", "")
+    frame["missing_elements"] = [gaps.get((i.replication, i.incident), none)[0] for i in rows]
+    frame["waited_for_elements"] = [gaps.get((i.replication, i.incident), none)[1] for i in rows]
     milestones = pd.DataFrame([i.milestones for i in rows], index=frame.index).astype("Int64")
     milestones = milestones.drop(columns=[c for c in milestones.columns if c in frame.columns])
     return pd.concat([frame, milestones], axis=1)

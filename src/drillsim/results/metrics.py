@@ -258,3 +258,32 @@ def _title(scenario: Scenario, holder: HolderSpec) -> str:
     actor, unit = holder.roles[0]
     title = scenario.actors[actor].title
     return f"{title} of {unit} (anonymous)" if unit else f"{title} (anonymous)"
+
+
+ELEMENT_COLUMNS = ["step", "title", "carries", "sent", "followed_up", "held", "missing"]
+
+
+def element_table(scenario: Scenario, steps: pd.DataFrame) -> pd.DataFrame:
+    """Per report step that must carry core elements, in the flow's order: its reports whose work was done
+    (`sent`), those sent before an element they must carry was known and followed up once it was, those held
+    until it was known (the practice `wait` of the sender), and the elements they lacked, the most often missing
+    first, joined with "+". `carries` is the plan's list joined with "+", or `all` / `known`."""
+    done = steps[steps["finished"].notna()]
+    missing = done["missing"].fillna("").astype(str) if "missing" in done else pd.Series("", index=done.index)
+    waits = done["actor"].astype(str).map(lambda actor: scenario.practice_of(actor) == "wait").astype(bool)
+    order = {name: i for i, name in enumerate(scenario.core_elements)}
+    rows = []
+    for step in scenario.flow:
+        report = step.report
+        if report is None or not report.carries:
+            continue
+        own = done["step"] == step.id
+        lacked = own & (missing != "")
+        counts = Counter(name for text in missing[lacked] for name in text.split("+"))
+        rows.append({"step": step.id, "title": step.title or step.id,
+                     "carries": report.carries if isinstance(report.carries, str) else "+".join(report.carries),
+                     "sent": int(own.sum()), "followed_up": int((lacked & ~waits).sum()),
+                     "held": int((lacked & waits).sum()),
+                     "missing": "+".join(sorted(counts, key=lambda name: (-counts[name], order.get(name, len(order)),
+                                                                          name)))})
+    return pd.DataFrame(rows, columns=ELEMENT_COLUMNS)

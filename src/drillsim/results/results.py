@@ -90,9 +90,10 @@ class Results:
 
     @cached_property
     def incidents(self) -> pd.DataFrame:
-        """One row per incident with a column per milestone, and `warm_up` (counted in no figure) if there is one."""
+        """One row per incident with the reports that lacked core elements, a column per milestone, and `warm_up`
+        (counted in no figure) if there is one."""
         self._records("Results.incidents")
-        frame = self._tag(frames.incidents(self.replications))
+        frame = self._tag(frames.incidents(self.scenario, self.replications))
         if self.scenario.warm_up:
             frame["warm_up"] = frame["occurred"] < self.scenario.warm_up
         return frame
@@ -179,6 +180,12 @@ class Results:
         the actor table counts each role apart.
         """
         return self._people.copy()
+
+    def elements(self) -> pd.DataFrame:
+        """Per report step that must carry core elements: its reports, those followed up for want of an element
+        and those held until it was known, and the elements most often missing (metrics.element_table)."""
+        self._records("Results.elements()")
+        return metrics.element_table(self.scenario, self._counted(self.steps))
 
     @cached_property
     def stages(self) -> pd.DataFrame:
