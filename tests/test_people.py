@@ -72,16 +72,20 @@ def test_the_deputy_decides_while_the_secretary_commands_a_post() -> None:
 
 def test_a_working_group_whose_leader_is_busy_is_led_by_its_deputy() -> None:
     """A level-I incident alone: the group is activated at 4740 (4710 + 30s), while the secretary sets up the
-    command post (4710-5310). After the 5-minute hand-over the director leads the group, at 5040, with the two
-    health-station staff (level I asks for three members; the role never has more than two), for 10m."""
+    command post (4710-5310). The leadership group's upward report of this major matter, asked for at the decision
+    (4590), goes to the director after the 5-minute hand-over: 4890-5070 (3m). The group's hand-over ends at 5040,
+    so the director leads the group from 5070, with the two health-station staff (level I asks for three members;
+    the role never has more than two), for 10m."""
     rep = _people_case("injects:\n" + LEVEL_I)
     set_up = step(rep, 1, "set_up_command_post")
     assert (set_up.started, set_up.finished, set_up.people) == (4710, 5310, "party_secretary+committee_member")
     group = step(rep, 1, "group_response")
     assert (group.actor, group.unit, group.served_by) == ("working_group", "social_security", "deputy")
-    assert (group.queued, group.started, group.finished, group.delivered) == (4740, 4740 + 300, 5040 + 600, 5670)
+    upward = step(rep, 1, "leadership_upward")
+    assert (upward.queued, upward.started, upward.finished, upward.served_by) == (4590, 4890, 5070, "deputy")
+    assert (group.queued, group.started, group.finished, group.delivered) == (4740, 5070, 5070 + 600, 5700)
     assert group.people == "committee_director+health_station*2"
-    assert milestones(rep, 1)["group_reported"] == 5670
+    assert milestones(rep, 1)["group_reported"] == 5700
 
 
 def test_a_grid_worker_on_the_reserve_team_cannot_verify_in_their_grid() -> None:

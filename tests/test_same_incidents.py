@@ -115,7 +115,8 @@ def test_the_unpaired_intervals_are_those_of_the_frame(tmp_path: Path) -> None:
     comparison = api.compare(EXAM, other, replications=3)
     from drillsim.cli.sweep import render_comparison
     text = render_comparison(comparison, "a", "b")
-    row = comparison.frame.iloc[0]
+    row = comparison.frame.iloc[8]  # office_to_leadership, all levels: a rate that varies in both runs
+    assert row["name"] == "office_to_leadership"
     line = next(line for line in text.splitlines() if line.startswith(row["name"]))
     assert f"{row['unpaired_low']:+.1%} to {row['unpaired_high']:+.1%}" in line
     assert not np.isclose(row["unpaired_low"], row["low"])
