@@ -50,8 +50,12 @@ def test_a_step_after_the_same_step_twice_is_refused() -> None:
                      "milestone: discovered}\n  - {id: first_report, actor: discoverer, after: [discover, discover], "
                      "duration: first_report, milestone: first_report_received}\n"
                      "deadlines: {grid_to_office: null, office_to_leadership: null, command_post_upward: null, "
-                     "province_phone: null, province_written: null, continuation: null}\n")
-    assert any(text.startswith("t.yaml:5: flow[1].after[1]: the step 'discover' is given twice") for text in found)
+                     "province_phone: null, province_written: null, continuation: null, continuation_province: null, "
+                     "final_report: null, upward_without_command_post: null}\n"
+                     "core_elements: {time: time, place: place, scale: scale, casualties: casualties, cause: cause, "
+                     "assessment: assessment, measures: measures, progress: progress, other: other}\n")
+    assert found == ["t.yaml:5: flow[1].after[1]: the step 'discover' is given twice (first at flow[1].after[0]); "
+                     "expected each once"]
 
 
 def test_windows_that_only_touch_are_not_an_overlap() -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from drillsim import api
 from drillsim.scenario import ScenarioError, load, loads
 from drillsim.scenario.errors import Problem
 from drillsim.scenario.schema import Constant, Exponential, LogNormal
@@ -17,6 +19,7 @@ from tests.helpers import ROOT
 
 PLAN = ROOT / "src" / "drillsim" / "scenario" / "plans" / "lanzhou-community.yaml"
 PLAN_TEXT = PLAN.read_text(encoding="utf-8")
+PLAN_LINES = PLAN_TEXT.splitlines()
 
 
 def scenario(body: str) -> str:
@@ -136,4 +139,34 @@ def test_a_missing_plan_names_the_file_and_what_is_expected(tmp_path: Path) -> N
 def test_a_scenario_that_only_replaces_the_flow_is_still_merged_over_the_plan() -> None:
     flow = PLAN_TEXT[PLAN_TEXT.index("\nflow:\n") + 1:PLAN_TEXT.index("\ndeadlines:\n") + 1]
     s = loads("name: own flow\n" + flow)
-    assert s.name == "own flow" and "office" in s.actors and len(s.flow) == flow.count("\n  - id: ") == 16
+    assert s.name == "own flow" and "office" in s.actors and len(s.flow) == flow.count("\n  - id: ") == 21
+
+
+NEW_STEPS = ("continuation_province", "continuation_superiors", "leadership_upward", "publish_information",
+             "final_report")
+"""The steps the plan gained with its new reports: a flow written before them lacks them."""
+
+
+def test_a_flow_written_before_the_plans_new_reports_is_told_which_rules_to_remove_and_then_runs() -> None:
+    steps = [step for step in yaml.safe_load(PLAN_TEXT)["flow"] if step["id"] not in NEW_STEPS]
+    old = "name: old flow\n" + yaml.safe_dump({"flow": steps}, sort_keys=False)
+    known = ("change, closed, closed_by_responders, closure, command_post_report_received, command_post_set_up, "
+             "command_post_stood_down, continuation_received, decided, discovered, escalated, first_report_received, "
+             "group_activated, group_reported, leadership_received, occurred, office_received, "
+             "province_phone_received, province_written_received")
+    continuation_end = PLAN_LINES.index("    end: continuation_province_received") + 1
+    final_end = PLAN_LINES.index("    end: final_report_received") + 1
+    assert [str(p) for p in problems(lambda: loads(old, "old.yaml"))] == [
+        f"<plan lanzhou-community>:{continuation_end}: deadlines.continuation_province.end: unknown milestone "
+        f"'continuation_province_received'; did you mean 'continuation_received'? (expected one of: {known}); the "
+        f"flow at old.yaml:2 replaces the plan's and no step of it reaches that milestone: expected such a step, or "
+        f"`deadlines: {{continuation_province: null}}` in the scenario to remove the rule",
+        f"<plan lanzhou-community>:{final_end}: deadlines.final_report.end: unknown milestone 'final_report_received'; "
+        f"did you mean 'first_report_received'? (expected one of: {known}); the flow at old.yaml:2 replaces the "
+        f"plan's and no step of it reaches that milestone: expected such a step, or `deadlines: {{final_report: "
+        f"null}}` in the scenario to remove the rule",
+    ]
+    s = loads(old + "horizon: 2d\ndeadlines: {continuation_province: null, final_report: null}\n", "old.yaml")
+    assert len(s.flow) == 16 and "upward_without_command_post" in s.deadlines
+    judged = set(api.run(s, replications=1).verdicts["rule"])
+    assert judged and judged <= set(s.deadlines)

@@ -25,10 +25,11 @@ def test_every_kind_of_problem_is_reported_in_one_pass() -> None:
         "flood, landslide)",
         "m.yaml:6: injects[0].level: unknown level 'V'; did you mean 'IV'? (expected one of: I, II, III, IV)",
         "m.yaml:8: deadlines.province_phone.start: unknown milestone 'occured'; did you mean 'occurred'? "
-        "(expected one of: change, closed, closed_by_responders, command_post_report_received, command_post_set_up, "
-        "command_post_stood_down, continuation_received, decided, discovered, escalated, first_report_received, "
-        "group_activated, group_reported, leadership_received, occurred, office_received, province_phone_received, "
-        "province_written_received)",
+        "(expected one of: change, closed, closed_by_responders, closure, command_post_report_received, "
+        "command_post_set_up, command_post_stood_down, continuation_province_received, continuation_received, "
+        "continuation_superiors_received, decided, discovered, escalated, final_report_received, "
+        "first_report_received, group_activated, group_reported, information_published, leadership_received, "
+        "leadership_upward_received, occurred, office_received, province_phone_received, province_written_received)",
     ]
 
 
@@ -46,7 +47,7 @@ def test_every_kind_of_problem_is_reported_in_one_pass() -> None:
      "m.yaml:4: injects[0].first_receiver: unknown actor 'grid'; did you mean 'grid_worker'?"),
     ("staffing:\n  office: [2]\n",
      "m.yaml:4: staffing.office: got a list; expected a mapping of fields (absences, grids, handover, policy, "
-     "preempt, shifts, staff)"),
+     "practice, preempt, shifts, staff)"),
     ("staffing:\n  office:\n    shifts: {from: '08:00', to: '18:00', staff: 3}\n",
      "m.yaml:5: staffing.office.shifts: got a mapping; expected a list (one '- ' line per entry, or [a, b])"),
     ("staffing:\n  office:\n    shifts:\n      - {from: '08:00', to: '08:00', staff: 3}\n",

@@ -27,7 +27,8 @@ FLOW_WITHOUT_VERIFY = """flow:
   - {id: judge, actor: office, after: [first_report], duration: judge, report: {to: leader},
      milestone: leadership_received}
 deadlines: {grid_to_office: null, command_post_upward: null, province_phone: null, province_written: null,
-            continuation: null}
+            continuation: null, continuation_province: null, final_report: null, upward_without_command_post: null}
+core_elements: {scale: {after: judge}, measures: {after: judge}, progress: {after: judge}}
 """
 
 
@@ -38,9 +39,10 @@ def problems(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("body", "line", "words"), [
-    ("durations: {discover: 1m}\n", "s.yaml:3: durations.discover: no step takes the duration 'discover'",
-     "did you mean 'discovery'?"),
-    ("durations: {folow_up: 1m}\n", "s.yaml:3: durations.folow_up: no step takes", "did you mean 'follow_up'?"),
+    ("durations: {discover: 1m}\n", "s.yaml:3: durations.discover: no step, report transit or core element takes the "
+     "duration 'discover'", "did you mean 'discovery'?"),
+    ("durations: {folow_up: 1m}\n", "s.yaml:3: durations.folow_up: no step, report transit or core "
+     "element takes the duration 'folow_up'", "did you mean 'follow_up'?"),
     ("channels: {media: {satelite: {delay: 1m}}}\n", "s.yaml:3: channels.media.satelite: the channel 'satelite' is "
      "not in channels.order", "did you mean 'satellite'?"),
     ("staffing: {grid_worker: {grids: {grid_4: {staff: 1}}}}\nsources:\n  - {name: s, rate_per_day: 1, "
@@ -158,7 +160,8 @@ def test_an_actor_never_on_duty_is_a_warning_for_the_api(caplog: pytest.LogCaptu
         loads(NOBODY, "nobody.yaml")
     assert [r.getMessage() for r in caplog.records] == [
         "nobody.yaml:5: staffing.office: nobody is on duty at any time of the drill; every step of office "
-        "(judge, phone_province, escalate, written_province, continuation) will wait until the horizon"]
+        "(judge, phone_province, escalate, written_province, continuation, continuation_province, "
+        "continuation_superiors, publish_information, final_report) will wait until the horizon"]
 
 
 def test_an_absence_covering_every_shift_and_an_empty_grid_are_warned_about(caplog: pytest.LogCaptureFixture) -> None:

@@ -86,7 +86,30 @@ def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | No
     """
     trail = (Path(source.file).resolve(),) if relative_to is not None else ()
     merged, where, own = _resolve(raw, source, relative_to, trail, None)
-    return validate(merged, where, blame=_written_in(where, own))
+    try:
+        return validate(merged, where, blame=_written_in(where, own))
+    except ScenarioError as exc:
+        raise ScenarioError([_flow_replaced(problem, where, own) for problem in exc.problems]) from None
+
+
+_MILESTONE_FIELDS = ("start", "end", "not_before")
+"""The fields of a deadline rule that name a milestone of the flow."""
+
+
+def _flow_replaced(problem: Problem, where: SourceMap, own: frozenset[str]) -> Problem:
+    """A plan's deadline rule naming a milestone the user's own flow lacks says so, and what the user can write.
+
+    A scenario whose flow replaces the plan's (one written before the plan
+    gained a step) cannot edit the plan's line the rule is at.
+    """
+    flow_file, flow_line = where.locate(("flow",))
+    if problem.file in own or flow_file not in own or len(problem.path) != 3 or problem.path[0] != "deadlines" \
+            or problem.path[2] not in _MILESTONE_FIELDS or not problem.message.startswith("unknown milestone"):
+        return problem
+    return Problem(problem.file, problem.line, problem.path,
+                   f"{problem.message}; the flow at {flow_file}:{flow_line} replaces the plan's and no step of it "
+                   f"reaches that milestone: expected such a step, or `deadlines: {{{problem.path[1]}: null}}` in "
+                   f"the scenario to remove the rule")
 
 
 _MAX_EXTENDS = 32
