@@ -46,7 +46,7 @@ def test_one_level_iii_incident_walks_the_chain_on_time() -> None:
         ("grid_to_office", "met", 3810, 3810 + 1800, 4140, 1800 - 330),
         ("office_to_leadership", "met", 3600, 3600 + 1200, 4410, T + 1200 - 4410),
         ("final_report", "met", 11940, 11940 + 7200, 13770, 7200 - 1830),
-        ("upward_without_command_post", "met", 3600, 3600 + 3600, 4560, 3600 - 960)]
+        ("upward_without_post", "met", 3600, 3600 + 3600, 4560, 3600 - 960)]
     assert [(s.step, s.queued, s.started, s.finished, s.delivered) for s in rep.steps] == [
         ("discover", 3600, 3600, 3720, None), ("first_report", 3720, 3720, 3780, 3810),
         ("verify", 3810, 3810, 4110, 4140), ("judge", 4140, 4140, 4380, 4410), ("decide", 4410, 4410, 4590, None),
@@ -410,7 +410,7 @@ PLAN_FLOW = """
       province_written: null
       continuation_province: null
       final_report: null
-      upward_without_command_post: null
+      upward_without_post: null
       judged_in_time: {title: judged, limit: 10m, start: occurred, end: judged}
     core_elements: {scale: null, casualties: null, measures: null, progress: null}
 """

@@ -110,12 +110,12 @@ def test_the_msel_gives_the_judged_ii_incident_its_post_and_the_undecided_one_ei
     assert "command post required" in post.controller_notes
     tests = {t.rule: t for t in post.also_tests}
     assert (tests["command_post_upward"].due, tests["command_post_upward"].conditional) == (9 * H, "")
-    assert "upward_without_command_post" not in tests
+    assert "upward_without_post" not in tests
     assert [(r.step, r.conditional) for r in post.reports if r.step.startswith("command_post")] == [
         ("command_post_report", "")]
     undecided = {t.rule: t for t in nopost.also_tests}
     assert undecided["command_post_upward"].conditional == "if a command post is set up"
-    assert (undecided["upward_without_command_post"].due, undecided["upward_without_command_post"].conditional) == (
+    assert (undecided["upward_without_post"].due, undecided["upward_without_post"].conditional) == (
         9 * H, "if no command post is set up")
     assert [(r.step, r.conditional) for r in nopost.reports if r.step.startswith("command_post")] == [
         ("command_post_report", "if a command post is set up")]
@@ -136,7 +136,7 @@ def test_the_evaluation_judges_the_post_of_the_judged_ii_incident_and_the_office
         (None, "first_report"): ("met", 3 * M, None),  # discovered 08:03, due 08:08, received 08:05
         (None, "grid_to_office"): ("met", 15 * M, None),  # 08:05 + 30m = 08:35, office 08:20
         (None, "office_to_leadership"): ("missed", -10 * M, None),  # due 08:20, reached 08:30
-        (None, "upward_without_command_post"): ("met", 10 * M, None),  # no post: escalated 08:50, due 09:00
+        (None, "upward_without_post"): ("met", 10 * M, None),  # no post: escalated 08:50, due 09:00
         (None, "final_report"): ("pending", None, None),  # never closed: its clock has not started
     }
 

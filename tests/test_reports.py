@@ -147,9 +147,9 @@ def test_an_incident_without_a_command_post_has_the_open_upward_rule_and_one_wit
     """Level III without a post: the escalation (judged at 13m, 2m of work, 30s to the street) is at 15m30s + 30s."""
     rep = run(case(incident()))
     assert milestones(rep, 1)["escalated"] == 16 * M
-    assert verdict(rep, 1, "upward_without_command_post") == ("met", 44 * M)
+    assert verdict(rep, 1, "upward_without_post") == ("met", 44 * M)
     post = run(case(incident(level="II")))
-    assert [v.rule for v in post.verdicts if v.rule in ("upward_without_command_post", "command_post_upward")] == [
+    assert [v.rule for v in post.verdicts if v.rule in ("upward_without_post", "command_post_upward")] == [
         "command_post_upward"]
 
 
@@ -202,5 +202,5 @@ def test_the_plan_s_text_says_what_each_report_must_carry_and_when_each_element_
     waiting = text(case("staffing: {grid_worker: {practice: wait}}\n"))
     assert "must carry time, place, scale, casualties (grid_worker: wait; department_head: send_now)" in waiting
     assert "practice: send_now; waits until the elements are known: grid_worker" in waiting
-    assert "continuation_province          40m  change (not before discovered) -> continuation_province_received; " \
+    assert "continuation_province   40m  change (not before discovered) -> continuation_province_received; " \
            "applies to the six major classes, at each change" in plain

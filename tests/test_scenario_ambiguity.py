@@ -51,7 +51,7 @@ def test_a_step_after_the_same_step_twice_is_refused() -> None:
                      "duration: first_report, milestone: first_report_received}\n"
                      "deadlines: {grid_to_office: null, office_to_leadership: null, command_post_upward: null, "
                      "province_phone: null, province_written: null, continuation: null, continuation_province: null, "
-                     "final_report: null, upward_without_command_post: null}\n"
+                     "final_report: null, upward_without_post: null}\n"
                      "core_elements: {time: time, place: place, scale: scale, casualties: casualties, cause: cause, "
                      "assessment: assessment, measures: measures, progress: progress, other: other}\n")
     assert found == ["t.yaml:5: flow[1].after[1]: the step 'discover' is given twice (first at flow[1].after[0]); "

@@ -167,6 +167,6 @@ def test_a_flow_written_before_the_plans_new_reports_is_told_which_rules_to_remo
         f"null}}` in the scenario to remove the rule",
     ]
     s = loads(old + "horizon: 2d\ndeadlines: {continuation_province: null, final_report: null}\n", "old.yaml")
-    assert len(s.flow) == 16 and "upward_without_command_post" in s.deadlines
+    assert len(s.flow) == 16 and "upward_without_post" in s.deadlines
     judged = set(api.run(s, replications=1).verdicts["rule"])
     assert judged and judged <= set(s.deadlines)

@@ -27,7 +27,7 @@ FLOW_WITHOUT_VERIFY = """flow:
   - {id: judge, actor: office, after: [first_report], duration: judge, report: {to: leader},
      milestone: leadership_received}
 deadlines: {grid_to_office: null, command_post_upward: null, province_phone: null, province_written: null,
-            continuation: null, continuation_province: null, final_report: null, upward_without_command_post: null}
+            continuation: null, continuation_province: null, final_report: null, upward_without_post: null}
 core_elements: {scale: {after: judge}, measures: {after: judge}, progress: {after: judge}}
 """
 

@@ -23,6 +23,6 @@ def test_bundled_scenario_runs_and_reports_every_rule(scenario) -> None:
     rules = {row["rule"] for row in summary["rules"] if row["level"] == "all"}
     assert rules == {"first_report", "grid_to_office", "office_to_leadership", "command_post_upward",
                      "province_phone", "province_written", "continuation", "continuation_province",
-                     "final_report", "upward_without_command_post"}
+                     "final_report", "upward_without_post"}
     assert summary["replications"] == 3
     assert summary["bottleneck"]["sentence"]
