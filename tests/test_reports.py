@@ -202,5 +202,5 @@ def test_the_plan_s_text_says_what_each_report_must_carry_and_when_each_element_
     waiting = text(case("staffing: {grid_worker: {practice: wait}}\n"))
     assert "must carry time, place, scale, casualties (grid_worker: wait; department_head: send_now)" in waiting
     assert "practice: send_now; waits until the elements are known: grid_worker" in waiting
-    assert "continuation_province   40m  change (not before discovered) -> continuation_province_received; " \
+    assert "continuation_province    40m  change (not before discovered) -> continuation_province_received; " \
            "applies to the six major classes, at each change" in plain
