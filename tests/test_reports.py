@@ -204,3 +204,41 @@ def test_the_plan_s_text_says_what_each_report_must_carry_and_when_each_element_
     assert "practice: send_now; waits until the elements are known: grid_worker" in waiting
     assert "continuation_province    40m  change (not before discovered) -> continuation_province_received; " \
            "applies to the six major classes, at each change" in plain
+
+
+def test_continuation_reports_on_a_cadence_fall_due_until_the_closure() -> None:
+    """A cadence of 1h for level III: reports due at 1h and 2h, before the closure at 2h19m; none after it. The
+    office (free) writes each 5m and sends it (30s): 1h5m30s and 2h5m30s, each 24m30s inside its 30m."""
+    rep = run(case(incident() + "changes: {cadence: {III: 1h}}\n"))
+    record = rep.incidents[0]
+    assert record.changes[:3] == (3600, 7200, 10800) and len(record.changes) == 23  # up to the horizon of 1d
+    assert record.ticks == tuple(range(23))
+    reached = milestones(rep, 1)
+    assert (reached["continuation_received#0"], reached["continuation_received#1"]) == (3600 + 330, 7200 + 330)
+    assert "change#2" not in reached
+    assert [(v.change, v.status, v.slack) for v in rep.verdicts if v.rule == "continuation"] == [
+        (0, "met", 1470), (1, "met", 1470)]
+    assert reached["final_report_received"] == 8340 + 1830
+
+
+def test_a_cadence_that_would_call_for_too_many_reports_is_refused() -> None:
+    with pytest.raises(ScenarioError) as error:
+        case("changes: {cadence: {III: 1s}}\n", horizon="1d")
+    assert "changes.cadence.III: a report every 1s over the horizon of 1d is more than 10000 reports an incident; " \
+           "expected a cadence of at least 9s" in str(error.value)
+
+
+def test_a_drill_s_cadence_reports_fall_due_until_the_closure_it_recorded() -> None:
+    """The drill discovered the incident at 2m and closed it at 1h30m: the report due at 1h is judged (missed: never
+    made), the one due at 2h and the later ones are not due."""
+    from drillsim.exercise import drill_incidents
+    from drillsim.exercise.played import to_record
+    from drillsim.model.clocks import incident_verdicts
+    scenario = case(incident() + "changes: {cadence: {III: 1h}}\n")
+    drill, = drill_incidents(scenario, 1)
+    assert [change.tick for change in drill.changes] == [True] * 23
+    record = to_record(scenario, drill, {"discovered": 120, "closed": 5400}, {}, 86400)
+    assert (record.milestones["change#0"], record.ticks) == (3600, tuple(range(23)))
+    assert "change#1" not in record.milestones
+    assert [(v.change, v.status) for v in incident_verdicts(scenario, record) if v.rule == "continuation"] == [
+        (0, "missed")]

@@ -32,6 +32,9 @@ incidents in 131 MB, summary only, about three minutes), and centuries of a busy
 MAX_MEAN_CHANGES = 100.0
 """Changes of one streamed incident, on average: each calls for a continuation report; real ones bring a few."""
 
+MAX_CADENCE_REPORTS = 10_000
+"""Continuation reports on a cadence that one incident can call for over the horizon."""
+
 MAX_FACTOR = 1000.0
 """A time-of-day factor on a rate or a duration: no hour of the day is a thousand times another."""
 
@@ -50,5 +53,5 @@ def too_large(value: float, limit: float, why: str) -> str:
            f"expected at most {_shown(limit)}"
 
 
-__all__ = ["MAX_FACTOR", "MAX_INCIDENTS", "MAX_JOBS", "MAX_MEAN_CHANGES", "MAX_REPLICATIONS", "MAX_SEED",
-           "MAX_STAFF", "MAX_STAFF_HOUR_COST", "MAX_SWEEP_POINTS", "too_large"]
+__all__ = ["MAX_CADENCE_REPORTS", "MAX_FACTOR", "MAX_INCIDENTS", "MAX_JOBS", "MAX_MEAN_CHANGES", "MAX_REPLICATIONS",
+           "MAX_SEED", "MAX_STAFF", "MAX_STAFF_HOUR_COST", "MAX_SWEEP_POINTS", "too_large"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from drillsim.model.incidents import ChangeSpec
+from drillsim.model.incidents import ChangeSpec, with_cadence
 from drillsim.model.records import IncidentRecord
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.flow import flow_of, instance_key, model_change
@@ -99,6 +99,7 @@ def _from_spec(scenario: Scenario, number: int, spec: IncidentSpec, ident: str, 
     for change in spec.changes:
         level = change.level or level
         changes.append(ChangeSpec(at + change.after, level, change.description))
+    changes = list(with_cadence(scenario, at, spec.level, tuple(changes)))
     category = scenario.categories[spec.category]
     example = spec.example or ""
     description = spec.description or category.examples.get(example, category.title)
@@ -134,7 +135,7 @@ def _simulated(scenario: Scenario, seed: int,
             counts[incident.source] = counts.get(incident.source, 0) + 1
             ident = f"{incident.source}-{counts[incident.source]}"
         ids[incident.id] = ident
-        changes = tuple(ChangeSpec(c.time, c.level, c.description) for c in incident.changes)
+        changes = tuple(ChangeSpec(c.time, c.level, c.description, c.tick) for c in incident.changes)
         levels = (incident.level, *(c.level for c in changes))
         record = records.get(incident.id)
         out.append(DrillIncident(
@@ -177,8 +178,10 @@ def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str,
               if node.step.effect == "close" and node.milestone in milestones]
     if closed:
         milestones["closure"] = min(closed)
+    closure = milestones.get("closure")
     for k, change in enumerate(incident.changes):
-        if change.time <= horizon:
+        # A report on the cadence falls due only while the incident is open, as in the model.
+        if change.time <= horizon and not (change.tick and closure is not None and change.time >= closure):
             milestones.setdefault(flow.key("change", k), change.time)
     history = tuple(sorted(_level_history(scenario, incident, milestones, levels)))
     command_post = incident.command_post is True or any(
@@ -189,7 +192,7 @@ def to_record(scenario: Scenario, incident: DrillIncident, reached: Mapping[str,
         judged_level=incident.judged_level, final_level=history[-1][1] if history else incident.level,
         major_class=incident.major_class, command_post_required=command_post, occurred=milestones["occurred"],
         changes=tuple(change.time for change in incident.changes), milestones=milestones, level_history=history,
-        closed=milestones.get("closure"))
+        closed=milestones.get("closure"), ticks=tuple(k for k, change in enumerate(incident.changes) if change.tick))
 
 
 def _level_history(scenario: Scenario, incident: DrillIncident, milestones: Mapping[str, int],

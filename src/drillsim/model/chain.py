@@ -74,6 +74,7 @@ class Chain:
         self._flow_length = len(scenario.flow)
         self._elements = structure.elements
         self._practice = structure.practice
+        self._cadence = bool(scenario.changes.cadence)
 
     def _staff(self, scenario: Scenario) -> None:
         """A crew for each role nobody shares, a desk for each group of roles that share people, and each team's
@@ -120,6 +121,8 @@ class Chain:
             occurred=incident.occurred,
             changes=tuple([change.time for change in incident.changes]) if incident.changes else (),
             milestones={self._occurred: incident.occurred})
+        if self._cadence:
+            record.ticks = tuple([k for k, change in enumerate(incident.changes) if change.tick])
         counts, ready = self._structure.template(len(incident.changes))
         ahead = (incident.judged_level, *levels[1:])
         if self._keep:
@@ -143,9 +146,12 @@ class Chain:
             self._settling.settle(live)
 
     def _changed(self, live: Live, k: int, time: int, _: simpy.Event) -> None:
-        """The situation changed: the steps run per change can start (a callback, not a process of its own)."""
-        live.record.milestones[self._key("change", k)] = time
-        self._signal(live, self._structure.on_change, k, False)
+        """The situation changed, or a report on the cadence is due: the steps run per change can start (a callback,
+        not a process of its own); once the incident is closed, the cadence calls for no report."""
+        milestones = live.record.milestones
+        if not live.incident.changes[k].tick or "closure" not in milestones:
+            milestones[self._key("change", k)] = time
+            self._signal(live, self._structure.on_change, k, False)
         self._idle(live)
 
     def _signal(self, live: Live, dependents: list[tuple[StepPlan, bool]], k: int,

@@ -33,6 +33,8 @@ class Clocks:
                 if not applies(rule.applies, incident.command_post_required, incident.major_class):
                     continue
                 for k in range(len(incident.changes)) if per_change else (ONCE,):
+                    if incident.ticks and not due(incident, k, key("change", k)):
+                        continue
                     verdict = check(rule_id, rule, incident, k, horizon, start if k == ONCE else key(rule.start, k),
                                     end if k == ONCE else key(rule.end, k))
                     if not rule.levels or verdict.level in rule.levels:
@@ -46,6 +48,12 @@ class Clocks:
         horizon = self.horizon
         return [v for v in self.verdicts((incident,), horizon)
                 if v.change == ONCE or incident.changes[v.change] < horizon]
+
+
+def due(incident: IncidentRecord, k: int, change_key: str) -> bool:
+    """Whether change `k` calls for its reports: a change always; a report on the cadence when it fell due while the
+    incident was open (the chain records its `change#k` then, and only then)."""
+    return k not in incident.ticks or change_key in incident.milestones
 
 
 def applies(applies: str, command_post_required: bool, major_class: str | None) -> bool:
@@ -96,4 +104,4 @@ def check(rule_id: str, rule: DeadlineRule, incident: IncidentRecord, k: int, ho
                           slack=slack, status=status, late_at_least=late)
 
 
-__all__ = ["Clocks", "applies", "check", "incident_verdicts", "verdicts"]
+__all__ = ["Clocks", "applies", "check", "due", "incident_verdicts", "verdicts"]

@@ -53,6 +53,27 @@ class ChangeSpec:
     time: int
     level: str
     description: str
+    tick: bool = False
+    """A continuation report on the scenario's cadence (`changes.cadence`) rather than a change of situation: it is
+    due only while the incident is open."""
+
+
+CADENCE = "the continuation report on the cadence"
+
+
+def with_cadence(scenario: Scenario, occurred: int, level: str,
+                 changes: tuple[ChangeSpec, ...]) -> tuple[ChangeSpec, ...]:
+    """An incident's changes with its cadence's reports among them, in time order (a change first at the same time),
+    each at the true level then in force, from the occurrence up to the horizon; the chain drops those after the
+    closure. The same for a simulated incident and a drill's."""
+    every = scenario.changes.cadence.get(level)
+    if every is None:
+        return changes
+    ticks = []
+    for time in range(occurred + every, scenario.horizon, every):
+        level_then = next((change.level for change in reversed(changes) if change.time <= time), level)
+        ticks.append(ChangeSpec(time, level_then, CADENCE, True))
+    return tuple(sorted((*changes, *ticks), key=lambda change: (change.time, change.tick)))
 
 
 class Incident(NamedTuple):
@@ -357,7 +378,7 @@ class _Drawer:
     def _changes(self, raw: _Raw, judged: str, variant: _Variant) -> tuple[ChangeSpec, ...]:
         """Changes calling for continuation reports; a misjudged level gets a reassessment."""
         if raw.spec is None and not variant.mean_changes and judged == raw.level:
-            return ()  # most incidents: nothing to draw
+            return with_cadence(self.scenario, raw.occurred, raw.level, ())  # most incidents: nothing to draw
         changes: list[ChangeSpec] = []
         if raw.spec is not None:
             level = raw.level
@@ -374,7 +395,7 @@ class _Drawer:
         if judged != raw.level and not changes:
             gap = variant.reassessment(raw.occurred)
             changes.append(ChangeSpec(raw.occurred + max(gap, 1), raw.level, "new facts correct the level"))
-        return tuple(changes)
+        return with_cadence(self.scenario, raw.occurred, raw.level, tuple(changes))
 
     def _step_draws(self, variant: _Variant, occurred: int,
                     n_changes: int) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], ReportFate]]:

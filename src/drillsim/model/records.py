@@ -79,6 +79,8 @@ class IncidentRecord:
     changes: tuple[int, ...] = ()
     milestones: dict[str, int] = field(default_factory=dict)
     level_history: tuple[tuple[int, str], ...] = ()
+    ticks: tuple[int, ...] = ()
+    """The changes that are continuation reports on the scenario's cadence: those after the closure are not due."""
 
     def level_at(self, time: int) -> str:
         """The level in force at a time (the judged one from the judgement on, until corrected)."""

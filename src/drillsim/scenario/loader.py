@@ -21,12 +21,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from drillsim import limits
 from drillsim.scenario import roster as rosters
 from drillsim.scenario import schema, usage
 from drillsim.scenario.errors import Problem, ScenarioError, dotted
 from drillsim.scenario.flow import EVENTS, flow_of
 from drillsim.scenario.schema import Scenario, unknown_name
-from drillsim.scenario.units import format_offset, parse_duration
+from drillsim.scenario.units import format_duration, format_offset, parse_duration
 from drillsim.scenario.usage import Unused
 from drillsim.scenario.yamlsource import SourceMap, merge, parse_yaml, read_yaml
 
@@ -566,6 +567,12 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
                         "'change' checks a rule once per change: expected a clock that starts at 'change' or at a "
                         "milestone reached per change"))
     out.extend(_element_problems(s))
+    for level, every in s.changes.cadence.items():
+        if s.horizon // every > limits.MAX_CADENCE_REPORTS:
+            out.append((("changes", "cadence", level),
+                        f"a report every {format_duration(every)} over the horizon of {format_duration(s.horizon)} "
+                        f"is more than {limits.MAX_CADENCE_REPORTS} reports an incident; expected a cadence of at "
+                        f"least {format_duration(-(-s.horizon // limits.MAX_CADENCE_REPORTS))}"))
     for actor, staffing in s.staffing.items():
         kind = s.actors[actor].kind
         if kind in ("unlimited", "superior"):

@@ -846,11 +846,15 @@ class DeadlineRule(Model):
 
 
 class Changes(Model):
-    """How many changes (calling for continuation reports) an incident of each level brings."""
+    """How many changes (calling for continuation reports) an incident of each level brings, and the cadence of the
+    continuation reports the scenario asks for until the incident is closed, whatever changes."""
 
     mean_count: _mapping(Annotated[NotNegative, _at_most(limits.MAX_MEAN_CHANGES,  # type: ignore[valid-type]
                                                          "each change calls for a continuation report")],
                          LevelName) = FrozenDict()
+    cadence: _mapping(Duration, LevelName) = FrozenDict()  # type: ignore[valid-type]
+    """For an incident of a level (its true level when it occurs): a continuation report every so long from the
+    occurrence on, until the closure (the plan sets none: `changes.cadence: {I: 1h}` is a scenario's own rule)."""
     article: str = ""
 
 
