@@ -15,10 +15,11 @@ def shared_leader() -> Results:
 
     Incident 3 (02:02) reaches the leadership group at 02:15:30, waits for the
     leader until 02:43:30 (behind incidents 1 and 2), decides until 02:58:30;
-    the party secretary, who also commands every command post, sets incident
-    3's up only at 05:44:30, after the other two posts have run, and its
-    report arrives at 06:00:00: 3h58m after the incident. Incidents 1 and 2
-    report at 03:19:00 and 04:39:30.
+    the party secretary, who also commands every command post and reports
+    each of these major matters upward, sets incident 3's up only at 05:50:30,
+    after the other two posts have run and been reported upward, and its
+    report arrives at 06:06:00: 4h04m after the incident. Incidents 1 and 2
+    report at 03:19:00 and 04:42:30.
     tests/test_bottleneck.py checks these figures; tests/test_plots.py draws them.
     """
     return api.run(case("""

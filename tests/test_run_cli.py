@@ -11,6 +11,9 @@ by hand (constant durations, plan's channels: wired 30s):
       secretary decides 01:18:30-01:21:30, and is then on site leading incident 1's social security group (its
       on-site time drawn, longer than the hand-over): the director activates the group after the 5-minute
       hand-over, 01:26:30-01:28:30, at the group 01:29:00; the reserve team closes it 2h later, 03:29:00.
+  Each incident, level III, has no command post: the office escalates it to the street office (2m + 30s) within
+  the open 1h for incidents without one, and sends its final report 30m from the closure (incident 1's reserve
+  team closes it at 03:19:00), at the street office 30s later (03:49:30 and 03:59:30: met, 1h29m30s to spare).
 """
 
 from __future__ import annotations
@@ -86,8 +89,9 @@ def test_json_summary_follows_the_documented_schema_with_hand_computed_figures()
     # Grid workers: 2 x 5m of work over 3 grids x 1 worker x 1 day; waits 0 and 3m.
     assert actors["grid_worker"]["utilisation"] == pytest.approx(600 / (3 * 86400))
     assert (actors["grid_worker"]["mean_wait"], actors["grid_worker"]["tasks"]) == (90, 2)
-    # Office: 2 judgements (4m) and 2 escalations (2m) by 2 people over a day; nobody waited.
-    assert actors["office"]["utilisation"] == pytest.approx(720 / (2 * 86400))
+    # Office: 2 judgements (4m), 2 escalations (2m) and 2 final reports (30m, from 03:19 and 03:29) by 2 people
+    # over a day; nobody waited.
+    assert actors["office"]["utilisation"] == pytest.approx(4320 / (2 * 86400))
     assert actors["office"]["mean_wait"] == 0
     assert set(summary["bottleneck"]) >= {"rule", "actor", "kind", "step", "share", "sentence"}
     assert summary["bottleneck"]["rule"] == "office_to_leadership"
@@ -139,7 +143,8 @@ def test_timeline_tells_who_waited_for_whom_and_the_missed_deadline() -> None:
     assert heading.startswith("Timeline of replication 0 of seed ")
     assert first.splitlines()[0] == "Incident 1: group fight arising from disputes"
     assert "  0d 01:13:30  deadline met: office to the leadership group (15m), 1m30s to spare" in first
-    assert "deadlines: 3 met, 0 missed" in first
+    # first report, grid to office, office to leadership, the escalation within 1h, the final report
+    assert "deadlines: 5 met, 0 missed" in first
     lines = second.splitlines()
     assert lines[0] == "Incident 2: illegal cult gathering"
     assert lines[1] == "  Social security; level III (yellow); grid_1"
@@ -160,8 +165,15 @@ def test_timeline_tells_who_waited_for_whom_and_the_missed_deadline() -> None:
                        "security group on site for incident 1")
     assert lines[wait + 1] == (f"  0d 01:26:30  the residents' committee director, standing in for the busy "
                                f"community party secretary, takes it after waiting 5m: {activate}")
-    assert lines[-2] == "  0d 03:29:00  the incident is closed"
-    assert lines[-1] == "  deadlines: 2 met, 1 missed"
+    closed = lines.index("  0d 03:29:00  the incident is closed")
+    assert lines[closed - 1] == ("  0d 03:29:00  first response by the reserve team, sized to the level, until the "
+                                 "incident is closed (took 2h)")
+    # The office's final report starts at the closure, after it, and reaches the street office at 03:59:30.
+    assert lines[closed + 1].startswith("  0d 03:29:00  the office (information group) starts: ")
+    assert lines[-3].startswith("  0d 03:59:30  the street office receives the report over wired (carried every "
+                                "core element): ")
+    assert lines[-2] == "  0d 03:59:30  deadline met: final report at closure (2h), 1h29m30s to spare"
+    assert lines[-1] == "  deadlines: 4 met, 1 missed"
 
 
 SECRETARY_AT_THE_POST = """
@@ -180,13 +192,16 @@ SECRETARY_AT_THE_POST = """
 
 def test_timeline_tells_who_was_where_and_who_waited_for_whom() -> None:
     """Constants of tests/helpers.py, the social security group's members the two health-station staff, the
-    group on site 10m, the post run 3h. A, level I at 01:00: at the leadership group 01:13:30, the secretary
-    decides to 01:16:30 and activates the group to 01:18:30, at the group 01:19:00; the secretary sets up the post
-    01:18:30-01:28:30, so the group waits for them and, after the 5-minute hand-over, the director leads it with
-    both health-station staff (level I asks for three) from 01:24:00; the post reports 01:28:30-01:33:30 and runs,
-    commanded by the secretary, from 01:34:00 to past the horizon (04:34:00). B, level II at 01:30: at the
-    leadership group 01:43:30, while the secretary commands A's post; the director decides after the hand-over,
-    from 01:48:30. B's reserve team waits for the people A's holds, and B is still open at 03:30."""
+    group on site 10m, the post run 3h. A, level I at 01:00, a major class: at the leadership group 01:13:30, the
+    secretary decides to 01:16:30 and activates the group to 01:18:30, at the group 01:19:00; the secretary sets up
+    the post 01:18:30-01:28:30 (queued at the decision, as the upward report of the major matter is, and before
+    it), so the upward report (3m) waits for them and, after the 5-minute hand-over, the director makes it
+    01:21:30-01:24:30; the group waits for the secretary at the post and, from the hand-over on, for the director,
+    who leads it with both health-station staff (level I asks for three) from 01:24:30; the post reports
+    01:28:30-01:33:30 and runs, commanded by the secretary, from 01:34:00 to past the horizon (04:34:00). B, level
+    II at 01:30: at the leadership group 01:43:30, while the secretary commands A's post; the director decides
+    after the hand-over, from 01:48:30. B's reserve team waits for the people A's holds, and B is still open at
+    03:30."""
     text = story(Results(case(SECRETARY_AT_THE_POST, horizon="3h30m"), 1,
                          [run(case(SECRETARY_AT_THE_POST, horizon="3h30m"))]))
     blocks = text.split("\n\n")
@@ -196,10 +211,13 @@ def test_timeline_tells_who_was_where_and_who_waited_for_whom() -> None:
         "  the residents' committee director (committee_director): deputy leader"]
     first, second = blocks[2].splitlines(), blocks[3].splitlines()
     group = "the working group of the category responds on site and reports to the leadership group"
+    assert any(line.startswith("  0d 01:21:30  the residents' committee director, standing in for the busy "
+                               "community party secretary, takes it after waiting 5m: ") for line in first)
     assert f"  0d 01:19:00  {group}: waits for the community party secretary, commanding the on-site command post " \
-           "of this incident" in first
-    assert ("  0d 01:24:00  the social security group, led by the residents' committee director (standing in for "
-            "the community party secretary), with 2 health service station staff, takes it after waiting 5m: "
+           "of this incident; and from the 5m hand-over on, for the stand-in, the residents' committee director, " \
+           "busy with this incident" in first
+    assert ("  0d 01:24:30  the social security group, led by the residents' committee director (standing in for "
+            "the community party secretary), with 2 health service station staff, takes it after waiting 5m30s: "
             f"{group}") in first
     assert ("  0d 01:34:00  the on-site command post, led by the community party secretary, with a residents' "
             "committee member, starts: the command post directs the response on site") in first
@@ -213,7 +231,8 @@ def test_timeline_tells_who_was_where_and_who_waited_for_whom() -> None:
 
 def test_timeline_tells_the_professional_responders_taking_over() -> None:
     """A gas leak at 01:00 (fire 119, medical 120): the responders are called at the first report, 01:03:30, and
-    are done on site 1h30m later, which closes the incident."""
+    are done on site 1h30m later, which closes the incident; the office's final report starts with the closure,
+    told after it."""
     scenario = case("""
         injects:
           - {at: "01:00", category: accidents_disasters, example: gas_leak, level: III, grid: grid_1}
@@ -224,6 +243,7 @@ def test_timeline_tells_the_professional_responders_taking_over() -> None:
     done = lines.index("  0d 02:33:30  the professional responders (fire 119, medical 120) are done on site "
                        "(took 1h30m)")
     assert called < done and lines[done + 1] == "  0d 02:33:30  the incident is closed"
+    assert lines[done + 2].startswith("  0d 02:33:30  the office (information group) starts: ")
 
 
 def test_table_names_every_rule_and_the_busiest_actors() -> None:

@@ -95,6 +95,10 @@ class _Teller:
         self.compiled = flow_of(scenario)
         self.flow = {node.id: node.step for node in self.compiled}
         self.rank = self.compiled.rank
+        self.closing_rank = max((self.rank[s.id] for s in scenario.flow if s.effect == "close" and s.id in self.rank),
+                                default=10**6)
+        """The closure is told after the step that closed the incident and before the steps that come after it (the
+        final report), which start in the same second."""
         self.schedules = {(actor, unit): schedule for actor, unit, schedule in crew_schedules(scenario)}
         """Every crew's ((time, on duty), ...) in time order, computed once from the scenario."""
         self.steps: dict[int, list[StepRecord]] = {}
@@ -331,7 +335,7 @@ class _Teller:
         verdicts = self.verdicts.get(incident.incident, [])
         events.extend(self._verdict(verdict) for verdict in verdicts if verdict.status != "pending")
         if incident.closed is not None:
-            events.append((incident.closed, 10**6, _CLOSED, "the incident is closed"))
+            events.append((incident.closed, self.closing_rank, _CLOSED, "the incident is closed"))
         events.sort(key=lambda e: e[:3])
         lines = self._header(incident)
         lines += [f"  {clock(time)}  {text}" for time, _, _, text in events]
