@@ -179,3 +179,16 @@ def test_a_step_done_by_the_receiver_of_an_earlier_report_names_that_step_not_an
     compiled = flow(step("report", "occurred"), follow_up)
     assert (compiled["report"].actor, compiled["report"].receiver_of) == ("office", None)
     assert (compiled["follow_up"].actor, compiled["follow_up"].receiver_of) == (None, "report")
+
+
+def test_a_step_after_the_closure_comes_after_every_step_that_can_close_in_the_flow_s_order() -> None:
+    """The final report is listed before the steps that close the incident; its place follows them all."""
+    from drillsim.scenario.flow import _first_ready_order
+    from drillsim.scenario.schema import Step
+    steps = tuple(Step.model_validate(raw, context={}) for raw in (
+        {"id": "final", "actor": "office", "after": ["closure"], "duration": "d", "milestone": "final_done"},
+        {"id": "resolve", "actor": "office", "after": ["occurred"], "duration": "d", "effect": "close",
+         "milestone": "closed"},
+        {"id": "respond", "actor": "office", "after": ["occurred"], "duration": "d", "effect": "close",
+         "milestone": "closed_by_responders"}))
+    assert _first_ready_order(steps) == {"resolve": 0, "respond": 1, "final": 2}

@@ -54,7 +54,8 @@ def test_mermaid_connects_every_node_and_puts_deadlines_on_their_edges(mermaid: 
                                             "continuation_province; continuation_province within 40m"]
     assert "final_report; final_report within 2h; levels I, II, III, IV" in labels["office", "street"]
     assert labels["office", "city"] == ["escalate; upward_without_post within 1h; level I",
-                                        "continuation_superiors; level I", "final_report; final_report within 2h; level I"]
+                                        "continuation_superiors; level I",
+                                        "final_report; final_report within 2h; level I"]
     assert labels["leader", "city"] == ["leadership_upward; level I"]
     assert labels["deputy", "leader"] == ["stands in for a busy leader after 5m"]
 

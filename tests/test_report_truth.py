@@ -250,12 +250,14 @@ def test_the_timeline_tells_the_superiors_reached_and_what_was_on_its_way_at_the
     assert text.splitlines()[0].startswith("Timeline of replication 0 of seed 1 (cut); replay it with")
     level_ii, level_i = text.split("\n\nIncident 2")
     assert "0d 01:16:30  the street office and the district government receive the report over wired (carried " \
-        "time, place, scale, casualties, cause, assessment, other): escalation of level II" in level_ii
+        "time, place, scale, casualties, cause, assessment, other): the office escalates level by level to the " \
+        "superiors of the level (level II)" in level_ii
     assert "city" not in level_ii
     assert "0d 23:59:30  the report is sent level by level; it has not reached them all by the end of the drill: " \
-        "escalation of level I, level by level to the street office, the district government and the city " \
-        "government" in level_i
-    assert "reports still on their way: escalation of level I" in level_i
+        "the office escalates level by level to the superiors of the level: level I, to the street office, the " \
+        "district government and the city government" in level_i
+    assert "reports still on their way: the office escalates level by level to the superiors of the level: level " \
+        "I, to the street office" in level_i
     with pytest.raises(ValueError, match="no replication 3"):
         story(results, 3)
 

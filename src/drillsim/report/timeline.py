@@ -382,13 +382,13 @@ class _Teller:
         return level, list(self.scenario.escalation.levels.get(level, ()))
 
     def _what(self, incident: IncidentRecord, record: StepRecord, step: Step) -> str:
-        """A step as the story names it; an escalation by the superiors it is actually for, not the plan's list."""
+        """A step as the story names it; a report level by level with the superiors it is actually for."""
         change = f" (change {shown_change(record.change)})" if record.change >= 0 else ""
         if step.report is None or step.report.to != "escalation":
             return (step.title or step.id) + change
         level, targets = self.superiors(incident, record)
         whom = _and([self.who(t) for t in targets]) if targets else "nobody (no superior for this level)"
-        return f"escalation of level {level}, level by level to {whom}{change}"
+        return f"{step.title or step.id}{change}: level {level}, to {whom}"
 
     def _step(self, incident: IncidentRecord, record: StepRecord) -> list[tuple[int, int, int, str]]:
         step = self.flow[record.step]
@@ -418,7 +418,7 @@ class _Teller:
             done = f"{self._responders(incident, record)} are done on site" if step.when == "external" else what
             out.append((record.finished, rank, _DONE, f"{done} (took {work})"))
         if record.delivered is not None:
-            said = f"escalation of level {self.superiors(incident, record)[0]}" \
+            said = f"{step.title or step.id} (level {self.superiors(incident, record)[0]})" \
                 if step.report is not None and step.report.to == "escalation" else what
             out.append((record.delivered, rank, _RECEIVED, f"{self._receipt(incident, record)}: {said}"))
         elif self._on_its_way(incident, record) and step.report is not None and step.report.to == "escalation":

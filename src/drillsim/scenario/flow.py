@@ -338,12 +338,20 @@ class Flow:
 
 
 def _first_ready_order(steps: tuple[Step, ...]) -> dict[str, int]:
-    """Repeatedly the first step in the plan's order whose predecessors all have a place."""
+    """Repeatedly the first step in the plan's order whose predecessors all have a place (for `closure`: every step
+    that can close the incident)."""
     ids = {step.id for step in steps}
+    closing = [step.id for step in steps if step.effect == "close"]
     rank: dict[str, int] = {}
     pending = list(steps)
+
+    def placed(name: str) -> bool:
+        if name == "closure":
+            return all(step in rank for step in closing)
+        return name in rank or name not in ids
+
     while pending:
-        ready = next((step for step in pending if all(name in rank or name not in ids for name in step.after)), None)
+        ready = next((step for step in pending if all(placed(name) for name in step.after)), None)
         if ready is None:
             break
         rank[ready.id] = len(rank)
