@@ -87,8 +87,8 @@ def test_problems_of_a_base_are_reported_at_its_own_lines(tmp_path: Path) -> Non
 def test_a_name_the_base_wrote_is_blamed_on_the_base_not_on_the_extending_file(tmp_path: Path) -> None:
     base = write(tmp_path, "base.yaml", "name: base\nplan: builtin\ndurations: {discover: 1m}\n")
     top = write(tmp_path, "top.yaml", "extends: base.yaml\n")
-    assert any(text.startswith(f"{base}:3: durations.discover: no step takes the duration 'discover'")
-               for text in messages(top))
+    assert any(text.startswith(f"{base}:3: durations.discover: no step, report transit or core element takes the "
+                               "duration 'discover'") for text in messages(top))
 
 
 @pytest.mark.parametrize(("text", "words"), [
