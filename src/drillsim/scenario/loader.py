@@ -508,7 +508,7 @@ def _element_problems(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]
         source = flow.get(element.after) or flow.reaching(element.after)
         if source is None and element.after != "occurred":
             yield (("core_elements", name, "after"),
-                   unknown_name("step or milestone", element.after, [*flow.step_ids(), *flow.milestones()])
+                   unknown_name("step or milestone", element.after, ["occurred", *flow.step_ids(), *flow.milestones()])
                    + f"; a flow without it says after which of its steps the element is known, or removes it "
                      f"({name}: null)")
         elif source is not None and not flow.always_runs(source.id):
