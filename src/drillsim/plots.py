@@ -33,7 +33,7 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter, MaxNLocator, NullFormatter
 
-from drillsim.results.bottleneck import OTHER, Load
+from drillsim.results.bottleneck import FOLLOW_UP, HELD, OTHER, Load, report_kinds
 from drillsim.results.metrics import ALL_LEVELS, lateness
 from drillsim.scenario.flow import ONCE, flow_of, shown_change
 from drillsim.scenario.units import DAY, HOUR, MINUTE, format_clock, format_duration
@@ -75,8 +75,10 @@ class Run(Protocol):
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999")
 LEVEL_SHADES = {"red": "#CC3311", "orange": "#EE7733", "yellow": "#C79A00", "blue": "#0077BB"}
 LEVEL_MARKERS = ("s", "D", "^", "o", "v", "P")
-KIND_COLOURS = {"wait": "#EE7733", "work": "#0077BB", "transit": "#009988", OTHER: "#BBBBBB"}
+KIND_COLOURS = {"wait": "#EE7733", "work": "#0077BB", "transit": "#009988", FOLLOW_UP: "#33BBEE", HELD: "#EE3377",
+                OTHER: "#BBBBBB"}
 KIND_LABELS = {"wait": "waiting for the actor", "work": "the actor working", "transit": "report in transit",
+               FOLLOW_UP: "follow-up of an incomplete report", HELD: "report held until its elements were known",
                OTHER: "waiting for a condition"}
 MISS = "#CC3311"
 LANE = 1.5
@@ -194,8 +196,9 @@ def stage_breakdown(run: Run, ax: Axes | None = None, cap: float = 4.0) -> Axes:
     """
     scenario = run.scenario
     stages = run.stages[run.stages["status"].isin(["met", "missed"])]
+    stages = stages.assign(kind=report_kinds(stages))
     order = {node.id: node.position for node in flow_of(scenario)}
-    kinds = {"wait": 0, "work": 1, "transit": 2, OTHER: 3}
+    kinds = {kind: i for i, kind in enumerate(KIND_COLOURS)}
     bars: list[tuple[str, str, int, pd.DataFrame]] = []
     for rule in scenario.deadlines:
         for status in ("missed", "met"):
@@ -230,7 +233,9 @@ def stage_breakdown(run: Run, ax: Axes | None = None, cap: float = 4.0) -> Axes:
     ax.set_xlim(0, limit * 100 * 1.12)
     ax.set_xlabel("mean time from the clock's start to the report, % of the deadline (minutes at the end of each bar)")
     ax.set_title(f"{run.label}: where the minutes went, per deadline")
-    handles: list[Artist] = [Patch(color=KIND_COLOURS[k], label=KIND_LABELS[k]) for k in KIND_COLOURS]
+    shown = set(stages["kind"])
+    handles: list[Artist] = [Patch(color=KIND_COLOURS[k], label=KIND_LABELS[k]) for k in KIND_COLOURS
+                             if k in shown or k in ("wait", "work", "transit")]
     handles.append(Line2D([], [], color=MISS, linestyle="--", label="the deadline"))
     _legend_below(ax, handles, 3)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)

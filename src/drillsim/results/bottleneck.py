@@ -515,6 +515,16 @@ def _most_often(lists: Iterable[Iterable[str]], order: Iterable[str]) -> str:
     return "+".join(sorted(counts, key=lambda name: (-counts[name], rank.get(name, len(rank)), name)))
 
 
+def report_kinds(stage_rows: pd.DataFrame) -> pd.Series:
+    """Each stage's kind with a report's transit told apart: FOLLOW_UP when it held a follow-up round trip, HELD
+    when the report waited for its elements (held wins: the records do not split the time of one that did both)."""
+    kind = stage_rows["kind"].copy()
+    transit = kind == "transit"
+    kind[transit & stage_rows["incomplete"].astype(bool)] = FOLLOW_UP
+    kind[transit & stage_rows["held"].astype(bool)] = HELD
+    return kind
+
+
 def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFrame,
                 load: Load | None = None) -> pd.DataFrame:
     """For each rule, the share of its misses each stage caused, with the evidence of the actor's load.
@@ -543,9 +553,7 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ATTRIBUTION_COLUMNS})
     keys = ["replication", "incident", "rule", "change"]
     top = missed.loc[missed.groupby(keys, sort=False)["seconds"].idxmax()].reset_index(drop=True)
-    transit = top["kind"] == "transit"
-    top.loc[transit & top["incomplete"].astype(bool), "kind"] = FOLLOW_UP
-    top.loc[transit & top["held"].astype(bool), "kind"] = HELD
+    top["kind"] = report_kinds(top)
     limits = {rule_id: rule.limit for rule_id, rule in scenario.deadlines.items()}
     top["budget"] = top["seconds"] / top["rule"].map(limits)
     first = scenario.channels.order[0]
