@@ -73,6 +73,7 @@ class Chain:
         self._level_rank = {level: rank for rank, level in enumerate(scenario.levels)}
         self._flow_length = len(scenario.flow)
         self._elements = structure.elements
+        """Followed only when a report carries elements."""
         self._practice = structure.practice
         self._cadence = bool(scenario.changes.cadence)
 

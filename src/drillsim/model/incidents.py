@@ -324,6 +324,7 @@ class _Drawer:
             DurationDraws(durations[element.duration] if element.duration else None, streams[f"element:{name}"],
                           private=True) for name, element in scenario.core_elements.items())
         self.learns = any(element.duration for element in scenario.core_elements.values())
+        self.cadence = bool(scenario.changes.cadence)
         self._variants: dict[tuple[str, str], _Variant] = {}
         self.grids = list(scenario.grids)
         self.descriptions = {(name, example): description for name, category in scenario.categories.items()
@@ -377,8 +378,8 @@ class _Drawer:
 
     def _changes(self, raw: _Raw, judged: str, variant: _Variant) -> tuple[ChangeSpec, ...]:
         """Changes calling for continuation reports; a misjudged level gets a reassessment."""
-        if raw.spec is None and not variant.mean_changes and judged == raw.level:
-            return with_cadence(self.scenario, raw.occurred, raw.level, ())  # most incidents: nothing to draw
+        if raw.spec is None and not variant.mean_changes and judged == raw.level and not self.cadence:
+            return ()  # most incidents: nothing to draw
         changes: list[ChangeSpec] = []
         if raw.spec is not None:
             level = raw.level
@@ -395,7 +396,7 @@ class _Drawer:
         if judged != raw.level and not changes:
             gap = variant.reassessment(raw.occurred)
             changes.append(ChangeSpec(raw.occurred + max(gap, 1), raw.level, "new facts correct the level"))
-        return with_cadence(self.scenario, raw.occurred, raw.level, tuple(changes))
+        return with_cadence(self.scenario, raw.occurred, raw.level, tuple(changes)) if self.cadence else tuple(changes)
 
     def _step_draws(self, variant: _Variant, occurred: int,
                     n_changes: int) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], ReportFate]]:

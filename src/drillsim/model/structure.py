@@ -125,13 +125,16 @@ class Structure:
         """(step, fan-out) for each step a change signals: its instance of the same change."""
         self.on_closure = [(self.plans[node.id], node.per_change) for node in flow if node.on_closure]
         """(step, fan-out) for each step the closure signals (the final report)."""
-        self.elements = tuple(scenario.core_elements)
-        """The core elements in the plan's order: a step plan names them by their place in it."""
+        self.elements = tuple(scenario.core_elements) if any(
+            step.report is not None and step.report.carries for step in scenario.flow) else ()
+        """The core elements in the plan's order, a step plan naming them by their place in it; none when no report
+        carries any (nothing to follow then)."""
         self.known_at_occurrence = tuple(i for i, element in enumerate(scenario.core_elements.values())
                                          if element.after == "occurred")
         self.practice = {actor: scenario.practice_of(actor) for actor in actors}
         """How each actor's people send a report that lacks a required element (`send_now` or `wait`)."""
-        _teach(scenario, flow, self.plans)
+        if self.elements:
+            _teach(scenario, flow, self.plans)
         self._templates: dict[int, Template] = {}
 
     def template(self, changes: int) -> Template:

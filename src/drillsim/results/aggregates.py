@@ -2,18 +2,22 @@
 
 The record frames and a streaming `Tally` both reduce to these, so a run that
 keeps only summaries gets the same tables as one that keeps every record.
-Plain dicts and Counters (no pandas): cheap to import, to pickle back from a
-worker and to merge over replications. Times are whole seconds, so sums and
+Plain dicts, Counters and arrays (no pandas): cheap to import, to pickle back
+from a worker and to merge over replications. Times are whole seconds, so sums and
 histograms are exact and the statistics below equal numpy's on the expanded
-values.
+values. Lateness is kept as the values themselves (`Sample`), not a histogram:
+the misses' lateness is nearly always a value of its own, and eight bytes a value
+keep a long summary-only run's memory flat where a histogram's hundred a value
+would not.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING
@@ -24,14 +28,11 @@ if TYPE_CHECKING:
 Histogram = Counter[int]
 """How many times each value (seconds) occurred."""
 
+Sample = array
+"""Every value (seconds, `array("q")`), in no particular order: what the order statistics of mostly distinct values
+are computed from (drillsim.results.metrics sorts it)."""
+
 STATUSES = ("met", "missed", "pending")
-
-
-def merged(histograms: Iterable[Histogram]) -> Histogram:
-    total: Histogram = Counter()
-    for histogram in histograms:
-        total.update(histogram)
-    return total
 
 
 def total(histogram: Histogram) -> int:
@@ -42,15 +43,6 @@ def total(histogram: Histogram) -> int:
 def mean(histogram: Histogram) -> float:
     """np.mean of the values: their sum is exact, so one rounding in the division, as numpy's."""
     return total(histogram) / histogram.total()
-
-
-def median(histogram: Histogram) -> float:
-    """np.median of the values: the middle one, or the mean of the middle two."""
-    nth = _order(histogram)
-    size = histogram.total()
-    if size % 2:
-        return float(nth(size // 2))
-    return (float(nth(size // 2 - 1)) + float(nth(size // 2))) / 2
 
 
 def quantile(histogram: Histogram, q: float) -> float:
@@ -80,7 +72,7 @@ class RuleAggregate:
 
     counts: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
     """Verdicts per (replication, rule, level, status)."""
-    late: dict[tuple[str, str], Histogram] = field(default_factory=dict)
+    late: dict[tuple[str, str], Sample[int]] = field(default_factory=dict)
     """Per (rule, level): seconds past the deadline of each missed verdict (metrics.lateness)."""
 
     def add(self, replication: int, verdict: VerdictRecord) -> None:
@@ -88,12 +80,12 @@ class RuleAggregate:
         if verdict.status == "missed":
             late = -verdict.slack if verdict.slack is not None else verdict.late_at_least
             if late is not None:
-                self.late.setdefault((verdict.rule, verdict.level), Counter())[late] += 1
+                self.late.setdefault((verdict.rule, verdict.level), array("q")).append(late)
 
     def update(self, other: RuleAggregate) -> None:
         self.counts.update(other.counts)
-        for key, histogram in other.late.items():
-            self.late.setdefault(key, Counter()).update(histogram)
+        for key, values in other.late.items():
+            self.late.setdefault(key, array("q")).extend(values)
 
 
 @dataclass

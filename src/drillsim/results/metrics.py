@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from drillsim.model.staffing import HolderSpec, Schedule
-from drillsim.results.aggregates import STATUSES, ActorAggregate, RuleAggregate, mean, median, merged, quantile
+from drillsim.results.aggregates import STATUSES, ActorAggregate, RuleAggregate, Sample, mean, quantile
 from drillsim.results.people import PeopleAggregate, Sharer, TaskKind, role_name
 from drillsim.results.stats import clustered_wilson, ratio_interval, t_interval
 from drillsim.scenario.schema import Scenario
@@ -40,12 +43,18 @@ def rule_aggregate(verdicts: pd.DataFrame) -> RuleAggregate:
     counts = verdicts.groupby(["replication", "rule", "level", "status"]).size()
     missed = verdicts[verdicts["status"] == "missed"]
     late = (pd.DataFrame({"rule": missed["rule"], "level": missed["level"], "late": lateness(missed)})
-            .dropna(subset=["late"]).groupby(["rule", "level", "late"]).size())
+            .dropna(subset=["late"]))
     aggregate = RuleAggregate(Counter({(int(rep), rule, level, status): int(n)
                                        for (rep, rule, level, status), n in counts.items()}))
-    for (rule, level, seconds), n in late.items():
-        aggregate.late.setdefault((rule, level), Counter())[int(seconds)] = int(n)
+    for (rule, level), values in late.groupby(["rule", "level"])["late"]:
+        aggregate.late[(rule, level)] = array("q", values.astype("int64").to_numpy())
     return aggregate
+
+
+def _sorted(samples: Iterable[Sample[int]]) -> np.ndarray:
+    """The values of samples together, in order."""
+    parts = [np.frombuffer(sample, dtype=np.int64) for sample in samples if len(sample)]
+    return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
 
 
 def rule_table(scenario: Scenario, verdicts: pd.DataFrame, replications: list[int]) -> pd.DataFrame:
@@ -69,9 +78,9 @@ def rule_table_of(scenario: Scenario, aggregate: RuleAggregate, replications: li
                 cells.setdefault(rep, [0, 0, 0])[STATUSES.index(status)] += n
     rows = []
     for rule_id, rule in scenario.deadlines.items():
-        late_by_level = {level: h for (of, level), h in aggregate.late.items() if of == rule_id}
-        parts = [(ALL_LEVELS, by_rule.get(rule_id, {}), merged(late_by_level.values()))]
-        parts += [(level, by_level[(rule_id, level)], late_by_level.get(level, Counter()))
+        late_by_level = {level: values for (of, level), values in aggregate.late.items() if of == rule_id}
+        parts = [(ALL_LEVELS, by_rule.get(rule_id, {}), _sorted(late_by_level.values()))]
+        parts += [(level, by_level[(rule_id, level)], _sorted([late_by_level.get(level, array("q"))]))
                   for level in scenario.level_order if (rule_id, level) in by_level]
         for level, cells, late in parts:
             met, missed, pending = (sum(cell[i] for cell in cells.values()) for i in range(3))
@@ -83,9 +92,9 @@ def rule_table_of(scenario: Scenario, aggregate: RuleAggregate, replications: li
                 "rule": rule_id, "title": rule.title, "limit": rule.limit, "level": level,
                 "applicable": decided, "met": met, "missed": missed, "pending": pending,
                 "rate": met / decided if decided else math.nan, "low": low, "high": high,
-                "late_median": median(late) if late else math.nan,
-                "late_p90": quantile(late, 0.9) if late else math.nan,
-                "worst_late": float(max(late)) if late else math.nan,
+                "late_median": float(np.median(late)) if late.size else math.nan,
+                "late_p90": float(np.quantile(late, 0.9)) if late.size else math.nan,
+                "worst_late": float(late[-1]) if late.size else math.nan,
             })
     return pd.DataFrame(rows)
 
