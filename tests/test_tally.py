@@ -174,3 +174,20 @@ def test_tallies_need_no_pandas_and_the_api_no_scipy_at_import() -> None:
             "assert not [m for m in sys.modules if m.split('.')[0] == 'scipy'], 'scipy'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+@given(st.lists(st.lists(st.integers(min_value=-10**6, max_value=10**9), max_size=60), min_size=1, max_size=4),
+       st.floats(min_value=0, max_value=1))
+def test_the_order_statistics_of_samples_kept_apart_are_numpys_on_them_together(samples: list[list[int]],
+                                                                                  q: float) -> None:
+    from array import array
+
+    from drillsim.results.aggregates import Ordered
+    together = np.asarray([value for sample in samples for value in sample], dtype=float)
+    ordered = Ordered([array("q", sample) for sample in samples])
+    assert ordered.size == together.size
+    if together.size:
+        assert ordered.median() == float(np.median(together))
+        assert ordered.max() == float(together.max())
+        for level in (q, 0.9, 0.5, 0.0, 1.0):
+            assert ordered.quantile(level) == float(np.quantile(together, level))

@@ -17,10 +17,12 @@ import math
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from drillsim.model.records import StepRecord, VerdictRecord
@@ -30,7 +32,7 @@ Histogram = Counter[int]
 
 Sample = array
 """Every value (seconds, `array("q")`), in no particular order: what the order statistics of mostly distinct values
-are computed from (drillsim.results.metrics sorts it)."""
+are computed from (`Ordered`)."""
 
 STATUSES = ("met", "missed", "pending")
 
@@ -47,8 +49,10 @@ def mean(histogram: Histogram) -> float:
 
 def quantile(histogram: Histogram, q: float) -> float:
     """np.quantile(values, q) with numpy's default 'linear' method, operation for operation."""
-    nth = _order(histogram)
-    size = histogram.total()
+    return _quantile(_order(histogram), histogram.total(), q)
+
+
+def _quantile(nth: Callable[[int], int], size: int, q: float) -> float:
     virtual = (size - 1) * q
     if virtual >= size - 1:
         return float(nth(size - 1))
@@ -64,6 +68,46 @@ def _order(histogram: Histogram) -> Callable[[int], int]:
     values = sorted(histogram)
     ends = list(accumulate(histogram[value] for value in values))
     return lambda i: values[bisect_right(ends, i)]
+
+
+class Ordered:
+    """The values of several samples in order without putting them together (a long run's misses are many): each
+    sample is sorted in place, as its order means nothing, and the i-th smallest of all is found by bisecting on the
+    value."""
+
+    def __init__(self, samples: Iterable[Sample[int]]) -> None:
+        self.parts = []
+        for sample in samples:
+            if len(sample):
+                values = np.frombuffer(sample, dtype=np.int64)
+                values.sort()
+                self.parts.append(values)
+        self.size = sum(len(part) for part in self.parts)
+
+    def nth(self, i: int) -> int:
+        """The i-th smallest value (0-based)."""
+        low, high = min(int(part[0]) for part in self.parts), max(int(part[-1]) for part in self.parts)
+        while low < high:
+            middle = (low + high) // 2
+            if sum(int(np.searchsorted(part, middle, side="right")) for part in self.parts) > i:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    def median(self) -> float:
+        """np.median of the values: the middle one, or the mean of the middle two."""
+        size = self.size
+        if size % 2:
+            return float(self.nth(size // 2))
+        return (float(self.nth(size // 2 - 1)) + float(self.nth(size // 2))) / 2
+
+    def quantile(self, q: float) -> float:
+        """np.quantile of the values (`quantile`)."""
+        return _quantile(self.nth, self.size, q)
+
+    def max(self) -> float:
+        return float(max(int(part[-1]) for part in self.parts))
 
 
 @dataclass

@@ -5,14 +5,12 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from drillsim.model.staffing import HolderSpec, Schedule
-from drillsim.results.aggregates import STATUSES, ActorAggregate, RuleAggregate, Sample, mean, quantile
+from drillsim.results.aggregates import STATUSES, ActorAggregate, Ordered, RuleAggregate, mean, quantile
 from drillsim.results.people import PeopleAggregate, Sharer, TaskKind, role_name
 from drillsim.results.stats import clustered_wilson, ratio_interval, t_interval
 from drillsim.scenario.schema import Scenario
@@ -51,16 +49,6 @@ def rule_aggregate(verdicts: pd.DataFrame) -> RuleAggregate:
     return aggregate
 
 
-def _sorted(samples: Iterable[Sample[int]]) -> np.ndarray:
-    """The values of samples together, in order, in one new array sorted in place (a long run's misses are many:
-    no second copy)."""
-    parts = [np.frombuffer(sample, dtype=np.int64) for sample in samples if len(sample)]
-    if not parts:
-        return np.empty(0, dtype=np.int64)
-    values = np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
-    values.sort()
-    return values
-
 
 def rule_table(scenario: Scenario, verdicts: pd.DataFrame, replications: list[int]) -> pd.DataFrame:
     """Per deadline rule and level (and all levels): how often the deadline was met, with its interval."""
@@ -84,8 +72,8 @@ def rule_table_of(scenario: Scenario, aggregate: RuleAggregate, replications: li
     rows = []
     for rule_id, rule in scenario.deadlines.items():
         late_by_level = {level: values for (of, level), values in aggregate.late.items() if of == rule_id}
-        parts = [(ALL_LEVELS, by_rule.get(rule_id, {}), _sorted(late_by_level.values()))]
-        parts += [(level, by_level[(rule_id, level)], _sorted([late_by_level.get(level, array("q"))]))
+        parts = [(ALL_LEVELS, by_rule.get(rule_id, {}), Ordered(late_by_level.values()))]
+        parts += [(level, by_level[(rule_id, level)], Ordered([late_by_level.get(level, array("q"))]))
                   for level in scenario.level_order if (rule_id, level) in by_level]
         for level, cells, late in parts:
             met, missed, pending = (sum(cell[i] for cell in cells.values()) for i in range(3))
@@ -97,9 +85,9 @@ def rule_table_of(scenario: Scenario, aggregate: RuleAggregate, replications: li
                 "rule": rule_id, "title": rule.title, "limit": rule.limit, "level": level,
                 "applicable": decided, "met": met, "missed": missed, "pending": pending,
                 "rate": met / decided if decided else math.nan, "low": low, "high": high,
-                "late_median": float(np.median(late)) if late.size else math.nan,
-                "late_p90": float(np.quantile(late, 0.9)) if late.size else math.nan,
-                "worst_late": float(late[-1]) if late.size else math.nan,
+                "late_median": late.median() if late.size else math.nan,
+                "late_p90": late.quantile(0.9) if late.size else math.nan,
+                "worst_late": late.max() if late.size else math.nan,
             })
     return pd.DataFrame(rows)
 
