@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from drillsim.model.records import StaffingRecord
+from drillsim.scenario.memo import per_scenario
 from drillsim.scenario.schema import Scenario, Staffing
 
 Schedule = tuple[tuple[int, int], ...]
@@ -138,26 +139,10 @@ def team_roles(team: TeamSpec) -> list[Role]:
     return [*([team.leader] if team.leader else []), *([team.stand_in[0]] if team.stand_in else []), *team.members]
 
 
-_last: tuple[Scenario, tuple[DeskSpec, ...]] | None = None
-"""The scenario `desks_of` was last asked for, and its desks: every replication of a run asks again."""
-
-
+@per_scenario
 def desks_of(scenario: Scenario) -> tuple[DeskSpec, ...]:
     """The roles served together (sharing a person, or drawn on by one team's task), in the order of their first
-    role; a plain crew is a desk of one role and its anonymous staff.
-
-    Asked again for the scenario it was last asked for (a scenario never changes), it answers at once.
-    """
-    global _last
-    last = _last
-    if last is not None and last[0] is scenario:
-        return last[1]
-    desks = _desks(scenario)
-    _last = (scenario, desks)
-    return desks
-
-
-def _desks(scenario: Scenario) -> tuple[DeskSpec, ...]:
+    role; a plain crew is a desk of one role and its anonymous staff (every replication of a run asks again)."""
     roles = roles_of(scenario)
     parent: dict[Role, Role] = {role: role for role in roles}
 

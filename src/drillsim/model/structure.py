@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from drillsim.scenario.flow import ONCE, Flow, FlowStep, flow_of
+from drillsim.scenario.memo import per_scenario
 from drillsim.scenario.schema import Scenario, Step
 
 
@@ -196,20 +197,11 @@ def _clocks(scenario: Scenario, flow: Flow) -> dict[str, tuple[Clock, ...]]:
     return {node.id: tuple(clock for end, clock in rules if end in after[node.id]) for node in flow}
 
 
-_last: tuple[Scenario, Structure] | None = None
-"""The scenario `structure_of` was last asked for, and its structure."""
-
-
+@per_scenario
 def structure_of(scenario: Scenario) -> Structure:
-    """The scenario's structure, built once for the scenario it was last asked for (a scenario never changes, and
-    a run's replications all ask for the same): nothing in it changes while a replication runs."""
-    global _last
-    last = _last
-    if last is not None and last[0] is scenario:
-        return last[1]
-    structure = Structure(scenario)
-    _last = (scenario, structure)
-    return structure
+    """The scenario's structure (a run's replications all ask for the same): nothing in it changes while a
+    replication runs."""
+    return Structure(scenario)
 
 
 __all__ = ["StepPlan", "Structure", "Template", "structure_of"]

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from drillsim.scenario.memo import per_scenario
 from drillsim.scenario.schema import DeadlineRule, Scenario, Step
 
 EVENTS = ("occurred", "change", "closure")
@@ -359,26 +360,14 @@ def _first_ready_order(steps: tuple[Step, ...]) -> dict[str, int]:
     return rank
 
 
-_last: tuple[Scenario, Flow] | None = None
-"""The scenario `flow_of` was last asked for, and its flow."""
-
-
+@per_scenario
 def flow_of(scenario: Scenario) -> Flow:
-    """The scenario's compiled flow (compiled once for each distinct flow and its conditions).
-
-    Asked again for the scenario it was last asked for (a scenario never changes), it answers without hashing
-    the flow: readers that check one incident at a time ask once per incident.
-    """
-    global _last
-    last = _last
-    if last is not None and last[0] is scenario:
-        return last[1]
+    """The scenario's compiled flow (compiled once for each distinct flow and its conditions; asked again for the
+    same scenario, without hashing the flow: readers that check one incident at a time ask once per incident)."""
     majors = tuple((name, frozenset(c.major_class.levels), c.major_class.class_)
                    for name, c in scenario.categories.items() if c.major_class is not None)
     external = frozenset(name for name, c in scenario.categories.items() if c.external)
-    flow = _compiled(scenario.flow, frozenset(scenario.command_post.levels), majors, external)
-    _last = (scenario, flow)
-    return flow
+    return _compiled(scenario.flow, frozenset(scenario.command_post.levels), majors, external)
 
 
 @lru_cache(maxsize=64)
