@@ -192,3 +192,17 @@ def test_a_step_after_the_closure_comes_after_every_step_that_can_close_in_the_f
         {"id": "respond", "actor": "office", "after": ["occurred"], "duration": "d", "effect": "close",
          "milestone": "closed_by_responders"}))
     assert _first_ready_order(steps) == {"resolve": 0, "respond": 1, "final": 2}
+
+
+def test_a_step_after_two_steps_that_share_a_predecessor_always_runs() -> None:
+    """judge -> decide, and report after both judge and decide: every incident runs it (reached twice from judge)."""
+    from drillsim.scenario.flow import Flow
+    from drillsim.scenario.schema import Step
+    steps = tuple(Step.model_validate(raw, context={}) for raw in (
+        {"id": "judge", "actor": "office", "after": ["occurred"], "duration": "d", "milestone": "judged"},
+        {"id": "decide", "actor": "leader", "after": ["judge"], "duration": "d", "milestone": "decided"},
+        {"id": "report", "actor": "office", "after": ["judge", "decide"], "duration": "d", "milestone": "reported"},
+        {"id": "post", "actor": "office", "after": ["report"], "duration": "d", "when": "command_post",
+         "milestone": "posted"}))
+    flow = Flow(steps)
+    assert [flow.always_runs(step.id) for step in steps] == [True, True, True, False]

@@ -169,16 +169,17 @@ class Flow:
     def always_runs(self, step_id: str) -> bool:
         """Whether every incident runs the step once: it runs once per incident, whatever the incident, after the
         occurrence or steps that always run (never after a change or the closure)."""
-        seen: set[str] = set()
+        known: dict[str, bool] = {}
 
         def runs(name: str) -> bool:
             node = self._by_id.get(name)
             if node is None:
                 return name == "occurred"
-            if name in seen:
-                return False
-            seen.add(name)
-            return node.condition == "always" and not node.per_change and all(runs(n) for n in node.step.after)
+            if name not in known:
+                known[name] = False  # on a cycle of `after` (refused by the loader), a step never runs
+                known[name] = node.condition == "always" and not node.per_change and all(
+                    runs(before) for before in node.step.after)
+            return known[name]
 
         return runs(step_id)
 
