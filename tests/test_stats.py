@@ -28,6 +28,7 @@ from drillsim.model import simulate
 from drillsim.results import Results
 from drillsim.results.stats import clustered_wilson, ratio_difference, t_interval, wilson, wilson_score
 from drillsim.scenario import Scenario, loads
+from tests.helpers import ONE_LEVEL
 
 _OFFICE_ONLY = """
 actors:
@@ -38,18 +39,7 @@ staffing:
   office: {staff: OFFICE_STAFF}
 working_groups:
   information: {title: Information group, led_by: office}
-categories:
-  any: {title: Any incident, working_group: information, examples: {any: any incident}}
-levels:
-  IV: {colour: blue, title: general}
-major_classes: {}
-core_elements: {time: time}
-command_post: {levels: []}
-escalation: {levels: {IV: []}}
-channels:
-  order: [wired]
-  media: {wired: {delay: 0s}}
-"""
+""" + ONE_LEVEL
 
 ONE_BRANCH = "name: One random branch\nhorizon: 1d\n" + _OFFICE_ONLY.replace("OFFICE_STAFF", "1") + """
 probabilities: {incomplete_report: 0.3}
