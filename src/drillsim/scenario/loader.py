@@ -22,8 +22,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from drillsim import limits
+from drillsim.scenario import readings, schema, usage
 from drillsim.scenario import roster as rosters
-from drillsim.scenario import schema, usage
 from drillsim.scenario.errors import Problem, ScenarioError, dotted
 from drillsim.scenario.flow import EVENTS, flow_of
 from drillsim.scenario.schema import Scenario, unknown_name
@@ -225,6 +225,9 @@ def validate(doc: dict[str, Any], where: SourceMap, *, blame: Callable[[Unused],
     """
     if rosters.KEY in doc:  # its people replace the document's, then the whole is validated
         return rosters.validated(doc, where, lambda d, w: validate(d, w, blame=blame, warn=warn))
+    doc, chosen = readings.apply(doc, where.locate)
+    if chosen:
+        raise ScenarioError(chosen)
     try:
         scenario = Scenario.model_validate(doc, context=_names(doc))
     except ValidationError as exc:

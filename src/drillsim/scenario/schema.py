@@ -568,6 +568,8 @@ class Actor(Model):
     leader: ActorName | None = None
     members: tuple[ActorName, ...] = ()
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
 
 
 class Shift(DailyWindow):
@@ -638,6 +640,8 @@ class WorkingGroup(Model):
     deputy: ActorName | None = None
     members: tuple[ActorName, ...] = ()
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
 
 
 def _role(value: str, info: ValidationInfo) -> str:
@@ -665,6 +669,8 @@ class Person(Model):
     duty: tuple[Window, ...] = ()
     absences: tuple[Window, ...] = ()
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
 
     def on_duty(self, time: int) -> bool:
         return ((not self.shifts or any(shift.covers(time % DAY) for shift in self.shifts))
@@ -699,6 +705,8 @@ class MajorClassRule(Model):
 class Category(Model):
     title: Line
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
     working_group: WorkingGroupName
     examples: _mapping(Line) = Field(min_length=1)  # type: ignore[valid-type]
     major_class: MajorClassRule | None = None
@@ -712,21 +720,31 @@ class Level(Model):
     title: Line
     meaning: str = ""
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
 
 
 class MajorClass(Model):
     title: Line
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
 
 
 class CommandPostRule(Model):
     levels: tuple[LevelName, ...]
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
 
 
 class Escalation(Model):
     levels: _mapping(tuple[ActorName, ...], LevelName)  # type: ignore[valid-type]
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
+    open: YesNo = False
+    """Its numbers are a default for what the plan leaves open, not the plan's own."""
 
 
 class Medium(Model):
@@ -746,6 +764,10 @@ class Channels(Model):
     order: tuple[ChannelName, ...] = Field(min_length=1)
     media: _mapping(Medium)  # type: ignore[valid-type]
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
+    open: YesNo = False
+    """Its numbers are a default for what the plan leaves open, not the plan's own."""
 
 
 class Report(Model):
@@ -793,6 +815,8 @@ class Element(Model):
     after: str = "occurred"
     duration: DurationName | None = None
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -825,6 +849,10 @@ class Step(Model):
     report: Report | None = None
     milestone: Line
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
+    open: YesNo = False
+    """Its numbers (the people it takes by level) are a default for what the plan leaves open."""
 
 
 class DeadlineRule(Model):
@@ -843,6 +871,8 @@ class DeadlineRule(Model):
     levels: tuple[LevelName, ...] = ()
     open: YesNo = False
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
 
 
 class Changes(Model):
@@ -856,6 +886,46 @@ class Changes(Model):
     """For an incident of a level (its true level when it occurs): a continuation report every so long from the
     occurrence on, until the closure (the plan sets none: `changes.cadence: {I: 1h}` is a scenario's own rule)."""
     article: str = ""
+    text: str = ""
+    """The plan's own words this entry comes from (the original Chinese sentence)."""
+    open: YesNo = False
+    """Its numbers are a default for what the plan leaves open, not the plan's own."""
+
+
+class Alternative(Model):
+    """One way of reading what the plan leaves open, and the values a scenario takes with it."""
+
+    means: Line
+    """In one line, why the text allows it."""
+    text: str = ""
+    """The plan's words it rests on, where they are not the reading's own."""
+    set: _mapping(Any, Line) = Field(min_length=1)  # type: ignore[valid-type]
+    """Dotted path (drillsim.scenario.variants) -> value as a scenario file writes it; null removes the entry."""
+
+
+class Reading(Model):
+    """A number or a clock start the plan leaves open (drillsim.scenario.readings): its alternatives, each with
+    its justification, and the one the plan file takes unless a scenario's `read_as` says otherwise."""
+
+    title: Line
+    article: str = ""
+    text: str = ""
+    default: Line
+    alternatives: _mapping(Alternative) = Field(min_length=2)  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _default_is_an_alternative(self) -> Reading:
+        if self.default not in self.alternatives:
+            raise ValueError(unknown_name("alternative", self.default, self.alternatives))
+        return self
+
+
+class Unmodelled(Model):
+    """Plan text drillsim does not simulate, and why: what a reader of a verdict should know it leaves out."""
+
+    title: Line
+    text: str = ""
+    why: Line
 
 
 # --- incidents --------------------------------------------------------------------
@@ -1014,6 +1084,24 @@ class Scenario(Model):
     sources: tuple[Source, ...] = ()
     injects: tuple[Inject, ...] = ()
     costs: Costs = Costs()
+    readings: _mapping(Reading) = FrozenDict()  # type: ignore[valid-type]
+    read_as: _mapping(Line) = FrozenDict()  # type: ignore[valid-type]
+    """Reading name -> the alternative this scenario takes (its values are set as the scenario is loaded)."""
+    unmodelled: _mapping(Unmodelled) = FrozenDict()  # type: ignore[valid-type]
+    """Article -> plan text the model does not use (`drillsim check` lists it)."""
+
+    @field_validator("read_as")
+    @classmethod
+    def _known_readings(cls, value: Mapping[str, str], info: ValidationInfo) -> Mapping[str, str]:
+        readings = info.data.get("readings")
+        if readings is None:
+            return value
+        for name, alternative in value.items():
+            if name not in readings:
+                raise ValueError(unknown_name("reading", name, readings))
+            if alternative not in readings[name].alternatives:
+                raise ValueError(unknown_name(f"alternative of {name}", alternative, readings[name].alternatives))
+        return value
 
     @field_validator("warm_up")
     @classmethod

@@ -1,7 +1,8 @@
 """Variants of a scenario by dotted path: `{"staffing.office.staff": 3}` gives a new, re-validated scenario.
 
 A path names a field as the scenario file writes it: mappings by key,
-lists by index (`staffing.office.shifts[1].staff` or `...shifts.1.staff`),
+lists by index (`staffing.office.shifts[1].staff` or `...shifts.1.staff`) or, for the flow, by a step's id
+(`flow.verify.report.incomplete`),
 and `*` for every entry of a mapping or list (`staffing.grid_worker.grids.*.staff`).
 A staffed actor's name stands for its staffing: `office.staff` is
 `staffing.office.staff`.
@@ -20,31 +21,18 @@ with a pointer to the `grids.*` path.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from drillsim.scenario.errors import Problem, ScenarioError, dotted
+from drillsim.scenario.errors import dotted
+from drillsim.scenario.paths import FILE, Path, entry_index, error, parse_path, set_at
 
 if TYPE_CHECKING:
     from drillsim.scenario.schema import Scenario
 
-FILE = "<replace>"
-_INDEX = re.compile(r"\[(\d+|\*)\]")
 _INHERITED = ("staff", "shifts", "absences", "handover")
-
-Path = tuple[str | int, ...]
-
-
-def parse_path(text: str) -> Path:
-    """`staffing.office.shifts[1].staff` -> ("staffing", "office", "shifts", 1, "staff")."""
-    parts = _INDEX.sub(r".\1", text.strip()).split(".")
-    if not text.strip() or any(not part or "[" in part or "]" in part for part in parts):
-        raise _error((text,), "not a dotted path such as staffing.office.staff or staffing.office.shifts[1].staff")
-    return tuple(int(part) if part.isdigit() else part for part in parts)
-
 
 def replace(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     """A new scenario with each path set to its value, validated as a whole; `scenario` is unchanged."""
@@ -56,9 +44,9 @@ def replace(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
         path = _shorthand(parse_path(text), scenario)
         targets = list(_expand(doc, path, ()))
         if not targets:
-            raise _error(path, "matches no entry of the scenario")
+            raise error(path, "matches no entry of the scenario")
         for target in targets:
-            _set(doc, target, _plain(value))
+            set_at(doc, target, _plain(value))
         applied.extend(targets)
     variant = validate(doc, SourceMap(FILE), blame=lambda found: found.typo_of_missing or _written(found.path, applied))
     _check_inherited(variant, applied)
@@ -103,10 +91,15 @@ def _expand(node: Any, path: Path, done: Path) -> Iterator[Path]:
         elif node is None:
             keys = []
         else:
-            raise _error(done, "'*' needs a mapping or a list here")
+            raise error(done, "'*' needs a mapping or a list here")
         for key in keys:
             yield from _expand(node[key], rest, (*done, key))  # type: ignore[index]
         return
+    if isinstance(node, list) and isinstance(head, str):
+        index = entry_index(node, head)
+        if index is None:
+            raise error((*done, head), f"no entry of {dotted(done)} has the id {head!r}")
+        head = index
     yield from _expand(_child(node, head, done), rest, (*done, head))
 
 
@@ -114,38 +107,13 @@ def _child(node: Any, key: str | int, done: Path) -> Any:
     """The value below `node` at `key`, or None where a mapping does not have it yet."""
     if isinstance(node, list):
         if not isinstance(key, int) or not 0 <= key < len(node):
-            raise _error((*done, key), f"expected an index from 0 to {len(node) - 1} of this list")
+            raise error((*done, key), f"expected an index from 0 to {len(node) - 1} of this list")
         return node[key]
     if isinstance(node, Mapping):
         return node.get(str(key))
     if node is None:
         return None
-    raise _error((*done, key), f"{dotted(done) or 'the scenario'} is a single value, it has no fields")
-
-
-def _set(doc: dict[str, Any], path: Path, value: Any) -> None:
-    node: Any = doc
-    for depth, key in enumerate(path[:-1]):
-        if isinstance(node, list):
-            node = node[key]  # type: ignore[index]
-            continue
-        child = node.get(str(key))
-        if child is None:
-            child = node[str(key)] = {}
-        elif not isinstance(child, (dict, list)):
-            raise _error(path[:depth + 1], "is a single value, it has no fields")
-        node = child
-    last = path[-1]
-    if isinstance(node, list):
-        if value is None:
-            raise _error(path, "a list entry cannot be removed by itself; set the whole list")
-        node[last] = value  # type: ignore[index]
-    elif value is None:
-        if str(last) not in node:
-            raise _error(path, "there is nothing to remove here")
-        del node[str(last)]
-    else:
-        node[str(last)] = value
+    raise error((*done, key), f"{dotted(done) or 'the scenario'} is a single value, it has no fields")
 
 
 def _check_inherited(variant: Scenario, applied: list[Path]) -> None:
@@ -159,12 +127,8 @@ def _check_inherited(variant: Scenario, applied: list[Path]) -> None:
         grids = variant.staffing[actor].grids
         if grids and all(field in own.model_fields_set for own in grids.values()):
             names = ", ".join(grids)
-            raise _error(path, f"every grid of {actor!r} sets its own {field} ({names}), so this changes "
+            raise error(path, f"every grid of {actor!r} sets its own {field} ({names}), so this changes "
                                f"nothing; set staffing.{actor}.grids.*.{field} to change it in every grid")
-
-
-def _error(path: Path, message: str) -> ScenarioError:
-    return ScenarioError([Problem(FILE, None, path, message)])
 
 
 __all__ = ["parse_path", "replace"]

@@ -1,0 +1,195 @@
+"""Readings of the plan: what its text leaves open, the alternatives the text allows, and which one a scenario takes.
+
+The plan says "immediately", "within the prescribed time", "within 1 hour"
+without saying from what. Each such choice is a named reading in the plan
+file (`readings:`), with alternatives that each set values by dotted path
+(drillsim.scenario.paths) and say in one line why the text allows them. The
+plan file's own values are its `default`; a scenario takes another with
+`read_as: {NAME: ALTERNATIVE}`, applied as it is loaded, so the model only
+ever sees values. Everything else asks this module which reading is in force
+and what a scenario would be under another.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drillsim.scenario.errors import Problem, ScenarioError
+from drillsim.scenario.memo import per_scenario
+from drillsim.scenario.paths import Path, entry_index, parse_path, set_at
+from drillsim.scenario.schema import Reading, Scenario
+
+OWN = "(own)"
+"""What `in_force` says of a reading whose values match none of its alternatives: the scenario's own choice."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One alternative of one reading, and the scenario under it (the scenario itself for the one in force)."""
+
+    reading: str
+    alternative: str
+    scenario: Scenario
+    in_force: bool
+    default: bool
+
+
+def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """The document with the values of the alternatives its `read_as` names; problems at their lines.
+
+    `located(path) -> (file, line)` says where a path of the document was
+    written. Names that are not readings or alternatives are left to the
+    schema, which says what was expected. Applying twice changes nothing, so
+    a validated scenario's own document (which keeps its `read_as`) can be
+    validated again.
+    """
+    chosen, readings = doc.get("read_as"), doc.get("readings")
+    if not isinstance(chosen, Mapping) or not chosen or not isinstance(readings, Mapping):
+        return doc, []
+    doc = copy.deepcopy(doc)
+    problems: list[Problem] = []
+    for name, alternative in chosen.items():
+        reading = readings.get(name)
+        alternatives = reading.get("alternatives") if isinstance(reading, Mapping) else None
+        values = alternatives.get(alternative) if isinstance(alternatives, Mapping) and isinstance(
+            alternative, str) else None
+        if not isinstance(values, Mapping) or not isinstance(values.get("set"), Mapping):
+            continue
+        for text, value in values["set"].items():
+            try:
+                path = parse_path(str(text))
+                if value is None and not _present(doc, path):
+                    continue
+                set_at(doc, path, copy.deepcopy(value))
+            except ScenarioError as exc:
+                file, line = located(("readings", name, "alternatives", alternative, "set", text))
+                problems += [Problem(file, line, ("readings", name, "alternatives", alternative, "set", text),
+                                     f"reading {name}={alternative} cannot set {text}: {p.message}")
+                             for p in exc.problems]
+    return doc, problems
+
+
+def _present(doc: Any, path: Path) -> bool:
+    node = doc
+    for key in path:
+        if isinstance(node, Mapping) and str(key) in node:
+            node = node[str(key)]
+        elif isinstance(node, list) and entry_index(node, key) is not None:
+            node = node[entry_index(node, key)]  # type: ignore[index]
+        else:
+            return False
+    return True
+
+
+_MISSING = object()
+
+
+def _value(doc: Any, path: Path) -> Any:
+    node = doc
+    for key in path:
+        if isinstance(node, Mapping) and str(key) in node:
+            node = node[str(key)]
+        elif isinstance(node, list) and entry_index(node, key) is not None:
+            node = node[entry_index(node, key)]  # type: ignore[index]
+        else:
+            return _MISSING
+    return node
+
+
+def variant(scenario: Scenario, reading: str, alternative: str) -> Scenario:
+    """The scenario read the other way: the same file with `read_as: {reading: alternative}`."""
+    if scenario.read_as.get(reading) == alternative or (
+            reading not in scenario.read_as and in_force(scenario).get(reading) == alternative):
+        return scenario
+    return scenario.replace({"read_as": {**scenario.read_as, reading: alternative}})
+
+
+@per_scenario
+def choices(scenario: Scenario) -> dict[str, tuple[Choice, ...]]:
+    """Every reading the scenario can be read by (two alternatives or more that make a valid scenario), each
+    alternative with its scenario, in the plan's order; the in-force one is the scenario itself."""
+    doc = _document(scenario)
+    out: dict[str, tuple[Choice, ...]] = {}
+    for name, reading in scenario.readings.items():
+        found: list[Choice] = []
+        current = _matching(scenario, doc, name, reading)
+        for alternative in reading.alternatives:
+            if alternative == current:
+                found.append(Choice(name, alternative, scenario, True, alternative == reading.default))
+                continue
+            try:
+                other = scenario.replace({"read_as": {**scenario.read_as, name: alternative}})
+            except ScenarioError:
+                continue  # it names what this scenario does not have (a rule it removed)
+            found.append(Choice(name, alternative, other, False, alternative == reading.default))
+        if len(found) >= 2:
+            out[name] = tuple(found)
+    return out
+
+
+@per_scenario
+def in_force(scenario: Scenario) -> dict[str, str]:
+    """Reading -> the alternative whose values the scenario has (`OWN` when none has them)."""
+    doc = _document(scenario)
+    return {name: _matching(scenario, doc, name, reading) for name, reading in scenario.readings.items()}
+
+
+def _document(scenario: Scenario) -> dict[str, Any]:
+    return scenario.model_dump(mode="json", by_alias=True)
+
+
+def _matching(scenario: Scenario, doc: dict[str, Any], name: str, reading: Reading) -> str:
+    """The alternative whose values the scenario's document has, as they read once validated."""
+    if name in scenario.read_as:
+        return scenario.read_as[name]
+    for alternative, values in reading.alternatives.items():
+        paths = [parse_path(text) for text in values.set]
+        if all(values.set[text] is None and _value(doc, path) is _MISSING for text, path in zip(values.set, paths,
+                                                                                                 strict=True)):
+            return alternative
+        if any(value is None for value in values.set.values()):
+            continue
+        try:
+            other = _document(scenario.replace({"read_as": {name: alternative}}))
+        except ScenarioError:
+            continue
+        if all(_value(doc, path) == _value(other, path) for path in paths):
+            return alternative
+    return OWN
+
+
+def clock_only(reading: Reading) -> bool:
+    """Whether every alternative only moves deadline rules: the chain then runs the same under each, unless its
+    people choose their tasks by the nearest deadline (`reads_deadlines`)."""
+    return all(parse_path(text)[0] == "deadlines" for alt in reading.alternatives.values() for text in alt.set)
+
+
+def rules_moved(reading: Reading) -> frozenset[str]:
+    """The deadline rules a clock reading's alternatives set or remove."""
+    return frozenset(str(path[1]) for alt in reading.alternatives.values() for text in alt.set
+                     for path in [parse_path(text)] if path[0] == "deadlines" and len(path) > 1)
+
+
+def reads_deadlines(scenario: Scenario) -> bool:
+    """Whether some role's people choose their next task by the nearest open deadline: moving a clock then moves
+    the whole chain, and a reading must be simulated again, not only checked again."""
+    return scenario.policy == "deadline" or any(own.policy == "deadline" for own in scenario.staffing.values())
+
+
+def recheckable(scenario: Scenario, reading: str) -> bool:
+    """Whether a reading's verdicts can be checked again on the records of a run under another of its
+    alternatives (the same milestones, other clocks), without simulating again."""
+    return clock_only(scenario.readings[reading]) and not reads_deadlines(scenario)
+
+
+def relevant(scenario: Scenario, rule: str) -> tuple[str, ...]:
+    """The readings that can move a rule's hit rate: those that set its clock, and those that change the chain."""
+    return tuple(name for name in choices(scenario)
+                 if not recheckable(scenario, name) or rule in rules_moved(scenario.readings[name]))
+
+
+__all__ = ["OWN", "Choice", "apply", "choices", "clock_only", "in_force", "reads_deadlines", "recheckable",
+           "relevant", "rules_moved", "variant"]
