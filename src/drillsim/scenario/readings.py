@@ -42,7 +42,10 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
 
     `located(path) -> (file, line)` says where a path of the document was
     written. Names that are not readings or alternatives are left to the
-    schema, which says what was expected. Applying twice changes nothing, so
+    schema, which says what was expected. A value of an entry the scenario
+    does not have (a rule it removed) is not set: the reading reads what is
+    there (the plan's own paths are checked by its tests). Applying twice
+    changes nothing, so
     a validated scenario's own document (which keeps its `read_as`) can be
     validated again.
     """
@@ -61,8 +64,8 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
         for text, value in values["set"].items():
             try:
                 path = parse_path(str(text))
-                if value is None and not _present(doc, path):
-                    continue
+                if not _present(doc, path[:-1] if value is not None else path):
+                    continue  # the entry it sets is not in this scenario (a rule it removed)
                 set_at(doc, path, copy.deepcopy(value))
             except ScenarioError as exc:
                 file, line = located(("readings", name, "alternatives", alternative, "set", text))
@@ -109,21 +112,24 @@ def variant(scenario: Scenario, reading: str, alternative: str) -> Scenario:
 
 @per_scenario
 def choices(scenario: Scenario) -> dict[str, tuple[Choice, ...]]:
-    """Every reading the scenario can be read by (two alternatives or more that make a valid scenario), each
-    alternative with its scenario, in the plan's order; the in-force one is the scenario itself."""
+    """Every reading the scenario can be read by (two alternatives or more that make a valid scenario, and
+    differ in it), each alternative with its scenario, in the plan's order; the in-force one is the scenario."""
     doc = _document(scenario)
     out: dict[str, tuple[Choice, ...]] = {}
     for name, reading in scenario.readings.items():
         found: list[Choice] = []
         current = _matching(scenario, doc, name, reading)
-        for alternative in reading.alternatives:
+        for alternative, values in reading.alternatives.items():
             if alternative == current:
                 found.append(Choice(name, alternative, scenario, True, alternative == reading.default))
                 continue
             try:
                 other = scenario.replace({"read_as": {**scenario.read_as, name: alternative}})
             except ScenarioError:
-                continue  # it names what this scenario does not have (a rule it removed)
+                continue  # it cannot be read so here
+            other_doc = _document(other)
+            if all(_value(doc, path) == _value(other_doc, path) for path in _paths(values.set)):
+                continue  # the same values here: it sets what this scenario does not have (a rule it removed)
             found.append(Choice(name, alternative, other, False, alternative == reading.default))
         if len(found) >= 2:
             out[name] = tuple(found)
@@ -141,22 +147,30 @@ def _document(scenario: Scenario) -> dict[str, Any]:
     return scenario.model_dump(mode="json", by_alias=True)
 
 
+def _paths(values: Mapping[str, Any]) -> list[Path]:
+    return [parse_path(text) for text in values]
+
+
 def _matching(scenario: Scenario, doc: dict[str, Any], name: str, reading: Reading) -> str:
-    """The alternative whose values the scenario's document has, as they read once validated."""
+    """The alternative whose values the scenario's document has, as they read once validated: the values it
+    removes are absent, and those it sets are there, in every entry the scenario has (at least one)."""
     if name in scenario.read_as:
         return scenario.read_as[name]
     for alternative, values in reading.alternatives.items():
-        paths = [parse_path(text) for text in values.set]
-        if all(values.set[text] is None and _value(doc, path) is _MISSING for text, path in zip(values.set, paths,
-                                                                                                 strict=True)):
-            return alternative
+        paths = _paths(values.set)
         if any(value is None for value in values.set.values()):
+            if all(value is None for value in values.set.values()) and \
+                    all(_value(doc, path) is _MISSING for path in paths):
+                return alternative
+            continue
+        there = [path for path in paths if _present(doc, path[:-1])]
+        if not there:
             continue
         try:
             other = _document(scenario.replace({"read_as": {name: alternative}}))
         except ScenarioError:
             continue
-        if all(_value(doc, path) == _value(other, path) for path in paths):
+        if all(_value(doc, path) == _value(other, path) for path in there):
             return alternative
     return OWN
 
