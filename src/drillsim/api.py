@@ -28,11 +28,12 @@ from drillsim.experiment.per_replication import (
     replication_counts,
     running_mean,
 )
+from drillsim.experiment.plan_check import check
 from drillsim.experiment.replications import DEFAULT_MAX_REPLICATIONS, estimated_replications, run
 from drillsim.experiment.sweeps import cost, sweep
 from drillsim.results.targets import verdict
 from drillsim.scenario.loader import load
 
-__all__ = ["DEFAULT_MAX_REPLICATIONS", "compare", "cost", "estimated_replications", "hit_rate_interval", "load",
-           "n_minus_one", "pooled_interval", "precision_sentence", "replication_counts", "run", "running_mean",
+__all__ = ["DEFAULT_MAX_REPLICATIONS", "check", "compare", "cost", "estimated_replications", "hit_rate_interval",
+           "load", "n_minus_one", "pooled_interval", "precision_sentence", "replication_counts", "run", "running_mean",
            "sweep", "verdict"]

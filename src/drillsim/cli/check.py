@@ -1,0 +1,83 @@
+"""`drillsim check`: what the plan cannot keep, found without simulating."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from typing import Any
+
+import click
+
+from drillsim.cli import echo, load_scenario, main, roster_option, user_errors
+from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
+
+
+class _WithKinds(click.Command):
+    """The command's help ends with every kind of finding, read from the check only when help is asked for."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from drillsim.experiment.plan_check import KINDS
+        with formatter.section("Kinds of finding"):
+            formatter.write_dl(list(KINDS.items()))
+
+
+@main.command(cls=_WithKinds)
+@click.argument("scenario", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
+              help="Also run this many replications (summaries only) and give each rule's simulated hit rate "
+                   "beside its findings.")
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The seed of those replications (default: the "
+                                                                  "scenario's).")
+@roster_option
+def check(scenario: str, fmt: str, replications: int | None, seed: int | None) -> None:
+    """What the plan of SCENARIO cannot keep: deadlines no incident can meet (or only when every step runs fast),
+    deadlines that contradict each other, incidents without an upward deadline, steps nobody is on duty for, and
+    the plan text the model does not simulate; each with its article and the plan's own words.
+
+    Static: nothing is simulated unless -n is given. Exit status 0 without findings, 1 with findings (the
+    informational `not_simulated` ones alone do not count), 2 for bad input.
+    """
+    from drillsim.experiment.plan_check import as_data, counted
+    from drillsim.experiment.plan_check import check as find
+    with user_errors():
+        loaded = load_scenario(scenario)
+        findings = find(loaded, replications=replications, seed=seed)
+    if fmt == "json":
+        from drillsim.files import to_json
+        echo(to_json({"scenario": loaded.name, "findings": [as_data(f) for f in findings],
+                      "counted": counted(findings), "informational": len(findings) - counted(findings)}), nl=False)
+    else:
+        echo(render(loaded.name, findings))
+    sys.exit(1 if counted(findings) else 0)
+
+
+_WIDTH = 100
+
+
+def render(name: str, findings: Any) -> str:
+    """A heading with the counts, then each finding on a few lines: kind and subject, its sentence, the readings
+    involved, the article with the plan's words."""
+    from drillsim.experiment.plan_check import counted
+    shown = counted(findings)
+    lines = [f"{name}: {shown} finding{'' if shown == 1 else 's'}"
+             + (f", {len(findings) - shown} informational" if len(findings) > shown else "")]
+    if not findings:
+        lines.append("The plan keeps everything drillsim can check without simulating.")
+    for finding in findings:
+        if finding.informational and not lines[-1].startswith("Informational"):
+            lines += ["", f"Informational: plan text the model does not simulate ({len(findings) - shown})"]
+        lines += ["", f"{finding.kind}  {finding.subject}"]
+        lines += textwrap.wrap(finding.message, _WIDTH, initial_indent="  ", subsequent_indent="  ")
+        if finding.readings:
+            lines.append(f"  readings in force: {', '.join(finding.readings)}")
+        if finding.resolved_by:
+            lines.append(f"  goes away when read as: {', '.join(finding.resolved_by)}")
+        for rule, rate in finding.hit_rates:
+            lines.append(f"  simulated: {rule} met {'-' if rate is None else f'{rate:.1%}'} of the time")
+        texts = [" ".join(text.split()) for text in finding.text.splitlines() if text.strip()]
+        if len(texts) == 1:
+            lines.append(f"  {finding.article}{': ' if finding.article else ''}{texts[0]}")
+        elif finding.article or texts:
+            lines += [f"  {finding.article}{':' if texts else ''}", *(f"    {text}" for text in texts)]
+    return "\n".join(lines)
