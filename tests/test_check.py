@@ -177,6 +177,12 @@ def test_plan_text_not_simulated_is_listed_but_does_not_make_the_exit_status_1(t
     assert listed == {"kind": "not_simulated", "subject": "Art. 12", "message": "training: no drill of training",
                       "article": "Art. 12", "text": "定期培訓", "rules": [], "readings": [], "resolved_by": [],
                       "figures": {}, "informational": True}
+    twice = tmp_path / "two.yaml"
+    twice.write_text(CONSISTENT + "unmodelled:\n  Art. 12: {title: training, why: not drilled}\n"
+                                  "  Art. 13: {title: supplies, why: not stocked}\n", encoding="utf-8")
+    table = drillsim("check", str(twice)).stdout
+    assert table.count("Informational: plan text the model does not simulate (2)") == 1
+    assert table.index("Art. 12") < table.index("Art. 13")
 
 
 def test_cli_exit_1_with_findings_json_shape_and_hit_rates(tmp_path: Path) -> None:

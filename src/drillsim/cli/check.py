@@ -64,9 +64,11 @@ def render(name: str, findings: Any) -> str:
              + (f", {len(findings) - shown} informational" if len(findings) > shown else "")]
     if not findings:
         lines.append("The plan keeps everything drillsim can check without simulating.")
+    headed = False
     for finding in findings:
-        if finding.informational and not lines[-1].startswith("Informational"):
+        if finding.informational and not headed:
             lines += ["", f"Informational: plan text the model does not simulate ({len(findings) - shown})"]
+            headed = True
         lines += ["", f"{finding.kind}  {finding.subject}"]
         lines += textwrap.wrap(finding.message, _WIDTH, initial_indent="  ", subsequent_indent="  ")
         if finding.readings:
