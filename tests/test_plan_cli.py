@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from drillsim.scenario.units import parse_clock, parse_duration, parse_offset
 from tests.helpers import drillsim
@@ -178,3 +179,91 @@ def test_json_writes_the_people_the_policy_and_each_categorys_responders(tmp_pat
     assert data["policy"] == "level" and data["staffing"]["department_head"]["preempt"] is True
     assert data["categories"]["exam_security"]["external"] == "police 110"
     assert data["actors"]["command_post"]["leader"] == "commander"
+
+
+def bare(text: str) -> str:
+    """Output with its wrapping undone: the plan's Chinese text is broken over lines by terminal cells."""
+    return "".join(text.split())
+
+
+def test_text_quotes_each_entrys_words_marks_open_numbers_and_the_readings_in_force() -> None:
+    result = drillsim("plan")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    # The deadline line, then the plan's own words for it, wrapped in lines of at most 100 cells.
+    at = next(i for i, line in enumerate(lines) if re.match(r"^  grid_to_office +30m ", line))
+    assert lines[at].endswith("; open: a default, the plan leaves it open  [Art. 8.2(2)]")
+    assert bare("".join(lines[at + 1:at + 3])) == (
+        "社區網格員或所在部門應在接到報告后立即進行核實,并在規定時限內向[蘭州某社區]社區居委會辦公室(以下簡稱“辦公室”)報告。")
+    own = next(line for line in lines if re.match(r"^  office_to_leadership +20m ", line))
+    assert "open" not in own and own.endswith("[Art. 10.2]")
+    assert "(四)適時發布信息引導輿論。" in bare(result.stdout.split("  publish_information:")[1].split("  resolve:")[0])
+    quoted = [line for line in lines if line.startswith("    ") and not line.strip()[0].isascii()]
+    assert len(quoted) > 100 and 96 <= max(cell_len(line) for line in quoted) <= 100
+    assert not any(line.strip()[0] in "。,;:、)" for line in quoted), "a line begins with a closing mark"
+    readings = lines[lines.index(next(line for line in lines if line.startswith("Readings"))):]
+    start = next(i for i, line in enumerate(readings) if line.startswith("  office_to_leadership.start:"))
+    assert "in force: occurred (the plan's default)  [Art. 10.2]" in readings[start]
+    alternatives = [line for line in readings[start + 1:start + 8] if re.match(r"^    [* ] [a-z]", line)]
+    assert [line.split(":")[0].strip() for line in alternatives] == ["* occurred", "discovered", "office_received"]
+
+
+def test_rule_prints_its_limit_clock_text_and_the_readings_that_move_it(tmp_path: Path) -> None:
+    result = drillsim("plan", "--rule", "command_post_upward")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out[:5] == ["command_post_upward: command post reports upward", "  limit 1h; the plan's own number",
+                       "  clock from occurred to command_post_report_received",
+                       "  applies to incidents with a command post", "  Art. 10.2"]
+    assert bare("".join(out[5:7])) == (
+        "現場指揮部應在1小時內將事件基本情況、已采取措施及下一步工作建議上報至上級主管部門(如:蘭州市XX區XX街道)。")
+    clock = out.index("Readings that move it: each sets its clock or removes it")
+    assert out[clock + 1].startswith("  command_post_upward.start: when the command post's 1 hour starts; "
+                                     "in force: occurred (the plan's default)")
+    assert "    * occurred: " in out[clock + 4] and out[clock + 5].startswith("      command_post_set_up: ")
+    # Readings that change the chain may move every rule: they are listed apart.
+    chain = out.index("Readings that move it: each changes what the chain does, so it may move every rule")
+    assert [line.split(":")[0].strip() for line in out[chain:] if re.match(r"^  \S", line)] == [
+        "other.working_group", "leadership_upward.when"]
+    # Read the other way, the other alternative is the one in force.
+    other = tmp_path / "post.yaml"
+    other.write_text("name: post\nplan: builtin\nhorizon: 1d\n"
+                     "read_as: {command_post_upward.start: command_post_set_up}\n", encoding="utf-8")
+    read = drillsim("plan", str(other), "--rule", "command_post_upward")
+    assert read.returncode == 0, read.stderr
+    assert "  clock from command_post_set_up to command_post_report_received" in read.stdout
+    assert "in force: command_post_set_up (the plan's default is occurred)" in read.stdout
+    assert "\n    * command_post_set_up: the 1 hour is the post's own duty" in read.stdout
+
+
+def test_rule_as_json_carries_article_text_open_and_readings() -> None:
+    result = drillsim("plan", "--rule", "grid_to_office", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["rule"], data["limit"], data["open"]) == ("grid_to_office", "30m", True)
+    assert data["article"] == "Art. 8.2(2)"
+    assert "并在規定時限內向" in data["text"]
+    clock = [reading for reading in data["readings"] if reading["moves"] == "clock"]
+    assert [(r["reading"], r["in_force"], r["default"], list(r["alternatives"])) for r in clock] == [
+        ("grid_to_office.limit", "30m", "30m", ["30m", "10m"])]
+    assert clock[0]["alternatives"]["10m"]["means"].startswith("規定時限 short enough")
+    plan = json.loads(drillsim("plan", "--format", "json").stdout)
+    assert plan["read_as"]["command_post_upward.start"] == "occurred" and len(plan["read_as"]) == len(plan["readings"])
+    assert plan["deadlines"]["command_post_upward"]["open"] is False
+    assert plan["unmodelled"]["Art. 12"]["why"]
+
+
+def test_an_unknown_or_removed_rule_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    typo = drillsim("plan", "--rule", "ofice_to_leadership")
+    assert typo.returncode == 2 and not typo.stdout
+    assert typo.stderr.count("\n") == 1 and "Traceback" not in typo.stderr
+    assert "unknown deadline rule 'ofice_to_leadership'; did you mean 'office_to_leadership'?" in typo.stderr
+    assert "province_written" in typo.stderr
+    none = tmp_path / "none.yaml"
+    none.write_text("name: none\nplan: builtin\nhorizon: 1d\nread_as: {upward_without_post: none}\n", encoding="utf-8")
+    removed = drillsim("plan", str(none), "--rule", "upward_without_post")
+    assert removed.returncode == 2
+    assert removed.stderr == ("drillsim plan: the rule 'upward_without_post' is not in this scenario: the reading "
+                              "upward_without_post=none removes it\n")
+    flowchart = drillsim("plan", "--rule", "first_report", "--format", "mermaid")
+    assert flowchart.returncode == 2 and "not as a flowchart" in flowchart.stderr

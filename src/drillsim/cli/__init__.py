@@ -189,9 +189,12 @@ def validate(files: tuple[str, ...]) -> None:
 @click.argument("scenario", required=False, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "json"]), default="text", show_default=True,
               help="Plain text, a Mermaid flowchart of the chain, or the effective scenario as JSON.")
+@click.option("--rule", metavar="RULE", help="Only this deadline rule: its limit, clock, article and the plan's "
+                                             "words, and the readings of the plan that move it.")
 @roster_option
-def plan(scenario: str | None, fmt: str) -> None:
-    """Show the effective plan: actors and staffing, the flow, the deadline table."""
+def plan(scenario: str | None, fmt: str, rule: str | None) -> None:
+    """Show the effective plan: actors and staffing, the flow, the deadline table, each with the plan's article and
+    words, and the readings of the plan in force."""
     from drillsim.report import plan as planview
     with user_errors():
         if scenario is None:
@@ -200,8 +203,18 @@ def plan(scenario: str | None, fmt: str) -> None:
             from drillsim.scenario.loader import BUILTIN_PLAN
             scenario = str(resources.files("drillsim.scenario") / "plans" / f"{BUILTIN_PLAN}.yaml")
         loaded = load_scenario(scenario)
-    render = {"text": planview.text, "mermaid": planview.mermaid, "json": planview.as_json}[fmt]
-    echo(render(loaded))
+    if rule is None:
+        render = {"text": planview.text, "mermaid": planview.mermaid, "json": planview.as_json}[fmt]
+        echo(render(loaded))
+        return
+    if fmt == "mermaid":
+        fail("drillsim plan: --rule shows one rule as text or json, not as a flowchart")
+    if rule not in loaded.deadlines:
+        from drillsim.scenario.schema import unknown_name
+        removed = planview.removed_by(loaded, rule)
+        fail(f"drillsim plan: the rule {rule!r} is not in this scenario: the reading {removed} removes it" if removed
+             else f"drillsim plan: {unknown_name('deadline rule', rule, loaded.deadlines)}")
+    echo(planview.rule_json(loaded, rule) if fmt == "json" else planview.rule_text(loaded, rule))
 
 
 @contextmanager

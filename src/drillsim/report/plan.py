@@ -1,21 +1,84 @@
-"""The effective plan, as a reader sees it: roles, people and teams, the flow, the deadlines.
+"""The effective plan, as a reader sees it: roles, people and teams, the flow, the deadlines, the readings.
 
 Plain text for the terminal and a Mermaid flowchart for documents; both are
 drawn from the validated scenario, so they show exactly what a run uses. Who
 holds a role (its anonymous staff, the named people) is asked of
-drillsim.model.staffing, the answer the chain is built from.
+drillsim.model.staffing, the answer the chain is built from. Each entry
+shows the article it comes from and the plan's own words (its `text`), and
+whether its numbers are the plan's or a default for what the plan leaves
+open; which reading of the plan is in force is asked of
+drillsim.scenario.readings.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from rich.cells import cell_len
+
 from drillsim.model.staffing import holders_of
+from drillsim.scenario import readings
 from drillsim.scenario.flow import FlowStep, flow_of
+from drillsim.scenario.paths import parse_path
 from drillsim.scenario.schema import Person, Scenario, Staffing, Step
 from drillsim.scenario.units import format_clock, format_duration, format_offset
 from drillsim.text import visible
+
+OPEN = "open: a default, the plan leaves it open"
+"""How an entry whose numbers the plan leaves open is marked."""
+TEXT_WIDTH = 100
+"""Terminal cells a line of the plan's quoted text fills at most (a Chinese character takes two)."""
+_TOKENS = re.compile(r"[A-Za-z0-9]+|\s+|.", re.DOTALL)
+"""What a quoted line never breaks inside: a run of Latin letters or digits (`40`, `XX`, `III`)."""
+_BREAKS = frozenset("。,;:、)”」,.;: ")
+"""What a line of quoted text rather breaks after."""
+_CLOSING = frozenset("。,;:、)”」!?")
+"""What never begins a line: the character before it moves down with it."""
+
+
+def wrapped(text: str, indent: int = 6, width: int = TEXT_WIDTH) -> list[str]:
+    """The plan's words as lines of at most `width` terminal cells, `indent` spaces in, one paragraph per line of
+    `text` and more where it is long: after a punctuation mark when one falls in the last third of the line."""
+    room = max(20, width - indent)
+    out: list[str] = []
+    for paragraph in text.splitlines():
+        tokens: list[str] = []
+        for token in _TOKENS.findall(paragraph.strip()):
+            tokens.append(token)
+            if len(tokens) > 1 and sum(map(cell_len, tokens)) > room:
+                cut = _cut(tokens, room)
+                out.append("".join(tokens[:cut]).strip())
+                tokens = tokens[cut:]
+        if tokens:
+            out.append("".join(tokens).strip())
+    return [" " * indent + line for line in out if line]
+
+
+def _cut(tokens: list[str], room: int) -> int:
+    """How many tokens of an overfull line to keep: up to its last punctuation mark past two thirds of the line,
+    else as many as fit without leaving a closing mark to begin the next line (at least one)."""
+    cells, fits, mark = 0, 1, 0
+    for index, token in enumerate(tokens, 1):
+        cells += cell_len(token)
+        if cells > room:
+            break
+        if index < len(tokens) and tokens[index] in _CLOSING:
+            continue
+        fits = index
+        if token[-1] in _BREAKS and cells * 3 >= room * 2:
+            mark = index
+    return mark or fits
+
+
+def _quoting(entry: Any, indent: int = 6) -> list[str]:
+    """An entry's text, wrapped under its line (nothing for an entry without one)."""
+    return wrapped(entry.text, indent) if entry.text else []
+
+
+def _article(entry: Any) -> str:
+    return f"  [{entry.article}]" if entry.article else ""
 
 
 def staffing_text(staffing: Staffing) -> str:
@@ -193,7 +256,8 @@ _MODEL_DURATIONS = {
 
 
 def text(scenario: Scenario) -> str:
-    """The effective plan as plain text: one line per actor, step and deadline, with its article."""
+    """The effective plan as plain text: one line per actor, step and deadline, with its article, the plan's words
+    under it and whether its numbers are open; then the readings of the plan and the one in force."""
     lines = [scenario.name, scenario.plan_title,
              f"horizon {format_duration(scenario.horizon)}; {scenario.replications} replications; "
              f"seed {scenario.seed}; tasks served {_POLICIES[scenario.policy]} ({scenario.policy})", ""]
@@ -205,53 +269,172 @@ def text(scenario: Scenario) -> str:
         stand_in = f" (stand-in: {actor.stand_in})" if actor.stand_in else ""
         lines.append(f"  {actor_id:<{width}} {actor.title:<44} {_actor_staffing(scenario, actor_id, anonymous)}"
                      f"{stand_in}  [{actor.article}]")
+        lines += _quoting(actor)
     if scenario.people:
         lines += ["", "People (one person does one task at a time, whichever role it comes from)"]
         width = max(len(name) for name in scenario.people)
         titles = max(len(person.title) for person in scenario.people.values())
-        lines.extend(f"  {person_id:<{width}} {person.title:<{titles}} {person_text(person)}"
-                     + (f"  [{person.article}]" if person.article else "")
-                     for person_id, person in scenario.people.items())
+        for person_id, person in scenario.people.items():
+            lines.append(f"  {person_id:<{width}} {person.title:<{titles}} {person_text(person)}{_article(person)}")
+            lines += _quoting(person)
     lines += ["", "Working groups (the group of the incident's category: its leader, or the deputy after the "
                   "hand-over, and members asked in this order)"]
     width = max(len(name) for name in (*scenario.working_groups, *scenario.categories))
     titles = max(len(group.title) for group in scenario.working_groups.values())
-    lines.extend(f"  {group_id:<{width}} {group.title:<{titles}} {_group_text(scenario, group_id)}  [{group.article}]"
-                 for group_id, group in scenario.working_groups.items())
+    for group_id, group in scenario.working_groups.items():
+        lines.append(f"  {group_id:<{width}} {group.title:<{titles}} {_group_text(scenario, group_id)}  "
+                     f"[{group.article}]")
+        lines += _quoting(group)
     lines += ["", "Categories (the working group activated; the professional responders called, who take over on site)"]
-    lines.extend(f"  {name:<{width}} group {category.working_group}; "
-                 f"{'calls ' + category.external if category.external else 'no professional responders'}"
-                 f"  [{category.article}]" for name, category in scenario.categories.items())
+    for name, category in scenario.categories.items():
+        lines.append(f"  {name:<{width}} group {category.working_group}; "
+                     f"{'calls ' + category.external if category.external else 'no professional responders'}"
+                     f"  [{category.article}]")
+        lines += _quoting(category)
     if scenario.core_elements:
         lines += ["", "Core elements (when the chain can know each: after a step's work, or its milestone, and a drawn "
                       "delay; a report sent before one it must carry is known is incomplete)"]
         width = max(len(name) for name in scenario.core_elements)
-        lines.extend(f"  {name:<{width}} {element.title}; known after {element.after}"
-                     + (f", then {element.duration}: {scenario.durations[element.duration].describe()}"
-                        if element.duration else "") + (f"  [{element.article}]" if element.article else "")
-                     for name, element in scenario.core_elements.items())
+        for name, element in scenario.core_elements.items():
+            lines.append(f"  {name:<{width}} {element.title}; known after {element.after}"
+                         + (f", then {element.duration}: {scenario.durations[element.duration].describe()}"
+                            if element.duration else "") + _article(element))
+            lines += _quoting(element)
         waiting = sorted(actor for actor in scenario.actors if scenario.practice_of(actor) == "wait")
         lines.append(f"  practice: {scenario.practice}"
                      + (f"; waits until the elements are known: {', '.join(waiting)}" if waiting else ""))
     lines += ["", "Flow (each step waits for the steps it comes after, then takes its actor)"]
-    lines.extend(f"  {_step_text(scenario, node)}  [{node.step.article}]" for node in flow_of(scenario))
+    for node in flow_of(scenario):
+        lines.append(f"  {_step_text(scenario, node)}{'; ' + OPEN if node.step.open else ''}  [{node.step.article}]")
+        lines += _quoting(node.step)
     model = [(name, what) for name, what in _MODEL_DURATIONS.items() if name in scenario.durations]
     if model:
         lines += ["", "Durations the model itself reads (by these names)"]
         lines.extend(f"  {name}: {scenario.durations[name].describe()}; {what}" for name, what in model)
-    lines += ["", "Escalation (the superiors each level reaches)"]
+    lines += ["", _organisation_text(scenario)]
+    lines += ["", f"Escalation (the superiors each level reaches{'; ' + OPEN if scenario.escalation.open else ''})"
+                  f"{_article(scenario.escalation)}", *_quoting(scenario.escalation, 4)]
     lines.extend(f"  {level:<4} {', '.join(targets)}" for level, targets in scenario.escalation.levels.items())
     lines += ["", "Deadlines (limit, from the milestone that starts the clock to the one that stops it)"]
     flow = flow_of(scenario)
     width = max((len(rule_id) for rule_id in scenario.deadlines), default=0)
     for rule_id, rule in scenario.deadlines.items():
         levels = f", levels {', '.join(rule.levels)}" if rule.levels else ""
-        open_ = "; the plan leaves the number open: a default" if rule.open else ""
+        open_ = f"; {OPEN}" if rule.open else ""
         known = f" (not before {rule.not_before})" if rule.not_before is not None else ""
         per_change = ", at each change" if rule.applies != "change" and flow.rule_per_change(rule) else ""
         lines.append(f"  {rule_id:<{width}} {format_duration(rule.limit):>6}  {rule.start}{known} -> {rule.end}; "
                      f"applies to {_APPLIES[rule.applies]}{per_change}{levels}{open_}  [{rule.article}]")
+        lines += _quoting(rule)
+    if scenario.readings:
+        lines += ["", "Readings (what the plan's words leave open; `read_as: {READING: ALTERNATIVE}` takes another, "
+                      "`drillsim readings` runs each)"]
+        for name in scenario.readings:
+            lines += _reading_text(scenario, name)
     return "\n".join(lines)
+
+
+def _organisation_text(scenario: Scenario) -> str:
+    """The command post rule, the channels and the changes: what they set, whether the plan set it, its words."""
+    post, channels, changes = scenario.command_post, scenario.channels, scenario.changes
+    p_post = scenario.probabilities.command_post_low_level
+    lines = [f"Command post: set up at once for level{'s' if len(post.levels) != 1 else ''} "
+             f"{', '.join(post.levels) or 'none'}; for the others with probability command_post_low_level "
+             f"({p_post:g}){_article(post)}", *_quoting(post, 4)]
+    media = "; ".join(f"{name} {format_duration(channels.media[name].delay)} (fallback "
+                      f"{format_duration(channels.media[name].fallback_delay)})" for name in channels.order)
+    lines += [f"Channels, tried in order: {media}{'; ' + OPEN if channels.open else ''}{_article(channels)}",
+              *_quoting(channels, 4)]
+    if changes.mean_count or changes.text:
+        counts = ", ".join(f"{n:g} for level {level}" for level, n in changes.mean_count.items()) or "none"
+        lines += [f"Changes calling for a continuation report, on average: {counts}"
+                  f"{'; ' + OPEN if changes.open else ''}{_article(changes)}", *_quoting(changes, 4)]
+    return "\n".join(lines)
+
+
+def _reading_text(scenario: Scenario, name: str, indent: int = 2) -> list[str]:
+    """A reading: its title and article, its words, and each alternative with why the text allows it, the one in
+    force marked `*` (and whether it is the plan file's default)."""
+    reading = scenario.readings[name]
+    in_force = readings.in_force(scenario)[name]
+    open_to = {choice.alternative for choice in readings.choices(scenario).get(name, ())}
+    pad = " " * indent
+    if in_force == readings.OWN:
+        force = "in force: the scenario's own values, none of the alternatives"
+    else:
+        force = f"in force: {in_force}" + (" (the plan's default)" if in_force == reading.default
+                                            else f" (the plan's default is {reading.default})")
+    lines = [f"{pad}{name}: {reading.title}; {force}{_article(reading)}", *_quoting(reading, indent + 4)]
+    for alternative, values in reading.alternatives.items():
+        mark = "*" if alternative == in_force else " "
+        unavailable = "" if alternative in open_to or alternative == in_force else " (changes nothing here)"
+        lines.append(f"{pad}  {mark} {alternative}: {values.means}{unavailable}")
+        lines += _quoting(values, indent + 6)
+    return lines
+
+
+def rule_readings(scenario: Scenario, rule_id: str) -> list[tuple[str, str]]:
+    """The readings that can move a rule's hit rate (drillsim.scenario.readings.relevant), each with how: `clock`
+    when an alternative sets or removes the rule itself, `chain` when it changes what the chain does."""
+    return [(name, "clock" if rule_id in readings.rules_moved(scenario.readings[name]) else "chain")
+            for name in readings.relevant(scenario, rule_id)]
+
+
+def removed_by(scenario: Scenario, rule_id: str) -> str | None:
+    """`upward_without_post=none`: the reading in force that removes a rule the scenario does not have, if one does."""
+    for name, alternative in readings.in_force(scenario).items():
+        values = scenario.readings[name].alternatives.get(alternative)
+        if values is not None and any(value is None and parse_path(path) == ("deadlines", rule_id)
+                                      for path, value in values.set.items()):
+            return f"{name}={alternative}"
+    return None
+
+
+_HOW = {"clock": "sets its clock or removes it", "chain": "changes what the chain does, so it may move every rule"}
+
+
+def rule_text(scenario: Scenario, rule_id: str) -> str:
+    """One deadline rule as plain text: what it asks, whether its number is the plan's own, the plan's words, and
+    the readings that move it with their alternatives (the one in force marked `*`)."""
+    rule = scenario.deadlines[rule_id]
+    known = f", not before {rule.not_before}" if rule.not_before is not None else ""
+    levels = f", levels {', '.join(rule.levels)}" if rule.levels else ""
+    per_change = ", at each change" if rule.applies != "change" and flow_of(scenario).rule_per_change(rule) else ""
+    lines = [f"{rule_id}: {rule.title}",
+             f"  limit {format_duration(rule.limit)}; " + (OPEN if rule.open else "the plan's own number"),
+             f"  clock from {rule.start}{known} to {rule.end}",
+             f"  applies to {_APPLIES[rule.applies]}{per_change}{levels}",
+             f"  {rule.article or 'no article'}", *_quoting(rule, 4)]
+    moving = rule_readings(scenario, rule_id)
+    if not moving:
+        lines += ["", "No reading of the plan moves it."]
+    for how in ("clock", "chain"):
+        names = [name for name, moves in moving if moves == how]
+        if names:
+            lines += ["", f"Readings that move it: each {_HOW[how]}"]
+            for name in names:
+                lines += _reading_text(scenario, name)
+    return "\n".join(lines)
+
+
+def rule_data(scenario: Scenario, rule_id: str) -> dict[str, Any]:
+    """One deadline rule as plain data: the rule as the scenario file writes it, and the readings that move it,
+    each with how, its alternatives, the one in force and the plan's default."""
+    rule = scenario.deadlines[rule_id]
+    in_force = readings.in_force(scenario)
+    moving = []
+    for name, how in rule_readings(scenario, rule_id):
+        reading = scenario.readings[name]
+        moving.append({"reading": name, "moves": how, "title": reading.title, "article": reading.article,
+                       "text": reading.text, "in_force": in_force[name], "default": reading.default,
+                       "alternatives": {alt: {"means": values.means, "text": values.text}
+                                        for alt, values in reading.alternatives.items()}})
+    return {"rule": rule_id, **rule.model_dump(mode="json", by_alias=True, exclude_defaults=False),
+            "readings": moving}
+
+
+def rule_json(scenario: Scenario, rule_id: str) -> str:
+    return json.dumps(rule_data(scenario, rule_id), indent=2, ensure_ascii=False)
 
 
 _MERMAID_CODES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "`": "#96;"}
@@ -374,4 +557,9 @@ def as_data(scenario: Scenario) -> dict[str, Any]:
 
 
 def as_json(scenario: Scenario) -> str:
-    return json.dumps(as_data(scenario), indent=2, ensure_ascii=False)
+    """The effective scenario as JSON, its `read_as` naming the alternative in force of every reading whose values
+    match one (a reading it leaves out has the scenario's own values), so that a tool need not work it out."""
+    data = as_data(scenario)
+    data["read_as"] = {name: alternative for name, alternative in readings.in_force(scenario).items()
+                       if alternative != readings.OWN}
+    return json.dumps(data, indent=2, ensure_ascii=False)

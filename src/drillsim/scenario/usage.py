@@ -29,7 +29,7 @@ Path_ = tuple[str | int, ...]
 
 MODEL_DURATIONS = ("follow_up", "acknowledge", "change_interval", "reassessment")
 """Durations the model reads by name, besides those the flow's steps take."""
-LEADERSHIP_FIELDS = ("article", "leader", "deputy", "members")
+LEADERSHIP_FIELDS = ("article", "text", "leader", "deputy", "members")
 """What `leadership_group` documents (nothing in a run reads it: it describes the plan)."""
 _LIMITED = ("pool", "per_grid")
 _DRAWN = ("team", "working_group")
