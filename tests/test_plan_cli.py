@@ -224,7 +224,7 @@ def test_rule_prints_its_limit_clock_text_and_the_readings_that_move_it(tmp_path
     # Readings that change the chain may move every rule: they are listed apart.
     chain = out.index("Readings that move it: each changes what the chain does, so it may move every rule")
     assert [line.split(":")[0].strip() for line in out[chain:] if re.match(r"^  \S", line)] == [
-        "other.working_group", "leadership_upward.when"]
+        "other.working_group", "leadership_upward.when", "publish_information.when", "casualties.known"]
     # Read the other way, the other alternative is the one in force.
     other = tmp_path / "post.yaml"
     other.write_text("name: post\nplan: builtin\nhorizon: 1d\n"

@@ -101,7 +101,8 @@ def test_clock_readings_are_rechecked_unless_someone_serves_by_deadline() -> Non
     assert not rd.recheckable(plan, "other.working_group")
     assert rd.rules_moved(plan.readings["continuation.start"]) == {"continuation", "continuation_province"}
     assert set(rd.relevant(plan, "province_written")) == {"province_written.start", "other.working_group",
-                                                          "leadership_upward.when"}
+                                                          "leadership_upward.when", "publish_information.when",
+                                                          "casualties.known"}
     by_deadline = loads(BUILTIN + "staffing: {office: {policy: deadline}}\n")
     assert not rd.recheckable(by_deadline, "office_to_leadership.start")
     assert set(rd.relevant(by_deadline, "province_written")) == set(plan.readings)
@@ -113,3 +114,10 @@ def test_a_flow_step_is_named_by_its_id_in_a_path() -> None:
     assert next(s for s in changed.flow if s.id == "verify").report.incomplete == 0.25  # type: ignore[union-attr]
     with pytest.raises(ScenarioError, match="no entry of flow has the id 'verfy'"):
         plan.replace({"flow.verfy.duration": "judge"})
+
+
+def test_an_alternative_that_sets_one_value_and_removes_another_is_recognised_when_written_so() -> None:
+    written = loads(BUILTIN + "core_elements: {casualties: {after: verify, duration: null}}\n")
+    assert rd.in_force(written)["casualties.known"] == "with_verification"
+    half = loads(BUILTIN + "core_elements: {casualties: {after: verify}}\n")  # still drawn after the verification
+    assert rd.in_force(half)["casualties.known"] == rd.OWN

@@ -157,14 +157,14 @@ def _matching(scenario: Scenario, doc: dict[str, Any], name: str, reading: Readi
     if name in scenario.read_as:
         return scenario.read_as[name]
     for alternative, values in reading.alternatives.items():
-        paths = _paths(values.set)
-        if any(value is None for value in values.set.values()):
-            if all(value is None for value in values.set.values()) and \
-                    all(_value(doc, path) is _MISSING for path in paths):
-                return alternative
+        removed = [parse_path(text) for text, value in values.set.items() if value is None]
+        kept = [parse_path(text) for text, value in values.set.items() if value is not None]
+        if any(_value(doc, path) is not _MISSING for path in removed):
             continue
-        there = [path for path in paths if _present(doc, path[:-1])]
+        there = [path for path in kept if _present(doc, path[:-1])]
         if not there:
+            if not kept:
+                return alternative
             continue
         try:
             other = _document(scenario.replace({"read_as": {name: alternative}}))
