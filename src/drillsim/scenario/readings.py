@@ -159,7 +159,7 @@ def _matching(scenario: Scenario, doc: dict[str, Any], name: str, reading: Readi
     for alternative, values in reading.alternatives.items():
         removed = [parse_path(text) for text, value in values.set.items() if value is None]
         kept = [parse_path(text) for text, value in values.set.items() if value is not None]
-        if any(_value(doc, path) is not _MISSING for path in removed):
+        if any(_value(doc, path) not in (_MISSING, None) for path in removed):  # a field left out reads None
             continue
         there = [path for path in kept if _present(doc, path[:-1])]
         if not there:
