@@ -24,7 +24,8 @@ durations, channels, staffing and readings), never from knowledge of one plan:
 
 A kind of incident is a category and a level the scenario's sources and injects bring (every category and
 level when it brings none), with or without a command post as the plan's levels and `command_post_low_level`
-allow, at that level throughout (no misjudgement, no change of level). Each finding about a rule names the
+allow, judged at its level or, with `misjudged_level`, one level off until a change corrects it (`kinds_of`;
+no other change of level is followed). Each finding about a rule names the
 readings (drillsim.scenario.readings) that set it, and the alternatives under which the finding goes away.
 """
 
