@@ -180,7 +180,8 @@ def gated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _rate_cells(html: str) -> dict[str, str]:
     """Each rule's title -> the class of its hit-rate cell over all levels."""
-    rows = re.findall(r'<td><strong>(.*?)</strong></td>.*?<td class="num"[^>]*>\d+</td><td class="num"[^>]*>\d+</td>'
+    rows = re.findall(r'<td><strong>(.*?)</strong>(?: <a class="reading-mark"[^>]*>\*</a>)?</td>'
+                      r'.*?<td class="num"[^>]*>\d+</td><td class="num"[^>]*>\d+</td>'
                       r'\s*<td class="(num[^"]*)">', html, flags=re.S)
     return dict(rows)
 

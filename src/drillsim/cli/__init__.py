@@ -243,5 +243,5 @@ def _register() -> None:
         import_module(f"drillsim.cli.{module}")
 
 
-_COMMAND_MODULES = ("run", "exercise", "export", "sweep", "report", "n_minus_one", "check")
+_COMMAND_MODULES = ("run", "exercise", "export", "sweep", "report", "n_minus_one", "readings", "check")
 _register()

@@ -6,7 +6,7 @@ import math
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 from click.core import ParameterSource
@@ -27,6 +27,7 @@ from drillsim.cli import (
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 
 if TYPE_CHECKING:
+    from drillsim.experiment.readings import Mode
     from drillsim.experiment.runner import Keep
 
 
@@ -76,12 +77,18 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
 @click.option("--keep", type=click.Choice(["all", "summary"]), default="all", show_default=True,
               help="Keep every record (frames, plots, bottleneck), or only running totals per replication: "
                    "the same verdicts and actor figures in memory that does not grow with the horizon.")
+@click.option("--readings", "reading_mode", type=click.Choice(["clocks", "all", "none"]), default="clocks",
+              show_default=True,
+              help="Mark every rule whose hit rate moves by more than 5 points across readings of the plan: clocks "
+                   "re-checks the run's own records under the readings that only move clocks (nearly free with "
+                   "--keep all), all also simulates those that change the chain, none skips it.")
 @roster_option
 @verbosity_options
 @click.pass_context
 def run(ctx: click.Context, scenario: str, replications: int | None, seed: int | None, jobs: int,
         out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
-        max_replications: int, scheduler: str | None, report: bool, keep: Keep, verbose: int, quiet: bool) -> None:
+        max_replications: int, scheduler: str | None, report: bool, keep: Keep,
+        reading_mode: Mode | Literal["none"], verbose: int, quiet: bool) -> None:
     """Run a scenario and give a verdict on every deadline of the plan."""
     started = time.perf_counter()
     from drillsim import api
@@ -116,6 +123,8 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
                               precision=precision, max_replications=max_replications, client=client,
                               keep=keep)
         log.info("%d replications in %.2f s", len(results.replications), time.perf_counter() - started)
+        if reading_mode != "none" and not timeline:
+            _mark_readings(results, reading_mode, jobs, quiet)
         if out is not None:
             from drillsim.experiment.rundir import write_figures, write_run
             results.summary()  # the analysis is part of the run's time; writing the files is not
@@ -137,6 +146,17 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
             echo(precision_sentence(results.precision))
         echo(render_summary(results))
     _gate(results, thresholds)
+
+
+def _mark_readings(results: Any, mode: Mode, jobs: int, quiet: bool) -> None:
+    """Measure how far each rule's hit rate moves with the reading of the plan, for the table, the JSON summary
+    and the report (Results.readings)."""
+    from drillsim.experiment.readings import marks, runs
+    began = time.perf_counter()
+    more = runs(results.scenario, mode=mode, kept=results.keep == "all") - 1
+    with progress_bar(more * len(results.replications), quiet, "readings") as advance:
+        results.readings = marks(results, mode, jobs=jobs, progress=advance).marks()
+    log.info("readings of the plan (%s) in %.2f s", mode, time.perf_counter() - began)
 
 
 def _precision_failure(report: dict[str, Any] | None) -> list[str]:

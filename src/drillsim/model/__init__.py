@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import simpy
 
 from drillsim.model.chain import Chain, OnIncident
+from drillsim.model.clocks import Clocks
 from drillsim.model.collector import collector_paused
 from drillsim.model.incidents import Incident, generate
 from drillsim.model.records import IncidentRecord, StaffingRecord, StepRecord, VerdictRecord
@@ -51,5 +52,16 @@ def simulate(scenario: Scenario, seed: int, replication: int, load: float = 1.0,
         return Replication(replication, chain.steps, chain.incidents, checked)
 
 
+def rechecked(scenario: Scenario, replication: Replication) -> Replication:
+    """A replication's records with their verdicts checked again by another scenario's clocks.
+
+    Equal to simulating that scenario only when it runs the same chain: when it differs from the one simulated
+    in deadline rules alone, and nobody chooses tasks by deadline (drillsim.scenario.readings.recheckable).
+    """
+    clocks = Clocks(scenario)
+    return Replication(replication.replication, replication.steps, replication.incidents,
+                       [v for record in replication.incidents for v in clocks.settled(record)])
+
+
 __all__ = ["Chain", "Incident", "IncidentRecord", "OnIncident", "Replication", "StaffingRecord", "StepRecord",
-           "VerdictRecord", "incidents_of", "simulate", "staffing_records"]
+           "VerdictRecord", "incidents_of", "rechecked", "simulate", "staffing_records"]

@@ -22,6 +22,7 @@ import jinja2
 
 from drillsim.model.staffing import holders_of, roles_of
 from drillsim.report.plan import person_text
+from drillsim.report.terminal import reading_marks
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
 from drillsim.text import finalize
@@ -187,6 +188,17 @@ def _targets(recorded: object, rules: list[dict[str, object]]) -> dict[str, floa
             and isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate <= 1}
 
 
+def _readings(recorded: object) -> dict[str, Any] | None:
+    """What the run measured of the readings of the plan (None when it did not): the rules marked with their
+    sentences, the rules each reading moves, the alternative in force of every reading, and what was not tried."""
+    if not isinstance(recorded, dict):
+        return None
+    marked = reading_marks(recorded)
+    in_force = [{"reading": name, **entry} for name, entry in recorded["in_force"].items()]
+    return {"marked": marked, "in_force": in_force, "sentence": recorded["sentence"],
+            "threshold": recorded["threshold"], "tried": set(recorded["tried"])}
+
+
 def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False) -> str:
     """The report of a saved run, with these plots, as one HTML page.
 
@@ -231,6 +243,7 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
         "written": provenance.get("written"),
         "elapsed": run_time(provenance.get("elapsed_seconds")),
         "targets": _targets(provenance.get("fail_under"), rules),
+        "readings": _readings(summary.get("readings")),
         "generated": (provenance.get("written") if at_run_time else None)
         or datetime.now(UTC).isoformat(timespec="seconds"),
         "report_versions": {"python": platform.python_version(), "drillsim": metadata.version("drillsim"),

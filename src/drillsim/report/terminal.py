@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from drillsim.results import Results
 from drillsim.scenario.units import format_duration
@@ -53,6 +54,17 @@ def _has_people(results: Results) -> bool:
     return bool(scenario.people) or any(actor.kind in ("team", "working_group") for actor in scenario.actors.values())
 
 
+MARK = "*"
+"""After a rule in the deadline table: its hit rate depends on the reading of the plan (a footnote says which)."""
+
+
+def reading_marks(readings: dict[str, Any] | None) -> dict[str, str]:
+    """Rule -> the sentence saying which reading of the plan its hit rate depends on, for the rules marked (the
+    run's `readings`: drillsim.experiment.readings `ReadingsResult.marks`)."""
+    rules = readings.get("rules", []) if isinstance(readings, dict) else []
+    return {str(rule["rule"]): str(rule["sentence"]) for rule in rules if rule.get("marked")}
+
+
 def render_summary(results: Results) -> str:
     """Deadline table per rule and level, the busiest actors, and the bottleneck in a sentence."""
     summary = results.summary()
@@ -64,20 +76,24 @@ def render_summary(results: Results) -> str:
         f"{inc['total']} incidents ({inc['per_replication']:.1f} per replication), "
         f"{inc['open_at_horizon']} still open at the horizon"
         + (f"; {inc['in_warm_up']} more in the warm-up, simulated but not counted" if "in_warm_up" in inc else ""),
-        "",
-        f"{'deadline rule':<22} {'limit':>6} {'level':>5} {'applied':>8} {'met':>7} {'hit rate':>8} "
-        f"{'95% interval':>15} {'late median':>11} {'late p90':>9} {'worst':>8}",
     ]
+    marked = reading_marks(summary.get("readings"))
+    width = max([22, *(len(rule) + len(MARK) for rule in marked)])
+    lines += ["", f"{'deadline rule':<{width}} {'limit':>6} {'level':>5} {'applied':>8} {'met':>7} {'hit rate':>8} "
+              f"{'95% interval':>15} {'late median':>11} {'late p90':>9} {'worst':>8}"]
     rules = results.rules()
     for row in rules.itertuples(index=False):
-        label = row.rule if row.level == "all" else ""
+        label = (row.rule + (MARK if row.rule in marked else "")) if row.level == "all" else ""
         interval = "-" if math.isnan(row.low) else f"{row.low:.1%}-{row.high:.1%}"
-        lines.append(f"{label:<22} {format_duration(row.limit) if label else '':>6} {row.level:>5} "
+        lines.append(f"{label:<{width}} {format_duration(row.limit) if label else '':>6} {row.level:>5} "
                      f"{row.applicable:>8} {row.met:>7} {_pct(row.rate):>8} {interval:>15} "
                      f"{_dur(row.late_median):>11} {_dur(row.late_p90):>9} {_dur(row.worst_late):>8}")
     pending = int(rules[rules["level"] == "all"]["pending"].sum())
     if pending:
         lines.append(f"({pending} clocks were still running at the horizon and are not counted)")
+    if "readings" in summary:
+        lines += ["", *(f"{MARK} {sentence}" for sentence in marked.values())]
+        lines += [summary["readings"]["sentence"]] if summary["readings"]["sentence"] else []
     lines += ["", f"{'busiest actors':<40} {'utilisation':>11} {'mean wait':>10} {'95% interval':>17} "
               f"{'p90 wait':>9} {'tasks':>7}"]
     for row in results.actors().head(6).itertuples(index=False):

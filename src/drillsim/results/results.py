@@ -58,6 +58,9 @@ class Results:
         """How a `precision=` run stopped (drillsim.experiment.per_replication.precision_report), else None."""
         self.tallies = tallies
         """One Tally per replication when only summaries were kept, else None."""
+        self.readings: dict[str, Any] | None = None
+        """How far each rule's hit rate moves with the reading of the plan, when the run measured it
+        (drillsim.experiment.readings `marks`), else None."""
 
     def __repr__(self) -> str:
         kept = "" if self.tallies is None else ", summaries only"
@@ -250,6 +253,7 @@ class Results:
             "people": [_clean(row) for row in self._people.to_dict("records")],
             "bottleneck": self.bottleneck() if self.tallies is None else None,
             **({"precision": self.precision} if self.precision is not None else {}),
+            **({"readings": self.readings} if self.readings is not None else {}),
         }
 
 
