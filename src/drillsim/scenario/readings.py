@@ -114,21 +114,20 @@ def variant(scenario: Scenario, reading: str, alternative: str) -> Scenario:
 def choices(scenario: Scenario) -> dict[str, tuple[Choice, ...]]:
     """Every reading the scenario can be read by (two alternatives or more that make a valid scenario, and
     differ in it), each alternative with its scenario, in the plan's order; the in-force one is the scenario."""
-    doc = _document(scenario)
+    read = _read(scenario)
     out: dict[str, tuple[Choice, ...]] = {}
     for name, reading in scenario.readings.items():
+        current, others = read[name]
         found: list[Choice] = []
-        current = _matching(scenario, doc, name, reading)
         for alternative, values in reading.alternatives.items():
             if alternative == current:
                 found.append(Choice(name, alternative, scenario, True, alternative == reading.default))
                 continue
-            try:
-                other = scenario.replace({"read_as": {**scenario.read_as, name: alternative}})
-            except ScenarioError:
+            built = others.get(alternative)
+            if built is None:
                 continue  # it cannot be read so here
-            other_doc = _document(other)
-            if all(_value(doc, path) == _value(other_doc, path) for path in _paths(values.set)):
+            other, other_doc = built
+            if all(_value(read.doc, path) == _value(other_doc, path) for path in _paths(values.set)):
                 continue  # the same values here: it sets what this scenario does not have (a rule it removed)
             found.append(Choice(name, alternative, other, False, alternative == reading.default))
         if len(found) >= 2:
@@ -136,11 +135,35 @@ def choices(scenario: Scenario) -> dict[str, tuple[Choice, ...]]:
     return out
 
 
-@per_scenario
 def in_force(scenario: Scenario) -> dict[str, str]:
     """Reading -> the alternative whose values the scenario has (`OWN` when none has them)."""
-    doc = _document(scenario)
-    return {name: _matching(scenario, doc, name, reading) for name, reading in scenario.readings.items()}
+    return {name: current for name, (current, _) in _read(scenario).items()}
+
+
+class _Read(dict[str, tuple[str, dict[str, tuple[Scenario, dict[str, Any]]]]]):
+    """Reading -> (the alternative in force, every other alternative's scenario and document), and the
+    scenario's own document."""
+
+    doc: dict[str, Any]
+
+
+@per_scenario
+def _read(scenario: Scenario) -> _Read:
+    """Each alternative's scenario built once, for both `in_force` and `choices`: a variant is a validation."""
+    out = _Read()
+    out.doc = doc = _document(scenario)
+    for name, reading in scenario.readings.items():
+        others: dict[str, tuple[Scenario, dict[str, Any]]] = {}
+        for alternative in reading.alternatives:
+            if scenario.read_as.get(name) == alternative:
+                continue
+            try:
+                other = scenario.replace({"read_as": {**scenario.read_as, name: alternative}})
+            except ScenarioError:
+                continue
+            others[alternative] = (other, _document(other))
+        out[name] = (_matching(scenario, doc, name, reading, others), others)
+    return out
 
 
 def _document(scenario: Scenario) -> dict[str, Any]:
@@ -151,9 +174,11 @@ def _paths(values: Mapping[str, Any]) -> list[Path]:
     return [parse_path(text) for text in values]
 
 
-def _matching(scenario: Scenario, doc: dict[str, Any], name: str, reading: Reading) -> str:
-    """The alternative whose values the scenario's document has, as they read once validated: the values it
-    removes are absent, and those it sets are there, in every entry the scenario has (at least one)."""
+def _matching(scenario: Scenario, doc: dict[str, Any], name: str, reading: Reading,
+              others: Mapping[str, tuple[Scenario, dict[str, Any]]]) -> str:
+    """The alternative whose values the scenario's document has, as they read once validated (`others`: each
+    alternative's document): the values it removes are absent, and those it sets are there, in every entry the
+    scenario has (at least one)."""
     if name in scenario.read_as:
         return scenario.read_as[name]
     for alternative, values in reading.alternatives.items():
@@ -166,11 +191,8 @@ def _matching(scenario: Scenario, doc: dict[str, Any], name: str, reading: Readi
             if not kept:
                 return alternative
             continue
-        try:
-            other = _document(scenario.replace({"read_as": {name: alternative}}))
-        except ScenarioError:
-            continue
-        if all(_value(doc, path) == _value(other, path) for path in there):
+        if alternative in others and all(_value(doc, path) == _value(others[alternative][1], path)
+                                         for path in there):
             return alternative
     return OWN
 
