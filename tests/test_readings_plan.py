@@ -121,3 +121,13 @@ def test_an_alternative_that_sets_one_value_and_removes_another_is_recognised_wh
     assert rd.in_force(written)["casualties.known"] == "with_verification"
     half = loads(BUILTIN + "core_elements: {casualties: {after: verify}}\n")  # still drawn after the verification
     assert rd.in_force(half)["casualties.known"] == rd.OWN
+
+
+def test_taking_a_reading_leaves_the_document_it_was_given_as_it_was() -> None:
+    doc = loads(BUILTIN).model_dump(mode="json", by_alias=True)
+    before = repr(doc)
+    taken, problems = rd.apply({**doc, "read_as": {"final_report": "none", "leadership_upward.when": "command_post",
+                                                   "grid_to_office.limit": "10m"}}, lambda path: ("p", None))
+    assert problems == [] and repr(doc) == before
+    assert "final_report" not in taken["deadlines"] and taken["deadlines"]["grid_to_office"]["limit"] == "10m"
+    assert next(s for s in taken["flow"] if s["id"] == "leadership_upward")["when"] == "command_post"

@@ -52,7 +52,7 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
     chosen, readings = doc.get("read_as"), doc.get("readings")
     if not isinstance(chosen, Mapping) or not chosen or not isinstance(readings, Mapping):
         return doc, []
-    doc = copy.deepcopy(doc)
+    doc = dict(doc)
     problems: list[Problem] = []
     for name, alternative in chosen.items():
         reading = readings.get(name)
@@ -66,6 +66,7 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
                 path = parse_path(str(text))
                 if not _present(doc, path[:-1] if value is not None else path):
                     continue  # the entry it sets is not in this scenario (a rule it removed)
+                _own_along(doc, path)
                 set_at(doc, path, copy.deepcopy(value))
             except ScenarioError as exc:
                 file, line = located(("readings", name, "alternatives", alternative, "set", text))
@@ -73,6 +74,20 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
                                      f"reading {name}={alternative} cannot set {text}: {p.message}")
                              for p in exc.problems]
     return doc, problems
+
+
+def _own_along(doc: dict[str, Any], path: Path) -> None:
+    """Copy the mappings and lists on the way to `path`, so that setting it leaves the caller's document as it
+    was (copying the whole document would cost more than validating it)."""
+    node: Any = doc
+    for key in path[:-1]:
+        if isinstance(node, dict) and isinstance(node.get(str(key)), (dict, list)):
+            node[str(key)] = node = copy.copy(node[str(key)])
+        elif isinstance(node, list) and (index := entry_index(node, key)) is not None and isinstance(
+                node[index], (dict, list)):
+            node[index] = node = copy.copy(node[index])
+        else:
+            return
 
 
 def _present(doc: Any, path: Path) -> bool:
