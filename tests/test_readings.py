@@ -311,6 +311,7 @@ def test_the_html_report_from_a_run_directory_shows_the_marks(plan: Path, tmp_pa
     assert page.count('<a class="reading-mark" href="#readings"') == 1
     assert "<strong>decided within 15 minutes</strong> <a class=\"reading-mark\"" in page
     assert "<h2>Depends on the reading of the plan</h2>" in page
+    assert "when its hit rate moves by more than\n     5 points across them." in page
     assert ("<li>decided_in_time depends on the reading of Art. 1 (decided_in_time.start): 0% to 100%; see "
             "`drillsim readings`</li>") in page
     assert "when the leader&#39;s 15 minutes start" in page  # escaped, as all scenario text
