@@ -82,16 +82,17 @@ def test_a_reading_of_a_rule_the_scenario_removed_is_not_offered() -> None:
 
 
 @pytest.mark.parametrize(("written", "said"), [
-    ("read_as: {command_post_upward.strat: command_post_set_up}\n",
+    ("  command_post_upward.strat: command_post_set_up\n",
      "unknown reading 'command_post_upward.strat'; did you mean 'command_post_upward.start'?"),
-    ("read_as: {command_post_upward.start: set_up}\n",
-     "unknown alternative of command_post_upward.start 'set_up'"),
+    ("  command_post_upward.start: 指揮部成立\n",
+     "unknown alternative of command_post_upward.start '指揮部成立' (expected one of: command_post_set_up, "
+     "occurred)"),
 ])
-def test_a_reading_misspelt_is_an_error_at_its_line(written: str, said: str) -> None:
+def test_a_reading_misspelt_is_an_error_at_its_own_line(written: str, said: str) -> None:
     with pytest.raises(ScenarioError) as caught:
-        loads(BUILTIN + written, "s.yaml")
-    problem = caught.value.problems[0]
-    assert (problem.file, problem.line) == ("s.yaml", 2)
+        loads(BUILTIN + "read_as:\n  final_report: none\n" + written, "s.yaml")
+    problem, = caught.value.problems
+    assert (problem.file, problem.line) == ("s.yaml", 4)
     assert said in problem.message
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from drillsim.scenario.errors import Problem, ScenarioError
 from drillsim.scenario.memo import per_scenario
 from drillsim.scenario.paths import Path, entry_index, parse_path, set_at
-from drillsim.scenario.schema import Reading, Scenario
+from drillsim.scenario.schema import Reading, Scenario, unknown_name
 
 OWN = "(own)"
 """What `in_force` says of a reading whose values match none of its alternatives: the scenario's own choice."""
@@ -41,8 +41,8 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
     """The document with the values of the alternatives its `read_as` names; problems at their lines.
 
     `located(path) -> (file, line)` says where a path of the document was
-    written. Names that are not readings or alternatives are left to the
-    schema, which says what was expected. A value of an entry the scenario
+    written. A name that is not a reading, or an alternative of it, is a
+    problem at its own line. A value of an entry the scenario
     does not have (a rule it removed) is not set: the reading reads what is
     there (the plan's own paths are checked by its tests). Applying twice
     changes nothing, so
@@ -59,6 +59,15 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
         alternatives = reading.get("alternatives") if isinstance(reading, Mapping) else None
         values = alternatives.get(alternative) if isinstance(alternatives, Mapping) and isinstance(
             alternative, str) else None
+        if isinstance(alternatives, Mapping) and values is None:
+            file, line = located(("read_as", name))
+            problems.append(Problem(file, line, ("read_as", name), unknown_name(
+                f"alternative of {name}", alternative, alternatives)))
+            continue
+        if reading is None:
+            file, line = located(("read_as", name))
+            problems.append(Problem(file, line, ("read_as", name), unknown_name("reading", name, readings)))
+            continue
         if not isinstance(values, Mapping) or not isinstance(values.get("set"), Mapping):
             continue
         for text, value in values["set"].items():
