@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from drillsim import api
 from drillsim.results import Results
 from tests.helpers import case
+
+os.environ["DRILLSIM_LANG"] = "en"
+"""The tests read drillsim's English unless they choose a language (`--lang`, drillsim.i18n.speaking): a machine
+whose locale is Chinese runs them as any other. Commands run as subprocesses inherit it."""
 
 
 @pytest.fixture(scope="module")

@@ -107,14 +107,20 @@ def user_errors() -> Iterator[None]:
     except DrillsimError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        fail("interrupted; nothing half-written was left behind", 130)
+        from drillsim.i18n import _
+        fail(_("interrupted; nothing half-written was left behind"), 130)
 
 
 def load_scenario(path: str) -> Any:
-    """Load a scenario for a command (errors are reported by `user_errors`), with the command's --roster if given."""
+    """Load a scenario for a command (errors are reported by `user_errors`), with the command's --roster if given;
+    unless a language was chosen, the command goes on in the plan's own (drillsim.i18n)."""
+    from drillsim import i18n
     from drillsim.scenario import load
     context = click.get_current_context(silent=True)
-    return load(path, roster=context.meta.get(_ROSTER) if context is not None else None)
+    loaded = load(path, roster=context.meta.get(_ROSTER) if context is not None else None)
+    if i18n.chosen() is None and i18n.from_environment() is None and loaded.language is not None:
+        i18n.use(loaded.language)
+    return loaded
 
 
 _ROSTER = "drillsim.roster"
@@ -237,10 +243,29 @@ def _stderr_console() -> Any:
 
 
 def _register() -> None:
-    """Attach the command groups that live in their own modules."""
+    """Attach the command groups that live in their own modules, then `--lang` to every command."""
     from importlib import import_module
     for module in _COMMAND_MODULES:
         import_module(f"drillsim.cli.{module}")
+    _with_language(main)
+
+
+def _choose_language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    from drillsim import i18n
+    if value is not None:
+        i18n.use(value)
+
+
+def _with_language(command: click.Command) -> None:
+    """`--lang zh|en` on the group and on every command under it, wherever a user puts it (drillsim.i18n says
+    what is spoken without it)."""
+    command.params.append(click.Option(["--lang"], type=click.Choice(["zh", "en"]), expose_value=False,
+                                       is_eager=True, callback=_choose_language,
+                                       help="The language of what drillsim writes: zh (Chinese) or en (English); "
+                                            "default: $DRILLSIM_LANG, the plan's language, the locale."))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_language(sub)
 
 
 _COMMAND_MODULES = ("run", "exercise", "export", "sweep", "report", "n_minus_one", "readings", "check")

@@ -1055,6 +1055,8 @@ class Scenario(Model):
     description: str = ""
     plan_title: Line = ""
     plan: str = "builtin"
+    language: Literal["zh", "en"] | None = None
+    """The language the plan is written in: what drillsim speaks for it unless told (drillsim.i18n)."""
     horizon: Duration
     warm_up: DurationOrZero = Field(default=0, exclude_if=lambda value: value == 0)
     """Incidents that occur before it are simulated but counted in no figure (left out of the file when 0)."""

@@ -1,0 +1,131 @@
+"""The language drillsim speaks: Chinese or English, from gettext catalogs kept with Babel.
+
+Every text drillsim shows a reader is written in English in the code, as
+`_("...")` (or `ngettext` for counts), with named `{placeholders}` filled by
+`.format` after translation, so the catalog holds whole sentences in each
+language. The catalogs are `drillsim/locale/<lang>/LC_MESSAGES/drillsim.po`,
+read with Babel when a language other than the one of the code is in use; a
+test extracts every message of the code with Babel and fails on one missing
+from a catalog, untranslated, or with other placeholders, and on a catalog
+entry the code no longer uses.
+
+Which language: `--lang` on any command, else `DRILLSIM_LANG`, else the
+plan's own `language`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`),
+else English. The language in force is a context variable, so one thread or
+task can speak Chinese while another speaks English.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from importlib import resources
+from typing import Literal, cast, get_args
+
+Language = Literal["zh", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+SOURCE: Language = "en"
+"""The language the messages are written in, in the code."""
+DOMAIN = "drillsim"
+ENVIRONMENT = "DRILLSIM_LANG"
+
+_current: ContextVar[Language | None] = ContextVar("drillsim_language", default=None)
+
+
+def parse(text: str | None) -> Language | None:
+    """`zh`, `zh_CN.UTF-8`, `zh-Hant`, `en_GB`... -> the language drillsim speaks for it (None: neither)."""
+    if not text:
+        return None
+    head = text.strip().replace("-", "_").split(".")[0].split("_")[0].lower()
+    return cast(Language, head) if head in LANGUAGES else None
+
+
+def from_environment() -> Language | None:
+    """`DRILLSIM_LANG` when it names a language drillsim speaks."""
+    return parse(os.environ.get(ENVIRONMENT))
+
+
+def from_locale() -> Language | None:
+    """The user's locale, as POSIX looks it up (the first of LC_ALL, LC_MESSAGES, LANG that is set)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return parse(value)
+    return None
+
+
+def resolve(chosen: str | None = None, plan: str | None = None) -> Language:
+    """The language to speak: the one chosen (`--lang`), the environment's, the plan's, the locale's, English."""
+    return (parse(chosen) or from_environment() or parse(plan) or from_locale() or SOURCE)
+
+
+def language() -> Language:
+    """The language in force (set with `use`; until then, as `resolve` finds it without a plan)."""
+    return _current.get() or resolve()
+
+
+def use(lang: str | None) -> Language:
+    """Speak `lang` from now on in this context (None: as `resolve` finds it); returns the language in force."""
+    chosen = parse(lang) if lang is not None else None
+    _current.set(chosen)
+    return language()
+
+
+def chosen() -> Language | None:
+    """The language set with `use`, if any (a plan's language then does not override it)."""
+    return _current.get()
+
+
+@contextmanager
+def speaking(lang: str) -> Iterator[Language]:
+    """Speak `lang` inside the block (a test, a page written in both languages)."""
+    token = _current.set(parse(lang) or SOURCE)
+    try:
+        yield language()
+    finally:
+        _current.reset(token)
+
+
+@cache
+def catalog(lang: Language) -> Mapping[str | tuple[str, str], str | tuple[str, ...]]:
+    """msgid (or (singular, plural)) -> translation of a language's catalog; empty translations left out."""
+    from babel.messages.pofile import read_po
+    path = resources.files("drillsim") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as handle:
+        read = read_po(handle, locale=lang, domain=DOMAIN)
+    out: dict[str | tuple[str, str], str | tuple[str, ...]] = {}
+    for message in read:
+        if not message.id or not message.string or (isinstance(message.string, tuple) and not all(message.string)):
+            continue
+        key = tuple(message.id) if isinstance(message.id, (list, tuple)) else message.id
+        out[key] = tuple(message.string) if isinstance(message.string, (list, tuple)) else message.string  # type: ignore[index]
+    return out
+
+
+def gettext(message: str) -> str:
+    """`message` in the language in force (as written when the catalog lacks it)."""
+    lang = language()
+    if lang == SOURCE:
+        return message
+    found = catalog(lang).get(message)
+    return found if isinstance(found, str) else message
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The singular or plural message for `count`, in the language in force (Chinese has one form)."""
+    lang = language()
+    if lang != SOURCE:
+        found = catalog(lang).get((singular, plural))
+        if isinstance(found, tuple) and found:
+            return found[0] if len(found) == 1 else found[0 if count == 1 else 1]
+    return singular if count == 1 else plural
+
+
+_ = gettext
+
+
+__all__ = ["DOMAIN", "ENVIRONMENT", "LANGUAGES", "SOURCE", "Language", "catalog", "chosen", "from_environment",
+           "from_locale", "gettext", "language", "ngettext", "parse", "resolve", "speaking", "use"]

@@ -1,0 +1,1 @@
+"""Maintenance scripts of drillsim's own sources (not shipped)."""
