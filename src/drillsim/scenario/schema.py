@@ -563,6 +563,8 @@ class Actor(Model):
 
     title: Line
     who: Line = ""
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     kind: ActorKind
     stand_in: ActorName | None = None
     leader: ActorName | None = None
@@ -636,6 +638,8 @@ class WorkingGroup(Model):
 
     title: Line
     office: Line = ""
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     led_by: ActorName
     deputy: ActorName | None = None
     members: tuple[ActorName, ...] = ()
@@ -664,6 +668,8 @@ class Person(Model):
     """
 
     title: Line = ""
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     roles: tuple[RoleName, ...] = Field(min_length=1)
     shifts: tuple[DailyWindow, ...] = ()
     duty: tuple[Window, ...] = ()
@@ -702,13 +708,28 @@ class MajorClassRule(Model):
     model_config = ConfigDict(populate_by_name=True)
 
 
+def _example(value: str, info: ValidationInfo) -> str:
+    """A key of `examples_zh`: one of the category's own `examples` (checked at its own line)."""
+    examples = info.data.get("examples")
+    if examples is not None and value not in examples:
+        raise ValueError(unknown_name("example", value, examples))
+    return value
+
+
+ExampleName = Annotated[str, _Text, AfterValidator(_one_line), AfterValidator(_example)]
+
+
 class Category(Model):
     title: Line
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     article: str = ""
     text: str = ""
     """The plan's own words this entry comes from (the original Chinese sentence)."""
     working_group: WorkingGroupName
     examples: _mapping(Line) = Field(min_length=1)  # type: ignore[valid-type]
+    examples_zh: _mapping(Line, ExampleName) = FrozenDict()  # type: ignore[valid-type]
+    """Example -> its name in Chinese, in the plan's own words (each key one of `examples`)."""
     major_class: MajorClassRule | None = None
     external: Line = ""
     """The professional responders the category calls (police 110, fire 119, medical 120), who take over the
@@ -718,6 +739,8 @@ class Category(Model):
 class Level(Model):
     colour: Line
     title: Line
+    zh: Line = ""
+    """The level's title in Chinese, in the plan's own words (its colour is named by drillsim.scenario.names)."""
     meaning: str = ""
     article: str = ""
     text: str = ""
@@ -726,6 +749,8 @@ class Level(Model):
 
 class MajorClass(Model):
     title: Line
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     article: str = ""
     text: str = ""
     """The plan's own words this entry comes from (the original Chinese sentence)."""
@@ -813,6 +838,8 @@ class Element(Model):
 
     title: Line
     after: str = "occurred"
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     duration: DurationName | None = None
     article: str = ""
     text: str = ""
@@ -836,6 +863,8 @@ class Step(Model):
 
     id: Line
     title: Line = ""
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     actor: StepActor
     after: tuple[StepName, ...] = Field(min_length=1)
     duration: DurationName
@@ -860,6 +889,8 @@ class DeadlineRule(Model):
 
     title: Line
     limit: Duration
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     start: MilestoneName
     end: MilestoneName
     not_before: MilestoneName | None = None
@@ -908,6 +939,8 @@ class Reading(Model):
     its justification, and the one the plan file takes unless a scenario's `read_as` says otherwise."""
 
     title: Line
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     article: str = ""
     text: str = ""
     default: Line
@@ -924,6 +957,8 @@ class Unmodelled(Model):
     """Plan text drillsim does not simulate, and why: what a reader of a verdict should know it leaves out."""
 
     title: Line
+    zh: Line = ""
+    """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     text: str = ""
     why: Line
 

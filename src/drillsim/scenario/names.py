@@ -1,0 +1,60 @@
+"""What an entry of the plan is called in the language drillsim speaks: the one place that says so.
+
+Every titled entry (an actor, a working group, a person, a category and its
+examples, a level, a major class, a core element, a step, a deadline, a
+reading, unmodelled text) has its English `title` and may carry `zh`, its
+name in Chinese in the plan's own words (首报, 研判, 领导小组...): the built-in
+plan carries one for every entry. A scenario written in Chinese simply writes
+Chinese in `title` (and in `examples`): it then needs no `zh`, and its names
+show as written in either language.
+
+A level's colour is one of the plan's four warning colours, named here
+through the catalog (drillsim.i18n), so a plan file writes `colour: red` once.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from drillsim.i18n import _, language
+from drillsim.scenario.schema import Scenario
+
+
+class Titled(Protocol):
+    """An entry with a name: its `title`, and its `zh`, the name in Chinese."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def zh(self) -> str: ...
+
+
+def title_of(entry: Titled) -> str:
+    """The entry's `zh` when drillsim speaks Chinese and the entry has one, else its `title` (which may be empty: a
+    person or a step without one; the caller shows its id)."""
+    return entry.zh if entry.zh and language() == "zh" else entry.title
+
+
+def example_of(scenario: Scenario, category: str, example: str) -> str:
+    """An example of a category by its name in the language in force (its name as written when it has none)."""
+    entry = scenario.categories[category]
+    if language() == "zh" and example in entry.examples_zh:
+        return str(entry.examples_zh[example])
+    return str(entry.examples.get(example, example))
+
+
+def colour_name(colour: str) -> str:
+    """`red` -> `red` or `红色`: the plan's warning colours in the language in force (another colour as written)."""
+    names = {"red": _("red"), "orange": _("orange"), "yellow": _("yellow"), "blue": _("blue")}
+    return names.get(colour, colour)
+
+
+def level_name(scenario: Scenario, level: str) -> str:
+    """`I (red, especially major)` or `I级(红色)特别重大`: a level with its colour and title, as the plan names it."""
+    entry = scenario.levels[level]
+    return _("{level} ({colour}, {title})").format(level=level, colour=colour_name(entry.colour),
+                                                   title=title_of(entry))
+
+
+__all__ = ["Titled", "colour_name", "example_of", "level_name", "title_of"]
