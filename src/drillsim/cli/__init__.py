@@ -213,12 +213,14 @@ def plan(scenario: str | None, fmt: str, rule: str | None) -> None:
         render = {"text": planview.text, "mermaid": planview.mermaid, "json": planview.as_json}[fmt]
         echo(render(loaded))
         return
+    from drillsim.i18n import _
     if fmt == "mermaid":
-        fail("drillsim plan: --rule shows one rule as text or json, not as a flowchart")
+        fail(_("drillsim plan: --rule shows one rule as text or json, not as a flowchart"))
     if rule not in loaded.deadlines:
         from drillsim.scenario.schema import unknown_name
         removed = planview.removed_by(loaded, rule)
-        fail(f"drillsim plan: the rule {rule!r} is not in this scenario: the reading {removed} removes it" if removed
+        fail(_("drillsim plan: the rule {rule} is not in this scenario: the reading {reading} removes it").format(
+            rule=repr(rule), reading=removed) if removed
              else f"drillsim plan: {unknown_name('deadline rule', rule, loaded.deadlines)}")
     echo(planview.rule_json(loaded, rule) if fmt == "json" else planview.rule_text(loaded, rule))
 

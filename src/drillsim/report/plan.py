@@ -7,7 +7,10 @@ drillsim.model.staffing, the answer the chain is built from. Each entry
 shows the article it comes from and the plan's own words (its `text`), and
 whether its numbers are the plan's or a default for what the plan leaves
 open; which reading of the plan is in force is asked of
-drillsim.scenario.readings.
+drillsim.scenario.readings. Every fixed word is in the language in force
+(drillsim.i18n) and every entry goes by its name in it
+(drillsim.scenario.names); the plan's quoted words stay as written. Columns
+are counted in terminal cells, as a Chinese character takes two.
 """
 
 from __future__ import annotations
@@ -18,16 +21,16 @@ from typing import Any
 
 from rich.cells import cell_len
 
+from drillsim.i18n import _, language, ngettext
 from drillsim.model.staffing import holders_of
 from drillsim.scenario import readings
 from drillsim.scenario.flow import FlowStep, flow_of
+from drillsim.scenario.names import level_name, title_of
 from drillsim.scenario.paths import parse_path
 from drillsim.scenario.schema import Person, Scenario, Staffing, Step
 from drillsim.scenario.units import format_clock, format_duration, format_offset
 from drillsim.text import visible
 
-OPEN = "open: a default, the plan leaves it open"
-"""How an entry whose numbers the plan leaves open is marked."""
 TEXT_WIDTH = 100
 """Terminal cells a line of the plan's quoted text fills at most (a Chinese character takes two)."""
 _TOKENS = re.compile(r"[A-Za-z0-9]+|\s+|.", re.DOTALL)
@@ -81,18 +84,40 @@ def _article(entry: Any) -> str:
     return f"  [{entry.article}]" if entry.article else ""
 
 
+def _open() -> str:
+    """How an entry whose numbers the plan leaves open is marked."""
+    return _("open: a default, the plan leaves it open")
+
+
+def _padded(text: str, width: int) -> str:
+    """`text` left-aligned in `width` terminal cells: a Chinese character takes two, so `str.ljust` would not."""
+    return text + " " * max(0, width - cell_len(text))
+
+
+def _named(key: str, entry: Any) -> str:
+    """An entry by its key, as the English lines show it; in Chinese with its name too, since the keys are English
+    words (drillsim.scenario.names: a scenario written in Chinese shows its own titles)."""
+    title = title_of(entry) if language() == "zh" else ""
+    return f"{key} {title}" if title else key
+
+
 def staffing_text(staffing: Staffing) -> str:
     """`2; 3 from 08:00 to 18:00; 1 away from 1d 08:00 to 2d 08:00`: the base count first."""
     parts = [f"{staffing.staff}"]
-    parts += [f"{s.staff} from {format_clock(s.start)} to {format_clock(s.end)}" for s in staffing.shifts]
-    parts += [f"{a.staff} away from {format_offset(a.start)} to {format_offset(a.end)}" for a in staffing.absences]
+    parts += [_("{staff} from {start} to {end}").format(staff=s.staff, start=format_clock(s.start),
+                                                       end=format_clock(s.end)) for s in staffing.shifts]
+    parts += [_("{staff} away from {start} to {end}").format(staff=a.staff, start=format_offset(a.start),
+                                                            end=format_offset(a.end)) for a in staffing.absences]
     if staffing.handover:
-        parts.append(f"stands in after {format_duration(staffing.handover)}")
+        parts.append(_("stands in after {handover}").format(handover=format_duration(staffing.handover)))
     return "; ".join(parts)
 
 
-_POLICIES = {"fcfs": "first come first served", "level": "the most serious level first",
-             "deadline": "the nearest open deadline first", "first_reports": "the steps earlier in the flow first"}
+def _policy(name: str) -> str:
+    """How a role's people choose their next task, in words."""
+    return {"fcfs": _("first come first served"), "level": _("the most serious level first"),
+            "deadline": _("the nearest open deadline first"),
+            "first_reports": _("the steps earlier in the flow first")}[name]
 
 
 def role_staffing(scenario: Scenario, actor_id: str, anonymous: list[tuple[str, str]] | None = None) -> str:
@@ -111,16 +136,19 @@ def role_staffing(scenario: Scenario, actor_id: str, anonymous: list[tuple[str, 
     elif (actor_id, "") in anonymous:
         parts = [staffing_text(staffing)]
     else:
-        parts = ["no anonymous staff"] + ([f"stands in after {format_duration(staffing.handover)}"]
-                                          if staffing.handover else [])
-    held = [f"{person_id} in {grid}" if grid else person_id for person_id in scenario.holders(actor_id)
+        parts = [_("no anonymous staff")] + (
+            [_("stands in after {handover}").format(handover=format_duration(staffing.handover))]
+            if staffing.handover else [])
+    held = [_("{person} in {grid}").format(person=person_id, grid=grid) if grid else person_id
+            for person_id in scenario.holders(actor_id)
             for role in scenario.people[person_id].roles
-            for actor, _, grid in [role.partition(":")] if actor == actor_id]
+            for actor, _sep, grid in [role.partition(":")] if actor == actor_id]
     if held:
-        parts.append("held by " + ", ".join(held))
+        parts.append(_("held by {people}").format(people=", ".join(held)))
     policy = scenario.policy_of(actor_id)
     if policy != scenario.policy or staffing.preempt:
-        parts.append(f"serves {_POLICIES[policy]}" + (", pausing a worse task" if staffing.preempt else ""))
+        serves = _("serves {policy}, pausing a worse task") if staffing.preempt else _("serves {policy}")
+        parts.append(serves.format(policy=_policy(policy)))
     return "; ".join(parts)
 
 
@@ -128,28 +156,32 @@ def _stand_in(scenario: Scenario, role: str | None) -> str:
     stand_in = scenario.actors[role].stand_in if role is not None else None
     if stand_in is None:
         return ""
-    return f" (stand-in {stand_in} after {format_duration(scenario.staffing_of(stand_in).handover)})"
+    return _(" (stand-in {actor} after {handover})").format(
+        actor=stand_in, handover=format_duration(scenario.staffing_of(stand_in).handover))
 
 
 def _actor_staffing(scenario: Scenario, actor_id: str, anonymous: list[tuple[str, str]]) -> str:
     actor = scenario.actors[actor_id]
     if actor.kind in ("unlimited", "superior"):
-        return "as many as needed" if actor.kind == "unlimited" else "receives reports"
+        return _("as many as needed") if actor.kind == "unlimited" else _("receives reports")
     if actor.kind == "team":
-        led = f"led by {actor.leader}{_stand_in(scenario, actor.leader)}; " if actor.leader else ""
-        return f"team: {led}members from {', '.join(actor.members)}"
+        led = (_("led by {leader}{stand_in}; ").format(leader=actor.leader, stand_in=_stand_in(scenario, actor.leader))
+               if actor.leader else "")
+        return _("team: {led}members from {members}").format(led=led, members=", ".join(actor.members))
     if actor.kind == "working_group":
-        return "the working group of the incident's category (below)"
+        return _("the working group of the incident's category (below)")
     return role_staffing(scenario, actor_id, anonymous)
 
 
 def person_text(person: Person) -> str:
     """`holds leader, commander; on duty 08:00-18:00; away from 1d 08:00 to 2d 08:00`."""
-    parts = [f"holds {', '.join(person.roles)}"]
+    parts = [_("holds {roles}").format(roles=", ".join(person.roles))]
     windows = [f"{format_clock(w.start)}-{format_clock(w.end)}" for w in person.shifts]
-    windows += [f"from {format_offset(w.start)} to {format_offset(w.end)}" for w in person.duty]
-    parts.append(f"on duty {', '.join(windows)}" if windows else "on duty throughout")
-    parts += [f"away from {format_offset(w.start)} to {format_offset(w.end)}" for w in person.absences]
+    windows += [_("from {start} to {end}").format(start=format_offset(w.start), end=format_offset(w.end))
+                for w in person.duty]
+    parts.append(_("on duty {windows}").format(windows=", ".join(windows)) if windows else _("on duty throughout"))
+    parts += [_("away from {start} to {end}").format(start=format_offset(w.start), end=format_offset(w.end))
+              for w in person.absences]
     return "; ".join(parts)
 
 
@@ -163,33 +195,41 @@ def _group_text(scenario: Scenario, group_id: str) -> str:
     """`led by leader (party_secretary), deputy deputy (committee_director) after 5m; members community_police,
     grid_worker; takes social_security, other`."""
     group = scenario.working_groups[group_id]
-    parts = [f"led by {_held(scenario, group.led_by)}"]
+    parts = [_("led by {leader}").format(leader=_held(scenario, group.led_by))]
     if group.deputy:
-        parts[0] += (f", deputy {_held(scenario, group.deputy)} after "
-                     f"{format_duration(scenario.staffing_of(group.deputy).handover)}")
-    parts.append(f"members {', '.join(group.members)}" if group.members else "no members")
+        parts[0] += _(", deputy {deputy} after {handover}").format(
+            deputy=_held(scenario, group.deputy), handover=format_duration(scenario.staffing_of(group.deputy).handover))
+    parts.append(_("members {members}").format(members=", ".join(group.members)) if group.members
+                 else _("no members"))
     taken = [name for name, category in scenario.categories.items() if category.working_group == group_id]
-    parts.append(f"takes {', '.join(taken)}" if taken else "no category activates it")
+    parts.append(_("takes {categories}").format(categories=", ".join(taken)) if taken
+                 else _("no category activates it"))
     return "; ".join(parts)
 
 
-_WHEN = {"command_post": "only with a command post", "major_class": "only for the six major classes",
-         "external": "only when the category calls professional responders",
-         "no_external": "only when the category does not call professional responders"}
-_APPLIES = {"all": "every incident", "command_post": "incidents with a command post",
-            "no_command_post": "incidents without a command post", "major_class": "the six major classes",
-            "change": "each change"}
+def _when(condition: str) -> str:
+    """When a step runs, in words (a step that always runs says nothing)."""
+    return {"command_post": _("only with a command post"), "major_class": _("only for the six major classes"),
+            "external": _("only when the category calls professional responders"),
+            "no_external": _("only when the category does not call professional responders")}[condition]
+
+
+def _applies(applies: str) -> str:
+    """Which incidents a deadline is checked for, in words."""
+    return {"all": _("every incident"), "command_post": _("incidents with a command post"),
+            "no_command_post": _("incidents without a command post"), "major_class": _("the six major classes"),
+            "change": _("each change")}[applies]
 
 
 def _receiver(scenario: Scenario, step: Step) -> str:
     assert step.report is not None
     if step.report.to == "escalation":
-        return "reports level by level to the superiors of the level in force"
+        return _("reports level by level to the superiors of the level in force")
     if step.report.or_ and step.report.probability:
         share = getattr(scenario.probabilities, step.report.probability)
-        return (f"reports to {step.report.to}, or to {step.report.or_} with probability "
-                f"{step.report.probability} ({share:g})")
-    return f"reports to {step.report.to}"
+        return _("reports to {to}, or to {other} with probability {name} ({share})").format(
+            to=step.report.to, other=step.report.or_, name=step.report.probability, share=f"{share:g}")
+    return _("reports to {to}").format(to=step.report.to)
 
 
 def _carried(scenario: Scenario, node: FlowStep) -> str:
@@ -198,137 +238,167 @@ def _carried(scenario: Scenario, node: FlowStep) -> str:
     report = step.report
     assert report is not None
     if report.carries == "known":
-        parts = ["carries what is known when it is sent"]
+        parts = [_("carries what is known when it is sent")]
     elif report.carries == "all" or report.carries:
         names = list(scenario.core_elements) if report.carries == "all" else list(report.carries)
         senders = flow_of(scenario).doers(node)
         practices = {scenario.practice_of(sender) for sender in senders}
-        practice = ("sent at once, followed up when they are known" if practices == {"send_now"}
-                    else "waits until they are known" if practices == {"wait"}
+        practice = (_("sent at once, followed up when they are known") if practices == {"send_now"}
+                    else _("waits until they are known") if practices == {"wait"}
                     else "; ".join(f"{sender}: {scenario.practice_of(sender)}" for sender in senders))
-        parts = [f"must carry {'all nine core elements' if report.carries == 'all' else ', '.join(names)} "
-                 f"({practice})"]
+        parts = [_("must carry {elements} ({practice})").format(
+            elements=_("all nine core elements") if report.carries == "all" else ", ".join(names), practice=practice)]
     else:
         parts = []
     if report.incomplete is not None:
-        parts.append(f"incomplete by human error with probability {report.incomplete:g}")
+        parts.append(_("incomplete by human error with probability {share}").format(share=f"{report.incomplete:g}"))
     if report.transit is not None:
-        parts.append(f"transit {report.transit}: {scenario.durations[report.transit].describe()}")
+        parts.append(_("transit {name}: {duration}").format(name=report.transit,
+                                                            duration=scenario.durations[report.transit].describe()))
     return "; ".join(parts)
+
+
+def _per_level(units: Any) -> str:
+    """`3 for level I, 2 for level II`."""
+    return ", ".join(_("{count} for level {level}").format(count=n, level=level) for level, n in units.items())
 
 
 def _step_text(scenario: Scenario, node: FlowStep) -> str:
     step = node.step
-    who = f"whoever received {step.actor[1:]}" if step.actor.startswith("@") else step.actor
+    who = (_("whoever received {step}").format(step=step.actor[1:]) if step.actor.startswith("@") else step.actor)
     if node.actor is not None and scenario.actors[node.actor].kind == "working_group":
-        who += " (the category's)"
-    parts = [f"{step.id}: {who}", f"after {', '.join(step.after)}"]
+        who += _(" (the category's)")
+    parts = [f"{_named(step.id, step)}: {who}", _("after {steps}").format(steps=", ".join(step.after))]
     if step.when != "always":
-        parts.append(_WHEN[step.when])
+        parts.append(_when(step.when))
     if node.per_change:
-        parts.append("once per change")
-    parts.append(f"duration {step.duration}: {scenario.durations[step.duration].describe()}")
+        parts.append(_("once per change"))
+    parts.append(_("duration {name}: {duration}").format(name=step.duration,
+                                                         duration=scenario.durations[step.duration].describe()))
     if step.units:
         actor = scenario.actors.get(node.actor) if node.actor is not None else None
         drawn = actor is not None and actor.kind in ("team", "working_group")
         led = actor is not None and (actor.kind == "working_group" or (actor.kind == "team" and actor.leader))
-        counts = ", ".join(f"{n} for level {level}" for level, n in step.units.items())
-        own = "".join(f"; for {scenario.categories[category].title}: "
-                      + ", ".join(f"{n} for level {level}" for level, n in units.items())
-                      for category, units in step.units_by_category.items())
-        parts.append(f"takes members ({counts}{own}){' and its leader' if led else ''}" if drawn
-                     else f"takes {counts}{own}")
+        counts = _per_level(step.units) + "".join(
+            _("; for {category}: ").format(category=title_of(scenario.categories[category])) + _per_level(units)
+            for category, units in step.units_by_category.items())
+        taken = (_("takes members ({counts}) and its leader") if drawn and led else
+                 _("takes members ({counts})") if drawn else _("takes {counts}"))
+        parts.append(taken.format(counts=counts))
     if step.report is not None:
         parts.append(_receiver(scenario, step))
         if carried := _carried(scenario, node):
             parts.append(carried)
-    parts.append(f"reaches {step.milestone}")
+    parts.append(_("reaches {milestone}").format(milestone=step.milestone))
     return "; ".join(parts)
 
 
-_MODEL_DURATIONS = {
-    "follow_up": "the call back for what an incomplete report misses",
-    "acknowledge": "a superior acknowledging a report",
-    "change_interval": "the time between a streamed incident's changes",
-    "reassessment": "until new facts correct a misjudged level",
-}
-"""What each duration of drillsim.scenario.usage.MODEL_DURATIONS times."""
+_MODEL_DURATIONS = ("follow_up", "acknowledge", "change_interval", "reassessment")
+"""The durations of drillsim.scenario.usage.MODEL_DURATIONS, in the order the plan lists them."""
+
+
+def _timed(name: str) -> str:
+    """What each duration the model itself reads times."""
+    return {"follow_up": _("the call back for what an incomplete report misses"),
+            "acknowledge": _("a superior acknowledging a report"),
+            "change_interval": _("the time between a streamed incident's changes"),
+            "reassessment": _("until new facts correct a misjudged level")}[name]
 
 
 def text(scenario: Scenario) -> str:
     """The effective plan as plain text: one line per actor, step and deadline, with its article, the plan's words
     under it and whether its numbers are open; then the readings of the plan and the one in force."""
     lines = [scenario.name, scenario.plan_title,
-             f"horizon {format_duration(scenario.horizon)}; {scenario.replications} replications; "
-             f"seed {scenario.seed}; tasks served {_POLICIES[scenario.policy]} ({scenario.policy})", ""]
+             _("horizon {horizon}; {replications} replications; seed {seed}; tasks served {policy} ({name})").format(
+                 horizon=format_duration(scenario.horizon), replications=scenario.replications, seed=scenario.seed,
+                 policy=_policy(scenario.policy), name=scenario.policy), ""]
     anonymous = [holder.roles[0] for holder in holders_of(scenario) if not holder.name]
-    lines.append("Actors and staffing (anonymous staff on duty: shifts override the base count, absences subtract; "
-                 "the people who hold the role)")
+    lines.append(_("Actors and staffing (anonymous staff on duty: shifts override the base count, absences "
+                   "subtract; the people who hold the role)"))
     width = max(16, *(len(name) for name in scenario.actors))
+    titles = max(44, *(cell_len(title_of(actor)) for actor in scenario.actors.values()))
     for actor_id, actor in scenario.actors.items():
-        stand_in = f" (stand-in: {actor.stand_in})" if actor.stand_in else ""
-        lines.append(f"  {actor_id:<{width}} {actor.title:<44} {_actor_staffing(scenario, actor_id, anonymous)}"
-                     f"{stand_in}  [{actor.article}]")
+        stand_in = _(" (stand-in: {actor})").format(actor=actor.stand_in) if actor.stand_in else ""
+        lines.append(f"  {actor_id:<{width}} {_padded(title_of(actor), titles)} "
+                     f"{_actor_staffing(scenario, actor_id, anonymous)}{stand_in}  [{actor.article}]")
         lines += _quoting(actor)
     if scenario.people:
-        lines += ["", "People (one person does one task at a time, whichever role it comes from)"]
+        lines += ["", _("People (one person does one task at a time, whichever role it comes from)")]
         width = max(len(name) for name in scenario.people)
-        titles = max(len(person.title) for person in scenario.people.values())
+        titles = max(cell_len(title_of(person)) for person in scenario.people.values())
         for person_id, person in scenario.people.items():
-            lines.append(f"  {person_id:<{width}} {person.title:<{titles}} {person_text(person)}{_article(person)}")
+            lines.append(f"  {person_id:<{width}} {_padded(title_of(person), titles)} {person_text(person)}"
+                         f"{_article(person)}")
             lines += _quoting(person)
-    lines += ["", "Working groups (the group of the incident's category: its leader, or the deputy after the "
-                  "hand-over, and members asked in this order)"]
-    width = max(len(name) for name in (*scenario.working_groups, *scenario.categories))
-    titles = max(len(group.title) for group in scenario.working_groups.values())
+    lines += ["", _("Working groups (the group of the incident's category: its leader, or the deputy after the "
+                    "hand-over, and members asked in this order)")]
+    categories = {name: _named(name, category) for name, category in scenario.categories.items()}
+    width = max(cell_len(name) for name in (*scenario.working_groups, *categories.values()))
+    titles = max(cell_len(title_of(group)) for group in scenario.working_groups.values())
     for group_id, group in scenario.working_groups.items():
-        lines.append(f"  {group_id:<{width}} {group.title:<{titles}} {_group_text(scenario, group_id)}  "
-                     f"[{group.article}]")
+        lines.append(f"  {_padded(group_id, width)} {_padded(title_of(group), titles)} "
+                     f"{_group_text(scenario, group_id)}  [{group.article}]")
         lines += _quoting(group)
-    lines += ["", "Categories (the working group activated; the professional responders called, who take over on site)"]
+    lines += ["", _("Categories (the working group activated; the professional responders called, who take over on "
+                    "site)")]
     for name, category in scenario.categories.items():
-        lines.append(f"  {name:<{width}} group {category.working_group}; "
-                     f"{'calls ' + category.external if category.external else 'no professional responders'}"
-                     f"  [{category.article}]")
+        responders = (_("calls {responders}").format(responders=category.external) if category.external
+                      else _("no professional responders"))
+        lines.append(f"  {_padded(categories[name], width)} "
+                     + _("group {group}; {responders}").format(group=category.working_group, responders=responders)
+                     + f"  [{category.article}]")
         lines += _quoting(category)
     if scenario.core_elements:
-        lines += ["", "Core elements (when the chain can know each: after a step's work, or its milestone, and a drawn "
-                      "delay; a report sent before one it must carry is known is incomplete)"]
+        lines += ["", _("Core elements (when the chain can know each: after a step's work, or its milestone, and a "
+                        "drawn delay; a report sent before one it must carry is known is incomplete)")]
         width = max(len(name) for name in scenario.core_elements)
         for name, element in scenario.core_elements.items():
-            lines.append(f"  {name:<{width}} {element.title}; known after {element.after}"
-                         + (f", then {element.duration}: {scenario.durations[element.duration].describe()}"
-                            if element.duration else "") + _article(element))
+            then = (_(", then {name}: {duration}").format(name=element.duration,
+                                                          duration=scenario.durations[element.duration].describe())
+                    if element.duration else "")
+            lines.append(f"  {name:<{width}} "
+                         + _("{title}; known after {after}").format(title=title_of(element), after=element.after)
+                         + then + _article(element))
             lines += _quoting(element)
         waiting = sorted(actor for actor in scenario.actors if scenario.practice_of(actor) == "wait")
-        lines.append(f"  practice: {scenario.practice}"
-                     + (f"; waits until the elements are known: {', '.join(waiting)}" if waiting else ""))
-    lines += ["", "Flow (each step waits for the steps it comes after, then takes its actor)"]
+        lines.append("  " + _("practice: {practice}").format(practice=scenario.practice)
+                     + (_("; waits until the elements are known: {actors}").format(actors=", ".join(waiting))
+                        if waiting else ""))
+    lines += ["", _("Flow (each step waits for the steps it comes after, then takes its actor)")]
     for node in flow_of(scenario):
-        lines.append(f"  {_step_text(scenario, node)}{'; ' + OPEN if node.step.open else ''}  [{node.step.article}]")
+        lines.append(f"  {_step_text(scenario, node)}{'; ' + _open() if node.step.open else ''}  "
+                     f"[{node.step.article}]")
         lines += _quoting(node.step)
-    model = [(name, what) for name, what in _MODEL_DURATIONS.items() if name in scenario.durations]
+    model = [name for name in _MODEL_DURATIONS if name in scenario.durations]
     if model:
-        lines += ["", "Durations the model itself reads (by these names)"]
-        lines.extend(f"  {name}: {scenario.durations[name].describe()}; {what}" for name, what in model)
+        lines += ["", _("Durations the model itself reads (by these names)")]
+        lines.extend(f"  {name}: {scenario.durations[name].describe()}; {_timed(name)}" for name in model)
     lines += ["", _organisation_text(scenario)]
-    lines += ["", f"Escalation (the superiors each level reaches{'; ' + OPEN if scenario.escalation.open else ''})"
-                  f"{_article(scenario.escalation)}", *_quoting(scenario.escalation, 4)]
-    lines.extend(f"  {level:<4} {', '.join(targets)}" for level, targets in scenario.escalation.levels.items())
-    lines += ["", "Deadlines (limit, from the milestone that starts the clock to the one that stops it)"]
+    open_ = "; " + _open() if scenario.escalation.open else ""
+    lines += ["", _("Escalation (the superiors each level reaches{open})").format(open=open_)
+              + _article(scenario.escalation), *_quoting(scenario.escalation, 4)]
+    levels = {level: level if language() != "zh" else level_name(scenario, level)
+              for level in scenario.escalation.levels}
+    width = max(4, *(cell_len(label) for label in levels.values()))
+    lines.extend(f"  {_padded(levels[level], width)} {', '.join(targets)}"
+                 for level, targets in scenario.escalation.levels.items())
+    lines += ["", _("Deadlines (limit, from the milestone that starts the clock to the one that stops it)")]
     flow = flow_of(scenario)
-    width = max((len(rule_id) for rule_id in scenario.deadlines), default=0)
+    rules = {rule_id: _named(rule_id, rule) for rule_id, rule in scenario.deadlines.items()}
+    width = max((cell_len(label) for label in rules.values()), default=0)
     for rule_id, rule in scenario.deadlines.items():
-        levels = f", levels {', '.join(rule.levels)}" if rule.levels else ""
-        open_ = f"; {OPEN}" if rule.open else ""
-        known = f" (not before {rule.not_before})" if rule.not_before is not None else ""
-        per_change = ", at each change" if rule.applies != "change" and flow.rule_per_change(rule) else ""
-        lines.append(f"  {rule_id:<{width}} {format_duration(rule.limit):>6}  {rule.start}{known} -> {rule.end}; "
-                     f"applies to {_APPLIES[rule.applies]}{per_change}{levels}{open_}  [{rule.article}]")
+        levels_ = _(", levels {levels}").format(levels=", ".join(rule.levels)) if rule.levels else ""
+        open_ = f"; {_open()}" if rule.open else ""
+        known = _(" (not before {milestone})").format(milestone=rule.not_before) if rule.not_before is not None else ""
+        per_change = _(", at each change") if rule.applies != "change" and flow.rule_per_change(rule) else ""
+        lines.append(f"  {_padded(rules[rule_id], width)} {format_duration(rule.limit):>6}  {rule.start}{known} -> "
+                     f"{rule.end}; "
+                     + _("applies to {incidents}").format(incidents=_applies(rule.applies))
+                     + f"{per_change}{levels_}{open_}  [{rule.article}]")
         lines += _quoting(rule)
     if scenario.readings:
-        lines += ["", "Readings (what the plan's words leave open; `read_as: {READING: ALTERNATIVE}` takes another, "
-                      "`drillsim readings` runs each)"]
+        lines += ["", _("Readings (what the plan's words leave open; {read_as} takes another, `drillsim readings` runs "
+                        "each)").format(read_as="`read_as: {READING: ALTERNATIVE}`")]
         for name in scenario.readings:
             lines += _reading_text(scenario, name)
     return "\n".join(lines)
@@ -338,17 +408,22 @@ def _organisation_text(scenario: Scenario) -> str:
     """The command post rule, the channels and the changes: what they set, whether the plan set it, its words."""
     post, channels, changes = scenario.command_post, scenario.channels, scenario.changes
     p_post = scenario.probabilities.command_post_low_level
-    lines = [f"Command post: set up at once for level{'s' if len(post.levels) != 1 else ''} "
-             f"{', '.join(post.levels) or 'none'}; for the others with probability command_post_low_level "
-             f"({p_post:g}){_article(post)}", *_quoting(post, 4)]
-    media = "; ".join(f"{name} {format_duration(channels.media[name].delay)} (fallback "
-                      f"{format_duration(channels.media[name].fallback_delay)})" for name in channels.order)
-    lines += [f"Channels, tried in order: {media}{'; ' + OPEN if channels.open else ''}{_article(channels)}",
-              *_quoting(channels, 4)]
+    lines = [ngettext("Command post: set up at once for level {levels}; for the others with probability "
+                      "command_post_low_level ({share})",
+                      "Command post: set up at once for levels {levels}; for the others with probability "
+                      "command_post_low_level ({share})", len(post.levels)).format(
+                          levels=", ".join(post.levels) or _("none"), share=f"{p_post:g}") + _article(post),
+             *_quoting(post, 4)]
+    media = "; ".join(_("{name} {delay} (fallback {fallback})").format(
+        name=name, delay=format_duration(channels.media[name].delay),
+        fallback=format_duration(channels.media[name].fallback_delay)) for name in channels.order)
+    lines += [_("Channels, tried in order: {media}").format(media=media)
+              + ("; " + _open() if channels.open else "") + _article(channels), *_quoting(channels, 4)]
     if changes.mean_count or changes.text:
-        counts = ", ".join(f"{n:g} for level {level}" for level, n in changes.mean_count.items()) or "none"
-        lines += [f"Changes calling for a continuation report, on average: {counts}"
-                  f"{'; ' + OPEN if changes.open else ''}{_article(changes)}", *_quoting(changes, 4)]
+        counts = ", ".join(_("{count} for level {level}").format(count=f"{n:g}", level=level)
+                           for level, n in changes.mean_count.items()) or _("none")
+        lines += [_("Changes calling for a continuation report, on average: {counts}").format(counts=counts)
+                  + ("; " + _open() if changes.open else "") + _article(changes), *_quoting(changes, 4)]
     return "\n".join(lines)
 
 
@@ -360,14 +435,16 @@ def _reading_text(scenario: Scenario, name: str, indent: int = 2) -> list[str]:
     open_to = {choice.alternative for choice in readings.choices(scenario).get(name, ())}
     pad = " " * indent
     if in_force == readings.OWN:
-        force = "in force: the scenario's own values, none of the alternatives"
+        force = _("in force: the scenario's own values, none of the alternatives")
+    elif in_force == reading.default:
+        force = _("in force: {alternative} (the plan's default)").format(alternative=in_force)
     else:
-        force = f"in force: {in_force}" + (" (the plan's default)" if in_force == reading.default
-                                            else f" (the plan's default is {reading.default})")
-    lines = [f"{pad}{name}: {reading.title}; {force}{_article(reading)}", *_quoting(reading, indent + 4)]
+        force = _("in force: {alternative} (the plan's default is {default})").format(alternative=in_force,
+                                                                                      default=reading.default)
+    lines = [f"{pad}{name}: {title_of(reading)}; {force}{_article(reading)}", *_quoting(reading, indent + 4)]
     for alternative, values in reading.alternatives.items():
         mark = "*" if alternative == in_force else " "
-        unavailable = "" if alternative in open_to or alternative == in_force else " (changes nothing here)"
+        unavailable = "" if alternative in open_to or alternative == in_force else _(" (changes nothing here)")
         lines.append(f"{pad}  {mark} {alternative}: {values.means}{unavailable}")
         lines += _quoting(values, indent + 6)
     return lines
@@ -390,28 +467,33 @@ def removed_by(scenario: Scenario, rule_id: str) -> str | None:
     return None
 
 
-_HOW = {"clock": "sets its clock or removes it", "chain": "changes what the chain does, so it may move every rule"}
+def _how(moves: str) -> str:
+    """How a reading moves a rule, in words."""
+    return {"clock": _("Readings that move it: each sets its clock or removes it"),
+            "chain": _("Readings that move it: each changes what the chain does, so it may move every rule")}[moves]
 
 
 def rule_text(scenario: Scenario, rule_id: str) -> str:
     """One deadline rule as plain text: what it asks, whether its number is the plan's own, the plan's words, and
     the readings that move it with their alternatives (the one in force marked `*`)."""
     rule = scenario.deadlines[rule_id]
-    known = f", not before {rule.not_before}" if rule.not_before is not None else ""
-    levels = f", levels {', '.join(rule.levels)}" if rule.levels else ""
-    per_change = ", at each change" if rule.applies != "change" and flow_of(scenario).rule_per_change(rule) else ""
-    lines = [f"{rule_id}: {rule.title}",
-             f"  limit {format_duration(rule.limit)}; " + (OPEN if rule.open else "the plan's own number"),
-             f"  clock from {rule.start}{known} to {rule.end}",
-             f"  applies to {_APPLIES[rule.applies]}{per_change}{levels}",
-             f"  {rule.article or 'no article'}", *_quoting(rule, 4)]
+    known = _(", not before {milestone}").format(milestone=rule.not_before) if rule.not_before is not None else ""
+    levels = _(", levels {levels}").format(levels=", ".join(rule.levels)) if rule.levels else ""
+    per_change = (_(", at each change") if rule.applies != "change" and flow_of(scenario).rule_per_change(rule)
+                  else "")
+    lines = [f"{rule_id}: {title_of(rule)}",
+             "  " + _("limit {limit}; {whose}").format(limit=format_duration(rule.limit),
+                                                      whose=_open() if rule.open else _("the plan's own number")),
+             "  " + _("clock from {start}{known} to {end}").format(start=rule.start, known=known, end=rule.end),
+             "  " + _("applies to {incidents}").format(incidents=_applies(rule.applies)) + per_change + levels,
+             "  " + (rule.article or _("no article")), *_quoting(rule, 4)]
     moving = rule_readings(scenario, rule_id)
     if not moving:
-        lines += ["", "No reading of the plan moves it."]
+        lines += ["", _("No reading of the plan moves it.")]
     for how in ("clock", "chain"):
         names = [name for name, moves in moving if moves == how]
         if names:
-            lines += ["", f"Readings that move it: each {_HOW[how]}"]
+            lines += ["", _how(how)]
             for name in names:
                 lines += _reading_text(scenario, name)
     return "\n".join(lines)
@@ -472,11 +554,13 @@ def mermaid(scenario: Scenario) -> str:
     """A Mermaid flowchart: every actor a node, every report an edge labelled with its deadline."""
     deadline_by_end: dict[str, list[str]] = {}
     for rule_id, rule in scenario.deadlines.items():
-        deadline_by_end.setdefault(rule.end, []).append(f"{rule_id} within {format_duration(rule.limit)}")
+        deadline_by_end.setdefault(rule.end, []).append(
+            _("{rule} within {limit}").format(rule=rule_id, limit=format_duration(rule.limit)))
     lines = ["flowchart TD"]
     for actor_id, actor in scenario.actors.items():
-        lines.append(f"    {_node(actor_id, actor.title)}")
-    lines.append('    incident(("incident occurs"))')
+        lines.append(f"    {_node(actor_id, title_of(actor))}")
+    occurs = _quoted(_("incident occurs"))
+    lines.append(f"    incident(({occurs}))")
     lines.append("    incident --> discoverer")
     flow = flow_of(scenario)
     edges: list[tuple[str, str, str]] = []
@@ -500,26 +584,35 @@ def mermaid(scenario: Scenario) -> str:
     for actor_id, actor in scenario.actors.items():
         if actor.stand_in:
             handover = format_duration(scenario.staffing_of(actor.stand_in).handover)
-            label = _quoted(f"stands in for a busy {actor_id} after {handover}")
+            label = _quoted(_("stands in for a busy {actor} after {handover}").format(actor=actor_id,
+                                                                                      handover=handover))
             lines.append(f"    {actor.stand_in} -.->|{label}| {actor_id}")
     # Working groups and people get a prefix: a plan may name a group like an actor (`office`).
     groups = scenario.working_groups
-    lines.append(f"    subgraph working_groups[{_quoted(f'{len(groups)} working groups')}]")
-    lines.extend(f"        {_node(f'group_{gid}', group.title)}" for gid, group in groups.items())
+    count = ngettext("{count} working group", "{count} working groups", len(groups)).format(count=len(groups))
+    lines.append(f"    subgraph working_groups[{_quoted(count)}]")
+    lines.extend(f"        {_node(f'group_{gid}', title_of(group))}" for gid, group in groups.items())
     lines.append("    end")
-    lines.extend(f"    {group.led_by} -.->|leads| group_{gid}" for gid, group in groups.items())
+    leads = _label(_("leads"))
+    lines.extend(f"    {group.led_by} -.->|{leads}| group_{gid}" for gid, group in groups.items())
     lines.extend(_organisation(scenario))
     return "\n".join(lines)
+
+
+def _label(text: str) -> str:
+    """An edge label: a plain word as it is, anything else (spaces, Chinese) quoted."""
+    return text if text.isascii() and text.isalpha() else _quoted(text)
 
 
 def _organisation(scenario: Scenario) -> list[str]:
     """Dotted edges for who staffs whom: a team's leader and members, a working group's deputy and members (one
     edge to the subgraph for a role that every group has alike), and each person to the roles they hold."""
     lines = []
+    leads, member, deputy = _label(_("leads")), _label(_("member")), _label(_("deputy"))
     for actor_id, actor in scenario.actors.items():
         if actor.kind == "team":
-            lines.extend([f"    {actor.leader} -.->|leads| {actor_id}"] if actor.leader else [])
-            lines.extend(f"    {role} -.->|member| {actor_id}" for role in actor.members)
+            lines.extend([f"    {actor.leader} -.->|{leads}| {actor_id}"] if actor.leader else [])
+            lines.extend(f"    {role} -.->|{member}| {actor_id}" for role in actor.members)
     groups = scenario.working_groups
     related: dict[tuple[str, str], list[str]] = {}
     for gid, group in groups.items():
@@ -528,14 +621,16 @@ def _organisation(scenario: Scenario) -> list[str]:
             related.setdefault((role, relation), []).append(gid)
     for (role, relation), gids in related.items():
         if len(gids) == len(groups) > 1:
-            lines.append(f"    {role} -.->|{_quoted(f'{relation} of every group')}| working_groups")
+            every = (_("deputy of every group") if relation == "deputy" else _("member of every group"))
+            lines.append(f"    {role} -.->|{_quoted(every)}| working_groups")
         else:
-            lines.extend(f"    {role} -.->|{relation}| group_{gid}" for gid in gids)
+            lines.extend(f"    {role} -.->|{deputy if relation == 'deputy' else member}| group_{gid}" for gid in gids)
+    holds = _label(_("holds"))
     for person_id, person in scenario.people.items():
-        lines.append(f"    person_{person_id}([{_quoted(person.title or person_id)}])")
+        lines.append(f"    person_{person_id}([{_quoted(title_of(person) or person_id)}])")
         for role in person.roles:
-            actor, _, grid = role.partition(":")
-            label = _quoted(f"holds in {grid}") if grid else "holds"
+            actor, _sep, grid = role.partition(":")
+            label = _quoted(_("holds in {grid}").format(grid=grid)) if grid else holds
             lines.append(f"    person_{person_id} -.->|{label}| {actor}")
     return lines
 
