@@ -24,6 +24,7 @@ from drillsim.cli import (
     user_errors,
     verbosity_options,
 )
+from drillsim.i18n import _
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 
 if TYPE_CHECKING:
@@ -36,18 +37,21 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
     for value in values:
         rule, sep, rate = value.partition("=")
         if not sep:
-            fail(f"--fail-under {value!r}: expected RULE=RATE, e.g. office_to_leadership=0.95")
+            fail(_("--fail-under {value}: expected RULE=RATE, e.g. office_to_leadership=0.95").format(
+                value=repr(value)))
         if rule not in rules:
             from drillsim.scenario.schema import unknown_name
-            fail(f"--fail-under {value!r}: {unknown_name('deadline rule', rule, rules)}")
+            fail(_("--fail-under {value}: {problem}").format(value=repr(value),
+                                                             problem=unknown_name("deadline rule", rule, rules)))
         try:
             threshold = float(rate)
         except ValueError:
-            fail(f"--fail-under {value!r}: the rate must be a number between 0 and 1")
+            fail(_("--fail-under {value}: the rate must be a number between 0 and 1").format(value=repr(value)))
         if not 0 <= threshold <= 1:
-            fail(f"--fail-under {value!r}: the rate must be between 0 and 1")
+            fail(_("--fail-under {value}: the rate must be between 0 and 1").format(value=repr(value)))
         if rule in out:  # which one would gate the run is anybody's guess
-            fail(f"--fail-under {value!r}: {rule} is given a rate twice; expected one --fail-under per rule")
+            fail(_("--fail-under {value}: {rule} is given a rate twice; expected one --fail-under per rule").format(
+                value=repr(value), rule=rule))
         out[rule] = threshold
     return out
 
@@ -94,19 +98,20 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
     from drillsim import api
     from drillsim.experiment.distributed import session
     if scheduler is not None and jobs > 1:
-        fail("--jobs runs local processes, --scheduler a cluster: give one of them")
+        fail(_("--jobs runs local processes, --scheduler a cluster: give one of them"))
     if report and out is None:
-        fail("--report writes into the run's directory: give --out DIR")
+        fail(_("--report writes into the run's directory: give --out DIR"))
     if keep == "summary" and (timeline or report):
-        fail(f"{'--timeline' if timeline else '--report'} needs every record: run with --keep all")
+        fail(_("{option} needs every record: run with --keep all").format(
+            option="--timeline" if timeline else "--report"))
     if timeline and precision is not None:
-        fail("--timeline tells one replication and --precision adds replications: give one of them")
+        fail(_("--timeline tells one replication and --precision adds replications: give one of them"))
     if precision is not None and replications is not None and replications > max_replications:
-        fail(f"-n {replications} is more than --max-replications {max_replications}, so the first batch would be "
-             f"cut; expected -n at most the cap")
+        fail(_("-n {replications} is more than --max-replications {cap}, so the first batch would be cut; expected "
+               "-n at most the cap").format(replications=replications, cap=max_replications))
     if precision is None and ctx.get_parameter_source("max_replications") is ParameterSource.COMMANDLINE:
-        fail("--max-replications is the cap for --precision and changes nothing without it: give --precision H, "
-             "or -n for a number of replications")
+        fail(_("--max-replications is the cap for --precision and changes nothing without it: give --precision H, "
+               "or -n for a number of replications"))
     quiet = apply_verbosity(ctx, quiet, verbose)
     with user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)
@@ -118,11 +123,12 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         if timeline:
             precision = None
         with (session(scheduler) as client,
-              progress_bar(count if precision is None else max_replications, quiet, "replications") as advance):
+              progress_bar(count if precision is None else max_replications, quiet, _("replications")) as advance):
             results = api.run(loaded, replications=count, seed=seed, jobs=jobs, progress=advance,
                               precision=precision, max_replications=max_replications, client=client,
                               keep=keep)
-        log.info("%d replications in %.2f s", len(results.replications), time.perf_counter() - started)
+        log.info(_("{count} replications in {seconds} s").format(count=len(results.replications),
+                                                                  seconds=f"{time.perf_counter() - started:.2f}"))
         if reading_mode != "none" and not timeline:
             _mark_readings(results, reading_mode, jobs, quiet)
         if out is not None:
@@ -132,7 +138,7 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
             if keep == "all":
                 written += write_figures(results, out, report=report)
             for path in written:
-                log.info("wrote %s", path)
+                log.info(_("wrote {path}").format(path=path))
     if timeline:
         from drillsim.report.timeline import story
         echo(story(results, 0, scenario))
@@ -154,9 +160,10 @@ def _mark_readings(results: Any, mode: Mode, jobs: int, quiet: bool) -> None:
     from drillsim.experiment.readings import marks, runs
     began = time.perf_counter()
     more = runs(results.scenario, mode=mode, kept=results.keep == "all") - 1
-    with progress_bar(more * len(results.replications), quiet, "readings") as advance:
+    with progress_bar(more * len(results.replications), quiet, _("readings")) as advance:
         results.readings = marks(results, mode, jobs=jobs, progress=advance).marks()
-    log.info("readings of the plan (%s) in %.2f s", mode, time.perf_counter() - began)
+    log.info(_("readings of the plan ({mode}) in {seconds} s").format(mode=mode,
+                                                                       seconds=f"{time.perf_counter() - began:.2f}"))
 
 
 def _precision_failure(report: dict[str, Any] | None) -> list[str]:
@@ -164,10 +171,11 @@ def _precision_failure(report: dict[str, Any] | None) -> list[str]:
     if report is None or report["reached"] or report["widest"] is None:
         return []
     widest = report["widest"]
-    return [f"precision not reached: the widest 95% half-width is ±{widest['half_width']:.1%} ({widest['rule']}) "
-            f"after {report['replications']} replications, the cap (--max-replications); the target is "
-            f"±{report['half_width']:.1%}, which would take about {report['estimated_replications']} replications "
-            "(an estimate: half-widths shrink as 1/sqrt(n))"]
+    return [_("precision not reached: the widest 95% half-width is ±{widest} ({rule}) after {replications} "
+              "replications, the cap (--max-replications); the target is ±{target}, which would take about "
+              "{estimate} replications (an estimate: half-widths shrink as 1/sqrt(n))").format(
+        widest=f"{widest['half_width']:.1%}", rule=widest["rule"], replications=report["replications"],
+        target=f"{report['half_width']:.1%}", estimate=report["estimated_replications"])]
 
 
 def _gate(results: Any, thresholds: dict[str, float]) -> None:
@@ -181,8 +189,9 @@ def _gate(results: Any, thresholds: dict[str, float]) -> None:
     for rule, threshold in thresholds.items():
         rate = overall.loc[rule, "rate"]
         if math.isnan(rate):
-            log.warning("%s: no incident it applies to; nothing to gate", rule)
+            log.warning(_("{rule}: no incident it applies to; nothing to gate").format(rule=rule))
         elif rate < threshold:
-            failed.append(f"{rule}: hit rate {rate:.3f} is below {threshold:.3f}")
+            failed.append(_("{rule}: hit rate {rate} is below {threshold}").format(
+                rule=rule, rate=f"{rate:.3f}", threshold=f"{threshold:.3f}"))
     if failed:
         fail("\n".join(failed), 1)

@@ -31,6 +31,7 @@ from drillsim.errors import DrillsimError
 from drillsim.experiment.per_replication import rule_counts
 from drillsim.experiment.replications import run
 from drillsim.experiment.runner import Keep, Progress
+from drillsim.i18n import _, ngettext
 from drillsim.model import rechecked
 from drillsim.model.pairing import differences
 from drillsim.results import Results
@@ -132,12 +133,14 @@ class ReadingsResult:
     def _overall_sentence(self, rules: list[dict[str, Any]], threshold: float) -> str:
         count = len(self.tried)
         said = [] if any(rule["marked"] for rule in rules) else [
-            f"No hit rate moves by more than {threshold * 100:g} points across the {count} reading"
-            f"{'' if count == 1 else 's'} of the plan tried."]
+            ngettext("No hit rate moves by more than {points} points across the {count} reading of the plan tried.",
+                     "No hit rate moves by more than {points} points across the {count} readings of the plan tried.",
+                     count).format(points=f"{threshold * 100:g}", count=count)]
         if self.not_tried:
             left = len(self.not_tried)
-            said.append(f"{left} reading{' was' if left == 1 else 's were'} not tried here "
-                        f"({', '.join(self.not_tried)}): `drillsim readings` tries every one.")
+            said.append(ngettext("{count} reading was not tried here ({names}): `drillsim readings` tries every one.",
+                                 "{count} readings were not tried here ({names}): `drillsim readings` tries every one.",
+                                 left).format(count=left, names=", ".join(self.not_tried)))
         return " ".join(said)
 
     def summary(self) -> dict[str, Any]:
@@ -155,10 +158,11 @@ def _depends(rule: str, row: Mapping[str, Any], moving: list[dict[str, Any]], th
     """`office_to_leadership depends on the reading of Art. 10.2 (office_to_leadership.start): 33% to 99%; ...`:
     the readings that move it by more than `threshold` each (else the one that moves it most)."""
     named = [reading for reading in moving if reading["spread"] > threshold] or moving[:1]
-    which = " and ".join(f"{reading['article']} ({reading['reading']})" if reading["article"]
-                         else str(reading["reading"]) for reading in named)
-    return (f"{rule} depends on the reading{'s' if len(named) > 1 else ''} of {which}: {row['low']:.0%} to "
-            f"{row['high']:.0%}; see `drillsim readings`")
+    which = _(" and ").join(_("{article} ({reading})").format(article=reading["article"], reading=reading["reading"])
+                            if reading["article"] else str(reading["reading"]) for reading in named)
+    return ngettext("{rule} depends on the reading of {which}: {low} to {high}; see `drillsim readings`",
+                    "{rule} depends on the readings of {which}: {low} to {high}; see `drillsim readings`",
+                    len(named)).format(rule=rule, which=which, low=f"{row['low']:.0%}", high=f"{row['high']:.0%}")
 
 
 def _plain(value: Any) -> Any:

@@ -1,11 +1,24 @@
-"""The run's verdict as plain text for the terminal: deadlines, busiest actors, the bottleneck."""
+"""The run's verdict as plain text for the terminal: deadlines, busiest actors, the bottleneck.
+
+Every word is drillsim's message in the language in force (drillsim.i18n)
+and every entry of the plan is named by `drillsim.scenario.names`. A column
+that can hold Chinese is padded by its width in terminal cells (a Chinese
+character takes two), and grows to its widest cell, so the columns stay
+aligned whatever the language and whatever a scenario names things.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
+
+from drillsim.i18n import _, ngettext
 from drillsim.results import Results
+from drillsim.scenario.names import title_of
+from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration
 
 
@@ -17,18 +30,44 @@ def _pct(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.1%}"
 
 
-STAGE_LABEL = {"wait": "waiting for {actor} ({step})", "work": "{actor} working ({step})",
-               "transit": "report of {step} in transit", "follow-up": "follow-up of {step}'s report",
-               "held": "report of {step} held back", "other": "waiting for a condition"}
+def pad(text: str, width: int, align: str = "<") -> str:
+    """`text` filled with spaces to `width` terminal cells, on the right (`<`) or the left (`>`); a text wider than
+    `width` is left whole."""
+    fill = " " * max(0, width - cell_len(text))
+    return text + fill if align == "<" else fill + text
+
+
+Column = tuple[str, int, str]
+"""A table's column: its head, the least width in cells, and `<` (left) or `>` (right) alignment."""
+
+
+def table(columns: Sequence[Column], rows: Sequence[Sequence[str]], gaps: Sequence[str] | None = None) -> list[str]:
+    """The head and the rows, each column as wide as its widest cell (at least its least width), the columns
+    separated by `gaps` (one space each unless told); the last column of a left-aligned table is not filled."""
+    widths = [max([least, cell_len(head), *(cell_len(row[i]) for row in rows)])
+              for i, (head, least, _align) in enumerate(columns)]
+    between = list(gaps) if gaps is not None else [" "] * (len(columns) - 1)
+
+    def line(cells: Sequence[str]) -> str:
+        out = ""
+        for i, (cell, width, (_head, _least, align)) in enumerate(zip(cells, widths, columns, strict=True)):
+            last = i == len(columns) - 1
+            out += (between[i - 1] if i else "") + (cell if last and align == "<" else pad(cell, width, align))
+        return out
+    return [line([head for head, _least, _align in columns]), *(line(row) for row in rows)]
 
 
 def _stage(row: dict[str, object]) -> str:
     """A stage as the table names it; a report that lacked core elements with the one most often missing (the
     sentence names them all)."""
-    label = STAGE_LABEL[str(row["kind"])].format(**row)
+    actor, step, kind = str(row["actor"]), str(row["step"]), str(row["kind"])
+    labels = {"wait": _("waiting for {actor} ({step})"), "work": _("{actor} working ({step})"),
+              "transit": _("report of {step} in transit"), "follow-up": _("follow-up of {step}'s report"),
+              "held": _("report of {step} held back"), "other": _("waiting for a condition")}
+    label = labels[kind].format(actor=actor, step=step)
     missing = str(row.get("missing") or "")
-    if missing and row["kind"] in ("follow-up", "held"):
-        label += f" ({missing.split('+')[0]})"
+    if missing and kind in ("follow-up", "held"):
+        label = _("{stage} ({element})").format(stage=label, element=missing.split("+")[0])
     return label
 
 
@@ -65,61 +104,96 @@ def reading_marks(readings: dict[str, Any] | None) -> dict[str, str]:
     return {str(rule["rule"]): str(rule["sentence"]) for rule in rules if rule.get("marked")}
 
 
-def render_summary(results: Results) -> str:
-    """Deadline table per rule and level, the busiest actors, and the bottleneck in a sentence."""
-    summary = results.summary()
+def _heading(results: Results, summary: dict[str, Any]) -> list[str]:
+    """What was run (replications, horizon, seed, warm-up) and how many incidents it counted."""
     inc = summary["incidents"]
-    lines = [
-        f"{results.label}: {summary['replications']} replication{'' if summary['replications'] == 1 else 's'} "
-        f"of {summary['horizon']}, seed {results.seed}"
-        + (f", the first {summary['warm_up']} a warm-up" if "warm_up" in summary else ""),
-        f"{inc['total']} incidents ({inc['per_replication']:.1f} per replication), "
-        f"{inc['open_at_horizon']} still open at the horizon"
-        + (f"; {inc['in_warm_up']} more in the warm-up, simulated but not counted" if "in_warm_up" in inc else ""),
-    ]
-    marked = reading_marks(summary.get("readings"))
-    width = max([22, *(len(rule) + len(MARK) for rule in marked)])
-    lines += ["", f"{'deadline rule':<{width}} {'limit':>6} {'level':>5} {'applied':>8} {'met':>7} {'hit rate':>8} "
-              f"{'95% interval':>15} {'late median':>11} {'late p90':>9} {'worst':>8}"]
+    runs = ngettext("{scenario}: {count} replication of {horizon}, seed {seed}",
+                    "{scenario}: {count} replications of {horizon}, seed {seed}", summary["replications"]).format(
+        scenario=results.label, count=summary["replications"], horizon=summary["horizon"], seed=results.seed)
+    if "warm_up" in summary:
+        runs += _(", the first {warm_up} a warm-up").format(warm_up=summary["warm_up"])
+    counted = _("{total} incidents ({per} per replication), {open} still open at the horizon").format(
+        total=inc["total"], per=f"{inc['per_replication']:.1f}", open=inc["open_at_horizon"])
+    if "in_warm_up" in inc:
+        counted += _("; {count} more in the warm-up, simulated but not counted").format(count=inc["in_warm_up"])
+    return [runs, counted]
+
+
+def _deadlines(results: Results, marked: dict[str, str]) -> list[str]:
+    """Each rule's verdict over all levels and per level, a rule whose verdict depends on the reading marked."""
     rules = results.rules()
+    rows = []
     for row in rules.itertuples(index=False):
         label = (row.rule + (MARK if row.rule in marked else "")) if row.level == "all" else ""
         interval = "-" if math.isnan(row.low) else f"{row.low:.1%}-{row.high:.1%}"
-        lines.append(f"{label:<{width}} {format_duration(row.limit) if label else '':>6} {row.level:>5} "
-                     f"{row.applicable:>8} {row.met:>7} {_pct(row.rate):>8} {interval:>15} "
-                     f"{_dur(row.late_median):>11} {_dur(row.late_p90):>9} {_dur(row.worst_late):>8}")
+        rows.append([label, format_duration(row.limit) if label else "", _("all") if row.level == "all" else row.level,
+                     str(row.applicable), str(row.met), _pct(row.rate), interval, _dur(row.late_median),
+                     _dur(row.late_p90), _dur(row.worst_late)])
+    lines = table([(_("deadline rule"), 22, "<"), (_("limit"), 6, ">"), (_("level"), 5, ">"), (_("applied"), 8, ">"),
+                   (_("met"), 7, ">"), (_("hit rate"), 8, ">"), (_("95% interval"), 15, ">"),
+                   (_("late median"), 11, ">"), (_("late p90"), 9, ">"), (_("worst"), 8, ">")], rows)
     pending = int(rules[rules["level"] == "all"]["pending"].sum())
     if pending:
-        lines.append(f"({pending} clocks were still running at the horizon and are not counted)")
+        lines.append(_("({count} clocks were still running at the horizon and are not counted)").format(count=pending))
+    return lines
+
+
+def _actors(results: Results) -> list[str]:
+    scenario = results.scenario
+    rows = [[title_of(scenario.actors[row.actor]),
+             _pct(row.utilisation), _dur(row.mean_wait), _wait_interval(row.mean_wait_low, row.mean_wait_high),
+             _dur(row.p90_wait), str(row.tasks)] for row in results.actors().head(6).itertuples(index=False)]
+    return table([(_("busiest actors"), 40, "<"), (_("utilisation"), 11, ">"), (_("mean wait"), 10, ">"),
+                  (_("95% interval"), 17, ">"), (_("p90 wait"), 9, ">"), (_("tasks"), 7, ">")], rows)
+
+
+def _holder(scenario: Scenario, holder: str) -> str:
+    """A person by their name in the language in force (their id when they have none); anonymous staff by their
+    role's (of a grid), as the people table of the results names them in English."""
+    if holder in scenario.people:
+        return title_of(scenario.people[holder]) or holder
+    actor, _sep, unit = holder.partition(":")
+    role = title_of(scenario.actors[actor])
+    return (_("{role} of {unit} (anonymous)").format(role=role, unit=unit) if unit
+            else _("{role} (anonymous)").format(role=role))
+
+
+def _people(results: Results) -> list[str]:
+    rows = []
+    for row in results.people().head(6).itertuples(index=False):
+        interval = "-" if math.isnan(row.utilisation_low) else f"{row.utilisation_low:.1%}-{row.utilisation_high:.1%}"
+        rows.append([_holder(results.scenario, row.holder), _pct(row.utilisation), interval, _hours(row.busy_hours),
+                     _hours(row.on_duty_hours), str(row.tasks), row.roles or "-"])
+    lines = table([(_("busiest people"), 40, "<"), (_("utilisation"), 11, ">"), (_("95% interval"), 15, ">"),
+                   (_("busy"), 7, ">"), (_("on duty"), 7, ">"), (_("tasks"), 7, ">"), (_("roles worked in"), 0, "<")],
+                  rows, gaps=[" "] * 5 + ["  "])
+    return [*lines, _("(busy and on-duty time per replication; a person is one resource whichever role a task "
+                      "comes from)")]
+
+
+def _stages(stages: list[dict[str, Any]]) -> list[str]:
+    rows = [[str(row["rule"]), str(row["missed"]), _stage(row), f"{row['share']:.0%}",
+             _num(row["utilisation"], ".0%"), _num(row["queue"], ".1f")] for row in stages if row["share"] >= 0.1]
+    return table([(_("where the misses lost most time"), 31, "<"), (_("missed"), 6, ">"), (_("stage"), 50, "<"),
+                  (_("share"), 6, ">"), (_("busy"), 5, ">"), (_("queue"), 5, ">")], rows,
+                 gaps=[" ", "  ", " ", " ", " "])
+
+
+def render_summary(results: Results) -> str:
+    """Deadline table per rule and level, the busiest actors, and the bottleneck in a sentence."""
+    summary = results.summary()
+    marked = reading_marks(summary.get("readings"))
+    lines = [*_heading(results, summary), "", *_deadlines(results, marked)]
     if "readings" in summary:
         lines += ["", *(f"{MARK} {sentence}" for sentence in marked.values())]
         lines += [summary["readings"]["sentence"]] if summary["readings"]["sentence"] else []
-    lines += ["", f"{'busiest actors':<40} {'utilisation':>11} {'mean wait':>10} {'95% interval':>17} "
-              f"{'p90 wait':>9} {'tasks':>7}"]
-    for row in results.actors().head(6).itertuples(index=False):
-        lines.append(f"{row.title:<40} {_pct(row.utilisation):>11} {_dur(row.mean_wait):>10} "
-                     f"{_wait_interval(row.mean_wait_low, row.mean_wait_high):>17} {_dur(row.p90_wait):>9} "
-                     f"{row.tasks:>7}")
+    lines += ["", *_actors(results)]
     if _has_people(results):
-        lines += ["", f"{'busiest people':<40} {'utilisation':>11} {'95% interval':>15} {'busy':>7} {'on duty':>7} "
-                  f"{'tasks':>7}  roles worked in"]
-        for row in results.people().head(6).itertuples(index=False):
-            interval = "-" if math.isnan(row.utilisation_low) else \
-                f"{row.utilisation_low:.1%}-{row.utilisation_high:.1%}"
-            lines.append(f"{row.title:<40} {_pct(row.utilisation):>11} {interval:>15} {_hours(row.busy_hours):>7} "
-                         f"{_hours(row.on_duty_hours):>7} {row.tasks:>7}  {row.roles or '-'}")
-        lines.append("(busy and on-duty time per replication; a person is one resource whichever role a task "
-                     "comes from)")
+        lines += ["", *_people(results)]
     if summary["bottleneck"] is None:
-        lines += ["", "Bottleneck: not sought: this run kept only running totals (--keep summary); "
-                  "run with --keep all to find where the misses lost their time."]
+        lines += ["", _("Bottleneck: not sought: this run kept only running totals (--keep summary); run with "
+                        "--keep all to find where the misses lost their time.")]
         return "\n".join(lines)
-    lines += ["", f"{'where the misses lost most time':<31} {'missed':>6}  {'stage':<50} {'share':>6} {'busy':>5} "
-              f"{'queue':>5}"]
-    for row in summary["bottleneck"]["stages"]:
-        if row["share"] >= 0.1:
-            stage = _stage(row)
-            lines.append(f"{row['rule']:<31} {row['missed']:>6}  {stage:<50} {row['share']:>6.0%} "
-                         f"{_num(row['utilisation'], '.0%'):>5} {_num(row['queue'], '.1f'):>5}")
-    lines += ["", "Bottleneck: " + summary["bottleneck"]["sentence"]]
+    lines += ["", *_stages(summary["bottleneck"]["stages"])]
+    lines += ["", _("Bottleneck: {sentence}").format(sentence=summary["bottleneck"]["sentence"])]
     return "\n".join(lines)

@@ -29,7 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drillsim.i18n import SOURCE, _, language, ngettext
 from drillsim.scenario.flow import flow_of
+from drillsim.scenario.names import title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, HOUR, format_clock, format_duration
 
@@ -145,7 +147,7 @@ def _end_instances(inst: _Instances, v_inc: np.ndarray, cur: np.ndarray, change:
     """The step instance each path starts from: the end milestone's step, or, for a report never
     made, the furthest step on the way to it that did start (-1 when none did)."""
     slot = inst.slot_of(np.maximum(cur, 0), change)
-    for _ in range(depth):
+    for _hop in range(depth):
         missing = (cur >= 0) & ~inst.exists(v_inc, cur, slot)
         if not missing.any():
             break
@@ -612,26 +614,41 @@ def attribution(scenario: Scenario, stage_rows: pd.DataFrame, steps: pd.DataFram
 
 
 def _title(scenario: Scenario, actor: str) -> str:
+    """`the leadership group leader` (`领导小组组长`): an actor as a sentence names it."""
     known = scenario.actors.get(actor)
-    title = known.title if known is not None else actor
-    return "the " + title[:1].lower() + title[1:]
+    title = title_of(known) if known is not None else actor
+    return _("the {actor}").format(actor=title[:1].lower() + title[1:])
 
 
 def _person(scenario: Scenario, person: str) -> str:
     """`the community party secretary (party_secretary)`; the id alone for a person without a title."""
-    title = scenario.people[person].title
-    return f"the {title} ({person})" if title else person
+    title = title_of(scenario.people[person])
+    return _("the {person} ({id})").format(person=title, id=person) if title else person
 
 
 def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+    """`a, b and c` (`a、b和c`)."""
+    if len(items) == 1:
+        return items[0]
+    listed = items[0]
+    for item in items[1:-1]:
+        listed = _("{listed}, {item}").format(listed=listed, item=item)
+    return _("{listed} and {last}").format(listed=listed, last=items[-1])
 
 
 def _step_title(scenario: Scenario, step: str) -> str:
     """The step as the plan titles it, quoted: `'verification (on site where needed), then report to the office'`."""
     node = flow_of(scenario).get(step)
-    title = (node.step.title or step) if node is not None else step
-    return f"'{title}'"
+    title = (title_of(node.step) or step) if node is not None else step
+    return _("'{step}'").format(step=title)
+
+
+def _element(scenario: Scenario, element: str) -> str:
+    """A core element as a sentence names it: by its id in English, as ever; by the plan's name in Chinese."""
+    entry = scenario.core_elements.get(element)
+    if entry is None or language() == SOURCE:
+        return element
+    return title_of(entry) or element
 
 
 def _has(value: Any) -> bool:
@@ -641,24 +658,111 @@ def _has(value: Any) -> bool:
 def percent(share: float) -> str:
     """A share as a whole percentage, `2 %`; a share above nothing but below half a percent is `under 1 %`."""
     if 0 < share < 0.005:
-        return "under 1 %"
+        return _("under 1 %")
     return f"{share * 100:.0f} %"
 
 
 def _tasks(queue: float) -> str:
-    return "nobody waiting" if queue < 0.05 else f"{queue:.1f} tasks waiting on average"
+    return _("nobody waiting") if queue < 0.05 else _("{queue} tasks waiting on average").format(queue=f"{queue:.1f}")
 
 
-def _elements(missing: str) -> str:
-    """`casualties`, or `casualties (most often) and scale`: the elements a stage's reports lacked, as named."""
-    names = [name for name in missing.split("+") if name]
+def _elements(scenario: Scenario, missing: str) -> tuple[str, int]:
+    """`casualties`, or `casualties (most often) and scale`: the elements a stage's reports lacked, as named, and
+    how many."""
+    names = [_element(scenario, name) for name in missing.split("+") if name]
     if len(names) > 1:
-        return _and([f"{names[0]} (most often)", *names[1:]])
-    return names[0] if names else ""
+        return _and([_("{element} (most often)").format(element=names[0]), *names[1:]]), len(names)
+    return (names[0] if names else ""), len(names)
+
+
+def _wait(scenario: Scenario, row: dict[str, Any], said: dict[str, str]) -> str:
+    """A wait for an actor: whom it waited for, how busy other incidents kept them, and their busiest hours."""
+    text = _("{who}: {share} of the '{rule}' reports that missed their {limit} deadline lost most of their time "
+             "waiting for them to take {step} (median {median})").format(**said)
+    named = [person for person in str(row.get("waited_for") or "").split("+") if person in scenario.people]
+    if named:
+        text += _(": they waited for {people}, busy with another task").format(
+            people=_and([_person(scenario, person) for person in named]))
+    if _has(row["utilisation"]):
+        busy = percent(row["utilisation"])
+        if not named:
+            text += _("; while those reports were due, other incidents kept them busy {busy} of their on-duty "
+                      "time").format(busy=busy)
+        elif len(named) == 1:
+            text += _("; while those reports were due, other incidents kept that person busy {busy} of their "
+                      "on-duty time").format(busy=busy)
+        else:
+            text += _("; while those reports were due, other incidents kept those people busy {busy} of their "
+                      "on-duty time").format(busy=busy)
+        text += _(", with {tasks}").format(tasks=_tasks(row["queue"])) if _has(row["queue"]) else ""
+    if _has(row["busiest_utilisation"]):
+        hours = {"start": format_clock(row["busiest_from"]), "end": format_clock(row["busiest_to"]),
+                 "busy": percent(row["busiest_utilisation"])}
+        if named:  # with people named, the role's own tasks are only part of their load: say whose hours these are
+            title = title_of(scenario.actors[row["actor"]]) if row["actor"] in scenario.actors else row["actor"]
+            text += _("; as {role} they are busiest between {start} and {end} (busy {busy} of the time)").format(
+                role=title[:1].lower() + title[1:], **hours)
+        else:
+            text += _("; they are busiest between {start} and {end} (busy {busy} of the time)").format(**hours)
+    return text
+
+
+def _work(row: dict[str, Any], said: dict[str, str]) -> str:
+    """A step too slow for the deadline: and whether more staff would help."""
+    text = _("the step {step} of {who} is itself too slow for the deadline: it took most of the time of {share} of "
+             "the '{rule}' reports that missed their {limit} deadline (median {median}, {budget} of the "
+             "{limit})").format(budget=percent(row["median_budget"]), **said)
+    if not _has(row["utilisation"]):
+        return text
+    busy, who = percent(row["utilisation"]), said["who"]
+    if row["queue"] < 0.1 and row["utilisation"] < 0.5:
+        if row["utilisation"] > 0:
+            return text + _("; other incidents kept {who} busy only {busy} of their time then and nobody waited for "
+                            "them, so a faster step would help, more staff would not").format(who=who, busy=busy)
+        return text + _("; other incidents did not keep {who} busy at all then and nobody waited for them, so a "
+                        "faster step would help, more staff would not").format(who=who)
+    if row["queue"] >= 0.5 or row["utilisation"] >= 0.8:
+        return text + _("; {who} was also loaded then (busy {busy} with other incidents, {tasks})").format(
+            who=who, busy=busy, tasks=_tasks(row["queue"]))
+    return text + _("; other incidents kept {who} busy {busy} of their time then, with {tasks}").format(
+        who=who, busy=busy, tasks=_tasks(row["queue"]))
+
+
+def _report(scenario: Scenario, row: dict[str, Any], said: dict[str, str]) -> str:
+    """A report's time after its work: the channels, a report held for its elements, or a follow-up round trip."""
+    elements, count = _elements(scenario, str(row.get("missing") or ""))
+    kind = row["kind"]
+    if kind == "transit":
+        text = _("the channels: {share} of the '{rule}' reports that missed their {limit} deadline lost most of their "
+                 "time with the report of {step} in transit (median {median})").format(**said)
+    elif kind == HELD and not elements:
+        text = _("reports held for their elements: {share} of the '{rule}' reports that missed their {limit} "
+                 "deadline lost most of their time with the report of {step} held until the core elements it must "
+                 "carry were known (median {median} from the work done to arrival)").format(**said)
+    elif kind == HELD:
+        text = ngettext("reports held for their elements: {share} of the '{rule}' reports that missed their {limit} "
+                        "deadline lost most of their time with the report of {step} held until {elements} was known "
+                        "(median {median} from the work done to arrival)",
+                        "reports held for their elements: {share} of the '{rule}' reports that missed their {limit} "
+                        "deadline lost most of their time with the report of {step} held until {elements} were known "
+                        "(median {median} from the work done to arrival)", count).format(elements=elements, **said)
+    elif elements:
+        text = _("incomplete reports: {share} of the '{rule}' reports that missed their {limit} deadline lost most of "
+                 "their time on a follow-up round trip, the report of {step} sent without {elements}, not known yet, "
+                 "and sent again once completed (median {median} from sending to arrival)").format(
+            elements=elements, **said)
+    else:
+        text = _("incomplete reports: {share} of the '{rule}' reports that missed their {limit} deadline lost most of "
+                 "their time on a follow-up round trip, the report of {step} missing core elements and sent again "
+                 "once completed (median {median} from sending to arrival)").format(**said)
+    if _has(row["fallback"]) and row["fallback"] > 0:
+        text += _("; {share} went over a fallback channel").format(share=percent(row["fallback"]))
+    return text
 
 
 def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
-    """One stage's part in a rule's misses, in plain words and the plan's titles, with its evidence.
+    """One stage's part in a rule's misses, in plain words and the plan's titles, with its evidence, in the
+    language in force (drillsim.i18n: each clause one message with named placeholders).
 
     A `wait` names an overloaded actor; a `work` stage means the step itself is
     too slow for the deadline, which more staff would not fix; `transit` is the
@@ -668,75 +772,36 @@ def sentence(scenario: Scenario, row: dict[str, Any]) -> str:
     the critical path.
     """
     rule = scenario.deadlines[row["rule"]]
-    limit = format_duration(rule.limit)
-    reports = f"{percent(row['share'])} of the '{rule.title}' reports that missed their {limit} deadline"
-    median = format_duration(row["median_seconds"])
-    who = _title(scenario, row["actor"])
-    step = _step_title(scenario, row["step"])
+    said = {"share": percent(row["share"]), "rule": title_of(rule), "limit": format_duration(rule.limit),
+            "median": format_duration(row["median_seconds"]), "who": _title(scenario, row["actor"]),
+            "step": _step_title(scenario, row["step"])}
     kind = row["kind"]
     if kind == "wait":
-        text = f"{who}: {reports} lost most of their time waiting for them to take {step} (median {median})"
-        named = [person for person in str(row.get("waited_for") or "").split("+") if person in scenario.people]
-        if named:
-            text += f": they waited for {_and([_person(scenario, person) for person in named])}, busy with another task"
-        if _has(row["utilisation"]):
-            whom = "them" if not named else "that person" if len(named) == 1 else "those people"
-            text += (f"; while those reports were due, other incidents kept {whom} busy {percent(row['utilisation'])} "
-                     f"of their on-duty time")
-            text += f", with {_tasks(row['queue'])}" if _has(row["queue"]) else ""
-        if _has(row["busiest_utilisation"]):
-            # With people named, the role's own tasks are only part of their load: say whose hours these are.
-            title = scenario.actors[row["actor"]].title if row["actor"] in scenario.actors else row["actor"]
-            busiest = f"as {title[:1].lower()}{title[1:]} they are" if named else "they are"
-            text += (f"; {busiest} busiest between {format_clock(row['busiest_from'])} and "
-                     f"{format_clock(row['busiest_to'])} (busy {percent(row['busiest_utilisation'])} of the time)")
+        text = _wait(scenario, row, said)
     elif kind == "work":
-        text = (f"the step {step} of {who} is itself too slow for the deadline: it took most of the "
-                f"time of {reports} (median {median}, {percent(row['median_budget'])} of the {limit})")
-        if _has(row["utilisation"]) and row["queue"] < 0.1 and row["utilisation"] < 0.5:
-            busy = (f"other incidents kept {who} busy only {percent(row['utilisation'])} of their time then"
-                    if row["utilisation"] > 0 else f"other incidents did not keep {who} busy at all then")
-            text += f"; {busy} and nobody waited for them, so a faster step would help, more staff would not"
-        elif _has(row["utilisation"]) and (row["queue"] >= 0.5 or row["utilisation"] >= 0.8):
-            text += (f"; {who} was also loaded then (busy {percent(row['utilisation'])} with other incidents, "
-                     f"{_tasks(row['queue'])})")
-        elif _has(row["utilisation"]):
-            text += (f"; other incidents kept {who} busy {percent(row['utilisation'])} of their time then, with "
-                     f"{_tasks(row['queue'])}")
+        text = _work(row, said)
     elif kind in REPORT_KINDS:
-        elements = _elements(str(row.get("missing") or ""))
-        if kind == "transit":
-            text = f"the channels: {reports} lost most of their time with the report of {step} in transit " \
-                   f"(median {median})"
-        elif kind == HELD:
-            text = (f"reports held for their elements: {reports} lost most of their time with the report of {step} "
-                    f"held until {elements or 'the core elements it must carry'} "
-                    f"{'were' if not elements or ' and ' in elements else 'was'} known (median {median} from the "
-                    f"work done to arrival)")
-        elif elements:
-            text = (f"incomplete reports: {reports} lost most of their time on a follow-up round trip, the report "
-                    f"of {step} sent without {elements}, not known yet, and sent again once completed "
-                    f"(median {median} from sending to arrival)")
-        else:
-            text = (f"incomplete reports: {reports} lost most of their time on a follow-up round trip, the report "
-                    f"of {step} missing core elements and sent again once completed (median {median} from sending "
-                    f"to arrival)")
-        if _has(row["fallback"]) and row["fallback"] > 0:
-            text += f"; {percent(row['fallback'])} went over a fallback channel"
+        text = _report(scenario, row, said)
     else:
-        text = (f"waiting for a condition or for a step off the critical path: {reports} lost most of their time "
-                f"there (median {median})")
-    return text[:1].upper() + text[1:] + "."
+        text = _("waiting for a condition or for a step off the critical path: {share} of the '{rule}' reports that "
+                 "missed their {limit} deadline lost most of their time there (median {median})").format(**said)
+    return _("{sentence}.").format(sentence=text[:1].upper() + text[1:])
 
 
 NO_MISS = "No deadline was missed: the chain kept up with every incident."
+"""The bottleneck's sentence when nothing was missed, as written in the code (`headline` says it in the language
+in force)."""
 
 
 def headline(scenario: Scenario, table: pd.DataFrame) -> dict[str, Any]:
-    """The bottleneck of the run: the stage that caused most misses of the most-missed rule."""
+    """The bottleneck of the run: the stage that caused most misses of the most-missed rule.
+
+    Its `sentence`, and each stage's, is in the language in force (drillsim.i18n), in the JSON summary too: it is
+    written for a reader; the keys and the figures beside it stay as they are for the tools that read them."""
     if table.empty:
         return {"rule": None, "actor": None, "kind": None, "step": None, "share": 0.0, "misses": 0,
-                "utilisation": None, "queue": None, "sentence": NO_MISS}
+                "utilisation": None, "queue": None,
+                "sentence": _("No deadline was missed: the chain kept up with every incident.")}
     rule_order = {rule: i for i, rule in enumerate(scenario.deadlines)}
     totals = table.drop_duplicates("rule").set_index("rule")["missed"]
     rule = min(totals.index, key=lambda r: (-totals[r], rule_order[r]))
