@@ -152,3 +152,11 @@ people:
         text = _run(str(scenario), "-n", "2", "--readings", "none", "--lang", lang)
         assert "社区网格员(负责本网格巡查和上报的同志)" in text and "社区党委书记兼领导小组组长(主要负责人)" in text
         _assert_aligned(text, tables, heads=lang == "zh")
+
+
+def test_precision_not_reached_is_told_in_chinese_with_its_figures() -> None:
+    done = drillsim("run", BASELINE, "-n", "2", "--precision", "0.2", "--max-replications", "3", "--readings", "none",
+                    "--lang", "zh")
+    assert done.returncode == 1
+    assert re.match(r"未达到精度 ±20\.0%:已在上限3次重复运行时停止,\w+ 仍为 ±\d+\.\d%。\n", done.stdout), done.stdout
+    assert done.stderr.startswith("未达到精度:重复运行3次(上限,--max-replications)后,最宽的95%半宽为±"), done.stderr

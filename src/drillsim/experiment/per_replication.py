@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from drillsim.errors import DrillsimError
+from drillsim.i18n import _
 from drillsim.results import Results
 from drillsim.results.metrics import ALL_LEVELS
 from drillsim.results.stats import clustered_wilson, wilson
@@ -129,15 +130,18 @@ def precision_report(results: Results, target: float, cap: int) -> dict[str, Any
 
 def precision_sentence(report: Mapping[str, Any]) -> str:
     """`Results.precision` in the words of `drillsim run --precision`'s first line."""
-    n, target = report["replications"], report["half_width"]
+    n, target = report["replications"], f"{report['half_width']:.1%}"
     widest = report["widest"]
     if widest is None:
-        return f"Precision ±{target:.1%}: no deadline applied to any incident in {n} replications."
+        return _("Precision ±{target}: no deadline applied to any incident in {count} replications.").format(
+            target=target, count=n)
     if report["reached"]:
-        return (f"Precision ±{target:.1%} reached after {n} replications: every rule's 95 % half-width is at most "
-                f"{widest['half_width']:.1%} (widest {widest['rule']}).")
-    return (f"Precision ±{target:.1%} NOT reached: stopped at the cap of {report['max_replications']} "
-            f"replications with {widest['rule']} still at ±{widest['half_width']:.1%}.")
+        return _("Precision ±{target} reached after {count} replications: every rule's 95 % half-width is at most "
+                 "{widest} (widest {rule}).").format(target=target, count=n, widest=f"{widest['half_width']:.1%}",
+                                                     rule=widest["rule"])
+    return _("Precision ±{target} NOT reached: stopped at the cap of {cap} replications with {rule} still at "
+             "±{widest}.").format(target=target, cap=report["max_replications"], rule=widest["rule"],
+                                  widest=f"{widest['half_width']:.1%}")
 
 
 def running_mean(results: Results, *, rule: str | None = None, actor: str | None = None,
