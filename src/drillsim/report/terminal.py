@@ -42,8 +42,8 @@ Column = tuple[str, int, str]
 
 
 def table(columns: Sequence[Column], rows: Sequence[Sequence[str]], gaps: Sequence[str] | None = None) -> list[str]:
-    """The head and the rows, each column as wide as its widest cell (at least its least width), the columns
-    separated by `gaps` (one space each unless told); the last column of a left-aligned table is not filled."""
+    """The head and the rows, each column as wide as its widest cell in terminal cells (at least its least width),
+    the columns separated by `gaps` (one space each unless told); a left-aligned last column is not filled."""
     widths = [max([least, cell_len(head), *(cell_len(row[i]) for row in rows)])
               for i, (head, least, _align) in enumerate(columns)]
     between = list(gaps) if gaps is not None else [" "] * (len(columns) - 1)
