@@ -99,6 +99,17 @@ def test_an_entry_is_called_by_its_name_in_the_language_in_force(plan: Scenario)
         assert title_of(untranslated) == "Office (information group)"
 
 
+def test_a_scenario_renaming_an_entry_of_the_builtin_plan_in_chinese_is_shown_by_its_own_name() -> None:
+    scenario = loads("name: t\nplan: builtin\nactors:\n  office: {title: 值班室}\n"
+                     "categories:\n  other: {examples: {market_fire: 农贸市场火灾}}\n", "s.yaml")
+    for lang in ("zh", "en"):
+        with speaking(lang):
+            assert title_of(scenario.actors["office"]) == "值班室"
+            assert example_of(scenario, "other", "market_fire") == "农贸市场火灾"
+    with speaking("zh"):
+        assert title_of(scenario.actors["leader"]) == "领导小组组长"
+
+
 def test_a_chinese_name_for_an_example_the_category_lacks_is_blamed_at_its_line() -> None:
     with pytest.raises(ScenarioError) as caught:
         loads("name: t\nplan: builtin\ncategories:\n  social_security:\n    examples_zh:\n"

@@ -98,7 +98,7 @@ def _named(key: str, entry: Any) -> str:
     """An entry by its key, as the English lines show it; in Chinese with its name too, since the keys are English
     words (drillsim.scenario.names: a scenario written in Chinese shows its own titles)."""
     title = title_of(entry) if language() == "zh" else ""
-    return f"{key} {title}" if title else key
+    return f"{key} {title}" if title and title != key else key
 
 
 def staffing_text(staffing: Staffing) -> str:

@@ -6,7 +6,8 @@ reading, unmodelled text) has its English `title` and may carry `zh`, its
 name in Chinese in the plan's own words (首报, 研判, 领导小组...): the built-in
 plan carries one for every entry. A scenario written in Chinese simply writes
 Chinese in `title` (and in `examples`): it then needs no `zh`, and its names
-show as written in either language.
+show as written in either language (also where it renames an entry of the
+built-in plan, whose `zh` it then need not clear).
 
 A level's colour is one of the plan's four warning colours, named here
 through the catalog (drillsim.i18n), so a plan file writes `colour: red` once.
@@ -14,10 +15,14 @@ through the catalog (drillsim.i18n), so a plan file writes `colour: red` once.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from drillsim.i18n import _, language
 from drillsim.scenario.schema import Scenario
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+"""The CJK unified ideographs (and extension A, and the compatibility ones)."""
 
 
 class Titled(Protocol):
@@ -30,10 +35,18 @@ class Titled(Protocol):
     def zh(self) -> str: ...
 
 
+def written_in_chinese(text: str) -> bool:
+    """Whether a name has Chinese characters (a title written in Chinese is shown as written)."""
+    return _HAN.search(text) is not None
+
+
 def title_of(entry: Titled) -> str:
     """The entry's `zh` when drillsim speaks Chinese and the entry has one, else its `title` (which may be empty: a
-    person or a step without one; the caller shows its id)."""
-    return entry.zh if entry.zh and language() == "zh" else entry.title
+    person or a step without one; the caller shows its id). A title written in Chinese wins over `zh`: a scenario
+    that renames a plan's entry in Chinese over the built-in plan is shown by its own name."""
+    if language() == "zh" and entry.zh and not written_in_chinese(entry.title):
+        return entry.zh
+    return entry.title
 
 
 def example_of(scenario: Scenario, category: str, example: str) -> str:
@@ -57,4 +70,4 @@ def level_name(scenario: Scenario, level: str) -> str:
                                                    title=title_of(entry))
 
 
-__all__ = ["Titled", "colour_name", "example_of", "level_name", "title_of"]
+__all__ = ["Titled", "colour_name", "example_of", "level_name", "title_of", "written_in_chinese"]
