@@ -10,21 +10,30 @@ Colours are colour-blind-safe (Okabe and Ito's palette; the plan's level
 colours red, orange, yellow, blue as readable shades from Paul Tol's vibrant
 scheme), and every level and rule also has its own marker or line style, so
 nothing depends on colour alone.
+
+Every plot speaks the language in force (drillsim.i18n) and draws Chinese
+with the CJK font shipped in `drillsim/fonts` (a subset of Noto Sans CJK SC,
+SIL Open Font License), the fallback after DejaVu Sans: no system font is
+needed, and the same run draws the same pixels on every machine. The style
+applies inside drillsim's own drawing only (`rc_context`), never to a user's
+other figures; SVGs hold text as paths, so they need no font to be read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import math
 import textwrap
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 from matplotlib import colors as mcolors
-from matplotlib import rc_context, transforms
+from matplotlib import font_manager, rc_context, transforms
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -32,14 +41,19 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter, MaxNLocator, NullFormatter
+from rich.cells import cell_len
 
+from drillsim.i18n import _, language
 from drillsim.results.bottleneck import FOLLOW_UP, HELD, OTHER, Load, report_kinds
 from drillsim.results.metrics import ALL_LEVELS, lateness
 from drillsim.scenario.flow import ONCE, flow_of, shown_change
+from drillsim.scenario.names import colour_name, example_of, title_of, written_in_chinese
 from drillsim.scenario.units import DAY, HOUR, MINUTE, format_clock, format_duration
 from drillsim.text import visible
 
 if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
     from drillsim.scenario.schema import Scenario
 
 
@@ -77,9 +91,6 @@ LEVEL_SHADES = {"red": "#CC3311", "orange": "#EE7733", "yellow": "#C79A00", "blu
 LEVEL_MARKERS = ("s", "D", "^", "o", "v", "P")
 KIND_COLOURS = {"wait": "#EE7733", "work": "#0077BB", "transit": "#009988", FOLLOW_UP: "#33BBEE", HELD: "#EE3377",
                 OTHER: "#BBBBBB"}
-KIND_LABELS = {"wait": "waiting for the actor", "work": "the actor working", "transit": "report in transit",
-               FOLLOW_UP: "follow-up of an incomplete report", HELD: "report held until its elements were known",
-               OTHER: "waiting for a condition"}
 MISS = "#CC3311"
 LANE = 1.5
 MET = "#555555"
@@ -87,13 +98,52 @@ FIGSIZE = (10.0, 6.0)
 MINUTE_TICKS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 240, 480, 960, 1440, 2880, 5760, 10080)
 
 
-def _plain_text(draw: F) -> F:
-    """Scenario text is drawn as written: a `$` in a name is a dollar sign, not the start of mathtext."""
+FONT = Path(__file__).parent / "fonts" / "NotoSansCJKsc-Regular-subset.ttf"
+"""The CJK font shipped with drillsim (fonts/README.md says what it holds)."""
+CJK_FAMILY = "Noto Sans CJK SC Drillsim"
+"""Its family name, its own so that a system's Noto Sans CJK never takes its place."""
+FAMILY = ["DejaVu Sans", CJK_FAMILY]
+"""Latin from matplotlib's DejaVu Sans, every glyph it lacks (Chinese) from the packaged font."""
+STYLE: dict[RcKeyType, Any] = {"text.parse_math": False, "font.family": FAMILY}
+"""While drawing: scenario text drawn as written (a `$` in a name is a dollar sign, not mathtext), in FAMILY."""
+SAVING: dict[RcKeyType, Any] = {"svg.fonttype": "path", "pdf.fonttype": 42}
+"""While saving: SVG text as paths (no font needed to read it), PDF fonts embedded as TrueType."""
+
+
+@functools.cache
+def register_font() -> str:
+    """Make the packaged CJK font known to matplotlib (once per process); its family name.
+
+    It ships one weight, which also stands in for bold: a bold heading's Chinese draws regular, as matplotlib
+    would anyway, without logging "Failed to find font weight bold" for every bold text, English too.
+    """
+    manager = font_manager.fontManager
+    manager.addfont(str(FONT))
+    regular = next(f for f in manager.ttflist if f.fname == str(FONT) and f.name == CJK_FAMILY)
+    manager.ttflist.append(dataclasses.replace(regular, weight=700))
+    return CJK_FAMILY
+
+
+def _styled(draw: F) -> F:
+    """Draw in drillsim's STYLE, the packaged font registered; the texts of an Axes the caller made in FAMILY too
+    (they were made before, in the caller's font)."""
     @functools.wraps(draw)
-    def plain(*args: Any, **kwargs: Any) -> Any:
-        with rc_context({"text.parse_math": False}):
-            return draw(*args, **kwargs)
-    return cast(F, plain)
+    def styled(*args: Any, **kwargs: Any) -> Any:
+        register_font()
+        with rc_context(STYLE):
+            ax = draw(*args, **kwargs)
+        for text in ax.findobj(Text):
+            text.set_fontfamily(FAMILY)
+        return ax
+    return cast(F, styled)
+
+
+def kind_label(kind: str) -> str:
+    """What a kind of stage is, in the legend of the bottleneck plot."""
+    labels = {"wait": _("waiting for the actor"), "work": _("the actor working"), "transit": _("report in transit"),
+              FOLLOW_UP: _("follow-up of an incomplete report"),
+              HELD: _("report held until its elements were known"), OTHER: _("waiting for a condition")}
+    return labels[kind]
 
 
 def level_colour(scenario: Scenario, level: str) -> str:
@@ -131,13 +181,13 @@ def _legend_below(ax: Axes, handles: list[Artist], ncol: int) -> None:
 
 
 def _rule_label(scenario: Scenario, rule: str) -> str:
-    return f"{scenario.deadlines[rule].title} ({format_duration(scenario.deadlines[rule].limit)})"
+    return f"{title_of(scenario.deadlines[rule])} ({format_duration(scenario.deadlines[rule].limit)})"
 
 
 # --- 1. hit rates ------------------------------------------------------------------------
 
 
-@_plain_text
+@_styled
 def hit_rates(run: Run, ax: Axes | None = None, target: float = 1.0) -> Axes:
     """Hit rate of every deadline rule, over all levels and per level, with 95 % Wilson intervals.
 
@@ -161,23 +211,25 @@ def hit_rates(run: Run, ax: Axes | None = None, target: float = 1.0) -> Axes:
         ax.errorbar(rate * 100, y, xerr=err * 100, fmt=marker, color=colour, markersize=7 if level == ALL_LEVELS
                     else 5.5, markeredgecolor="#000000" if level != ALL_LEVELS else colour, markeredgewidth=0.5,
                     capsize=2.5, elinewidth=1.2, linestyle="none")
-        name = "all levels" if level == ALL_LEVELS else f"level {level} ({scenario.levels[level].colour})"
+        name = _("all levels") if level == ALL_LEVELS else _("level {level} ({colour})").format(
+            level=level, colour=colour_name(scenario.levels[level].colour))
         handles.append(Line2D([], [], marker=marker, color=colour, markeredgecolor="#000000", linestyle="none",
                               label=name))
     overall = table[table["level"] == ALL_LEVELS].set_index("rule")
     for i, rule in enumerate(rules):
         n = int(overall.loc[rule, "applicable"]) if rule in overall.index else 0
-        note = f"n = {n}" if n else "applied to no incident"
+        note = f"n = {n}" if n else _("applied to no incident")
         ax.annotate(note, (1.0, i), xycoords=("axes fraction", "data"), xytext=(6, 0), textcoords="offset points",
                     va="center", fontsize=8, color="#444444")
     ax.axvline(target * 100, color=MISS, linestyle="--", linewidth=1.2, zorder=1)
     handles.append(Line2D([], [], color=MISS, linestyle="--",
-                          label="the plan: every report on time" if target >= 1 else f"target {target:.0%}"))
+                          label=_("the plan: every report on time") if target >= 1
+                          else _("target {rate}").format(rate=f"{target:.0%}")))
     ax.set_yticks(range(len(rules)), [_rule_label(scenario, r) for r in rules])
     ax.set_ylim(len(rules) - 0.5, -0.5)
     ax.set_xlim(-2, 102)
-    ax.set_xlabel("deadlines met (%), with 95 % interval")
-    ax.set_title(f"{run.label}: how often each deadline was met")
+    ax.set_xlabel(_("deadlines met (%), with 95 % interval"))
+    ax.set_title(_("{label}: how often each deadline was met").format(label=run.label))
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     _legend_below(ax, handles, 3)
     return ax
@@ -186,7 +238,7 @@ def hit_rates(run: Run, ax: Axes | None = None, target: float = 1.0) -> Axes:
 # --- 2. where the minutes went --------------------------------------------------------
 
 
-@_plain_text
+@_styled
 def stage_breakdown(run: Run, ax: Axes | None = None, cap: float = 4.0) -> Axes:
     """Mean time to report per rule, split into the stages of its critical path, as a share of the deadline.
 
@@ -216,46 +268,51 @@ def stage_breakdown(run: Run, ax: Axes | None = None, cap: float = 4.0) -> Axes:
     limit = min(max(widest, 1.0) * 1.04, cap)
     # Rough width of one character of the segment labels, in % of the deadline, to label only what fits.
     char = limit * 100 * 1.12 / (0.8 * figure_of(ax).get_figwidth() * 72) * 3.9
-    ys, labels, row = [], [], 0
+    ys, labels, missed, row = [], [], [], 0
     for rule in rules:
         ax.text(0, row, _rule_label(scenario, rule), fontsize=9, fontweight="bold", va="center", ha="left")
         row += 1
-        for _, status, count, mean in (b for b in bars if b[0] == rule):
+        for _rule, status, count, mean in (b for b in bars if b[0] == rule):
             ys.append(row)
-            labels.append(f"{status} (n = {count})")
-            _stacked_bar(ax, row, mean, count, limit, char, status)
+            labels.append(_("missed (n = {count})").format(count=count) if status == "missed"
+                          else _("met (n = {count})").format(count=count))
+            missed.append(status == "missed")
+            _stacked_bar(ax, scenario, row, mean, count, limit, char, status)
             row += 1
     ax.axvline(100, color=MISS, linestyle="--", linewidth=1.2)
     ax.set_yticks(ys, labels, fontsize=8.5)
-    for tick, label in zip(ax.get_yticklabels(), labels, strict=True):
-        tick.set_color(MISS if label.startswith("missed") else "#000000")
+    for tick, late in zip(ax.get_yticklabels(), missed, strict=True):
+        tick.set_color(MISS if late else "#000000")
     ax.set_ylim(row - 0.5, -0.7)
     ax.set_xlim(0, limit * 100 * 1.12)
-    ax.set_xlabel("mean time from the clock's start to the report, % of the deadline (minutes at the end of each bar)")
-    ax.set_title(f"{run.label}: where the minutes went, per deadline")
+    ax.set_xlabel(_("mean time from the clock's start to the report, % of the deadline (minutes at the end of each "
+                    "bar)"))
+    ax.set_title(_("{label}: where the minutes went, per deadline").format(label=run.label))
     shown = set(stages["kind"])
-    handles: list[Artist] = [Patch(color=KIND_COLOURS[k], label=KIND_LABELS[k]) for k in KIND_COLOURS
+    handles: list[Artist] = [Patch(color=KIND_COLOURS[k], label=kind_label(k)) for k in KIND_COLOURS
                              if k in shown or k in ("wait", "work", "transit")]
-    handles.append(Line2D([], [], color=MISS, linestyle="--", label="the deadline"))
+    handles.append(Line2D([], [], color=MISS, linestyle="--", label=_("the deadline")))
     _legend_below(ax, handles, 3)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     return ax
 
 
-def _stacked_bar(ax: Axes, y: int, mean: pd.DataFrame, count: int, limit: float, char: float, status: str) -> None:
+def _stacked_bar(ax: Axes, scenario: Scenario, y: int, mean: pd.DataFrame, count: int, limit: float, char: float,
+                 status: str) -> None:
     left = 0.0
     for part in mean.itertuples(index=False):
         width = min(part.share, max(limit - left, 0.0))
         ax.barh(y, width * 100, left=left * 100, height=0.75, color=KIND_COLOURS[part.kind], edgecolor="white",
                 linewidth=0.8)
-        text = part.step.replace("_", " ")
-        if part.kind != OTHER and width * 100 >= (len(text) + 2) * char:
+        text = step_name(scenario, part.step)
+        if part.kind != OTHER and width * 100 >= (cell_len(text) + 2) * char:
             ax.text((left + width / 2) * 100, y, text, ha="center", va="center", fontsize=7,
                     color="black" if part.kind == "wait" else "white")
         left += part.share
     total = mean["seconds"].sum() / count
-    ax.annotate(f"{total / MINUTE:.0f} min" + (" ▸" if left > limit else ""), (min(left, limit) * 100, y),
+    ax.annotate(_("{minutes} min").format(minutes=f"{total / MINUTE:.0f}") + (" ▸" if left > limit else ""),
+                (min(left, limit) * 100, y),
                 xytext=(3, 0), textcoords="offset points", va="center", fontsize=7.5,
                 color=MISS if status == "missed" else MET)
 
@@ -263,7 +320,7 @@ def _stacked_bar(ax: Axes, y: int, mean: pd.DataFrame, count: int, limit: float,
 # --- 3. who was loaded when ------------------------------------------------------------
 
 
-@_plain_text
+@_styled
 def actor_load(run: Run, ax: Axes | None = None, width: int = HOUR // 2) -> Axes:
     """Utilisation (solid) and mean queue length (dashed, right axis) of each crew over the time of day.
 
@@ -289,28 +346,29 @@ def actor_load(run: Run, ax: Axes | None = None, width: int = HOUR // 2) -> Axes
         duty = own["on_duty"].to_numpy(dtype=float)
         # A person holding several roles is on duty in each: naming them shows which lines are one person.
         held = ", ".join(run.scenario.holders(actor))
-        handles.append(Line2D([], [], color=colour, linewidth=2,
-                              label=f"{run.scenario.actors[actor].title} ({_staff_range(duty)} on duty"
-                                    f"{f'; held by {held}' if held else ''})"))
+        title, staff = title_of(run.scenario.actors[actor]), _staff_range(duty)
+        label = (_("{title} ({staff} on duty; held by {people})").format(title=title, staff=staff, people=held)
+                 if held else _("{title} ({staff} on duty)").format(title=title, staff=staff))
+        handles.append(Line2D([], [], color=colour, linewidth=2, label=label))
     unseen = profile.groupby("clock")["on_duty"].apply(lambda c: c.isna().all())
     for clock in unseen[unseen].index:
         ax.axvspan(clock / HOUR, (clock + width) / HOUR, color="#eeeeee", zorder=0, linewidth=0)
     if unseen.any():
-        handles.append(Patch(color="#eeeeee", label="past the end of the drill"))
+        handles.append(Patch(color="#eeeeee", label=_("past the end of the drill")))
     ax.set_xlim(0, 24)
     ax.set_xticks(range(0, 25, 2), [f"{h:02d}:00" for h in range(0, 25, 2)])
     ax.set_ylim(0, max(5.0, float(np.nanmax(profile["utilisation"]) * 100 * 1.1)) if actors else 100)
     queue_top = float(np.nanmax(profile["queue"])) if actors else 0.0
     queue_ax.set_ylim(0, max(queue_top * 1.1, 0.5))
-    ax.set_xlabel("time of day (30-minute bins, averaged over every day and replication)")
-    ax.set_ylabel("utilisation: busy, % of the staff on duty (solid)")
-    queue_ax.set_ylabel("tasks waiting, mean (dashed)")
-    ax.set_title(f"{run.label}: who was busy, and who was waited for, over the day")
+    ax.set_xlabel(_("time of day (30-minute bins, averaged over every day and replication)"))
+    ax.set_ylabel(_("utilisation: busy, % of the staff on duty (solid)"))
+    queue_ax.set_ylabel(_("tasks waiting, mean (dashed)"))
+    ax.set_title(_("{label}: who was busy, and who was waited for, over the day").format(label=run.label))
     ax.grid(axis="both", color="#e5e5e5", linewidth=0.6)
     _shift_marks(ax, profile, actors, width)
-    handles += [Line2D([], [], color="#333333", linewidth=1.8, label="utilisation (left axis)"),
+    handles += [Line2D([], [], color="#333333", linewidth=1.8, label=_("utilisation (left axis)")),
                 Line2D([], [], color="#333333", linewidth=1.3, linestyle=(0, (4, 2)),
-                       label="tasks waiting (right axis)")]
+                       label=_("tasks waiting (right axis)"))]
     _legend_below(ax, handles, 2)
     return ax
 
@@ -318,7 +376,7 @@ def actor_load(run: Run, ax: Axes | None = None, width: int = HOUR // 2) -> Axes
 def _staff_range(duty: np.ndarray) -> str:
     values = duty[~np.isnan(duty)]
     if values.size == 0:
-        return "none"
+        return _("none")
     low, high = float(values.min()), float(values.max())
     return f"{low:g}" if math.isclose(low, high) else f"{low:g}-{high:g}"
 
@@ -358,7 +416,7 @@ def worst_miss(run: Run) -> tuple[int, int] | None:
     return int(row["replication"]), int(row["incident"])
 
 
-@_plain_text
+@_styled
 def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Axes | None = None) -> Axes:
     """One incident's steps on a lane per actor: waits hatched, work solid, reports in transit thin.
 
@@ -379,7 +437,8 @@ def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Ax
     verdicts = run.verdicts[(run.verdicts["replication"] == replication) & (run.verdicts["incident"] == incident)
                             & run.verdicts["deadline"].notna()]
     if info.empty:
-        ax.text(0.5, 0.5, f"no incident {incident} in replication {replication}", ha="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, _("no incident {incident} in replication {replication}").format(
+            incident=incident, replication=replication), ha="center", transform=ax.transAxes)
         return ax
     record = info.iloc[0]
     origin = int(record["occurred"])
@@ -403,15 +462,15 @@ def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Ax
                     color=MISS if red else KIND_COLOURS["transit"])
         if started < right:
             shown = shown_change(int(s.change))
-            label = s.step.replace("_", " ") + ("" if shown is None else f" #{shown}")
+            label = step_name(scenario, s.step) + ("" if shown is None else f" #{shown}")
             labels.place(ax, label, started, lane[s.served_by])
     for i, v in enumerate(verdicts.sort_values("deadline").itertuples(index=False)):
         due = _t(v.deadline, origin)
         colour = MISS if v.status == "missed" else MET
         ax.axvline(due, color=colour, linestyle="--" if v.status == "missed" else ":", linewidth=1.3)
         shown = shown_change(int(v.change))
-        text = scenario.deadlines[v.rule].title + ("" if shown is None else f" #{shown}")
-        text += f": {_verdict_text(v)}"
+        rule = title_of(scenario.deadlines[v.rule]) + ("" if shown is None else f" #{shown}")
+        text = _("{deadline}: {verdict}").format(deadline=rule, verdict=_verdict_text(v))
         late = due > 0.55 * right
         ax.annotate(text, (due, 1.0), xycoords=("data", "axes fraction"), xytext=(-2 if late else 2, -3 - 10 * i),
                     textcoords="offset points", fontsize=7, color=colour, va="top", ha="right" if late else "left",
@@ -419,22 +478,44 @@ def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Ax
     ax.set_yticks([lane[a] for a in lanes], [_lane_title(scenario, steps, a) for a in lanes], fontsize=8.5)
     ax.set_ylim(LANE * (len(lanes) - 1) + 0.8, -1.0 - 0.42 * len(verdicts))
     ax.set_xlim(0, right)
-    ax.set_xlabel(f"minutes after the incident occurred ({format_clock(origin % DAY)} on day {origin // DAY})")
-    level = record["level"] if record["final_level"] == record["level"] else \
-        f"{record['level']}, judged {record['judged_level']}"
-    ax.set_title(f"{run.label}: incident {incident} of replication {replication}\n"
-                 f"{str(record['description'] or record['example'])[:90]} (level {level})", fontsize=10)
+    ax.set_xlabel(_("minutes after the incident occurred ({clock} on day {day})").format(
+        clock=format_clock(origin % DAY), day=origin // DAY))
+    level = _("level {level}").format(level=record["level"]) if record["final_level"] == record["level"] else \
+        _("level {level}, judged {judged}").format(level=record["level"], judged=record["judged_level"])
+    heading = _("{label}: incident {incident} of replication {replication}").format(
+        label=run.label, incident=incident, replication=replication)
+    story = _("{description} ({level})").format(description=_story(scenario, record)[:90], level=level)
+    ax.set_title(f"{heading}\n{story}", fontsize=10)
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
     ax.set_axisbelow(True)
     handles: list[Artist] = [
-        Patch(facecolor="white", edgecolor=KIND_COLOURS["wait"], hatch="////", label="waiting for the actor"),
-        Patch(color=KIND_COLOURS["work"], label="working"),
-        Patch(color=KIND_COLOURS["transit"], label="report in transit"),
-        Patch(facecolor=KIND_COLOURS["work"], edgecolor=MISS, linewidth=2, label="step of a missed report"),
-        Line2D([], [], color=MISS, linestyle="--", label="deadline missed"),
-        Line2D([], [], color=MET, linestyle=":", label="deadline met")]
+        Patch(facecolor="white", edgecolor=KIND_COLOURS["wait"], hatch="////", label=_("waiting for the actor")),
+        Patch(color=KIND_COLOURS["work"], label=_("working")),
+        Patch(color=KIND_COLOURS["transit"], label=_("report in transit")),
+        Patch(facecolor=KIND_COLOURS["work"], edgecolor=MISS, linewidth=2, label=_("step of a missed report")),
+        Line2D([], [], color=MISS, linestyle="--", label=_("deadline missed")),
+        Line2D([], [], color=MET, linestyle=":", label=_("deadline met"))]
     _legend_below(ax, handles, 3)
     return ax
+
+
+def _story(scenario: Scenario, record: Any) -> str:
+    """What the incident was: the inject's own description, or its example's name in the language in force."""
+    described = str(record["description"] or record["example"])
+    category = scenario.categories.get(record["category"])
+    if category is not None and described == category.examples.get(record["example"]):
+        return example_of(scenario, record["category"], record["example"])
+    return described
+
+
+def step_name(scenario: Scenario, step: str) -> str:
+    """A step on a bar: its id with spaces (`set up command post`), in Chinese its name in the plan's words."""
+    if language() == "zh":
+        entry = next((s for s in scenario.flow if s.id == step), None)
+        name = title_of(entry) if entry is not None else ""
+        if written_in_chinese(name):
+            return name
+    return step.replace("_", " ")
 
 
 def _lane_title(scenario: Scenario, steps: pd.DataFrame, actor: str) -> str:
@@ -442,11 +523,11 @@ def _lane_title(scenario: Scenario, steps: pd.DataFrame, actor: str) -> str:
     who worked on the lane (`Leadership group leader (party_secretary)`), so that one person's two roles read as
     one person in two places."""
     spec = scenario.actors[actor]
-    title = spec.title
+    title = title_of(spec)
     if spec.kind == "working_group":
         groups = [g for g in dict.fromkeys(steps.loc[steps["actor"] == actor, "unit"]) if g in scenario.working_groups]
         if len(groups) == 1:
-            title = scenario.working_groups[groups[0]].title
+            title = title_of(scenario.working_groups[groups[0]])
     people = steps.loc[steps["served_by"] == actor, "people"] if "people" in steps else pd.Series(dtype=object)
     named = [token for text in people.dropna().astype(str) for token in text.split("+") if token in scenario.people]
     named = list(dict.fromkeys(named))
@@ -463,7 +544,7 @@ class _LaneLabels:
     def place(self, ax: Axes, text: str, x: float, lane: float) -> None:
         for row, y in enumerate((-0.3, 0.3, -0.62)):
             if self.free.get((lane, row), -math.inf) <= x:
-                self.free[(lane, row)] = x + (len(text) + 1) * self.char
+                self.free[(lane, row)] = x + (cell_len(text) + 1) * self.char
                 ax.annotate(text, (x, lane + y), fontsize=7, ha="left", va="top" if y > 0 else "bottom",
                             annotation_clip=False, clip_on=True)
                 return
@@ -490,16 +571,16 @@ def _missed_steps(scenario: Scenario, verdicts: pd.DataFrame) -> set[tuple[str, 
 
 def _verdict_text(v: Any) -> str:
     if v.status == "met":
-        return f"met, {format_duration(v.slack)} to spare"
+        return _("met, {slack} to spare").format(slack=format_duration(v.slack))
     if v.status == "missed" and not pd.isna(v.slack):
-        return f"missed by {format_duration(-v.slack)}"
-    return "pending" if v.status == "pending" else "missed, never reported"
+        return _("missed by {late}").format(late=format_duration(-v.slack))
+    return _("pending") if v.status == "pending" else _("missed, never reported")
 
 
 # --- 5. time to report ---------------------------------------------------------------------
 
 
-@_plain_text
+@_styled
 def time_to_report(run: Run, ax: Axes | None = None) -> Axes:
     """ECDF of the time from each rule's clock start to its report, on a log scale, deadline marked.
 
@@ -530,7 +611,8 @@ def time_to_report(run: Run, ax: Axes | None = None) -> Axes:
         ax.plot([limit], [hit], marker="o", color=colour, markeredgecolor="black", markersize=7, zorder=3)
         ax.axvline(limit, color=colour, linewidth=0.7, linestyle=":", zorder=0)
         handles.append(Line2D([], [], color=colour, linestyle=styles[i % len(styles)], marker="o",
-                              markeredgecolor="black", label=f"{_rule_label(scenario, rule_id)}: {hit:.0f} % on time"))
+                              markeredgecolor="black", label=_("{rule}: {rate} % on time").format(
+                                  rule=_rule_label(scenario, rule_id), rate=f"{hit:.0f}")))
     ax.set_xscale("log")
     left = max(lowest * 0.8, 0.1) if math.isfinite(lowest) else 0.1
     right = ax.get_xlim()[1]
@@ -539,9 +621,9 @@ def time_to_report(run: Run, ax: Axes | None = None) -> Axes:
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(left, right)
     ax.set_ylim(0, 101)
-    ax.set_xlabel("minutes from the clock's start to the report (log scale); dots: the deadline")
-    ax.set_ylabel("reports made by then (%)")
-    ax.set_title(f"{run.label}: time to report against each deadline")
+    ax.set_xlabel(_("minutes from the clock's start to the report (log scale); dots: the deadline"))
+    ax.set_ylabel(_("reports made by then (%)"))
+    ax.set_title(_("{label}: time to report against each deadline").format(label=run.label))
     ax.grid(which="major", color="#e5e5e5", linewidth=0.6)
     _legend_below(ax, handles, 2)
     return ax
@@ -583,7 +665,7 @@ def _wrap(text: str) -> str:
     return "\n".join(textwrap.wrap(text, 100, subsequent_indent="    "))
 
 
-@_plain_text
+@_styled
 def sweep_hit_rates(frame: pd.DataFrame, ax: Axes | None = None, factor: str | None = None,
                     rules: list[str] | None = None, titles: dict[str, str] | None = None) -> Axes:
     """Hit rate against a swept factor, one line per value of the others, with intervals, targets and the
@@ -619,7 +701,7 @@ def sweep_hit_rates(frame: pd.DataFrame, ax: Axes | None = None, factor: str | N
         if "target" in own and own["target"].notna().any():
             goal = float(own["target"].dropna().iloc[0])
             ax.axhline(goal * 100, color=colour, linestyle="--", linewidth=1)
-            label += f" (target {goal:.0%})"
+            label = _("{rule} (target {rate})").format(rule=label, rate=f"{goal:.0%}")
         groups = list(own.groupby(others, sort=False)) if others else [((), own)]
         for j, (key, line) in enumerate(groups):
             line = line.sort_values("_x")
@@ -643,15 +725,16 @@ def sweep_hit_rates(frame: pd.DataFrame, ax: Axes | None = None, factor: str | N
         if best["point"].nunique() == 1:
             point = best.iloc[0]
             what = ", ".join(_value_text(f, point[f]) for f in factors)
-            text = f"cheapest meeting every target: {what} (cost {point['cost']:g})"
+            text = _("cheapest meeting every target: {values} (cost {cost})").format(values=what,
+                                                                                      cost=f"{point['cost']:g}")
         else:
-            text = "cheapest meeting every target, at each load"
+            text = _("cheapest meeting every target, at each load")
         if undecided:
-            text += "; undecided: an interval still contains its target"
+            text = _("{text}; undecided: an interval still contains its target").format(text=text)
         handles.append(Line2D([], [], marker="*", color="#FFDD44", markeredgecolor="black", markersize=14,
                               linestyle="none", label=_wrap(text)))
     if x_name == "cost" and factors:
-        for _, row in frame[frame["rule"] == rules[0]].iterrows():
+        for _index, row in frame[frame["rule"] == rules[0]].iterrows():
             ax.annotate(", ".join(str(row[f]) for f in factors), (row["cost"], row["rate"] * 100), fontsize=7,
                         xytext=(3, -10), textcoords="offset points")
     if labels is not None:
@@ -663,9 +746,9 @@ def sweep_hit_rates(frame: pd.DataFrame, ax: Axes | None = None, factor: str | N
         else:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(-2, 102)
-    ax.set_xlabel(x_name if x_name != "cost" else "cost of the option (staff-hours, or the scenario's unit)")
-    ax.set_ylabel("deadlines met (%), with 95 % interval")
-    ax.set_title("Hit rate against the option swept")
+    ax.set_xlabel(x_name if x_name != "cost" else _("cost of the option (staff-hours, or the scenario's unit)"))
+    ax.set_ylabel(_("deadlines met (%), with 95 % interval"))
+    ax.set_title(_("Hit rate against the option swept"))
     ax.grid(color="#e5e5e5", linewidth=0.6)
     _legend_below(ax, handles, 1)
     return ax
@@ -718,11 +801,12 @@ def to_bytes(figure: Figure, fmt: str) -> bytes:
     """A figure as the bytes of `fmt`, identical for the same figure in any process (no random ids, no dates)."""
     _visible_text(figure)
     buffer = io.BytesIO()
-    with rc_context({"svg.hashsalt": SVG_HASH_SALT}):
+    with rc_context({"svg.hashsalt": SVG_HASH_SALT, **SAVING}):
         figure.savefig(buffer, format=fmt, dpi=150, metadata=METADATA.get(fmt))
     return buffer.getvalue()
 
 
+@_styled
 def running_mean(frame: pd.DataFrame, ax: Axes | None = None, warm_up: float | None = None) -> Axes:
     """Welch's plot of drillsim.running_mean's frame: per bin, the moving and the cumulative mean by hour.
 
@@ -733,18 +817,19 @@ def running_mean(frame: pd.DataFrame, ax: Axes | None = None, warm_up: float | N
     hours = frame["time"] / HOUR
     rate = frame.attrs.get("unit") == "rate"
     scale = 100.0 if rate else 1 / MINUTE
-    ax.plot(hours, frame["mean"] * scale, color="#bbbbbb", linewidth=0.8, label="per bin")
-    ax.plot(hours, frame["moving"] * scale, color="#0072B2", linewidth=2, label="moving mean (Welch)")
+    ax.plot(hours, frame["mean"] * scale, color="#bbbbbb", linewidth=0.8, label=_("per bin"))
+    ax.plot(hours, frame["moving"] * scale, color="#0072B2", linewidth=2, label=_("moving mean (Welch)"))
     ax.plot(hours, frame["cumulative"] * scale, color="#D55E00", linestyle="--", linewidth=1.2,
-            label="cumulative mean")
+            label=_("cumulative mean"))
     line = frame.attrs.get("warm_up", 0) if warm_up is None else warm_up
     if line:
         ax.axvline(line / HOUR, color="black", linestyle=":", linewidth=1)
-        ax.annotate(f"warm-up {format_duration(line)}", (line / HOUR, 1), xycoords=("data", "axes fraction"),
+        ax.annotate(_("warm-up {duration}").format(duration=format_duration(line)), (line / HOUR, 1),
+                    xycoords=("data", "axes fraction"),
                     xytext=(3, -12), textcoords="offset points", fontsize=8)
-    ax.set_xlabel("hours since the start (bins by when the clock started or the task was queued)")
-    ax.set_ylabel("hit rate (%)" if rate else "mean wait (minutes)")
-    ax.set_title(f"Running {frame.attrs.get('measure', 'mean')} over every replication")
+    ax.set_xlabel(_("hours since the start (bins by when the clock started or the task was queued)"))
+    ax.set_ylabel(_("hit rate (%)") if rate else _("mean wait (minutes)"))
+    ax.set_title(_("Running {measure} over every replication").format(measure=frame.attrs.get("measure", _("mean"))))
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.legend(fontsize=8)
     return ax
