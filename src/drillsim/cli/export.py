@@ -25,21 +25,30 @@ def export() -> None:
 @click.option("--domain", default="community.drill.invalid", show_default=True,
               help="Senders and addresses are ACTOR@DOMAIN.")
 @click.option("--replication", type=click.IntRange(min=0), help="Only this replication.")
-def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: int | None) -> None:
+@click.option("--lang-both", is_flag=True,
+              help="An <info> block in Chinese (zh-CN) and one in English (en-US) in every message, the language "
+                   "in force first.")
+def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: int | None, lang_both: bool) -> None:
     """Every report of a run as an OASIS CAP 1.2 message (status Exercise), one file each.
 
     The first report of an incident is an Alert; each later report is an
     Update whose references list the earlier ones. Severity follows the level
     in force: I Extreme, II Severe, III Moderate, IV Minor.
+
+    The messages speak the language in force when they are exported (--lang,
+    else $DRILLSIM_LANG, else the locale), not the one of the run: each
+    <info> says zh-CN or en-US; --lang-both gives one in each language.
     """
     from drillsim import __version__
     from drillsim.exercise.cap import messages, parse_domain, parse_epoch, write
     from drillsim.experiment.rundir import RunRows, run_directory
+    from drillsim.i18n import LANGUAGES, language
+    languages = (language(), *(lang for lang in LANGUAGES if lang != language())) if lang_both else None
     with user_errors(), ExitStack() as held:
         if out is None:  # into the run's directory: not while a run writes there
             held.enter_context(run_directory(run_dir))
         when, where = parse_epoch(epoch), parse_domain(domain)  # the options are checked before the run is read
-        found = messages(RunRows(run_dir), when, where, replication, version=__version__)
+        found = messages(RunRows(run_dir), when, where, replication, version=__version__, languages=languages)
         target = out or run_dir / "cap"
         write(found, target)
     alerts = sum(1 for m in found if m.msg_type == "Alert")

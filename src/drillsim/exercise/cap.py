@@ -13,7 +13,11 @@ Extreme, II Severe, III Moderate, IV Minor. Drill time 0 is mapped to a
 fixed epoch, by default Monday 2026-01-05 00:00 China Standard Time
 (DEFAULT_EPOCH), so the same run always gives the same messages; identifiers
 are built from the scenario, the seed, the replication, the incident and the
-step.
+step. A message speaks the language in force (drillsim.i18n): its `<info>` says
+`zh-CN` or `en-US` and its headline, description and area are drillsim's words
+in that language (the names in them are the scenario's, as written); asked for
+several languages, it carries an `<info>` block for each, the same alert in
+each language, as CAP provides.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import re
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,8 +34,10 @@ from typing import Protocol
 
 from drillsim.exercise.played import drill_incidents
 from drillsim.files import UnreadableFile, UnwritableFile, write_reason
+from drillsim.i18n import Language, _, language, speaking
 from drillsim.scenario.errors import DrillsimError
 from drillsim.scenario.flow import flow_of, shown_change
+from drillsim.scenario.names import example_of, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_offset
 from drillsim.text import xml_safe
@@ -52,6 +59,9 @@ STEP_COLUMNS = ("replication", "incident", "step", "change", "served_by", "recei
 INCIDENT_COLUMNS = ("replication", "incident", "source", "category", "example", "description", "grid", "level",
                     "judged_level", "occurred")
 """The columns the messages are built from."""
+
+CAP_LANGUAGES: dict[Language, str] = {"zh": "zh-CN", "en": "en-US"}
+"""The RFC 3066 code a message's `<info>` gives for each language drillsim speaks."""
 
 ET.register_namespace("", NS)  # CAP messages are written in the default namespace, as in the OASIS examples
 
@@ -127,12 +137,14 @@ def _int(value: str) -> int | None:
 
 
 def messages(run: Run, epoch: datetime, domain: str = DEFAULT_DOMAIN, replication: int | None = None, *,
-             version: str) -> list[Message]:
+             version: str, languages: tuple[Language, ...] | None = None) -> list[Message]:
     """The CAP messages of every report of a run (or of one replication), in the order they were sent.
 
     `version` is drillsim's, for each message's source: the caller's to give, since this room sits below the
-    package that holds it.
+    package that holds it. `languages`: an `<info>` block in each, in this order (default: the language in
+    force); the alert's note is in the first.
     """
+    languages = languages or (language(),)
     scenario, summary = run.scenario, run.summary
     _check_range(epoch, scenario, summary, replication)
     prefix = f"drillsim-{_slug(str(summary['scenario']))}-s{summary['seed']}"
@@ -154,7 +166,8 @@ def messages(run: Run, epoch: datetime, domain: str = DEFAULT_DOMAIN, replicatio
                                         int(r["change"])))
         earlier: list[Message] = []
         for row in reports:
-            message = _message(scenario, prefix, epoch, domain, version, incidents[key], row, history, earlier)
+            message = _message(scenario, prefix, epoch, domain, version, incidents[key], row, history, earlier,
+                               languages)
             earlier.append(message)
             out.append(message)
     return out
@@ -228,12 +241,9 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 
 def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, version: str,
              incident: dict[str, str], row: dict[str, str], history: list[tuple[int, str]],
-             earlier: list[Message]) -> Message:
-    rep, number, change = int(row["replication"]), int(row["incident"]), int(row["change"])
-    shown = shown_change(change)
-    step = flow_of(scenario)[row["step"]].step
-    sent_at, received_at = _int(row["finished"]) or 0, _int(row["delivered"]) or 0
-    occurred = _int(incident["occurred"]) or 0
+             earlier: list[Message], languages: tuple[Language, ...]) -> Message:
+    rep, number, shown = int(row["replication"]), int(row["incident"]), shown_change(int(row["change"]))
+    sent_at = _int(row["finished"]) or 0
 
     def stamp(seconds: int) -> str:
         return (epoch + timedelta(seconds=seconds)).isoformat(timespec="seconds")
@@ -242,10 +252,7 @@ def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, vers
     sender = f"{row['served_by']}@{domain}"
     sent = stamp(sent_at)
     level = _level_at(incident, history, sent_at)
-    category = scenario.categories.get(incident["category"])
     receivers = row["receiver"].split("+")
-    sender_title = scenario.actors[row["served_by"]].title
-    receiver_titles = ", ".join(scenario.actors[r].title.lower() for r in receivers if r in scenario.actors)
     alert = ET.Element(f"{{{NS}}}alert")
     _sub(alert, "identifier", identifier)
     _sub(alert, "sender", sender)
@@ -255,32 +262,62 @@ def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, vers
     _sub(alert, "source", f"drillsim {version}")
     _sub(alert, "scope", "Private")
     _sub(alert, "addresses", " ".join(f"{r}@{domain}" for r in receivers))
-    _sub(alert, "note", f"EXERCISE. A simulated report of drillsim (scenario {scenario.name!r}, replication {rep}); "
-                        "no real incident.")
+    with speaking(languages[0]):
+        _sub(alert, "note", _("EXERCISE. A simulated report of drillsim (scenario {scenario}, replication {rep}); no "
+                              "real incident.").format(scenario=repr(scenario.name), rep=rep))
     if earlier:
         _sub(alert, "references", " ".join(f"{m.sender},{m.identifier},{m.sent}" for m in earlier))
     _sub(alert, "incidents", f"{prefix}-r{rep}-i{number}")
-    info = _sub(alert, "info")
-    _sub(info, "language", "en")
+    for lang in languages:
+        with speaking(lang):
+            _info(_sub(alert, "info"), scenario, incident, row, level, stamp)
+    ET.indent(alert)
+    xml = ET.tostring(alert, encoding="UTF-8", xml_declaration=True)
+    return Message(identifier, sender, sent, "Update" if earlier else "Alert", xml)
+
+
+def _info(info: ET.Element, scenario: Scenario, incident: dict[str, str], row: dict[str, str], level: str,
+          stamp: Callable[[int], str]) -> None:
+    """A message's `<info>` block in the language in force: its code, and drillsim's words in that language."""
+    rep, number, shown = int(row["replication"]), int(row["incident"]), shown_change(int(row["change"]))
+    sent_at, received_at = _int(row["finished"]) or 0, _int(row["delivered"]) or 0
+    occurred = _int(incident["occurred"]) or 0
+    step = flow_of(scenario)[row["step"]].step
+    category = scenario.categories.get(incident["category"])
+    sender_title = title_of(scenario.actors[row["served_by"]])
+    receiver_titles = ", ".join(title_of(scenario.actors[r]).lower() for r in row["receiver"].split("+")
+                                if r in scenario.actors)
+    examples = category.examples if category else {}
+    event = example_of(scenario, incident["category"], incident["example"]) \
+        if incident["example"] and incident["description"] == examples.get(incident["example"]) \
+        else incident["description"]  # an example by its name in the language in force; a scripted text as written
+    _sub(info, "language", CAP_LANGUAGES[language()])
     _sub(info, "category", CATEGORY_OF_EXAMPLE.get(incident["example"], CATEGORY.get(incident["category"], "Other")))
-    _sub(info, "event", incident["description"])
+    _sub(info, "event", event)
     _sub(info, "urgency", "Immediate")
     _sub(info, "severity", _severity(scenario, level))
     _sub(info, "certainty", "Observed")
     _sub(info, "onset", stamp(occurred))
     _sub(info, "senderName", sender_title)
-    title = step.title or step.id
-    change_text = f" (change {shown})" if shown is not None else ""
-    _sub(info, "headline", f"{title[:1].upper()}{title[1:]}{change_text}: {incident['description']}")
-    where = f", {incident['grid']}" if incident["grid"] else ""
-    incomplete = (" Core elements were missing: a follow-up round trip was needed."
-                  if row["incomplete"] == "True" else "")
-    _sub(info, "description",
-         f"Incident {number} of simulated run {rep}: {incident['description']} "
-         f"({category.title if category else incident['category']}{where}), level {level} in force. "
-         f"Occurred {format_offset(occurred)} drill time. {sender_title} to {receiver_titles}: sent "
-         f"{format_offset(sent_at)} over {row['channel'] or 'no channel'}, received {format_offset(received_at)}."
-         f"{incomplete}")
+    title = title_of(step) or step.id
+    title = f"{title[:1].upper()}{title[1:]}"
+    _sub(info, "headline", _("{step} (change {change}): {incident}").format(
+        step=title, change=shown, incident=event) if shown is not None
+        else _("{step}: {incident}").format(step=title, incident=event))
+    what = title_of(category) if category else incident["category"]
+    description = (_("Incident {number} of simulated run {rep}: {incident} ({category}, {grid}), level {level} in "
+                     "force.") if incident["grid"] else
+                   _("Incident {number} of simulated run {rep}: {incident} ({category}), level {level} in force."))
+    description = ("" if language() == "zh" else " ").join((  # Chinese sentences follow each other unspaced
+        description.format(number=number, rep=rep, incident=event, category=what,
+                           grid=incident["grid"], level=level),
+        _("Occurred {occurred} drill time.").format(occurred=format_offset(occurred)),
+        _("{sender} to {receivers}: sent {sent} over {channel}, received {received}.").format(
+            sender=sender_title, receivers=receiver_titles, sent=format_offset(sent_at),
+            channel=row["channel"] or _("no channel"), received=format_offset(received_at)),
+        *([_("Core elements were missing: a follow-up round trip was needed.")] if row["incomplete"] == "True"
+          else [])))
+    _sub(info, "description", description)
     for name, value in (("replication", str(rep)), ("incident", str(number)), ("step", row["step"]),
                         ("change", str(shown) if shown is not None else ""), ("level", level),
                         ("channel", row["channel"]), ("received", stamp(received_at)),
@@ -290,10 +327,8 @@ def _message(scenario: Scenario, prefix: str, epoch: datetime, domain: str, vers
             _sub(parameter, "valueName", f"drillsim:{name}")
             _sub(parameter, "value", value)
     area = _sub(info, "area")
-    _sub(area, "areaDesc", f"{incident['grid']} of the community" if incident["grid"] else "the community")
-    ET.indent(alert)
-    xml = ET.tostring(alert, encoding="UTF-8", xml_declaration=True)
-    return Message(identifier, sender, sent, "Update" if earlier else "Alert", xml)
+    _sub(area, "areaDesc", _("{grid} of the community").format(grid=incident["grid"]) if incident["grid"]
+         else _("the community"))
 
 
 def write(messages_: list[Message], out: Path) -> list[Path]:

@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.exercise.render import capitalize_first as _capital
 from drillsim.files import csv_text
+from drillsim.i18n import _, language
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import VerdictRecord
 from drillsim.scenario.flow import ONCE, flow_of, shown_change
+from drillsim.scenario.names import title_of
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration, format_offset
 
@@ -46,7 +48,8 @@ class Tested:
     conditional: str = ""
 
     def text(self) -> str:
-        when = f"due {format_offset(self.due)}" if self.due is not None else f"from {self.start}"
+        when = _("due {due}").format(due=format_offset(self.due)) if self.due is not None \
+            else _("from {start}").format(start=self.start)
         cond = f", {self.conditional}" if self.conditional else ""
         return f"{self.title} ({format_duration(self.limit)}, {when}{cond}; {self.article})"
 
@@ -63,7 +66,7 @@ class ReportDue:
     conditional: str = ""
 
     def text(self) -> str:
-        when = "after the closure: " if self.after_closure else ""
+        when = _("after the closure: ") if self.after_closure else ""
         cond = f" ({self.conditional})" if self.conditional else ""
         return f"{when}{self.title}{cond} -> {self.to}: {self.carries}"
 
@@ -93,7 +96,7 @@ class InjectRow:
 
 def start_label(milestone: str) -> str:
     """How a deadline's clock start reads: `first report received`, `occurrence`."""
-    events = {"occurred": "occurrence", "change": "the change", "closure": "the closure"}
+    events = {"occurred": _("occurrence"), "change": _("the change"), "closure": _("the closure")}
     return events.get(milestone, milestone.replace("_", " "))
 
 
@@ -139,8 +142,9 @@ def actor_label(scenario: Scenario, actor: str, grid: str, category: str = "") -
     own title (`Public health group`), as the plan names the group that responds."""
     spec = scenario.actors[actor]
     if spec.kind == "working_group" and category in scenario.categories:
-        return scenario.working_groups[scenario.categories[category].working_group].title
-    return f"{spec.title} of {grid}" if spec.kind == "per_grid" and grid else spec.title
+        return title_of(scenario.working_groups[scenario.categories[category].working_group])
+    return _("{actor} of {grid}").format(actor=title_of(spec), grid=grid) if spec.kind == "per_grid" and grid \
+        else title_of(spec)
 
 
 def player_step(scenario: Scenario, event: str, incident: DrillIncident) -> Step | None:
@@ -159,11 +163,12 @@ def carries_text(scenario: Scenario, step: Step) -> str:
     if report is None or not report.carries:
         return ""
     if report.carries == "known":
-        return "what is known"
+        return _("what is known")
     if report.carries == "all":
         count = len(scenario.core_elements)
-        return f"all {COUNTS[count] if count < len(COUNTS) else count} core elements"
-    return "; ".join(scenario.core_elements[name].title for name in report.carries)
+        words = language() == "en" and count < len(COUNTS)
+        return _("all {count} core elements").format(count=COUNTS[count] if words else count)
+    return "; ".join(title_of(scenario.core_elements[name]) for name in report.carries)
 
 
 def receivers_label(scenario: Scenario, step: Step, incident: DrillIncident, level: str) -> str:
@@ -174,10 +179,10 @@ def receivers_label(scenario: Scenario, step: Step, incident: DrillIncident, lev
     options = [name for name in (report.to, report.or_) if name is not None]
     if incident.first_receiver in options:
         options = [incident.first_receiver]
-    labels = [", ".join(scenario.actors[s].title.lower() for s in scenario.escalation.levels[level])
+    labels = [", ".join(title_of(scenario.actors[s]).lower() for s in scenario.escalation.levels[level])
               if name == "escalation" else actor_label(scenario, name, incident.grid, incident.category).lower()
               for name in options]
-    return " or ".join(labels)
+    return _(" or ").join(labels)
 
 
 def reports_of(scenario: Scenario, incident: DrillIncident, change: int) -> tuple[ReportDue, ...]:
@@ -191,9 +196,10 @@ def reports_of(scenario: Scenario, incident: DrillIncident, change: int) -> tupl
                  *((node, last, True) for node in flow.following("closure"))]
     else:
         nodes = [(node, incident.changes[change].level, False) for node in flow.following("change")]
-    undecided = "if a command post is set up" if incident.command_post is None else ""
-    return tuple(ReportDue(node.id, node.step.title or node.id, receivers_label(scenario, node.step, incident, level),
-                           carries_text(scenario, node.step), after_closure,
+    undecided = _("if a command post is set up") if incident.command_post is None else ""
+    return tuple(ReportDue(node.id, title_of(node.step) or node.id,
+                           receivers_label(scenario, node.step, incident, level), carries_text(scenario, node.step),
+                           after_closure,
                            undecided if "command_post" in conditions(scenario, node.step) else "")
                  for node, level, after_closure in nodes
                  if carries_text(scenario, node.step) and applies(scenario, node.step, incident))
@@ -213,20 +219,21 @@ def deadlines_of(scenario: Scenario, incident: DrillIncident) -> dict[int, list[
     order = {rule: i for i, rule in enumerate(scenario.deadlines)}
     flow = flow_of(scenario)
     out: dict[int, list[Tested]] = {}
-    for (rule_id, _), (verdict, posts) in sorted(found.items(), key=lambda item: (order[item[0][0]], item[0][1])):
+    for (rule_id, _change), (verdict, posts) in sorted(found.items(), key=lambda item: (order[item[0][0]], item[0][1])):
         rule = scenario.deadlines[rule_id]
         conditional = "" if len(posts) == len(choices) else \
-            "if a command post is set up" if True in posts else "if no command post is set up"
+            _("if a command post is set up") if True in posts else _("if no command post is set up")
         start, due = start_label(rule.start), verdict.deadline
         if rule.not_before is not None:
             # the players make the not_before milestone (the discovery): the due holds if they reach it first
-            start = f"{start} (or {start_label(rule.not_before)}, if later)"
+            start = _("{start} (or {other}, if later)").format(start=start, other=start_label(rule.not_before))
             began = record.milestones.get(flow.key(rule.start, verdict.change))
             if due is None and began is not None and rule.not_before not in record.milestones:
                 due = began + rule.limit
-                conditional = ", ".join(filter(None, (conditional, f"if {start_label(rule.not_before)} by then")))
+                conditional = ", ".join(filter(None, (conditional, _("if {milestone} by then").format(
+                    milestone=start_label(rule.not_before)))))
         out.setdefault(verdict.change, []).append(Tested(
-            verdict.rule, rule.title, rule.limit, start, due, rule.article, conditional))
+            verdict.rule, title_of(rule), rule.limit, start, due, rule.article, conditional))
     return out
 
 
@@ -253,33 +260,39 @@ def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k:
     receivers = doers(scenario, step, incident) if step is not None else []
     primary = next((t for t in tested if step is not None and scenario.deadlines[t.rule].end == step.milestone),
                    None)
-    category = scenario.categories[incident.category].title
+    category = title_of(scenario.categories[incident.category])
     level = incident.level if k < 0 else incident.changes[k].level
-    notes = [f"{category}, level {level} ({scenario.levels[level].title})"]
+    notes = [_("{category}, level {level} ({title})").format(category=category, level=level,
+                                                              title=title_of(scenario.levels[level]))]
     if k < 0:
-        parent = f" (follows from incident {incident.parent})" if incident.parent else ""
-        what = f"{_capital(incident.description)}{parent}"
+        what = _capital(incident.description)
+        if incident.parent:
+            what = _("{what} (follows from incident {parent})").format(what=what, parent=incident.parent)
         if incident.judged_level != incident.level:
-            notes.append(f"first information points to level {incident.judged_level}")
+            notes.append(_("first information points to level {level}").format(level=incident.judged_level))
     else:
         change = incident.changes[k]
-        now = f"; the incident is now level {change.level}" if change.level != incident.levels[k] else ""
-        what = f"Incident {incident.id}: {change.description or 'the situation changes'}{now}"
+        what = _("Incident {incident}: {change}").format(incident=incident.id,
+                                                         change=change.description or _("the situation changes"))
+        if change.level != incident.levels[k]:
+            what = _("{what}; the incident is now level {level}").format(what=what, level=change.level)
     if incident.major_class is not None:
-        notes.append(f"one of the six major classes: {scenario.major_classes[incident.major_class].title}")
-    notes.append({True: "command post required", False: "no command post (scripted)",
-                  None: "command post if the leadership group decides"}[incident.command_post])
+        notes.append(_("one of the six major classes: {title}").format(
+            title=title_of(scenario.major_classes[incident.major_class])))
+    notes.append({True: _("command post required"), False: _("no command post (scripted)"),
+                  None: _("command post if the leadership group decides")}[incident.command_post])
     article = primary.article if primary is not None else (step.article if step is not None else "")
     first = reachable(scenario, event)[:1]
     played = [s.actor for s in first if scenario.actors.get(s.actor) and scenario.actors[s.actor].kind == "unlimited"]
-    by = f"Exercise control, playing the {scenario.actors[played[0]].title.lower()}" if played else "Exercise control"
+    by = _("Exercise control, playing the {actor}").format(actor=title_of(scenario.actors[played[0]]).lower()) \
+        if played else _("Exercise control")
     return InjectRow(
         number=number, time=time, incident=incident.id, change=shown_change(k),
         event="occurs" if k < 0 else "changes", what_happens=what, category=category, level=level,
         grid=incident.grid, controller_notes="; ".join(notes), delivered_by=by,
-        delivered_to=_capital(" or ".join(actor_label(scenario, a, incident.grid, incident.category).lower()
+        delivered_to=_capital(_(" or ").join(actor_label(scenario, a, incident.grid, incident.category).lower()
                                           for a in receivers)),
-        expected_action=_capital(step.title or step.id) if step is not None else "",
+        expected_action=_capital(title_of(step) or step.id) if step is not None else "",
         deadline=primary, article=article, also_tests=tuple(t for t in tested if t is not primary),
         reports=reports_of(scenario, incident, k))
 

@@ -1,4 +1,5 @@
-"""The Jinja2 environment of the exercise documents: HTML autoescaped, Markdown not."""
+"""The Jinja2 environment of the exercise documents: HTML autoescaped, Markdown not; in the language in force
+(drillsim.i18n), as the run report is (drillsim.report.html.with_i18n)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from functools import cache
 
 import jinja2
 
+from drillsim.report.html import with_i18n
 from drillsim.text import finalize
 
 
@@ -27,4 +29,4 @@ def environment() -> jinja2.Environment:
                              finalize=finalize)
     env.filters["capitalize_first"] = capitalize_first
     env.filters["cell"] = markdown_cell
-    return env
+    return with_i18n(env)

@@ -5,7 +5,10 @@ reads it back (so a report can be made again later from the directory alone),
 and written there by that module: this one only renders, and knows the name of
 no file. Plots are embedded as SVG data URIs, the page loads nothing from
 anywhere and runs no script, and every text that comes from a scenario goes
-through Jinja2's autoescaping.
+through Jinja2's autoescaping. The page speaks the language in force when it
+is rendered (drillsim.i18n): its fixed words are `_()` in the template, through
+Jinja2's i18n extension, and its fonts fall back to the CJK fonts of common
+systems, so a page in Chinese, or with Chinese names, shows no empty boxes.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import jinja2
 
+from drillsim.i18n import _, gettext, language, ngettext
 from drillsim.model.staffing import holders_of, roles_of
 from drillsim.report.plan import person_text
 from drillsim.report.terminal import reading_marks
+from drillsim.scenario.names import example_of, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
 from drillsim.text import finalize
@@ -44,36 +49,54 @@ class SavedReport(Protocol):
 
 
 class Plot(NamedTuple):
-    """One plot to embed: its name (a key of CAPTIONS) and its SVG as a data URI."""
+    """One plot to embed: its name (a key of `captions()`) and its SVG as a data URI."""
 
     name: str
     src: str
 
 
-CAPTIONS = {
-    "hit-rates": "How often each deadline was met, over all levels and per level, with its 95 % interval. "
-                 "The dashed line is what the plan asks for.",
-    "bottleneck": "Where the minutes went: the mean time to each report, split into the stages of its critical "
-                  "path, for the reports that missed and those that met the deadline.",
-    "actor-load": "Who was busy, and who was waited for, over the time of day: utilisation of the staff on duty "
-                  "and the mean number of tasks waiting.",
-    "worst-incident": "The incident whose report missed its deadline by the most, step by step on a lane per "
-                      "actor.",
-    "time-to-report": "Time to report against each deadline: the share of reports made within a given time; "
-                      "where a curve crosses its deadline is its hit rate.",
-}
+def captions() -> dict[str, str]:
+    """Each plot's caption, by its name, in the language in force."""
+    return {
+        "hit-rates": _("How often each deadline was met, over all levels and per level, with its 95 % interval. "
+                       "The dashed line is what the plan asks for."),
+        "bottleneck": _("Where the minutes went: the mean time to each report, split into the stages of its "
+                        "critical path, for the reports that missed and those that met the deadline."),
+        "actor-load": _("Who was busy, and who was waited for, over the time of day: utilisation of the staff on "
+                        "duty and the mean number of tasks waiting."),
+        "worst-incident": _("The incident whose report missed its deadline by the most, step by step on a lane per "
+                            "actor."),
+        "time-to-report": _("Time to report against each deadline: the share of reports made within a given time; "
+                            "where a curve crosses its deadline is its hit rate."),
+    }
 
-KINDS = {"wait": "waiting for the actor", "work": "the actor working", "transit": "report in transit",
-         "follow-up": "follow-up round trip of an incomplete report",
-         "held": "report held back until its core elements were known", "other": "waiting for a condition"}
-"""The bottleneck's stage kinds in words, for the stages table."""
+
+def kinds() -> dict[str, str]:
+    """The bottleneck's stage kinds in words, for the stages table, in the language in force."""
+    return {"wait": _("waiting for the actor"), "work": _("the actor working"), "transit": _("report in transit"),
+            "follow-up": _("follow-up round trip of an incomplete report"),
+            "held": _("report held back until its core elements were known"), "other": _("waiting for a condition")}
+
+
+def page_lang() -> str:
+    """The `lang` of a page in the language in force: `zh-CN` (simplified Chinese, the plan's), `en`."""
+    return "zh-CN" if language() == "zh" else "en"
+
+
+def with_i18n(env: jinja2.Environment) -> jinja2.Environment:
+    """`_()` and `ngettext()` of drillsim.i18n in an environment's templates (new style: the message is a format
+    string, so a literal `%` is written `%%`), and `page_lang` for the `<html lang>`."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["page_lang"] = page_lang
+    return env
 
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.PackageLoader("drillsim.report", "templates"),
-                             autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined, finalize=finalize)
+    env = with_i18n(jinja2.Environment(loader=jinja2.PackageLoader("drillsim.report", "templates"),
+                                       autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True,
+                                       lstrip_blocks=True, undefined=jinja2.StrictUndefined, finalize=finalize))
     env.filters["duration"] = lambda s: "-" if s is None or (isinstance(s, float) and math.isnan(s)) \
         else format_duration(s)
     env.filters["pct"] = lambda v, digits=1: "-" if v is None or (isinstance(v, float) and math.isnan(v)) \
@@ -96,21 +119,21 @@ def _staffing(scenario: Scenario) -> list[dict[str, str]]:
             held = [person_id for person_id, person in scenario.people.items()
                     if (f"{actor_id}:{unit}" if unit else actor_id) in person.roles]
             if role not in anonymous:
-                rows.append({"actor": actor.title, "unit": unit, "staff": "-", "shifts": "-", "absences": "-",
+                rows.append({"actor": title_of(actor), "unit": unit, "staff": "-", "shifts": "-", "absences": "-",
                              "held": ", ".join(held) or "-"})
                 continue
             own = staffing.for_grid(unit) if unit else staffing
             shifts = "; ".join(f"{format_clock(s.start)}-{format_clock(s.end)}: {s.staff}" for s in own.shifts)
-            absences = "; ".join(f"{format_offset(a.start)} to {format_offset(a.end)}: {a.staff} away"
-                                 for a in own.absences)
-            rows.append({"actor": actor.title, "unit": unit, "staff": str(own.staff), "shifts": shifts or "-",
+            absences = "; ".join(_("{start} to {end}: {staff} away").format(
+                start=format_offset(a.start), end=format_offset(a.end), staff=a.staff) for a in own.absences)
+            rows.append({"actor": title_of(actor), "unit": unit, "staff": str(own.staff), "shifts": shifts or "-",
                          "absences": absences or "-", "held": ", ".join(held) or "-"})
     return rows
 
 
 def _persons(scenario: Scenario) -> list[dict[str, str]]:
     """A row per named person: the roles they hold and when they are on duty."""
-    return [{"id": person_id, "title": person.title or person_id, "what": person_text(person)}
+    return [{"id": person_id, "title": title_of(person) or person_id, "what": person_text(person)}
             for person_id, person in scenario.people.items()]
 
 
@@ -120,13 +143,13 @@ def _teams(scenario: Scenario) -> list[dict[str, str]]:
     for actor in scenario.actors.values():
         if actor.kind == "team":
             stand_in = scenario.actors[actor.leader].stand_in if actor.leader else None
-            rows.append({"team": actor.title, "leader": _held(scenario, actor.leader),
+            rows.append({"team": title_of(actor), "leader": _held(scenario, actor.leader),
                          "stand_in": _held(scenario, stand_in), "members": ", ".join(actor.members) or "-",
                          "takes": "-"})
     if any(actor.kind == "working_group" for actor in scenario.actors.values()):
         for group_id, group in scenario.working_groups.items():
-            taken = [c.title for c in scenario.categories.values() if c.working_group == group_id]
-            rows.append({"team": group.title, "leader": _held(scenario, group.led_by),
+            taken = [title_of(c) for c in scenario.categories.values() if c.working_group == group_id]
+            rows.append({"team": title_of(group), "leader": _held(scenario, group.led_by),
                          "stand_in": _held(scenario, group.deputy), "members": ", ".join(group.members) or "-",
                          "takes": ", ".join(taken) or "-"})
     return rows
@@ -141,13 +164,13 @@ def _held(scenario: Scenario, role: str | None) -> str:
 
 
 def _incidents(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
-    sources = [{"name": s.name, "rate": f"{s.rate_per_day:g} a day",
-                "window": f"{format_offset(s.start)} to {format_offset(s.end)}" if s.end is not None
-                else f"from {format_offset(s.start)}",
+    sources = [{"name": s.name, "rate": _("{rate} a day").format(rate=f"{s.rate_per_day:g}"),
+                "window": _("{start} to {end}").format(start=format_offset(s.start), end=format_offset(s.end))
+                if s.end is not None else _("from {start}").format(start=format_offset(s.start)),
                 "levels": ", ".join(f"{level} {share:.0%}" for level, share in s.levels.items())}
                for s in scenario.sources]
-    injects = [{"at": format_offset(i.at), "category": scenario.categories[i.category].title,
-                "what": i.description or (scenario.categories[i.category].examples.get(i.example, i.example or "")),
+    injects = [{"at": format_offset(i.at), "category": title_of(scenario.categories[i.category]),
+                "what": i.description or (example_of(scenario, i.category, i.example) if i.example else ""),
                 "level": i.level, "changes": str(len(i.changes)), "cascades": str(len(i.cascades))}
                for i in scenario.injects]
     return {"sources": sources, "injects": injects}
@@ -156,7 +179,7 @@ def _incidents(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
 def _reports(run: SavedReport) -> list[dict[str, str]]:
     """A row per report step that must carry core elements: what it carries, and how many of its reports were
     followed up for want of one or held until it was known, with the elements most often missing."""
-    carries = {"known": "whatever is known when it is sent", "all": "every core element"}
+    carries = {"known": _("whatever is known when it is sent"), "all": _("every core element")}
     return [{"title": row.title, "carries": carries.get(row.carries, row.carries.replace("+", ", ")),
              "sent": str(row.sent),
              "followed_up": str(row.followed_up), "held": str(row.held),
@@ -208,12 +231,13 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
     summary = run.summary
     scenario = run.scenario
     rules = summary["rules"]
-    titles = {actor_id: actor.title for actor_id, actor in scenario.actors.items()}
-    steps = {step.id: step.title or step.id for step in scenario.flow}
+    titles = {actor_id: title_of(actor) for actor_id, actor in scenario.actors.items()}
+    steps = {step.id: title_of(step) or step.id for step in scenario.flow}
+    stage_kinds, plot_captions = kinds(), captions()
     # A report's stage names its senders with "+" (a grid worker or a department head verifies) and the elements
     # its reports lacked, the most often missing first.
     stages = [{**row, "actor": ", ".join(titles.get(actor, actor) for actor in str(row["actor"]).split("+")),
-               "step": steps.get(row["step"], row["step"]), "kind": KINDS.get(row["kind"], row["kind"]),
+               "step": steps.get(row["step"], row["step"]), "kind": stage_kinds.get(row["kind"], row["kind"]),
                "missing": str(row.get("missing") or "").replace("+", ", ")}
               for row in summary["bottleneck"].get("stages", [])]
     findings = [row for i, row in enumerate(stages) if i == 0 or stages[i - 1]["rule"] != row["rule"]]
@@ -237,7 +261,7 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
         "findings": findings,
         "stages": stages,
         "reports": _reports(run),
-        "plots": [{"name": p.name, "caption": CAPTIONS[p.name], "src": p.src} for p in plots],
+        "plots": [{"name": p.name, "caption": plot_captions[p.name], "src": p.src} for p in plots],
         "provenance": provenance,
         "versions": provenance.get("versions", {}),
         "written": provenance.get("written"),
@@ -254,4 +278,4 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
     return _environment().get_template("run.html").render(**context)
 
 
-__all__ = ["CAPTIONS", "Plot", "SavedReport", "render", "run_time"]
+__all__ = ["Plot", "SavedReport", "captions", "kinds", "page_lang", "render", "run_time", "with_i18n"]
