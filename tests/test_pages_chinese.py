@@ -137,6 +137,7 @@ def test_the_inject_cards_and_the_after_action_report_in_chinese_show_no_tofu(br
     assert '<html lang="zh-CN">' in cards and zh("EXERCISE EXERCISE EXERCISE") in cards
     assert f"{zh('Inject {number}').format(number=1)}</span>" in cards
     assert '<html lang="zh-CN">' in aar and f"1. {zh('Exercise overview')}</h2>" in aar
+    assert zh("Performed without challenges: every report on time") in aar
     (tmp_path / "cards.html").write_text(cards, encoding="utf-8")
     (tmp_path / "aar.html").write_text(aar, encoding="utf-8")
     check_page(browser, tmp_path / "cards.html", "inject-cards-zh.png")

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
 import jinja2
 
-from drillsim.exercise.evaluate import NOT_RECORDED, UNRECORDED, Evaluation, Finding, seconds_text, verdict_text
+from drillsim.exercise.evaluate import UNRECORDED, Evaluation, Finding, seconds_text, verdict_text
 from drillsim.exercise.msel import actor_label, doers
+from drillsim.i18n import _, ngettext
 from drillsim.model.pairing import differences
 from drillsim.report.plan import person_text, role_staffing
 from drillsim.scenario.flow import flow_of
+from drillsim.scenario.names import title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 from drillsim.text import visible
@@ -34,12 +37,30 @@ if TYPE_CHECKING:
 
     from drillsim.results import Results
 
-RATINGS = {
-    "P": "Performed without challenges: every report on time",
-    "S": "Performed with some challenges: every report made, none later than a quarter of the limit",
-    "M": "Performed with major challenges: every report made, some later than a quarter of the limit",
-    "U": "Unable to be performed: a report was never made",
-}
+def ratings() -> dict[str, str]:
+    """The HSEEP ratings in words, in the language in force."""
+    return {
+        "P": _("Performed without challenges: every report on time"),
+        "S": _("Performed with some challenges: every report made, none later than a quarter of the limit"),
+        "M": _("Performed with major challenges: every report made, some later than a quarter of the limit"),
+        "U": _("Unable to be performed: a report was never made"),
+    }
+
+
+class _Ratings(Mapping[str, str]):
+    """`ratings()` read whenever it is looked up, so RATINGS speaks the language in force then."""
+
+    def __getitem__(self, key: str) -> str:
+        return ratings()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ratings())
+
+    def __len__(self) -> int:
+        return len(ratings())
+
+
+RATINGS: Mapping[str, str] = _Ratings()
 SLIGHTLY_LATE = 0.25
 """A miss later than this share of the deadline's limit is a major challenge."""
 BETTER = 0.05
@@ -59,7 +80,7 @@ class Objective:
 
     @property
     def rating_text(self) -> str:
-        return RATINGS[self.rating] if self.rating else "Not rated: every clock was still running at the end"
+        return RATINGS[self.rating] if self.rating else _("Not rated: every clock was still running at the end")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +139,8 @@ class AfterAction:
 
     @property
     def period(self) -> str:
-        return f"{format_offset(self.evaluation.begin)} to {format_offset(self.evaluation.end)}"
+        return _("{start} to {end}").format(start=format_offset(self.evaluation.begin),
+                                            end=format_offset(self.evaluation.end))
 
 
 def rating(findings: list[Finding], limit: int) -> str | None:
@@ -144,7 +166,8 @@ def draft(ev: Evaluation, base: Results | None = None, other: Results | None = N
         if not findings:
             continue
         counts = Counter(f.status for f in findings)
-        objectives.append(Objective(rule_id, _capital(rule.title), format_duration(rule.limit), rule.article,
+        title = _capital(title_of(rule))
+        objectives.append(Objective(rule_id, title, format_duration(rule.limit), rule.article,
                                     counts["met"], counts["missed"], counts["pending"] + counts[UNRECORDED],
                                     rating(findings, rule.limit)))
         judged = [f for f in findings if f.status in ("met", "missed")]
@@ -153,23 +176,20 @@ def draft(ev: Evaluation, base: Results | None = None, other: Results | None = N
         evidence = tuple(_evidence(ev, f) for f in judged)
         if counts["missed"] == 0:
             strengths.append(Observation(
-                rule_id, f"{_capital(rule.title)} within {format_duration(rule.limit)}: met for "
-                         f"{_count(len(judged), 'clock')}", rule.article, evidence, _praise(judged)))
+                rule_id, ngettext("{title} within {limit}: met for {count} clock",
+                                  "{title} within {limit}: met for {count} clocks", len(judged)).format(
+                    title=title, limit=format_duration(rule.limit), count=len(judged)),
+                rule.article, evidence, _praise(judged)))
             continue
         missed = [f for f in judged if f.status == "missed"]
         stage, analysis = _analysis(ev, missed)
-        heading = (f"{_capital(rule.title)} within {format_duration(rule.limit)}: missed for "
-                   f"{len(missed)} of {_count(len(judged), 'clock')}")
+        heading = ngettext("{title} within {limit}: missed for {missed} of {count} clock",
+                           "{title} within {limit}: missed for {missed} of {count} clocks", len(judged)).format(
+            title=title, limit=format_duration(rule.limit), missed=len(missed), count=len(judged))
         improvements.append(Observation(rule_id, heading, rule.article, evidence, analysis))
-        area = f"{_capital(rule.title)}: missed {len(missed)} of {len(judged)}"
+        area = _("{title}: missed {missed} of {count}").format(title=title, missed=len(missed), count=len(judged))
         actions.append(_action(ev, rule_id, area, stage, missed, comparison))
     return AfterAction(s, ev, tuple(objectives), tuple(strengths), tuple(improvements), tuple(actions), comparison)
-
-
-def _count(n: int, noun: str) -> str:
-    """`1 clock`, `2 clocks`, `3 misses`."""
-    plural = noun + ("es" if noun.endswith("s") else "s")
-    return f"{n} {noun if n == 1 else plural}"
 
 
 def _capital(text: str) -> str:
@@ -178,41 +198,46 @@ def _capital(text: str) -> str:
 
 def _incident_text(ev: Evaluation, f: Finding) -> str:
     incident = next(i for i in ev.incidents if i.id == f.incident)
-    change = f", change {f.change}" if f.change is not None else ""
-    return f"Incident {incident.id} ({incident.description}{change})"
+    if f.change is not None:
+        return _("Incident {incident} ({description}, change {change})").format(
+            incident=incident.id, description=incident.description, change=f.change)
+    return _("Incident {incident} ({description})").format(incident=incident.id, description=incident.description)
 
 
 def _evidence(ev: Evaluation, f: Finding) -> str:
-    report = f"report at {format_offset(f.end)}" if f.end is not None else "no report"
-    due = f", due {format_offset(f.deadline)}" if f.deadline is not None else ""
+    report = _("report at {time}").format(time=format_offset(f.end)) if f.end is not None else _("no report")
+    if f.deadline is not None:
+        report = _("{report}, due {due}").format(report=report, due=format_offset(f.deadline))
     sim = ""
     if f.percentile is not None:
-        sim = (f"; slower than {f.percentile:.0f} % of {f.simulated} simulated runs "
-               f"(median {seconds_text(f.sim_median)})")
+        sim = _("; slower than {percent} of {runs} simulated runs (median {median})").format(
+            percent=f"{f.percentile:.0f} %", runs=f.simulated, median=seconds_text(f.sim_median))
     elif f.simulated:
-        sim = f"; simulated median {seconds_text(f.sim_median)} over {f.simulated} runs"
-    return f"{_incident_text(ev, f)}: {report}{due}, {verdict_text(f)}{sim}."
+        sim = _("; simulated median {median} over {runs} runs").format(median=seconds_text(f.sim_median),
+                                                                      runs=f.simulated)
+    return _("{incident}: {report}, {verdict}{simulated}.").format(
+        incident=_incident_text(ev, f), report=report, verdict=verdict_text(f), simulated=sim)
 
 
 def _praise(judged: list[Finding]) -> str:
     ranked = [f.percentile for f in judged if f.percentile is not None]
     if not ranked:
-        return "Every report was made on time."
+        return _("Every report was made on time.")
     fast = sum(1 for p in ranked if p <= 50)
-    return (f"Every report was made on time; {fast} of {len(ranked)} at least as fast as the simulated median, "
-            "the pace the plan's step times allow.")
+    return _("Every report was made on time; {fast} of {count} at least as fast as the simulated median, the pace "
+             "the plan's step times allow.").format(fast=fast, count=len(ranked))
 
 
 def _step_title(s: Scenario, step: str) -> str:
     node = flow_of(s).get(step)
-    return (node.step.title or node.id) if node is not None else step
+    return (title_of(node.step) or node.id) if node is not None else step
 
 
 def _owner(ev: Evaluation, f: Finding) -> str:
     s = ev.scenario
     incident = next(i for i in ev.incidents if i.id == f.incident)
     step = flow_of(s)[f.stage or ""].step
-    return " or ".join(actor_label(s, a, "", incident.category) for a in doers(s, step, incident))
+    return _(" or ").join(actor_label(s, a, "", incident.category) for a in doers(s, step, incident))
 
 
 def _analysis(ev: Evaluation, missed: list[Finding]) -> tuple[Finding | None, str]:
@@ -220,7 +245,7 @@ def _analysis(ev: Evaluation, missed: list[Finding]) -> tuple[Finding | None, st
     named as not recorded, never given a time."""
     staged = [f for f in missed if f.stage is not None]
     if not staged:
-        return None, "The log does not show where the time went: record every step of the chain next time."
+        return None, _("The log does not show where the time went: record every step of the chain next time.")
     counts = Counter(f.stage for f in staged)
     seconds = Counter({stage: sum(f.stage_seconds or 0 for f in staged if f.stage == stage) for stage in counts})
     common = max(counts, key=lambda stage: (counts[stage], seconds[stage]))
@@ -228,48 +253,65 @@ def _analysis(ev: Evaluation, missed: list[Finding]) -> tuple[Finding | None, st
     timed = [f for f in ours if f.stage_seconds is not None]
     worst = max(timed, key=lambda f: f.stage_seconds or 0) if timed else ours[0]
     title = _step_title(ev.scenario, common or "")
-    sim = (f" against a simulated median of {seconds_text(worst.stage_sim_median)}"
-           if worst.stage_sim_median is not None else "")
-    lead = f"The stage that cost the most in {_count(len(ours), 'miss')} was '{title}' ({_owner(ev, worst)})"
+    lead = ngettext("The stage that cost the most in {count} miss was '{stage}' ({owner})",
+                    "The stage that cost the most in {count} misses was '{stage}' ({owner})", len(ours)).format(
+        count=len(ours), stage=title, owner=_owner(ev, worst))
     untimed = len(ours) - len(timed)
     if not timed:
-        return worst, (f"{lead}: its end was {NOT_RECORDED} in the log, so how long it took is not known"
-                       f"{' (simulated median ' + seconds_text(worst.stage_sim_median) + ')' if sim else ''}.")
-    share = f" ({worst.stage_share:.0%} of the window)" if worst.stage_share is not None else ""
-    rest = f"; in {_count(untimed, 'miss')} its end was {NOT_RECORDED}" if untimed else ""
-    return worst, f"{lead}: up to {format_duration(worst.stage_seconds or 0)}{share}{sim}{rest}."
+        if worst.stage_sim_median is None:
+            return worst, _("{lead}: its end was not recorded in the log, so how long it took is not known.").format(
+                lead=lead)
+        return worst, _("{lead}: its end was not recorded in the log, so how long it took is not known (simulated "
+                        "median {median}).").format(lead=lead, median=seconds_text(worst.stage_sim_median))
+    sentence = _("{lead}: up to {took}").format(lead=lead, took=format_duration(worst.stage_seconds or 0))
+    if worst.stage_share is not None:
+        sentence = _("{sentence} ({share} of the window)").format(sentence=sentence, share=f"{worst.stage_share:.0%}")
+    if worst.stage_sim_median is not None:
+        sentence = _("{sentence} against a simulated median of {median}").format(
+            sentence=sentence, median=seconds_text(worst.stage_sim_median))
+    if untimed:
+        sentence = ngettext("{sentence}; in {count} miss its end was not recorded",
+                            "{sentence}; in {count} misses its end was not recorded", untimed).format(
+            sentence=sentence, count=untimed)
+    return worst, _("{sentence}.").format(sentence=sentence)
 
 
 def _action(ev: Evaluation, rule_id: str, area: str, stage: Finding | None, missed: list[Finding],
             comparison: Comparison | None) -> Action:
     s = ev.scenario
     rule = s.deadlines[rule_id]
-    protects = f"{_capital(rule.title)} ({format_duration(rule.limit)}, {rule.article})"
-    owner = _owner(ev, stage) if stage is not None else s.actors[_end_actor(s, rule.end)].title
+    protects = f"{_capital(title_of(rule))} ({format_duration(rule.limit)}, {rule.article})"
+    owner = _owner(ev, stage) if stage is not None else title_of(s.actors[_end_actor(s, rule.end)])
     better = next((r for r in comparison.rates if r.rule == rule_id and r.change is not None
                    and r.change >= BETTER), None) if comparison is not None and not comparison.differences else None
     if comparison is not None and better is not None:
-        changes = "; ".join(comparison.staffing) or "its staffing"
-        return Action(area, f"Adopt the staffing of '{comparison.name}' ({changes}): over "
-                            f"{comparison.replications} simulated runs the hit rate of this deadline rises from "
-                            f"{better.base} to {better.other}.", "Organization (staffing)", owner, protects)
+        return Action(area, _("Adopt the staffing of '{name}' ({changes}): over {replications} simulated runs the hit "
+                              "rate of this deadline rises from {base} to {other}.").format(
+            name=comparison.name, changes="; ".join(comparison.staffing) or _("its staffing"),
+            replications=comparison.replications, base=better.base, other=better.other),
+            _("Organization (staffing)"), owner, protects)
     if stage is not None and stage.stage_seconds is None:
         title = _step_title(s, stage.stage or "")
-        sim = (f" (the plan's estimate: a simulated median of {seconds_text(stage.stage_sim_median)})"
-               if stage.stage_sim_median is not None else "")
-        return Action(area, f"Find out why '{title}' has no recorded end: the drill log never recorded it, so the "
-                            f"report was not made or not logged{sim}; rehearse it with the {owner.lower()} and "
-                            "record it next time.", "Training", owner, protects)
+        text = _("Find out why '{stage}' has no recorded end: the drill log never recorded it, so the report was not "
+                 "made or not logged; rehearse it with the {owner} and record it next time.") \
+            if stage.stage_sim_median is None else \
+            _("Find out why '{stage}' has no recorded end: the drill log never recorded it, so the report was not "
+              "made or not logged (the plan's estimate: a simulated median of {median}); rehearse it with the {owner} "
+              "and record it next time.")
+        return Action(area, text.format(stage=title, owner=owner.lower(), median=seconds_text(stage.stage_sim_median)),
+                      _("Training"), owner, protects)
     if stage is not None and stage.stage_sim_median is not None and (stage.stage_seconds or 0) > stage.stage_sim_median:
         title = _step_title(s, stage.stage or "")
-        return Action(area, f"Rehearse '{title}' with the {owner.lower()} until it fits the plan's estimate: "
-                            f"it took {format_duration(stage.stage_seconds or 0)} in the drill against a simulated "
-                            f"median of {seconds_text(stage.stage_sim_median)}.", "Training", owner, protects)
+        return Action(area, _("Rehearse '{stage}' with the {owner} until it fits the plan's estimate: it took {took} "
+                              "in the drill against a simulated median of {median}.").format(
+            stage=title, owner=owner.lower(), took=format_duration(stage.stage_seconds or 0),
+            median=seconds_text(stage.stage_sim_median)), _("Training"), owner, protects)
     rates = [f.sim_rate for f in missed if f.sim_rate is not None]
-    rate = f"only {min(rates):.0%} of simulated runs meet it" if rates else "the simulation cannot tell"
-    return Action(area, f"Review the plan for this deadline: the drill kept the simulated pace and still missed "
-                        f"it, and {rate}; change the staffing, the procedure or the deadline.",
-                  "Planning", owner, protects)
+    rate = _("only {rate} of simulated runs meet it").format(rate=f"{min(rates):.0%}") if rates \
+        else _("the simulation cannot tell")
+    return Action(area, _("Review the plan for this deadline: the drill kept the simulated pace and still missed it, "
+                          "and {rate}; change the staffing, the procedure or the deadline.").format(rate=rate),
+                  _("Planning"), owner, protects)
 
 
 def _end_actor(s: Scenario, milestone: str) -> str:
@@ -291,7 +333,7 @@ def _comparison(s: Scenario, base: Results, other: Results) -> Comparison:
         change = None
         if a is not None and b is not None and a["applicable"] and b["applicable"]:
             change = float(b["rate"] - a["rate"])
-        rows.append(RateRow(rule_id, _capital(rule.title), rate_a, rate_b, change))
+        rows.append(RateRow(rule_id, _capital(title_of(rule)), rate_a, rate_b, change))
     differ = differences(base.scenario, other.scenario, seeds=(base.seed, other.seed), loads=(base.load, other.load))
     return Comparison(other.scenario.name, len(other.replications), other.seed, tuple(_staffing_changes(s,
                       other.scenario)), tuple(rows), tuple(differ))
