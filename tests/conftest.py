@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
-from drillsim import api
+from drillsim import api, i18n
 from drillsim.results import Results
 from tests.helpers import case
 
 os.environ["DRILLSIM_LANG"] = "en"
 """The tests read drillsim's English unless they choose a language (`--lang`, drillsim.i18n.speaking): a machine
 whose locale is Chinese runs them as any other. Commands run as subprocesses inherit it."""
+
+
+@pytest.fixture(autouse=True)
+def _language_of_each_test_its_own() -> Iterator[None]:
+    """A command run in-process with `--lang zh` (click's CliRunner) sets the language of the worker it runs in:
+    each test starts again from the environment's (English)."""
+    yield
+    i18n.use(None)
 
 
 @pytest.fixture(scope="module")
