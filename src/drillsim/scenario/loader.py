@@ -87,10 +87,46 @@ def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | No
     """
     trail = (Path(source.file).resolve(),) if relative_to is not None else ()
     merged, where, own = _resolve(raw, source, relative_to, trail, None)
+    merged = _renamed(merged, where)
     try:
         return validate(merged, where, blame=_written_in(where, own))
     except ScenarioError as exc:
         raise ScenarioError([_flow_replaced(problem, where, own) for problem in exc.problems]) from None
+
+
+_TITLED = ("actors", "working_groups", "people", "categories", "levels", "major_classes", "core_elements",
+          "deadlines", "readings", "unmodelled")
+"""The sections whose entries have a `title` and may have its Chinese `zh`."""
+
+
+def _renamed(doc: dict[str, Any], where: SourceMap) -> dict[str, Any]:
+    """An entry a later file retitles (or an example it renames) without naming it in Chinese too loses the
+    Chinese name an earlier file (the plan, a base scenario) gave what its title said: in Chinese it is then
+    shown by the new title."""
+    def origin(path: tuple[str, ...]) -> str | None:
+        return where.locate(path)[0] if path in where.lines else None
+
+    def stale(title: tuple[str, ...], zh: tuple[str, ...]) -> bool:
+        return origin(zh) is not None and origin(title) is not None and origin(title) != origin(zh)
+    out = dict(doc)
+    for section in _TITLED:
+        entries = doc.get(section)
+        if not isinstance(entries, Mapping):
+            continue
+        for key, entry in entries.items():
+            if not isinstance(entry, Mapping):
+                continue
+            at = (section, str(key))
+            drop = "zh" in entry and stale((*at, "title"), (*at, "zh"))
+            examples = entry.get("examples_zh")
+            renamed = [name for name in examples if stale((*at, "examples", str(name)), (*at, "examples_zh", str(name)))
+                       ] if isinstance(examples, Mapping) else []
+            if drop or renamed:
+                changed = {k: v for k, v in entry.items() if not (drop and k == "zh")}
+                if renamed:
+                    changed["examples_zh"] = {k: v for k, v in examples.items() if k not in renamed}  # type: ignore[union-attr]
+                out[section] = {**out[section], key: changed}
+    return out
 
 
 _MILESTONE_FIELDS = ("start", "end", "not_before")
