@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from typing import Any
 
 import click
+from rich.cells import cell_len
 
 from drillsim.cli import echo, load_scenario, main, roster_option, user_errors
+from drillsim.i18n import _, language, ngettext
 from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 
 
@@ -36,7 +39,8 @@ def check(scenario: str, fmt: str, replications: int | None, seed: int | None) -
     the plan text the model does not simulate; each with its article and the plan's own words.
 
     Static: nothing is simulated unless -n is given. Exit status 0 without findings, 1 with findings (the
-    informational `not_simulated` ones alone do not count), 2 for bad input.
+    informational `not_simulated` ones alone do not count), 2 for bad input. With `--format json` the keys, kinds,
+    subjects and figures are the same in every language; each finding's `message` is in the language in force.
     """
     from drillsim.experiment.plan_check import as_data, counted
     from drillsim.experiment.plan_check import check as find
@@ -60,26 +64,43 @@ def render(name: str, findings: Any) -> str:
     involved, the article with the plan's words."""
     from drillsim.experiment.plan_check import counted
     shown = counted(findings)
-    lines = [f"{name}: {shown} finding{'' if shown == 1 else 's'}"
-             + (f", {len(findings) - shown} informational" if len(findings) > shown else "")]
+    lines = [ngettext("{name}: {count} finding", "{name}: {count} findings", shown).format(name=name, count=shown)
+             + (_(", {count} informational").format(count=len(findings) - shown) if len(findings) > shown else "")]
     if not findings:
-        lines.append("The plan keeps everything drillsim can check without simulating.")
+        lines.append(_("The plan keeps everything drillsim can check without simulating."))
     headed = False
     for finding in findings:
         if finding.informational and not headed:
-            lines += ["", f"Informational: plan text the model does not simulate ({len(findings) - shown})"]
+            lines += ["", _("Informational: plan text the model does not simulate ({count})").format(
+                count=len(findings) - shown)]
             headed = True
         lines += ["", f"{finding.kind}  {finding.subject}"]
-        lines += textwrap.wrap(finding.message, _WIDTH, initial_indent="  ", subsequent_indent="  ")
+        lines += _wrap(finding.message)
         if finding.readings:
-            lines.append(f"  readings in force: {', '.join(finding.readings)}")
+            lines.append("  " + _("readings in force: {readings}").format(readings=", ".join(finding.readings)))
         if finding.resolved_by:
-            lines.append(f"  goes away when read as: {', '.join(finding.resolved_by)}")
+            lines.append("  " + _("goes away when read as: {readings}").format(readings=", ".join(finding.resolved_by)))
         for rule, rate in finding.hit_rates:
-            lines.append(f"  simulated: {rule} met {'-' if rate is None else f'{rate:.1%}'} of the time")
+            lines.append("  " + _("simulated: {rule} met {rate} of the time").format(
+                rule=rule, rate="-" if rate is None else f"{rate:.1%}"))
         texts = [" ".join(text.split()) for text in finding.text.splitlines() if text.strip()]
         if len(texts) == 1:
             lines.append(f"  {finding.article}{': ' if finding.article else ''}{texts[0]}")
         elif finding.article or texts:
             lines += [f"  {finding.article}{':' if texts else ''}", *(f"    {text}" for text in texts)]
     return "\n".join(lines)
+
+
+def _wrap(text: str) -> list[str]:
+    """A message in indented lines of at most _WIDTH terminal cells. Chinese breaks between any two characters but
+    inside no Latin word or number (textwrap breaks only at spaces and counts characters, not cells)."""
+    if language() != "zh":
+        return textwrap.wrap(text, _WIDTH, initial_indent="  ", subsequent_indent="  ")
+    lines, line = [], ""
+    for piece in re.findall(r"[!-~]+|\s+|.", text):  # a run of Latin letters, digits, signs; spaces; one other
+        if line and cell_len(line) + cell_len(piece) > _WIDTH - 2:
+            lines.append(line.rstrip())
+            line = "" if piece.isspace() else piece
+        else:
+            line += piece
+    return [f"  {one}" for one in (*lines, line.rstrip()) if one]

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import click
+from rich.cells import cell_len
 
 from drillsim.cli import (
     apply_verbosity,
@@ -17,7 +18,9 @@ from drillsim.cli import (
     user_errors,
     verbosity_options,
 )
+from drillsim.i18n import _, ngettext
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
+from drillsim.report.terminal import pad
 
 
 @main.command()
@@ -68,9 +71,10 @@ def _in_force(result: Any) -> str:
     scenario = result.scenario
     other = {name: alt for name, alt in result.in_force.items() if alt != scenario.readings[name].default}
     if not other:
-        return "the plan's defaults are in force"
-    taken = ", ".join(f"{name} = {'its own values' if alt == OWN else alt}" for name, alt in other.items())
-    return f"in force: the plan's defaults except {taken}"
+        return _("the plan's defaults are in force")
+    own = _("its own values")
+    taken = ", ".join(f"{name} = {own if alt == OWN else alt}" for name, alt in other.items())
+    return _("in force: the plan's defaults except {taken}").format(taken=taken)
 
 
 def render(result: Any) -> str:
@@ -78,18 +82,20 @@ def render(result: Any) -> str:
     each alternative of each reading that can move it."""
     frame = result.frame
     tried = len(result.tried)
-    how = "every combination of the readings that can move each rule" if result.every_combination \
-        else "each alternative one at a time"
-    lines = [f"{result.scenario.name}: readings of the plan, not findings: the plan's text leaves these open, and "
-             f"each alternative is one way to read it; {_in_force(result)}.",
-             f"{tried} reading{'' if tried == 1 else 's'}, {how}, on the same incidents "
-             f"({result.replications} replications, seed {result.seed}); hit rates over all levels, differences "
-             f"from the reading in force with 95% paired intervals."]
+    how = _("every combination of the readings that can move each rule") if result.every_combination \
+        else _("each alternative one at a time")
+    lines = [_("{name}: readings of the plan, not findings: the plan's text leaves these open, and each alternative "
+               "is one way to read it; {in_force}.").format(name=result.scenario.name, in_force=_in_force(result)),
+             ngettext("{count} reading, {how}, on the same incidents ({replications} replications, seed {seed}); hit "
+                      "rates over all levels, differences from the reading in force with 95% paired intervals.",
+                      "{count} readings, {how}, on the same incidents ({replications} replications, seed {seed}); "
+                      "hit rates over all levels, differences from the reading in force with 95% paired intervals.",
+                      tried).format(count=tried, how=how, replications=result.replications, seed=result.seed)]
     if result.not_tried:
-        lines.append(f"Not tried: {', '.join(result.not_tried)}.")
+        lines.append(_("Not tried: {names}.").format(names=", ".join(result.not_tried)))
     shown = frame[frame["relevant"]]
-    reading_width = min(44, max([28, *(len(r) for r in shown["reading"])]))
-    alternative_width = min(40, max([24, *(len(a) for a in shown["alternative"])]))
+    reading_width = min(44, max([28, *(cell_len(r) for r in shown["reading"])]))
+    alternative_width = min(40, max([24, *(cell_len(a) for a in shown["alternative"])]))
     for rule in result.spreads()["rule"]:
         lines += ["", *_rule(rule, frame[frame["rule"] == rule], result.as_read[rule], reading_width,
                              alternative_width)]
@@ -104,7 +110,7 @@ def _rule(rule: str, part: Any, base: float, reading_width: int, alternative_wid
     from drillsim.experiment.readings import JOIN
     rows = part[part["relevant"]]
     if rows.empty:
-        return [f"{rule}: {_pct(base)} as read; no reading tried can move it"]
+        return [_("{rule}: {rate} as read; no reading tried can move it").format(rule=rule, rate=_pct(base))]
     combined = rows["reading"].str.contains(JOIN, regex=False)
     singles, combinations = rows[~combined], rows[combined]
     same = (singles["hit_rate"] == base) | (singles["hit_rate"].isna() & math.isnan(base))
@@ -115,31 +121,35 @@ def _rule(rule: str, part: Any, base: float, reading_width: int, alternative_wid
         rates[_pairs(row.reading, row.alternative)] = row.hit_rate
     new = combinations[[_adds(_pairs(row.reading, row.alternative), rates)
                         for row in combinations.itertuples(index=False)]]
-    said = ([f"  the same under every alternative of {', '.join(unmoved)}"] if unmoved else []) + (
-        [f"  {len(combinations) - len(new)} combinations more, each with the hit rate of one with a reading fewer"]
-        if len(new) < len(combinations) else [])
+    said = (["  " + _("the same under every alternative of {names}").format(names=", ".join(unmoved))]
+            if unmoved else []) + (
+        ["  " + _("{count} combinations more, each with the hit rate of one with a reading fewer").format(
+            count=len(combinations) - len(new))] if len(new) < len(combinations) else [])
     if moved.empty and new.empty:
-        return [f"{rule}: {_pct(base)} as read, and under every alternative of the readings that can move it "
-                f"({', '.join(unmoved)})"]
+        return [_("{rule}: {rate} as read, and under every alternative of the readings that can move it "
+                  "({names})").format(rule=rule, rate=_pct(base), names=", ".join(unmoved))]
     known = rows["hit_rate"].dropna()
-    lines = [f"{rule}: {_pct(base)} as read; spread {_points(part['spread'].iloc[0])} "
-             f"({_pct(known.min())} to {_pct(known.max())})",
-             f"  {'reading':<{reading_width}} {'alternative':<{alternative_width}} {'hit rate':>13} "
-             f"{'difference':>10} {'95% interval':>20}  article"]
+    heads = [pad(_("reading"), reading_width), pad(_("alternative"), alternative_width), pad(_("hit rate"), 13, ">"),
+             pad(_("difference"), 10, ">"), pad(_("95% interval"), 20, ">") + " ", _("article")]
+    lines = [_("{rule}: {rate} as read; spread {points} ({low} to {high})").format(
+                 rule=rule, rate=_pct(base), points=_points(part["spread"].iloc[0]), low=_pct(known.min()),
+                 high=_pct(known.max())),
+             "  " + " ".join(heads)]
     previous = None
     for row in pd.concat([moved, new]).itertuples(index=False):
         name = row.reading if row.reading != previous else ""
         previous = row.reading
         if not row.present:
-            rate, difference, interval = "no such rule", "", ""
+            rate, difference, interval = _("no such rule"), "", ""
         elif row.in_force:
-            rate, difference, interval = _pct(row.hit_rate), "in force", ""
+            rate, difference, interval = _pct(row.hit_rate), _("in force"), ""
         else:
             rate, difference = _pct(row.hit_rate), _pct(row.difference, True)
-            interval = "-" if math.isnan(row.low) else f"{_pct(row.low, True)} to {_pct(row.high, True)}"
-        lines.append(f"  {_cut(name, reading_width):<{reading_width}} "
-                     f"{_cut(row.alternative, alternative_width):<{alternative_width}} {rate:>13} "
-                     f"{difference:>10} {interval:>20}  {row.article if name else ''}".rstrip())
+            interval = "-" if math.isnan(row.low) else _("{low} to {high}").format(
+                low=_pct(row.low, True), high=_pct(row.high, True))
+        lines.append(f"  {pad(_cut(name, reading_width), reading_width)} "
+                     f"{pad(_cut(row.alternative, alternative_width), alternative_width)} {pad(rate, 13, '>')} "
+                     f"{pad(difference, 10, '>')} {pad(interval, 20, '>')}  {row.article if name else ''}".rstrip())
     return lines + said
 
 
@@ -162,8 +172,13 @@ def _adds(combination: frozenset[tuple[str, str]], rates: dict[frozenset[tuple[s
 
 
 def _points(spread: float) -> str:
-    return "-" if math.isnan(spread) else f"{spread * 100:.1f} points"
+    return "-" if math.isnan(spread) else _("{points} points").format(points=f"{spread * 100:.1f}")
 
 
 def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 3] + "..."
+    """`text` in at most `width` terminal cells, its end cut to `...` when wider."""
+    if cell_len(text) <= width:
+        return text
+    while cell_len(text) > width - 3:
+        text = text[:-1]
+    return text + "..."

@@ -37,9 +37,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from itertools import permutations
 
+from drillsim.i18n import _, ngettext, speaking
 from drillsim.model.clocks import applies
 from drillsim.model.staffing import HolderSpec, Role, Schedule, TeamSpec, crew_schedules, holders_of, teams_of
 from drillsim.scenario.flow import Flow, FlowStep, flow_of
+from drillsim.scenario.names import title_of
 from drillsim.scenario.readings import in_force, rules_moved, variant
 from drillsim.scenario.schema import (
     DAY,
@@ -82,8 +84,10 @@ class Finding:
 
     kind: str
     subject: str
-    """The rule, rule pair (`A/B`), step's actor, level or article it is about."""
+    """The rule, rule pair (`A/B`), step's actor, kinds of incident or article it is about (in English whatever the
+    language, as `figures`, so that tools read the same in both)."""
     message: str
+    """The sentence, in the language in force when the check ran."""
     article: str = ""
     text: str = ""
     """The plan's own words (the entry's `text`)."""
@@ -248,8 +252,8 @@ def describe_kinds(scenario: Scenario, chosen: Iterable[Kind], every: Iterable[K
     chosen, every = set(chosen), set(every)
     if {(k.level, k.category, k.command_post) for k in chosen} == {(k.level, k.category, k.command_post)
                                                                   for k in every}:
-        return "every incident"
-    groups: dict[tuple[str, str], list[str]] = {}
+        return _("every incident")
+    groups: dict[tuple[bool | None, str], list[str]] = {}
     for level in scenario.levels:
         posts = {k.command_post for k in every if k.level == level}
         for post in (True, False):
@@ -257,15 +261,44 @@ def describe_kinds(scenario: Scenario, chosen: Iterable[Kind], every: Iterable[K
             if not these:
                 continue
             alike = {k.category for k in every if k.level == level and k.command_post == post}
-            which = "every category" if these == alike else ", ".join(c for c in scenario.categories if c in these)
-            post_words = "" if len(posts) == 1 else (" with a command post" if post else " without a command post")
-            groups.setdefault((post_words, which), []).append(level)
-    return "; ".join(f"level{'s' if len(levels) > 1 else ''} {_and(levels)}{post_words} ({which})"
-                     for (post_words, which), levels in groups.items())
+            which = _("every category") if these == alike else _list([c for c in scenario.categories if c in these])
+            groups.setdefault((None if len(posts) == 1 else post, which), []).append(level)
+    return _("; ").join(_group_words(levels, post, which) for (post, which), levels in groups.items())
+
+
+def _group_words(levels: list[str], post: bool | None, which: str) -> str:
+    """`levels III and IV without a command post (every category)`; `post` None when the levels do not differ."""
+    if post is None:
+        words = ngettext("level {levels} ({which})", "levels {levels} ({which})", len(levels))
+    elif post:
+        words = ngettext("level {levels} with a command post ({which})",
+                         "levels {levels} with a command post ({which})", len(levels))
+    else:
+        words = ngettext("level {levels} without a command post ({which})",
+                         "levels {levels} without a command post ({which})", len(levels))
+    return words.format(levels=_and(levels), which=which)
 
 
 def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    """`a, b and c` (`a、b和c`)."""
+    return names[0] if len(names) == 1 else _("{listed} and {last}").format(listed=_list(names[:-1]), last=names[-1])
+
+
+def _or(names: list[str]) -> str:
+    """`a or b or c` (`a或b或c`)."""
+    listed = names[0]
+    for name in names[1:]:
+        listed = _("{listed} or {last}").format(listed=listed, last=name)
+    return listed
+
+
+def _list(names: Iterable[str]) -> str:
+    """`a, b, c` (`a、b、c`)."""
+    items = list(names)
+    listed = items[0] if items else ""
+    for item in items[1:]:
+        listed = _("{listed}, {item}").format(listed=listed, item=item)
+    return listed
 
 
 # --- paths through the flow -------------------------------------------------------------------------------------
@@ -409,6 +442,11 @@ class _Plan:
     def kinds_words(self, chosen: Iterable[Kind]) -> str:
         return describe_kinds(self.scenario, chosen, self.kinds)
 
+    def kinds_key(self, chosen: Iterable[Kind]) -> str:
+        """The kinds in English, for a finding's subject and figures (the same in every language)."""
+        with speaking("en"):
+            return self.kinds_words(chosen)
+
 
 def _rule_findings(plan: _Plan) -> list[Finding]:
     scenario = plan.scenario
@@ -416,42 +454,49 @@ def _rule_findings(plan: _Plan) -> list[Finding]:
     for rule_id, rule in scenario.deadlines.items():
         kinds = plan.applying(rule)
         if not kinds:
-            out.append(_about(scenario, rule_id, "never_applies", (
-                f"{rule_id} ({rule.title}) applies to no incident the scenario brings: it is checked for "
-                f"{_applies_words(rule)}, and no kind of incident is one."), ()))
+            out.append(_about(scenario, rule_id, "never_applies", _(
+                "{rule} ({title}) applies to no incident the scenario brings: it is checked for {applies}, and no "
+                "kind of incident is one.").format(rule=rule_id, title=title_of(rule), applies=_applies_words(rule)),
+                ()))
             continue
         unreached = [k for k in kinds if plan.fast[k].times("occurred")[0].get(rule.end, NEVER) == NEVER]
         unstarted = [k for k in kinds if plan.fast[k].times("occurred")[0].get(rule.start, NEVER) == NEVER]
         if unreached or unstarted:
-            which, what = (unreached, f"its end, {rule.end}") if unreached else (unstarted, f"its start, {rule.start}")
-            outcome = "missed for every one of them" if unreached else "never checked for them"
-            out.append(_about(scenario, rule_id, "never_reached", (
-                f"{rule_id} ({rule.title}) applies to {plan.kinds_words(which)}, but the flow never reaches "
-                f"{what}, for them: the rule is {outcome}."), (("kinds", plan.kinds_words(which)),)))
+            which = unreached or unstarted
+            sentence = _("{rule} ({title}) applies to {kinds}, but the flow never reaches its end, {end}, for them: "
+                         "the rule is missed for every one of them.") if unreached else _(
+                "{rule} ({title}) applies to {kinds}, but the flow never reaches its start, {start}, for them: the "
+                "rule is never checked for them.")
+            out.append(_about(scenario, rule_id, "never_reached", sentence.format(
+                rule=rule_id, title=title_of(rule), kinds=plan.kinds_words(which), end=rule.end, start=rule.start),
+                (("kinds", plan.kinds_key(which)),)))
             kinds = [k for k in kinds if k not in unreached and k not in unstarted]
         bounds = {k: plan.fast[k].clock(rule) for k in kinds}
         bounded = {k: b for k, b in bounds.items() if math.isfinite(b)}
         over = {k: b for k, b in bounded.items() if b > rule.limit}
         if over:
             least = min(over, key=lambda k: over[k])  # the bound every kind listed has
-            out.append(_about(scenario, rule_id, "infeasible", (
-                f"{rule_id} ({rule.title}) allows {format_duration(rule.limit)} from {_clock_words(rule)} to "
-                f"{rule.end}, but even with every step at its fastest and nobody waiting {rule.end} comes at least "
-                f"{format_duration(over[least])} after it for {plan.kinds_words(over)} "
-                f"({_chain_words(plan.fast[least], rule)}): no such incident can meet it."),
-                (("limit", rule.limit), ("lower_bound", over[least]), ("kinds", plan.kinds_words(over)))))
+            out.append(_about(scenario, rule_id, "infeasible", _(
+                "{rule} ({title}) allows {limit} from {start} to {end}, but even with every step at its fastest and "
+                "nobody waiting {end} comes at least {bound} after it for {kinds} ({chain}): no such incident can "
+                "meet it.").format(rule=rule_id, title=title_of(rule), limit=format_duration(rule.limit),
+                                   start=_clock_words(rule), end=rule.end, bound=format_duration(over[least]),
+                                   kinds=plan.kinds_words(over), chain=_chain_words(plan.fast[least], rule)),
+                (("limit", rule.limit), ("lower_bound", over[least]), ("kinds", plan.kinds_key(over)))))
             continue
         typical = {k: plan.typical[k].clock(rule) for k in bounded}
         slow = {k: t for k, t in typical.items() if math.isfinite(t) and t > rule.limit}
         if slow:
             least = min(slow, key=lambda k: slow[k])
-            out.append(_about(scenario, rule_id, "tight", (
-                f"{rule_id} ({rule.title}) allows {format_duration(rule.limit)} from {_clock_words(rule)} to "
-                f"{rule.end}; the fastest chain takes {format_duration(bounded[least])}, but with every step at its "
-                f"median it takes {format_duration(slow[least])} or more for {plan.kinds_words(slow)} "
-                f"({_chain_words(plan.typical[least], rule)}): only incidents whose steps run fast meet it."),
+            out.append(_about(scenario, rule_id, "tight", _(
+                "{rule} ({title}) allows {limit} from {start} to {end}; the fastest chain takes {fastest}, but with "
+                "every step at its median it takes {median} or more for {kinds} ({chain}): only incidents whose "
+                "steps run fast meet it.").format(
+                    rule=rule_id, title=title_of(rule), limit=format_duration(rule.limit), start=_clock_words(rule),
+                    end=rule.end, fastest=format_duration(bounded[least]), median=format_duration(slow[least]),
+                    kinds=plan.kinds_words(slow), chain=_chain_words(plan.typical[least], rule)),
                 (("limit", rule.limit), ("lower_bound", bounded[least]), ("median_path", slow[least]),
-                 ("kinds", plan.kinds_words(slow)))))
+                 ("kinds", plan.kinds_key(slow)))))
     return out
 
 
@@ -477,19 +522,23 @@ def _contradictions(plan: _Plan) -> list[Finding]:
         least = min(forced, key=lambda k: forced[k][2])
         lead, tail, total = forced[least]
         defaults = [name for name, rule in ((a_id, a), (b_id, b)) if rule.open]
-        whose = (f" ({' and '.join(defaults)} {'is a default' if len(defaults) == 1 else 'are defaults'} for what "
-                 f"the plan leaves open)") if defaults else " (both are the plan's own numbers)"
+        whose = ngettext("({names} is a default for what the plan leaves open)",
+                         "({names} are defaults for what the plan leaves open)", len(defaults)).format(
+            names=_and(defaults)) if defaults else _("(both are the plan's own numbers)")
         out.append(Finding(
             "contradiction", f"{a_id}/{b_id}",
-            f"{a_id} allows {format_duration(a.limit)} from {a.start} to {a.end}, but {b_id} wants {b.end} within "
-            f"{format_duration(b.limit)} of {b.start}: with {a_id}'s {format_duration(a.limit)} used in full, {b.end} "
-            f"comes at least {format_duration(total)} after {b.start} ({format_duration(lead)} from {b.start} to "
-            f"{a.start}, {format_duration(a.limit)}, {format_duration(tail)} from {a.end} to {b.end}), "
-            f"{format_duration(total - b.limit)} past {b_id}'s limit, for {plan.kinds_words(forced)}{whose}.",
+            _("{a} allows {allowance} from {a_start} to {a_end}, but {b} wants {b_end} within {limit} of {b_start}: "
+              "with {a}'s {allowance} used in full, {b_end} comes at least {total} after {b_start} ({lead} from "
+              "{b_start} to {a_start}, {allowance}, {tail} from {a_end} to {b_end}), {over} past {b}'s limit, for "
+              "{kinds} {whose}.").format(
+                a=a_id, b=b_id, allowance=format_duration(a.limit), a_start=a.start, a_end=a.end, b_end=b.end,
+                b_start=b.start, limit=format_duration(b.limit), total=format_duration(total),
+                lead=format_duration(lead), tail=format_duration(tail), over=format_duration(total - b.limit),
+                kinds=plan.kinds_words(forced), whose=whose),
             article=" / ".join(dict.fromkeys(r.article for r in (a, b) if r.article)),
             text="\n".join(dict.fromkeys(r.text for r in (a, b) if r.text)), rules=(a_id, b_id),
             figures=(("allowance", a.limit), ("limit", b.limit), ("forced", total), ("before", lead),
-                     ("after", tail), ("kinds", plan.kinds_words(forced)))))
+                     ("after", tail), ("kinds", plan.kinds_key(forced)))))
     return out
 
 
@@ -511,18 +560,19 @@ def _upward(plan: _Plan) -> list[Finding]:
         if all(upward[rule_id].open for rule_id in covering):
             bare.setdefault(covering, []).append(kind)
     own = {rule_id: rule for rule_id, rule in upward.items() if not rule.open}
-    elsewhere = ("; ".join(f"{r} is checked for {_applies_words(rule)}" for r, rule in own.items()) if own
-                 else "the plan sets none")
+    elsewhere = (_("; ").join(_("{rule} is checked for {applies}").format(rule=r, applies=_applies_words(rule))
+                              for r, rule in own.items()) if own else _("the plan sets none"))
     out = []
     for covering, kinds in bare.items():
-        words = plan.kinds_words(kinds)
-        cover = (f"Only defaults for what the plan leaves open cover them: "
-                 f"{', '.join(f'{r} ({format_duration(upward[r].limit)} to {upward[r].end})' for r in covering)}"
-                 if covering else "No rule covers them")
+        words = plan.kinds_key(kinds)
+        cover = _("Only defaults for what the plan leaves open cover them: {rules}").format(rules=_list(
+            _("{rule} ({limit} to {end})").format(rule=r, limit=format_duration(upward[r].limit), end=upward[r].end)
+            for r in covering)) if covering else _("No rule covers them")
         cited = [*own.values(), *(upward[r] for r in covering)]
         out.append(Finding(
             "no_upward_deadline", words,
-            f"No deadline of the plan's own ends at a report to a superior for {words} ({elsewhere}). {cover}.",
+            _("No deadline of the plan's own ends at a report to a superior for {kinds} ({elsewhere}). "
+              "{cover}.").format(kinds=plan.kinds_words(kinds), elsewhere=elsewhere, cover=cover),
             article=" / ".join(dict.fromkeys(r.article for r in cited if r.article)),
             text="\n".join(dict.fromkeys(r.text for r in cited if r.text)), rules=covering,
             figures=(("kinds", words),)))
@@ -541,21 +591,23 @@ def _about(scenario: Scenario, rule_id: str, kind: str, message: str,
 
 
 def _applies_words(rule: DeadlineRule) -> str:
-    which = {"all": "every incident", "command_post": "incidents with a command post",
-             "no_command_post": "incidents without a command post", "major_class": "incidents of a major class",
-             "change": "every change"}[rule.applies]
-    return which + (f" of level {', '.join(rule.levels)}" if rule.levels else "")
+    which = {"all": _("every incident"), "command_post": _("incidents with a command post"),
+             "no_command_post": _("incidents without a command post"),
+             "major_class": _("incidents of a major class"), "change": _("every change")}[rule.applies]
+    return _("{which} of level {levels}").format(which=which, levels=_list(rule.levels)) if rule.levels else which
 
 
 def _clock_words(rule: DeadlineRule) -> str:
-    return rule.start if rule.not_before is None else f"{rule.start} (not before {rule.not_before})"
+    return rule.start if rule.not_before is None else _("{start} (not before {not_before})").format(
+        start=rule.start, not_before=rule.not_before)
 
 
 def _chain_words(paths: Paths, rule: DeadlineRule) -> str:
     start = rule.start
     if rule.not_before is not None and paths.between(rule.not_before, rule.end) < paths.between(start, rule.end):
         start = rule.not_before
-    return " + ".join(f"{step} {format_duration(share)}" for step, share in paths.chain(start, rule.end)) or "no step"
+    return " + ".join(f"{step} {format_duration(share)}" for step, share in paths.chain(start, rule.end)) or _(
+        "no step")
 
 
 # --- who is on duty ---------------------------------------------------------------------------------------------
@@ -583,12 +635,12 @@ def _off_duty(scenario: Scenario) -> list[Finding]:
         actor_id = holder.partition(":")[0]
         actor = scenario.actors[actor_id]
         hours = _hours(gaps)
-        listed = ", ".join(dict.fromkeys(steps[holder]))
-        who = " and ".join(" or ".join(_role_words(role) for role in part) for part in parts)
+        who = _and([_or([_role_words(role) for role in part]) for part in parts])
         out.append(Finding(
             "off_duty", holder,
-            f"Nobody who can do {listed} ({who}) is on duty {_gap_words(gaps, scenario.horizon)}: a task of "
-            f"{holder} waits then for someone to come on duty.",
+            _("Nobody who can do {steps} ({who}) is on duty {when}: a task of {holder} waits then for someone to "
+              "come on duty.").format(steps=_list(dict.fromkeys(steps[holder])), who=who,
+                                      when=_gap_words(gaps, scenario.horizon), holder=holder),
             actor.article, actor.text, figures=(("hours", ",".join(str(h) for h in hours)),
                                                 ("off_duty", sum(end - start for start, end in gaps)))))
     return out
@@ -626,7 +678,7 @@ def _hours(gaps: list[tuple[int, int]]) -> list[int]:
 
 
 def _role_words(role: Role) -> str:
-    return f"{role[0]} of {role[1]}" if role[1] else role[0]
+    return _("{role} of {unit}").format(role=role[0], unit=role[1]) if role[1] else role[0]
 
 
 def _gaps(parts: list[list[Schedule]], horizon: int) -> list[tuple[int, int]]:
@@ -660,11 +712,12 @@ def _gap_words(gaps: list[tuple[int, int]], horizon: int) -> str:
     if days >= 1 and all(_day_gaps(gaps, d) == _day_gaps(gaps, 0) for d in range(days)) and _day_gaps(gaps, 0):
         daily = _day_gaps(gaps, 0)
         if daily == [(0, DAY)]:
-            return "at any time of day"
-        return "every day " + ", ".join(f"from {format_clock(s)} to {format_clock(e % DAY)}" for s, e in
-                                        _wrapped(daily))
-    shown = [f"from {format_offset(s)} to {format_offset(e)}" for s, e in gaps[:5]]
-    return ", ".join(shown) + (f" and {len(gaps) - 5} more times" if len(gaps) > 5 else "")
+            return _("at any time of day")
+        return _("every day {times}").format(times=_list(
+            _("from {start} to {end}").format(start=format_clock(s), end=format_clock(e % DAY))
+            for s, e in _wrapped(daily)))
+    shown = _list(_("from {start} to {end}").format(start=format_offset(s), end=format_offset(e)) for s, e in gaps[:5])
+    return _("{shown} and {count} more times").format(shown=shown, count=len(gaps) - 5) if len(gaps) > 5 else shown
 
 
 def _day_gaps(gaps: list[tuple[int, int]], day: int) -> list[tuple[int, int]]:
@@ -708,10 +761,13 @@ def _short_handed(scenario: Scenario, kinds: Iterable[Kind]) -> list[Finding]:
                 wanting = [kind for kind, units in need.items() if units > fewest]
                 out.append(Finding(
                     "short_handed", f"{step.id}:{who}",
-                    f"{step.id} takes up to {most} of {who}'s people at once (for "
-                    f"{describe_kinds(scenario, wanting, kinds)}), but only {fewest} of them "
-                    f"{'is' if fewest == 1 else 'are'} on duty {_gap_words(gaps, scenario.horizon)}: such a task "
-                    f"waits then for more to come on duty.",
+                    ngettext("{step} takes up to {most} of {who}'s people at once (for {kinds}), but only {fewest} "
+                             "of them is on duty {when}: such a task waits then for more to come on duty.",
+                             "{step} takes up to {most} of {who}'s people at once (for {kinds}), but only {fewest} "
+                             "of them are on duty {when}: such a task waits then for more to come on duty.",
+                             fewest).format(step=step.id, most=most, who=who,
+                                            kinds=describe_kinds(scenario, wanting, kinds), fewest=fewest,
+                                            when=_gap_words(gaps, scenario.horizon)),
                     step.article, step.text, figures=(("takes", most), ("on_duty", fewest),
                                                       ("hours", ",".join(str(h) for h in _hours(gaps))))))
     return out
@@ -798,7 +854,8 @@ def _keys(scenario: Scenario, reading: str, alternative: str) -> set[tuple[str, 
 
 
 def _not_simulated(scenario: Scenario) -> list[Finding]:
-    return [Finding("not_simulated", article, f"{entry.title}: {entry.why}", article, entry.text, informational=True)
+    return [Finding("not_simulated", article, _("{title}: {why}").format(title=title_of(entry), why=entry.why),
+                    article, entry.text, informational=True)
             for article, entry in scenario.unmodelled.items()]
 
 
