@@ -39,7 +39,16 @@ from itertools import permutations
 
 from drillsim.i18n import _, ngettext, speaking
 from drillsim.model.clocks import applies
-from drillsim.model.staffing import HolderSpec, Role, Schedule, TeamSpec, crew_schedules, holders_of, teams_of
+from drillsim.model.staffing import (
+    HolderSpec,
+    Role,
+    Schedule,
+    TeamSpec,
+    count_at,
+    crew_schedules,
+    holders_of,
+    teams_of,
+)
 from drillsim.scenario.flow import Flow, FlowStep, flow_of
 from drillsim.scenario.names import title_of
 from drillsim.scenario.readings import in_force, rules_moved, variant
@@ -689,21 +698,12 @@ def _gaps(parts: list[list[Schedule]], horizon: int) -> list[tuple[int, int]]:
         if time >= horizon:
             break
         end = points[i + 1] if i + 1 < len(points) else horizon
-        if any(all(_count(schedule, time) == 0 for schedule in part) for part in parts):
+        if any(all(count_at(schedule, time) == 0 for schedule in part) for part in parts):
             if gaps and gaps[-1][1] == time:
                 gaps[-1] = (gaps[-1][0], end)
             else:
                 gaps.append((time, end))
     return gaps
-
-
-def _count(schedule: Schedule, time: int) -> int:
-    count = 0
-    for start, value in schedule:
-        if start > time:
-            break
-        count = value
-    return count
 
 
 def _gap_words(gaps: list[tuple[int, int]], horizon: int) -> str:
@@ -802,7 +802,7 @@ def _short(holders: list[HolderSpec], need: int, horizon: int) -> tuple[list[tup
         if time >= horizon:
             break
         end = points[i + 1] if i + 1 < len(points) else horizon
-        count = sum(_count(h.schedule, time) for h in holders)
+        count = sum(count_at(h.schedule, time) for h in holders)
         if 0 < count < need:
             fewest = min(fewest, count)
             if gaps and gaps[-1][1] == time:

@@ -182,13 +182,14 @@ def _sum(schedules: list[Schedule]) -> Schedule:
     points = sorted({time for schedule in schedules for time, _ in schedule} | {0})
     out: list[tuple[int, int]] = []
     for time in points:
-        count = sum(_at(schedule, time) for schedule in schedules)
+        count = sum(count_at(schedule, time) for schedule in schedules)
         if not out or out[-1][1] != count:
             out.append((time, count))
     return tuple(out)
 
 
-def _at(schedule: Schedule, time: int) -> int:
+def count_at(schedule: Schedule, time: int) -> int:
+    """How many are on duty at `time` by a schedule ((time, count) at each change)."""
     count = 0
     for start, value in schedule:
         if start > time:
@@ -223,5 +224,5 @@ def staffing_records(scenario: Scenario, replications: Iterable[int]) -> list[St
             for replication in replications for actor, unit, schedule in schedules for time, count in schedule]
 
 
-__all__ = ["DeskSpec", "HolderSpec", "Role", "Schedule", "TeamSpec", "crew_schedules", "desks_of", "holders_of",
-           "person_schedules", "roles_of", "staffing_records", "team_roles", "teams_of"]
+__all__ = ["DeskSpec", "HolderSpec", "Role", "Schedule", "TeamSpec", "count_at", "crew_schedules", "desks_of",
+           "holders_of", "person_schedules", "roles_of", "staffing_records", "team_roles", "teams_of"]

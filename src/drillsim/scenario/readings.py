@@ -99,19 +99,11 @@ def _own_along(doc: dict[str, Any], path: Path) -> None:
             return
 
 
-def _present(doc: Any, path: Path) -> bool:
-    node = doc
-    for key in path:
-        if isinstance(node, Mapping) and str(key) in node:
-            node = node[str(key)]
-        elif isinstance(node, list) and entry_index(node, key) is not None:
-            node = node[entry_index(node, key)]  # type: ignore[index]
-        else:
-            return False
-    return True
-
-
 _MISSING = object()
+
+
+def _present(doc: Any, path: Path) -> bool:
+    return _value(doc, path) is not _MISSING
 
 
 def _value(doc: Any, path: Path) -> Any:
