@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from drillsim.errors import DrillsimError
+from drillsim.i18n import _
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """The largest input file read: a real scenario or drill log is a few kilobytes."""
@@ -47,31 +48,29 @@ class UnreadableFile(DrillsimError):
         super().__init__(f"{where}: {reason}")
 
 
-_ERRNO_WORDS = {
-    errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-    errno.EROFS: "the file system is read-only",
-    errno.ENAMETOOLONG: "the file name is too long for the file system",
-    errno.ENOSPC: "no space left on the device", errno.EDQUOT: "no space left on the device",
-    errno.EISDIR: "is a directory; expected a file",
-    errno.ELOOP: "too many levels of symbolic links",
-}
-"""What an OSError means, in the words of a message about the file, read or written."""
-
-
 def _words(exc: OSError) -> str:
-    return _ERRNO_WORDS.get(exc.errno or 0) or str(exc.strerror or exc)
+    """What an OSError means, in the words of a message about the file, read or written."""
+    words = {
+        errno.EACCES: _("permission denied"), errno.EPERM: _("permission denied"),
+        errno.EROFS: _("the file system is read-only"),
+        errno.ENAMETOOLONG: _("the file name is too long for the file system"),
+        errno.ENOSPC: _("no space left on the device"), errno.EDQUOT: _("no space left on the device"),
+        errno.EISDIR: _("is a directory; expected a file"),
+        errno.ELOOP: _("too many levels of symbolic links"),
+    }
+    return words.get(exc.errno or 0) or str(exc.strerror or exc)
 
 
 def _open_reason(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
-        return "no such file"
+        return _("no such file")
     if exc.errno in (errno.EISDIR, errno.ENAMETOOLONG):
         return _words(exc)
-    return f"cannot be read: {_words(exc)}"
+    return _("cannot be read: {reason}").format(reason=_words(exc))
 
 
 def _too_large(limit: int) -> str:
-    return f"is larger than the limit of {limit / (1024 * 1024):g} MiB for an input file"
+    return _("is larger than the limit of {size} MiB for an input file").format(size=f"{limit / (1024 * 1024):g}")
 
 
 def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
@@ -86,13 +85,13 @@ def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
     except OSError as exc:
         raise UnreadableFile(path, _open_reason(exc)) from None
     except ValueError:  # a NUL in the name, from a path written inside a file: no file has such a name
-        raise UnreadableFile(str(path).replace("\0", "\\0"), "no such file (the name contains a NUL byte)") from None
+        raise UnreadableFile(str(path).replace("\0", "\\0"), _("no such file (the name contains a NUL byte)")) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise UnreadableFile(path, "is a directory; expected a file")
+            raise UnreadableFile(path, _("is a directory; expected a file"))
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(path, "is not a regular file (a device, FIFO or socket); expected a file")
+            raise UnreadableFile(path, _("is not a regular file (a device, FIFO or socket); expected a file"))
         if info.st_size > limit:
             raise UnreadableFile(path, _too_large(limit))
         chunks, size = [], 0
@@ -109,7 +108,7 @@ def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
     return data
 
 
-def read_text(path: str | Path, *, what: str = "text", limit: int = MAX_INPUT_BYTES) -> str:
+def read_text(path: str | Path, *, what: str | None = None, limit: int = MAX_INPUT_BYTES) -> str:
     """A regular file's text, decoded as UTF-8; a byte that is not UTF-8, or a NUL, is named with its line.
 
     `what` says what the file should have been, for the message (`YAML text`, `a drill log`).
@@ -117,15 +116,16 @@ def read_text(path: str | Path, *, what: str = "text", limit: int = MAX_INPUT_BY
     here, not blamed on its first YAML token or CSV header.
     """
     data = read_bytes(path, limit=limit)
+    expected = what if what is not None else _("text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise UnreadableFile(path, f"not a UTF-8 text file ({exc.reason} at byte {exc.start}); expected {what}",
-                             line) from None
+        raise UnreadableFile(path, _("not a UTF-8 text file ({reason} at byte {byte}); expected {what}").format(
+            reason=exc.reason, byte=exc.start, what=expected), line) from None
     if (nul := data.find(b"\0")) >= 0:
-        raise UnreadableFile(path, f"not a text file (a NUL byte at byte {nul}); expected {what}",
-                             data[:nul].count(b"\n") + 1)
+        raise UnreadableFile(path, _("not a text file (a NUL byte at byte {byte}); expected {what}").format(
+            byte=nul, what=expected), data[:nul].count(b"\n") + 1)
     return text
 
 
@@ -142,7 +142,7 @@ class UnwritableFile(DrillsimError):
 
     def __init__(self, path: str | Path, reason: str) -> None:
         self.path, self.reason = str(path), reason
-        super().__init__(f"{path}: cannot be written: {reason}")
+        super().__init__(_("{path}: cannot be written: {reason}").format(path=path, reason=reason))
 
 
 class DirectoryBusy(DrillsimError):
@@ -164,8 +164,10 @@ def write_reason(exc: OSError, path: Path) -> str:
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         blocker = _blocking_file(path)
         if blocker == path:
-            return "is a file, not a directory"
-        return f"{blocker or 'a part of the path'} is a file, not a directory"
+            return _("is a file, not a directory")
+        if blocker is None:
+            return _("a part of the path is a file, not a directory")
+        return _("{path} is a file, not a directory").format(path=blocker)
     return _words(exc)
 
 
@@ -199,8 +201,9 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     try:
         mode = path.stat().st_mode if path.exists() else None
         if mode is not None and not stat.S_ISREG(mode):
-            what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
-            raise UnwritableFile(path, f"is {what}; expected a file to write or replace")
+            raise UnwritableFile(path, _("is a directory; expected a file to write or replace") if stat.S_ISDIR(mode)
+                                 else _("is not a regular file (a FIFO, device or socket); expected a file to write "
+                                        "or replace"))
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
         os.fchmod(fd, _file_mode())
@@ -268,8 +271,9 @@ def _acquire(directory: Path) -> int:
         except BlockingIOError:
             pid = _holder(fd)
             os.close(fd)
-            raise DirectoryBusy(f"{directory} is being written by another drillsim run (pid {pid}); wait for it "
-                                "to finish, or write to another directory") from None
+            raise DirectoryBusy(_("{directory} is being written by another drillsim run (pid {pid}); wait for it to "
+                                  "finish, or write to another directory").format(directory=directory,
+                                                                                  pid=pid)) from None
         try:
             current = os.stat(lock)
             opened = os.fstat(fd)
@@ -405,28 +409,31 @@ def csv_rows(text: str, file: str | Path) -> Iterator[tuple[int, list[str]]]:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise UnreadableFile(file, f"not CSV text as drillsim reads it ({exc})", reader.line_num) from None
+                raise UnreadableFile(file, _("not CSV text as drillsim reads it ({problem})").format(problem=exc),
+                                     reader.line_num) from None
             yield reader.line_num, [restore(cell) for cell in cells]
     finally:
         csv.field_size_limit(limit)
 
 
-def read_frame(path: Path, *, limit: int = MAX_INPUT_BYTES, what: str = "a CSV table") -> pd.DataFrame:
+def read_frame(path: Path, *, limit: int = MAX_INPUT_BYTES, what: str | None = None) -> pd.DataFrame:
     """A CSV file drillsim wrote, as a frame: read safely (read_text), empty cells missing, text restored.
 
     drillsim ends every line, so a file whose last line has no end was cut short.
     """
     import pandas as pd
-    text = read_text(path, what=what, limit=limit)
+    expected = what if what is not None else _("a CSV table")
+    text = read_text(path, what=expected, limit=limit)
     if text and not text.endswith("\n"):
-        raise UnreadableFile(path, f"cut short: the last line has no end; expected {what}", text.count("\n") + 1)
+        raise UnreadableFile(path, _("cut short: the last line has no end; expected {what}").format(what=expected),
+                             text.count("\n") + 1)
     try:
         frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
-        raise UnreadableFile(path, f"is empty; expected {what}") from None
+        raise UnreadableFile(path, _("is empty; expected {what}").format(what=expected)) from None
     except (pd.errors.ParserError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UnreadableFile(path, f"is not {what} ({reason})") from None
+        raise UnreadableFile(path, _("is not {what} ({reason})").format(what=expected, reason=reason)) from None
     frame.columns = [restore(str(c)) for c in frame.columns]
     for name in frame.columns:
         if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name].dtype):

@@ -10,6 +10,8 @@ command line can name the bounds without importing pydantic.
 
 from __future__ import annotations
 
+from drillsim.i18n import _
+
 MAX_REPLICATIONS = 100_000
 """A hit rate's 95 % interval is then about 0.3 percentage points wide: more replications only cost time."""
 
@@ -44,13 +46,13 @@ MAX_STAFF_HOUR_COST = 1e9
 
 def _shown(number: float) -> str:
     text = f"{number:g}" if isinstance(number, float) else str(number)
-    return text if len(text) <= 24 else f"a number of {len(text)} digits"
+    return text if len(text) <= 24 else _("a number of {count} digits").format(count=len(text))
 
 
 def too_large(value: float, limit: float, why: str) -> str:
     """`100001 is more than 100000, the most drillsim accepts (why); expected at most 100000`: one line."""
-    return f"{_shown(value)} is more than {_shown(limit)}, the most drillsim accepts ({why}); " \
-           f"expected at most {_shown(limit)}"
+    return _("{value} is more than {limit}, the most drillsim accepts ({why}); expected at most {limit}").format(
+        value=_shown(value), limit=_shown(limit), why=why)
 
 
 __all__ = ["MAX_CADENCE_REPORTS", "MAX_FACTOR", "MAX_INCIDENTS", "MAX_JOBS", "MAX_MEAN_CHANGES", "MAX_REPLICATIONS",

@@ -35,6 +35,7 @@ change that falls due without a row is taken at its time in the MSEL.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping
@@ -44,6 +45,7 @@ from types import TracebackType
 
 from drillsim.exercise.played import DrillIncident, milestone_key
 from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, read_text, write_reason
+from drillsim.i18n import _, ngettext
 from drillsim.scenario.errors import DrillsimError, Problem
 from drillsim.scenario.flow import EVENTS, flow_of
 from drillsim.scenario.schema import Scenario, unknown_name
@@ -51,7 +53,6 @@ from drillsim.scenario.units import UnitError, format_offset, parse_offset
 
 COLUMNS = ("time", "incident", "change", "milestone", "level", "note")
 REQUIRED = ("time", "incident", "milestone")
-TIME_SYNTAX = "a drill time such as 0d 02:14, 02:14, 02:14:30 or 2h14m"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +144,10 @@ def _written(path: Path) -> bool:
 def _text(path: Path) -> str:
     """A drill log's text, read as every user's file is (drillsim.files.read_text), a leading BOM dropped."""
     try:
-        text = read_text(path, what="a drill log (CSV text)")
+        text = read_text(path, what=_("a drill log (CSV text)"))
     except UnreadableFile as exc:
-        reason = exc.reason if exc.line is not None else f"cannot read the drill log: {exc.reason}"
+        reason = exc.reason if exc.line is not None else _("cannot read the drill log: {reason}").format(
+            reason=exc.reason)
         raise DrillLogError([Problem(str(path), exc.line, (), reason)]) from None
     return text.removeprefix("\ufeff")
 
@@ -163,15 +165,17 @@ def parse(text: str, file: str, scenario: Scenario, incidents: Iterable[DrillInc
                 break
             continue
         if len(cells) > len(header):
-            problems.append(Problem(file, line, (), f"{len(cells)} cells, but the header names {len(header)} "
-                                                     "columns (quote a note that contains a comma)"))
+            problems.append(Problem(file, line, (), _("{cells} cells, but the header names {columns} columns (quote "
+                                                      "a note that contains a comma)").format(cells=len(cells),
+                                                                                              columns=len(header))))
             continue
         row = dict(zip(header, [c.strip() for c in cells], strict=False))
         entry = _entry(row, line, file, rules, problems)
         if entry is not None:
             entries.append(entry)
     if header is None and not problems:
-        problems.append(Problem(file, None, (), f"the drill log is empty; it needs the header {','.join(COLUMNS)}"))
+        problems.append(Problem(file, None, (), _("the drill log is empty; it needs the header {header}").format(
+            header=",".join(COLUMNS))))
     problems.extend(_sequence(entries, file, rules))
     if problems:
         raise DrillLogError(problems)
@@ -205,16 +209,19 @@ def _header(cells: list[str], file: str, line: int, problems: list[Problem]) -> 
     if len(unknown) == 1:
         said.append(unknown_name("column", unknown[0], COLUMNS))
     elif unknown:
-        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
-        said.append(f"unknown columns {', '.join(map(repr, unknown[:3]))}{more}, so not a drill log (expected one "
-                    f"of: {', '.join(sorted(COLUMNS))})")
+        shown = {"columns": ", ".join(map(repr, unknown[:3])), "more": len(unknown) - 3,
+                 "names": ", ".join(sorted(COLUMNS))}
+        said.append((_("unknown columns {columns} and {more} more, so not a drill log (expected one of: {names})")
+                     if len(unknown) > 3 else
+                     _("unknown columns {columns}, so not a drill log (expected one of: {names})")).format(**shown))
     missing = [name for name in REQUIRED if name not in names]
     if missing:
-        said.append(f"missing the column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} (the "
-                    f"header is {','.join(COLUMNS)})")
+        said.append(ngettext("missing the column {columns} (the header is {header})",
+                             "missing the columns {columns} (the header is {header})", len(missing)).format(
+                                 columns=", ".join(map(repr, missing)), header=",".join(COLUMNS)))
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        said.append(f"column {_short(duplicates[0])!r} appears twice")
+        said.append(_("column {column} appears twice").format(column=repr(_short(duplicates[0]))))
     if said:
         problems.append(Problem(file, line, ("header",), "; ".join(said)))
         return None
@@ -236,21 +243,22 @@ def _entry(row: Mapping[str, str], line: int, file: str, rules: _Rules, problems
         try:
             time = parse_offset(row["time"])
         except UnitError:
-            problem("time", f"{_short(row['time'])!r} is not {TIME_SYNTAX}")
+            problem("time", _("{value} is not a drill time such as 0d 02:14, 02:14, 02:14:30 or 2h14m").format(
+                value=repr(_short(row["time"]))))
     incident = rules.incidents.get(row.get("incident", ""))
     if not row.get("incident"):
-        problem("incident", "missing: write the id of an incident of the MSEL")
+        problem("incident", _("missing: write the id of an incident of the MSEL"))
     elif incident is None:
         problem("incident", unknown_name("incident", row["incident"], rules.incidents))
     milestone = row.get("milestone", "")
     if not milestone:
-        problem("milestone", "missing: write a milestone of the plan's flow")
+        problem("milestone", _("missing: write a milestone of the plan's flow"))
     elif milestone in rules.step_milestone and milestone not in rules.milestones:
-        problem("milestone", f"{milestone!r} is a step of the flow; write the milestone it reaches, "
-                             f"{rules.step_milestone[milestone]!r}")
+        problem("milestone", _("{step} is a step of the flow; write the milestone it reaches, {milestone}").format(
+            step=repr(milestone), milestone=repr(rules.step_milestone[milestone])))
     elif milestone == "closure" and rules.closing:
-        problem("milestone", f"the closure is reached with the first of {', '.join(map(repr, rules.closing))} "
-                             "recorded; write that one")
+        problem("milestone", _("the closure is reached with the first of {milestones} recorded; write that "
+                               "one").format(milestones=", ".join(map(repr, rules.closing))))
     elif milestone not in rules.milestones:
         problem("milestone", unknown_name("milestone", milestone, rules.milestones))
     change = _change(row.get("change", ""), milestone, incident, rules, problem)
@@ -258,8 +266,9 @@ def _entry(row: Mapping[str, str], line: int, file: str, rules: _Rules, problems
     if level is not None and level not in rules.scenario.levels:
         problem("level", unknown_name("level", level, rules.scenario.levels))
     elif level is not None and milestone in rules.milestones and milestone not in rules.with_level:
-        problem("level", f"a level is recorded only with {' or '.join(sorted(map(repr, rules.with_level)))}, "
-                         f"not with {milestone!r}")
+        problem("level", _("a level is recorded only with {milestones}, not with {milestone}").format(
+            milestones=functools.reduce(lambda first, second: _("{first} or {second}").format(
+                first=first, second=second), sorted(map(repr, rules.with_level))), milestone=repr(milestone)))
     if len(problems) > before:
         return None
     return Entry(time, row["incident"], milestone, change, level, row.get("note", ""), line)
@@ -269,18 +278,21 @@ def _change(value: str, milestone: str, incident: DrillIncident | None, rules: _
             report: Callable[[str, str], None]) -> int | None:
     if not rules.flow.per_change(milestone):
         if value:
-            report("change", f"{milestone!r} is a milestone of the incident, not of a change; leave 'change' empty")
+            report("change", _("{milestone} is a milestone of the incident, not of a change; leave 'change' "
+                               "empty").format(milestone=repr(milestone)))
         return None
     if not value:
-        report("change", f"{milestone!r} belongs to a change: write the change's number (1 for the first)")
+        report("change", _("{milestone} belongs to a change: write the change's number (1 for the first)").format(
+            milestone=repr(milestone)))
         return None
     if not value.isdigit() or int(value) < 1:
-        report("change", f"{value!r} is not a change number (1 for the first change)")
+        report("change", _("{value} is not a change number (1 for the first change)").format(value=repr(value)))
         return None
     if incident is not None and int(value) > len(incident.changes):
         count = len(incident.changes)
-        report("change", f"incident {incident.id} has {count} change{'s' if count != 1 else ''} in the MSEL, "
-                         f"not {value}")
+        report("change", ngettext("incident {incident} has {count} change in the MSEL, not {value}",
+                                  "incident {incident} has {count} changes in the MSEL, not {value}", count).format(
+                                      incident=incident.id, count=count, value=value))
         return None
     return int(value)
 
@@ -296,15 +308,15 @@ def _sequence(entries: list[Entry], file: str, rules: _Rules) -> list[Problem]:
     for entry in entries:
         where = (entry.incident, entry.key)
         if entry.time is None and where not in seen:
-            problems.append(Problem(file, entry.line, ("time",), f"an empty time withdraws a record, but no earlier "
-                                                                  f"row records {entry.milestone!r} of incident "
-                                                                  f"{entry.incident}"))
+            problems.append(Problem(file, entry.line, ("time",), _(
+                "an empty time withdraws a record, but no earlier row records {milestone} of incident "
+                "{incident}").format(milestone=repr(entry.milestone), incident=entry.incident)))
         seen.add(where)
         start = occurred[entry.incident]
         if entry.time is not None and entry.milestone not in EVENTS and entry.time < start:
-            problems.append(Problem(file, entry.line, ("time",), f"{format_offset(entry.time)} is before incident "
-                                                                  f"{entry.incident} occurred "
-                                                                  f"({format_offset(start)})"))
+            problems.append(Problem(file, entry.line, ("time",), _(
+                "{time} is before incident {incident} occurred ({occurred})").format(
+                    time=format_offset(entry.time), incident=entry.incident, occurred=format_offset(start))))
     return problems
 
 
@@ -321,8 +333,8 @@ class DrillLogWriter:
         first = next((cells for _, cells in _rows(existing, str(self.path))), None)
         if first is not None and [c.strip().lower() for c in first] != list(COLUMNS):
             raise DrillLogError([Problem(str(self.path), 1, ("header",),
-                                         f"the console continues only logs with the header {','.join(COLUMNS)}; "
-                                         "name a new log file")])
+                                         _("the console continues only logs with the header {header}; name a new "
+                                           "log file").format(header=",".join(COLUMNS)))])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8", newline="")

@@ -22,11 +22,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from drillsim import limits
+from drillsim.i18n import _, ngettext
 from drillsim.scenario import readings, schema, usage
 from drillsim.scenario import roster as rosters
 from drillsim.scenario.errors import Problem, ScenarioError, dotted
 from drillsim.scenario.flow import EVENTS, flow_of
-from drillsim.scenario.schema import Scenario, unknown_name
+from drillsim.scenario.schema import Scenario, kind_name, unknown_name
 from drillsim.scenario.units import format_duration, format_offset, parse_duration
 from drillsim.scenario.usage import Unused
 from drillsim.scenario.yamlsource import SourceMap, merge, parse_yaml, read_yaml
@@ -91,7 +92,7 @@ def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | No
     try:
         return validate(merged, where, blame=_written_in(where, own))
     except ScenarioError as exc:
-        raise ScenarioError([_flow_replaced(problem, where, own) for problem in exc.problems]) from None
+        raise ScenarioError([_flow_replaced(problem, merged, where, own) for problem in exc.problems]) from None
 
 
 _TITLED = ("actors", "working_groups", "people", "categories", "levels", "major_classes", "core_elements",
@@ -126,6 +127,28 @@ def _renamed(doc: dict[str, Any], where: SourceMap) -> dict[str, Any]:
                 if renamed:
                     changed["examples_zh"] = {k: v for k, v in examples.items() if k not in renamed}  # type: ignore[union-attr]
                 out[section] = {**out[section], key: changed}
+    return _explained(out, stale)
+
+
+def _explained(doc: dict[str, Any], stale: Callable[[tuple[str, ...], tuple[str, ...]], bool]) -> dict[str, Any]:
+    """The same for the texts that explain: the scenario's name and the plan's title, an unmodelled passage's
+    `why` and an alternative's `means`, rewritten in English alone, lose the Chinese of the text they replace."""
+    out = {key: value for key, value in doc.items()
+           if not (key in ("name_zh", "plan_title_zh") and stale((key[:-3],), (key,)))}
+
+    def fresh(at: tuple[str, ...], entry: Any, text: str) -> Any:
+        if isinstance(entry, Mapping) and f"{text}_zh" in entry and stale((*at, text), (*at, f"{text}_zh")):
+            return {k: v for k, v in entry.items() if k != f"{text}_zh"}
+        return entry
+    if isinstance(out.get("unmodelled"), Mapping):
+        out["unmodelled"] = {key: fresh(("unmodelled", str(key)), entry, "why") for key, entry in
+                             out["unmodelled"].items()}
+    if isinstance(out.get("readings"), Mapping):
+        out["readings"] = {
+            name: {**reading, "alternatives": {alt: fresh(("readings", str(name), "alternatives", str(alt)), entry,
+                                                          "means") for alt, entry in reading["alternatives"].items()}}
+            if isinstance(reading, Mapping) and isinstance(reading.get("alternatives"), Mapping) else reading
+            for name, reading in out["readings"].items()}
     return out
 
 
@@ -133,7 +156,7 @@ _MILESTONE_FIELDS = ("start", "end", "not_before")
 """The fields of a deadline rule that name a milestone of the flow."""
 
 
-def _flow_replaced(problem: Problem, where: SourceMap, own: frozenset[str]) -> Problem:
+def _flow_replaced(problem: Problem, doc: dict[str, Any], where: SourceMap, own: frozenset[str]) -> Problem:
     """A plan's deadline rule naming a milestone the user's own flow lacks says so, and what the user can write.
 
     A scenario whose flow replaces the plan's (one written before the plan
@@ -141,12 +164,20 @@ def _flow_replaced(problem: Problem, where: SourceMap, own: frozenset[str]) -> P
     """
     flow_file, flow_line = where.locate(("flow",))
     if problem.file in own or flow_file not in own or len(problem.path) != 3 or problem.path[0] != "deadlines" \
-            or problem.path[2] not in _MILESTONE_FIELDS or not problem.message.startswith("unknown milestone"):
+            or problem.path[2] not in _MILESTONE_FIELDS or not _unknown_milestone(doc, problem.path):
         return problem
     return Problem(problem.file, problem.line, problem.path,
-                   f"{problem.message}; the flow at {flow_file}:{flow_line} replaces the plan's and no step of it "
-                   f"reaches that milestone: expected such a step, or `deadlines: {{{problem.path[1]}: null}}` in "
-                   f"the scenario to remove the rule")
+                   _("{problem}; the flow at {where} replaces the plan's and no step of it reaches that milestone: "
+                     "expected such a step, or `deadlines: {{{rule}: null}}` in the scenario to remove the "
+                     "rule").format(problem=problem.message, where=f"{flow_file}:{flow_line}", rule=problem.path[1]))
+
+
+def _unknown_milestone(doc: dict[str, Any], path: tuple[str | int, ...]) -> bool:
+    """A deadline rule's field names a milestone the flow does not reach (whatever the language it was said in)."""
+    rules = doc.get("deadlines")
+    rule = rules.get(path[1]) if isinstance(rules, Mapping) else None
+    value = rule.get(path[2]) if isinstance(rule, Mapping) else None
+    return isinstance(value, str) and value not in _names(doc).get("milestone", [value])
 
 
 _MAX_EXTENDS = 32
@@ -162,8 +193,8 @@ def _resolve(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, t
     plan_name = raw.get("plan")
     if plan_name is not None and (not isinstance(plan_name, str) or not plan_name.strip() or "\0" in plan_name):
         raise ScenarioError([Problem(source.file, source.lines.get(("plan",)), ("plan",),
-                                     f"expected builtin, the name of a built-in plan or the path to a plan "
-                                     f"file; got {plan_name!r}")])
+                                     _("expected builtin, the name of a built-in plan or the path to a plan file; "
+                                       "got {given}").format(given=repr(plan_name)))])
     if plan is None and plan_name is not None:
         plan = (plan_name, relative_to, source)
     if "extends" in raw:
@@ -178,7 +209,7 @@ def _resolve(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, t
     name, folder, named_in = plan if plan is not None else ("builtin", relative_to, source)
     plan_raw, plan_source, problems = _read_plan(name, folder)
     if problems:
-        raise ScenarioError(_unusable("plan", "the plan", name, problems, named_in))
+        raise ScenarioError(_unusable("plan", name, problems, named_in))
     merged, where = merge(plan_raw, raw, plan_source, source)
     return merged, where, frozenset({source.file})
 
@@ -195,26 +226,28 @@ def _base(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trai
     line = source.lines.get(at)
     name = raw["extends"]
     if not isinstance(name, str) or not name.strip() or "\0" in name:
-        raise ScenarioError([Problem(source.file, line, at, f"expected the path to a scenario file, relative to "
-                                                            f"this one; got {name!r}")])
+        raise ScenarioError([Problem(source.file, line, at, _("expected the path to a scenario file, relative to "
+                                                              "this one; got {given}").format(given=repr(name)))])
     path = Path(name)
     if not path.is_absolute() and relative_to is not None:
         path = relative_to / path
     resolved = path.resolve()
     if len(trail) >= _MAX_EXTENDS:
-        raise ScenarioError([Problem(source.file, line, at, f"the chain of extends is longer than {_MAX_EXTENDS} "
-                                                            f"files; expected a base a few files away at most")])
+        raise ScenarioError([Problem(source.file, line, at, _("the chain of extends is longer than {count} files; "
+                                                              "expected a base a few files away at most").format(
+                                                                count=_MAX_EXTENDS))])
     if resolved in trail:
         chain = " -> ".join(p.name for p in (*trail[trail.index(resolved):], resolved))
-        raise ScenarioError([Problem(source.file, line, at, f"extends {name!r}, which leads back here: a cycle "
-                                                            f"({chain}); expected a chain of scenarios that ends "
-                                                            f"in one without extends")])
+        raise ScenarioError([Problem(source.file, line, at, _("extends {name}, which leads back here: a cycle "
+                                                              "({chain}); expected a chain of scenarios that ends in "
+                                                              "one without extends").format(name=repr(name),
+                                                                                            chain=chain))])
     base_raw, base_source, problems = read_yaml(path)
     if not problems and "flow" in base_raw and "actors" in base_raw and "plan" not in base_raw \
             and "extends" not in base_raw and plan is not None:
         raise ScenarioError([Problem(source.file, source.lines.get(("plan",)), ("plan",),
-                                     f"{name!r} is a whole plan (it defines actors and flow and names no plan), so "
-                                     f"what extends it takes no plan; remove plan")])
+                                     _("{name} is a whole plan (it defines actors and flow and names no plan), so "
+                                       "what extends it takes no plan; remove plan").format(name=repr(name)))])
     try:
         if problems:
             raise ScenarioError(problems)
@@ -223,7 +256,7 @@ def _base(raw: dict[str, Any], source: SourceMap, relative_to: Path | None, trai
     except ScenarioError as exc:
         if all(problem.file == source.file for problem in exc.problems):
             raise  # the plan this file names over its base's, not the base, cannot be used
-        raise ScenarioError(_unusable("extends", "the scenario", name, list(exc.problems), source)) from None
+        raise ScenarioError(_unusable("extends", name, list(exc.problems), source)) from None
     return base, base_map
 
 
@@ -232,22 +265,27 @@ def _written_in(where: SourceMap, files: frozenset[str]) -> Callable[[Unused], b
     return lambda found: found.typo_of_missing or where.locate(found.path)[0] in files
 
 
-def _unusable(key: str, what: str, name: str, problems: list[Problem], source: SourceMap) -> list[Problem]:
-    """A plan or base that cannot be used: said at the scenario's `plan:` or `extends:` line, its own problems at
-    their lines."""
+def _unusable(key: str, name: str, problems: list[Problem], source: SourceMap) -> list[Problem]:
+    """A plan (`key` plan) or base (`key` extends) that cannot be used: said at the scenario's `plan:` or
+    `extends:` line, its own problems at their lines."""
     line = source.lines.get((key,))
     if len(problems) == 1 and problems[0].line is None:
-        expected = ", ".join(["builtin", *builtin_plans()]) + " or the path to a plan file" if key == "plan" \
-            else "the path to a scenario file"
+        said = {"name": repr(name), "file": problems[0].file, "problem": problems[0].message,
+                "plans": ", ".join(["builtin", *builtin_plans()])}
         return [Problem(source.file, line, (key,),
-                        f"{what} {name!r} cannot be used: {problems[0].file}: {problems[0].message}; expected "
-                        f"{expected}, relative to the scenario")]
+                        _("the plan {name} cannot be used: {file}: {problem}; expected {plans} or the path to a plan "
+                          "file, relative to the scenario").format(**said) if key == "plan" else
+                        _("the scenario {name} cannot be used: {file}: {problem}; expected the path to a scenario "
+                          "file, relative to the scenario").format(**said))]
     files = sorted({p.file for p in problems})
-    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-    return [Problem(source.file, line, (key,),
-                    f"{what} {name!r} cannot be used: {', '.join(files)} ha{'ve' if len(files) > 1 else 's'} "
-                    f"{count}, each listed at its line"),
-            *problems]
+    said = {"name": repr(name), "files": ", ".join(files),
+            "problems": ngettext("{count} problem", "{count} problems", len(problems)).format(count=len(problems))}
+    message = ngettext("the plan {name} cannot be used: {files} has {problems}, each listed at its line",
+                       "the plan {name} cannot be used: {files} have {problems}, each listed at its line",
+                       len(files)) if key == "plan" else \
+        ngettext("the scenario {name} cannot be used: {files} has {problems}, each listed at its line",
+                 "the scenario {name} cannot be used: {files} have {problems}, each listed at its line", len(files))
+    return [Problem(source.file, line, (key,), message.format(**said)), *problems]
 
 
 def validate(doc: dict[str, Any], where: SourceMap, *, blame: Callable[[Unused], bool] | None = None,
@@ -372,8 +410,8 @@ def _misspelt_entries(errors: list[tuple[Any, tuple[str | int, ...]]], doc: Any)
         model = _model_at(Scenario, doc, entry)
         needs = [field.alias or name for name, field in model.model_fields.items() if field.is_required()] \
             if model is not None and _NAMED[at] != "duration" else ["dist"]
-        out[entry] = (f"unknown {_NAMED[at]} {entry[-1]!r}; did you mean {close!r}? (a new {_NAMED[at]} needs "
-                      f"{', '.join(needs)})")
+        out[entry] = _("unknown {kind} {name}; did you mean {close}? (a new {kind} needs {fields})").format(
+            kind=kind_name(_NAMED[at]), name=repr(entry[-1]), close=repr(close), fields=", ".join(needs))
     return out
 
 
@@ -403,72 +441,94 @@ def _message(error: Any, doc: Any, path: tuple[str | int, ...]) -> str:
         allowed = _allowed_keys(doc, path[:-1])
         return _unknown_field(str(path[-1]) if path else "?", allowed)
     if kind == "missing":
-        return "missing required field"
+        return _("missing required field")
     if kind in ("value_error", "assertion_error"):
         return str(error["ctx"]["error"])
     if kind == "union_tag_invalid":
         tag, tags = str(error["ctx"]["tag"]), [t.strip(" '") for t in str(error["ctx"]["expected_tags"]).split(",")]
         close = schema.closest(tag, tags)
-        hint = f"; did you mean {close!r}?" if close else ""
-        return f"unknown distribution {tag!r}{hint} (expected one of: {', '.join(tags)})"
+        return _unknown(_("distribution"), tag, close, tags)
     if kind == "union_tag_not_found":
-        return "a distribution needs 'dist' (constant, exponential, uniform, triangular, lognormal, empirical)"
+        return _("a distribution needs 'dist' (constant, exponential, uniform, triangular, lognormal, empirical)")
     if kind == "literal_error":
-        return f"{given!r} is not allowed; expected {error['ctx']['expected']}"
+        return _("{given} is not allowed; expected {expected}").format(given=repr(given),
+                                                                        expected=_either(error["ctx"]["expected"]))
     expected = _expected(kind, error.get("ctx") or {}, doc, path)
     if expected is not None and kind == "float_parsing" and _PERCENT.match(str(given)):
-        expected += f" (write {given.strip()} as {float(given.strip()[:-1]) / 100:g})"
+        expected = _("{expected} (write {given} as {number})").format(
+            expected=expected, given=given.strip(), number=f"{float(given.strip()[:-1]) / 100:g}")
     if expected is not None:
-        return f"got {_shown(given)}; expected {expected}"
-    return f"{error['msg'].rstrip('.')}; got {_shown(given)}"
+        return _("got {given}; expected {expected}").format(given=_shown(given), expected=expected)
+    return _("{problem}; got {given}").format(problem=error["msg"].rstrip("."), given=_shown(given))
+
+
+def _either(expected: str) -> str:
+    """pydantic's `'a', 'b' or 'c'` with the language's word for "or"."""
+    head, said_or, last = expected.rpartition(" or ")
+    return _("{values} or {last}").format(values=head, last=last) if said_or else expected
 
 
 _PERCENT = re.compile(r"^\s*\d+(?:\.\d+)?\s*%\s*$", re.ASCII)
-_LIST = "a list (one '- ' line per entry, or [a, b])"
-_EXPECTED = {
-    "int_parsing": "a whole number", "int_type": "a whole number", "int_from_float": "a whole number",
-    "float_parsing": "a number", "float_type": "a number", "finite_number": "a finite number",
-    "string_type": "text (quote it if YAML reads it as a number or yes/no)",
-    "bool_parsing": "true or false", "bool_type": "true or false",
-    "tuple_type": _LIST, "list_type": _LIST,
-    "dict_type": "a mapping of names to values",
-}
+
+
+def _expected_of_kind(kind: str) -> str | None:
+    """What a field of a plain type expects, in the language in force."""
+    listed = _("a list (one '- ' line per entry, or [a, b])")
+    return {
+        "int_parsing": _("a whole number"), "int_type": _("a whole number"), "int_from_float": _("a whole number"),
+        "float_parsing": _("a number"), "float_type": _("a number"), "finite_number": _("a finite number"),
+        "string_type": _("text (quote it if YAML reads it as a number or yes/no)"),
+        "bool_parsing": _("true or false"), "bool_type": _("true or false"),
+        "tuple_type": listed, "list_type": listed,
+        "dict_type": _("a mapping of names to values"),
+    }.get(kind)
 
 
 def _expected(kind: str, ctx: Mapping[str, Any], doc: Any, path: tuple[str | int, ...]) -> str | None:
     """pydantic's error kind said as what the field expects."""
-    if kind in _EXPECTED:
-        return _EXPECTED[kind]
+    plain = _expected_of_kind(kind)
+    if plain is not None:
+        return plain
     if kind in ("model_type", "model_attributes_type"):
         fields = _allowed_keys(doc, path)
-        return "a mapping of fields" + (f" ({', '.join(sorted(fields))})" if fields else "")
-    bounds = {"greater_than": ("more than {}", "gt"), "greater_than_equal": ("{} or more", "ge"),
-              "less_than": ("less than {}", "lt"), "less_than_equal": ("{} or less", "le")}
+        return _("a mapping of fields ({fields})").format(fields=", ".join(sorted(fields))) if fields \
+            else _("a mapping of fields")
+    bounds = {"greater_than": (_("more than {bound}"), "gt"), "greater_than_equal": (_("{bound} or more"), "ge"),
+              "less_than": (_("less than {bound}"), "lt"), "less_than_equal": (_("{bound} or less"), "le")}
     if kind in bounds and bounds[kind][1] in ctx:
         text, key = bounds[kind]
-        return text.format(f"{ctx[key]:g}" if isinstance(ctx[key], float) else ctx[key])
+        return text.format(bound=f"{ctx[key]:g}" if isinstance(ctx[key], float) else ctx[key])
     if kind == "too_short":
         count = ctx.get("min_length", 1)
-        return f"at least {count} entr{'y' if count == 1 else 'ies'}"
+        return ngettext("at least {count} entry", "at least {count} entries", count).format(count=count)
     return None
 
 
 def _shown(value: Any) -> str:
     """A value as the planner wrote it, short enough for a one-line message."""
-    if isinstance(value, (dict, list, tuple)):
-        kind = "mapping" if isinstance(value, dict) else "list"
-        return f"an empty {kind}" if not value else f"a {kind}"
+    if isinstance(value, dict):
+        return _("a mapping") if value else _("an empty mapping")
+    if isinstance(value, (list, tuple)):
+        return _("a list") if value else _("an empty list")
     if value is None:
-        return "nothing (null)"
+        return _("nothing (null)")
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _unknown(kind: str, name: str, close: str | None, allowed: list[str]) -> str:
+    """`unknown KIND 'name'; did you mean 'close'? (expected one of: ...)`, as the list is given."""
+    listed = ", ".join(allowed)
+    if close and allowed:
+        return _("unknown {kind} {name}; did you mean {close}? (expected one of: {names})").format(
+            kind=kind, name=repr(name), close=repr(close), names=listed)
+    if allowed:
+        return _("unknown {kind} {name} (expected one of: {names})").format(kind=kind, name=repr(name), names=listed)
+    return _("unknown {kind} {name}").format(kind=kind, name=repr(name))
+
+
 def _unknown_field(key: str, allowed: list[str]) -> str:
-    close = schema.closest(key, allowed)
-    hint = f"; did you mean {close!r}?" if close else ""
-    listed = f" (expected one of: {', '.join(sorted(allowed))})" if allowed else ""
-    return f"unknown field {key!r}{hint}{listed}"
+    return _unknown(_("field"), key, schema.closest(key, allowed), sorted(allowed))
 
 
 def _allowed_keys(doc: Any, path: tuple[str | int, ...]) -> list[str]:
@@ -547,13 +607,15 @@ def _element_problems(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]
         source = flow.get(element.after) or flow.reaching(element.after)
         if source is None and element.after != "occurred":
             yield (("core_elements", name, "after"),
-                   unknown_name("step or milestone", element.after, ["occurred", *flow.step_ids(), *flow.milestones()])
-                   + f"; a flow without it says after which of its steps the element is known, or removes it "
-                     f"({name}: null)")
+                   _("{problem}; a flow without it says after which of its steps the element is known, or removes it "
+                     "({name}: null)").format(problem=unknown_name("step or milestone", element.after,
+                                                                   ["occurred", *flow.step_ids(), *flow.milestones()]),
+                                              name=name))
         elif source is not None and not flow.always_runs(source.id):
             yield (("core_elements", name, "after"),
-                   f"{element.after!r} is not reached by every incident once (a condition or a change decides it), so "
-                   f"the element might never be known; expected a step every incident runs once")
+                   _("{name} is not reached by every incident once (a condition or a change decides it), so the "
+                     "element might never be known; expected a step every incident runs once").format(
+                       name=repr(element.after)))
     for i, step in enumerate(s.flow):
         report = step.report
         if report is None or not isinstance(report.carries, tuple):
@@ -564,8 +626,8 @@ def _element_problems(s: Scenario) -> Iterator[tuple[tuple[str | int, ...], str]
             source = flow.get(after) or flow.reaching(after)
             if source is not None and (source.id in later or (source.id == step.id and flow.get(after) is None)):
                 yield (("flow", i, "report", "carries"),
-                       f"{name!r} is known only after {after!r}, which waits for this report; expected an element "
-                       f"known before the report is sent")
+                       _("{element} is known only after {after}, which waits for this report; expected an element "
+                         "known before the report is sent").format(element=repr(name), after=repr(after)))
 
 
 def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
@@ -577,77 +639,88 @@ def check_references(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     for i, step in enumerate(s.flow):
         at = ("flow", i)
         if step.id in seen:
-            out.append(((*at, "id"), f"the step id {step.id!r} is used twice"))
+            out.append(((*at, "id"), _("the step id {id} is used twice").format(id=repr(step.id))))
         seen.add(step.id)
         if step.milestone in milestones:
-            out.append(((*at, "milestone"), f"the milestone {step.milestone!r} is reached by another step"))
+            out.append(((*at, "milestone"), _("the milestone {milestone} is reached by another step").format(
+                milestone=repr(step.milestone))))
         milestones.add(step.milestone)
         after_change = "change" in step.after or any(
             steps[name].per == "change" for name in step.after if name in steps)
         if ("change" in step.after and step.per != "change") or (step.per == "change" and not after_change):
-            out.append(((*at, "per"), "a step runs per change when it comes after 'change', and only after 'change' "
-                                      "or a step run per change"))
+            out.append(((*at, "per"), _("a step runs per change when it comes after 'change', and only after "
+                                        "'change' or a step run per change")))
         if step.actor.startswith("@"):
             ref = steps.get(step.actor[1:])
             if ref is None or ref.report is None:
-                out.append(((*at, "actor"), f"{step.actor!r} must name an earlier step that sends a report"))
+                out.append(((*at, "actor"), _("{actor} must name an earlier step that sends a report").format(
+                    actor=repr(step.actor))))
         elif s.actors[step.actor].kind == "superior":
-            out.append(((*at, "actor"), f"{step.actor!r} is a superior: it receives reports, it has no steps"))
+            out.append(((*at, "actor"), _("{actor} is a superior: it receives reports, it has no steps").format(
+                actor=repr(step.actor))))
         if step.report is not None and step.report.to == step.actor:
-            out.append(((*at, "report", "to"), "a step cannot report to its own actor"))
+            out.append(((*at, "report", "to"), _("a step cannot report to its own actor")))
     out.extend(_cycles(s))
     flow = flow_of(s)
     for rule_id, rule in s.deadlines.items():
         if rule.not_before is not None and flow.per_change(rule.not_before):
-            out.append((("deadlines", rule_id, "not_before"), f"{rule.not_before!r} is reached once per change; "
-                                                              f"expected a milestone reached once per incident"))
+            out.append((("deadlines", rule_id, "not_before"), _("{milestone} is reached once per change; expected a "
+                                                                "milestone reached once per incident").format(
+                                                                  milestone=repr(rule.not_before))))
         if rule.applies == "change" and not flow.per_change(rule.start):
             out.append((("deadlines", rule_id, "applies"),
-                        "'change' checks a rule once per change: expected a clock that starts at 'change' or at a "
-                        "milestone reached per change"))
+                        _("'change' checks a rule once per change: expected a clock that starts at 'change' or at a "
+                          "milestone reached per change")))
     out.extend(_element_problems(s))
     for level, every in s.changes.cadence.items():
         if s.horizon // every > limits.MAX_CADENCE_REPORTS:
             out.append((("changes", "cadence", level),
-                        f"a report every {format_duration(every)} over the horizon of {format_duration(s.horizon)} "
-                        f"is more than {limits.MAX_CADENCE_REPORTS} reports an incident; expected a cadence of at "
-                        f"least {format_duration(-(-s.horizon // limits.MAX_CADENCE_REPORTS))}"))
+                        _("a report every {every} over the horizon of {horizon} is more than {most} reports an "
+                          "incident; expected a cadence of at least {least}").format(
+                            every=format_duration(every), horizon=format_duration(s.horizon),
+                            most=limits.MAX_CADENCE_REPORTS,
+                            least=format_duration(-(-s.horizon // limits.MAX_CADENCE_REPORTS)))))
     for actor, staffing in s.staffing.items():
         kind = s.actors[actor].kind
         if kind in ("unlimited", "superior"):
-            out.append((("staffing", actor), f"{actor!r} is {kind}: it takes no staffing; remove this entry"))
+            out.append((("staffing", actor), _("{actor} is {kind}: it takes no staffing; remove this entry").format(
+                actor=repr(actor), kind=kind)))
         if kind == "per_grid" and not staffing.grids:
-            out.append((("staffing", actor, "grids"), "a per-grid actor needs at least one grid"))
+            out.append((("staffing", actor, "grids"), _("a per-grid actor needs at least one grid")))
         if kind != "per_grid" and staffing.grids:
-            out.append((("staffing", actor, "grids"), f"{actor!r} is not per grid"))
+            out.append((("staffing", actor, "grids"), _("{actor} is not per grid").format(actor=repr(actor))))
     for actor_id, actor in s.actors.items():
         if actor.kind in ("pool", "per_grid") and actor_id not in s.staffing and not s.holders(actor_id):
-            out.append((("staffing",), f"{actor_id!r} needs staffing: it is a limited {actor.kind} actor; "
-                                        f"expected staffing.{actor_id} or a person in people holding it"))
+            out.append((("staffing",), _("{actor} needs staffing: it is a limited {kind} actor; expected "
+                                         "staffing.{id} or a person in people holding it").format(
+                                           actor=repr(actor_id), kind=actor.kind, id=actor_id)))
         if actor.stand_in is not None and s.actors[actor.stand_in].kind != "pool":
-            out.append((("actors", actor_id, "stand_in"), "the stand-in must be a pool actor"))
+            out.append((("actors", actor_id, "stand_in"), _("the stand-in must be a pool actor")))
         out.extend(_team_problems(s, ("actors", actor_id), actor.kind, actor.leader, actor.members))
     for group_id, group in s.working_groups.items():
         at = ("working_groups", group_id)
         for field, role in (("led_by", group.led_by), ("deputy", group.deputy)):
             if role is not None and s.actors[role].kind != "pool":
-                out.append(((*at, field), f"{role!r} must be a pool actor: one role that people hold"))
+                out.append(((*at, field), _("{actor} must be a pool actor: one role that people hold").format(
+                    actor=repr(role))))
         out.extend(_role_problems(s, (*at, "members"), group.members))
     out.extend(_people_problems(s))
     for level in s.levels:
         if level not in s.escalation.levels:
-            out.append((("escalation", "levels"), f"no escalation is given for level {level!r}"))
+            out.append((("escalation", "levels"), _("no escalation is given for level {level}").format(
+                level=repr(level))))
     for level, targets in s.escalation.levels.items():
         for k, target in enumerate(targets):
             if s.actors[target].kind != "superior":
-                out.append((("escalation", "levels", level, k), f"{target!r} is not a superior"))
+                out.append((("escalation", "levels", level, k), _("{actor} is not a superior").format(
+                    actor=repr(target))))
     grids = s.grids
     for i, src in enumerate(s.sources):
         if src.grids is None and not grids and any(a.kind == "per_grid" for a in s.actors.values()):
-            out.append((("sources", i, "grids"), "no grids are staffed to send incidents to"))
+            out.append((("sources", i, "grids"), _("no grids are staffed to send incidents to")))
         if src.end is not None and src.end <= src.start:
-            out.append((("sources", i, "end"), f"'end' must come after 'start' (start {format_offset(src.start)}, "
-                                               f"end {format_offset(src.end)})"))
+            out.append((("sources", i, "end"), _("'end' must come after 'start' (start {start}, end {end})").format(
+                start=format_offset(src.start), end=format_offset(src.end))))
     beyond = schema.incidents_beyond(s)
     if beyond is not None:  # refused here, not after hours of drawing or at the memory's end
         out.append((("sources", beyond[0], "rate_per_day"), beyond[1]))
@@ -660,8 +733,8 @@ _HELD = ("pool", "per_grid")
 
 def _role_problems(s: Scenario, at: tuple[str | int, ...], roles: Iterable[str]) -> list[tuple[tuple[str | int, ...],
                                                                                                 str]]:
-    return [((*at, k), f"{role!r} is {s.actors[role].kind}: a team is drawn from roles people hold (pool or "
-                       f"per_grid actors)")
+    return [((*at, k), _("{actor} is {kind}: a team is drawn from roles people hold (pool or per_grid "
+                         "actors)").format(actor=repr(role), kind=s.actors[role].kind))
             for k, role in enumerate(roles) if s.actors[role].kind not in _HELD]
 
 
@@ -670,13 +743,14 @@ def _team_problems(s: Scenario, at: tuple[str | int, ...], kind: str, leader: st
     if kind != "team":
         if leader is not None or members:
             return [((*at, "leader" if leader is not None else "members"),
-                     f"only a team has a leader and members; this actor is {kind}")]
+                     _("only a team has a leader and members; this actor is {kind}").format(kind=kind))]
         return []
     out = _role_problems(s, (*at, "members"), members)
     if leader is not None and s.actors[leader].kind != "pool":
-        out.append(((*at, "leader"), f"{leader!r} must be a pool actor: one role that people hold"))
+        out.append(((*at, "leader"), _("{actor} must be a pool actor: one role that people hold").format(
+            actor=repr(leader))))
     if leader is None and not members:
-        out.append((at, "a team needs a leader or members to be drawn from"))
+        out.append((at, _("a team needs a leader or members to be drawn from")))
     return out
 
 
@@ -684,34 +758,39 @@ def _people_problems(s: Scenario) -> list[tuple[tuple[str | int, ...], str]]:
     out: list[tuple[tuple[str | int, ...], str]] = []
     for person_id, person in s.people.items():
         if person_id in s.actors or any(mark in person_id for mark in "*+:"):
-            out.append((("people", person_id), f"{person_id!r} cannot name a person: a step's people name each person "
-                                               f"and each role's anonymous staff (`grid_worker:grid_1`), joined with "
-                                               f"'+' (and '*' for how many); expected an id that is not an actor and "
-                                               f"has none of ':', '+', '*'"))
+            out.append((("people", person_id), _(
+                "{person} cannot name a person: a step's people name each person and each role's anonymous staff "
+                "(`grid_worker:grid_1`), joined with '+' (and '*' for how many); expected an id that is not an actor "
+                "and has none of ':', '+', '*'").format(person=repr(person_id))))
         for k, role in enumerate(person.roles):
-            actor, _, grid = role.partition(":")
+            actor, grid = role.partition(":")[::2]
             kind = s.actors[actor].kind
             at = ("people", person_id, "roles", k)
             if kind not in _HELD:
-                out.append((at, f"{actor!r} is {kind}: people hold pool or per-grid roles"))
+                out.append((at, _("{actor} is {kind}: people hold pool or per-grid roles").format(actor=repr(actor),
+                                                                                                   kind=kind)))
             elif kind == "per_grid" and not grid:
-                out.append((at, f"{actor!r} is per grid; expected {actor}:GRID (one of: {', '.join(s.grids)})"))
+                out.append((at, _("{actor} is per grid; expected {id}:GRID (one of: {grids})").format(
+                    actor=repr(actor), id=actor, grids=", ".join(s.grids))))
             elif kind == "pool" and grid:
-                out.append((at, f"{actor!r} is not per grid; expected {actor!r} without ':{grid}'"))
+                out.append((at, _("{actor} is not per grid; expected {actor} without ':{grid}'").format(
+                    actor=repr(actor), grid=grid)))
         if len(set(person.roles)) != len(person.roles):
-            out.append((("people", person_id, "roles"), "a role is listed twice"))
+            out.append((("people", person_id, "roles"), _("a role is listed twice")))
     groups: list[tuple[list[str], str]] = []
     for person_id, person in s.people.items():
         actors = list(dict.fromkeys(role.partition(":")[0] for role in person.roles))
-        groups.append((actors, f"{person_id!r} holds {'them' if len(actors) > 1 else 'it'}"))
+        groups.append((actors, ngettext("{person} holds it", "{person} holds them", len(actors)).format(
+            person=repr(person_id))))
     for actor_id, actor in s.actors.items():
         if actor.kind == "team":
             groups.append(([*([actor.leader] if actor.leader else []), *actor.members],
-                           f"team {actor_id!r} draws on {'them' if len(actor.members) > 1 else 'it'}"))
+                           ngettext("team {actor} draws on it", "team {actor} draws on them",
+                                    len(actor.members)).format(actor=repr(actor_id))))
     if any(actor.kind == "working_group" for actor in s.actors.values()):
         for group_id, group in s.working_groups.items():
             groups.append(([group.led_by, *([group.deputy] if group.deputy else []), *group.members],
-                           f"working group {group_id!r} draws on them"))
+                           _("working group {group} draws on them").format(group=repr(group_id))))
     out.extend(_shared_problems(s, groups))
     return out
 
@@ -728,15 +807,15 @@ def _shared_problems(s: Scenario, groups: list[tuple[list[str], str]]) -> list[t
             for actor in held:
                 own = s.staffing.get(actor)
                 if own is not None and own.policy is not None:
-                    found.setdefault(("staffing", actor, "policy"), (
-                        f"{actor!r} shares people with other roles ({why}: {listed}), and roles that share "
-                        f"people take their tasks from one queue; expected the same policy for each, or the "
-                        f"scenario's `policy` for all"))
+                    found.setdefault(("staffing", actor, "policy"), _(
+                        "{actor} shares people with other roles ({why}: {policies}), and roles that share people "
+                        "take their tasks from one queue; expected the same policy for each, or the scenario's "
+                        "`policy` for all").format(actor=repr(actor), why=why, policies=listed))
         for actor in held:
             if s.staffing_of(actor).preempt:
-                found.setdefault(("staffing", actor, "preempt"), (
-                    f"{actor!r} cannot preempt: {why}, and a task of people who share roles is not paused; "
-                    f"expected preempt only for a role held by its own staff alone"))
+                found.setdefault(("staffing", actor, "preempt"), _(
+                    "{actor} cannot preempt: {why}, and a task of people who share roles is not paused; expected "
+                    "preempt only for a role held by its own staff alone").format(actor=repr(actor), why=why))
     return list(found.items())
 
 
@@ -744,7 +823,7 @@ def _cycles(s: Scenario) -> Iterable[tuple[tuple[str | int, ...], str]]:
     found = flow_of(s).cycle()
     if found is not None:
         position, cycle = found
-        yield (("flow", position, "after"), "the flow has a cycle: " + " -> ".join(cycle))
+        yield (("flow", position, "after"), _("the flow has a cycle: {cycle}").format(cycle=" -> ".join(cycle)))
 
 
 __all__ = ["BUILTIN_PLAN", "builtin_plans", "check_references", "dotted", "from_document", "load", "loads",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drillsim.i18n import _
 from drillsim.scenario.errors import Problem, ScenarioError
 
 FILE = "<replace>"
@@ -24,7 +25,7 @@ def parse_path(text: str) -> Path:
     """`staffing.office.shifts[1].staff` -> ("staffing", "office", "shifts", 1, "staff")."""
     parts = _INDEX.sub(r".\1", text.strip()).split(".")
     if not text.strip() or any(not part or "[" in part or "]" in part for part in parts):
-        raise error((text,), "not a dotted path such as staffing.office.staff or staffing.office.shifts[1].staff")
+        raise error((text,), _("not a dotted path such as staffing.office.staff or staffing.office.shifts[1].staff"))
     return tuple(int(part) if part.isdigit() else part for part in parts)
 
 
@@ -47,16 +48,16 @@ def set_at(doc: dict[str, Any], path: Path, value: Any) -> None:
         if child is None:
             child = node[str(key)] = {}
         elif not isinstance(child, (dict, list)):
-            raise error(path[:depth + 1], "is a single value, it has no fields")
+            raise error(path[:depth + 1], _("is a single value, it has no fields"))
         node = child
     last = path[-1]
     if isinstance(node, list):
         if value is None:
-            raise error(path, "a list entry cannot be removed by itself; set the whole list")
+            raise error(path, _("a list entry cannot be removed by itself; set the whole list"))
         node[_index(node, path)] = value
     elif value is None:
         if str(last) not in node:
-            raise error(path, "there is nothing to remove here")
+            raise error(path, _("there is nothing to remove here"))
         del node[str(last)]
     else:
         node[str(last)] = value
@@ -65,8 +66,8 @@ def set_at(doc: dict[str, Any], path: Path, value: Any) -> None:
 def _index(node: list[Any], path: Path) -> int:
     index = entry_index(node, path[-1])
     if index is None:
-        raise error(path, f"expected an index from 0 to {len(node) - 1} of this list, or the id of one of its "
-                          f"entries")
+        raise error(path, _("expected an index from 0 to {last} of this list, or the id of one of its "
+                            "entries").format(last=len(node) - 1))
     return index
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from drillsim.i18n import _
 from drillsim.scenario.errors import Problem, ScenarioError
 from drillsim.scenario.memo import per_scenario
 from drillsim.scenario.paths import Path, entry_index, parse_path, set_at
@@ -62,7 +63,7 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
         if isinstance(alternatives, Mapping) and values is None:
             file, line = located(("read_as", name))
             problems.append(Problem(file, line, ("read_as", name), unknown_name(
-                f"alternative of {name}", alternative, alternatives)))
+                _("alternative of {reading}").format(reading=name), alternative, alternatives)))
             continue
         if reading is None:
             file, line = located(("read_as", name))
@@ -80,7 +81,8 @@ def apply(doc: dict[str, Any], located: Any) -> tuple[dict[str, Any], list[Probl
             except ScenarioError as exc:
                 file, line = located(("readings", name, "alternatives", alternative, "set", text))
                 problems += [Problem(file, line, ("readings", name, "alternatives", alternative, "set", text),
-                                     f"reading {name}={alternative} cannot set {text}: {p.message}")
+                                     _("reading {reading}={alternative} cannot set {path}: {problem}").format(
+                                         reading=name, alternative=alternative, path=text, problem=p.message))
                              for p in exc.problems]
     return doc, problems
 

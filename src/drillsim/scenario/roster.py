@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from drillsim.files import UnreadableFile, csv_rows, read_text
+from drillsim.i18n import _
 from drillsim.scenario.errors import Problem, ScenarioError
 from drillsim.scenario.schema import Scenario, unknown_name
 from drillsim.scenario.units import UnitError, format_offset, parse_offset
@@ -31,8 +32,6 @@ KEY = "roster"
 COLUMNS = ("person", "roles", "from", "to", "title")
 REQUIRED = COLUMNS[:4]
 ROLE_SEPARATOR = ";"
-TIME_SYNTAX = 'a time in the drill: 0 (its start), 08:00 (day 0), 1d 08:00, or a duration such as 26h'
-
 _Path = tuple[str | int, ...]
 Validate = Callable[[dict[str, Any], SourceMap], Scenario]
 
@@ -72,19 +71,21 @@ def validated(doc: dict[str, Any], where: SourceMap, validate: Validate) -> Scen
         return validate(rest, where)
     key_file, key_line = where.locate((KEY,))
     if not isinstance(named, str) or not named.strip() or "\0" in named:
-        raise ScenarioError([Problem(key_file, key_line, (KEY,), f"expected the path to a duty roster (a CSV file), "
-                                                                 f"relative to this file; got {named!r}")])
+        raise ScenarioError([Problem(key_file, key_line, (KEY,), _(
+            "expected the path to a duty roster (a CSV file), relative to this file; got {given}").format(
+                given=repr(named)))])
     path = Path(named)
     if not path.is_absolute():
         path = Path(key_file).parent / path
     shown = named.typed if isinstance(named, _Given) else str(path)
     try:
-        text = read_text(path, what="a duty roster (CSV text)")
+        text = read_text(path, what=_("a duty roster (CSV text)"))
     except UnreadableFile as exc:
         if exc.line is not None or isinstance(named, _Given):
             raise ScenarioError([Problem(shown, exc.line, (), exc.reason)]) from None
         raise ScenarioError([Problem(key_file, key_line, (KEY,),
-                                     f"the duty roster {shown} cannot be read: {exc.reason}")]) from None
+                                     _("the duty roster {file} cannot be read: {reason}").format(
+                                         file=shown, reason=exc.reason))]) from None
     people = read(text.removeprefix("\ufeff"), shown)
     lines = {at: line for at, line in where.lines.items() if at[:1] != ("people",)}
     origins = {at: file for at, file in where.origins.items() if at[:1] != ("people",)}
@@ -113,18 +114,19 @@ def read(text: str, file: str) -> dict[str, Rostered]:
             if not "".join(cells).strip():
                 continue
             if len(cells) > len(header):
-                problems.append(Problem(file, line, (), f"{len(cells)} cells, but the header names {len(header)} "
-                                                         f"columns (quote a cell that contains a comma)"))
+                problems.append(Problem(file, line, (), _(
+                    "{cells} cells, but the header names {columns} columns (quote a cell that contains a "
+                    "comma)").format(cells=len(cells), columns=len(header))))
                 continue
             _row(dict(zip(header, [cell.strip() for cell in cells], strict=False)), line, file, people, problems)
     except UnreadableFile as exc:
         problems.append(Problem(file, exc.line, (), exc.reason))
     if header is None and not problems:
-        problems.append(Problem(file, None, (), f"the duty roster is empty; it needs the header "
-                                                f"{','.join(REQUIRED)} (and optionally title)"))
+        problems.append(Problem(file, None, (), _("the duty roster is empty; it needs the header {header} (and "
+                                                  "optionally title)").format(header=",".join(REQUIRED))))
     elif not people and not problems:
-        problems.append(Problem(file, None, (), "the duty roster has a header but no rows; expected one row per "
-                                                "duty interval of a person"))
+        problems.append(Problem(file, None, (), _("the duty roster has a header but no rows; expected one row per "
+                                                  "duty interval of a person")))
     if problems:
         raise ScenarioError(problems)
     return people
@@ -132,7 +134,7 @@ def read(text: str, file: str) -> dict[str, Rostered]:
 
 def _rows(text: str, file: str) -> Iterator[tuple[int, list[str]]]:
     """Each row with its number as a spreadsheet shows it (a blank line is a row too; a quoted line break is not)."""
-    for number, (_, cells) in enumerate(csv_rows(text, file), start=1):
+    for number, (_line, cells) in enumerate(csv_rows(text, file), start=1):
         yield number, cells
 
 
@@ -144,12 +146,12 @@ def _header(cells: list[str], file: str, line: int, problems: list[Problem]) -> 
         if name not in COLUMNS:
             problems.append(Problem(file, line, (_short(name),), unknown_name("column", _short(name), COLUMNS)))
         elif name in seen:
-            problems.append(Problem(file, line, (name,), "the column appears twice; expected each column once"))
+            problems.append(Problem(file, line, (name,), _("the column appears twice; expected each column once")))
         seen.add(name)
     for name in REQUIRED:
         if name not in names:
-            problems.append(Problem(file, line, (name,), f"missing column; the header is {','.join(REQUIRED)} "
-                                                         f"(and optionally title)"))
+            problems.append(Problem(file, line, (name,), _("missing column; the header is {header} (and optionally "
+                                                           "title)").format(header=",".join(REQUIRED))))
     return names if len(problems) == before else None
 
 
@@ -167,28 +169,31 @@ def _row(row: dict[str, str], line: int, file: str, people: dict[str, Rostered],
 
     person_id = row.get("person", "")
     if not person_id:
-        problem("person", "empty; write the person's id (a name, one line)")
+        problem("person", _("empty; write the person's id (a name, one line)"))
     roles = tuple(role.strip() for role in row.get("roles", "").split(ROLE_SEPARATOR) if role.strip())
     if not roles:
-        problem("roles", f"empty; write the roles the person holds, separated by '{ROLE_SEPARATOR}' (e.g. "
-                         f"leader;commander, grid_worker:grid_1)")
+        problem("roles", _("empty; write the roles the person holds, separated by '{separator}' (e.g. "
+                           "leader;commander, grid_worker:grid_1)").format(separator=ROLE_SEPARATOR))
     times = {}
     for column in ("from", "to"):
         try:
             times[column] = _offset(row.get(column, ""))
         except UnitError as exc:
-            problem(column, f"empty; write {TIME_SYNTAX}" if not row.get(column) else str(exc))
+            problem(column, _("empty; write {syntax}").format(syntax=_time_syntax()) if not row.get(column)
+                    else str(exc))
     if len(times) == 2 and times["to"] <= times["from"]:
-        problem("to", f"'to' must come after 'from' (from {format_offset(times['from'])}, to "
-                      f"{format_offset(times['to'])})")
+        problem("to", _("'to' must come after 'from' (from {start}, to {end})").format(
+            start=format_offset(times["from"]), end=format_offset(times["to"])))
     known = people.get(person_id)
     if known is not None and roles and set(roles) != set(known.roles):
-        problem("roles", f"{_short(person_id)!r} holds {ROLE_SEPARATOR.join(known.roles)} on line {known.line}; "
-                         f"expected the same roles on every row of a person")
+        problem("roles", _("{person} holds {roles} on line {line}; expected the same roles on every row of a "
+                           "person").format(person=repr(_short(person_id)), roles=ROLE_SEPARATOR.join(known.roles),
+                                            line=known.line))
     title = row.get("title", "")
     if known is not None and title and known.title and title != known.title:
-        problem("title", f"{_short(person_id)!r} is titled {_short(known.title)!r} on line {known.title_line}; "
-                         f"expected one title for a person (or none on the other rows)")
+        problem("title", _("{person} is titled {title} on line {line}; expected one title for a person (or none "
+                           "on the other rows)").format(person=repr(_short(person_id)), title=repr(_short(known.title)),
+                                                        line=known.title_line))
     if len(problems) > before:
         return
     if known is None:
@@ -196,6 +201,10 @@ def _row(row: dict[str, str], line: int, file: str, people: dict[str, Rostered],
     if title and not known.title:
         known.title, known.title_line = title, line
     known.windows.append((times["from"], times["to"], line))
+
+
+def _time_syntax() -> str:
+    return _("a time in the drill: 0 (its start), 08:00 (day 0), 1d 08:00, or a duration such as 26h")
 
 
 def _offset(text: str) -> int:
@@ -219,7 +228,7 @@ def _entry(person: Rostered) -> dict[str, Any]:
     """A person as a scenario file writes them."""
     entry: dict[str, Any] = {"roles": list(person.roles),
                              "duty": [{"from": format_offset(start), "to": format_offset(end)}
-                                      for start, end, _ in _duty(person)]}
+                                      for start, end, _first in _duty(person)]}
     if person.title:
         entry["title"] = person.title
     return entry
@@ -235,7 +244,7 @@ def _lines(people: dict[str, Rostered]) -> Iterator[tuple[_Path, int]]:
             yield (*at, "roles", k), person.line
         if person.title:
             yield (*at, "title"), person.title_line
-        for k, (_, _, line) in enumerate(_duty(person)):
+        for k, (_start, _end, line) in enumerate(_duty(person)):
             yield (*at, "duty", k), line
 
 

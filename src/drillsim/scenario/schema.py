@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from drillsim import limits
+from drillsim.i18n import _
 from drillsim.scenario.units import (
     DAY,
     format_clock,
@@ -47,6 +48,15 @@ V = TypeVar("V")
 
 Z90 = 1.2815515655446004
 """The standard normal's 90th percentile: turns a lognormal's p90 into its sigma."""
+
+
+def _frozen(value: Any) -> Any:
+    """A free-form document (YAML mappings, lists and scalars) that refuses changes, all the way down."""
+    if isinstance(value, dict):
+        return FrozenDict({key: _frozen(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
 
 
 class FrozenDict(dict[K, V]):
@@ -87,7 +97,8 @@ Offset = Annotated[int, BeforeValidator(parse_offset), PlainSerializer(format_of
 def _no_yes_no(value: object) -> object:
     """`staff: yes` or `replications: true`: pydantic would count a yes/no as 1 or 0 without a word."""
     if isinstance(value, bool):
-        raise ValueError(f"YAML reads {str(value).lower()} as a yes/no value; expected a number")
+        raise ValueError(_("YAML reads {value} as a yes/no value; expected a number").format(
+            value=str(value).lower()))
     return value
 
 
@@ -100,17 +111,17 @@ YesNo = Annotated[bool, Field(strict=True)]
 """true or false as YAML writes them: pydantic would also read 1, 0, 'on' or 'n' as a yes/no."""
 
 
-def _at_most(limit: float, why: str) -> AfterValidator:
-    """A bound on what a number counts, said with its reason (drillsim.limits)."""
+def _at_most(limit: float, why: Callable[[], str]) -> AfterValidator:
+    """A bound on what a number counts, said with its reason (drillsim.limits) in the language in force."""
     def check(value: float) -> float:
         if value > limit:
-            raise ValueError(limits.too_large(value, limit, why))
+            raise ValueError(limits.too_large(value, limit, why()))
         return value
     return AfterValidator(check)
 
 
-_STAFF_WHY = "more people than any community's office or grid has"
-Staff = Annotated[int, _Number, _at_most(limits.MAX_STAFF, _STAFF_WHY)]
+Staff = Annotated[int, _Number, _at_most(limits.MAX_STAFF, lambda: _("more people than any community's office or grid "
+                                                                     "has"))]
 """A count of people: on duty, away, or taken by one step."""
 
 
@@ -140,14 +151,31 @@ def closest(value: str, known: Iterable[str]) -> str | None:
     return starts[0] if len(starts) == 1 else None
 
 
+def kind_name(kind: str) -> str:
+    """A kind of name the document defines (`deadline rule`) in the language in force; a kind already said in
+    it (`example of fire`, from its own message) is kept as given."""
+    names = {"category": _("category"), "level": _("level"), "actor": _("actor"), "grid": _("grid"),
+             "channel": _("channel"), "major class": _("major class"), "duration": _("duration"),
+             "probability": _("probability"), "working group": _("working group"),
+             "core element": _("core element"), "step": _("step"), "milestone": _("milestone"),
+             "step or milestone": _("step or milestone"), "example": _("example"), "alternative": _("alternative"),
+             "reading": _("reading"), "deadline rule": _("deadline rule"), "column": _("column"),
+             "incident": _("incident"), "source name": _("source name"), "incident id": _("incident id"),
+             "superior": _("superior")}
+    return names.get(kind, kind)
+
+
 def unknown_name(kind: str, value: str, names: Any) -> str:
-    """`unknown category 'fier'; did you mean 'fire'? (known: ...)`."""
+    """`unknown category 'fier'; did you mean 'fire'? (known: ...)`, in the language in force."""
     known = sorted(str(n) for n in names)
     close = closest(str(value), known)
-    hint = f"; did you mean {close!r}?" if close else ""
     listed = ", ".join(known[:30]) + (", ..." if len(known) > 30 else "")
     shown = value if len(str(value)) <= 40 else str(value)[:37] + "..."  # a name may be a megabyte long
-    return f"unknown {kind} {shown!r}{hint} (expected one of: {listed})"
+    if close:
+        return _("unknown {kind} {name}; did you mean {close}? (expected one of: {names})").format(
+            kind=kind_name(kind), name=repr(shown), close=repr(close), names=listed)
+    return _("unknown {kind} {name} (expected one of: {names})").format(kind=kind_name(kind), name=repr(shown),
+                                                                          names=listed)
 
 
 def _as_name(value: object) -> object:
@@ -182,8 +210,9 @@ StepActor = Annotated[str, AfterValidator(_actor_or_receiver)]
 def _within_horizon(value: int, info: ValidationInfo) -> int:
     horizon = (info.context or {}).get("horizon")
     if horizon is not None and not 0 <= value < horizon:
-        raise ValueError(f"{format_offset(value)} is outside the horizon; expected a time before the drill ends at "
-                         f"{format_offset(horizon)} (horizon {format_duration(horizon)})")
+        raise ValueError(_("{time} is outside the horizon; expected a time before the drill ends at {end} (horizon "
+                           "{horizon})").format(time=format_offset(value), end=format_offset(horizon),
+                                                horizon=format_duration(horizon)))
     return value
 
 
@@ -196,9 +225,9 @@ def _one_line(value: str) -> str:
     bidi override in it would forge another line of a verdict, drive the terminal, or reverse what follows."""
     bad = first_control(value)
     if bad is not None:
-        shown = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}.get(bad, f"U+{ord(bad):04X}")
-        raise ValueError(f"{shown} is not allowed in a name, id or title; expected one line of text without "
-                         f"control characters (a description may have several lines)")
+        shown = {"\n": _("a line break"), "\r": _("a carriage return"), "\t": _("a tab")}.get(bad, f"U+{ord(bad):04X}")
+        raise ValueError(_("{character} is not allowed in a name, id or title; expected one line of text without "
+                           "control characters (a description may have several lines)").format(character=shown))
     return value
 
 
@@ -230,8 +259,8 @@ class DailyWindow(Model):
     @model_validator(mode="after")
     def _not_empty(self) -> DailyWindow:
         if self.start == self.end:
-            raise ValueError(f"the window is empty: 'from' equals 'to' ({format_clock(self.start)}); expected two "
-                             f"different times (from 22:00 to 07:00 wraps past midnight)")
+            raise ValueError(_("the window is empty: 'from' equals 'to' ({time}); expected two different times (from "
+                               "22:00 to 07:00 wraps past midnight)").format(time=format_clock(self.start)))
         return self
 
     def covers(self, clock: int) -> bool:
@@ -244,7 +273,8 @@ class DailyWindow(Model):
 class Factor(DailyWindow):
     """A multiplier that applies during a window of the day."""
 
-    factor: Annotated[Positive, _at_most(limits.MAX_FACTOR, "no hour of the day is a thousand times another")]
+    factor: Annotated[Positive, _at_most(limits.MAX_FACTOR,
+                                         lambda: _("no hour of the day is a thousand times another"))]
 
 
 def factor_at(windows: tuple[Factor, ...], clock: int) -> float:
@@ -266,8 +296,8 @@ class Window(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end <= self.start:
-            raise ValueError(f"'to' must come after 'from' (from {format_offset(self.start)}, "
-                             f"to {format_offset(self.end)})")
+            raise ValueError(_("'to' must come after 'from' (from {start}, to {end})").format(
+                start=format_offset(self.start), end=format_offset(self.end)))
         return self
 
 
@@ -399,7 +429,8 @@ class Uniform(Dist):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if self.high <= self.low:
-            raise ValueError(f"'high' must be greater than 'low' (low {_fmt(self.low)}, high {_fmt(self.high)})")
+            raise ValueError(_("'high' must be greater than 'low' (low {low}, high {high})").format(
+                low=_fmt(self.low), high=_fmt(self.high)))
         return self
 
     def sampler(self) -> Sampler:
@@ -427,8 +458,8 @@ class Triangular(Dist):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not self.low <= self.mode <= self.high or self.low == self.high:
-            raise ValueError(f"expected low <= mode <= high, with low < high (low {_fmt(self.low)}, "
-                             f"mode {_fmt(self.mode)}, high {_fmt(self.high)})")
+            raise ValueError(_("expected low <= mode <= high, with low < high (low {low}, mode {mode}, high "
+                               "{high})").format(low=_fmt(self.low), mode=_fmt(self.mode), high=_fmt(self.high)))
         return self
 
     def _terms(self) -> tuple[float, float, float, float, float]:
@@ -473,7 +504,8 @@ class LogNormal(Dist):
     @model_validator(mode="after")
     def _ordered(self) -> LogNormal:
         if self.p90 <= self.median:
-            raise ValueError(f"'p90' must be greater than 'median' (median {_fmt(self.median)}, p90 {_fmt(self.p90)})")
+            raise ValueError(_("'p90' must be greater than 'median' (median {median}, p90 {p90})").format(
+                median=_fmt(self.median), p90=_fmt(self.p90)))
         return self
 
     @property
@@ -650,7 +682,7 @@ class WorkingGroup(Model):
 
 def _role(value: str, info: ValidationInfo) -> str:
     """`office`, or `grid_worker:grid_1` for a per-grid role in one grid."""
-    actor, _, grid = value.partition(":")
+    actor, grid = value.partition(":")[::2]
     _known("actor")(actor, info)
     if grid:
         _known("grid")(grid, info)
@@ -828,7 +860,7 @@ class Report(Model):
     @model_validator(mode="after")
     def _alternative(self) -> Report:
         if (self.or_ is None) != (self.probability is None):
-            raise ValueError("'or' and 'probability' go together: the alternative receiver and how often")
+            raise ValueError(_("'or' and 'probability' go together: the alternative receiver and how often"))
         return self
 
 
@@ -911,7 +943,7 @@ class Changes(Model):
     continuation reports the scenario asks for until the incident is closed, whatever changes."""
 
     mean_count: _mapping(Annotated[NotNegative, _at_most(limits.MAX_MEAN_CHANGES,  # type: ignore[valid-type]
-                                                         "each change calls for a continuation report")],
+                                                         lambda: _("each change calls for a continuation report"))],
                          LevelName) = FrozenDict()
     cadence: _mapping(Duration, LevelName) = FrozenDict()  # type: ignore[valid-type]
     """For an incident of a level (its true level when it occurs): a continuation report every so long from the
@@ -928,6 +960,8 @@ class Alternative(Model):
 
     means: Line
     """In one line, why the text allows it."""
+    means_zh: Line = ""
+    """`means` in Chinese, in the plan's own words (drillsim.scenario.names.means_of says which is shown)."""
     text: str = ""
     """The plan's words it rests on, where they are not the reading's own."""
     set: _mapping(Any, Line) = Field(min_length=1)  # type: ignore[valid-type]
@@ -961,6 +995,8 @@ class Unmodelled(Model):
     """The entry's name in Chinese, in the plan's own words (drillsim.scenario.names says which is shown)."""
     text: str = ""
     why: Line
+    why_zh: Line = ""
+    """`why` in Chinese, in the plan's own words (drillsim.scenario.names.why_of says which is shown)."""
 
 
 # --- incidents --------------------------------------------------------------------
@@ -968,10 +1004,10 @@ class Unmodelled(Model):
 
 def _mix(value: dict[str, float]) -> FrozenDict[str, float]:
     if not value:
-        raise ValueError("the mix is empty")
+        raise ValueError(_("the mix is empty"))
     total = sum(value.values())
     if abs(total - 1.0) > 1e-6:
-        raise ValueError(f"the shares sum to {total:g}; expected them to sum to 1")
+        raise ValueError(_("the shares sum to {total}; expected them to sum to 1").format(total=f"{total:g}"))
     return FrozenDict(value)
 
 
@@ -1031,7 +1067,7 @@ class IncidentSpec(Model):
         category = info.data.get("category")
         examples = (info.context or {}).get("examples", {}).get(category)
         if value is not None and examples is not None and value not in examples:
-            raise ValueError(unknown_name(f"example of {category}", value, examples))
+            raise ValueError(unknown_name(_("example of {category}").format(category=category), value, examples))
         return value
 
 
@@ -1061,7 +1097,7 @@ class Costs(Model):
     """Cost of one staff-hour per actor, for choosing the cheapest staffing in a sweep."""
 
     staff_hour: _mapping(Annotated[NotNegative, _at_most(limits.MAX_STAFF_HOUR_COST,  # type: ignore[valid-type]
-                                                         "so that a sweep's costs stay finite")],
+                                                         lambda: _("so that a sweep's costs stay finite"))],
                          ActorName) = FrozenDict()
 
 
@@ -1071,13 +1107,18 @@ def incidents_beyond(scenario: Scenario, load: float = 1.0) -> tuple[int, str] |
     total = sum(expected)
     if total <= limits.MAX_INCIDENTS:
         return None
-    shown = f"about {total:.3g}" if math.isfinite(total) else "more than 1e308"
-    at_load = f" at load {load:g}" if load != 1 else ""
-    return expected.index(max(expected)), (
-        f"the incident streams{at_load} bring {shown} incidents a replication over the horizon of "
-        f"{format_duration(scenario.horizon)}, more than {limits.MAX_INCIDENTS}, the most drillsim accepts "
-        f"(twice the largest run measured); expected a lower {'load, ' if load != 1 else ''}rate_per_day or a "
-        f"shorter horizon")
+    shown = _("about {count}").format(count=f"{total:.3g}") if math.isfinite(total) else _("more than 1e308")
+    figures = {"count": shown, "horizon": format_duration(scenario.horizon), "most": limits.MAX_INCIDENTS,
+               "load": f"{load:g}"}
+    if load != 1:
+        return expected.index(max(expected)), _(
+            "the incident streams at load {load} bring {count} incidents a replication over the horizon of {horizon}, "
+            "more than {most}, the most drillsim accepts (twice the largest run measured); expected a lower load, "
+            "rate_per_day or a shorter horizon").format(**figures)
+    return expected.index(max(expected)), _(
+        "the incident streams bring {count} incidents a replication over the horizon of {horizon}, more than {most}, "
+        "the most drillsim accepts (twice the largest run measured); expected a lower rate_per_day or a shorter "
+        "horizon").format(**figures)
 
 
 # --- the whole scenario -----------------------------------------------------------
@@ -1087,17 +1128,22 @@ class Scenario(Model):
     """A plan with a scenario merged over it: everything a run needs, validated."""
 
     name: Line
+    name_zh: Line = ""
+    """The scenario's name in Chinese (drillsim.scenario.names.scenario_name says which is shown)."""
     description: str = ""
     plan_title: Line = ""
+    plan_title_zh: Line = ""
+    """The plan's title in Chinese, in its own words (drillsim.scenario.names.plan_title_of says which is shown)."""
     plan: str = "builtin"
     language: Literal["zh", "en"] | None = None
     """The language the plan is written in: what drillsim speaks for it unless told (drillsim.i18n)."""
     horizon: Duration
     warm_up: DurationOrZero = Field(default=0, exclude_if=lambda value: value == 0)
     """Incidents that occur before it are simulated but counted in no figure (left out of the file when 0)."""
-    replications: Annotated[int, _Number, _at_most(limits.MAX_REPLICATIONS, "a hit rate's interval is then 0.3 points "
-                                                                  "wide")] = Field(default=20, ge=1)
-    seed: Annotated[int, _Number, _at_most(limits.MAX_SEED, "a 64-bit number, as the result files store it")] = Field(
+    replications: Annotated[int, _Number, _at_most(limits.MAX_REPLICATIONS, lambda: _(
+        "a hit rate's interval is then 0.3 points wide"))] = Field(default=20, ge=1)
+    seed: Annotated[int, _Number, _at_most(limits.MAX_SEED, lambda: _(
+        "a 64-bit number, as the result files store it"))] = Field(
         default=0, ge=0)
     actors: _mapping(Actor)  # type: ignore[valid-type]
     staffing: _mapping(Staffing, ActorName) = FrozenDict()  # type: ignore[valid-type]
@@ -1126,6 +1172,9 @@ class Scenario(Model):
     """Reading name -> the alternative this scenario takes (its values are set as the scenario is loaded)."""
     unmodelled: _mapping(Unmodelled) = FrozenDict()  # type: ignore[valid-type]
     """Article -> plan text the model does not use (`drillsim check` lists it)."""
+    provenance: Annotated[Any, BeforeValidator(lambda value: _frozen(value))] = None
+    """Where a scenario's numbers came from (`drillsim calibrate` writes which drills, and each fit): for its
+    readers, never read by a run."""
 
     @field_validator("read_as")
     @classmethod
@@ -1137,7 +1186,8 @@ class Scenario(Model):
             if name not in readings:
                 raise ValueError(unknown_name("reading", name, readings))
             if alternative not in readings[name].alternatives:
-                raise ValueError(unknown_name(f"alternative of {name}", alternative, readings[name].alternatives))
+                raise ValueError(unknown_name(_("alternative of {reading}").format(reading=name), alternative,
+                                              readings[name].alternatives))
         return value
 
     @field_validator("warm_up")
@@ -1145,8 +1195,9 @@ class Scenario(Model):
     def _warm_up_within_horizon(cls, value: int, info: ValidationInfo) -> int:
         horizon = info.data.get("horizon")
         if horizon is not None and value >= horizon:
-            raise ValueError(f"a warm-up of {format_duration(value)} leaves nothing to count; expected a duration "
-                             f"shorter than the horizon of {format_duration(horizon)}")
+            raise ValueError(_("a warm-up of {warm_up} leaves nothing to count; expected a duration shorter than the "
+                               "horizon of {horizon}").format(warm_up=format_duration(value),
+                                                               horizon=format_duration(horizon)))
         return value
 
     @property

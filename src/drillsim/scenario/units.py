@@ -9,6 +9,9 @@ Planners write `20m`, `1h30m`, `2d`, `10y`, clock times `"02:10"` and offsets
 from __future__ import annotations
 
 import re
+from typing import Literal
+
+from drillsim.i18n import _
 
 SECOND = 1
 MINUTE = 60
@@ -33,21 +36,32 @@ LONGEST = 36500 * DAY
 
 Long enough for the long-run figures of a summary-only run (`--keep summary`)."""
 
-DURATION_SYNTAX = "a duration with units, e.g. 45s, 20m, 1h30m, 2d, 10y (a year is 365 days)"
-CLOCK_SYNTAX = 'a clock time in quotes, e.g. "02:10"'
-OFFSET_SYNTAX = 'a time in the drill, e.g. "02:10" (day 0), "2d 02:10", or a duration such as 26h'
+_Kind = Literal["duration", "clock", "offset"]
+
+
+def _syntax(kind: _Kind) -> str:
+    """How a time of this kind is written, in the language in force."""
+    if kind == "duration":
+        return _("a duration with units, e.g. 45s, 20m, 1h30m, 2d, 10y (a year is 365 days)")
+    if kind == "clock":
+        return _('a clock time in quotes, e.g. "02:10"')
+    return _('a time in the drill, e.g. "02:10" (day 0), "2d 02:10", or a duration such as 26h')
 
 
 class UnitError(ValueError):
     """A time value that is not written with units."""
 
 
-def _bare_number_hint(value: object, syntax: str) -> str:
+def _bare_number_hint(value: object, kind: _Kind) -> str:
     raw = getattr(value, "yaml_text", None)
     if raw is not None:
-        fix = f'write it in quotes: "{raw}"' if syntax != DURATION_SYNTAX else f"write {syntax}"
-        return f"YAML reads the unquoted {raw} as the number {int(value)}; {fix}"  # type: ignore[call-overload]
-    return f"the bare number {value!r} has no unit; write {syntax}"
+        number = int(value)  # type: ignore[call-overload]
+        if kind == "duration":
+            return _("YAML reads the unquoted {raw} as the number {number}; write {syntax}").format(
+                raw=raw, number=number, syntax=_syntax(kind))
+        return _('YAML reads the unquoted {raw} as the number {number}; write it in quotes: "{raw}"').format(
+            raw=raw, number=number)
+    return _("the bare number {value} has no unit; write {syntax}").format(value=repr(value), syntax=_syntax(kind))
 
 
 def _shown(value: str) -> str:
@@ -55,50 +69,54 @@ def _shown(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:37] + "...")
 
 
-def _not_text(value: object, syntax: str) -> str:
+def _not_text(value: object, kind: _Kind) -> str:
     """Why a value that is not a string is no time: a bare number, or YAML's yes/no, null, list..."""
+    syntax = _syntax(kind)
     if isinstance(value, bool):
-        return f"YAML reads {str(value).lower()} as a yes/no value; write {syntax}"
+        return _("YAML reads {value} as a yes/no value; write {syntax}").format(value=str(value).lower(),
+                                                                                 syntax=syntax)
     if isinstance(value, (int, float)):
-        return _bare_number_hint(value, syntax)
+        return _bare_number_hint(value, kind)
     if value is None:
-        return f"no value given; write {syntax}"
-    shown = {"list": "a list", "dict": "a mapping"}.get(type(value).__name__, type(value).__name__)
-    return f"expected {syntax}, got {shown}"
+        return _("no value given; write {syntax}").format(syntax=syntax)
+    shown = {"list": _("a list"), "dict": _("a mapping")}.get(type(value).__name__, type(value).__name__)
+    return _("expected {syntax}, got {given}").format(syntax=syntax, given=shown)
 
 
 def parse_duration(value: object, *, allow_zero: bool = False) -> int:
     """Seconds in a duration such as `1h30m`; refuses bare numbers."""
     if not isinstance(value, str):
-        raise UnitError(_not_text(value, DURATION_SYNTAX))
+        raise UnitError(_not_text(value, "duration"))
     if value.strip().startswith("-"):
-        raise UnitError(f"{_shown(value)}: a duration cannot be negative")
+        raise UnitError(_("{value}: a duration cannot be negative").format(value=_shown(value)))
     match = _DURATION.match(value)
     if not value.strip() or match is None or not any(match.groups()):
         words = _WORDY.match(value)
         if words is not None:
-            raise UnitError(f"{_shown(value)} is not {DURATION_SYNTAX}; write {words[1]}{words[2][0].lower()}")
-        raise UnitError(f"{_shown(value)} is not {DURATION_SYNTAX}")
+            raise UnitError(_("{value} is not {syntax}; write {fix}").format(
+                value=_shown(value), syntax=_syntax("duration"), fix=f"{words[1]}{words[2][0].lower()}"))
+        raise UnitError(_("{value} is not {syntax}").format(value=_shown(value), syntax=_syntax("duration")))
     total = sum(float(part) * _UNIT_SECONDS[unit]
                 for part, unit in zip(match.groups(), "ydhms", strict=True) if part)
     if total > LONGEST:
-        raise UnitError(f"{_shown(value)} is longer than {format_duration(LONGEST)}, the longest drillsim accepts")
+        raise UnitError(_("{value} is longer than {longest}, the longest drillsim accepts").format(
+            value=_shown(value), longest=format_duration(LONGEST)))
     seconds = round(total)
     if seconds < 0 or (seconds == 0 and not allow_zero):
-        raise UnitError(f"{_shown(value)} must be longer than zero")
+        raise UnitError(_("{value} must be longer than zero").format(value=_shown(value)))
     return seconds
 
 
 def parse_clock(value: object) -> int:
     """Seconds after midnight of a clock time such as `"02:10"`."""
     if not isinstance(value, str):
-        raise UnitError(_not_text(value, CLOCK_SYNTAX))
+        raise UnitError(_not_text(value, "clock"))
     match = _CLOCK.match(value)
     if match is None:
-        raise UnitError(f"{_shown(value)} is not {CLOCK_SYNTAX}")
+        raise UnitError(_("{value} is not {syntax}").format(value=_shown(value), syntax=_syntax("clock")))
     hours, minutes, seconds = int(match[1]), int(match[2]), int(match[3] or 0)
     if hours > 24 or minutes > 59 or seconds > 59 or (hours == 24 and (minutes or seconds)):
-        raise UnitError(f"{_shown(value)} is not a time of day between 00:00 and 24:00")
+        raise UnitError(_("{value} is not a time of day between 00:00 and 24:00").format(value=_shown(value)))
     return hours * HOUR + minutes * MINUTE + seconds
 
 
@@ -109,13 +127,15 @@ def parse_offset(value: object) -> int:
         if match is not None:
             seconds = int(match[1] or 0) * DAY + parse_clock(match[2])
             if seconds > LONGEST:
-                raise UnitError(f"{_shown(value)} is later than {format_duration(LONGEST)} into the drill")
+                raise UnitError(_("{value} is later than {longest} into the drill").format(
+                    value=_shown(value), longest=format_duration(LONGEST)))
             return seconds
         try:
             return parse_duration(value, allow_zero=True)
         except UnitError:
-            raise UnitError(f"{_shown(value)} is not {OFFSET_SYNTAX}") from None
-    raise UnitError(_not_text(value, OFFSET_SYNTAX))
+            raise UnitError(_("{value} is not {syntax}").format(value=_shown(value),
+                                                                 syntax=_syntax("offset"))) from None
+    raise UnitError(_not_text(value, "offset"))
 
 
 def format_duration(seconds: float) -> str:

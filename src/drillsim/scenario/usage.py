@@ -20,9 +20,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from drillsim.i18n import _
 from drillsim.scenario.errors import dotted
 from drillsim.scenario.flow import flow_of
-from drillsim.scenario.schema import Dist, IncidentSpec, Scenario, Staffing, closest
+from drillsim.scenario.names import title_of
+from drillsim.scenario.schema import Dist, IncidentSpec, Scenario, Staffing, closest, kind_name
 from drillsim.scenario.units import DAY, format_clock
 
 Path_ = tuple[str | int, ...]
@@ -46,12 +48,17 @@ class Unused:
     """Its closest used name is one the document does not give: surely a misspelling of it."""
 
 
-def _hint(name: str, used: Iterable[str], *, guess: bool = True) -> tuple[str, str | None]:
+def _hint(what: str, name: str, used: Iterable[str], *, guess: bool = True) -> tuple[str, str | None]:
+    """`what` followed by the closest used name and those used."""
     names = sorted(set(used) - {name})
     close = closest(name, names) if guess else None
-    hint = f"; did you mean {close!r}?" if close else ""
     listed = ", ".join(names[:30]) + (", ..." if len(names) > 30 else "")
-    return hint + (f" (used: {listed})" if names else " (none is used)"), close
+    if close:
+        return _("{problem}; did you mean {close}? (used: {names})").format(problem=what, close=repr(close),
+                                                                           names=listed), close
+    if names:
+        return _("{problem} (used: {names})").format(problem=what, names=listed), close
+    return _("{problem} (none is used)").format(problem=what), close
 
 
 def _unused(path: Path_, what: str, name: str, used: Iterable[str], given: Iterable[str] | None = None, *,
@@ -60,8 +67,8 @@ def _unused(path: Path_, what: str, name: str, used: Iterable[str], given: Itera
 
     Without `guess`, no "did you mean": a level is never a misspelling of another (`I` is not `II`).
     """
-    hint, close = _hint(name, list(used), guess=guess)
-    return Unused(path, f"{what}{hint}", given is not None and close is not None and close not in set(given))
+    said, close = _hint(what, name, list(used), guess=guess)
+    return Unused(path, said, given is not None and close is not None and close not in set(given))
 
 
 # --- who does what ------------------------------------------------------------------
@@ -151,49 +158,54 @@ def unused(s: Scenario) -> list[Unused]:
     out += _durations(s)
     used_p = used_probabilities(s)
     for name in sorted(s.probabilities.model_fields_set - used_p):
-        out.append(_unused(("probabilities", name), f"nothing uses the probability {name!r} in this flow",
-                           name, used_p))
+        out.append(_unused(("probabilities", name), _("nothing uses the probability {name} in this flow").format(
+            name=repr(name)), name, used_p))
     for name in s.channels.media:
         if name not in s.channels.order:
-            out.append(_unused(("channels", "media", name), f"the channel {name!r} is not in channels.order, so "
-                               f"no report is ever sent over it", name, s.channels.order, s.channels.media))
+            out.append(_unused(("channels", "media", name), _("the channel {name} is not in channels.order, so no "
+                                                              "report is ever sent over it").format(name=repr(name)),
+                               name, s.channels.order, s.channels.media))
     working = working_actors(s)
     staffed = [a for a in s.staffing if s.actors[a].kind in _LIMITED]
     held = held_roles(s)
     for actor in s.staffing:
         if actor not in working and s.actors[actor].kind in _LIMITED:
-            out.append(_unused(("staffing", actor), f"no step of the flow is done by {actor!r}, so its staffing "
-                               f"changes nothing", actor, [a for a in staffed if a in working]))
+            out.append(_unused(("staffing", actor), _("no step of the flow is done by {actor}, so its staffing "
+                                                      "changes nothing").format(actor=repr(actor)),
+                               actor, [a for a in staffed if a in working]))
     grids = used_grids(s)
     for actor, staffing in s.staffing.items():
         for grid in staffing.grids:
             if grid not in grids:
-                out.append(_unused(("staffing", actor, "grids", grid), f"no source or inject sends incidents to "
-                                   f"{grid!r}, so its staffing changes nothing", grid, grids))
+                out.append(_unused(("staffing", actor, "grids", grid), _(
+                    "no source or inject sends incidents to {grid}, so its staffing changes nothing").format(
+                        grid=repr(grid)), grid, grids))
     for actor in s.costs.staff_hour:
         if actor not in staffed and actor not in held:
-            out.append(_unused(("costs", "staff_hour", actor), f"{actor!r} has no staffing and no person holds it, "
-                               f"so no staff-hour of it is counted", actor, {*staffed, *held}))
+            out.append(_unused(("costs", "staff_hour", actor), _(
+                "{actor} has no staffing and no person holds it, so no staff-hour of it is counted").format(
+                    actor=repr(actor)), actor, {*staffed, *held}))
     drawn = {level for source in s.sources for level, share in source.levels.items() if share > 0}
     for level in s.changes.mean_count:
         if level not in drawn:
-            out.append(_unused(("changes", "mean_count", level), f"no source draws incidents of level {level!r}, "
-                               f"so its mean count of changes is never used (injects give their own changes)",
-                               level, drawn, guess=False))
+            out.append(_unused(("changes", "mean_count", level), _(
+                "no source draws incidents of level {level}, so its mean count of changes is never used (injects "
+                "give their own changes)").format(level=repr(level)), level, drawn, guess=False))
     for node in flow_of(s):
         takes = node.step.units or node.step.units_by_category
         if takes and node.actor is not None and s.actors[node.actor].kind not in (*_LIMITED, *_DRAWN):
-            out.append(Unused(("flow", node.position, "units"), f"{node.actor!r} is {s.actors[node.actor].kind}: a "
-                              f"step of it takes no people from a crew, so its units change nothing"))
+            out.append(Unused(("flow", node.position, "units"), _(
+                "{actor} is {kind}: a step of it takes no people from a crew, so its units change nothing").format(
+                    actor=repr(node.actor), kind=s.actors[node.actor].kind)))
     referenced = referenced_actors(s)
     for actor in s.actors:
         if actor not in referenced:
-            out.append(_unused(("actors", actor), f"no step, report, escalation, stand-in or working group names "
-                               f"the actor {actor!r}", actor, referenced))
+            out.append(_unused(("actors", actor), _("no step, report, escalation, stand-in or working group names "
+                                                    "the actor {actor}").format(actor=repr(actor)), actor, referenced))
     for key in s.leadership_group:
         if key not in LEADERSHIP_FIELDS:
-            out.append(_unused(("leadership_group", key), f"unknown field {key!r} of the leadership group",
-                               key, LEADERSHIP_FIELDS, s.leadership_group))
+            out.append(_unused(("leadership_group", key), _("unknown field {key} of the leadership group").format(
+                key=repr(key)), key, LEADERSHIP_FIELDS, s.leadership_group))
     return out
 
 
@@ -204,14 +216,20 @@ def _durations(s: Scenario) -> Iterator[Unused]:
     used = taken | set(MODEL_DURATIONS)
     for name, dist in s.durations.items():
         if name not in used:
-            yield _unused(("durations", name), f"no step, report transit or core element takes the duration {name!r} "
-                          f"(the model itself reads only {', '.join(MODEL_DURATIONS)})", name, used, s.durations)
+            yield _unused(("durations", name), _("no step, report transit or core element takes the duration {name} "
+                                                 "(the model itself reads only {durations})").format(
+                                                   name=repr(name), durations=", ".join(MODEL_DURATIONS)),
+                          name, used, s.durations)
         yield from _variants(("durations", name), dist, s)
 
 
-_OWN = {"time_of_day": "give it on the duration itself, where it applies to every variant",
-        "by_category": "the variant is used as it is; give by_category on the duration itself",
-        "by_level": "the variant is used as it is; give by_level on the duration itself"}
+def _own(field: str) -> str:
+    """Why a variant's own refinement changes nothing, and where to give it instead."""
+    if field == "time_of_day":
+        return _("a variant takes no time_of_day of its own, so this changes nothing; give it on the duration "
+                 "itself, where it applies to every variant")
+    return _("a variant takes no {field} of its own, so this changes nothing; the variant is used as it is; give "
+             "{field} on the duration itself").format(field=field)
 
 
 def _variants(at: Path_, dist: Dist, s: Scenario) -> Iterator[Unused]:
@@ -220,11 +238,10 @@ def _variants(at: Path_, dist: Dist, s: Scenario) -> Iterator[Unused]:
         for key, variant in variants.items():
             for field in ("by_category", "by_level", "time_of_day"):
                 if field in variant.model_fields_set:
-                    yield Unused((*at, kind, key, field), f"a variant takes no {field} of its own, so this changes "
-                                                          f"nothing; {_OWN[field]}")
+                    yield Unused((*at, kind, key, field), _own(field))
     if dist.by_level and set(s.categories) <= set(dist.by_category):
-        yield Unused((*at, "by_level"), "every category has its own variant in by_category, which wins over "
-                                        "by_level, so by_level is never used")
+        yield Unused((*at, "by_level"), _("every category has its own variant in by_category, which wins over "
+                                          "by_level, so by_level is never used"))
 
 
 # --- ambiguous entries --------------------------------------------------------------
@@ -273,8 +290,8 @@ def _twice(entries: Sequence[tuple[Path_, str]], kind: str) -> list[tuple[Path_,
     out = []
     for path, name in entries:
         if name in first:
-            out.append((path, f"the {kind} {name!r} is given twice (first at {dotted(first[name])}); expected "
-                              f"each once"))
+            out.append((path, _("the {kind} {name} is given twice (first at {first}); expected each once").format(
+                kind=kind_name(kind), name=repr(name), first=dotted(first[name]))))
         else:
             first[name] = path
     return out
@@ -295,9 +312,14 @@ def _overlaps(at: Path_, windows: Sequence[Any], kind: str) -> list[tuple[Path_,
                       if max(a, c) < min(b, d)]
             if common:
                 start, end = common[0]
-                out.append(((*at, j), f"{kind} {j} ({_window(later)}) overlaps {kind} {i} ({_window(earlier)}): both "
-                                      f"cover {format_clock(start)}-{format_clock(end % DAY)}, and only the first "
-                                      f"listed would count; expected {kind}s that do not overlap"))
+                said = {"later": j, "later_window": _window(later), "earlier": i, "earlier_window": _window(earlier),
+                        "span": f"{format_clock(start)}-{format_clock(end % DAY)}"}
+                out.append(((*at, j), (_(
+                    "shift {later} ({later_window}) overlaps shift {earlier} ({earlier_window}): both cover {span}, "
+                    "and only the first listed would count; expected shifts that do not overlap") if kind == "shift"
+                    else _("window {later} ({later_window}) overlaps window {earlier} ({earlier_window}): both cover "
+                           "{span}, and only the first listed would count; expected windows that do not overlap")
+                ).format(**said)))
                 break
     return out
 
@@ -329,14 +351,15 @@ def warnings(s: Scenario) -> list[tuple[Path_, str]]:
             holders = s.holders(actor)
             at: Path_ = ("staffing", actor) if actor in s.staffing or not holders else ("people", holders[0])
             if not _ever(s, actor, ""):
-                out.append((at, f"nobody is on duty at any time of the drill; every step of "
-                                                 f"{actor} ({listed}) will wait until the horizon"))
+                out.append((at, _("nobody is on duty at any time of the drill; every step of {actor} ({steps}) "
+                                  "will wait until the horizon").format(actor=actor, steps=listed)))
             continue
         for grid in staffing.grids:
             if grid in grids and not _ever(s, actor, grid):
                 out.append((("staffing", actor, "grids", grid),
-                            f"nobody is on duty at any time of the drill in {grid}; every step of {actor} "
-                            f"({listed}) for an incident there will wait until the horizon"))
+                            _("nobody is on duty at any time of the drill in {grid}; every step of {actor} ({steps}) "
+                              "for an incident there will wait until the horizon").format(grid=grid, actor=actor,
+                                                                                          steps=listed)))
     return out
 
 
@@ -346,27 +369,35 @@ def _team_warnings(s: Scenario, actor: str, steps: list[str]) -> list[tuple[Path
     spec = s.actors[actor]
     if spec.kind == "team":
         stand_in = s.actors[spec.leader].stand_in if spec.leader is not None else None
-        teams: list[tuple[Path_, str, str | None, str | None, tuple[str, ...]]] = [
-            (("actors", actor), f"team {actor}", spec.leader, stand_in, spec.members)]
+        teams: list[tuple[Path_, str | None, str | None, str | None, tuple[str, ...]]] = [
+            (("actors", actor), None, spec.leader, stand_in, spec.members)]
     else:
         used = {category.working_group for category in s.categories.values()}
-        teams = [(("working_groups", group_id), f"the {group.title}", group.led_by, group.deputy, group.members)
+        teams = [(("working_groups", group_id), title_of(group), group.led_by, group.deputy, group.members)
                  for group_id, group in s.working_groups.items() if group_id in used]
     listed = ", ".join(steps)
     out: list[tuple[Path_, str]] = []
     unled: list[str] = []
-    for at, name, leader, stand_in, members in teams:
+    for at, group, leader, stand_in, members in teams:
+        said = {"team": actor, "group": group, "steps": listed}
         if leader is not None and not any(_held_ever(s, role) for role in (leader, stand_in) if role is not None):
-            roles = " or ".join(role for role in (leader, stand_in) if role is not None)
+            roles = _("{first} or {second}").format(first=leader, second=stand_in) if stand_in is not None else leader
             unled.append(roles)
-            out.append((at, f"nobody holding {roles} is on duty at any time of the drill, so nobody leads "
-                            f"{name}; its steps ({listed}) will wait until the horizon"))
+            out.append((at, (_("nobody holding {roles} is on duty at any time of the drill, so nobody leads team "
+                               "{team}; its steps ({steps}) will wait until the horizon") if group is None else
+                             _("nobody holding {roles} is on duty at any time of the drill, so nobody leads the "
+                               "{group}; its steps ({steps}) will wait until the horizon")).format(roles=roles,
+                                                                                                     **said)))
         elif members and not any(_held_ever(s, role) for role in members):
-            out.append((at, f"nobody holding {', '.join(members)} is on duty at any time of the drill, so {name} "
-                            f"has no members; its steps ({listed}) will wait until the horizon"))
+            out.append((at, (_("nobody holding {roles} is on duty at any time of the drill, so team {team} has no "
+                               "members; its steps ({steps}) will wait until the horizon") if group is None else
+                             _("nobody holding {roles} is on duty at any time of the drill, so the {group} has no "
+                               "members; its steps ({steps}) will wait until the horizon")).format(
+                                 roles=", ".join(members), **said)))
     if len(teams) > 1 and len(unled) == len(teams) and len(set(unled)) == 1:  # every group's: say it once
-        return [(("actors", actor), f"nobody holding {unled[0]} is on duty at any time of the drill, so no "
-                                    f"working group has a leader; its steps ({listed}) will wait until the horizon")]
+        return [(("actors", actor), _("nobody holding {roles} is on duty at any time of the drill, so no working "
+                                      "group has a leader; its steps ({steps}) will wait until the horizon").format(
+                                        roles=unled[0], steps=listed))]
     return out
 
 

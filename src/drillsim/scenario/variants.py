@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from drillsim.i18n import _
 from drillsim.scenario.errors import dotted
 from drillsim.scenario.paths import FILE, Path, entry_index, error, parse_path, set_at
 
@@ -44,7 +45,7 @@ def replace(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
         path = _shorthand(parse_path(text), scenario)
         targets = list(_expand(doc, path, ()))
         if not targets:
-            raise error(path, "matches no entry of the scenario")
+            raise error(path, _("matches no entry of the scenario"))
         for target in targets:
             set_at(doc, target, _plain(value))
         applied.extend(targets)
@@ -91,14 +92,14 @@ def _expand(node: Any, path: Path, done: Path) -> Iterator[Path]:
         elif node is None:
             keys = []
         else:
-            raise error(done, "'*' needs a mapping or a list here")
+            raise error(done, _("'*' needs a mapping or a list here"))
         for key in keys:
             yield from _expand(node[key], rest, (*done, key))  # type: ignore[index]
         return
     if isinstance(node, list) and isinstance(head, str):
         index = entry_index(node, head)
         if index is None:
-            raise error((*done, head), f"no entry of {dotted(done)} has the id {head!r}")
+            raise error((*done, head), _("no entry of {path} has the id {id}").format(path=dotted(done), id=repr(head)))
         head = index
     yield from _expand(_child(node, head, done), rest, (*done, head))
 
@@ -107,13 +108,15 @@ def _child(node: Any, key: str | int, done: Path) -> Any:
     """The value below `node` at `key`, or None where a mapping does not have it yet."""
     if isinstance(node, list):
         if not isinstance(key, int) or not 0 <= key < len(node):
-            raise error((*done, key), f"expected an index from 0 to {len(node) - 1} of this list")
+            raise error((*done, key), _("expected an index from 0 to {last} of this list").format(last=len(node) - 1))
         return node[key]
     if isinstance(node, Mapping):
         return node.get(str(key))
     if node is None:
         return None
-    raise error((*done, key), f"{dotted(done) or 'the scenario'} is a single value, it has no fields")
+    if not done:
+        raise error((*done, key), _("the scenario is a single value, it has no fields"))
+    raise error((*done, key), _("{path} is a single value, it has no fields").format(path=dotted(done)))
 
 
 def _check_inherited(variant: Scenario, applied: list[Path]) -> None:
@@ -127,8 +130,9 @@ def _check_inherited(variant: Scenario, applied: list[Path]) -> None:
         grids = variant.staffing[actor].grids
         if grids and all(field in own.model_fields_set for own in grids.values()):
             names = ", ".join(grids)
-            raise error(path, f"every grid of {actor!r} sets its own {field} ({names}), so this changes "
-                               f"nothing; set staffing.{actor}.grids.*.{field} to change it in every grid")
+            raise error(path, _("every grid of {actor} sets its own {field} ({grids}), so this changes nothing; set "
+                                "staffing.{id}.grids.*.{field} to change it in every grid").format(
+                                  actor=repr(actor), field=field, grids=names, id=actor))
 
 
 __all__ = ["parse_path", "replace"]

@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 import yaml
 
 from drillsim.files import UnreadableFile, read_text
+from drillsim.i18n import _
 from drillsim.scenario.errors import Problem
 
 Path_ = tuple[str | int, ...]
@@ -35,15 +36,25 @@ _MAX_ALIAS_VALUES = 100_000
 """The most values aliases may add: far more than any scenario repeats, far fewer than a 'billion laughs' file."""
 _MAX_DEPTH = 50
 
-_TOO_MUCH_ALIASED = (f"aliases expand the document by more than {_MAX_ALIAS_VALUES} values, the most drillsim "
-                     f"reads; write fewer aliases of large values")
-_TOO_DEEP = f"the document nests lists and mappings more than {_MAX_DEPTH} deep; a scenario needs fewer than ten"
+def _too_much_aliased() -> str:
+    return _("aliases expand the document by more than {count} values, the most drillsim reads; write fewer "
+             "aliases of large values").format(count=_MAX_ALIAS_VALUES)
+
+
+def _too_deep() -> str:
+    return _("the document nests lists and mappings more than {depth} deep; a scenario needs fewer than "
+             "ten").format(depth=_MAX_DEPTH)
 
 
 def _too_many() -> str:
     """Said with the limit in force (a test lowers it)."""
-    return (f"the document writes more than {_MAX_VALUES} values, the most drillsim reads (a scenario writes a "
-            f"few thousand; the limit is about 16 MiB of injects)")
+    return _("the document writes more than {count} values, the most drillsim reads (a scenario writes a few "
+             "thousand; the limit is about 16 MiB of injects)").format(count=_MAX_VALUES)
+
+
+def _not_allowed_tag(tag: str) -> str:
+    return _("the YAML tag {tag} is not allowed; expected plain values, lists and mappings").format(
+        tag=_shown_tag(tag))
 
 
 class _Refused(Exception):
@@ -135,7 +146,7 @@ class _Builder:
         if not loader.check_event(yaml.StreamEndEvent):
             second = loader.get_event()
             raise _Refused(Problem(self.file, second.start_mark.line + 1, (),
-                                   "a second YAML document starts here; expected one scenario per file"))
+                                   _("a second YAML document starts here; expected one scenario per file")))
         return True, value
 
     def _refuse(self, line: int, path: Path_, message: str) -> NoReturn:
@@ -153,7 +164,7 @@ class _Builder:
         if isinstance(event, yaml.AliasEvent):
             return self._alias(str(event.anchor), path, line)
         if len(path) > _MAX_DEPTH:
-            self._refuse(line, path[:1], _TOO_DEEP)
+            self._refuse(line, path[:1], _too_deep())
         self.built += 1
         if self.built > _MAX_VALUES:
             self._refuse(line, path[:1], _too_many())
@@ -161,8 +172,8 @@ class _Builder:
         anchor, first, before = event.anchor, len(self.order) - 1, self.built + self.aliased - 1
         if anchor is not None:
             if anchor in self.anchors or anchor in self.open:
-                self._refuse(line, path, f"YAML syntax error: the anchor &{anchor} is defined twice; "
-                                         f"expected each anchor once")
+                self._refuse(line, path, _("YAML syntax error: the anchor &{anchor} is defined twice; expected "
+                                           "each anchor once").format(anchor=anchor))
             self.open.add(anchor)
         if isinstance(event, yaml.ScalarEvent):
             value = self._scalar(event, path, line)
@@ -171,9 +182,7 @@ class _Builder:
             tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(kind, None, event.implicit)
             value = self._mapping(path) if kind is yaml.MappingNode else self._sequence(path)
             if tag not in _SAFE_TAGS:
-                self.problems.append(Problem(self.file, line, path, f"the YAML tag {_shown_tag(tag)} is not "
-                                                                    f"allowed; expected plain values, lists and "
-                                                                    f"mappings"))
+                self.problems.append(Problem(self.file, line, path, _not_allowed_tag(tag)))
                 value = None
         if anchor is not None:
             self.open.discard(anchor)
@@ -199,8 +208,7 @@ class _Builder:
         if tag == _STR:
             return event.value
         if tag not in _SAFE_TAGS:
-            self.problems.append(Problem(self.file, line, path, f"the YAML tag {_shown_tag(tag)} is not allowed; "
-                                                                f"expected plain values, lists and mappings"))
+            self.problems.append(Problem(self.file, line, path, _not_allowed_tag(tag)))
             return None
         if tag == "tag:yaml.org,2002:timestamp":
             return event.value
@@ -209,9 +217,9 @@ class _Builder:
             constructed = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
         except ValueError:  # Python reads at most 4300 digits of a whole number
             digits = sum(ch.isdigit() for ch in event.value)
-            self.problems.append(Problem(self.file, line, path, f"a number of {digits} digits is more than "
-                                                                f"drillsim reads; expected a number of at most "
-                                                                f"4300 digits"))
+            self.problems.append(Problem(self.file, line, path, _(
+                "a number of {digits} digits is more than drillsim reads; expected a number of at most 4300 "
+                "digits").format(digits=digits)))
             return None
         if tag == "tag:yaml.org,2002:int" and not event.style and _SEXAGESIMAL.match(event.value):
             return SexagesimalInt(constructed, event.value)
@@ -237,7 +245,8 @@ class _Builder:
             if key in result:
                 first = self.lines.get((*path, key))
                 self.problems.append(Problem(self.file, key_line, (*path, key),
-                                             f"duplicate key {key!r}; it was already given on line {first}"))
+                                             _("duplicate key {key}; it was already given on line {line}").format(
+                                                 key=repr(key), line=first)))
                 self._skip()
                 continue
             result[key] = self.node((*path, key))
@@ -254,17 +263,17 @@ class _Builder:
         if not isinstance(event, yaml.ScalarEvent):
             if isinstance(event, yaml.CollectionStartEvent):
                 self._skip_rest()
-            self.problems.append(Problem(self.file, line, path, "a key must be a plain name"))
+            self.problems.append(Problem(self.file, line, path, _("a key must be a plain name")))
             return None
         tag = event.tag if event.tag not in (None, "!") else self.loader.resolve(yaml.ScalarNode, event.value,
                                                                                   event.implicit)
         if tag == _MERGE:
             self.problems.append(Problem(self.file, line, path,
-                                         "YAML merge keys (<<) are not supported; write the values out"))
+                                         _("YAML merge keys (<<) are not supported; write the values out")))
             return None
         if tag not in _SAFE_TAGS:
-            self.problems.append(Problem(self.file, line, path, f"the YAML tag {_shown_tag(tag)} is not allowed "
-                                                                f"in a key; expected a plain name"))
+            self.problems.append(Problem(self.file, line, path, _(
+                "the YAML tag {tag} is not allowed in a key; expected a plain name").format(tag=_shown_tag(tag))))
             return None
         if tag in (_STR, "tag:yaml.org,2002:timestamp"):
             return str(event.value)
@@ -285,15 +294,16 @@ class _Builder:
         """A copy of the anchored value at `path`, its lines copied with it; counted against the alias limit."""
         anchor = self.anchors.get(name)
         if anchor is None:
-            why = ("refers to the value it is part of" if name in self.open
-                   else "refers to no anchor defined before it")
-            self._refuse(line, path, f"YAML syntax error: the alias *{name} {why}; expected an alias of an "
-                                     f"&{name} written earlier")
+            self._refuse(line, path, (
+                _("YAML syntax error: the alias *{name} refers to the value it is part of; expected an alias of an "
+                  "&{name} written earlier") if name in self.open else
+                _("YAML syntax error: the alias *{name} refers to no anchor defined before it; expected an alias of "
+                  "an &{name} written earlier")).format(name=name))
         self.aliased += anchor.count
         if self.aliased > _MAX_ALIAS_VALUES:
-            self._refuse(line, path[:1], _TOO_MUCH_ALIASED)
+            self._refuse(line, path[:1], _too_much_aliased())
         if len(path) + anchor.depth > _MAX_DEPTH:
-            self._refuse(line, path[:1], _TOO_DEEP)
+            self._refuse(line, path[:1], _too_deep())
         cut = len(anchor.path)
         for inner in self.order[anchor.first:anchor.last]:
             self._at((*path, *inner[cut:]), self.lines[inner])
@@ -313,12 +323,59 @@ _CONSTRUCTOR = yaml.SafeLoader("")
 
 
 
-_SYNTAX_HINTS = {
-    "'\\t'": "; indent with spaces, not tabs",
-    "mapping values are not allowed here": "; quote a value that contains ': ', or check the indentation",
-    "could not find expected ':'": "; every line of a mapping is 'name: value'",
-}
-"""What usually causes PyYAML's complaint, said as the fix."""
+def _hinted(raw: str, said: str) -> str:
+    """What usually causes PyYAML's complaint (`raw`, in its English), said as the fix after it."""
+    if "'\\t'" in raw:
+        return _("{problem}; indent with spaces, not tabs").format(problem=said)
+    if "mapping values are not allowed here" in raw:
+        return _("{problem}; quote a value that contains ': ', or check the indentation").format(problem=said)
+    if "could not find expected ':'" in raw:
+        return _("{problem}; every line of a mapping is 'name: value'").format(problem=said)
+    return said
+
+
+_PYYAML_SAYS = re.compile(r"^(?:found character (?P<character>.+) that cannot start any token"
+                          r"|expected (?P<expected>.+), but (?:found|got) (?P<found>.+)"
+                          r"|found unknown escape character (?P<escape>.+))$", re.DOTALL)
+
+
+def _pyyaml(text: str) -> str:
+    """PyYAML's problem or context, in the language in force (its other words as it says them)."""
+    fixed = {
+        "mapping values are not allowed here": _("mapping values are not allowed here"),
+        "could not find expected ':'": _("could not find expected ':'"),
+        "sequence entries are not allowed here": _("sequence entries are not allowed here"),
+        "mapping keys are not allowed here": _("mapping keys are not allowed here"),
+        "found unexpected end of stream": _("found unexpected end of stream"),
+        "found unexpected document separator": _("found unexpected document separator"),
+        "invalid indentation or unclosed '[' or '{'": _("invalid indentation or unclosed {bracket} or {brace}").format(
+            bracket="'['", brace="'{'"),
+        "while scanning a simple key": _("while scanning a simple key"),
+        "while parsing a block mapping": _("while parsing a block mapping"),
+        "while parsing a block collection": _("while parsing a block collection"),
+        "while parsing a flow sequence": _("while parsing a flow sequence"),
+        "while parsing a flow mapping": _("while parsing a flow mapping"),
+        "while scanning a quoted scalar": _("while scanning a quoted scalar"),
+        "while scanning for the next token": _("while scanning for the next token"),
+        "while scanning a block scalar": _("while scanning a block scalar"),
+        "while parsing a block node": _("while parsing a block node"),
+        "while parsing a flow node": _("while parsing a flow node"),
+        "not valid YAML": _("not valid YAML"),
+    }
+    if text in fixed:
+        return fixed[text]
+    match = _PYYAML_SAYS.match(text)
+    if match is None:
+        return text
+    if match["character"] is not None:
+        return _("found character {character} that cannot start any token").format(character=match["character"])
+    if match["escape"] is not None:
+        return _("found unknown escape character {character}").format(character=match["escape"])
+    head, said_or, last = match["expected"].rpartition(" or ")
+    expected = _("{values} or {last}").format(values=head, last=last) if said_or else match["expected"]
+    return _("expected {expected}, but found {found}").format(expected=expected, found=match["found"]) \
+        if ", but found " in text else \
+        _("expected {expected}, but got {found}").format(expected=expected, found=match["found"])
 
 
 @dataclass
@@ -417,22 +474,26 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        what = exc.problem or exc.context or "not valid YAML"
+        raw = exc.problem or exc.context or "not valid YAML"
+        what = _pyyaml(raw)
         if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
-            what += f" ({exc.context} started on line {exc.context_mark.line + 1})"
-        what += next((hint for words, hint in _SYNTAX_HINTS.items() if words in what), "")
-        return None, SourceMap(file), [Problem(file, line, _path_at_error(text), f"YAML syntax error: {what}")]
+            what = _("{problem} ({context} started on line {line})").format(
+                problem=what, context=_pyyaml(exc.context), line=exc.context_mark.line + 1)
+        what = _hinted(raw, what)
+        return None, SourceMap(file), [Problem(file, line, _path_at_error(text),
+                                               _("YAML syntax error: {problem}").format(problem=what))]
     except yaml.YAMLError as exc:
-        return None, SourceMap(file), [Problem(file, None, (), f"YAML syntax error: {exc}")]
+        return None, SourceMap(file), [Problem(file, None, (), _("YAML syntax error: {problem}").format(
+            problem=exc))]
     except _Refused as exc:
         return None, SourceMap(file), [exc.problem]
     if not found:
-        return None, SourceMap(file), [Problem(file, 1, (), "the file is empty; expected a YAML mapping")]
+        return None, SourceMap(file), [Problem(file, 1, (), _("the file is empty; expected a YAML mapping"))]
     if not builder.problems and not isinstance(value, dict):
-        shown = {"list": "a list", "str": "a single value", "NoneType": "nothing"}.get(type(value).__name__,
-                                                                                      type(value).__name__)
-        builder.problems.append(Problem(file, builder.lines.get((), 1), (),
-                                        f"got {shown}; expected a YAML mapping of fields, one 'name: value' a line"))
+        shown = {"list": _("a list"), "str": _("a single value"), "NoneType": _("nothing")}.get(
+            type(value).__name__, type(value).__name__)
+        builder.problems.append(Problem(file, builder.lines.get((), 1), (), _(
+            "got {given}; expected a YAML mapping of fields, one 'name: value' a line").format(given=shown)))
     return value, SourceMap(file, builder.lines), builder.problems
 
 
@@ -444,7 +505,7 @@ def read_yaml(path: Path) -> tuple[Any, SourceMap, list[Problem]]:
     or plan path can hang drillsim or fill its memory.
     """
     try:
-        text = read_text(path, what="YAML text")
+        text = read_text(path, what=_("YAML text"))
     except UnreadableFile as exc:
         return None, SourceMap(str(path)), [Problem(str(path), exc.line, (), exc.reason)]
     return parse_yaml(text, str(path))
