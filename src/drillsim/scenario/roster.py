@@ -204,6 +204,7 @@ def _row(row: dict[str, str], line: int, file: str, people: dict[str, Rostered],
 
 
 def _time_syntax() -> str:
+    """How a roster writes a time, in the language in force."""
     return _("a time in the drill: 0 (its start), 08:00 (day 0), 1d 08:00, or a duration such as 26h")
 
 

@@ -37,6 +37,7 @@ _MAX_ALIAS_VALUES = 100_000
 _MAX_DEPTH = 50
 
 def _too_much_aliased() -> str:
+    """Said in the language in force when it is said, as every message here."""
     return _("aliases expand the document by more than {count} values, the most drillsim reads; write fewer "
              "aliases of large values").format(count=_MAX_ALIAS_VALUES)
 
@@ -53,6 +54,7 @@ def _too_many() -> str:
 
 
 def _not_allowed_tag(tag: str) -> str:
+    """Said alike for a collection's tag and a scalar's."""
     return _("the YAML tag {tag} is not allowed; expected plain values, lists and mappings").format(
         tag=_shown_tag(tag))
 
