@@ -1,6 +1,6 @@
 """Extract drillsim's messages with Babel and bring both catalogs up to date: `python tools/catalogs.py`.
 
-Every `_("...")` and `ngettext("...", "...", n)` of `src/drillsim` (and every
+Every `_("...")`, `N_("...")` and `ngettext("...", "...", n)` of `src/drillsim` (and every
 `_()` in its Jinja templates) is a message. Each catalog keeps its
 translations, gains the new messages (the English one filled with the
 message itself, the Chinese one empty until translated) and loses those the
@@ -20,7 +20,7 @@ from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "drillsim"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 HEADER = "# drillsim's messages, written by tools/catalogs.py: translate here, never edit the msgids.\n#"
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2"), ("**/templates/**.md", "jinja2")]
 

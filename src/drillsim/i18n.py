@@ -127,5 +127,11 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 _ = gettext
 
 
-__all__ = ["DOMAIN", "ENVIRONMENT", "LANGUAGES", "SOURCE", "Language", "catalog", "chosen", "from_environment",
+def N_(message: str) -> str:
+    """Mark `message` for the catalog where it is written, to be translated where it is shown: click's help texts are
+    read at import, before the language is known, and pass through `gettext` when a help page is rendered."""
+    return message
+
+
+__all__ = ["DOMAIN", "ENVIRONMENT", "LANGUAGES", "N_", "SOURCE", "Language", "catalog", "chosen", "from_environment",
            "from_locale", "gettext", "language", "ngettext", "parse", "resolve", "speaking", "use"]

@@ -17,7 +17,9 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from drillsim import __version__
+from drillsim import __version__, i18n
+from drillsim.cli.language import VERSION, Group, lang_in, problem
+from drillsim.i18n import N_, _
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("drillsim")
@@ -46,15 +48,21 @@ def fail(message: str, status: int = 2) -> NoReturn:
     sys.exit(status)
 
 
-class OneLineErrors(click.Group):
+class OneLineErrors(Group):
     """The `drillsim` command: a usage error (an unknown option, a value out of its range) is one line too.
 
     click's own report of one is four (usage, hint, blank, error); every
-    other error of drillsim is one line naming what is wrong, exit 2.
+    other error of drillsim is one line naming what is wrong, exit 2. Its
+    language is the one `--lang` names wherever it is written, read before
+    click parses the line, so that help pages and usage errors speak it too.
     """
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        args = list(sys.argv[1:] if args is None else args)
+        chosen = lang_in(args)
+        if chosen in i18n.LANGUAGES:
+            i18n.use(chosen)
         try:
             outcome = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.NoArgsIsHelpError as exc:
@@ -65,7 +73,8 @@ class OneLineErrors(click.Group):
             if not standalone_mode:
                 raise
             where = exc.ctx.command_path if exc.ctx is not None else "drillsim"
-            fail(f"{where}: {exc.format_message().rstrip('.')}; see '{where} --help'", exc.exit_code)
+            fail(_("{command}: {problem}; see '{command} --help'").format(command=where, problem=problem(exc)),
+                 exc.exit_code)
         except click.ClickException as exc:
             if not standalone_mode:
                 raise
@@ -73,7 +82,7 @@ class OneLineErrors(click.Group):
         except click.Abort:
             if not standalone_mode:
                 raise
-            fail("aborted", 1)
+            fail(_("aborted"), 1)
         if not standalone_mode:
             return outcome
         sys.exit(outcome if isinstance(outcome, int) else 0)
@@ -86,15 +95,15 @@ class FiniteRange(click.FloatRange):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
-            self.fail(f"{number} is not a finite number.", param, ctx)
+            self.fail(_("{number} is not a finite number.").format(number=number), param, ctx)
         return number
 
 
 def run_directory_argument(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
     """RUN_DIR is a directory: click's file_okay=False refuses only regular files, not a FIFO or a device."""
     if not os.path.isdir(value):
-        raise click.BadParameter(f"'{value}' is not a directory (a FIFO, device or socket); expected the folder "
-                                 f"`drillsim run --out` wrote")
+        raise click.BadParameter(_("'{value}' is not a directory (a FIFO, device or socket); expected the folder "
+                                   "`drillsim run --out` wrote").format(value=value))
     return value
 
 
@@ -107,14 +116,12 @@ def user_errors() -> Iterator[None]:
     except DrillsimError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
-        from drillsim.i18n import _
         fail(_("interrupted; nothing half-written was left behind"), 130)
 
 
 def load_scenario(path: str) -> Any:
     """Load a scenario for a command (errors are reported by `user_errors`), with the command's --roster if given;
     unless a language was chosen, the command goes on in the plan's own (drillsim.i18n)."""
-    from drillsim import i18n
     from drillsim.scenario import load
     context = click.get_current_context(silent=True)
     loaded = load(path, roster=context.meta.get(_ROSTER) if context is not None else None)
@@ -133,14 +140,18 @@ def roster_option(command: F) -> F:
         if value is not None:
             ctx.meta[_ROSTER] = value
     return click.option("--roster", type=click.Path(dir_okay=False), expose_value=False, callback=keep,
-                        metavar="FILE", help="A duty roster (CSV: person,roles,from,to[,title]) whose people "
-                                             "replace the scenario's people.")(command)
+                        metavar="FILE", help=N_("A duty roster (CSV: person,roles,from,to[,title]) whose people "
+                                                "replace the scenario's people."))(command)
+
+
+_QUIET = N_("Only errors on stderr; no progress bar.")
+_VERBOSE = N_("More detail on stderr (-vv for debugging).")
 
 
 def verbosity_options(command: F) -> F:
     """-v/-q on a command too: users put them after the command as often as before it."""
-    command = click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")(command)
-    return click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")(command)
+    command = click.option("-q", "--quiet", is_flag=True, help=_QUIET)(command)
+    return click.option("-v", "--verbose", count=True, help=_VERBOSE)(command)
 
 
 def apply_verbosity(ctx: click.Context, quiet: bool, verbose: int) -> bool:
@@ -151,19 +162,16 @@ def apply_verbosity(ctx: click.Context, quiet: bool, verbose: int) -> bool:
     return bool(quiet)
 
 
-@click.group(name="drillsim", cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="drillsim")
-@click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv for debugging).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bar.")
+@click.group(name="drillsim", cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]},
+             help=N_("drillsim: will the community's reporting chain keep the plan's deadlines?\n\nSimulates the "
+                     "emergency-reporting chain of a community safety plan (discoverers, grid workers, the office, "
+                     "the leadership group, the command post, the superiors) under the load of a scenario, and says "
+                     "for every deadline whether it is met, how often, and what holds it up."))
+@click.version_option(__version__, prog_name="drillsim", help=VERSION)
+@click.option("-v", "--verbose", count=True, help=_VERBOSE)
+@click.option("-q", "--quiet", is_flag=True, help=_QUIET)
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
-    """drillsim: will the community's reporting chain keep the plan's deadlines?
-
-    Simulates the emergency-reporting chain of a community safety plan
-    (discoverers, grid workers, the office, the leadership group, the command
-    post, the superiors) under the load of a scenario, and says for every
-    deadline whether it is met, how often, and what holds it up.
-    """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_VisibleFormatter("%(levelname)s: %(message)s"))
@@ -172,11 +180,10 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.obj["quiet"] = quiet
 
 
-@main.command()
+@main.command(help=N_("Check scenario files; report every problem as FILE:LINE: field: message."))
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @roster_option
 def validate(files: tuple[str, ...]) -> None:
-    """Check scenario files; report every problem as FILE:LINE: field: message."""
     from drillsim.scenario.errors import ScenarioError
     bad = 0
     for file in files:
@@ -186,21 +193,20 @@ def validate(files: tuple[str, ...]) -> None:
             bad += 1
             echo(str(exc), err=True)
         else:
-            echo(f"{file}: ok")
+            echo(_("{file}: ok").format(file=file))
     if bad:
         sys.exit(2)
 
 
-@main.command()
+@main.command(help=N_("Show the effective plan: actors and staffing, the flow, the deadline table, each with the "
+                      "plan's article and words, and the readings of the plan in force."))
 @click.argument("scenario", required=False, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "json"]), default="text", show_default=True,
-              help="Plain text, a Mermaid flowchart of the chain, or the effective scenario as JSON.")
-@click.option("--rule", metavar="RULE", help="Only this deadline rule: its limit, clock, article and the plan's "
-                                             "words, and the readings of the plan that move it.")
+              help=N_("Plain text, a Mermaid flowchart of the chain, or the effective scenario as JSON."))
+@click.option("--rule", metavar="RULE", help=N_("Only this deadline rule: its limit, clock, article and the plan's "
+                                                "words, and the readings of the plan that move it."))
 @roster_option
 def plan(scenario: str | None, fmt: str, rule: str | None) -> None:
-    """Show the effective plan: actors and staffing, the flow, the deadline table, each with the plan's article and
-    words, and the readings of the plan in force."""
     from drillsim.report import plan as planview
     with user_errors():
         if scenario is None:
@@ -213,7 +219,6 @@ def plan(scenario: str | None, fmt: str, rule: str | None) -> None:
         render = {"text": planview.text, "mermaid": planview.mermaid, "json": planview.as_json}[fmt]
         echo(render(loaded))
         return
-    from drillsim.i18n import _
     if fmt == "mermaid":
         fail(_("drillsim plan: --rule shows one rule as text or json, not as a flowchart"))
     if rule not in loaded.deadlines:
@@ -221,7 +226,7 @@ def plan(scenario: str | None, fmt: str, rule: str | None) -> None:
         removed = planview.removed_by(loaded, rule)
         fail(_("drillsim plan: the rule {rule} is not in this scenario: the reading {reading} removes it").format(
             rule=repr(rule), reading=removed) if removed
-             else f"drillsim plan: {unknown_name('deadline rule', rule, loaded.deadlines)}")
+             else _("drillsim plan: {problem}").format(problem=unknown_name("deadline rule", rule, loaded.deadlines)))
     echo(planview.rule_json(loaded, rule) if fmt == "json" else planview.rule_text(loaded, rule))
 
 
@@ -252,19 +257,12 @@ def _register() -> None:
     _with_language(main)
 
 
-def _choose_language(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    from drillsim import i18n
-    if value is not None:
-        i18n.use(value)
-
-
 def _with_language(command: click.Command) -> None:
     """`--lang zh|en` on the group and on every command under it, wherever a user puts it (drillsim.i18n says
-    what is spoken without it)."""
+    what is spoken without it; `OneLineErrors.main` reads it before click parses the line)."""
     command.params.append(click.Option(["--lang"], type=click.Choice(["zh", "en"]), expose_value=False,
-                                       is_eager=True, callback=_choose_language,
-                                       help="The language of what drillsim writes: zh (Chinese) or en (English); "
-                                            "default: $DRILLSIM_LANG, the plan's language, the locale."))
+                                       help=N_("The language of what drillsim writes: zh (Chinese) or en (English); "
+                                               "default: $DRILLSIM_LANG, the plan's language, the locale.")))
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _with_language(sub)

@@ -10,38 +10,39 @@ from typing import Any
 import click
 from rich.cells import cell_len
 
+from drillsim import i18n
 from drillsim.cli import echo, load_scenario, main, roster_option, user_errors
-from drillsim.i18n import _, language, ngettext
+from drillsim.cli.language import Command
+from drillsim.i18n import N_, _, language, ngettext
 from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 
 
-class _WithKinds(click.Command):
-    """The command's help ends with every kind of finding, read from the check only when help is asked for."""
+class _WithKinds(Command):
+    """The command's help ends with every kind of finding, read from the check only when help is asked for (each
+    kind's sentence in the language in force)."""
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         from drillsim.experiment.plan_check import KINDS
-        with formatter.section("Kinds of finding"):
-            formatter.write_dl(list(KINDS.items()))
+        with formatter.section(N_("Kinds of finding")):
+            formatter.write_dl([(kind, i18n.gettext(said)) for kind, said in KINDS.items()])
 
 
-@main.command(cls=_WithKinds)
+@main.command(cls=_WithKinds, help=N_(
+    "What the plan of SCENARIO cannot keep: deadlines no incident can meet (or only when every step runs fast), "
+    "deadlines that contradict each other, incidents without an upward deadline, steps nobody is on duty for, and "
+    "the plan text the model does not simulate; each with its article and the plan's own words.\n\nStatic: nothing "
+    "is simulated unless -n is given. Exit status 0 without findings, 1 with findings (the informational "
+    "`not_simulated` ones alone do not count), 2 for bad input. With `--format json` the keys, kinds, subjects and "
+    "figures are the same in every language; each finding's `message` is in the language in force."))
 @click.argument("scenario", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
-              help="Also run this many replications (summaries only) and give each rule's simulated hit rate "
-                   "beside its findings.")
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The seed of those replications (default: the "
-                                                                  "scenario's).")
+              help=N_("Also run this many replications (summaries only) and give each rule's simulated hit rate "
+                      "beside its findings."))
+@click.option("--seed", type=click.IntRange(0, MAX_SEED),
+              help=N_("The seed of those replications (default: the scenario's)."))
 @roster_option
 def check(scenario: str, fmt: str, replications: int | None, seed: int | None) -> None:
-    """What the plan of SCENARIO cannot keep: deadlines no incident can meet (or only when every step runs fast),
-    deadlines that contradict each other, incidents without an upward deadline, steps nobody is on duty for, and
-    the plan text the model does not simulate; each with its article and the plan's own words.
-
-    Static: nothing is simulated unless -n is given. Exit status 0 without findings, 1 with findings (the
-    informational `not_simulated` ones alone do not count), 2 for bad input. With `--format json` the keys, kinds,
-    subjects and figures are the same in every language; each finding's `message` is in the language in force.
-    """
     from drillsim.experiment.plan_check import as_data, counted
     from drillsim.experiment.plan_check import check as find
     with user_errors():

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from drillsim.cli import FiniteRange, echo, load_scenario, log, main, user_errors
+from drillsim.i18n import N_, _
 from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -18,16 +19,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _incident_options(func: F) -> F:
     """--seed and --scripted: which incidents the drill plays, the same for every exercise command."""
     func = click.option("--scripted", is_flag=True,
-                        help="Play the scenario's scripted injects only, not one simulated run's incidents.")(func)
+                        help=N_("Play the scenario's scripted injects only, not one simulated run's incidents."))(func)
     return click.option("--seed", type=click.IntRange(0, MAX_SEED),
-                        help="Seed of the simulated run whose incidents the drill plays (default: the "
-                             "scenario's); evaluate and aar also simulate with it.")(func)
+                        help=N_("Seed of the simulated run whose incidents the drill plays (default: the "
+                                "scenario's); evaluate and aar also simulate with it."))(func)
 
 
 def _source(seed: int | None, scripted: bool, scenario: Any) -> str:
     if scripted:
-        return "scripted injects"
-    return f"incidents of one simulated run, seed {scenario.seed if seed is None else seed}"
+        return _("scripted injects")
+    return _("incidents of one simulated run, seed {seed}").format(seed=scenario.seed if seed is None else seed)
 
 
 def _drill(scenario_path: str, seed: int | None, scripted: bool) -> tuple[Any, Any]:
@@ -36,25 +37,22 @@ def _drill(scenario_path: str, seed: int | None, scripted: bool) -> tuple[Any, A
     return scenario, drill_incidents(scenario, seed, scripted=scripted)
 
 
-@main.group()
+@main.group(help=N_(
+    "Tabletop exercise tools for trainers (HSEEP conventions).\n\nA drill plays either one simulated run's incidents "
+    "of a scenario (the default, with --seed) or its scripted injects alone (--scripted); every command takes the "
+    "same choice. Scripted injects keep their ids either way (`leak`, `quake/2`); a stream's incidents "
+    "(`everyday-3`) exist only in the run of their seed."))
 def exercise() -> None:
-    """Tabletop exercise tools for trainers (HSEEP conventions).
-
-    A drill plays either one simulated run's incidents of a scenario (the
-    default, with --seed) or its scripted injects alone (--scripted); every
-    command takes the same choice. Scripted injects keep their ids either
-    way (`leak`, `quake/2`); a stream's incidents (`everyday-3`) exist only
-    in the run of their seed.
-    """
+    pass
 
 
-@exercise.command()
+@exercise.command(help=N_("The master scenario events list: every inject, whom it goes to, the action and deadline it "
+                          "tests."))
 @click.argument("scenario", type=click.Path())
 @_incident_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Write msel.csv and inject-cards.html here (default: the MSEL as CSV on stdout).")
+              help=N_("Write msel.csv and inject-cards.html here (default: the MSEL as CSV on stdout)."))
 def msel(scenario: str, seed: int | None, scripted: bool, out: Path | None) -> None:
-    """The master scenario events list: every inject, whom it goes to, the action and deadline it tests."""
     from drillsim.exercise.msel import cards_html, inject_rows, to_csv
     from drillsim.files import atomic_write
     with user_errors():
@@ -65,7 +63,8 @@ def msel(scenario: str, seed: int | None, scripted: bool, out: Path | None) -> N
             return
         atomic_write(out / "msel.csv", to_csv(rows))
         atomic_write(out / "inject-cards.html", cards_html(loaded, rows, _source(seed, scripted, loaded)))
-    echo(f"{len(rows)} injects: {out / 'msel.csv'}, {out / 'inject-cards.html'}")
+    echo(_("{count} injects: {msel}, {cards}").format(count=len(rows), msel=out / "msel.csv",
+                                                       cards=out / "inject-cards.html"))
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
@@ -86,27 +85,24 @@ def _offset(_ctx: click.Context, _param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(exc)) from None
 
 
-@exercise.command("run")
+@exercise.command("run", help=N_(
+    "The facilitator's console: drill clock, injects, deadlines counting down, the chain to record.\n\nStarts "
+    "paused: space runs and pauses the clock, n steps it, Enter records the selected step of the chain at the current "
+    "drill time, l records it with a level picked from the plan's, u withdraws it, + and - change the speed, q quits. "
+    "Every record is in the drill log on disk before the screen shows it."))
 @click.argument("scenario", type=click.Path())
 @click.option("--speed", type=FiniteRange(min=0, min_open=True), default=1.0, show_default=True,
-              help="Drill seconds per real second (60: a drill minute each second).")
+              help=N_("Drill seconds per real second (60: a drill minute each second)."))
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("drill-log.csv"),
-              show_default=True, help="The drill log; an existing one is continued.")
+              show_default=True, help=N_("The drill log; an existing one is continued."))
 @_incident_options
 @click.option("--start", callback=_offset, metavar="TIME",
-              help="Drill time to start the clock at (default: 5m before the first inject, or the last "
-                   "record of a continued log).")
+              help=N_("Drill time to start the clock at (default: 5m before the first inject, or the last "
+                      "record of a continued log)."))
 @click.option("--step", callback=_duration, default="1m", show_default=True, metavar="DURATION",
-              help="How far the n key moves the clock.")
+              help=N_("How far the n key moves the clock."))
 def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, scripted: bool, start: int | None,
                 step: int) -> None:
-    """The facilitator's console: drill clock, injects, deadlines counting down, the chain to record.
-
-    Starts paused: space runs and pauses the clock, n steps it, Enter records
-    the selected step of the chain at the current drill time, l records it with
-    a level picked from the plan's, u withdraws it, + and - change the speed,
-    q quits. Every record is in the drill log on disk before the screen shows it.
-    """
     from drillsim.exercise.board import DrillBoard, DrillClock
     from drillsim.exercise.console import FacilitatorConsole
     from drillsim.exercise.drilllog import DrillLogWriter, continued
@@ -116,13 +112,15 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
     with user_errors():
         loaded, incidents = _drill(scenario, seed, scripted)
         if start is not None and start >= loaded.horizon:
-            raise DrillsimError(f"--start {format_offset(start)} is outside the drill; expected a time before it "
-                                f"ends at {format_offset(loaded.horizon)} (horizon {format_duration(loaded.horizon)})")
+            raise DrillsimError(_("--start {start} is outside the drill; expected a time before it ends at {end} "
+                                  "(horizon {horizon})").format(start=format_offset(start),
+                                                                end=format_offset(loaded.horizon),
+                                                                horizon=format_duration(loaded.horizon)))
         rows = inject_rows(loaded, incidents)
         entries = continued(log_path, loaded, incidents)
         if not (sys.stdin.isatty() and sys.stdout.isatty()):  # it would redraw forever, reading no key
-            raise DrillsimError("the facilitator's console needs a terminal, and stdin or stdout is not one (a pipe "
-                                "or a file); run it in a terminal")
+            raise DrillsimError(_("the facilitator's console needs a terminal, and stdin or stdout is not one (a "
+                                  "pipe or a file); run it in a terminal"))
         writer = DrillLogWriter(log_path)
     with writer:
         board = DrillBoard(loaded, incidents, rows, writer.append, entries)
@@ -130,7 +128,7 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
             last = board.last_time()
             start = last if last is not None else max(0, min((row.time for row in rows), default=0) - 300)
         FacilitatorConsole(board, DrillClock(start, speed), step=step, log_name=str(log_path)).run()
-    echo(f"drill log: {log_path}")
+    echo(_("drill log: {path}").format(path=log_path))
 
 
 def _evaluation(scenario: str, drill_log: Path, seed: int | None, scripted: bool,
@@ -141,25 +139,22 @@ def _evaluation(scenario: str, drill_log: Path, seed: int | None, scripted: bool
     loaded, incidents = _drill(scenario, seed, scripted)
     entries = read(drill_log, loaded, incidents)
     results = api.run(loaded, replications=replications, seed=seed)
-    log.info("compared with %d simulated runs", len(results.replications))
+    log.info(_("compared with {count} simulated runs").format(count=len(results.replications)))
     return evaluate(loaded, incidents, entries, results, str(drill_log)), results
 
 
-@exercise.command()
+@exercise.command(help=N_(
+    "Judge a real drill from its log: each deadline met or missed, against simulated runs.\n\nThe drill log is a CSV "
+    "with the header time,incident,change,milestone, level,note (the console writes it; see `drillsim exercise "
+    "run`). A malformed log is reported as FILE:LINE: column: problem, exit status 2."))
 @click.argument("scenario", type=click.Path())
 @click.argument("drill_log", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
-              help="Simulated runs to compare with (default: the scenario's).")
+              help=N_("Simulated runs to compare with (default: the scenario's)."))
 @_incident_options
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 def evaluate(scenario: str, drill_log: Path, replications: int | None, seed: int | None, scripted: bool,
              fmt: str) -> None:
-    """Judge a real drill from its log: each deadline met or missed, against simulated runs.
-
-    The drill log is a CSV with the header time,incident,change,milestone,
-    level,note (the console writes it; see `drillsim exercise run`). A
-    malformed log is reported as FILE:LINE: column: problem, exit status 2.
-    """
     from drillsim.exercise.evaluate import render_text, to_frame
     with user_errors():
         ev, _ = _evaluation(scenario, drill_log, seed, scripted, replications)
@@ -172,19 +167,18 @@ def evaluate(scenario: str, drill_log: Path, replications: int | None, seed: int
         echo(to_frame(ev).to_json(orient="records", indent=2))
 
 
-@exercise.command()
+@exercise.command(help=N_("Draft the after-action report and improvement plan of a drill (HTML and Markdown)."))
 @click.argument("scenario", type=click.Path())
 @click.argument("drill_log", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--compare", type=click.Path(),
-              help="A scenario staffed differently: its simulated hit rates inform the improvement plan.")
+              help=N_("A scenario staffed differently: its simulated hit rates inform the improvement plan."))
 @click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
-              help="Simulated runs of each scenario (default: the scenario's).")
+              help=N_("Simulated runs of each scenario (default: the scenario's)."))
 @_incident_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("aar"), show_default=True,
-              help="Write aar.html and aar.md here.")
+              help=N_("Write aar.html and aar.md here."))
 def aar(scenario: str, drill_log: Path, compare: str | None, replications: int | None, seed: int | None,
         scripted: bool, out: Path) -> None:
-    """Draft the after-action report and improvement plan of a drill (HTML and Markdown)."""
     from drillsim import api
     from drillsim.exercise.aar import draft, render_html, render_markdown
     from drillsim.files import atomic_write
@@ -196,5 +190,6 @@ def aar(scenario: str, drill_log: Path, compare: str | None, replications: int |
         report = draft(ev, results, other)
         atomic_write(out / "aar.html", render_html(report))
         atomic_write(out / "aar.md", render_markdown(report))
-    echo(f"{len(report.strengths)} strengths, {len(report.improvements)} areas for improvement: "
-               f"{out / 'aar.html'}, {out / 'aar.md'}")
+    echo(_("{strengths} strengths, {improvements} areas for improvement: {html}, {markdown}").format(
+        strengths=len(report.strengths), improvements=len(report.improvements), html=out / "aar.html",
+        markdown=out / "aar.md"))

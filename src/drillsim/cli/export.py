@@ -8,37 +8,33 @@ from pathlib import Path
 import click
 
 from drillsim.cli import echo, main, run_directory_argument, user_errors
+from drillsim.i18n import N_, _
 
 
-@main.group()
+@main.group(help=N_("Export a run (the folder `drillsim run --out` wrote) in standard formats."))
 def export() -> None:
-    """Export a run (the folder `drillsim run --out` wrote) in standard formats."""
+    pass
 
 
-@export.command()
+@export.command(help=N_(
+    "Every report of a run as an OASIS CAP 1.2 message (status Exercise), one file each.\n\nThe first report of an "
+    "incident is an Alert; each later report is an Update whose references list the earlier ones. Severity follows "
+    "the level in force: I Extreme, II Severe, III Moderate, IV Minor.\n\nThe messages speak the language in force "
+    "when they are exported (--lang, else $DRILLSIM_LANG, else the locale), not the one of the run: each <info> says "
+    "zh-CN or en-US; --lang-both gives one in each language."))
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
                 callback=run_directory_argument)
 @click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the messages, replaced whole (default: RUN_DIR/cap).")
+              help=N_("Folder for the messages, replaced whole (default: RUN_DIR/cap)."))
 @click.option("--epoch", default="2026-01-05T00:00:00+08:00", show_default=True,
-              help="The date and time of drill time 0d 00:00, with its UTC offset.")
+              help=N_("The date and time of drill time 0d 00:00, with its UTC offset."))
 @click.option("--domain", default="community.drill.invalid", show_default=True,
-              help="Senders and addresses are ACTOR@DOMAIN.")
-@click.option("--replication", type=click.IntRange(min=0), help="Only this replication.")
+              help=N_("Senders and addresses are ACTOR@DOMAIN."))
+@click.option("--replication", type=click.IntRange(min=0), help=N_("Only this replication."))
 @click.option("--lang-both", is_flag=True,
-              help="An <info> block in Chinese (zh-CN) and one in English (en-US) in every message, the language "
-                   "in force first.")
+              help=N_("An <info> block in Chinese (zh-CN) and one in English (en-US) in every message, the language "
+                      "in force first."))
 def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: int | None, lang_both: bool) -> None:
-    """Every report of a run as an OASIS CAP 1.2 message (status Exercise), one file each.
-
-    The first report of an incident is an Alert; each later report is an
-    Update whose references list the earlier ones. Severity follows the level
-    in force: I Extreme, II Severe, III Moderate, IV Minor.
-
-    The messages speak the language in force when they are exported (--lang,
-    else $DRILLSIM_LANG, else the locale), not the one of the run: each
-    <info> says zh-CN or en-US; --lang-both gives one in each language.
-    """
     from drillsim import __version__
     from drillsim.exercise.cap import messages, parse_domain, parse_epoch, write
     from drillsim.experiment.rundir import RunRows, run_directory
@@ -52,4 +48,5 @@ def cap(run_dir: Path, out: Path | None, epoch: str, domain: str, replication: i
         target = out or run_dir / "cap"
         write(found, target)
     alerts = sum(1 for m in found if m.msg_type == "Alert")
-    echo(f"{len(found)} CAP messages ({alerts} alerts, {len(found) - alerts} updates) in {target}")
+    echo(_("{count} CAP messages ({alerts} alerts, {updates} updates) in {target}").format(
+        count=len(found), alerts=alerts, updates=len(found) - alerts, target=target))

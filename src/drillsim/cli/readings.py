@@ -18,30 +18,31 @@ from drillsim.cli import (
     user_errors,
     verbosity_options,
 )
-from drillsim.i18n import _, ngettext
+from drillsim.i18n import N_, _, ngettext
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 from drillsim.report.terminal import pad
 
 
-@main.command()
+@main.command(help=N_(
+    "Run the scenario under every alternative of every reading of the plan, on the same incidents: each rule's hit "
+    "rate under each, with paired 95% intervals, the rules whose verdict depends most on the reading first."))
 @click.argument("scenario", type=click.Path())
 @click.option("--all", "every_combination", is_flag=True,
-              help="Every combination of the readings that can move each rule, not only one at a time.")
+              help=N_("Every combination of the readings that can move each rule, not only one at a time."))
 @click.option("--reading", "only", multiple=True, metavar="NAME",
-              help="Try only this reading (repeatable); `drillsim plan` lists them.")
+              help=N_("Try only this reading (repeatable); `drillsim plan` lists them."))
 @click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS),
-              help="Replications of each alternative (default: the scenario's).")
+              help=N_("Replications of each alternative (default: the scenario's)."))
 @click.option("--seed", type=click.IntRange(0, MAX_SEED),
-              help="The run's seed, the same for every alternative (default: the scenario's).")
-@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
+              help=N_("The run's seed, the same for every alternative (default: the scenario's)."))
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
+              help=N_("Worker processes."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @roster_option
 @verbosity_options
 @click.pass_context
 def readings(ctx: click.Context, scenario: str, every_combination: bool, only: tuple[str, ...],
              replications: int | None, seed: int | None, jobs: int, fmt: str, verbose: int, quiet: bool) -> None:
-    """Run the scenario under every alternative of every reading of the plan, on the same incidents: each rule's
-    hit rate under each, with paired 95% intervals, the rules whose verdict depends most on the reading first."""
     from drillsim import api
     from drillsim.experiment.readings import runs
     quiet = apply_verbosity(ctx, quiet, verbose)
@@ -49,7 +50,7 @@ def readings(ctx: click.Context, scenario: str, every_combination: bool, only: t
         loaded = load_scenario(scenario)
         count = replications or loaded.replications
         total = runs(loaded, every_combination=every_combination, only=only or None)
-        with progress_bar(total * count, quiet, "replications") as advance:
+        with progress_bar(total * count, quiet, _("replications")) as advance:
             result = api.readings(loaded, replications=count, seed=seed, jobs=jobs,
                                   every_combination=every_combination, only=only or None, progress=advance)
     if fmt == "json":

@@ -24,7 +24,7 @@ from drillsim.cli import (
     user_errors,
     verbosity_options,
 )
-from drillsim.i18n import _
+from drillsim.i18n import N_, _
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 
 if TYPE_CHECKING:
@@ -56,36 +56,36 @@ def _parse_fail_under(values: tuple[str, ...], rules: Any) -> dict[str, float]:
     return out
 
 
-@main.command()
+@main.command(help=N_("Run a scenario and give a verdict on every deadline of the plan."))
 @click.argument("scenario", type=click.Path())
 @click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
-              help="Replications (default: the scenario's).")
+              help=N_("Replications (default: the scenario's)."))
 @click.option("--seed", type=click.IntRange(0, MAX_SEED),
-              help="The run's seed: every replication's streams derive from it (default: the scenario's).")
+              help=N_("The run's seed: every replication's streams derive from it (default: the scenario's)."))
 @click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
-              help="Worker processes.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write CSV, JSON and plots here.")
+              help=N_("Worker processes."))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help=N_("Write CSV, JSON and plots here."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--fail-under", multiple=True, metavar="RULE=RATE",
-              help="Exit 1 if RULE's hit rate is below RATE (repeatable).")
-@click.option("--timeline", is_flag=True, help="Tell each incident's story, minute by minute (one replication).")
+              help=N_("Exit 1 if RULE's hit rate is below RATE (repeatable)."))
+@click.option("--timeline", is_flag=True, help=N_("Tell each incident's story, minute by minute (one replication)."))
 @click.option("--precision", type=FiniteRange(0, 0.5, min_open=True, max_open=True), metavar="H",
-              help="Add replications until every rule's 95% half-width is at most H (e.g. 0.02); "
-                   "-n is the first batch.")
+              help=N_("Add replications until every rule's 95% half-width is at most H (e.g. 0.02); "
+                      "-n is the first batch."))
 @click.option("--max-replications", type=click.IntRange(2, MAX_REPLICATIONS), default=1000, show_default=True,
-              help="The cap for --precision.")
+              help=N_("The cap for --precision."))
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run the replications on this dask scheduler's cluster instead of local processes "
-                   "(needs drillsim[dask]).")
-@click.option("--report", is_flag=True, help="Also write the run's HTML report (report.html) into --out.")
+              help=N_("Run the replications on this dask scheduler's cluster instead of local processes "
+                      "(needs drillsim[dask])."))
+@click.option("--report", is_flag=True, help=N_("Also write the run's HTML report (report.html) into --out."))
 @click.option("--keep", type=click.Choice(["all", "summary"]), default="all", show_default=True,
-              help="Keep every record (frames, plots, bottleneck), or only running totals per replication: "
-                   "the same verdicts and actor figures in memory that does not grow with the horizon.")
+              help=N_("Keep every record (frames, plots, bottleneck), or only running totals per replication: "
+                      "the same verdicts and actor figures in memory that does not grow with the horizon."))
 @click.option("--readings", "reading_mode", type=click.Choice(["clocks", "all", "none"]), default="clocks",
               show_default=True,
-              help="Mark every rule whose hit rate moves by more than 5 points across readings of the plan: clocks "
-                   "re-checks the run's own records under the readings that only move clocks (nearly free with "
-                   "--keep all), all also simulates those that change the chain, none skips it.")
+              help=N_("Mark every rule whose hit rate moves by more than 5 points across readings of the plan: "
+                      "clocks re-checks the run's own records under the readings that only move clocks (nearly free "
+                      "with --keep all), all also simulates those that change the chain, none skips it."))
 @roster_option
 @verbosity_options
 @click.pass_context
@@ -93,7 +93,6 @@ def run(ctx: click.Context, scenario: str, replications: int | None, seed: int |
         out: Path | None, fmt: str, fail_under: tuple[str, ...], timeline: bool, precision: float | None,
         max_replications: int, scheduler: str | None, report: bool, keep: Keep,
         reading_mode: Mode | Literal["none"], verbose: int, quiet: bool) -> None:
-    """Run a scenario and give a verdict on every deadline of the plan."""
     started = time.perf_counter()
     from drillsim import api
     from drillsim.experiment.distributed import session

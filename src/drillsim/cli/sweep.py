@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.cells import cell_len
 
 from drillsim.cli import (
     apply_verbosity,
@@ -21,9 +22,9 @@ from drillsim.cli import (
     user_errors,
     verbosity_options,
 )
+from drillsim.i18n import N_, _
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED, MAX_SWEEP_POINTS
-
-_RANGE_HELP = "PATH=VALUES: 1..4 (whole numbers), or 2,4,6, or 15m,20m (values as in YAML)"
+from drillsim.report.terminal import pad
 
 
 def parse_vary(text: str) -> tuple[str, list[Any]]:
@@ -31,22 +32,24 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     path, sep, values = text.partition("=")
     path, values = path.strip(), values.strip()
     if not sep or not path or not values:
-        fail(f"--vary {text!r}: expected {_RANGE_HELP}")
+        fail(_("--vary {text}: expected PATH=VALUES: 1..4 (whole numbers), or 2,4,6, or 15m,20m (values as in "
+               "YAML)").format(text=repr(text)))
     low, dots, high = values.partition("..")
     if dots:
         try:
             first, last = int(low), int(high)
         except ValueError:
-            fail(f"--vary {text!r}: a range is two whole numbers, e.g. 1..4")
+            fail(_("--vary {text}: a range is two whole numbers, e.g. 1..4").format(text=repr(text)))
         if last < first:
-            fail(f"--vary {text!r}: the range is empty")
+            fail(_("--vary {text}: the range is empty").format(text=repr(text)))
         if last - first >= MAX_SWEEP_POINTS:  # counted before it is built: 1..10**12 is a number, not a list
-            fail(f"--vary {text!r}: the range has {last - first + 1} values, more than {MAX_SWEEP_POINTS}, the most "
-                 f"combinations a sweep runs; expected a shorter range, or values such as 1,10,100")
+            fail(_("--vary {text}: the range has {count} values, more than {most}, the most combinations a sweep "
+                   "runs; expected a shorter range, or values such as 1,10,100").format(
+                text=repr(text), count=last - first + 1, most=MAX_SWEEP_POINTS))
         return path, list(range(first, last + 1))
     items = [item.strip() for item in values.split(",")]
     if any(not item for item in items):
-        fail(f"--vary {text!r}: an empty value between commas")
+        fail(_("--vary {text}: an empty value between commas").format(text=repr(text)))
     return path, [_scalar(item) for item in items]
 
 
@@ -67,54 +70,50 @@ def _pct(value: Any) -> str:
     return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
 
 
-@main.command()
+@main.command(help=N_(
+    "Run every combination of the varied factors; mark the cheapest that meets the targets.\n\nCombinations that "
+    "vary only staffing, durations or deadlines see the same incidents; varying load, the horizon or a source changes "
+    "them, and the table's first line says what differs.\n\nA factor is a dotted path of the scenario as its file "
+    "writes it (staffing.office.staff, staffing.office.shifts[1].staff, deadlines.grid_to_office.limit) or `load`, "
+    "which multiplies every incident stream's rate; with a target the table then gives the headroom, the largest "
+    "load at which the target still holds. A per-grid actor's own field (staffing.grid_worker.staff) reaches the "
+    "grids that do not set it themselves; staffing.grid_worker.grids.*.staff sets every grid. Cost is the on-duty "
+    "staff-hours over the horizon, or the scenario's costs.staff_hour weights."))
 @click.argument("scenario", type=click.Path())
 @click.option("--vary", multiple=True, required=True, metavar="PATH=VALUES",
-              help="A factor and its values (repeatable): staffing.office.staff=1..4, "
-                   "staffing.grid_worker.grids.*.staff=1,2, load=1,2,4,8.")
+              help=N_("A factor and its values (repeatable): staffing.office.staff=1..4, "
+                      "staffing.grid_worker.grids.*.staff=1,2, load=1,2,4,8."))
 @click.option("--target", "targets", multiple=True, metavar="RULE>=RATE",
-              help="A hit rate every acceptable option must reach (repeatable), e.g. office_to_leadership>=0.95.")
+              help=N_("A hit rate every acceptable option must reach (repeatable), e.g. "
+                      "office_to_leadership>=0.95."))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Write each finished combination here at once, then sweep.csv and sweep.json.")
-@click.option("--resume", is_flag=True, help="Continue the sweep that --out holds, skipping finished combinations.")
-@click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS), help="Replications per combination.")
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The run's seed, the same for every combination.")
-@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
+              help=N_("Write each finished combination here at once, then sweep.csv and sweep.json."))
+@click.option("--resume", is_flag=True,
+              help=N_("Continue the sweep that --out holds, skipping finished combinations."))
+@click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS),
+              help=N_("Replications per combination."))
+@click.option("--seed", type=click.IntRange(0, MAX_SEED), help=N_("The run's seed, the same for every combination."))
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
+              help=N_("Worker processes."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @roster_option
 @verbosity_options
 @click.option("--scheduler", metavar="tcp://HOST:PORT",
-              help="Run the replications on this dask scheduler's cluster instead of local processes "
-                   "(needs drillsim[dask]).")
+              help=N_("Run the replications on this dask scheduler's cluster instead of local processes "
+                      "(needs drillsim[dask])."))
 @click.pass_context
 def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tuple[str, ...], out: Path | None,
           resume: bool, replications: int | None, seed: int | None, jobs: int, fmt: str, verbose: int,
           quiet: bool, scheduler: str | None) -> None:
-    """Run every combination of the varied factors; mark the cheapest that meets the targets.
-
-    Combinations that vary only staffing, durations or deadlines see the same
-    incidents; varying load, the horizon or a source changes them, and the
-    table's first line says what differs.
-
-    A factor is a dotted path of the scenario as its file writes it
-    (staffing.office.staff, staffing.office.shifts[1].staff,
-    deadlines.grid_to_office.limit) or `load`, which multiplies every incident
-    stream's rate; with a target the table then gives the headroom, the
-    largest load at which the target still holds. A per-grid actor's own
-    field (staffing.grid_worker.staff) reaches the grids that do not set it
-    themselves; staffing.grid_worker.grids.*.staff sets every grid.
-    Cost is the on-duty staff-hours over the horizon, or the scenario's
-    costs.staff_hour weights.
-    """
     from drillsim import api
     from drillsim.experiment.distributed import session
     from drillsim.files import to_json
     quiet = apply_verbosity(ctx, quiet, verbose)
     if scheduler is not None and jobs > 1:
-        fail("--jobs runs local processes, --scheduler a cluster: give one of them")
+        fail(_("--jobs runs local processes, --scheduler a cluster: give one of them"))
     factors = dict(parse_vary(v) for v in vary)
     if len(factors) != len(vary):
-        fail("--vary: each factor once; give all its values together, e.g. staffing.office.staff=1,2,3")
+        fail(_("--vary: each factor once; give all its values together, e.g. staffing.office.staff=1,2,3"))
     finished: list[Any] = []
     with user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)
@@ -124,15 +123,15 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
             from drillsim.experiment.sweeps import sweep_directory
             held.enter_context(sweep_directory(out))
         try:
-            with session(scheduler) as client, progress_bar(total, quiet, "sweep") as advance:
+            with session(scheduler) as client, progress_bar(total, quiet, _("sweep")) as advance:
                 outcome = api.sweep(loaded, factors, replications=count, seed=seed, jobs=jobs, targets=targets,
                                     out=out, resume=resume, progress=advance, on_point=finished.append,
                                     client=client)
         except KeyboardInterrupt:
-            points = total // count
-            where = (f"; {out} holds the {len(finished)} finished of {points} combinations, --resume continues"
-                     if out is not None else "")
-            fail(f"interrupted{where}", 130)
+            if out is None:
+                fail(_("interrupted"), 130)
+            fail(_("interrupted; {out} holds the {finished} finished of {points} combinations, --resume "
+                   "continues").format(out=out, finished=len(finished), points=total // count), 130)
     if fmt == "json":
         echo(to_json(outcome.summary()), nl=False)
     else:
@@ -140,27 +139,30 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
 
 
 def render_sweep(outcome: Any) -> str:
-    """One row per combination: its values, cost, the targets' hit rates (every rule's without targets)."""
+    """One row per combination: its values, cost, the targets' hit rates (every rule's without targets); every
+    column padded by terminal cells."""
     factors = outcome.factors
     rules = [t.rule for t in outcome.targets] or list(outcome.scenario.deadlines)
     from drillsim.results.targets import UNDECIDED, target_verdict
     cheapest = set(outcome.cheapest_points())
     unsure = False
-    lines = [f"{outcome.scenario.name}: {len(outcome.points)} combinations x {outcome.replications} replications, "
-             f"seed {outcome.seed}, {_incidents(outcome.points)}",
-             f"cost: {outcome.cost_unit} over {_horizon(outcome)}; hit rates with 95% intervals"
-             if outcome.targets else f"cost: {outcome.cost_unit} over {_horizon(outcome)}", ""]
+    unit = {"staff-hours": _("staff-hours"), "cost": _("cost")}.get(outcome.cost_unit, outcome.cost_unit)
+    lines = [_("{name}: {points} combinations x {replications} replications, seed {seed}, {incidents}").format(
+                 name=outcome.scenario.name, points=len(outcome.points), replications=outcome.replications,
+                 seed=outcome.seed, incidents=_incidents(outcome.points)),
+             (_("cost: {unit} over {horizon}; hit rates with 95% intervals") if outcome.targets
+              else _("cost: {unit} over {horizon}")).format(unit=unit, horizon=_horizon(outcome)), ""]
     # As wide as the widest value too: `first_reports` under `policy`.
-    widths = [max(len(f), 6, *(len(str(p.values[f])) for p in outcome.points)) for f in factors]
+    widths = [max(cell_len(f), 6, *(cell_len(str(p.values[f])) for p in outcome.points)) for f in factors]
     cells = [f"{t.rule}>={t.rate:.0%}" for t in outcome.targets] or rules
-    rule_width = [max(len(c), 23 if outcome.targets else 8) for c in cells]
-    head = ["#".rjust(3), *(f.ljust(w) for f, w in zip(factors, widths, strict=True)), "cost".rjust(9),
-            *(c.ljust(w) for c, w in zip(cells, rule_width, strict=True))]
+    rule_width = [max(cell_len(c), 23 if outcome.targets else 8) for c in cells]
+    head = ["#".rjust(3), *(pad(f, w) for f, w in zip(factors, widths, strict=True)), pad(_("cost"), 9, ">"),
+            *(pad(c, w) for c, w in zip(cells, rule_width, strict=True))]
     lines.append("  ".join(head).rstrip())
     for point in outcome.points:
         rates = outcome.rates(point.index)
-        row = [str(point.index).rjust(3), *(str(point.values[f]).ljust(w) for f, w in zip(factors, widths,
-                                                                                          strict=True)),
+        row = [str(point.index).rjust(3), *(pad(str(point.values[f]), w) for f, w in zip(factors, widths,
+                                                                                         strict=True)),
                f"{point.cost:9.0f}"]
         for rule, width in zip(rules, rule_width, strict=True):
             r = rates[rule]
@@ -171,17 +173,17 @@ def render_sweep(outcome: Any) -> str:
                 if target_verdict(r, target) == UNDECIDED:
                     cell += " ?"
                     unsure = True
-            row.append(cell.ljust(width))
+            row.append(pad(cell, width))
         mark = ""
         if outcome.targets:
-            mark = "meets all" if outcome.meets_all(point.index) else ""
-            mark += "  <- cheapest" if point.index in cheapest else ""
+            mark = _("meets all") if outcome.meets_all(point.index) else ""
+            mark += "  " + _("<- cheapest") if point.index in cheapest else ""
         lines.append("  ".join([*row, mark]).rstrip())
     if outcome.targets and not cheapest:
-        lines += ["", "No combination meets every target."]
+        lines += ["", _("No combination meets every target.")]
     if unsure:
-        lines += ["", "? the 95% interval contains the target: whether it is met is not yet known; "
-                      "more replications (-n) would tell."]
+        lines += ["", _("? the 95% interval contains the target: whether it is met is not yet known; more "
+                        "replications (-n) would tell.")]
     lines += _headroom_lines(outcome)
     return "\n".join(lines)
 
@@ -194,8 +196,8 @@ def _incidents(points: list[Any]) -> str:
         said += [d for d in differences(points[0].scenario, point.scenario, loads=(points[0].load, point.load))
                  if d not in said]
     if not said:
-        return "the same incidents for every combination"
-    return "different incidents between combinations (" + "; ".join(said) + ")"
+        return _("the same incidents for every combination")
+    return _("different incidents between combinations ({differences})").format(differences=_("; ").join(said))
 
 
 def _horizon(outcome: Any) -> str:
@@ -207,39 +209,41 @@ def _headroom_lines(outcome: Any) -> list[str]:
     if "load" not in outcome.factors:
         return []
     if not outcome.targets:
-        return ["", "Give --target RULE>=RATE to get the headroom: the largest load at which it still holds."]
-    lines = ["", "Headroom: the largest load at which each target still holds (at every load up to it)"]
+        return ["", _("Give --target RULE>=RATE to get the headroom: the largest load at which it still holds.")]
+    lines = ["", _("Headroom: the largest load at which each target still holds (at every load up to it)")]
     others = [f for f in outcome.factors if f != "load"]
     for row in outcome.headroom().to_dict("records"):
-        where = ", ".join(f"{f}={row[f]}" for f in others)
+        where = _(", ").join(f"{f}={row[f]}" for f in others)
         if math.isnan(row["headroom"]):
-            verdict = f"fails already at load {row['fails_at']:g}"
+            verdict = _("fails already at load {fails}").format(fails=f"{row['fails_at']:g}")
         elif math.isnan(row["fails_at"]):
-            verdict = f"load {row['headroom']:g} (holds at every load tried)"
+            verdict = _("load {load} (holds at every load tried)").format(load=f"{row['headroom']:g}")
         else:
-            verdict = f"load {row['headroom']:g} (fails at {row['fails_at']:g})"
-        lines.append(f"  {where + ': ' if where else ''}{row['target']}: {verdict}")
+            verdict = _("load {load} (fails at {fails})").format(load=f"{row['headroom']:g}",
+                                                                 fails=f"{row['fails_at']:g}")
+        said = _("{where}: {target}: {verdict}") if where else _("{target}: {verdict}")
+        lines.append("  " + said.format(where=where, target=row["target"], verdict=verdict))
     return lines
 
 
-@main.command()
+@main.command(help=N_(
+    "Differences B - A of every hit rate and mean wait, paired when both draw the same incidents.\n\nBoth run with "
+    "one seed; when they draw different incidents (another horizon, other sources or injects) the output says what "
+    "differs and gives unpaired intervals."))
 @click.argument("a", type=click.Path())
 @click.argument("b", type=click.Path())
-@click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS), help="Replications (default: A's).")
-@click.option("--seed", type=click.IntRange(0, MAX_SEED), help="The run's seed, the same for both (default: A's).")
-@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True, help="Worker processes.")
+@click.option("-n", "--replications", type=click.IntRange(2, MAX_REPLICATIONS),
+              help=N_("Replications (default: A's)."))
+@click.option("--seed", type=click.IntRange(0, MAX_SEED),
+              help=N_("The run's seed, the same for both (default: A's)."))
+@click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
+              help=N_("Worker processes."))
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @roster_option
 @verbosity_options
 @click.pass_context
 def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: int | None, jobs: int, fmt: str,
             verbose: int, quiet: bool) -> None:
-    """Differences B - A of every hit rate and mean wait, paired when both draw the same incidents.
-
-    Both run with one seed; when they draw different incidents (another
-    horizon, other sources or injects) the output says what differs and
-    gives unpaired intervals.
-    """
     from drillsim import api
     from drillsim.files import to_json
     quiet = apply_verbosity(ctx, quiet, verbose)
@@ -248,8 +252,9 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
         count = replications or first.replications
         shared = seed if seed is not None else first.seed
         if seed is None and second.seed != first.seed:
-            log.info("both run with A's seed %d (B's own is %d): pairing needs one seed", shared, second.seed)
-        with progress_bar(2 * count, quiet, "replications") as advance:
+            log.info(_("both run with A's seed {seed} (B's own is {own}): pairing needs one seed").format(
+                seed=shared, own=second.seed))
+        with progress_bar(2 * count, quiet, _("replications")) as advance:
             comparison = api.compare(first, second, replications=count, seed=shared, jobs=jobs, progress=advance)
     if fmt == "json":
         from drillsim.model.pairing import differences
@@ -260,7 +265,9 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
 
 
 def render_comparison(comparison: Any, a: str, b: str) -> str:
-    """Hit rates over all levels, then mean waits, each with its paired 95 % interval."""
+    """Hit rates over all levels, then mean waits, each with its paired 95 % interval; the columns padded by
+    terminal cells."""
+    from drillsim.scenario.names import title_of
     from drillsim.scenario.units import format_duration
 
     def dur(value: float, sign: bool = False) -> str:
@@ -275,20 +282,31 @@ def render_comparison(comparison: Any, a: str, b: str) -> str:
     frame = comparison.frame
     differ = differences(comparison.a.scenario, comparison.b.scenario, seeds=(comparison.a.seed, comparison.b.seed),
                          loads=(comparison.a.load, comparison.b.load))
-    paired = "B - A on the same incidents, 95% paired intervals" if not differ else \
-        "B - A on DIFFERENT incidents (" + "; ".join(differ) + "): not paired on the same incidents, " \
-        "95% unpaired intervals"
-    lines = [f"A: {a} ({comparison.a.label})", f"B: {b} ({comparison.b.label})",
-             f"{len(comparison.a.replications)} replications, seed {comparison.a.seed}: {paired}", ""]
-    for kind, fmt_value, title in (("hit rate", pct, "hit rate"), ("mean wait", dur, "mean wait")):
+    paired = _("B - A on the same incidents, 95% paired intervals") if not differ else _(
+        "B - A on DIFFERENT incidents ({differences}): not paired on the same incidents, 95% unpaired "
+        "intervals").format(differences=_("; ").join(differ))
+    lines = [_("A: {path} ({label})").format(path=a, label=comparison.a.label),
+             _("B: {path} ({label})").format(path=b, label=comparison.b.label),
+             _("{replications} replications, seed {seed}: {paired}").format(
+                 replications=len(comparison.a.replications), seed=comparison.a.seed, paired=paired), ""]
+    for kind, fmt_value, title in (("hit rate", pct, _("hit rate")), ("mean wait", dur, _("mean wait"))):
         part = frame[(frame["kind"] == kind) & (frame["level"] == "all")]
-        lines.append(f"{title:<28} {'A':>8} {'B':>8} {'B - A':>8} {'95% interval':>22}  distinguishable")
+        heads = [pad(title, 28), pad("A", 8, ">"), pad("B", 8, ">"), pad("B - A", 8, ">"),
+                 pad(_("95% interval"), 22, ">") + " ", _("distinguishable")]
+        lines.append(" ".join(heads))
         for row in part.itertuples(index=False):
-            name = row.name if kind == "hit rate" else comparison.a.scenario.actors[row.name].title
+            name = row.name if kind == "hit rate" else title_of(comparison.a.scenario.actors[row.name])
             low, high = (row.unpaired_low, row.unpaired_high) if differ else (row.low, row.high)
-            interval = f"{fmt_value(low, True)} to {fmt_value(high, True)}"
-            verdict = "yes" if (low > 0 or high < 0 if differ else row.distinguishable) else "no"
-            lines.append(f"{name[:28]:<28} {fmt_value(row.a):>8} {fmt_value(row.b):>8} "
-                         f"{fmt_value(row.difference, True):>8} {interval:>22}  {verdict}")
+            interval = _("{low} to {high}").format(low=fmt_value(low, True), high=fmt_value(high, True))
+            verdict = _("yes") if (low > 0 or high < 0 if differ else row.distinguishable) else _("no")
+            lines.append(f"{pad(_cut(name, 28), 28)} {fmt_value(row.a):>8} {fmt_value(row.b):>8} "
+                         f"{fmt_value(row.difference, True):>8} {pad(interval, 22, '>')}  {verdict}")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` in at most `width` terminal cells (a name may be a whole line long)."""
+    while cell_len(text) > width:
+        text = text[:-1]
+    return text

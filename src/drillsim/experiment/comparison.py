@@ -21,6 +21,7 @@ from drillsim.errors import DrillsimError
 from drillsim.experiment.per_replication import replication_ids, rule_counts, wait_totals
 from drillsim.experiment.replications import run
 from drillsim.experiment.runner import Progress
+from drillsim.i18n import _
 from drillsim.model.pairing import differences
 from drillsim.results import Results
 from drillsim.results.metrics import ALL_LEVELS
@@ -72,11 +73,12 @@ def compare(a: Scenario | Results, b: Scenario | Results, *, replications: int |
     if isinstance(b, Scenario):
         b = run(b, replications=len(a.replications), seed=a.seed, jobs=jobs, load=load, progress=progress)
     if a.seed != b.seed or replication_ids(a) != replication_ids(b):
-        raise DrillsimError(f"a paired comparison needs the same seed and replications: {a!r} and {b!r} differ")
+        raise DrillsimError(_("a paired comparison needs the same seed and replications: {a} and {b} differ").format(
+            a=repr(a), b=repr(b)))
     differ = differences(a.scenario, b.scenario, seeds=(a.seed, b.seed), loads=(a.load, b.load))
     if differ:
-        log.warning("%s and %s draw different incidents (%s): the comparison is not paired on the same incidents",
-                    a.label, b.label, "; ".join(differ))
+        log.warning(_("{a} and {b} draw different incidents ({differences}): the comparison is not paired on the same "
+                      "incidents").format(a=a.label, b=b.label, differences="; ".join(differ)))
     return Comparison(a, b)
 
 

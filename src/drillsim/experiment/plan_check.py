@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from itertools import permutations
 
-from drillsim.i18n import _, ngettext, speaking
+from drillsim.i18n import N_, _, ngettext, speaking
 from drillsim.model.clocks import applies
 from drillsim.model.staffing import (
     HolderSpec,
@@ -69,15 +69,16 @@ from drillsim.scenario.schema import (
 from drillsim.scenario.units import HOUR, format_clock, format_duration, format_offset
 
 KINDS = {
-    "infeasible": "a deadline no incident of some kind can meet, even with every step at its fastest and no waiting",
-    "tight": "a deadline met only when steps run fast: with every step at its median the chain misses it",
-    "contradiction": "one rule's allowance, used in full, leaves another rule's deadline unreachable",
-    "never_applies": "a rule that applies to no kind of incident the scenario brings",
-    "never_reached": "a rule whose start or end milestone the flow never reaches for some incidents it applies to",
-    "no_upward_deadline": "incidents for which no deadline of the plan's own ends at a report to a superior",
-    "off_duty": "hours in which nobody who can do a step is on duty",
-    "short_handed": "hours in which fewer people are on duty than a step takes at once",
-    "not_simulated": "plan text the model does not use (informational: it does not make the exit status 1)",
+    "infeasible": N_("a deadline no incident of some kind can meet, even with every step at its fastest and no "
+                     "waiting"),
+    "tight": N_("a deadline met only when steps run fast: with every step at its median the chain misses it"),
+    "contradiction": N_("one rule's allowance, used in full, leaves another rule's deadline unreachable"),
+    "never_applies": N_("a rule that applies to no kind of incident the scenario brings"),
+    "never_reached": N_("a rule whose start or end milestone the flow never reaches for some incidents it applies to"),
+    "no_upward_deadline": N_("incidents for which no deadline of the plan's own ends at a report to a superior"),
+    "off_duty": N_("hours in which nobody who can do a step is on duty"),
+    "short_handed": N_("hours in which fewer people are on duty than a step takes at once"),
+    "not_simulated": N_("plan text the model does not use (informational: it does not make the exit status 1)"),
 }
 """Each kind of finding, in the order they are listed."""
 

@@ -47,6 +47,7 @@ from drillsim.files import (
     to_json,
     writing_directory,
 )
+from drillsim.i18n import _
 from drillsim.limits import MAX_SWEEP_POINTS
 from drillsim.model.staffing import holders_of
 from drillsim.results import Results
@@ -117,21 +118,23 @@ def grid(scenario: Scenario, vary: Mapping[str, Sequence[Any]]) -> list[Point]:
     """Every combination, the first factor varying slowest; every variant is validated before anything runs."""
     for key, options in vary.items():
         if isinstance(options, (str, bytes)) or not len(options):
-            raise DrillsimError(f"vary {key!r}: give a list of one or more values")
+            raise DrillsimError(_("vary {key}: give a list of one or more values").format(key=repr(key)))
         if key.strip() in _NOT_FACTORS:
-            raise DrillsimError(f"vary {key!r}: every combination runs with one seed and one count of replications "
-                                f"(--seed, -n), so varying it would change nothing; expected a factor of the plan "
-                                f"or load")
+            raise DrillsimError(_("vary {key}: every combination runs with one seed and one count of replications "
+                                  "(--seed, -n), so varying it would change nothing; expected a factor of the plan "
+                                  "or load").format(key=repr(key)))
     combinations = math.prod(len(options) for options in vary.values())
     if combinations > MAX_SWEEP_POINTS:  # counted before any is built or validated
-        raise DrillsimError(f"vary: {' x '.join(str(len(options)) for options in vary.values())} values make "
-                            f"{combinations} combinations, more than {MAX_SWEEP_POINTS}, the most a sweep runs; "
-                            f"expected fewer values")
+        raise DrillsimError(_("vary: {counts} values make {combinations} combinations, more than {most}, the most a "
+                              "sweep runs; expected fewer values").format(
+            counts=" x ".join(str(len(options)) for options in vary.values()), combinations=combinations,
+            most=MAX_SWEEP_POINTS))
     for key, options in vary.items():  # after the count: a range of 10**12 is never listed
         seen: set[str] = set()
         for text in map(repr, options):
             if text in seen:
-                raise DrillsimError(f"vary {key!r}: the value {text} is given twice; expected each value once")
+                raise DrillsimError(_("vary {key}: the value {value} is given twice; expected each value once").format(
+                    key=repr(key), value=text))
             seen.add(text)
     points = []
     for index, combo in enumerate(itertools.product(*vary.values())):
@@ -140,8 +143,9 @@ def grid(scenario: Scenario, vary: Mapping[str, Sequence[Any]]) -> list[Point]:
         variant = scenario.replace(changes) if changes else scenario
         load = _load(values.get(LOAD, 1.0))
         if LOAD in values and not variant.sources:
-            raise DrillsimError(f"vary {LOAD!r}: the scenario has no incident streams (sources) for a load to "
-                                f"multiply, so it would change nothing; expected a scenario with sources")
+            raise DrillsimError(_("vary {key}: the scenario has no incident streams (sources) for a load to "
+                                  "multiply, so it would change nothing; expected a scenario with sources").format(
+                key=repr(LOAD)))
         beyond = incidents_beyond(variant, load)
         if beyond is not None:
             raise DrillsimError(f"{', '.join(f'{k}={v}' for k, v in values.items())}: {beyond[1]}")
@@ -156,7 +160,8 @@ def _load(value: Any) -> float:
     except (TypeError, ValueError):
         load = math.nan
     if isinstance(value, bool) or not 0 < load < math.inf:
-        raise DrillsimError(f"load {value!r}: a load factor must be a finite number greater than 0")
+        raise DrillsimError(_("load {value}: a load factor must be a finite number greater than 0").format(
+            value=repr(value)))
     return load
 
 
@@ -333,15 +338,15 @@ def sweep(scenario: Scenario, vary: Mapping[str, Sequence[Any]], *, replications
     directory = Path(out) if out is not None else None
     goals = [t if isinstance(t, Target) else parse_target(t, scenario) for t in targets]
     if twice := next((t for i, t in enumerate(goals) if t.rule in {g.rule for g in goals[:i]}), None):
-        raise DrillsimError(f"target {str(twice)!r}: {twice.rule} is given a target twice; expected one target per "
-                            f"rule")
+        raise DrillsimError(_("target {target}: {rule} is given a target twice; expected one target per rule").format(
+            target=repr(str(twice)), rule=twice.rule))
     points = grid(scenario, vary)
     spec = {"scenario": scenario.name, "fingerprint": fingerprint(scenario), "seed": seed, "replications": count,
             "vary": {k: list(v) for k, v in vary.items()}, "targets": [str(t) for t in goals],
             "points": [p.values for p in points]}
     spec = json.loads(to_json(spec))
     if resume and directory is None:
-        raise DrillsimError("resuming a sweep needs the output directory it was writing to")
+        raise DrillsimError(_("resuming a sweep needs the output directory it was writing to"))
     done = _prepare(directory, spec, resume) if directory is not None else {}
     records: list[dict[str, Any]] = []
     results: dict[int, Results] = {}
@@ -414,8 +419,8 @@ def _json_file(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableFile(path, f"not valid JSON ({exc.msg}); a sweep writes this file whole: delete it, or "
-                                   "write the sweep to another directory", exc.lineno) from None
+        raise UnreadableFile(path, _("not valid JSON ({problem}); a sweep writes this file whole: delete it, or write "
+                                     "the sweep to another directory").format(problem=exc.msg), exc.lineno) from None
 
 
 def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[str, Any]]:
@@ -423,12 +428,13 @@ def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[st
     spec_file = out / SPEC
     if spec_file.exists():
         if not resume:
-            raise DrillsimError(f"{out} holds a sweep already: resume it, or write to another directory")
+            raise DrillsimError(_("{out} holds a sweep already: resume it, or write to another directory").format(
+                out=out))
         written = _json_file(spec_file)
         if written != spec:
             changed = sorted(k for k in spec if not isinstance(written, dict) or written.get(k) != spec[k])
-            raise DrillsimError(f"{out} holds a different sweep (its {', '.join(changed) or 'contents'} differ); "
-                                "it cannot be resumed with these settings")
+            raise DrillsimError(_("{out} holds a different sweep (its {changed} differ); it cannot be resumed with "
+                                  "these settings").format(out=out, changed=", ".join(changed) or _("contents")))
     else:
         atomic_write(spec_file, to_json(spec))
     done = {}
@@ -454,8 +460,8 @@ def _checked(record: dict[str, Any], index: int, path: Path) -> dict[str, Any]:
                       for rule in rules)
               and isinstance(record.get("mean_waits"), dict) and isinstance(record.get("mean_wait_intervals"), dict))
     if not shaped:
-        raise UnreadableFile(path, "not a point a sweep wrote (its point, cost, load, rules or mean waits are "
-                                   "missing or of another type); delete it to run the point again")
+        raise UnreadableFile(path, _("not a point a sweep wrote (its point, cost, load, rules or mean waits are "
+                                     "missing or of another type); delete it to run the point again"))
     return record
 
 
