@@ -59,8 +59,7 @@ class OneLineErrors(Group):
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
-        args = list(sys.argv[1:] if args is None else args)
-        chosen = lang_in(args)
+        chosen = lang_in(sys.argv[1:] if args is None else args)
         if chosen in i18n.LANGUAGES:
             i18n.use(chosen)
         try:
