@@ -36,7 +36,7 @@ def test_check_in_chinese_says_the_contradiction_with_the_english_numbers() -> N
     assert "33m30s" in en and "13m30s past office_to_leadership's limit" in en
     assert "至少在occurred后33m30s才到" in zh and "超出office_to_leadership的时限13m30s" in zh
     assert "现行解读：grid_to_office.limit=30m" in zh and "按以下解读即可消除：" in zh
-    assert chinese.stdout.splitlines()[0] == "Baseline week：5个问题，另有34条供参考"
+    assert chinese.stdout.splitlines()[0] == "基准周：5个问题，另有34条供参考"
     assert "供参考：模型不模拟的方案条文(34条)" in chinese.stdout.splitlines()
     assert not re.search(r"^Informational|readings in force|goes away when", chinese.stdout, flags=re.MULTILINE)
     lines = chinese.stdout.splitlines()

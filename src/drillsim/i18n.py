@@ -13,10 +13,14 @@ Which language: `--lang` on any command, else `DRILLSIM_LANG`, else the
 plan's own `language`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`),
 else English. The language in force is a context variable, so one thread or
 task can speak Chinese while another speaks English.
+
+Percentages and dates are written as the language's locale writes them
+(`percent_text`, `datetime_text`, with Babel's CLDR data), in this one place.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -127,11 +131,49 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 _ = gettext
 
 
+LOCALES: Mapping[Language, str] = {"zh": "zh_CN", "en": "en_US"}
+"""The Babel locale whose conventions a language's dates and numbers follow."""
+
+
+def percent_text(value: float, digits: int = 1, *, sign: bool = False) -> str:
+    """A share as a percentage with `digits` decimals (`33.1%`, `+2.0%` with `sign`), as the language in force
+    writes it (Babel's CLDR pattern, grouping included). English keeps Python's `{:.1%}`, byte for byte what
+    drillsim always wrote (Babel's en_US would group the thousands), and so does a NaN. Babel is given the float's
+    hundredfold, which Python's `%` rounds, so the two languages never differ by a rounding."""
+    lang = language()
+    if lang == SOURCE or not math.isfinite(value):
+        return f"{value:+.{digits}%}" if sign else f"{value:.{digits}%}"
+    from decimal import Decimal
+
+    from babel.numbers import format_percent
+    body = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    hundredfold = Decimal(value * 100).scaleb(-2)
+    return format_percent(hundredfold, f"+{body};-{body}" if sign else body, locale=LOCALES[lang])
+
+
+def datetime_text(written: str) -> str:
+    """An ISO date and time with its UTC offset (`2026-12-03T11:40:05+00:00`, as a run records it) as the language
+    in force writes one (`2026年12月3日 UTC 11:40:05`: Babel's long form). English keeps the ISO text as
+    recorded, which drillsim always showed; a text that is no such time is shown as given."""
+    lang = language()
+    if lang == SOURCE:
+        return written
+    from datetime import datetime
+
+    from babel.dates import format_datetime
+    try:
+        when = datetime.fromisoformat(written)
+    except ValueError:
+        return written
+    return format_datetime(when, "long" if when.tzinfo else "medium", tzinfo=when.tzinfo, locale=LOCALES[lang])
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalog where it is written, to be translated where it is shown: click's help texts are
     read at import, before the language is known, and pass through `gettext` when a help page is rendered."""
     return message
 
 
-__all__ = ["DOMAIN", "ENVIRONMENT", "LANGUAGES", "N_", "SOURCE", "Language", "catalog", "chosen", "from_environment",
-           "from_locale", "gettext", "language", "ngettext", "parse", "resolve", "speaking", "use"]
+__all__ = ["DOMAIN", "ENVIRONMENT", "LANGUAGES", "LOCALES", "N_", "SOURCE", "Language", "catalog", "chosen",
+           "datetime_text", "from_environment", "from_locale", "gettext", "language", "ngettext", "parse",
+           "percent_text", "resolve", "speaking", "use"]

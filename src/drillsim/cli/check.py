@@ -15,6 +15,7 @@ from drillsim.cli import echo, load_scenario, main, roster_option, user_errors
 from drillsim.cli.language import Command
 from drillsim.i18n import N_, _, language, ngettext
 from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
+from drillsim.scenario.names import scenario_name
 
 
 class _WithKinds(Command):
@@ -53,7 +54,7 @@ def check(scenario: str, fmt: str, replications: int | None, seed: int | None) -
         echo(to_json({"scenario": loaded.name, "findings": [as_data(f) for f in findings],
                       "counted": counted(findings), "informational": len(findings) - counted(findings)}), nl=False)
     else:
-        echo(render(loaded.name, findings))
+        echo(render(scenario_name(loaded), findings))
     sys.exit(1 if counted(findings) else 0)
 
 

@@ -21,6 +21,7 @@ from drillsim.cli import (
 from drillsim.i18n import N_, _, ngettext
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 from drillsim.report.terminal import pad
+from drillsim.scenario.names import means_of, scenario_name, title_of
 
 
 @main.command(help=N_(
@@ -86,7 +87,8 @@ def render(result: Any) -> str:
     how = _("every combination of the readings that can move each rule") if result.every_combination \
         else _("each alternative one at a time")
     lines = [_("{name}: readings of the plan, not findings: the plan's text leaves these open, and each alternative "
-               "is one way to read it; {in_force}.").format(name=result.scenario.name, in_force=_in_force(result)),
+               "is one way to read it; {in_force}.").format(name=scenario_name(result.scenario),
+                                                             in_force=_in_force(result)),
              ngettext("{count} reading, {how}, on the same incidents ({replications} replications, seed {seed}); hit "
                       "rates over all levels, differences from the reading in force with 95% paired intervals.",
                       "{count} readings, {how}, on the same incidents ({replications} replications, seed {seed}); "
@@ -100,7 +102,18 @@ def render(result: Any) -> str:
     for rule in result.spreads()["rule"]:
         lines += ["", *_rule(rule, frame[frame["rule"] == rule], result.as_read[rule], reading_width,
                              alternative_width)]
-    return "\n".join(lines)
+    return "\n".join(lines + _meanings(result))
+
+def _meanings(result: Any) -> list[str]:
+    """Each reading tried by its title, and what each of its alternatives means: the table names them by id."""
+    if not result.tried:
+        return []
+    lines = ["", _("What the alternatives of the readings tried mean:")]
+    for name in result.tried:
+        reading = result.scenario.readings[name]
+        lines.append(f"  {name}: {title_of(reading)}")
+        lines += [f"    {alternative}: {means_of(values)}" for alternative, values in reading.alternatives.items()]
+    return lines
 
 
 def _rule(rule: str, part: Any, base: float, reading_width: int, alternative_width: int) -> list[str]:

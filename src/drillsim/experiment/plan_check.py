@@ -50,7 +50,7 @@ from drillsim.model.staffing import (
     teams_of,
 )
 from drillsim.scenario.flow import Flow, FlowStep, flow_of
-from drillsim.scenario.names import title_of
+from drillsim.scenario.names import title_of, why_of
 from drillsim.scenario.readings import in_force, rules_moved, variant
 from drillsim.scenario.schema import (
     DAY,
@@ -855,7 +855,7 @@ def _keys(scenario: Scenario, reading: str, alternative: str) -> set[tuple[str, 
 
 
 def _not_simulated(scenario: Scenario) -> list[Finding]:
-    return [Finding("not_simulated", article, _("{title}: {why}").format(title=title_of(entry), why=entry.why),
+    return [Finding("not_simulated", article, _("{title}: {why}").format(title=title_of(entry), why=why_of(entry)),
                     article, entry.text, informational=True)
             for article, entry in scenario.unmodelled.items()]
 

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import jinja2
 
-from drillsim.i18n import _, gettext, language, ngettext
+from drillsim.i18n import _, datetime_text, gettext, language, ngettext, percent_text
 from drillsim.model.staffing import holders_of, roles_of
 from drillsim.report.plan import person_text
 from drillsim.report.terminal import reading_marks
-from drillsim.scenario.names import example_of, title_of
+from drillsim.scenario.names import example_of, means_of, plan_title_of, scenario_name, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
 from drillsim.text import finalize
@@ -85,10 +85,11 @@ def page_lang() -> str:
 
 def with_i18n(env: jinja2.Environment) -> jinja2.Environment:
     """`_()` and `ngettext()` of drillsim.i18n in an environment's templates (new style: the message is a format
-    string, so a literal `%` is written `%%`), and `page_lang` for the `<html lang>`."""
+    string, so a literal `%` is written `%%`), `page_lang` for the `<html lang>`, and the scenario's name and its
+    plan's title in the language in force (`scenario_name`, `plan_title_of` of drillsim.scenario.names)."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["page_lang"] = page_lang
+    env.globals.update(page_lang=page_lang, scenario_name=scenario_name, plan_title_of=plan_title_of)
     return env
 
 
@@ -100,7 +101,8 @@ def _environment() -> jinja2.Environment:
     env.filters["duration"] = lambda s: "-" if s is None or (isinstance(s, float) and math.isnan(s)) \
         else format_duration(s)
     env.filters["pct"] = lambda v, digits=1: "-" if v is None or (isinstance(v, float) and math.isnan(v)) \
-        else f"{v:.{digits}%}"
+        else percent_text(v, digits)
+    env.filters["when"] = lambda v: datetime_text(v) if isinstance(v, str) else v
     return env
 
 
@@ -167,7 +169,7 @@ def _incidents(scenario: Scenario) -> dict[str, list[dict[str, str]]]:
     sources = [{"name": s.name, "rate": _("{rate} a day").format(rate=f"{s.rate_per_day:g}"),
                 "window": _("{start} to {end}").format(start=format_offset(s.start), end=format_offset(s.end))
                 if s.end is not None else _("from {start}").format(start=format_offset(s.start)),
-                "levels": ", ".join(f"{level} {share:.0%}" for level, share in s.levels.items())}
+                "levels": ", ".join(f"{level} {percent_text(share, 0)}" for level, share in s.levels.items())}
                for s in scenario.sources]
     injects = [{"at": format_offset(i.at), "category": title_of(scenario.categories[i.category]),
                 "what": i.description or (example_of(scenario, i.category, i.example) if i.example else ""),
@@ -211,15 +213,27 @@ def _targets(recorded: object, rules: list[dict[str, object]]) -> dict[str, floa
             and isinstance(rate, (int, float)) and not isinstance(rate, bool) and 0 <= rate <= 1}
 
 
-def _readings(recorded: object) -> dict[str, Any] | None:
+def _readings(recorded: object, scenario: Scenario) -> dict[str, Any] | None:
     """What the run measured of the readings of the plan (None when it did not): the rules marked with their
-    sentences, the rules each reading moves, the alternative in force of every reading, and what was not tried."""
+    sentences, the rules each reading moves, the alternative in force of every reading (by the scenario's title
+    and with what it means, in the language in force), and what was not tried."""
     if not isinstance(recorded, dict):
         return None
     marked = reading_marks(recorded)
-    in_force = [{"reading": name, **entry} for name, entry in recorded["in_force"].items()]
+    in_force = [{"reading": name, **entry, **_in_words(scenario, name, str(entry["alternative"]))}
+                for name, entry in recorded["in_force"].items()]
     return {"marked": marked, "in_force": in_force, "sentence": recorded["sentence"],
             "threshold": recorded["threshold"], "tried": set(recorded["tried"])}
+
+
+def _in_words(scenario: Scenario, name: str, alternative: str) -> dict[str, str]:
+    """A reading's title and the meaning of its alternative in force, from the scenario (a reading it lacks keeps
+    its recorded title; the scenario's own values, no alternative, mean nothing to say)."""
+    reading = scenario.readings.get(name)
+    if reading is None:
+        return {"means": ""}
+    chosen = reading.alternatives.get(alternative)
+    return {"title": title_of(reading), "means": means_of(chosen) if chosen is not None else ""}
 
 
 def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False) -> str:
@@ -243,7 +257,7 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
     findings = [row for i, row in enumerate(stages) if i == 0 or stages[i - 1]["rule"] != row["rule"]]
     provenance = run.provenance
     context = {
-        "title": summary["scenario"],
+        "title": scenario_name(scenario, summary["scenario"]),
         "scenario": scenario,
         "summary": summary,
         "horizon_days": scenario.horizon / DAY,
@@ -267,7 +281,7 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
         "written": provenance.get("written"),
         "elapsed": run_time(provenance.get("elapsed_seconds")),
         "targets": _targets(provenance.get("fail_under"), rules),
-        "readings": _readings(summary.get("readings")),
+        "readings": _readings(summary.get("readings"), scenario),
         "generated": (provenance.get("written") if at_run_time else None)
         or datetime.now(UTC).isoformat(timespec="seconds"),
         "report_versions": {"python": platform.python_version(), "drillsim": metadata.version("drillsim"),

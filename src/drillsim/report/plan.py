@@ -25,7 +25,7 @@ from drillsim.i18n import _, language, ngettext
 from drillsim.model.staffing import holders_of
 from drillsim.scenario import readings
 from drillsim.scenario.flow import FlowStep, flow_of
-from drillsim.scenario.names import level_name, title_of
+from drillsim.scenario.names import level_name, means_of, plan_title_of, scenario_name, title_of
 from drillsim.scenario.paths import parse_path
 from drillsim.scenario.schema import Person, Scenario, Staffing, Step
 from drillsim.scenario.units import format_clock, format_duration, format_offset
@@ -308,7 +308,7 @@ def _timed(name: str) -> str:
 def text(scenario: Scenario) -> str:
     """The effective plan as plain text: one line per actor, step and deadline, with its article, the plan's words
     under it and whether its numbers are open; then the readings of the plan and the one in force."""
-    lines = [scenario.name, scenario.plan_title,
+    lines = [scenario_name(scenario), plan_title_of(scenario),
              _("horizon {horizon}; {replications} replications; seed {seed}; tasks served {policy} ({name})").format(
                  horizon=format_duration(scenario.horizon), replications=scenario.replications, seed=scenario.seed,
                  policy=_policy(scenario.policy), name=scenario.policy), ""]
@@ -445,7 +445,7 @@ def _reading_text(scenario: Scenario, name: str, indent: int = 2) -> list[str]:
     for alternative, values in reading.alternatives.items():
         mark = "*" if alternative == in_force else " "
         unavailable = "" if alternative in open_to or alternative == in_force else _(" (changes nothing here)")
-        lines.append(f"{pad}  {mark} {alternative}: {values.means}{unavailable}")
+        lines.append(f"{pad}  {mark} {alternative}: {means_of(values)}{unavailable}")
         lines += _quoting(values, indent + 6)
     return lines
 
@@ -507,9 +507,11 @@ def rule_data(scenario: Scenario, rule_id: str) -> dict[str, Any]:
     moving = []
     for name, how in rule_readings(scenario, rule_id):
         reading = scenario.readings[name]
-        moving.append({"reading": name, "moves": how, "title": reading.title, "article": reading.article,
-                       "text": reading.text, "in_force": in_force[name], "default": reading.default,
-                       "alternatives": {alt: {"means": values.means, "text": values.text}
+        moving.append({"reading": name, "moves": how, "title": reading.title, "zh": reading.zh,
+                       "article": reading.article, "text": reading.text, "in_force": in_force[name],
+                       "default": reading.default,
+                       "alternatives": {alt: {"means": values.means, "means_zh": values.means_zh,
+                                              "text": values.text}
                                         for alt, values in reading.alternatives.items()}})
     return {"rule": rule_id, **rule.model_dump(mode="json", by_alias=True, exclude_defaults=False),
             "readings": moving}

@@ -15,9 +15,9 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from drillsim.i18n import _, ngettext
+from drillsim.i18n import _, ngettext, percent_text
 from drillsim.results import Results
-from drillsim.scenario.names import title_of
+from drillsim.scenario.names import scenario_name, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration
 
@@ -27,7 +27,7 @@ def _dur(seconds: float) -> str:
 
 
 def _pct(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.1%}"
+    return "-" if math.isnan(value) else percent_text(value)
 
 
 def pad(text: str, width: int, align: str = "<") -> str:
@@ -109,7 +109,8 @@ def _heading(results: Results, summary: dict[str, Any]) -> list[str]:
     inc = summary["incidents"]
     runs = ngettext("{scenario}: {count} replication of {horizon}, seed {seed}",
                     "{scenario}: {count} replications of {horizon}, seed {seed}", summary["replications"]).format(
-        scenario=results.label, count=summary["replications"], horizon=summary["horizon"], seed=results.seed)
+        scenario=scenario_name(results.scenario, results.label),
+        count=summary["replications"], horizon=summary["horizon"], seed=results.seed)
     if "warm_up" in summary:
         runs += _(", the first {warm_up} a warm-up").format(warm_up=summary["warm_up"])
     counted = _("{total} incidents ({per} per replication), {open} still open at the horizon").format(
@@ -125,7 +126,7 @@ def _deadlines(results: Results, marked: dict[str, str]) -> list[str]:
     rows = []
     for row in rules.itertuples(index=False):
         label = (row.rule + (MARK if row.rule in marked else "")) if row.level == "all" else ""
-        interval = "-" if math.isnan(row.low) else f"{row.low:.1%}-{row.high:.1%}"
+        interval = "-" if math.isnan(row.low) else f"{_pct(row.low)}-{_pct(row.high)}"
         rows.append([label, format_duration(row.limit) if label else "", _("all") if row.level == "all" else row.level,
                      str(row.applicable), str(row.met), _pct(row.rate), interval, _dur(row.late_median),
                      _dur(row.late_p90), _dur(row.worst_late)])
@@ -161,7 +162,8 @@ def _holder(scenario: Scenario, holder: str) -> str:
 def _people(results: Results) -> list[str]:
     rows = []
     for row in results.people().head(6).itertuples(index=False):
-        interval = "-" if math.isnan(row.utilisation_low) else f"{row.utilisation_low:.1%}-{row.utilisation_high:.1%}"
+        interval = ("-" if math.isnan(row.utilisation_low)
+                    else f"{_pct(row.utilisation_low)}-{_pct(row.utilisation_high)}")
         rows.append([_holder(results.scenario, row.holder), _pct(row.utilisation), interval, _hours(row.busy_hours),
                      _hours(row.on_duty_hours), str(row.tasks), row.roles or "-"])
     lines = table([(_("busiest people"), 40, "<"), (_("utilisation"), 11, ">"), (_("95% interval"), 15, ">"),
@@ -172,8 +174,9 @@ def _people(results: Results) -> list[str]:
 
 
 def _stages(stages: list[dict[str, Any]]) -> list[str]:
-    rows = [[str(row["rule"]), str(row["missed"]), _stage(row), f"{row['share']:.0%}",
-             _num(row["utilisation"], ".0%"), _num(row["queue"], ".1f")] for row in stages if row["share"] >= 0.1]
+    rows = [[str(row["rule"]), str(row["missed"]), _stage(row), percent_text(row["share"], 0),
+             "-" if row["utilisation"] is None else percent_text(row["utilisation"], 0), _num(row["queue"], ".1f")]
+            for row in stages if row["share"] >= 0.1]
     return table([(_("where the misses lost most time"), 31, "<"), (_("missed"), 6, ">"), (_("stage"), 50, "<"),
                   (_("share"), 6, ">"), (_("busy"), 5, ">"), (_("queue"), 5, ">")], rows,
                  gaps=[" ", "  ", " ", " ", " "])

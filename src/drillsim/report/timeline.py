@@ -29,7 +29,7 @@ from drillsim.results import Results
 from drillsim.results.frames import waited
 from drillsim.results.people import Share, Sharer
 from drillsim.scenario.flow import flow_of, shown_change
-from drillsim.scenario.names import example_of, level_name, title_of
+from drillsim.scenario.names import example_of, level_name, scenario_name, title_of
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration
 
@@ -56,7 +56,7 @@ def story(results: Results, replication: int = 0, source: str | None = None) -> 
 def _heading(results: Results, replication: int, source: str | None) -> str:
     """`Timeline of replication 0 of seed 615 (Exam day); replay it with: drillsim run FILE --seed 615 --timeline`."""
     text = _("Timeline of replication {replication} of seed {seed} ({name})").format(
-        replication=replication, seed=results.seed, name=results.scenario.name)
+        replication=replication, seed=results.seed, name=scenario_name(results.scenario))
     if results.load != 1:
         text = _("{text}, incident rates x {load}").format(text=text, load=f"{results.load:g}")
     if replication == 0 and source is not None:

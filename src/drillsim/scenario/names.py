@@ -9,6 +9,13 @@ Chinese in `title` (and in `examples`): it then needs no `zh`, and its names
 show as written in either language (also where it renames an entry of the
 built-in plan, whose `zh` it then need not clear).
 
+The plan's explanations follow the same rule: a reading's alternative has its
+`means` and may carry `means_zh`, an unmodelled passage its `why` and
+`why_zh`, and the scenario its `name` and `name_zh` (the plan its
+`plan_title` and `plan_title_zh`). A later file that rewrites the English
+without the Chinese drops the earlier file's Chinese (drillsim.scenario.loader),
+so the Chinese shown is always that of the English it stands beside.
+
 A level's colour is one of the plan's four warning colours, named here
 through the catalog (drillsim.i18n), so a plan file writes `colour: red` once.
 """
@@ -19,7 +26,7 @@ import re
 from typing import Protocol
 
 from drillsim.i18n import _, language
-from drillsim.scenario.schema import Scenario
+from drillsim.scenario.schema import Alternative, Scenario, Unmodelled
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 """The CJK unified ideographs (and extension A, and the compatibility ones)."""
@@ -49,6 +56,34 @@ def title_of(entry: Titled) -> str:
     return entry.title
 
 
+def _in_force(english: str, chinese: str) -> str:
+    """`chinese` when drillsim speaks Chinese and there is one, else `english`."""
+    return chinese if language() == "zh" and chinese else english
+
+
+def means_of(alternative: Alternative) -> str:
+    """Why the plan's text allows an alternative reading, in the language in force."""
+    return _in_force(alternative.means, alternative.means_zh)
+
+
+def why_of(passage: Unmodelled) -> str:
+    """Why drillsim does not simulate a passage of the plan, in the language in force."""
+    return _in_force(passage.why, passage.why_zh)
+
+
+def scenario_name(scenario: Scenario, label: str | None = None) -> str:
+    """The scenario's name in the language in force; a run's `label` other than that name (a sweep's point, a
+    comparison's side) is shown as given."""
+    if label is not None and label != scenario.name:
+        return label
+    return _in_force(scenario.name, scenario.name_zh)
+
+
+def plan_title_of(scenario: Scenario) -> str:
+    """The title of the plan the scenario runs, in the language in force (empty when it has none)."""
+    return _in_force(scenario.plan_title, scenario.plan_title_zh)
+
+
 def example_of(scenario: Scenario, category: str, example: str) -> str:
     """An example of a category by its name in the language in force (its name as written when it has none)."""
     entry = scenario.categories[category]
@@ -70,4 +105,5 @@ def level_name(scenario: Scenario, level: str) -> str:
                                                    title=title_of(entry))
 
 
-__all__ = ["Titled", "colour_name", "example_of", "level_name", "title_of", "written_in_chinese"]
+__all__ = ["Titled", "colour_name", "example_of", "level_name", "means_of", "plan_title_of", "scenario_name",
+           "title_of", "why_of", "written_in_chinese"]
