@@ -104,6 +104,7 @@ def render(result: Any) -> str:
                              alternative_width)]
     return "\n".join(lines + _meanings(result))
 
+
 def _meanings(result: Any) -> list[str]:
     """Each reading tried by its title, and what each of its alternatives means: the table names them by id."""
     if not result.tried:
