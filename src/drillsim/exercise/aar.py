@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from drillsim.exercise.evaluate import UNRECORDED, Evaluation, Finding, seconds_text, verdict_text
+from drillsim.exercise.evaluate import UNRECORDED, Evaluation, Finding, described, seconds_text, verdict_text
 from drillsim.exercise.msel import actor_label, doers
 from drillsim.i18n import _, ngettext
 from drillsim.model.pairing import differences
+from drillsim.report.html import with_i18n
 from drillsim.report.plan import person_text, role_staffing
 from drillsim.scenario.flow import flow_of
-from drillsim.scenario.names import title_of
+from drillsim.scenario.names import plan_title_of, scenario_name, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 from drillsim.text import visible
@@ -200,8 +201,9 @@ def _incident_text(ev: Evaluation, f: Finding) -> str:
     incident = next(i for i in ev.incidents if i.id == f.incident)
     if f.change is not None:
         return _("Incident {incident} ({description}, change {change})").format(
-            incident=incident.id, description=incident.description, change=f.change)
-    return _("Incident {incident} ({description})").format(incident=incident.id, description=incident.description)
+            incident=incident.id, description=described(ev.scenario, incident), change=f.change)
+    return _("Incident {incident} ({description})").format(incident=incident.id,
+                                                           description=described(ev.scenario, incident))
 
 
 def _evidence(ev: Evaluation, f: Finding) -> str:
@@ -280,7 +282,8 @@ def _action(ev: Evaluation, rule_id: str, area: str, stage: Finding | None, miss
             comparison: Comparison | None) -> Action:
     s = ev.scenario
     rule = s.deadlines[rule_id]
-    protects = f"{_capital(title_of(rule))} ({format_duration(rule.limit)}, {rule.article})"
+    protects = _("{deadline} ({limit}, {article})").format(deadline=_capital(title_of(rule)),
+                                                             limit=format_duration(rule.limit), article=rule.article)
     owner = _owner(ev, stage) if stage is not None else title_of(s.actors[_end_actor(s, rule.end)])
     better = next((r for r in comparison.rates if r.rule == rule_id and r.change is not None
                    and r.change >= BETTER), None) if comparison is not None and not comparison.differences else None
@@ -335,7 +338,7 @@ def _comparison(s: Scenario, base: Results, other: Results) -> Comparison:
             change = float(b["rate"] - a["rate"])
         rows.append(RateRow(rule_id, _capital(title_of(rule)), rate_a, rate_b, change))
     differ = differences(base.scenario, other.scenario, seeds=(base.seed, other.seed), loads=(base.load, other.load))
-    return Comparison(other.scenario.name, len(other.replications), other.seed, tuple(_staffing_changes(s,
+    return Comparison(scenario_name(other.scenario), len(other.replications), other.seed, tuple(_staffing_changes(s,
                       other.scenario)), tuple(rows), tuple(differ))
 
 
@@ -355,26 +358,34 @@ def _staffing_changes(base: Scenario, other: Scenario) -> list[str]:
             continue
         before, after = role_staffing(base, actor_id), role_staffing(other, actor_id)
         if before != after:
-            out.append(f"{actor.title}: {before} → {after}")
+            out.append(_("{role}: {before} → {after}").format(role=title_of(actor), before=before, after=after))
     for person_id in dict.fromkeys([*base.people, *other.people]):
         a, b = base.people.get(person_id), other.people.get(person_id)
-        before = person_text(a) if a is not None else "not in the plan"
-        after = person_text(b) if b is not None else "not in the plan"
+        before = person_text(a) if a is not None else _("not in the plan")
+        after = person_text(b) if b is not None else _("not in the plan")
         if before != after:
             person = a if a is not None else b
             assert person is not None
-            out.append(f"{person.title or person_id} ({person_id}): {before} → {after}")
+            out.append(_("{person} ({id}): {before} → {after}").format(person=title_of(person) or person_id,
+                                                                        id=person_id, before=before, after=after))
     return out
+
+
+def _context(aar: AfterAction) -> dict[str, object]:
+    """What both templates are given: the report, and the names of the scenario and its incidents in the language
+    in force."""
+    return {"aar": aar, "ratings": RATINGS, "offset": format_offset, "scenario_name": scenario_name,
+            "plan_title_of": plan_title_of, "described": lambda incident: described(aar.scenario, incident)}
 
 
 def render_html(aar: AfterAction) -> str:
     from drillsim.exercise.render import environment
-    return environment().get_template("aar.html").render(aar=aar, ratings=RATINGS, offset=format_offset)
+    return environment().get_template("aar.html").render(**_context(aar))
 
 
 def render_markdown(aar: AfterAction) -> str:
     """The AAR/IP as Markdown; every value written into it is escaped (markdown_text), as HTML autoescapes."""
-    return _markdown_environment().get_template("aar.md").render(aar=aar, ratings=RATINGS, offset=format_offset)
+    return _markdown_environment().get_template("aar.md").render(**_context(aar))
 
 
 class _Markdown(str):
@@ -415,9 +426,11 @@ def _finalize(value: object) -> str:
 
 @cache
 def _markdown_environment() -> jinja2.Environment:
-    """The AAR's Markdown environment: like HTML's autoescaping, every `{{ }}` is escaped unless a filter did it."""
+    """The AAR's Markdown environment: like HTML's autoescaping, every `{{ }}` is escaped unless a filter did it; in
+    the language in force (drillsim.report.html.with_i18n)."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("drillsim.exercise", "templates"), autoescape=False,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
                              finalize=_finalize)
     env.filters["cell"] = lambda value: _Markdown(markdown_text(value, line_start=False))
-    return env
+    env.filters["markdown"] = _Markdown  # a message of ours whose values a `cell` filter escaped
+    return with_i18n(env)

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from drillsim.exercise.drilllog import Entry, Record, replay
 from drillsim.exercise.msel import InjectRow, actor_label, applies, carries_text, doers
 from drillsim.exercise.played import DrillIncident, milestone_key, to_record
+from drillsim.i18n import _
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import VerdictRecord
 from drillsim.scenario.flow import ONCE, flow_of, instance_key, shown_change
+from drillsim.scenario.names import title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration
 
@@ -103,6 +105,8 @@ class Task:
     """The level the players recorded with it, if they did."""
     carries: str = ""
     """The core elements its report must carry (drillsim.exercise.msel.carries_text); empty for none."""
+    missed: bool = False
+    """Whether a deadline it ends was missed (its verdict says so in the language in force)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -180,13 +184,16 @@ class DrillBoard:
     def tasks(self, now: float) -> list[Task]:
         """Every milestone of every delivered incident and change, in the order of the plan's flow."""
         ends: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        missed: set[tuple[str, str]] = set()
         for incident, v in self._verdicts(now):
             if v.end is not None and v.slack is not None:
                 rule = self.scenario.deadlines[v.rule]
-                text = (f"met, {format_duration(v.slack)} to spare" if v.slack >= 0
-                        else f"MISSED, {format_duration(-v.slack)} late")
+                text = (_("met, {slack} to spare").format(slack=format_duration(v.slack)) if v.slack >= 0
+                        else _("MISSED, {late} late").format(late=format_duration(-v.slack)))
                 key = instance_key(rule.end, v.change)
                 ends.setdefault((incident.id, key), []).append((v.rule, text))
+                if v.slack < 0:
+                    missed.add((incident.id, key))
         flow = flow_of(self.scenario)
         out = []
         for incident in sorted(self._started(), key=lambda i: (self._reached(i.id)["occurred"], i.number)):
@@ -197,14 +204,15 @@ class DrillBoard:
                 step = node.step
                 if not applies(self.scenario, step, incident):
                     continue
-                who = " or ".join(actor_label(self.scenario, a, incident.grid, incident.category)
-                                  for a in doers(self.scenario, step, incident))
+                who = _(" or ").join(actor_label(self.scenario, a, incident.grid, incident.category)
+                                     for a in doers(self.scenario, step, incident))
                 carries = carries_text(self.scenario, step)
                 for k in (changes if node.per_change else [ONCE]):
                     key = flow.key(node.milestone, k)
-                    out.append(Task(incident.id, shown_change(k), step.milestone, step.title or step.id, who,
+                    out.append(Task(incident.id, shown_change(k), step.milestone, title_of(step) or step.id, who,
                                     reached.get(key), _verdicts_text(ends.get((incident.id, key), [])),
-                                    _msel_level(step.effect, incident, k), record.levels.get(key), carries))
+                                    _msel_level(step.effect, incident, k), record.levels.get(key), carries,
+                                    (incident.id, key) in missed))
         return out
 
     def countdowns(self, now: float) -> list[Countdown]:
@@ -252,7 +260,7 @@ def _verdicts_text(found: list[tuple[str, str]]) -> str:
     """`met, 3m to spare`; with the rule's name when one milestone ends several deadlines."""
     if len(found) == 1:
         return found[0][1]
-    return "; ".join(f"{rule} {text}" for rule, text in found)
+    return _("; ").join(_("{rule} {verdict}").format(rule=rule, verdict=text) for rule, text in found)
 
 
 def _msel_level(effect: str | None, incident: DrillIncident, change: int) -> str | None:

@@ -2,13 +2,19 @@
 
 It only shows what the DrillBoard and DrillClock compute and passes key
 presses to them; every record reaches the drill log (synced to disk) before
-the screen changes, so quitting, Ctrl-C or a crash loses nothing.
+the screen changes, so quitting, Ctrl-C or a crash loses nothing. Its words
+are drillsim's messages in the language in force (drillsim.i18n); the plan's
+entries are named by drillsim.scenario.names, and widths count terminal
+cells, a Chinese character taking two. In a terminal narrower than WIDE the
+open deadlines take the whole width, the injects below them, so the
+countdowns stay visible at 80 columns.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,6 +24,8 @@ from textual.widgets import DataTable, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from drillsim.exercise.board import Countdown, DrillBoard, DrillClock, Task
+from drillsim.i18n import _
+from drillsim.scenario.names import colour_name, scenario_name, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 from drillsim.text import visible
@@ -25,7 +33,29 @@ from drillsim.text import visible
 STATE_STYLE = {"ok": "green", "amber": "bold dark_orange", "red": "bold white on red"}
 TASK_COLUMNS = {"incident": 11, "chg": 3, "milestone": 28, "who: step": 26, "recorded": 11, "level": 5,
                 "verdict": 20}
-"""The chain table's columns and their fixed widths: a record never makes the table jump."""
+"""The chain table's columns and their fixed widths in terminal cells (wider where a heading needs it): a record
+never makes the table jump."""
+COUNTDOWN_COLUMNS = {"incident": 11, "deadline": 21, "due": 9, "left": 9, "state": 6}
+"""The open deadlines' columns and their widths in terminal cells."""
+WIDE = 100
+"""Below this many columns the open deadlines are not beside the injects but above them, at full width."""
+
+
+def _task_heads() -> dict[str, str]:
+    """The chain table's column headings in the language in force, by column."""
+    return {"incident": _("incident"), "chg": _("chg"), "milestone": _("milestone"), "who: step": _("who: step"),
+            "recorded": _("recorded"), "level": _("level"), "verdict": _("verdict")}
+
+
+def _countdown_heads() -> dict[str, str]:
+    """The open deadlines' column headings in the language in force, by column."""
+    return {"incident": _("incident"), "deadline": _("deadline"), "due": _("due"), "left": _("left"),
+            "state": _("state")}
+
+
+def _state_names() -> dict[str, str]:
+    """A deadline's state as the console shows it."""
+    return {"ok": _("OK"), "amber": _("AMBER"), "red": _("RED")}
 
 
 def _clock(seconds: float) -> str:
@@ -37,7 +67,8 @@ def _clock(seconds: float) -> str:
 
 
 def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
+    """`text` in at most `width` terminal cells, cut with an ellipsis (a wide character is not cut in half)."""
+    return text if cell_len(text) <= width else set_cell_size(text, width - 1).rstrip() + "…"
 
 
 def _plain(text: str) -> Text:
@@ -48,7 +79,7 @@ def _plain(text: str) -> Text:
 class FacilitatorConsole(App[None]):
     """Drill clock, injects as they fall due, open deadlines counting down, and the chain to record."""
 
-    TITLE = "drillsim facilitator console"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]  # noqa: RUF012 (textual annotates it as it reads it)
     CSS = """
     #status { height: 2; padding: 0 1; background: $boost; }
     #chain { height: 1fr; border: round $primary; }
@@ -57,21 +88,22 @@ class FacilitatorConsole(App[None]):
     #deadlines { width: 3fr; border: round $warning; }
     #injects { width: 2fr; border: round $secondary; }
     Label.title { text-style: bold; padding: 0 1; }
+    Screen.-narrow #bottom { layout: vertical; }
+    Screen.-narrow #deadlines { width: 1fr; height: 1fr; }
+    Screen.-narrow #injects { width: 1fr; height: 5; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_clock", "Run/pause"),
-        Binding("n", "step", "Step"),
-        Binding("r", "record", "Record now"),
-        Binding("l", "record_level", "Record with level"),
-        Binding("u", "withdraw", "Withdraw"),
-        Binding("plus,equals_sign", "faster", "Faster"),
-        Binding("minus", "slower", "Slower"),
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+c", "quit", show=False, priority=True)]
 
     def __init__(self, board: DrillBoard, clock: DrillClock, *, step: int = 60, log_name: str = "") -> None:
         super().__init__()
+        self.title = _("drillsim facilitator console")
+        # bound here, not in BINDINGS: the footer's words are those of the language in force when the console starts
+        for keys, action, description in (
+                ("space", "toggle_clock", _("Run/pause")), ("n", "step", _("Step")), ("r", "record", _("Record now")),
+                ("l", "record_level", _("Record with level")), ("u", "withdraw", _("Withdraw")),
+                ("plus,equals_sign", "faster", _("Faster")), ("minus", "slower", _("Slower")),
+                ("q", "quit", _("Quit"))):
+            self.bind(keys, action, description=description)
         self.board = board
         self.clock = clock
         self.step_seconds = step
@@ -82,26 +114,28 @@ class FacilitatorConsole(App[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="status")
         with Vertical(id="chain"):
-            yield Label("Chain: select a step, Enter records it now, l with a level (u withdraws)", classes="title")
+            yield Label(_("Chain: select a step, Enter records it now, l with a level (u withdraws)"), classes="title")
             yield DataTable(id="tasks", cursor_type="row", zebra_stripes=True)
             yield Static(id="carries")
         with Horizontal(id="bottom"):
             with Vertical(id="deadlines"):
-                yield Label("Open deadlines", classes="title")
+                yield Label(_("Open deadlines"), classes="title")
                 yield DataTable(id="countdowns", cursor_type="none", show_cursor=False)
             with VerticalScroll(id="injects"):
-                yield Label("Injects, newest first", classes="title")
+                yield Label(_("Injects, newest first"), classes="title")
                 yield Static(id="inject-log", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.board.scenario.name
+        self.sub_title = scenario_name(self.board.scenario)
         tasks = self.query_one("#tasks", DataTable)
+        heads = _task_heads()
         for name, width in TASK_COLUMNS.items():
-            tasks.add_column(name, key=name, width=width)
+            tasks.add_column(heads[name], key=name, width=max(width, cell_len(heads[name])))
         countdowns = self.query_one("#countdowns", DataTable)
-        for name, width in (("incident", 11), ("deadline", 21), ("due", 9), ("left", 9), ("state", 6)):
-            countdowns.add_column(name, key=name, width=width)
+        heads = _countdown_heads()
+        for name, width in COUNTDOWN_COLUMNS.items():
+            countdowns.add_column(heads[name], key=name, width=max(width, cell_len(heads[name])))
         tasks.focus()
         self.tick()
         self.set_interval(0.25, self.tick)
@@ -112,8 +146,9 @@ class FacilitatorConsole(App[None]):
         now = self.clock.time
         delivered = self.board.deliver(now)
         for row in delivered:
-            self.injects_seen.append(f"{format_offset(row.time)}  Inject {row.number} -> {row.delivered_to}: "
-                                     f"{row.what_happens}. Expected: {row.expected_action}.")
+            self.injects_seen.append(_("{time}  Inject {number} -> {receiver}: {what}. Expected: {action}.").format(
+                time=format_offset(row.time), number=row.number, receiver=row.delivered_to, what=row.what_happens,
+                action=row.expected_action))
         if delivered:
             self.query_one("#inject-log", Static).update(visible("\n".join(reversed(self.injects_seen))))
         self._status(now)
@@ -123,13 +158,15 @@ class FacilitatorConsole(App[None]):
 
     def _status(self, now: float) -> None:
         upcoming = self.board.next_inject(now)
-        nxt = (f"next inject {upcoming.number} at {format_offset(upcoming.time)} "
-               f"(in {format_duration(upcoming.time - now)})" if upcoming else "no more injects")
-        state = "PAUSED" if self.clock.paused else "RUNNING"
+        nxt = _("next inject {number} at {time} (in {wait})").format(
+            number=upcoming.number, time=format_offset(upcoming.time), wait=format_duration(upcoming.time - now)) \
+            if upcoming else _("no more injects")
+        state = _("PAUSED") if self.clock.paused else _("RUNNING")
         self.query_one("#status", Static).update(_plain(
-            f"Drill time {_clock(now)}   x{self.clock.speed:g}   {state}   {nxt}\n"
-            f"Log: {self.log_name}   space run/pause, n step {format_duration(self.step_seconds)}, "
-            "Enter record, l with level, u withdraw, +/- speed, q quit"))
+            _("Drill time {clock}   x{speed}   {state}   {next}").format(
+                clock=_clock(now), speed=f"{self.clock.speed:g}", state=state, next=nxt) + "\n"
+            + _("Log: {log}   space run/pause, n step {step}, Enter record, l with level, u withdraw, +/- speed, "
+                "q quit").format(log=self.log_name, step=format_duration(self.step_seconds))))
 
     def _show_tasks(self, tasks: list[Task]) -> None:
         table = self.query_one("#tasks", DataTable)
@@ -151,8 +188,9 @@ class FacilitatorConsole(App[None]):
         """What the selected step's report must carry (Art. 8.4): a line of its own, wrapped, so that the table
         keeps its width."""
         task = self.selected_task()
-        text = "" if task is None else f"{task.milestone}: its report must carry {task.carries}" if task.carries \
-            else f"{task.milestone}: no report of core elements"
+        text = "" if task is None else \
+            _("{milestone}: its report must carry {carries}").format(milestone=task.milestone, carries=task.carries) \
+            if task.carries else _("{milestone}: no report of core elements").format(milestone=task.milestone)
         self.query_one("#carries", Static).update(_plain(text))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -161,7 +199,7 @@ class FacilitatorConsole(App[None]):
 
     def _cells(self, task: Task) -> tuple[str | Text, ...]:
         verdict: str | Text = task.verdict
-        if "MISSED" in task.verdict:
+        if task.missed:
             verdict = Text(task.verdict, style="bold red")
         elif task.verdict:
             verdict = Text(task.verdict, style="green")
@@ -175,10 +213,11 @@ class FacilitatorConsole(App[None]):
         table.clear()
         for c in countdowns:
             style = STATE_STYLE[c.state]
-            left = format_duration(c.remaining) if c.remaining >= 0 else f"{format_duration(-c.remaining)} over"
+            left = format_duration(c.remaining) if c.remaining >= 0 \
+                else _("{late} over").format(late=format_duration(-c.remaining))
             name = c.rule if c.change is None else f"{c.rule} ({c.change})"
             table.add_row(_plain(c.incident), _plain(name), format_offset(c.due), Text(left, style=style),
-                          Text(c.state.upper(), style=style))
+                          Text(_state_names()[c.state], style=style))
 
     # --- actions ------------------------------------------------------------------------
 
@@ -202,8 +241,8 @@ class FacilitatorConsole(App[None]):
         if task is None:
             return
         if task.msel_level is None:
-            self.notify(f"{task.milestone} carries no level: only the judgement and continuation reports do.",
-                        severity="warning")
+            self.notify(_("{milestone} carries no level: only the judgement and continuation reports do.").format(
+                milestone=task.milestone), severity="warning")
             return
         now = self.clock.time  # the time of the key press, not of the choice
         default = task.level or task.msel_level
@@ -244,7 +283,7 @@ class LevelPicker(ModalScreen[str | None]):
     LevelPicker { align: center middle; }
     #levels { width: 50; height: auto; max-height: 12; border: round $accent; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
 
     def __init__(self, scenario: Scenario, default: str) -> None:
         super().__init__()
@@ -253,10 +292,11 @@ class LevelPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         levels = self.scenario.levels
-        options = [Option(_plain(f"{name}  {levels[name].colour}, {levels[name].title}"), id=name)
-                   for name in self.scenario.level_order]
+        options = [Option(_plain(_("{level}  {colour}, {title}").format(
+            level=name, colour=colour_name(levels[name].colour), title=title_of(levels[name]))), id=name)
+            for name in self.scenario.level_order]
         picker = OptionList(*options, id="levels")
-        picker.border_title = "Level in force from this milestone"
+        picker.border_title = _("Level in force from this milestone")
         yield picker
 
     def on_mount(self) -> None:

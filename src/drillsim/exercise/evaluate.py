@@ -20,9 +20,12 @@ from typing import TYPE_CHECKING, Any
 from drillsim.exercise.drilllog import Entry, Record, replay
 from drillsim.exercise.msel import applies, doers
 from drillsim.exercise.played import DrillIncident, to_record
+from drillsim.i18n import _, language
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import IncidentRecord, VerdictRecord
+from drillsim.report.terminal import pad
 from drillsim.scenario.flow import ONCE, flow_of, shown_change
+from drillsim.scenario.names import example_of, level_name, scenario_name, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration, format_offset
 
@@ -323,68 +326,86 @@ def _drill_steps(scenario: Scenario, incident: DrillIncident, record: IncidentRe
 def verdict_text(f: Finding) -> str:
     """`met, 3m to spare`, `missed, 12m late`, `missed, no report (at least 40m late)`."""
     if f.status == "met":
-        return f"met, {format_duration(f.slack or 0)} to spare"
+        return _("met, {slack} to spare").format(slack=format_duration(f.slack or 0))
     if f.status == "missed" and f.slack is not None:
-        return f"missed, {format_duration(-f.slack)} late"
+        return _("missed, {late} late").format(late=format_duration(-f.slack))
     if f.status == "missed":
-        return f"missed, no report (at least {format_duration(f.late_at_least or 0)} late)"
+        return _("missed, no report (at least {late} late)").format(late=format_duration(f.late_at_least or 0))
     if f.status == UNRECORDED:
-        return "made, time not recorded (a later step was)"
+        return _("made, time not recorded (a later step was)")
     if f.start is None:
-        return "not started (start not recorded)"
-    return "running at the end of the drill"
+        return _("not started (start not recorded)")
+    return _("running at the end of the drill")
 
 
 def seconds_text(value: float | None) -> str:
     if value is None:
         return "-"
-    return "no report" if math.isinf(value) else format_duration(value)
-
-
-NOT_RECORDED = "not recorded"
+    return _("no report") if math.isinf(value) else format_duration(value)
 
 
 def stage_text(f: Finding) -> str:
     """`verify 16m (simulated median 7m44s)`; `written_province not recorded` when the log has no time for it."""
     if f.stage is None:
         return "-"
-    took = format_duration(f.stage_seconds) if f.stage_seconds is not None else NOT_RECORDED
-    sim = f" (simulated median {seconds_text(f.stage_sim_median)})" if f.stage_sim_median is not None else ""
-    return f"{f.stage} {took}{sim}"
+    if f.stage_seconds is None:
+        took = _("{stage} not recorded").format(stage=f.stage)
+    else:
+        took = _("{stage} {took}").format(stage=f.stage, took=format_duration(f.stage_seconds))
+    if f.stage_sim_median is None:
+        return took
+    return _("{stage} (simulated median {median})").format(stage=took, median=seconds_text(f.stage_sim_median))
+
+
+def described(s: Scenario, incident: DrillIncident) -> str:
+    """What happened, as the plan's example names it in Chinese (a scenario's own description reads as written
+    in English), as the timeline tells it."""
+    if language() == "zh" and incident.example:
+        return example_of(s, incident.category, incident.example)
+    return incident.description
+
+
+def _level(s: Scenario, level: str) -> str:
+    """`level II` in English; in Chinese the plan's full name of the level (`II级(橙色)重大`)."""
+    return level_name(s, level) if language() == "zh" else _("level {level}").format(level=level)
 
 
 def render_text(ev: Evaluation) -> str:
-    """The evaluation as plain text, one block per incident."""
+    """The evaluation as plain text, one block per incident, its columns padded by terminal cells."""
     s = ev.scenario
     records = len([e for e in ev.entries if e.time is not None])
-    lines = [f"Drill evaluation: {s.name}",
-             f"Log {ev.log}: {records} records from {format_offset(ev.begin)} to {format_offset(ev.end)} "
-             "(clocks still running at the last record are not judged)",
-             f"Compared with {ev.replications} simulated runs of the scenario, seed {ev.seed}", ""]
-    header = (f"  {'deadline rule':<24} {'limit':>5}  {'verdict':<36} {'report':>11}  "
-              f"{'pctile':>6} {'sim median':>10} {'sim hit':>7}  costliest stage")
+    lines = [_("Drill evaluation: {scenario}").format(scenario=scenario_name(s)),
+             _("Log {log}: {records} records from {begin} to {end} (clocks still running at the last record are not "
+               "judged)").format(log=ev.log, records=records, begin=format_offset(ev.begin), end=format_offset(ev.end)),
+             _("Compared with {replications} simulated runs of the scenario, seed {seed}").format(
+                 replications=ev.replications, seed=ev.seed), ""]
+    rule, limit, verdict, report = _("deadline rule"), _("limit"), _("verdict"), _("report")
+    pctile, median, hit, stage = _("pctile"), _("sim median"), _("sim hit"), _("costliest stage")
+    header = (f"  {pad(rule, 24)} {pad(limit, 5, '>')}  {pad(verdict, 36)} {pad(report, 11, '>')}  "
+              f"{pad(pctile, 6, '>')} {pad(median, 10, '>')} {pad(hit, 7, '>')}  {stage}")
     for incident in ev.incidents:
         findings = ev.of(incident.id)
         counts = {status: sum(1 for f in findings if f.status == status)
                   for status in ("met", "missed", "pending", UNRECORDED)}
-        lines.append(f"Incident {incident.id}: {incident.description} "
-                     f"({s.categories[incident.category].title}, level {incident.level}): "
-                     f"{counts['met']} met, {counts['missed']} missed, "
-                     f"{counts['pending'] + counts[UNRECORDED]} not judged")
+        lines.append(_("Incident {incident}: {description} ({category}, {level}): {met} met, {missed} missed, "
+                       "{pending} not judged").format(
+            incident=incident.id, description=described(s, incident),
+            category=title_of(s.categories[incident.category]), level=_level(s, incident.level),
+            met=counts["met"], missed=counts["missed"], pending=counts["pending"] + counts[UNRECORDED]))
         lines.append(header)
         for f in findings:
             name = f.rule if f.change is None else f"{f.rule} ({f.change})"
             pct = "-" if f.percentile is None else f"p{f.percentile:.0f}"
             rate = "-" if f.sim_rate is None else f"{f.sim_rate:.0%}"
             report = format_offset(f.end) if f.end is not None else "-"
-            lines.append(f"  {name:<24} {format_duration(s.deadlines[f.rule].limit):>5}  {verdict_text(f):<36} "
-                         f"{report:>11}  {pct:>6} {seconds_text(f.sim_median):>10} {rate:>7}  "
-                         f"{stage_text(f)}")
+            lines.append(f"  {pad(name, 24)} {pad(format_duration(s.deadlines[f.rule].limit), 5, '>')}  "
+                         f"{pad(verdict_text(f), 36)} {pad(report, 11, '>')}  {pad(pct, 6, '>')} "
+                         f"{pad(seconds_text(f.sim_median), 10, '>')} {pad(rate, 7, '>')}  {stage_text(f)}")
         lines.append("")
     if not ev.incidents:
-        lines.append("The log records no incident.")
-    lines.append("pctile: the share of simulated runs faster than the drill for the same clock "
-                 "(p80: slower than 80 % of them).")
+        lines.append(_("The log records no incident."))
+    lines.append(_("pctile: the share of simulated runs faster than the drill for the same clock (p80: slower than "
+                   "{percent} of them).").format(percent="80 %"))
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from drillsim.i18n import _
 from drillsim.model.incidents import ChangeSpec, with_cadence
 from drillsim.model.records import IncidentRecord
 from drillsim.scenario.errors import DrillsimError
@@ -76,11 +77,12 @@ def _scripted_specs(scenario: Scenario) -> list[tuple[IncidentSpec, str, str | N
         visit(inject, inject.id or f"inject-{i + 1}", None, inject.at, (i,))
     found = sorted((f for f in found if f[0] < scenario.horizon), key=lambda f: (f[0], f[1]))
     seen: set[str] = set()
-    for _, _, _, ident, _ in found:
+    for ident in (f[3] for f in found):
         if ident in seen:
-            raise DrillsimError(f"two injects of {scenario.name!r} have the id {ident!r}; give each a distinct id")
+            raise DrillsimError(_("two injects of {scenario} have the id {id}; give each a distinct id").format(
+                scenario=repr(scenario.name), id=repr(ident)))
         seen.add(ident)
-    return [(spec, ident, parent, at) for at, _, spec, ident, parent in found]
+    return [(spec, ident, parent, at) for at, _order, spec, ident, parent in found]
 
 
 def _command_post(scenario: Scenario, judged_level: str, changes: Iterable[ChangeSpec],
@@ -129,7 +131,7 @@ def _simulated(scenario: Scenario, seed: int,
     for incident in drawn:
         spec: IncidentSpec | None = None
         if incident.source in ("inject", "cascade"):
-            spec, ident, _, at = next(scripted)
+            spec, ident, _parent, at = next(scripted)
             assert at == incident.occurred, "scripted incidents must come in the model's order"
         else:
             counts[incident.source] = counts.get(incident.source, 0) + 1
