@@ -155,7 +155,7 @@ def test_sweep_in_chinese_lines_up_and_has_the_english_numbers(night: Path) -> N
     zh, en = _both("sweep", str(night), "--vary", "office.shifts[1].staff=1..2", "--vary", "load=1,3", "-n", "3",
                    "--seed", "8", "--target", "continuation>=0.85", "--target", "grid_to_office>=0.9")
     assert zh.splitlines()[0].endswith("：4 个组合 × 重复运行 3 次，种子 8，"
-                                       "各组合之间的事件不同（the load differs: 1 vs 3）")
+                                       "各组合之间的事件不同（负荷不同：1 对 3）")
     assert zh.splitlines()[1] == "成本：1d 内的人·小时；按时率附 95%区间"
     assert PERCENT.findall(zh) == PERCENT.findall(en) and len(PERCENT.findall(en)) > 20
     lines = zh.splitlines()

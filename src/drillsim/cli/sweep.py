@@ -22,7 +22,7 @@ from drillsim.cli import (
     user_errors,
     verbosity_options,
 )
-from drillsim.i18n import N_, _
+from drillsim.i18n import N_, _, speaking
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED, MAX_SWEEP_POINTS
 from drillsim.report.terminal import pad
 
@@ -258,7 +258,8 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
             comparison = api.compare(first, second, replications=count, seed=shared, jobs=jobs, progress=advance)
     if fmt == "json":
         from drillsim.model.pairing import differences
-        differ = differences(first, second, seeds=(shared, shared))
+        with speaking("en"):  # machine-readable: the same sentences in every language
+            differ = differences(first, second, seeds=(shared, shared))
         echo(to_json({**comparison.summary(), "same_incidents": not differ, "differences": differ}), nl=False)
     else:
         echo(render_comparison(comparison, a, b))

@@ -21,9 +21,10 @@ from drillsim.exercise.render import capitalize_first as _capital
 from drillsim.files import csv_text
 from drillsim.i18n import _, language
 from drillsim.model.clocks import verdicts
+from drillsim.model.incidents import CADENCE, CORRECTED, DEVELOPS
 from drillsim.model.records import VerdictRecord
 from drillsim.scenario.flow import ONCE, flow_of, shown_change
-from drillsim.scenario.names import title_of
+from drillsim.scenario.names import example_of, title_of
 from drillsim.scenario.schema import Scenario, Step
 from drillsim.scenario.units import format_duration, format_offset
 
@@ -94,10 +95,16 @@ class InjectRow:
     reports: tuple[ReportDue, ...] = ()
 
 
-def start_label(milestone: str) -> str:
-    """How a deadline's clock start reads: `first report received`, `occurrence`."""
+def start_label(scenario: Scenario, milestone: str) -> str:
+    """How a deadline's clock start reads: `first report received`, `occurrence`; in Chinese a step's milestone
+    by the name of the step that reaches it (`首报`), as the plan names the moment."""
     events = {"occurred": _("occurrence"), "change": _("the change"), "closure": _("the closure")}
-    return events.get(milestone, milestone.replace("_", " "))
+    if milestone in events:
+        return events[milestone]
+    reaching = next((step for step in scenario.flow if step.milestone == milestone), None)
+    if language() == "zh" and reaching is not None and title_of(reaching):
+        return title_of(reaching)
+    return milestone.replace("_", " ")
 
 
 def reachable(scenario: Scenario, event: str) -> list[Step]:
@@ -179,7 +186,7 @@ def receivers_label(scenario: Scenario, step: Step, incident: DrillIncident, lev
     options = [name for name in (report.to, report.or_) if name is not None]
     if incident.first_receiver in options:
         options = [incident.first_receiver]
-    labels = [", ".join(title_of(scenario.actors[s]).lower() for s in scenario.escalation.levels[level])
+    labels = [_(", ").join(title_of(scenario.actors[s]).lower() for s in scenario.escalation.levels[level])
               if name == "escalation" else actor_label(scenario, name, incident.grid, incident.category).lower()
               for name in options]
     return _(" or ").join(labels)
@@ -223,15 +230,16 @@ def deadlines_of(scenario: Scenario, incident: DrillIncident) -> dict[int, list[
         rule = scenario.deadlines[rule_id]
         conditional = "" if len(posts) == len(choices) else \
             _("if a command post is set up") if True in posts else _("if no command post is set up")
-        start, due = start_label(rule.start), verdict.deadline
+        start, due = start_label(scenario, rule.start), verdict.deadline
         if rule.not_before is not None:
             # the players make the not_before milestone (the discovery): the due holds if they reach it first
-            start = _("{start} (or {other}, if later)").format(start=start, other=start_label(rule.not_before))
+            start = _("{start} (or {other}, if later)").format(start=start,
+                                                                other=start_label(scenario, rule.not_before))
             began = record.milestones.get(flow.key(rule.start, verdict.change))
             if due is None and began is not None and rule.not_before not in record.milestones:
                 due = began + rule.limit
                 conditional = ", ".join(filter(None, (conditional, _("if {milestone} by then").format(
-                    milestone=start_label(rule.not_before)))))
+                    milestone=start_label(scenario, rule.not_before)))))
         out.setdefault(verdict.change, []).append(Tested(
             verdict.rule, title_of(rule), rule.limit, start, due, rule.article, conditional))
     return out
@@ -265,7 +273,7 @@ def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k:
     notes = [_("{category}, level {level} ({title})").format(category=category, level=level,
                                                               title=title_of(scenario.levels[level]))]
     if k < 0:
-        what = _capital(incident.description)
+        what = _capital(described(scenario, incident))
         if incident.parent:
             what = _("{what} (follows from incident {parent})").format(what=what, parent=incident.parent)
         if incident.judged_level != incident.level:
@@ -273,7 +281,7 @@ def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k:
     else:
         change = incident.changes[k]
         what = _("Incident {incident}: {change}").format(incident=incident.id,
-                                                         change=change.description or _("the situation changes"))
+                                                         change=_change_text(change.description))
         if change.level != incident.levels[k]:
             what = _("{what}; the incident is now level {level}").format(what=what, level=change.level)
     if incident.major_class is not None:
@@ -297,6 +305,24 @@ def _row(scenario: Scenario, number: int, time: int, incident: DrillIncident, k:
         reports=reports_of(scenario, incident, k))
 
 
+def described(scenario: Scenario, incident: DrillIncident) -> str:
+    """What happens, named in the language in force when it is the plan's example (or, without one, its category);
+    a script's own description as written."""
+    category = scenario.categories[incident.category]
+    if incident.example and incident.description == category.examples.get(incident.example):
+        return example_of(scenario, incident.category, incident.example)
+    if not incident.example and incident.description == category.title:
+        return title_of(category)
+    return incident.description
+
+
+def _change_text(description: str) -> str:
+    """A change as the script describes it, or the model's own words for the changes it draws, from the catalog."""
+    drawn = {DEVELOPS: _("the situation develops"), CORRECTED: _("new facts correct the level"),
+             CADENCE: _("the continuation report on the cadence")}
+    return drawn.get(description, description) or _("the situation changes")
+
+
 def to_csv(rows: list[InjectRow]) -> str:
     """The MSEL as CSV, one inject a line, times as drill times (`0d 09:30`), written by drillsim.files."""
     return csv_text((_csv_row(row) for row in rows), CSV_COLUMNS)
@@ -309,7 +335,8 @@ def _csv_row(row: InjectRow) -> list[object]:
         else f"{row.event} ({row.change})", row.what_happens, row.category, row.level, row.grid,
         row.controller_notes, row.delivered_by, row.delivered_to, row.expected_action,
         deadline.rule if deadline else "",
-        f"{deadline.title}: {format_duration(deadline.limit)} from {deadline.start}" if deadline else "",
+        _("{title}: {limit} from {start}").format(title=deadline.title, limit=format_duration(deadline.limit),
+                                                  start=deadline.start) if deadline else "",
         format_offset(deadline.due) if deadline and deadline.due is not None else "", row.article,
         "; ".join(t.text() for t in row.also_tests), " | ".join(r.text() for r in row.reports)]
 

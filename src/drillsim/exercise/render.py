@@ -7,13 +7,15 @@ from functools import cache
 
 import jinja2
 
+from drillsim.i18n import language
 from drillsim.report.html import with_i18n
 from drillsim.text import finalize
 
 
 def capitalize_first(text: str) -> str:
-    """Upper-case the first letter only (Jinja's `capitalize` lowers the rest, and the rest holds names)."""
-    return text[:1].upper() + text[1:]
+    """Upper-case the first letter only (Jinja's `capitalize` lowers the rest, and the rest holds names); Chinese
+    has no capitals, so there a leading id (`grid_2 的网格员`) stays as written."""
+    return text if language() == "zh" else text[:1].upper() + text[1:]
 
 
 def markdown_cell(text: object) -> str:

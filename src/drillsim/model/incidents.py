@@ -59,6 +59,10 @@ class ChangeSpec:
 
 
 CADENCE = "the continuation report on the cadence"
+DEVELOPS = "the situation develops"
+CORRECTED = "new facts correct the level"
+"""The descriptions of the changes the model draws (kept in English in the records; pages name them from the
+catalog)."""
 
 
 def with_cadence(scenario: Scenario, occurred: int, level: str,
@@ -392,10 +396,10 @@ class _Drawer:
             time = raw.occurred
             for _ in range(count):
                 time += max(variant.interval(raw.occurred), 1)
-                changes.append(ChangeSpec(time, raw.level, "the situation develops"))
+                changes.append(ChangeSpec(time, raw.level, DEVELOPS))
         if judged != raw.level and not changes:
             gap = variant.reassessment(raw.occurred)
-            changes.append(ChangeSpec(raw.occurred + max(gap, 1), raw.level, "new facts correct the level"))
+            changes.append(ChangeSpec(raw.occurred + max(gap, 1), raw.level, CORRECTED))
         return with_cadence(self.scenario, raw.occurred, raw.level, tuple(changes)) if self.cadence else tuple(changes)
 
     def _step_draws(self, variant: _Variant, occurred: int,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from drillsim.i18n import _
 from drillsim.scenario.schema import Scenario, Source
 from drillsim.scenario.units import format_duration
 
@@ -37,39 +38,43 @@ def differences(a: Scenario, b: Scenario, *, seeds: tuple[int, int] | None = Non
     out: list[str] = []
     sa, sb = seeds if seeds is not None else (a.seed, b.seed)
     if sa != sb:
-        out.append(f"the seed differs: {sa} vs {sb}")
+        out.append(_("the seed differs: {a} vs {b}").format(a=sa, b=sb))
     la, lb = loads if loads is not None else (1.0, 1.0)
     if la != lb:
-        out.append(f"the load differs: {la:g} vs {lb:g}")
+        out.append(_("the load differs: {a} vs {b}").format(a=f"{la:g}", b=f"{lb:g}"))
     if a.horizon != b.horizon:
-        out.append(f"the horizon differs: {format_duration(a.horizon)} vs {format_duration(b.horizon)}")
+        out.append(_("the horizon differs: {a} vs {b}").format(a=format_duration(a.horizon),
+                                                               b=format_duration(b.horizon)))
     if a.warm_up != b.warm_up:
-        out.append(f"the warm-up differs: {format_duration(a.warm_up)} vs {format_duration(b.warm_up)} (the same "
-                   f"incidents are drawn, but other ones are counted)")
+        out.append(_("the warm-up differs: {a} vs {b} (the same incidents are drawn, but other ones are "
+                     "counted)").format(a=format_duration(a.warm_up), b=format_duration(b.warm_up)))
     out += _sources(a.sources, b.sources)
     if a.injects != b.injects:
-        out.append(f"the injects differ: {_injects(a)} vs {_injects(b)}")
+        out.append(_("the injects differ: {a} vs {b}").format(a=_injects(a), b=_injects(b)))
     if (_grids_drawn(a) or _grids_drawn(b)) and a.grids != b.grids:
-        out.append(f"the grids incidents are sent to differ: {_names(a.grids)} vs {_names(b.grids)}")
+        out.append(_("the grids incidents are sent to differ: {a} vs {b}").format(a=_names(a.grids),
+                                                                                   b=_names(b.grids)))
     drawn = {c for s in (a, b) for source in s.sources for c in source.categories} | \
         {spec.category for s in (a, b) for spec in s.injects}
     for category in sorted(drawn):
         ea, eb = _examples(a, category), _examples(b, category)
         if ea != eb:
-            out.append(f"the examples of {category} differ: {_names(ea)} vs {_names(eb)}")
+            out.append(_("the examples of {category} differ: {a} vs {b}").format(category=category, a=_names(ea),
+                                                                                  b=_names(eb)))
     if a.level_order != b.level_order:
-        out.append(f"the order of levels differs: {_names(a.level_order)} vs {_names(b.level_order)}")
+        out.append(_("the order of levels differs: {a} vs {b}").format(a=_names(a.level_order),
+                                                                       b=_names(b.level_order)))
     if dict(a.changes.mean_count) != dict(b.changes.mean_count):
-        out.append(f"the mean counts of changes differ: {_mapping(a.changes.mean_count)} vs "
-                   f"{_mapping(b.changes.mean_count)}")
+        out.append(_("the mean counts of changes differ: {a} vs {b}").format(a=_mapping(a.changes.mean_count),
+                                                                             b=_mapping(b.changes.mean_count)))
     for name in INCIDENT_DURATIONS:
         da, db = a.durations.get(name), b.durations.get(name)
         if da != db:
-            out.append(f"the duration {name} differs: {_dist(da)} vs {_dist(db)}")
+            out.append(_("the duration {name} differs: {a} vs {b}").format(name=name, a=_dist(da), b=_dist(db)))
     for name in INCIDENT_PROBABILITIES:
         pa, pb = getattr(a.probabilities, name), getattr(b.probabilities, name)
         if pa != pb:
-            out.append(f"the probability {name} differs: {pa:g} vs {pb:g}")
+            out.append(_("the probability {name} differs: {a} vs {b}").format(name=name, a=f"{pa:g}", b=f"{pb:g}"))
     return out
 
 
@@ -80,14 +85,14 @@ def same_incidents(a: Scenario, b: Scenario, **runs: Any) -> bool:
 
 def _sources(a: Sequence[Source], b: Sequence[Source]) -> list[str]:
     if [s.name for s in a] != [s.name for s in b]:
-        return [f"the incident sources differ: {_listed(a)} vs {_listed(b)}"]
+        return [_("the incident sources differ: {a} vs {b}").format(a=_listed(a), b=_listed(b))]
     out = []
     for sa, sb in zip(a, b, strict=True):
         fields = [f for f in type(sa).model_fields if _drawn(getattr(sa, f)) != _drawn(getattr(sb, f))]
         if fields:
-            shown = {"rate_per_day": lambda s: f"{s.rate_per_day:g} a day"}
-            said = [shown[f](sa) + " vs " + shown[f](sb) if f in shown else _FIELD.get(f, f) for f in fields]
-            out.append(f"the source {sa.name} differs: {', '.join(said)}")
+            said = [_("{a} vs {b}").format(a=_rate(sa), b=_rate(sb)) if f == "rate_per_day" else _field(f)
+                    for f in fields]
+            out.append(_("the source {name} differs: {fields}").format(name=sa.name, fields=_(", ").join(said)))
     return out
 
 
@@ -96,17 +101,25 @@ def _drawn(value: Any) -> Any:
     return tuple(value.items()) if isinstance(value, dict) else value
 
 
-_FIELD = {"time_of_day": "its rate by time of day", "categories": "its mix of categories",
-          "levels": "its mix of levels", "grids": "its mix of grids", "start": "its start", "end": "its end"}
+def _field(name: str) -> str:
+    """What a source's field draws, in a planner's words (another field by its name)."""
+    said = {"time_of_day": _("its rate by time of day"), "categories": _("its mix of categories"),
+            "levels": _("its mix of levels"), "grids": _("its mix of grids"), "start": _("its start"),
+            "end": _("its end")}
+    return said.get(name, name)
+
+
+def _rate(source: Source) -> str:
+    return _("{rate} a day").format(rate=f"{source.rate_per_day:g}")
 
 
 def _listed(sources: Sequence[Source]) -> str:
-    return ", ".join(f"{s.name} ({s.rate_per_day:g} a day)" for s in sources) or "none"
+    return _(", ").join(_("{name} ({rate})").format(name=s.name, rate=_rate(s)) for s in sources) or _("none")
 
 
 def _injects(s: Scenario) -> str:
     ids = [inject.id or f"#{i + 1}" for i, inject in enumerate(s.injects)]
-    return f"{len(ids)} ({', '.join(ids)})" if ids else "none"
+    return _("{count} ({ids})").format(count=len(ids), ids=_(", ").join(ids)) if ids else _("none")
 
 
 def _grids_drawn(s: Scenario) -> bool:
@@ -120,16 +133,16 @@ def _examples(s: Scenario, category: str) -> tuple[str, ...]:
 
 
 def _names(names: Sequence[str]) -> str:
-    return ", ".join(names) or "none"
+    return _(", ").join(names) or _("none")
 
 
 def _mapping(values: Any) -> str:
-    return ", ".join(f"{k} {v:g}" for k, v in values.items()) or "none"
+    return _(", ").join(f"{k} {v:g}" for k, v in values.items()) or _("none")
 
 
 def _dist(dist: Any) -> str:
     describe: Callable[[], str] | None = getattr(dist, "describe", None)
-    return describe() if describe is not None else "none"
+    return describe() if describe is not None else _("none")
 
 
 __all__ = ["differences", "same_incidents"]
