@@ -9,7 +9,7 @@ import pytest
 
 from drillsim import api
 from drillsim.exercise.drilllog import read
-from drillsim.exercise.evaluate import Evaluation, _drill_steps, evaluate
+from drillsim.exercise.evaluate import Evaluation, drill_steps, evaluate
 from drillsim.exercise.played import to_record
 from drillsim.results.bottleneck import stages
 from drillsim.scenario import Scenario, load
@@ -60,6 +60,6 @@ def test_the_fan_in_step_is_ready_when_the_model_queued_it(fan_in: Scenario,
     for incident in ev.incidents:
         record = to_record(fan_in, incident, by_number[incident.number].milestones, {}, fan_in.horizon)
         drill.update({row["incident"]: (row["queued"], row["delivered"])
-                      for row in _drill_steps(fan_in, incident, record) if row["step"] == "summary"})
+                      for row in drill_steps(fan_in, incident, record) if row["step"] == "summary"})
     assert len(drill) == len(ev.incidents)
     assert drill == {number: model[number] for number in drill}

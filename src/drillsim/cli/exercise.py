@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -105,7 +106,7 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
                 step: int) -> None:
     from drillsim.exercise.board import DrillBoard, DrillClock
     from drillsim.exercise.console import FacilitatorConsole
-    from drillsim.exercise.drilllog import DrillLogWriter, continued
+    from drillsim.exercise.drilllog import About, DrillLogWriter, continued
     from drillsim.exercise.msel import inject_rows
     from drillsim.scenario.errors import DrillsimError
     from drillsim.scenario.units import format_duration, format_offset
@@ -121,7 +122,8 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
         if not (sys.stdin.isatty() and sys.stdout.isatty()):  # it would redraw forever, reading no key
             raise DrillsimError(_("the facilitator's console needs a terminal, and stdin or stdout is not one (a "
                                   "pipe or a file); run it in a terminal"))
-        writer = DrillLogWriter(log_path)
+        writer = DrillLogWriter(log_path, About(seed=None if scripted else (loaded.seed if seed is None else seed),
+                                                scripted=scripted, date=datetime.date.today()))
     with writer:
         board = DrillBoard(loaded, incidents, rows, writer.append, entries)
         if start is None:

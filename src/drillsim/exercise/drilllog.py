@@ -31,10 +31,15 @@ Only `time`, `incident` and `milestone` are required columns. A later row for
 the same incident, change and milestone replaces an earlier one, which is how
 the console corrects a record without rewriting the file. An occurrence or a
 change that falls due without a row is taken at its time in the MSEL.
+
+Above the header, `# incidents: seed 7` (or `# incidents: scripted`) and
+`# date: 2026-12-03` say which incidents the drill played and when; the
+console writes them, and `drillsim calibrate` reads each log's own.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 import stat
@@ -42,6 +47,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from drillsim.exercise.played import DrillIncident, milestone_key
 from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, read_text, write_reason
@@ -118,6 +124,67 @@ class _Rules:
         self.with_level = {s.milestone for s in scenario.flow if s.effect in ("judge_level", "apply_change")}
         self.step_milestone = {s.id: s.milestone for s in scenario.flow}
         self.closing = tuple(s.milestone for s in scenario.flow if s.effect == "close")
+
+
+ABOUT = ("incidents", "date")
+"""What a log may say of its drill in `# key: value` lines above its header: the incidents it played (`scripted`, or
+`seed 7`: those of one simulated run) and the day it was played (`2026-12-03`). The console writes both."""
+
+
+@dataclass(frozen=True, slots=True)
+class About:
+    """A drill log's own account of its drill (None: the log does not say)."""
+
+    seed: int | None = None
+    scripted: bool | None = None
+    date: datetime.date | None = None
+
+    def lines(self) -> list[str]:
+        """The `# key: value` lines that say it, as a log's first lines."""
+        out = []
+        if self.scripted:
+            out.append("# incidents: scripted\n")
+        elif self.seed is not None:
+            out.append(f"# incidents: seed {self.seed}\n")
+        if self.date is not None:
+            out.append(f"# date: {self.date.isoformat()}\n")
+        return out
+
+
+def about(path: str | Path) -> About:
+    """What the `# key: value` lines above a log's header say of its drill; a value it cannot read is a
+    DrillLogError at its line."""
+    return about_text(_text(Path(path)), str(path))
+
+
+def about_text(text: str, file: str) -> About:
+    found: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            break
+        key, colon, value = line.lstrip("#").partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if not colon or key not in ABOUT:
+            continue
+        if key == "date":
+            try:
+                found["date"] = datetime.date.fromisoformat(value)
+            except ValueError:
+                problems.append(Problem(file, number, ("date",), _(
+                    "{value} is not a date; expected the day the drill was played, such as 2026-12-03").format(
+                        value=repr(value))))
+        elif value.lower() == "scripted":
+            found["scripted"] = True
+        elif value.lower().startswith("seed ") and value[5:].strip().isdigit():
+            found["seed"], found["scripted"] = int(value[5:].strip()), False
+        else:
+            problems.append(Problem(file, number, ("incidents",), _(
+                "{value} says no incidents; expected 'scripted' or 'seed N'").format(value=repr(value))))
+    if problems:
+        raise DrillLogError(problems)
+    return About(**found)
 
 
 def read(path: str | Path, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:
@@ -327,7 +394,8 @@ class DrillLogWriter:
     crash with every earlier record in place.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, drill: About | None = None) -> None:
+        """`drill`: what a new log says of its drill above its header (a continued log keeps its own)."""
         self.path = Path(path)
         existing = _text(self.path) if _written(self.path) else ""
         first = next((cells for _, cells in _rows(existing, str(self.path))), None)
@@ -343,6 +411,7 @@ class DrillLogWriter:
         if existing and not existing.endswith("\n"):
             self._file.write("\n")
         if first is None:
+            self._file.write("".join(drill.lines() if drill is not None and not existing else []))
             self._file.write(csv_text([], COLUMNS))
         self._sync()
 

@@ -257,7 +257,7 @@ def _stages(scenario: Scenario, played: list[DrillIncident], checked: dict[str, 
     import pandas as pd
 
     from drillsim.results.bottleneck import stages
-    rows = [row for incident in played for row in _drill_steps(scenario, incident, checked[incident.id])]
+    rows = [row for incident in played for row in drill_steps(scenario, incident, checked[incident.id])]
     if not rows or not drill:
         return {}
     frame = pd.DataFrame(rows)
@@ -288,7 +288,7 @@ def _open(open_steps: set[tuple[int, str, int]], incident: int, step: str, chang
     return change < 0 and any(i == incident and s == step for i, s, _ in open_steps)
 
 
-def _drill_steps(scenario: Scenario, incident: DrillIncident, record: IncidentRecord) -> Iterator[dict[str, Any]]:
+def drill_steps(scenario: Scenario, incident: DrillIncident, record: IncidentRecord) -> Iterator[dict[str, Any]]:
     """The drill as step records: each step from when all it comes after was reached to its own milestone.
 
     A drill log has no split into waiting, working and transit, so the whole

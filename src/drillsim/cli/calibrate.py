@@ -1,0 +1,116 @@
+"""`drillsim calibrate`: the plan's durations fitted to a community's drill logs, as a scenario that runs on them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drillsim.cli import echo, load_scenario, main, user_errors
+from drillsim.i18n import N_, _, ngettext
+from drillsim.limits import MAX_SEED
+
+
+@main.command(help=N_(
+    "Fit the plan's step durations to drill logs and write a scenario that runs on them.\n\nEach log (the "
+    "console's, or one written by hand in the same format) is read against the scenario and the incidents the drill "
+    "played: the log's own `# incidents:` line (the console writes it), else --seed or --scripted. A step's span "
+    "runs from when all it waits for was reached to its own milestone; a span while its people were busy elsewhere "
+    "is only an upper bound, a step still open at the end of the drill a lower one, and a step skipped in the log "
+    "is left out (with the steps right after it, whose start it hides). Each duration "
+    "is fitted by maximum likelihood (exponential, lognormal, uniform, triangular; chosen by AICc); with fewer than "
+    "5 timed spans the plan's distribution is kept. -o writes the calibrated scenario: it extends SCENARIO, with "
+    "the fitted durations and a provenance block."))
+@click.argument("scenario", type=click.Path())
+@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
+              help=N_("Write the calibrated scenario here (YAML); without it, only the summary is shown."))
+@click.option("--scripted", is_flag=True,
+              help=N_("Logs that do not say which incidents they played played the scripted injects only."))
+@click.option("--seed", type=click.IntRange(0, MAX_SEED),
+              help=N_("Logs that do not say which incidents they played played those of the simulated run of this "
+                      "seed (default: the scenario's)."))
+@click.option("--bootstrap-seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
+              help=N_("Seed of the bootstrap behind the intervals (the same seed, the same intervals)."))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def calibrate(scenario: str, logs: tuple[Path, ...], out: Path | None, scripted: bool, seed: int | None,
+              bootstrap_seed: int, fmt: str) -> None:
+    from drillsim.exercise import drill_incidents
+    from drillsim.exercise.drilllog import about, read
+    from drillsim.experiment.calibrate import DrillLog
+    from drillsim.experiment.calibrate import calibrate as fit_logs
+    from drillsim.files import atomic_write, to_json
+    with user_errors():
+        loaded = load_scenario(scenario)
+        drills = []
+        for path in logs:
+            told = about(path)  # a log the console wrote says which incidents it played; the options are for others
+            incidents = drill_incidents(loaded, told.seed if told.scripted is False else seed,
+                                        scripted=told.scripted if told.scripted is not None else scripted)
+            drills.append(DrillLog(str(path), read(path, loaded, incidents), incidents))
+        found = fit_logs(loaded, drills, seed=bootstrap_seed)
+        if out is not None:
+            atomic_write(out, _yaml(found.document(_extends(Path(scenario), out))))
+    if fmt == "json":
+        echo(to_json({"logs": list(found.logs), "out": None if out is None else str(out),
+                      "durations": found.frame().to_dict(orient="records")}), nl=False)
+        return
+    echo(render_calibration(found))
+    echo(_("calibrated scenario: {path}").format(path=out) if out is not None
+         else _("add -o FILE to write the calibrated scenario"))
+
+
+def _extends(scenario: Path, out: Path) -> str:
+    """The original as the calibrated file names it: relative to the folder the calibrated file is written in."""
+    return Path(os.path.relpath(scenario.resolve(), out.resolve().parent)).as_posix()
+
+
+def _yaml(document: dict[str, Any]) -> str:
+    import yaml
+    head = _("# Written by drillsim calibrate: the durations the drills timed, fitted; see provenance below.\n")
+    return head + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+
+def render_calibration(found: Any) -> str:
+    """The summary table: per duration, what the drills measured, the plan's distribution and the fitted one."""
+    from drillsim.report.terminal import table
+    from drillsim.scenario.units import format_duration
+    rows = []
+    for step_fit in found.fits:
+        fitted, obs = step_fit.fitted, step_fit.fitted.observations
+        missing = sum(1 for o in found.observations if o.duration == step_fit.duration
+                      and o.variant == step_fit.variant and o.kind == "missing")
+        counts = f"{len(obs.exact) + len(obs.within)}/{len(obs.at_most)}/{len(obs.at_least)}/{missing}"
+        interval = fitted.mean_interval
+        observed = "-" if interval is None else f"{format_duration(round(interval[0]))}-" \
+                                                f"{format_duration(round(interval[1]))}"
+        name = _name(step_fit)
+        if fitted.kept:
+            now, mean = _("plan's kept"), "-"
+        else:
+            document = fitted.document() or {}
+            now = _describe(document)
+            mean = format_duration(round(fitted.mean)) if fitted.mean is not None else "-"
+        rows.append([name, counts, step_fit.plan.describe(), format_duration(round(step_fit.plan.mean())), now, mean,
+                     observed])
+    columns = [(_("duration"), 0, "<"), (_("timed/≤/≥/skipped"), 0, ">"), (_("plan"), 0, "<"),
+               (_("plan mean"), 0, ">"), (_("fitted"), 0, "<"), (_("fitted mean"), 0, ">"),
+               (_("observed mean, 95%"), 0, ">")]
+    head = ngettext("{count} drill log, {spans} step spans measured", "{count} drill logs, {spans} step spans measured",
+                    len(found.logs)).format(count=len(found.logs), spans=len(found.observations))
+    kept = [f"  {_name(f)}: {f.fitted.kept}" for f in found.fits if f.fitted.kept]
+    return "\n".join([head, "", *table(columns, rows), *(["", *kept] if kept else [])])
+
+
+def _name(step_fit: Any) -> str:
+    return step_fit.duration if step_fit.variant == "base" else f"{step_fit.duration} ({step_fit.variant})"
+
+
+def _describe(document: dict[str, Any]) -> str:
+    """A fitted distribution as the plan table describes one (`lognormal(median 5m, p90 12m)`)."""
+    from pydantic import TypeAdapter
+
+    from drillsim.scenario.schema import AnyDist
+    return str(TypeAdapter(AnyDist).validate_python(document).describe())

@@ -1,0 +1,199 @@
+"""The plan's durations fitted to a community's drills, and the scenario that runs on them.
+
+Each drill log is read against the scenario and the drill's incidents, each
+step's span measured (`exercise.observed`), the spans of one duration pooled
+across the drills, per distribution the plan gives it (its base, a
+category's or a level's own), and each pool fitted (`results.fitting`). A pool
+with too few timed observations keeps the plan's distribution and says why.
+The calibrated scenario `extends` the original and writes only the durations
+that changed, with a `provenance` block that says where each number came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from drillsim.exercise.drilllog import Entry
+from drillsim.exercise.observed import Observation, observations
+from drillsim.exercise.played import DrillIncident
+from drillsim.i18n import ngettext, speaking
+from drillsim.model.streams import Streams
+from drillsim.results import fitting
+from drillsim.scenario.names import scenario_name
+from drillsim.scenario.schema import Dist, Scenario
+from drillsim.scenario.units import format_clock, format_duration
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_DURATION_FIELDS = ("value", "mean", "low", "mode", "high", "median", "p90")
+
+
+@dataclass(frozen=True)
+class DrillLog:
+    """One drill: its log's name, its rows, and the incidents it played."""
+
+    name: str
+    entries: Sequence[Entry]
+    incidents: Sequence[DrillIncident]
+
+
+@dataclass(frozen=True)
+class StepFit:
+    """One of a duration's distributions (its base, a category's or a level's), as the plan has it and as fitted."""
+
+    duration: str
+    variant: str
+    plan: Dist
+    fitted: fitting.Fitted
+    steps: tuple[str, ...]
+
+    def document(self) -> dict[str, Any] | None:
+        return self.fitted.document()
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the drills said of every duration they timed."""
+
+    scenario: Scenario
+    logs: tuple[str, ...]
+    observations: tuple[Observation, ...]
+    fits: tuple[StepFit, ...]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per duration and variant: the counts by kind, the plan's mean, the fit and its interval."""
+        import pandas as pd
+        rows = []
+        for step_fit in self.fits:
+            fitted = step_fit.fitted
+            obs = fitted.observations
+            interval = fitted.mean_interval or (None, None)
+            missing = sum(1 for o in self.observations if o.duration == step_fit.duration
+                          and o.variant == step_fit.variant and o.kind == "missing")
+            rows.append({
+                "duration": step_fit.duration, "variant": step_fit.variant, "steps": ",".join(step_fit.steps),
+                "exact": len(obs.exact), "within": len(obs.within), "at_most": len(obs.at_most),
+                "at_least": len(obs.at_least), "missing": missing, "plan": step_fit.plan.describe(),
+                "plan_mean": step_fit.plan.mean(), "family": fitted.family, "fitted_mean": fitted.mean,
+                "mean_low": interval[0], "mean_high": interval[1],
+                "gof_pvalue": fitted.chosen.gof_pvalue if fitted.chosen else None,
+                "kept": fitted.kept or "", "notes": "; ".join(fitted.notes)})
+        return pd.DataFrame(rows)
+
+    def changed(self) -> list[StepFit]:
+        return [step_fit for step_fit in self.fits if step_fit.document() is not None]
+
+    def document(self, extends: str) -> dict[str, Any]:
+        """The calibrated scenario: `extends` the original, the fitted durations, and their provenance."""
+        durations: dict[str, Any] = {}
+        for name in dict.fromkeys(f.duration for f in self.changed()):
+            durations[name] = _calibrated(self.scenario.durations[name],
+                                          {f.variant: f.document() for f in self.changed() if f.duration == name})
+        names = {}
+        for lang, key in (("en", "name"), ("zh", "name_zh")):
+            with speaking(lang):
+                names[key] = ngettext("{name} (calibrated on {count} drill)", "{name} (calibrated on {count} drills)",
+                                      len(self.logs)).format(name=scenario_name(self.scenario), count=len(self.logs))
+        return {"extends": extends, **names, "durations": durations, "provenance": self.provenance()}
+
+    def provenance(self) -> dict[str, Any]:
+        """Which logs, how many observations of each kind per duration, and the fit that replaced the plan's."""
+        out: dict[str, Any] = {"logs": list(self.logs), "durations": {}}
+        for step_fit in self.fits:
+            fitted, obs = step_fit.fitted, step_fit.fitted.observations
+            entry: dict[str, Any] = {"observations": {"exact": len(obs.exact), "to_the_minute": len(obs.within),
+                                                      "at_most": len(obs.at_most), "at_least": len(obs.at_least)},
+                                     "plan": step_fit.plan.describe()}
+            if fitted.kept:
+                entry["kept"] = fitted.kept
+            else:
+                entry["family"] = fitted.family
+                if fitted.mean is not None:
+                    entry["mean"] = format_duration(round(fitted.mean))
+                if fitted.mean_interval is not None:
+                    low, high = fitted.mean_interval
+                    entry["mean_95"] = [format_duration(round(low)), format_duration(round(high))]
+                entry["aicc"] = {f.family: round(f.aicc, 2) for f in fitted.fits if np.isfinite(f.aicc)}
+                if fitted.chosen is not None and fitted.chosen.gof_pvalue is not None:
+                    entry["ks_pvalue"] = round(fitted.chosen.gof_pvalue, 4)
+                if fitted.notes:
+                    entry["notes"] = list(fitted.notes)
+            out["durations"][f"{step_fit.duration}" + ("" if step_fit.variant == "base" else
+                                                       f" ({step_fit.variant})")] = entry
+        return out
+
+
+def calibrate(scenario: Scenario, logs: Sequence[DrillLog], *, seed: int = 0,
+              resamples: int = fitting.RESAMPLES) -> Calibration:
+    """Fit every duration the drills timed; `seed` feeds the bootstrap intervals (one stream per duration)."""
+    observed = tuple(o for log in logs for o in observations(scenario, log.incidents, log.entries, log.name))
+    streams = Streams(np.random.SeedSequence(seed))
+    fits = []
+    order = list(scenario.durations)
+    for duration, variant in sorted(dict.fromkeys((o.duration, o.variant) for o in observed),
+                                    key=lambda key: (order.index(key[0]), key[1] != "base", key[1])):
+        pool = [o for o in observed if o.duration == duration and o.variant == variant]
+        sample = fitting.Observations(
+            exact=tuple(o.seconds for o in pool if o.kind == "exact"),
+            within=tuple((o.seconds - o.spread, o.seconds + o.spread) for o in pool if o.kind == "within"),
+            at_most=tuple(o.seconds for o in pool if o.kind == "at_most"),
+            at_least=tuple(o.seconds for o in pool if o.kind == "at_least"))
+        fitted = fitting.fit(sample, streams[f"bootstrap/{duration}/{variant}"], resamples=resamples)
+        fits.append(StepFit(duration, variant, _variant(scenario.durations[duration], variant), fitted,
+                            tuple(dict.fromkeys(o.step for o in pool))))
+    return Calibration(scenario, tuple(log.name for log in logs), observed, tuple(fits))
+
+
+def _variant(dist: Dist, variant: str) -> Dist:
+    kind, _, name = variant.partition(":")
+    if kind == "category":
+        return dist.by_category[name]  # type: ignore[no-any-return]
+    if kind == "level":
+        return dist.by_level[name]  # type: ignore[no-any-return]
+    return dist
+
+
+def _calibrated(dist: Dist, fitted: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """A duration as the calibrated scenario writes it: the fitted base replaces the whole distribution (the
+    merge replaces a mapping with `dist`), so the plan's other variants are written again beside it; fitted
+    variants alone merge into the plan's."""
+    by_category = {name: fitted.get(f"category:{name}") or document_of(variant)
+                   for name, variant in dist.by_category.items()}
+    by_level = {name: fitted.get(f"level:{name}") or document_of(variant) for name, variant in dist.by_level.items()}
+    base = fitted.get("base")
+    if base is None:
+        out: dict[str, Any] = {}
+        out.update({"by_category": {k: v for k, v in by_category.items() if f"category:{k}" in fitted}}
+                   if any(k.startswith("category:") for k in fitted) else {})
+        out.update({"by_level": {k: v for k, v in by_level.items() if f"level:{k}" in fitted}}
+                   if any(k.startswith("level:") for k in fitted) else {})
+        return out
+    out = dict(base)
+    if by_category:
+        out["by_category"] = by_category
+    if by_level:
+        out["by_level"] = by_level
+    if dist.time_of_day:
+        out["time_of_day"] = [{"from": format_clock(w.start), "to": format_clock(w.end), "factor": w.factor}
+                              for w in dist.time_of_day]
+    return out
+
+
+def document_of(dist: Dist) -> dict[str, Any]:
+    """A distribution (without its refinements) as a scenario file writes it."""
+    raw = dist.model_dump(by_alias=True, exclude={"by_category", "by_level", "time_of_day"})
+    out: dict[str, Any] = {"dist": raw["dist"]}
+    for key, value in raw.items():
+        if key in _DURATION_FIELDS:
+            out[key] = format_duration(value)
+        elif key == "samples":
+            out[key] = [format_duration(v) for v in value]
+    return out
+
+
+__all__ = ["Calibration", "DrillLog", "StepFit", "calibrate", "document_of"]
