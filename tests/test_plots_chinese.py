@@ -24,6 +24,7 @@ from matplotlib.text import Text
 from drillsim import api, plots
 from drillsim.i18n import catalog, speaking
 from drillsim.results import Results
+from drillsim.scenario.names import scenario_name
 from tests.helpers import ROOT, SCENARIOS
 
 matplotlib.use("Agg")
@@ -97,7 +98,9 @@ def assert_speaks_chinese(results: Results, drawn: list[tuple[str, Figure]]) -> 
         ax = figure.axes[0]
         heading = ax.get_title().split("\n")[0]
         expected = str(zh[TITLES[name]])
-        pattern = re.escape(expected).replace(re.escape("{label}"), re.escape(results.label))
+        with speaking("zh"):
+            label = scenario_name(results.scenario, results.label)
+        pattern = re.escape(expected).replace(re.escape("{label}"), re.escape(label))
         assert re.fullmatch(re.sub(r"\\\{\w+\\\}", r"\\d+", pattern), heading), (name, heading, expected)
         assert cjk(ax.get_xlabel()), (name, ax.get_xlabel())
         legend = ax.get_legend()

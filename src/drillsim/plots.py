@@ -47,7 +47,7 @@ from drillsim.i18n import _, language
 from drillsim.results.bottleneck import FOLLOW_UP, HELD, OTHER, Load, report_kinds
 from drillsim.results.metrics import ALL_LEVELS, lateness
 from drillsim.scenario.flow import ONCE, flow_of, shown_change
-from drillsim.scenario.names import colour_name, example_of, title_of, written_in_chinese
+from drillsim.scenario.names import colour_name, example_of, scenario_name, title_of, written_in_chinese
 from drillsim.scenario.units import DAY, HOUR, MINUTE, format_clock, format_duration
 from drillsim.text import visible
 
@@ -229,7 +229,7 @@ def hit_rates(run: Run, ax: Axes | None = None, target: float = 1.0) -> Axes:
     ax.set_ylim(len(rules) - 0.5, -0.5)
     ax.set_xlim(-2, 102)
     ax.set_xlabel(_("deadlines met (%), with 95 % interval"))
-    ax.set_title(_("{label}: how often each deadline was met").format(label=run.label))
+    ax.set_title(_("{label}: how often each deadline was met").format(label=_named(run)))
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     _legend_below(ax, handles, 3)
     return ax
@@ -287,7 +287,7 @@ def stage_breakdown(run: Run, ax: Axes | None = None, cap: float = 4.0) -> Axes:
     ax.set_xlim(0, limit * 100 * 1.12)
     ax.set_xlabel(_("mean time from the clock's start to the report, % of the deadline (minutes at the end of each "
                     "bar)"))
-    ax.set_title(_("{label}: where the minutes went, per deadline").format(label=run.label))
+    ax.set_title(_("{label}: where the minutes went, per deadline").format(label=_named(run)))
     shown = set(stages["kind"])
     handles: list[Artist] = [Patch(color=KIND_COLOURS[k], label=kind_label(k)) for k in KIND_COLOURS
                              if k in shown or k in ("wait", "work", "transit")]
@@ -363,7 +363,7 @@ def actor_load(run: Run, ax: Axes | None = None, width: int = HOUR // 2) -> Axes
     ax.set_xlabel(_("time of day (30-minute bins, averaged over every day and replication)"))
     ax.set_ylabel(_("utilisation: busy, % of the staff on duty (solid)"))
     queue_ax.set_ylabel(_("tasks waiting, mean (dashed)"))
-    ax.set_title(_("{label}: who was busy, and who was waited for, over the day").format(label=run.label))
+    ax.set_title(_("{label}: who was busy, and who was waited for, over the day").format(label=_named(run)))
     ax.grid(axis="both", color="#e5e5e5", linewidth=0.6)
     _shift_marks(ax, profile, actors, width)
     handles += [Line2D([], [], color="#333333", linewidth=1.8, label=_("utilisation (left axis)")),
@@ -483,7 +483,7 @@ def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Ax
     level = _("level {level}").format(level=record["level"]) if record["final_level"] == record["level"] else \
         _("level {level}, judged {judged}").format(level=record["level"], judged=record["judged_level"])
     heading = _("{label}: incident {incident} of replication {replication}").format(
-        label=run.label, incident=incident, replication=replication)
+        label=_named(run), incident=incident, replication=replication)
     story = _("{description} ({level})").format(description=_story(scenario, record)[:90], level=level)
     ax.set_title(f"{heading}\n{story}", fontsize=10)
     ax.grid(axis="x", color="#e5e5e5", linewidth=0.6)
@@ -497,6 +497,11 @@ def swimlane(run: Run, incident: int | None = None, replication: int = 0, ax: Ax
         Line2D([], [], color=MET, linestyle=":", label=_("deadline met"))]
     _legend_below(ax, handles, 3)
     return ax
+
+
+def _named(run: Any) -> str:
+    """The run in a title: its scenario's name in the language in force (a label given to the run as given)."""
+    return scenario_name(run.scenario, run.label)
 
 
 def _story(scenario: Scenario, record: Any) -> str:
@@ -623,7 +628,7 @@ def time_to_report(run: Run, ax: Axes | None = None) -> Axes:
     ax.set_ylim(0, 101)
     ax.set_xlabel(_("minutes from the clock's start to the report (log scale); dots: the deadline"))
     ax.set_ylabel(_("reports made by then (%)"))
-    ax.set_title(_("{label}: time to report against each deadline").format(label=run.label))
+    ax.set_title(_("{label}: time to report against each deadline").format(label=_named(run)))
     ax.grid(which="major", color="#e5e5e5", linewidth=0.6)
     _legend_below(ax, handles, 2)
     return ax

@@ -36,11 +36,15 @@ def echo(message: str, *, err: bool = False, nl: bool = True) -> None:
 
 
 class _VisibleFormatter(logging.Formatter):
-    """Log lines on stderr carry scenario text too: the same escapes as `echo`."""
+    """Log lines on stderr carry scenario text too: the same escapes as `echo`; the level is named in the language
+    in force (`WARNING: ...`, `警告：...`)."""
 
     def format(self, record: logging.LogRecord) -> str:
         from drillsim.text import visible
-        return visible(super().format(record))
+        names = {logging.DEBUG: _("DEBUG"), logging.INFO: _("INFO"), logging.WARNING: _("WARNING"),
+                 logging.ERROR: _("ERROR"), logging.CRITICAL: _("CRITICAL")}
+        return visible(_("{level}: {message}").format(level=names.get(record.levelno, record.levelname),
+                                                      message=super().format(record)))
 
 
 def fail(message: str, status: int = 2) -> NoReturn:
@@ -173,7 +177,7 @@ def apply_verbosity(ctx: click.Context, quiet: bool, verbose: int) -> bool:
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_VisibleFormatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(_VisibleFormatter("%(message)s"))
     logging.basicConfig(level=level, handlers=[handler])
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet

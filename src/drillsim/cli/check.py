@@ -76,7 +76,7 @@ def render(name: str, findings: Any) -> str:
             lines += ["", _("Informational: plan text the model does not simulate ({count})").format(
                 count=len(findings) - shown)]
             headed = True
-        lines += ["", f"{finding.kind}  {finding.subject}"]
+        lines += ["", f"{finding.kind}  {finding.heading or finding.subject}"]
         lines += _wrap(finding.message)
         if finding.readings:
             lines.append("  " + _("readings in force: {readings}").format(readings=", ".join(finding.readings)))

@@ -46,6 +46,7 @@ def n_minus_one(ctx: click.Context, scenario: str, replications: int | None, see
                 min_drop: float, fmt: str, verbose: int, quiet: bool) -> None:
     from drillsim import api
     from drillsim.experiment.n_minus_one import absences
+    from drillsim.scenario.names import scenario_name
     quiet = apply_verbosity(ctx, quiet, verbose)
     with user_errors():
         loaded = load_scenario(scenario)
@@ -60,7 +61,7 @@ def n_minus_one(ctx: click.Context, scenario: str, replications: int | None, see
                    for row in frame.to_dict("records")]
         echo(to_json(records), nl=False)
     else:
-        echo(render(frame, loaded.name, min_drop))
+        echo(render(frame, scenario_name(loaded), min_drop))
 
 
 def _pct(value: float, sign: bool = False) -> str:

@@ -144,11 +144,12 @@ def render_sweep(outcome: Any) -> str:
     factors = outcome.factors
     rules = [t.rule for t in outcome.targets] or list(outcome.scenario.deadlines)
     from drillsim.results.targets import UNDECIDED, target_verdict
+    from drillsim.scenario.names import scenario_name
     cheapest = set(outcome.cheapest_points())
     unsure = False
     unit = {"staff-hours": _("staff-hours"), "cost": _("cost")}.get(outcome.cost_unit, outcome.cost_unit)
     lines = [_("{name}: {points} combinations x {replications} replications, seed {seed}, {incidents}").format(
-                 name=outcome.scenario.name, points=len(outcome.points), replications=outcome.replications,
+                 name=scenario_name(outcome.scenario), points=len(outcome.points), replications=outcome.replications,
                  seed=outcome.seed, incidents=_incidents(outcome.points)),
              (_("cost: {unit} over {horizon}; hit rates with 95% intervals") if outcome.targets
               else _("cost: {unit} over {horizon}")).format(unit=unit, horizon=_horizon(outcome)), ""]
@@ -268,7 +269,7 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
 def render_comparison(comparison: Any, a: str, b: str) -> str:
     """Hit rates over all levels, then mean waits, each with its paired 95 % interval; the columns padded by
     terminal cells."""
-    from drillsim.scenario.names import title_of
+    from drillsim.scenario.names import scenario_name, title_of
     from drillsim.scenario.units import format_duration
 
     def dur(value: float, sign: bool = False) -> str:
@@ -286,8 +287,8 @@ def render_comparison(comparison: Any, a: str, b: str) -> str:
     paired = _("B - A on the same incidents, 95% paired intervals") if not differ else _(
         "B - A on DIFFERENT incidents ({differences}): not paired on the same incidents, 95% unpaired "
         "intervals").format(differences=_("; ").join(differ))
-    lines = [_("A: {path} ({label})").format(path=a, label=comparison.a.label),
-             _("B: {path} ({label})").format(path=b, label=comparison.b.label),
+    lines = [_("A: {path} ({label})").format(path=a, label=scenario_name(comparison.a.scenario, comparison.a.label)),
+             _("B: {path} ({label})").format(path=b, label=scenario_name(comparison.b.scenario, comparison.b.label)),
              _("{replications} replications, seed {seed}: {paired}").format(
                  replications=len(comparison.a.replications), seed=comparison.a.seed, paired=paired), ""]
     for kind, fmt_value, title in (("hit rate", pct, _("hit rate")), ("mean wait", dur, _("mean wait"))):

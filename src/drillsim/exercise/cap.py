@@ -97,9 +97,11 @@ def parse_epoch(text: str) -> datetime:
     try:
         epoch = datetime.fromisoformat(text)
     except ValueError:
-        raise DrillsimError(f"--epoch {text!r}: expected an ISO date and time such as {DEFAULT_EPOCH}") from None
+        raise DrillsimError(_("--epoch {value}: expected an ISO date and time such as {example}").format(
+            value=repr(text), example=DEFAULT_EPOCH)) from None
     if epoch.tzinfo is None:
-        raise DrillsimError(f"--epoch {text!r}: give the UTC offset too, e.g. {DEFAULT_EPOCH}")
+        raise DrillsimError(_("--epoch {value}: give the UTC offset too, e.g. {example}").format(
+            value=repr(text), example=DEFAULT_EPOCH))
     return epoch
 
 
@@ -110,7 +112,8 @@ _HOST = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-
 def parse_domain(text: str) -> str:
     """A host name for ACTOR@DOMAIN: an empty one, an `@` or a space would make every sender malformed."""
     if not _HOST.match(text):
-        raise DrillsimError(f"--domain {text[:40]!r}: not a domain name; expected one such as {DEFAULT_DOMAIN}")
+        raise DrillsimError(_("--domain {value}: not a domain name; expected one such as {example}").format(
+            value=repr(text[:40]), example=DEFAULT_DOMAIN))
     return text
 
 
@@ -120,12 +123,13 @@ def _check_range(epoch: datetime, scenario: Scenario, summary: dict[str, object]
         epoch.astimezone(UTC)
         (epoch + timedelta(seconds=scenario.horizon)).astimezone(UTC)
     except OverflowError:
-        raise DrillsimError(f"--epoch {epoch.isoformat()}: the drill's times from it fall outside the years 1-9999; "
-                            f"expected an epoch such as {DEFAULT_EPOCH}") from None
+        raise DrillsimError(_("--epoch {value}: the drill's times from it fall outside the years 1-9999; expected an "
+                              "epoch such as {example}").format(value=epoch.isoformat(),
+                                                                example=DEFAULT_EPOCH)) from None
     count = summary.get("replications")
     if replication is not None and isinstance(count, int) and replication >= count:
-        raise DrillsimError(f"--replication {replication}: the run has replications 0 to {count - 1}; expected one "
-                            f"of them")
+        raise DrillsimError(_("--replication {value}: the run has replications 0 to {last}; expected one of "
+                              "them").format(value=replication, last=count - 1))
 
 
 def _slug(text: str) -> str:

@@ -27,6 +27,7 @@ from drillsim.results import Results
 from drillsim.results.metrics import ALL_LEVELS
 from drillsim.results.stats import ratio_difference
 from drillsim.scenario import Scenario
+from drillsim.scenario.names import scenario_name
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,8 @@ def compare(a: Scenario | Results, b: Scenario | Results, *, replications: int |
     differ = differences(a.scenario, b.scenario, seeds=(a.seed, b.seed), loads=(a.load, b.load))
     if differ:
         log.warning(_("{a} and {b} draw different incidents ({differences}): the comparison is not paired on the same "
-                      "incidents").format(a=a.label, b=b.label, differences="; ".join(differ)))
+                      "incidents").format(a=scenario_name(a.scenario, a.label), b=scenario_name(b.scenario, b.label),
+                                         differences=_("; ").join(differ)))
     return Comparison(a, b)
 
 

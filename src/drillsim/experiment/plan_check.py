@@ -111,6 +111,9 @@ class Finding:
     informational: bool = False
     hit_rates: tuple[tuple[str, float | None], ...] = ()
     """With replications: each of its rules' simulated hit rate over all levels."""
+    heading: str = ""
+    """The subject as a reader reads it when it is words (the kinds of incident, in the language in force); empty:
+    the subject itself."""
 
 
 @dataclass(frozen=True)
@@ -585,7 +588,7 @@ def _upward(plan: _Plan) -> list[Finding]:
               "{cover}.").format(kinds=plan.kinds_words(kinds), elsewhere=elsewhere, cover=cover),
             article=" / ".join(dict.fromkeys(r.article for r in cited if r.article)),
             text="\n".join(dict.fromkeys(r.text for r in cited if r.text)), rules=covering,
-            figures=(("kinds", words),)))
+            figures=(("kinds", words),), heading=plan.kinds_words(kinds)))
     return out
 
 

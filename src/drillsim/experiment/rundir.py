@@ -43,6 +43,7 @@ from drillsim.files import (
     write_reason,
     writing_directory,
 )
+from drillsim.i18n import _
 from drillsim.model.staffing import staffing_records
 from drillsim.report.plan import as_data
 from drillsim.results import Results, bottleneck, metrics
@@ -165,8 +166,9 @@ def write_report(directory: Path, out: Path | None = None, *, at_run_time: bool 
     try:
         page = report_page(directory, at_run_time=at_run_time)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, jinja2.UndefinedError) as exc:
-        raise RunDirError(f"{directory}: its files are not of the shape `drillsim run --out` writes "
-                          f"({type(exc).__name__}: {exc}); write the run again") from None
+        raise RunDirError(_("{directory}: its files are not of the shape `drillsim run --out` writes ({error}); "
+                            "write the run again").format(directory=directory,
+                                                          error=f"{type(exc).__name__}: {exc}")) from None
     atomic_write(target, page)
     return target
 
@@ -189,24 +191,27 @@ class SavedRun:
     def __init__(self, directory: Path) -> None:
         missing = [name for name in REQUIRED if not (directory / name).exists()]
         if missing:
-            raise RunDirError(f"{directory}: missing {', '.join(missing)}; "
-                              f"give a directory written by `drillsim run --out`")
+            raise RunDirError(_("{directory}: missing {files}; give a directory written by `drillsim run "
+                                "--out`").format(directory=directory, files=", ".join(missing)))
         for name in REQUIRED:
             try:
                 mode = (directory / name).stat().st_mode
             except OSError as exc:
-                raise RunDirError(f"{directory / name}: cannot be read: {exc.strerror or exc}") from None
+                raise RunDirError(_("{path}: cannot be read: {reason}").format(
+                    path=directory / name, reason=exc.strerror or exc)) from None
             if not stat.S_ISREG(mode):
-                what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
-                raise RunDirError(f"{directory / name}: is {what}; expected the file `drillsim run --out` writes")
+                what = _("{path}: is a directory; expected the file `drillsim run --out` writes") \
+                    if stat.S_ISDIR(mode) else _("{path}: is not a regular file (a FIFO, device or socket); expected "
+                                                 "the file `drillsim run --out` writes")
+                raise RunDirError(what.format(path=directory / name))
         self.directory = directory
         self.summary: dict[str, Any] = self._json(SUMMARY)
         for key, kind in _SUMMARY.items():
             if not isinstance(self.summary.get(key), kind) or (kind is int and isinstance(self.summary[key], bool)):
-                raise RunDirError(f"{directory / SUMMARY}: {key}: missing or not a JSON {kind.__name__}; "
-                                  "expected the summary `drillsim run --out` writes")
+                raise RunDirError(_("{path}: {key}: missing or not a JSON {kind}; expected the summary `drillsim run "
+                                    "--out` writes").format(path=directory / SUMMARY, key=key, kind=kind.__name__))
         self.provenance: dict[str, Any] = self._json(PROVENANCE)
-        self.scenario_text = read_text(directory / SCENARIO, what="the effective scenario drillsim wrote")
+        self.scenario_text = read_text(directory / SCENARIO, what=_("the effective scenario drillsim wrote"))
         self.scenario: Scenario = load(directory / SCENARIO)
         self.label: str = self.summary["scenario"]
         self.seed: int = self.summary["seed"]
@@ -216,29 +221,32 @@ class SavedRun:
         """A JSON object the run wrote; a truncated, invalid or wrongly shaped one is named with what is wrong."""
         path = self.directory / name
         try:
-            data = json.loads(read_text(path, what=f"the {name} drillsim wrote", limit=RUN_FILE_LIMIT))
+            wrote = _("the {name} drillsim wrote").format(name=name)
+            data = json.loads(read_text(path, what=wrote, limit=RUN_FILE_LIMIT))
         except json.JSONDecodeError as exc:
-            raise UnreadableFile(path, f"not valid JSON ({exc.msg}; cut short?); expected the {name} "
-                                       "`drillsim run --out` writes", exc.lineno) from None
+            raise UnreadableFile(path, _("not valid JSON ({reason}; cut short?); expected the {name} `drillsim run "
+                                         "--out` writes").format(reason=exc.msg, name=name), exc.lineno) from None
         if not isinstance(data, dict):
-            raise RunDirError(f"{path}: not a JSON object; expected the {name} `drillsim run --out` writes")
+            raise RunDirError(_("{path}: not a JSON object; expected the {name} `drillsim run --out` writes").format(
+                path=path, name=name))
         return data
 
     def _csv(self, name: str, milestones: bool = False) -> pd.DataFrame:
         path = self.directory / name
-        frame = read_frame(path, limit=RUN_FILE_LIMIT, what="the CSV table `drillsim run --out` writes")
+        frame = read_frame(path, limit=RUN_FILE_LIMIT, what=_("the CSV table `drillsim run --out` writes"))
         missing = [c for c in _COLUMNS.get(name, ()) if c not in frame.columns]
         if missing:
-            raise RunDirError(f"{path}:1: no column {', '.join(missing)}; expected the CSV table "
-                              "`drillsim run --out` writes")
+            raise RunDirError(_("{path}:1: no column {columns}; expected the CSV table `drillsim run --out` "
+                                "writes").format(path=path, columns=", ".join(missing)))
         names = set(self.scenario.milestones()) if milestones else set()
         for column in frame.columns:
             if column in _TIMES or column.split("#")[0] in names:
                 try:
                     frame[column] = frame[column].astype("Int64")
                 except (TypeError, ValueError):
-                    raise RunDirError(f"{path}: {column}: a cell that is not a time in whole seconds; expected "
-                                      "the CSV table `drillsim run --out` writes") from None
+                    raise RunDirError(_("{path}: {column}: a cell that is not a time in whole seconds; expected "
+                                        "the CSV table `drillsim run --out` writes").format(path=path,
+                                                                                           column=column)) from None
         for column in _TEXT:
             if column in frame:
                 frame[column] = frame[column].astype(object).fillna("").astype(str)
@@ -311,10 +319,10 @@ class RunRows:
     def __init__(self, directory: Path) -> None:
         missing = [name for name in self.FILES if not (directory / name).exists()]
         if missing:
-            raise RunDirError(f"{directory}: no {', '.join(missing)}; write a run there with "
-                              f"`drillsim run SCENARIO --out {directory}`")
+            raise RunDirError(_("{directory}: no {files}; write a run there with `drillsim run SCENARIO --out "
+                                "{directory}`").format(directory=directory, files=", ".join(missing)))
         self.directory = directory
-        read_text(directory / SCENARIO, what="the effective scenario drillsim wrote")
+        read_text(directory / SCENARIO, what=_("the effective scenario drillsim wrote"))
         self.scenario: Scenario = load(directory / SCENARIO)
         self.summary: dict[str, object] = _named_summary(directory / SUMMARY)
         self.steps_file: Path = directory / STEPS
@@ -334,7 +342,7 @@ def _rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str
 
     A file of the wrong shape (a missing column, a cut row) is named with its line.
     """
-    text = read_text(path, what="a CSV table drillsim wrote", limit=RUN_FILE_LIMIT)
+    text = read_text(path, what=_("a CSV table drillsim wrote"), limit=RUN_FILE_LIMIT)
     if text and not text.endswith("\n"):
         raise UnreadableFile(path, "cut short: the last line has no end (drillsim ends every line)",
                              text.count("\n") + 1)
@@ -368,7 +376,7 @@ def _whole(value: str) -> int | None:
 
 def _named_summary(path: Path) -> dict[str, object]:
     """The summary as a JSON object that names the scenario and the seed, which is all RunRows promises of it."""
-    text = read_text(path, what="the JSON summary drillsim wrote", limit=RUN_FILE_LIMIT)
+    text = read_text(path, what=_("the JSON summary drillsim wrote"), limit=RUN_FILE_LIMIT)
     try:
         summary = json.loads(text)
     except json.JSONDecodeError as exc:

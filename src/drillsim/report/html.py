@@ -182,7 +182,9 @@ def _reports(run: SavedReport) -> list[dict[str, str]]:
     """A row per report step that must carry core elements: what it carries, and how many of its reports were
     followed up for want of one or held until it was known, with the elements most often missing."""
     carries = {"known": _("whatever is known when it is sent"), "all": _("every core element")}
-    return [{"title": row.title, "carries": carries.get(row.carries, row.carries.replace("+", ", ")),
+    steps = {step.id: title_of(step) or step.id for step in run.scenario.flow}
+    return [{"title": steps.get(row.step, row.title),
+             "carries": carries.get(row.carries, row.carries.replace("+", ", ")),
              "sent": str(row.sent),
              "followed_up": str(row.followed_up), "held": str(row.held),
              "missing": row.missing.replace("+", ", ") or "-"}
@@ -247,10 +249,12 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
     rules = summary["rules"]
     titles = {actor_id: title_of(actor) for actor_id, actor in scenario.actors.items()}
     steps = {step.id: title_of(step) or step.id for step in scenario.flow}
+    rule_titles = {rule_id: title_of(rule) for rule_id, rule in scenario.deadlines.items()}
     stage_kinds, plot_captions = kinds(), captions()
     # A report's stage names its senders with "+" (a grid worker or a department head verifies) and the elements
     # its reports lacked, the most often missing first.
-    stages = [{**row, "actor": ", ".join(titles.get(actor, actor) for actor in str(row["actor"]).split("+")),
+    stages = [{**row, "title": rule_titles.get(row["rule"], row["title"]),
+               "actor": ", ".join(titles.get(actor, actor) for actor in str(row["actor"]).split("+")),
                "step": steps.get(row["step"], row["step"]), "kind": stage_kinds.get(row["kind"], row["kind"]),
                "missing": str(row.get("missing") or "").replace("+", ", ")}
               for row in summary["bottleneck"].get("stages", [])]
@@ -265,11 +269,11 @@ def render(run: SavedReport, plots: Sequence[Plot], *, at_run_time: bool = False
         "persons": _persons(scenario),
         "teams": _teams(scenario),
         "incidents": _incidents(scenario),
-        "overall": [r for r in rules if r["level"] == "all"],
+        "overall": [{**r, "title": rule_titles.get(r["rule"], r["title"])} for r in rules if r["level"] == "all"],
         "by_level": {r["rule"]: [x for x in rules if x["rule"] == r["rule"] and x["level"] != "all"]
                      for r in rules if r["level"] == "all"},
         "level_colours": _levels(scenario),
-        "actors": summary["actors"],
+        "actors": [{**a, "title": titles.get(a["actor"], a["title"])} for a in summary["actors"]],
         "people": summary.get("people", []),
         "headline": summary["bottleneck"]["sentence"],
         "findings": findings,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drillsim.errors import DrillsimError
+from drillsim.i18n import _
 from drillsim.scenario.schema import Scenario, unknown_name
 
 LOAD = "load"
@@ -37,12 +38,14 @@ def parse_target(text: str, scenario: Scenario) -> Target:
     """`RULE>=RATE` (or `RULE=RATE`), RULE a deadline rule of the scenario, RATE between 0 and 1."""
     match = _TARGET.match(text)
     if match is None:
-        raise DrillsimError(f"target {text!r}: expected RULE>=RATE, e.g. office_to_leadership>=0.95")
+        raise DrillsimError(_("target {text}: expected RULE>=RATE, e.g. office_to_leadership>=0.95").format(
+            text=repr(text)))
     rule, rate = match[1], float(match[3])
     if rule not in scenario.deadlines:
-        raise DrillsimError(f"target {text!r}: {unknown_name('deadline rule', rule, scenario.deadlines)}")
+        raise DrillsimError(_("target {text}: {problem}").format(
+            text=repr(text), problem=unknown_name("deadline rule", rule, scenario.deadlines)))
     if not 0 <= rate <= 1:
-        raise DrillsimError(f"target {text!r}: the rate must be between 0 and 1")
+        raise DrillsimError(_("target {text}: the rate must be between 0 and 1").format(text=repr(text)))
     return Target(rule, rate)
 
 
