@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drillsim.i18n import SOURCE, _, language, ngettext
+from drillsim.i18n import SOURCE, _, language, ngettext, percent_text
 from drillsim.scenario.flow import flow_of
 from drillsim.scenario.names import title_of
 from drillsim.scenario.schema import Scenario
@@ -656,10 +656,11 @@ def _has(value: Any) -> bool:
 
 
 def percent(share: float) -> str:
-    """A share as a whole percentage, `2 %`; a share above nothing but below half a percent is `under 1 %`."""
+    """A share as a whole percentage, `2 %` (in Chinese as Babel writes it, `2%`); a share above nothing but below
+    half a percent is `under 1 %`."""
     if 0 < share < 0.005:
         return _("under 1 %")
-    return f"{share * 100:.0f} %"
+    return f"{share * 100:.0f} %" if language() == SOURCE else percent_text(share, 0)
 
 
 def _tasks(queue: float) -> str:
