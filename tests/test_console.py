@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ from textual.widgets import DataTable, OptionList, Static
 from drillsim.exercise import drill_incidents
 from drillsim.exercise.board import DrillBoard, DrillClock, Task, state_of
 from drillsim.exercise.console import FacilitatorConsole, LevelPicker
-from drillsim.exercise.drilllog import COLUMNS, DrillLogWriter, Entry, read
+from drillsim.exercise.drilllog import COLUMNS, DrillLogWriter, Entry, about, read
 from drillsim.exercise.msel import inject_rows
 from drillsim.exercise.played import to_record
 from drillsim.model.clocks import verdicts
@@ -285,6 +286,10 @@ def _tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True, timeout=20).stdout
 
 
+ABOUT = ["# incidents: scripted", f"# date: {datetime.date.today().isoformat()}"]
+"""What the console writes of a new log's drill above its header (the tests play the scripted injects today)."""
+
+
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_console_in_a_real_terminal_under_tmux(tmp_path: Path) -> None:
     """Start the console in tmux, press keys, read the screen; then kill it: every record is on disk."""
@@ -319,7 +324,7 @@ def test_console_in_a_real_terminal_under_tmux(tmp_path: Path) -> None:
         keys("Down", "Enter", "Down", "Down", "Enter")  # first_report_received, then leadership_received
         wait_for("met, 19m to spare")  # the office reached the leadership group 19m before 09:50
         assert log_path.read_text(encoding="utf-8").splitlines() == [
-            ",".join(COLUMNS), "0d 09:30,leak,,occurred,,inject 1", "0d 09:31,leak,,first_report_received,,",
+            *ABOUT, ",".join(COLUMNS), "0d 09:30,leak,,occurred,,inject 1", "0d 09:31,leak,,first_report_received,,",
             "0d 09:31,leak,,leadership_received,,"]
         keys(*["n"] * 40)
         shown = wait_for("Drill time 0d 10:11:00")
@@ -332,5 +337,6 @@ def test_console_in_a_real_terminal_under_tmux(tmp_path: Path) -> None:
     finally:
         subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, check=False)
     assert log_path.read_text(encoding="utf-8").splitlines() == [
-        ",".join(COLUMNS), "0d 09:30,leak,,occurred,,inject 1", "0d 09:31,leak,,first_report_received,,",
+        *ABOUT, ",".join(COLUMNS), "0d 09:30,leak,,occurred,,inject 1", "0d 09:31,leak,,first_report_received,,",
         "0d 09:31,leak,,leadership_received,,", "0d 09:40,fire,,occurred,,inject 2"]
+    assert about(log_path).scripted is True  # calibrate and the trend read which drill it was

@@ -23,6 +23,7 @@ from drillsim.exercise.drilllog import COLUMNS, DrillLogWriter, Entry, read
 from drillsim.exercise.msel import inject_rows
 from drillsim.scenario import Scenario, load
 from tests.helpers import ROOT
+from tests.test_console import ABOUT
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 H, M = 3600, 60
@@ -159,8 +160,8 @@ def test_console_in_chinese_at_80_by_24_under_tmux(tmp_path: Path) -> None:
         assert re.search(r"事件 +时限 +到期 +剩余 +状态", shown)
         assert re.search(r"leak +office_to_leadership +0d 09:50 +19m +正常", shown)
         keys("Down", "Enter", "Down", "Down", "Enter")  # first_report_received, then leadership_received
-        recorded = [",".join(COLUMNS), "0d 09:30,leak,,occurred,,inject 1", "0d 09:31,leak,,first_report_received,,",
-                    "0d 09:31,leak,,leadership_received,,"]
+        recorded = [*ABOUT, ",".join(COLUMNS), "0d 09:30,leak,,occurred,,inject 1",
+                    "0d 09:31,leak,,first_report_received,,", "0d 09:31,leak,,leadership_received,,"]
         deadline = time.monotonic() + 20
         while log_path.read_text(encoding="utf-8").splitlines() != recorded and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from drillsim.cli import echo, load_scenario, main, user_errors
+from drillsim.cli import echo, fail, load_scenario, main, user_errors
 from drillsim.i18n import N_, _, ngettext
-from drillsim.limits import MAX_SEED
+from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 
 
 @main.command(help=N_(
@@ -34,14 +34,21 @@ from drillsim.limits import MAX_SEED
                       "seed (default: the scenario's)."))
 @click.option("--bootstrap-seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
               help=N_("Seed of the bootstrap behind the intervals (the same seed, the same intervals)."))
+@click.option("--report", is_flag=True,
+              help=N_("Then run the original and the calibrated scenario on the same incidents and show how each "
+                      "deadline's hit rate moves, with paired intervals (needs -o)."))
+@click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
+              help=N_("Replications of each scenario for --report (default: the scenario's)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def calibrate(scenario: str, logs: tuple[Path, ...], out: Path | None, scripted: bool, seed: int | None,
-              bootstrap_seed: int, fmt: str) -> None:
+              bootstrap_seed: int, report: bool, replications: int | None, fmt: str) -> None:
     from drillsim.exercise import drill_incidents
     from drillsim.exercise.drilllog import about, read
     from drillsim.experiment.calibrate import DrillLog
     from drillsim.experiment.calibrate import calibrate as fit_logs
     from drillsim.files import atomic_write, to_json
+    if report and out is None:
+        fail(_("drillsim calibrate: --report compares the calibrated scenario with the original; give -o FILE"))
     with user_errors():
         loaded = load_scenario(scenario)
         drills = []
@@ -53,13 +60,24 @@ def calibrate(scenario: str, logs: tuple[Path, ...], out: Path | None, scripted:
         found = fit_logs(loaded, drills, seed=bootstrap_seed)
         if out is not None:
             atomic_write(out, _yaml(found.document(_extends(Path(scenario), out))))
+        comparison = None
+        if report and out is not None:
+            from drillsim import api
+            from drillsim.scenario import load
+            comparison = api.compare(loaded, load(out), replications=replications or loaded.replications,
+                                     seed=loaded.seed)
     if fmt == "json":
         echo(to_json({"logs": list(found.logs), "out": None if out is None else str(out),
-                      "durations": found.frame().to_dict(orient="records")}), nl=False)
+                      "durations": found.frame().to_dict(orient="records"),
+                      **({"report": comparison.summary()} if comparison is not None else {})}), nl=False)
         return
     echo(render_calibration(found))
     echo(_("calibrated scenario: {path}").format(path=out) if out is not None
          else _("add -o FILE to write the calibrated scenario"))
+    if comparison is not None:
+        from drillsim.cli.sweep import render_comparison
+        echo("")
+        echo(render_comparison(comparison, scenario, str(out)))
 
 
 def _extends(scenario: Path, out: Path) -> str:
