@@ -281,3 +281,17 @@ def test_a_bad_drill_log_row_is_said_in_chinese_and_in_english_as_before(drill: 
     assert said["zh"].startswith(where), said["zh"]
     message = said["zh"].removeprefix(where)
     assert HAN.search(message) and _untranslated(message) == [], said["zh"]
+
+
+def test_a_scenario_of_a_chinese_plan_is_told_its_problems_in_chinese_on_an_english_machine(tmp_path: Path) -> None:
+    """No --lang, no DRILLSIM_LANG, an English locale: the built-in plan says `language: zh`, and so do its errors;
+    a chosen language still wins."""
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("name: typo\nstafing: {}\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "DRILLSIM_LANG"} | {"LANG": "en_US.UTF-8", "LC_ALL": ""}
+    said = subprocess.run([sys.executable, "-m", "drillsim.cli", "validate", str(typo)], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert said.returncode == 2 and said.stderr.startswith(f"{typo}:2: stafing: 未知字段 'stafing'"), said.stderr
+    chosen = subprocess.run([sys.executable, "-m", "drillsim.cli", "validate", str(typo), "--lang", "en"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert chosen.stderr.startswith(f"{typo}:2: stafing: unknown field 'stafing'"), chosen.stderr

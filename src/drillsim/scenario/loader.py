@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from drillsim import limits
+from drillsim import i18n, limits
 from drillsim.i18n import _, ngettext
 from drillsim.scenario import readings, schema, usage
 from drillsim.scenario import roster as rosters
@@ -89,10 +89,12 @@ def from_document(raw: dict[str, Any], source: SourceMap, relative_to: Path | No
     trail = (Path(source.file).resolve(),) if relative_to is not None else ()
     merged, where, own = _resolve(raw, source, relative_to, trail, None)
     merged = _renamed(merged, where)
-    try:
-        return validate(merged, where, blame=_written_in(where, own))
-    except ScenarioError as exc:
-        raise ScenarioError([_flow_replaced(problem, merged, where, own) for problem in exc.problems]) from None
+    # Its problems are said in the plan's language unless the user chose one (drillsim.i18n.resolve's order).
+    with i18n.speaking(i18n.resolve(i18n.chosen(), merged.get("language") if isinstance(merged, dict) else None)):
+        try:
+            return validate(merged, where, blame=_written_in(where, own))
+        except ScenarioError as exc:
+            raise ScenarioError([_flow_replaced(problem, merged, where, own) for problem in exc.problems]) from None
 
 
 _TITLED = ("actors", "working_groups", "people", "categories", "levels", "major_classes", "core_elements",
