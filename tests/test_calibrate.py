@@ -15,6 +15,7 @@ from drillsim.exercise.drilllog import About, DrillLogWriter, Entry, about, abou
 from drillsim.exercise.observed import observations
 from drillsim.exercise.played import drill_incidents
 from drillsim.exercise.synthetic import log_text, simulated_entries
+from drillsim.experiment.calibrate import DrillLog, calibrate
 from drillsim.results import fitting
 from drillsim.results.fitting import Observations, fit
 from drillsim.scenario import load
@@ -225,3 +226,18 @@ def test_calibrate_report_compares_the_verdicts_on_the_same_incidents(tmp_path: 
     assert {"office_to_leadership", "province_phone"} <= rules
     refused = drillsim("calibrate", str(EXAM), *map(str, logs), "--report")
     assert refused.returncode == 2 and "-o" in refused.stderr
+
+
+def test_the_bundled_example_drills_are_the_tools_and_time_a_slower_judgement_than_the_plans() -> None:
+    from tools.example_drills import logs
+    written = logs()
+    assert len(written) == 3 and all(path.read_text("utf-8") == text for path, text in written.items())
+    scenario = exam()
+    drills = []
+    for path in written:
+        told = about(path)
+        incidents = drill_incidents(scenario, told.seed)
+        drills.append(DrillLog(str(path), parse(path.read_text("utf-8"), str(path), scenario, incidents), incidents))
+    judge = next(f for f in calibrate(scenario, drills).fits if f.duration == "judge")
+    low, _high = judge.fitted.mean_interval or (0, 0)
+    assert low > 2 * scenario.durations["judge"].mean()  # the community's quarter of an hour, not the plan's 4m40s
