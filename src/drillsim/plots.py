@@ -838,3 +838,44 @@ def running_mean(frame: pd.DataFrame, ax: Axes | None = None, warm_up: float | N
     ax.grid(color="#e5e5e5", linewidth=0.6)
     ax.legend(fontsize=8)
     return ax
+
+
+@_styled
+def drill_trend(scenario: Scenario, steps: pd.DataFrame, deadlines: pd.DataFrame) -> Axes:
+    """The trend from drill to drill (drillsim.experiment.trend's frames): above, one line per step, its median
+    minutes per drill by the drill's date; below, the share of judged deadlines each drill met."""
+    figure = Figure(figsize=(10.0, 9.0), layout="constrained")
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 1))
+    dates = sorted({*steps["date"], *deadlines["date"]})
+    x = {date: i for i, date in enumerate(dates)}
+    for i, (step, group) in enumerate(steps.dropna(subset=["median"]).groupby("step", sort=False)):
+        top.plot([x[d] for d in group["date"]], group["median"] / MINUTE, color=PALETTE[i % len(PALETTE)],
+                 marker=LEVEL_MARKERS[i % len(LEVEL_MARKERS)], linestyle=("-", "--", ":")[i // len(PALETTE) % 3],
+                 label=step_name(scenario, str(step)))
+    top.set_yscale("log")
+    low, high = top.get_ylim()
+    top.set_yticks([t for t in MINUTE_TICKS if low <= t <= high], [f"{t:g}" for t in MINUTE_TICKS if low <= t <= high])
+    top.yaxis.set_minor_formatter(NullFormatter())
+    top.set_ylabel(_("median time of the step (minutes, log scale)"))
+    figure.suptitle(_("{label}: each step's time and the deadlines met, drill by drill").format(
+        label=scenario_name(scenario)))
+    top.grid(color="#e5e5e5", linewidth=0.6)
+    figure.legend(handles=top.get_legend_handles_labels()[0], loc="outside lower center", ncol=3, fontsize=8,
+                  frameon=False)
+    totals = deadlines.groupby("date")[["met", "judged"]].sum()
+    shares = [totals.loc[d, "met"] / totals.loc[d, "judged"] * 100 if d in totals.index and totals.loc[d, "judged"]
+              else math.nan for d in dates]
+    bottom.bar(range(len(dates)), shares, color=PALETTE[0], width=0.5)
+    for i, d in enumerate(dates):
+        if d in totals.index:
+            bottom.annotate(f"{int(totals.loc[d, 'met'])}/{int(totals.loc[d, 'judged'])}",
+                            (i, shares[i] if not math.isnan(shares[i]) else 0), xytext=(0, 3),
+                            textcoords="offset points", ha="center", fontsize=8)
+    bottom.set_ylim(0, 115)
+    bottom.set_ylabel(_("deadlines met of those judged (%)"))
+    bottom.set_xlabel(_("drill date"))
+    bottom.set_xticks(range(len(dates)), [d.isoformat() for d in dates])
+    bottom.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+    for text in figure.findobj(Text):
+        text.set_fontfamily(FAMILY)
+    return top

@@ -195,3 +195,56 @@ def aar(scenario: str, drill_log: Path, compare: str | None, replications: int |
     echo(_("{strengths} strengths, {improvements} areas for improvement: {html}, {markdown}").format(
         strengths=len(report.strengths), improvements=len(report.improvements), html=out / "aar.html",
         markdown=out / "aar.md"))
+
+
+@exercise.command(help=N_(
+    "How a series of drills moved: each step's median time and each deadline's verdicts, drill by drill.\n\nThe logs "
+    "are taken in the order of their `# date:` lines (the console writes them; a log without one is an error), each "
+    "with the incidents its `# incidents:` line names, else --seed or --scripted. The last drill's time for each "
+    "deadline is placed among simulated runs of SCENARIO (a calibrated one, to ask whether the community is still "
+    "itself): within when between their 5th and 95th percentile."))
+@click.argument("scenario", type=click.Path())
+@click.argument("logs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
+              help=N_("Simulated runs to compare the last drill with (default: the scenario's)."))
+@_incident_options
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help=N_("Write trend.csv and the plot trend.png (and trend.svg) here."))
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+def trend(scenario: str, logs: tuple[Path, ...], replications: int | None, seed: int | None, scripted: bool,
+          out: Path | None, fmt: str) -> None:
+    from drillsim import api
+    from drillsim.exercise import drill_incidents
+    from drillsim.exercise.drilllog import DrillLogError, about, read
+    from drillsim.experiment.trend import Drill, render_text
+    from drillsim.experiment.trend import trend as drill_trend
+    from drillsim.files import atomic_write, frame_csv, to_json
+    from drillsim.scenario.errors import Problem
+    with user_errors():
+        loaded = load_scenario(scenario)
+        drills = []
+        for path in logs:
+            told = about(path)
+            if told.date is None:
+                raise DrillLogError([Problem(str(path), 1, ("date",), _(
+                    "the log does not say when the drill was played; add a line such as # date: 2026-12-03 above "
+                    "its header"))])
+            incidents = drill_incidents(loaded, told.seed if told.scripted is False else seed,
+                                        scripted=told.scripted if told.scripted is not None else scripted)
+            drills.append(Drill(str(path), told.date, read(path, loaded, incidents), incidents))
+        results = api.run(loaded, replications=replications, seed=seed)
+        found = drill_trend(loaded, drills, results)
+        if out is not None:
+            from drillsim import plots
+            atomic_write(out / "trend.csv", frame_csv(found.frame()))
+            figure = plots.figure_of(plots.drill_trend(loaded, found.steps, found.deadlines))
+            for fmt_ in ("png", "svg"):
+                atomic_write(out / f"trend.{fmt_}", plots.to_bytes(figure, fmt_))
+    if fmt == "csv":
+        echo(frame_csv(found.frame()), nl=False)
+    elif fmt == "json":
+        echo(to_json(found.document()), nl=False)
+    else:
+        echo(render_text(found))
+        if out is not None:
+            echo(_("trend: {csv}, {plot}").format(csv=out / "trend.csv", plot=out / "trend.png"))
