@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -137,10 +138,7 @@ def _steps(scenario: Scenario, drill: Drill) -> list[dict[str, object]]:
 
 
 def _median(values: list[float]) -> float:
-    if not values:
-        return math.nan
-    mid = len(values) // 2
-    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    return statistics.median(values) if values else math.nan
 
 
 def _verdicts(drill: Drill, ev: Evaluation) -> list[dict[str, object]]:
