@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import yaml
 
-from drillsim.exercise.drilllog import About, DrillLogWriter, Entry, about, about_text, parse
+from drillsim.exercise.drilllog import About, DrillLog, DrillLogWriter, Entry, about, about_text, parse
 from drillsim.exercise.observed import observations
 from drillsim.exercise.played import drill_incidents
 from drillsim.exercise.synthetic import log_text, simulated_entries
-from drillsim.experiment.calibrate import DrillLog, calibrate
+from drillsim.experiment.calibrate import calibrate
 from drillsim.results import fitting
 from drillsim.results.fitting import Observations, fit
 from drillsim.scenario import load

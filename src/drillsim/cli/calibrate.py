@@ -42,21 +42,14 @@ from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def calibrate(scenario: str, logs: tuple[Path, ...], out: Path | None, scripted: bool, seed: int | None,
               bootstrap_seed: int, report: bool, replications: int | None, fmt: str) -> None:
-    from drillsim.exercise import drill_incidents
-    from drillsim.exercise.drilllog import about, read
-    from drillsim.experiment.calibrate import DrillLog
+    from drillsim.exercise.drilllog import played_log
     from drillsim.experiment.calibrate import calibrate as fit_logs
     from drillsim.files import atomic_write, to_json
     if report and out is None:
         fail(_("drillsim calibrate: --report compares the calibrated scenario with the original; give -o FILE"))
     with user_errors():
         loaded = load_scenario(scenario)
-        drills = []
-        for path in logs:
-            told = about(path)  # a log the console wrote says which incidents it played; the options are for others
-            incidents = drill_incidents(loaded, told.seed if told.scripted is False else seed,
-                                        scripted=told.scripted if told.scripted is not None else scripted)
-            drills.append(DrillLog(str(path), read(path, loaded, incidents), incidents))
+        drills = [played_log(path, loaded, seed, scripted=scripted) for path in logs]
         found = fit_logs(loaded, drills, seed=bootstrap_seed)
         if out is not None:
             atomic_write(out, _yaml(found.document(_extends(Path(scenario), out))))

@@ -214,24 +214,13 @@ def aar(scenario: str, drill_log: Path, compare: str | None, replications: int |
 def trend(scenario: str, logs: tuple[Path, ...], replications: int | None, seed: int | None, scripted: bool,
           out: Path | None, fmt: str) -> None:
     from drillsim import api
-    from drillsim.exercise import drill_incidents
-    from drillsim.exercise.drilllog import DrillLogError, about, read
+    from drillsim.exercise.drilllog import played_log
     from drillsim.experiment.trend import Drill, render_text
     from drillsim.experiment.trend import trend as drill_trend
     from drillsim.files import atomic_write, frame_csv, to_json
-    from drillsim.scenario.errors import Problem
     with user_errors():
         loaded = load_scenario(scenario)
-        drills = []
-        for path in logs:
-            told = about(path)
-            if told.date is None:
-                raise DrillLogError([Problem(str(path), 1, ("date",), _(
-                    "the log does not say when the drill was played; add a line such as # date: 2026-12-03 above "
-                    "its header"))])
-            incidents = drill_incidents(loaded, told.seed if told.scripted is False else seed,
-                                        scripted=told.scripted if told.scripted is not None else scripted)
-            drills.append(Drill(str(path), told.date, read(path, loaded, incidents), incidents))
+        drills = [Drill.of(played_log(path, loaded, seed, scripted=scripted)) for path in logs]
         results = api.run(loaded, replications=replications, seed=seed)
         found = drill_trend(loaded, drills, results)
         if out is not None:

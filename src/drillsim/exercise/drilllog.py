@@ -43,13 +43,13 @@ import datetime
 import functools
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from drillsim.exercise.played import DrillIncident, milestone_key
+from drillsim.exercise.played import DrillIncident, drill_incidents, milestone_key
 from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, read_text, write_reason
 from drillsim.i18n import _, ngettext
 from drillsim.scenario.errors import DrillsimError, Problem
@@ -185,6 +185,26 @@ def about_text(text: str, file: str) -> About:
     if problems:
         raise DrillLogError(problems)
     return About(**found)
+
+
+@dataclass(frozen=True)
+class DrillLog:
+    """One drill as its log tells it: the log's name, the day it was played (None: the log does not say), its rows
+    and the incidents it played."""
+
+    name: str
+    entries: Sequence[Entry]
+    incidents: Sequence[DrillIncident]
+    date: datetime.date | None = None
+
+
+def played_log(path: str | Path, scenario: Scenario, seed: int | None = None, *, scripted: bool = False) -> DrillLog:
+    """A log read with the incidents it played: those its `# incidents:` line names (the console writes it), else
+    those of `seed` or the scripted injects, as for a log that does not say."""
+    told = about(path)
+    incidents = drill_incidents(scenario, told.seed if told.scripted is False else seed,
+                                scripted=told.scripted if told.scripted is not None else scripted)
+    return DrillLog(str(path), read(path, scenario, incidents), incidents, told.date)
 
 
 def read(path: str | Path, scenario: Scenario, incidents: Iterable[DrillIncident]) -> list[Entry]:

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from drillsim.exercise.drilllog import Entry
+from drillsim.exercise.drilllog import DrillLog
 from drillsim.exercise.observed import Observation, observations
-from drillsim.exercise.played import DrillIncident
 from drillsim.i18n import ngettext, speaking
 from drillsim.model.streams import Streams
 from drillsim.results import fitting
@@ -31,15 +30,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _DURATION_FIELDS = ("value", "mean", "low", "mode", "high", "median", "p90")
-
-
-@dataclass(frozen=True)
-class DrillLog:
-    """One drill: its log's name, its rows, and the incidents it played."""
-
-    name: str
-    entries: Sequence[Entry]
-    incidents: Sequence[DrillIncident]
 
 
 @dataclass(frozen=True)
@@ -196,4 +186,4 @@ def document_of(dist: Dist) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Calibration", "DrillLog", "StepFit", "calibrate", "document_of"]
+__all__ = ["Calibration", "StepFit", "calibrate", "document_of"]

@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from drillsim.exercise.drilllog import Entry
+from drillsim.exercise.drilllog import DrillLog, DrillLogError, Entry
 from drillsim.exercise.evaluate import Evaluation, evaluate
 from drillsim.exercise.observed import observations
 from drillsim.exercise.played import DrillIncident
 from drillsim.i18n import _, language
 from drillsim.report.terminal import table
+from drillsim.scenario.errors import Problem
 from drillsim.scenario.names import scenario_name, title_of, written_in_chinese
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration
@@ -48,6 +49,15 @@ class Drill:
     date: datetime.date
     entries: Sequence[Entry]
     incidents: Sequence[DrillIncident]
+
+    @classmethod
+    def of(cls, log: DrillLog) -> Drill:
+        """A log as a drill of the trend: it must say when it was played (FILE:1: date: ... otherwise)."""
+        if log.date is None:
+            raise DrillLogError([Problem(log.name, 1, ("date",), _(
+                "the log does not say when the drill was played; add a line such as # date: 2026-12-03 above "
+                "its header"))])
+        return cls(log.name, log.date, log.entries, log.incidents)
 
 
 @dataclass(frozen=True)
