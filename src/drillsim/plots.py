@@ -43,11 +43,11 @@ from matplotlib.text import Text
 from matplotlib.ticker import FixedFormatter, Formatter, FuncFormatter, MaxNLocator, NullFormatter
 from rich.cells import cell_len
 
-from drillsim.i18n import _, language
+from drillsim.i18n import _
 from drillsim.results.bottleneck import FOLLOW_UP, HELD, OTHER, Load, report_kinds
 from drillsim.results.metrics import ALL_LEVELS, lateness
 from drillsim.scenario.flow import ONCE, flow_of, shown_change
-from drillsim.scenario.names import colour_name, example_of, scenario_name, title_of, written_in_chinese
+from drillsim.scenario.names import colour_name, example_of, scenario_name, step_in_chinese, title_of
 from drillsim.scenario.units import DAY, HOUR, MINUTE, format_clock, format_duration
 from drillsim.text import visible
 
@@ -515,12 +515,7 @@ def _story(scenario: Scenario, record: Any) -> str:
 
 def step_name(scenario: Scenario, step: str) -> str:
     """A step on a bar: its id with spaces (`set up command post`), in Chinese its name in the plan's words."""
-    if language() == "zh":
-        entry = next((s for s in scenario.flow if s.id == step), None)
-        name = title_of(entry) if entry is not None else ""
-        if written_in_chinese(name):
-            return name
-    return step.replace("_", " ")
+    return step_in_chinese(scenario, step) or step.replace("_", " ")
 
 
 def _lane_title(scenario: Scenario, steps: pd.DataFrame, actor: str) -> str:

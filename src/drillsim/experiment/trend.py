@@ -24,10 +24,10 @@ from drillsim.exercise.drilllog import DrillLog, DrillLogError, Entry
 from drillsim.exercise.evaluate import Evaluation, evaluate
 from drillsim.exercise.observed import observations
 from drillsim.exercise.played import DrillIncident
-from drillsim.i18n import _, language
+from drillsim.i18n import _
 from drillsim.report.terminal import table
 from drillsim.scenario.errors import Problem
-from drillsim.scenario.names import scenario_name, title_of, written_in_chinese
+from drillsim.scenario.names import scenario_name, step_in_chinese, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import format_duration
 
@@ -166,12 +166,7 @@ def _verdicts(drill: Drill, ev: Evaluation) -> list[dict[str, object]]:
 
 def step_title(scenario: Scenario, step: str) -> str:
     """A step as the plan names it in Chinese (its id where the plan gives no Chinese name); its id in English."""
-    if language() == "zh":
-        entry = next((s for s in scenario.flow if s.id == step), None)
-        name = title_of(entry) if entry is not None else ""
-        if written_in_chinese(name):
-            return name
-    return step
+    return step_in_chinese(scenario, step) or step
 
 
 def _minutes(seconds: float) -> str:

@@ -47,6 +47,16 @@ def written_in_chinese(text: str) -> bool:
     return _HAN.search(text) is not None
 
 
+def step_in_chinese(scenario: Scenario, step: str) -> str | None:
+    """A flow step by its name in the plan's words when drillsim speaks Chinese and the plan gives one (None:
+    the caller shows the step as it shows ids)."""
+    if language() != "zh":
+        return None
+    entry = next((s for s in scenario.flow if s.id == step), None)
+    name = title_of(entry) if entry is not None else ""
+    return name if written_in_chinese(name) else None
+
+
 def title_of(entry: Titled) -> str:
     """The entry's `zh` when drillsim speaks Chinese and the entry has one, else its `title` (which may be empty: a
     person or a step without one; the caller shows its id). A title written in Chinese wins over `zh`: a scenario
