@@ -286,6 +286,38 @@ def _tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True, timeout=20).stdout
 
 
+class Terminal:
+    """A tmux session of one window, `drill`, on its own socket: what the screen shows, keys to it."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def start(self, command: str, width: int, height: int) -> None:
+        _tmux("-S", self.socket, "new-session", "-d", "-s", "drill", "-x", str(width), "-y", str(height), command)
+
+    def screen(self) -> str:
+        return _tmux("-S", self.socket, "capture-pane", "-p", "-t", "drill")
+
+    def wait_for(self, text: str) -> str:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared on the screen:\n{self.screen()}")
+
+    def keys(self, *names: str) -> None:
+        _tmux("-S", self.socket, "send-keys", "-t", "drill", *names)
+
+    def running(self) -> bool:
+        return subprocess.run(["tmux", "-S", self.socket, "has-session", "-t", "drill"], capture_output=True,
+                              check=False).returncode == 0
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, check=False)
+
+
 ABOUT = ["# incidents: scripted", f"# date: {datetime.date.today().isoformat()}"]
 """What the console writes of a new log's drill above its header (the tests play the scripted injects today)."""
 
@@ -298,22 +330,9 @@ def test_console_in_a_real_terminal_under_tmux(tmp_path: Path) -> None:
     command = (f"cd {ROOT} && exec env -u COLUMNS -u LINES {sys.executable} -m drillsim.cli exercise run {EXAM} "
                f"--scripted --speed 60 --log {log_path}")
 
-    def screen() -> str:
-        return _tmux("-S", socket, "capture-pane", "-p", "-t", "drill")
-
-    def wait_for(text: str) -> str:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            shown = screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared on the screen:\n{screen()}")
-
-    def keys(*names: str) -> None:
-        _tmux("-S", socket, "send-keys", "-t", "drill", *names)
-
-    _tmux("-S", socket, "new-session", "-d", "-s", "drill", "-x", "120", "-y", "40", command)
+    terminal = Terminal(socket)
+    screen, wait_for, keys = terminal.screen, terminal.wait_for, terminal.keys
+    terminal.start(command, 120, 40)
     try:
         pid = int(_tmux("-S", socket, "display-message", "-p", "-t", "drill", "#{pane_pid}").strip())
         wait_for("Drill time 0d 09:25:00")
@@ -335,7 +354,7 @@ def test_console_in_a_real_terminal_under_tmux(tmp_path: Path) -> None:
         os.kill(pid, signal.SIGKILL)  # a crash: no chance to clean up
         time.sleep(0.5)
     finally:
-        subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, check=False)
+        terminal.close()
     assert log_path.read_text(encoding="utf-8").splitlines() == [
         *ABOUT, ",".join(COLUMNS), "0d 09:30,leak,,occurred,,inject 1", "0d 09:31,leak,,first_report_received,,",
         "0d 09:31,leak,,leadership_received,,", "0d 09:40,fire,,occurred,,inject 2"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from drillsim.exercise.drilllog import COLUMNS, DrillLogWriter, Entry, read
 from drillsim.exercise.msel import inject_rows
 from drillsim.scenario import Scenario, load
 from tests.helpers import ROOT
-from tests.test_console import ABOUT
+from tests.test_console import ABOUT, Terminal
 
 EXAM = ROOT / "scenarios" / "exam-day-leak-and-fire.yaml"
 H, M = 3600, 60
@@ -117,10 +116,6 @@ def test_console_speaks_chinese_and_names_the_plan_s_entries(exam: Scenario, tmp
 # --- a real terminal of 80 columns and 24 lines -------------------------------------------------------
 
 
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True, timeout=20).stdout
-
-
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_console_in_chinese_at_80_by_24_under_tmux(tmp_path: Path) -> None:
     """Wide characters take two cells: the countdowns' time left and state still show whole at 80 columns."""
@@ -129,26 +124,9 @@ def test_console_in_chinese_at_80_by_24_under_tmux(tmp_path: Path) -> None:
     command = (f"cd {ROOT} && exec env -u COLUMNS -u LINES {sys.executable} -m drillsim.cli exercise run {EXAM} "
                f"--scripted --speed 60 --log {log_path} --lang zh")
 
-    def screen() -> str:
-        return _tmux("-S", socket, "capture-pane", "-p", "-t", "drill")
-
-    def wait_for(text: str) -> str:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            shown = screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared on the screen:\n{screen()}")
-
-    def keys(*names: str) -> None:
-        _tmux("-S", socket, "send-keys", "-t", "drill", *names)
-
-    def running() -> bool:
-        return subprocess.run(["tmux", "-S", socket, "has-session", "-t", "drill"], capture_output=True,
-                              check=False).returncode == 0
-
-    _tmux("-S", socket, "new-session", "-d", "-s", "drill", "-x", "80", "-y", "24", command)
+    terminal = Terminal(socket)
+    wait_for, keys, running = terminal.wait_for, terminal.keys, terminal.running
+    terminal.start(command, 80, 24)
     try:
         shown = wait_for("演练时间 0d 09:25:00")
         assert "已暂停" in shown
@@ -183,5 +161,5 @@ def test_console_in_chinese_at_80_by_24_under_tmux(tmp_path: Path) -> None:
             time.sleep(0.2)
         assert not running()
     finally:
-        subprocess.run(["tmux", "-S", socket, "kill-server"], capture_output=True, check=False)
+        terminal.close()
     assert log_path.read_text(encoding="utf-8").splitlines() == [*recorded, "0d 09:40,fire,,occurred,,inject 2"]
