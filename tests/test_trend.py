@@ -145,3 +145,24 @@ def test_the_trend_speaks_chinese_with_the_plans_names() -> None:
     assert re.search("[\u4e00-\u9fff]", figure.get_suptitle())
     assert name in [t.get_text() for t in figure.legends[0].get_texts()]
     assert re.search("[\u4e00-\u9fff]", ax.get_ylabel()) and re.search("[\u4e00-\u9fff]", figure.axes[1].get_xlabel())
+
+
+def test_the_after_action_report_shows_the_trend_it_is_the_last_drill_of(tmp_path: Path) -> None:
+    """`exercise aar --trend`: the report's trend section holds the very tables `exercise trend` prints, the plot
+    beside it, and the improvement plan moves one section down."""
+    done = drillsim("--lang", "en", "exercise", "aar", str(EXAM), str(LOGS[2]), "--trend", str(LOGS[0]), "--trend",
+                    str(LOGS[1]), "-n", "5", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    printed = drillsim("--lang", "en", "exercise", "trend", str(EXAM), *map(str, LOGS), "-n", "5").stdout
+    judge = next(line for line in printed.splitlines() if line.startswith("judge "))
+    markdown = (tmp_path / "aar.md").read_text()
+    assert "## 5. From drill to drill" in markdown and "## 6. Improvement plan" in markdown
+    assert "| judge | " + " | ".join(judge.split()[1:]) + " |" in markdown
+    assert "![From drill to drill](trend.png)" in markdown
+    assert (tmp_path / "trend.png").read_bytes().startswith(b"\x89PNG")
+    html = (tmp_path / "aar.html").read_text()
+    assert '<img class="figure" src="trend.png"' in html and "<td>judge</td>" in html
+    plain = drillsim("--lang", "en", "exercise", "aar", str(EXAM), str(LOGS[2]), "-n", "5", "--out",
+                     str(tmp_path / "alone"))
+    assert plain.returncode == 0 and "## 5. Improvement plan" in (tmp_path / "alone" / "aar.md").read_text()
+    assert not (tmp_path / "alone" / "trend.png").exists()

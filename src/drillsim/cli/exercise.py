@@ -174,13 +174,16 @@ def evaluate(scenario: str, drill_log: Path, replications: int | None, seed: int
 @click.argument("drill_log", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--compare", type=click.Path(),
               help=N_("A scenario staffed differently: its simulated hit rates inform the improvement plan."))
+@click.option("--trend", "earlier", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help=N_("The log of an earlier drill (repeat for each): the report then shows the trend from drill to "
+                      "drill, as `drillsim exercise trend` does, with its plot (every log needs its `# date:` line)."))
 @click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
               help=N_("Simulated runs of each scenario (default: the scenario's)."))
 @_incident_options
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("aar"), show_default=True,
-              help=N_("Write aar.html and aar.md here."))
-def aar(scenario: str, drill_log: Path, compare: str | None, replications: int | None, seed: int | None,
-        scripted: bool, out: Path) -> None:
+              help=N_("Write aar.html and aar.md here (and trend.png and trend.svg with --trend)."))
+def aar(scenario: str, drill_log: Path, compare: str | None, earlier: tuple[Path, ...], replications: int | None,
+        seed: int | None, scripted: bool, out: Path) -> None:
     from drillsim import api
     from drillsim.exercise.aar import draft, render_html, render_markdown
     from drillsim.files import atomic_write
@@ -189,12 +192,31 @@ def aar(scenario: str, drill_log: Path, compare: str | None, replications: int |
         other = None
         if compare is not None:
             other = api.run(load_scenario(compare), replications=len(results.replications), seed=results.seed)
-        report = draft(ev, results, other)
+        section = None
+        if earlier:
+            from drillsim.exercise.drilllog import played_log
+            from drillsim.experiment.trend import Drill, aar_section
+            from drillsim.experiment.trend import trend as drill_trend
+            drills = [Drill.of(played_log(path, ev.scenario, seed, scripted=scripted))
+                      for path in (drill_log, *earlier)]
+            found = drill_trend(ev.scenario, drills, results)
+            _write_trend_plot(out, found)
+            section = aar_section(found, "trend.png")
+        report = draft(ev, results, other, section)
         atomic_write(out / "aar.html", render_html(report))
         atomic_write(out / "aar.md", render_markdown(report))
     echo(_("{strengths} strengths, {improvements} areas for improvement: {html}, {markdown}").format(
         strengths=len(report.strengths), improvements=len(report.improvements), html=out / "aar.html",
         markdown=out / "aar.md"))
+
+
+def _write_trend_plot(out: Path, found: Any) -> None:
+    """The trend's plot as trend.png and trend.svg in `out`."""
+    from drillsim import plots
+    from drillsim.files import atomic_write
+    figure = plots.figure_of(plots.drill_trend(found.scenario, found.steps, found.deadlines))
+    for suffix in ("png", "svg"):
+        atomic_write(out / f"trend.{suffix}", plots.to_bytes(figure, suffix))
 
 
 @exercise.command(help=N_(
@@ -224,11 +246,8 @@ def trend(scenario: str, logs: tuple[Path, ...], replications: int | None, seed:
         results = api.run(loaded, replications=replications, seed=seed)
         found = drill_trend(loaded, drills, results)
         if out is not None:
-            from drillsim import plots
             atomic_write(out / "trend.csv", frame_csv(found.frame()))
-            figure = plots.figure_of(plots.drill_trend(loaded, found.steps, found.deadlines))
-            for fmt_ in ("png", "svg"):
-                atomic_write(out / f"trend.{fmt_}", plots.to_bytes(figure, fmt_))
+            _write_trend_plot(out, found)
     if fmt == "csv":
         echo(frame_csv(found.frame()), nl=False)
     elif fmt == "json":

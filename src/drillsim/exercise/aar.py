@@ -27,6 +27,7 @@ from drillsim.i18n import _, ngettext
 from drillsim.model.pairing import differences
 from drillsim.report.html import with_i18n
 from drillsim.report.plan import person_text, role_staffing
+from drillsim.report.terminal import Table
 from drillsim.scenario.flow import flow_of
 from drillsim.scenario.names import plan_title_of, scenario_name, title_of
 from drillsim.scenario.schema import Scenario
@@ -129,6 +130,17 @@ class Comparison:
 
 
 @dataclass(frozen=True, slots=True)
+class TrendSection:
+    """The trend over this drill and the community's earlier ones (drillsim.experiment.trend), as the report writes
+    it: what it is of, its tables and, beside the report, its plot."""
+
+    heading: tuple[str, ...]
+    tables: tuple[Table, ...]
+    figure: str | None = None
+    """The plot's file name, relative to the report."""
+
+
+@dataclass(frozen=True, slots=True)
 class AfterAction:
     scenario: Scenario
     evaluation: Evaluation
@@ -137,6 +149,7 @@ class AfterAction:
     improvements: tuple[Observation, ...]
     actions: tuple[Action, ...]
     comparison: Comparison | None
+    trend: TrendSection | None = None
 
     @property
     def period(self) -> str:
@@ -157,8 +170,10 @@ def rating(findings: list[Finding], limit: int) -> str | None:
     return "M" if any((f.late or 0) > SLIGHTLY_LATE * limit for f in missed) else "S"
 
 
-def draft(ev: Evaluation, base: Results | None = None, other: Results | None = None) -> AfterAction:
-    """The AAR/IP of a drill; with `base` and `other` runs, a staffing comparison informs the plan."""
+def draft(ev: Evaluation, base: Results | None = None, other: Results | None = None,
+          trend: TrendSection | None = None) -> AfterAction:
+    """The AAR/IP of a drill; with `base` and `other` runs, a staffing comparison informs the plan; with `trend`,
+    the report shows how the drills moved."""
     s = ev.scenario
     comparison = _comparison(s, base, other) if base is not None and other is not None else None
     objectives, strengths, improvements, actions = [], [], [], []
@@ -190,7 +205,8 @@ def draft(ev: Evaluation, base: Results | None = None, other: Results | None = N
         improvements.append(Observation(rule_id, heading, rule.article, evidence, analysis))
         area = _("{title}: missed {missed} of {count}").format(title=title, missed=len(missed), count=len(judged))
         actions.append(_action(ev, rule_id, area, stage, missed, comparison))
-    return AfterAction(s, ev, tuple(objectives), tuple(strengths), tuple(improvements), tuple(actions), comparison)
+    return AfterAction(s, ev, tuple(objectives), tuple(strengths), tuple(improvements), tuple(actions), comparison,
+                       trend)
 
 
 def _capital(text: str) -> str:

@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from drillsim.exercise.aar import TrendSection
 from drillsim.exercise.drilllog import DrillLog, DrillLogError, Entry
 from drillsim.exercise.evaluate import Evaluation, evaluate
 from drillsim.exercise.observed import observations
 from drillsim.exercise.played import DrillIncident
 from drillsim.i18n import _
-from drillsim.report.terminal import table
+from drillsim.report.terminal import Table
 from drillsim.scenario.errors import Problem
 from drillsim.scenario.names import scenario_name, step_in_chinese, title_of
 from drillsim.scenario.schema import Scenario
@@ -184,42 +185,60 @@ def place_text(value: str | None) -> str:
     return labels[value] if value is not None else _("not timed")
 
 
-def render_text(found: Trend) -> str:
-    """The trend as plain text: a table per step, one per deadline, and the last drill against the model."""
+def tables(found: Trend) -> list[Table]:
+    """The trend's tables, as the terminal prints them and the after-action report writes them: each step's
+    median per drill, each deadline's verdicts per drill, and the last drill against the model."""
     s = found.scenario
     dates = [d.date.isoformat() for d in found.drills]
-    lines = [_("Trend over {count} drills: {scenario}").format(count=len(found.drills), scenario=scenario_name(s)),
-             *[_("  {date}  {log}").format(date=d.date.isoformat(), log=d.name) for d in found.drills], ""]
-    columns = [(_("step"), 0, "<"), *[(date, 0, ">") for date in dates], (_("last change"), 0, ">"),
-               (_("timed/≤/≥/skipped"), 0, ">")]
+    columns = ((_("step"), 0, "<"), *[(date, 0, ">") for date in dates], (_("last change"), 0, ">"),
+               (_("timed/≤/≥/skipped"), 0, ">"))
     rows = []
     for step, group in found.steps.groupby("step", sort=False):
         by_date = dict(zip(group["date"], group["median"], strict=True))
         moved = group["moved"].dropna()
         counts = f"{group['timed'].sum()}/{group['at_most'].sum()}/{group['at_least'].sum()}/{group['missing'].sum()}"
-        rows.append([step_title(s, str(step)), *[_minutes(by_date.get(d.date, math.nan)) for d in found.drills],
-                     _moved(moved.iloc[-1]) if len(moved) else "-", counts])
-    lines += [_("Median time of each step per drill (timed spans only):"), *table(columns, rows), ""]
-    columns = [(_("deadline rule"), 0, "<"), *[(date, 0, ">") for date in dates]]
+        rows.append((step_title(s, str(step)), *[_minutes(by_date.get(d.date, math.nan)) for d in found.drills],
+                     _moved(moved.iloc[-1]) if len(moved) else "-", counts))
+    out = [Table(_("Median time of each step per drill (timed spans only):"), columns, tuple(rows))]
+    columns = ((_("deadline rule"), 0, "<"), *[(date, 0, ">") for date in dates])
     rows = []
     for rule, group in found.deadlines.groupby("rule", sort=False):
         by_date = {date: f"{met}/{judged}" for date, met, judged in zip(group["date"], group["met"], group["judged"],
                                                                          strict=True)}
-        rows.append([title_of(s.deadlines[str(rule)]), *[by_date.get(d.date, "-") for d in found.drills]])
-    lines += [_("Deadlines met of those judged, per drill:"), *table(columns, rows), ""]
+        rows.append((title_of(s.deadlines[str(rule)]), *[by_date.get(d.date, "-") for d in found.drills]))
+    out.append(Table(_("Deadlines met of those judged, per drill:"), columns, tuple(rows)))
     if found.drills:
         last = found.drills[-1]
-        lines.append(_("The last drill ({date}) against the model's simulated runs (within: between their 5th and "
-                       "95th percentile):").format(date=last.date.isoformat()))
-        columns = [(_("incident"), 0, "<"), (_("deadline rule"), 0, "<"), (_("drill"), 0, ">"), (_("pctile"), 0, ">"),
-                   (_("place"), 0, "<")]
-        rows = [[str(row.incident),
+        columns = ((_("incident"), 0, "<"), (_("deadline rule"), 0, "<"), (_("drill"), 0, ">"),
+                   (_("pctile"), 0, ">"), (_("place"), 0, "<"))
+        rows = [(str(row.incident),
                  title_of(s.deadlines[str(row.rule)]) + ("" if _nan(row.change) else f" ({row.change})"),
                  _minutes(float(row.elapsed)) if not _nan(row.elapsed) else "-",
                  "-" if _nan(row.percentile) else f"p{row.percentile:.0f}",
-                 place_text(None if _nan(row.place) else str(row.place))]
+                 place_text(None if _nan(row.place) else str(row.place)))
                 for row in found.expected.itertuples(index=False)]
-        lines += table(columns, rows)
+        out.append(Table(_("The last drill ({date}) against the model's simulated runs (within: between their 5th "
+                           "and 95th percentile):").format(date=last.date.isoformat()), columns, tuple(rows)))
+    return out
+
+
+def heading(found: Trend) -> list[str]:
+    """What the trend is of: the scenario, and the drills in date order."""
+    return [_("Trend over {count} drills: {scenario}").format(count=len(found.drills),
+                                                              scenario=scenario_name(found.scenario)),
+            *[_("  {date}  {log}").format(date=d.date.isoformat(), log=d.name) for d in found.drills]]
+
+
+def aar_section(found: Trend, figure: str | None = None) -> TrendSection:
+    """The trend as the after-action report writes it, its plot in the file `figure` beside the report."""
+    return TrendSection(tuple(heading(found)), tuple(tables(found)), figure)
+
+
+def render_text(found: Trend) -> str:
+    """The trend as plain text: a table per step, one per deadline, and the last drill against the model."""
+    lines = [*heading(found), ""]
+    for i, found_table in enumerate(tables(found)):
+        lines += [*([""] if i else []), *found_table.lines()]
     return "\n".join(lines)
 
 
@@ -229,4 +248,4 @@ def _nan(value: object) -> bool:
     return value is None or bool(pd.isna(value))
 
 
-__all__ = ["Drill", "Trend", "place", "render_text", "step_title", "trend"]
+__all__ = ["Drill", "Trend", "aar_section", "heading", "place", "render_text", "step_title", "tables", "trend"]

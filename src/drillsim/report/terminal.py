@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rich.cells import cell_len
@@ -55,6 +56,18 @@ def table(columns: Sequence[Column], rows: Sequence[Sequence[str]], gaps: Sequen
             out += (between[i - 1] if i else "") + (cell if last and align == "<" else pad(cell, width, align))
         return out
     return [line([head for head, _least, _align in columns]), *(line(row) for row in rows)]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A captioned table of text cells: printed by `table`, and written as it is into a report's HTML or Markdown."""
+
+    caption: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def lines(self) -> list[str]:
+        return [self.caption, *table(self.columns, self.rows)]
 
 
 def _stage(row: dict[str, object]) -> str:
