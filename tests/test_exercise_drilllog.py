@@ -95,7 +95,7 @@ def test_every_problem_of_a_malformed_log_with_file_line_and_column(exam: Scenar
     ("time,incident\n", "drill.csv:1: header: missing the column 'milestone' (the header is "
                         "time,incident,change,milestone,level,note)"),
     ("time,incident,milestone,tmie\n", "drill.csv:1: header: unknown column 'tmie'; did you mean 'time'? "
-                                       "(expected one of: change, incident, level, milestone, note, time)"),
+                                       "(expected one of: change, elements, incident, level, milestone, note, time)"),
     ("time,incident,milestone,time\n", "drill.csv:1: header: column 'time' appears twice"),
 ])
 def test_header_problems(exam: Scenario, text: str, message: str) -> None:

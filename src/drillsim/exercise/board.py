@@ -227,18 +227,20 @@ class DrillBoard:
                                  rule.limit, v.deadline, remaining, state_of(remaining, rule.limit, self.amber)))
         return sorted(out, key=lambda c: (c.due, c.incident, c.rule))
 
-    def record(self, task: Task, now: float, level: str | None = None) -> Entry:
+    def record(self, task: Task, now: float, level: str | None = None,
+               elements: tuple[str, ...] | None = None) -> Entry:
         """The players reached a milestone now (a second record of it replaces the first).
 
         `level`: the level the office judged, or a continuation report
         brought, when the players' differs from the MSEL's. Without one, a
-        second record keeps the level the first was given.
+        second record keeps the level the first was given. `elements`: the
+        core elements the report carried (the players' report form says).
         """
         if level is not None and task.msel_level is None:
             raise ValueError(f"{task.milestone} carries no level")
         if level is not None and level not in self.scenario.levels:
             raise ValueError(f"{level!r} is not a level of the plan")
-        entry = Entry(int(now), task.incident, task.milestone, task.change, level or task.level)
+        entry = Entry(int(now), task.incident, task.milestone, task.change, level or task.level, elements=elements)
         self._write(entry)
         return entry
 

@@ -26,6 +26,10 @@ with `#` are ignored):
 - `level`: optional, the level the office judged (with the judging step's
   milestone) or a continuation report brought; otherwise the MSEL's level.
 - `note`: free text.
+- `elements`: optional column, the core elements a report carried, by their
+  names in the plan joined with `+` (`time+place+scale`), as the players' report
+  form records them; empty: the log does not say. A log without the column
+  reads as before; the room server (`drillsim exercise serve`) writes it.
 
 Only `time`, `incident` and `milestone` are required columns. A later row for
 the same incident, change and milestone replaces an earlier one, which is how
@@ -44,7 +48,7 @@ import functools
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -58,6 +62,10 @@ from drillsim.scenario.schema import Scenario, unknown_name
 from drillsim.scenario.units import UnitError, format_offset, parse_offset
 
 COLUMNS = ("time", "incident", "change", "milestone", "level", "note")
+"""The columns the console writes."""
+ELEMENTS = "elements"
+"""The optional column of the core elements a report carried (the room's report form writes it)."""
+KNOWN = (*COLUMNS, ELEMENTS)
 REQUIRED = ("time", "incident", "milestone")
 
 
@@ -72,14 +80,20 @@ class Entry:
     level: str | None = None
     note: str = ""
     line: int = 0
+    elements: tuple[str, ...] | None = None
+    """The core elements the report carried (None: the log does not say)."""
 
     @property
     def key(self) -> str:
         return milestone_key(self.milestone, self.change)
 
-    def cells(self) -> list[str]:
-        return ["" if self.time is None else format_offset(self.time), self.incident,
-                "" if self.change is None else str(self.change), self.milestone, self.level or "", self.note]
+    def cells(self, columns: Sequence[str] = COLUMNS) -> list[str]:
+        """The row under the header `columns` (COLUMNS, or KNOWN with the elements)."""
+        cells = ["" if self.time is None else format_offset(self.time), self.incident,
+                 "" if self.change is None else str(self.change), self.milestone, self.level or "", self.note]
+        if ELEMENTS in columns:
+            cells.append("" if self.elements is None else "+".join(self.elements))
+        return cells
 
 
 class DrillLogError(DrillsimError):
@@ -96,6 +110,8 @@ class Record:
 
     reached: dict[str, int]
     levels: dict[str, str]
+    elements: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The core elements each report carried, where the log says."""
 
 
 def replay(entries: Iterable[Entry]) -> dict[str, Record]:
@@ -104,12 +120,15 @@ def replay(entries: Iterable[Entry]) -> dict[str, Record]:
     for entry in entries:
         record = out.setdefault(entry.incident, Record({}, {}))
         record.levels.pop(entry.key, None)
+        record.elements.pop(entry.key, None)
         if entry.time is None:
             record.reached.pop(entry.key, None)
             continue
         record.reached[entry.key] = entry.time
         if entry.level:
             record.levels[entry.key] = entry.level
+        if entry.elements is not None:
+            record.elements[entry.key] = entry.elements
     return out
 
 
@@ -124,6 +143,7 @@ class _Rules:
         self.with_level = {s.milestone for s in scenario.flow if s.effect in ("judge_level", "apply_change")}
         self.step_milestone = {s.id: s.milestone for s in scenario.flow}
         self.closing = tuple(s.milestone for s in scenario.flow if s.effect == "close")
+        self.reporting = {s.milestone for s in scenario.flow if s.report is not None}
 
 
 ABOUT = ("incidents", "date")
@@ -291,13 +311,13 @@ def _header(cells: list[str], file: str, line: int, problems: list[Problem]) -> 
     (a run's incidents.csv) would otherwise be a screenful of unknown columns.
     """
     names = [c.strip().lower() for c in cells]
-    unknown = [_short(name) for name in names if name not in COLUMNS]
+    unknown = [_short(name) for name in names if name not in KNOWN]
     said = []
     if len(unknown) == 1:
-        said.append(unknown_name("column", unknown[0], COLUMNS))
+        said.append(unknown_name("column", unknown[0], KNOWN))
     elif unknown:
         shown = {"columns": ", ".join(map(repr, unknown[:3])), "more": len(unknown) - 3,
-                 "names": ", ".join(sorted(COLUMNS))}
+                 "names": ", ".join(sorted(KNOWN))}
         said.append((_("unknown columns {columns} and {more} more, so not a drill log (expected one of: {names})")
                      if len(unknown) > 3 else
                      _("unknown columns {columns}, so not a drill log (expected one of: {names})")).format(**shown))
@@ -356,9 +376,26 @@ def _entry(row: Mapping[str, str], line: int, file: str, rules: _Rules, problems
         problem("level", _("a level is recorded only with {milestones}, not with {milestone}").format(
             milestones=functools.reduce(lambda first, second: _("{first} or {second}").format(
                 first=first, second=second), sorted(map(repr, rules.with_level))), milestone=repr(milestone)))
+    elements = _elements(row.get(ELEMENTS, ""), milestone, rules, problem)
     if len(problems) > before:
         return None
-    return Entry(time, row["incident"], milestone, change, level, row.get("note", ""), line)
+    return Entry(time, row["incident"], milestone, change, level, row.get("note", ""), line, elements)
+
+
+def _elements(value: str, milestone: str, rules: _Rules, report: Callable[[str, str], None]) -> tuple[str, ...] | None:
+    """The core elements a report carried, in the plan's order; None for an empty cell."""
+    if not value:
+        return None
+    if milestone in rules.milestones and milestone not in rules.reporting:
+        report(ELEMENTS, _("{milestone} is reached by no report, so it carries no core elements; leave 'elements' "
+                           "empty").format(milestone=repr(milestone)))
+        return None
+    names = [name.strip() for name in value.split("+")]
+    unknown = [name for name in names if name not in rules.scenario.core_elements]
+    if unknown:
+        report(ELEMENTS, unknown_name("core element", _short(unknown[0]), rules.scenario.core_elements))
+        return None
+    return tuple(name for name in rules.scenario.core_elements if name in names)
 
 
 def _change(value: str, milestone: str, incident: DrillIncident | None, rules: _Rules,
@@ -414,15 +451,18 @@ class DrillLogWriter:
     crash with every earlier record in place.
     """
 
-    def __init__(self, path: str | Path, drill: About | None = None) -> None:
-        """`drill`: what a new log says of its drill above its header (a continued log keeps its own)."""
+    def __init__(self, path: str | Path, drill: About | None = None, columns: Sequence[str] = COLUMNS) -> None:
+        """`drill`: what a new log says of its drill above its header (a continued log keeps its own);
+        `columns`: a new log's header, COLUMNS or KNOWN (with the elements); a continued log keeps its own."""
         self.path = Path(path)
         existing = _text(self.path) if _written(self.path) else ""
         first = next((cells for _, cells in _rows(existing, str(self.path))), None)
-        if first is not None and [c.strip().lower() for c in first] != list(COLUMNS):
+        header = None if first is None else [c.strip().lower() for c in first]
+        if header is not None and header not in (list(COLUMNS), list(KNOWN)):
             raise DrillLogError([Problem(str(self.path), 1, ("header",),
                                          _("the console continues only logs with the header {header}; name a new "
                                            "log file").format(header=",".join(COLUMNS)))])
+        self.columns = tuple(columns if header is None else header)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("a", encoding="utf-8", newline="")
@@ -432,11 +472,15 @@ class DrillLogWriter:
             self._file.write("\n")
         if first is None:
             self._file.write("".join(drill.lines() if drill is not None and not existing else []))
-            self._file.write(csv_text([], COLUMNS))
+            self._file.write(csv_text([], self.columns))
         self._sync()
 
     def append(self, entry: Entry) -> None:
-        self._file.write(csv_text([entry.cells()]))
+        if entry.elements is not None and ELEMENTS not in self.columns:
+            raise DrillLogError([Problem(str(self.path), 1, ("header",), _(
+                "this log has no elements column, so a report's core elements cannot be kept; name a new log "
+                "file"))])
+        self._file.write(csv_text([entry.cells(self.columns)]))
         self._sync()
 
     def _sync(self) -> None:

@@ -90,9 +90,64 @@ class Evaluation:
     findings: list[Finding]
     replications: int
     seed: int
+    reports: tuple[Carried, ...] = ()
+    """Each report the log says the elements of (the room's report form records them), judged complete or not."""
 
     def of(self, incident: str) -> list[Finding]:
         return [f for f in self.findings if f.incident == incident]
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """A report the drill log records with its core elements: those the plan asks of it, those it lacked."""
+
+    incident: str
+    change: int | None
+    milestone: str
+    time: int
+    required: tuple[str, ...]
+    carried: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(name for name in self.required if name not in self.carried)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def required_elements(scenario: Scenario, milestone: str, reached: Mapping[str, int], at: int) -> tuple[str, ...]:
+    """The core elements the report reaching `milestone` at drill time `at` must carry (Art. 8.4): those its step
+    names, all of them, or (`known`) those the chain could know by then: each element once the step or milestone
+    it comes `after` was reached (a later `duration` to learn it is the model's, not the drill's)."""
+    step = next((s for s in scenario.flow if s.milestone == milestone), None)
+    if step is None or step.report is None or not step.report.carries:
+        return ()
+    if step.report.carries == "all":
+        return tuple(scenario.core_elements)
+    if step.report.carries != "known":
+        return tuple(step.report.carries)
+    milestones = {s.id: s.milestone for s in scenario.flow}
+    times: dict[str, int] = {}
+    for key, t in reached.items():
+        name = key.partition("#")[0]
+        times[name] = min(t, times.get(name, t))
+    return tuple(name for name, element in scenario.core_elements.items()
+                 if times.get(milestones.get(element.after, element.after), at + 1) <= at)
+
+
+def carried(scenario: Scenario, entries: list[Entry]) -> tuple[Carried, ...]:
+    """The reports recorded with their elements, in log order, each judged as the log stood when it was made."""
+    out: dict[tuple[str, str], Carried] = {}
+    for incident, record in replay(entries).items():
+        for key, elements in record.elements.items():
+            entry = next(e for e in reversed(entries) if e.incident == incident and e.key == key)
+            assert entry.time is not None
+            out[(incident, key)] = Carried(incident, entry.change, entry.milestone, entry.time,
+                                           required_elements(scenario, entry.milestone, record.reached, entry.time),
+                                           elements)
+    return tuple(sorted(out.values(), key=lambda c: (c.time, c.incident, c.milestone)))
 
 
 def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[Entry], results: Results,
@@ -113,7 +168,7 @@ def evaluate(scenario: Scenario, incidents: list[DrillIncident], entries: list[E
     findings = [_finding(scenario, incident, v, simulated, stages.get((incident.number, v.rule, v.change)))
                 for incident, v in drill]
     return Evaluation(scenario, log, played, entries, min(times, default=0), horizon, findings,
-                      len(results.replications), results.seed)
+                      len(results.replications), results.seed, carried(scenario, entries))
 
 
 SCRIPTED = ("occurred", "change")
@@ -404,9 +459,23 @@ def render_text(ev: Evaluation) -> str:
         lines.append("")
     if not ev.incidents:
         lines.append(_("The log records no incident."))
+    if ev.reports:
+        lines.append(_("Reports recorded with their core elements (Art. 8.4):"))
+        lines.extend(f"  {format_offset(c.time)}  {c.incident}  {c.milestone}"
+                     f"{'' if c.change is None else f' ({c.change})'}: {completeness_text(s, c)}" for c in ev.reports)
+        lines.append("")
     lines.append(_("pctile: the share of simulated runs faster than the drill for the same clock (p80: slower than "
                    "{percent} of them).").format(percent="80 %"))
     return "\n".join(lines)
+
+
+def completeness_text(s: Scenario, c: Carried) -> str:
+    """`complete, 4 of 4 core elements` or `incomplete, without casualties (dead, ...)`."""
+    if c.complete:
+        return _("complete, {carried} of {required} core elements").format(carried=len(c.required),
+                                                                           required=len(c.required))
+    return _("incomplete, without {missing}").format(
+        missing=_("; ").join(title_of(s.core_elements[name]) for name in c.missing))
 
 
 def to_frame(ev: Evaluation) -> pd.DataFrame:
