@@ -4,6 +4,7 @@ which drill they were, and `drillsim calibrate` writing a scenario that runs."""
 from __future__ import annotations
 
 import datetime
+import re
 from functools import cache
 from pathlib import Path
 
@@ -226,6 +227,23 @@ def test_calibrate_report_compares_the_verdicts_on_the_same_incidents(tmp_path: 
     assert {"office_to_leadership", "province_phone"} <= rules
     refused = drillsim("calibrate", str(EXAM), *map(str, logs), "--report")
     assert refused.returncode == 2 and "-o" in refused.stderr
+    page = (tmp_path / "calibrated.html").read_text("utf-8")
+    judge = next(d for d in json.loads(done.stdout)["durations"] if d["duration"] == "judge")
+    assert re.search(rf"<td>judge</td><td class=\"num\">{judge['exact'] + judge['within']}/", page)
+    office = next(row for row in report["rows"] if row["kind"] == "hit rate" and row["level"] == "all"
+                  and row["name"] == "office_to_leadership")
+    assert f'<td>office_to_leadership</td><td class="num">{office["a"]:.1%}</td><td class="num">{office["b"]:.1%}' \
+        in page
+
+
+def test_the_tables_page_escapes_what_a_scenario_wrote() -> None:
+    from drillsim.report.html import render_tables
+    from drillsim.report.terminal import Table
+    hostile = "<script>alert(1)</script>"
+    page = render_tables(hostile, [hostile], [Table(hostile, ((hostile, 0, "<"), ("n", 0, ">")), ((hostile, "1"),))],
+                         [hostile])
+    assert "<script>" not in page and page.count("&lt;script&gt;") == 7
+    assert '<td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">1</td>' in page
 
 
 def test_the_bundled_example_drills_are_the_tools_and_time_a_slower_judgement_than_the_plans() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from drillsim.cli import echo, fail, load_scenario, main, user_errors
-from drillsim.i18n import N_, _, ngettext
+from drillsim.i18n import N_, _
 from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
 
 
@@ -36,7 +36,8 @@ from drillsim.limits import MAX_REPLICATIONS, MAX_SEED
               help=N_("Seed of the bootstrap behind the intervals (the same seed, the same intervals)."))
 @click.option("--report", is_flag=True,
               help=N_("Then run the original and the calibrated scenario on the same incidents and show how each "
-                      "deadline's hit rate moves, with paired intervals (needs -o)."))
+                      "deadline's hit rate moves, with paired intervals (needs -o), and write it all as a page beside "
+                      "the calibrated scenario (calibrated.yaml: calibrated.html)."))
 @click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
               help=N_("Replications of each scenario for --report (default: the scenario's)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -56,9 +57,11 @@ def calibrate(scenario: str, logs: tuple[Path, ...], out: Path | None, scripted:
         comparison = None
         if report and out is not None:
             from drillsim import api
+            from drillsim.experiment.calibrate import report_html
             from drillsim.scenario import load
             comparison = api.compare(loaded, load(out), replications=replications or loaded.replications,
                                      seed=loaded.seed)
+            atomic_write(out.with_suffix(".html"), report_html(found, comparison, scenario, str(out)))
     if fmt == "json":
         echo(to_json({"logs": list(found.logs), "out": None if out is None else str(out),
                       "durations": found.frame().to_dict(orient="records"),
@@ -67,10 +70,11 @@ def calibrate(scenario: str, logs: tuple[Path, ...], out: Path | None, scripted:
     echo(render_calibration(found))
     echo(_("calibrated scenario: {path}").format(path=out) if out is not None
          else _("add -o FILE to write the calibrated scenario"))
-    if comparison is not None:
+    if comparison is not None and out is not None:
         from drillsim.cli.sweep import render_comparison
         echo("")
         echo(render_comparison(comparison, scenario, str(out)))
+        echo(_("report: {path}").format(path=out.with_suffix(".html")))
 
 
 def _extends(scenario: Path, out: Path) -> str:
@@ -86,42 +90,8 @@ def _yaml(document: dict[str, Any]) -> str:
 
 def render_calibration(found: Any) -> str:
     """The summary table: per duration, what the drills measured, the plan's distribution and the fitted one."""
+    from drillsim.experiment.calibrate import durations_table, kept_notes
     from drillsim.report.terminal import table
-    from drillsim.scenario.units import format_duration
-    rows = []
-    for step_fit in found.fits:
-        fitted, obs = step_fit.fitted, step_fit.fitted.observations
-        missing = sum(1 for o in found.observations if o.duration == step_fit.duration
-                      and o.variant == step_fit.variant and o.kind == "missing")
-        counts = f"{len(obs.exact) + len(obs.within)}/{len(obs.at_most)}/{len(obs.at_least)}/{missing}"
-        interval = fitted.mean_interval
-        observed = "-" if interval is None else f"{format_duration(round(interval[0]))}-" \
-                                                f"{format_duration(round(interval[1]))}"
-        name = _name(step_fit)
-        if fitted.kept:
-            now, mean = _("plan's kept"), "-"
-        else:
-            document = fitted.document() or {}
-            now = _describe(document)
-            mean = format_duration(round(fitted.mean)) if fitted.mean is not None else "-"
-        rows.append([name, counts, step_fit.plan.describe(), format_duration(round(step_fit.plan.mean())), now, mean,
-                     observed])
-    columns = [(_("duration"), 0, "<"), (_("timed/≤/≥/skipped"), 0, ">"), (_("plan"), 0, "<"),
-               (_("plan mean"), 0, ">"), (_("fitted"), 0, "<"), (_("fitted mean"), 0, ">"),
-               (_("observed mean, 95%"), 0, ">")]
-    head = ngettext("{count} drill log, {spans} step spans measured", "{count} drill logs, {spans} step spans measured",
-                    len(found.logs)).format(count=len(found.logs), spans=len(found.observations))
-    kept = [f"  {_name(f)}: {f.fitted.kept}" for f in found.fits if f.fitted.kept]
-    return "\n".join([head, "", *table(columns, rows), *(["", *kept] if kept else [])])
-
-
-def _name(step_fit: Any) -> str:
-    return step_fit.duration if step_fit.variant == "base" else f"{step_fit.duration} ({step_fit.variant})"
-
-
-def _describe(document: dict[str, Any]) -> str:
-    """A fitted distribution as the plan table describes one (`lognormal(median 5m, p90 12m)`)."""
-    from pydantic import TypeAdapter
-
-    from drillsim.scenario.schema import AnyDist
-    return str(TypeAdapter(AnyDist).validate_python(document).describe())
+    summary = durations_table(found)
+    kept = [f"  {note}" for note in kept_notes(found)]
+    return "\n".join([summary.caption, "", *table(summary.columns, summary.rows), *(["", *kept] if kept else [])])

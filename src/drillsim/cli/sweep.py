@@ -150,7 +150,7 @@ def render_sweep(outcome: Any) -> str:
     unit = {"staff-hours": _("staff-hours"), "cost": _("cost")}.get(outcome.cost_unit, outcome.cost_unit)
     lines = [_("{name}: {points} combinations x {replications} replications, seed {seed}, {incidents}").format(
                  name=scenario_name(outcome.scenario), points=len(outcome.points), replications=outcome.replications,
-                 seed=outcome.seed, incidents=_incidents(outcome.points)),
+                 seed=outcome.seed, incidents=incidents_said(outcome.points)),
              (_("cost: {unit} over {horizon}; hit rates with 95% intervals") if outcome.targets
               else _("cost: {unit} over {horizon}")).format(unit=unit, horizon=_horizon(outcome)), ""]
     # As wide as the widest value too: `first_reports` under `policy`.
@@ -189,7 +189,7 @@ def render_sweep(outcome: Any) -> str:
     return "\n".join(lines)
 
 
-def _incidents(points: list[Any]) -> str:
+def incidents_said(points: list[Any]) -> str:
     """Whether every combination draws the same incidents (common random numbers), else what differs."""
     from drillsim.model.pairing import differences
     said: list[str] = []
@@ -269,40 +269,15 @@ def compare(ctx: click.Context, a: str, b: str, replications: int | None, seed: 
 def render_comparison(comparison: Any, a: str, b: str) -> str:
     """Hit rates over all levels, then mean waits, each with its paired 95 % interval; the columns padded by
     terminal cells."""
-    from drillsim.scenario.names import scenario_name, title_of
-    from drillsim.scenario.units import format_duration
-
-    def dur(value: float, sign: bool = False) -> str:
-        if value is None or math.isnan(value):
-            return "-"
-        return ("+" if sign and value > 0 else "") + format_duration(value)
-
-    def pct(value: float, sign: bool = False) -> str:
-        return "-" if value is None or math.isnan(value) else f"{value:+.1%}" if sign else f"{value:.1%}"
-
-    from drillsim.model.pairing import differences
-    frame = comparison.frame
-    differ = differences(comparison.a.scenario, comparison.b.scenario, seeds=(comparison.a.seed, comparison.b.seed),
-                         loads=(comparison.a.load, comparison.b.load))
-    paired = _("B - A on the same incidents, 95% paired intervals") if not differ else _(
-        "B - A on DIFFERENT incidents ({differences}): not paired on the same incidents, 95% unpaired "
-        "intervals").format(differences=_("; ").join(differ))
-    lines = [_("A: {path} ({label})").format(path=a, label=scenario_name(comparison.a.scenario, comparison.a.label)),
-             _("B: {path} ({label})").format(path=b, label=scenario_name(comparison.b.scenario, comparison.b.label)),
-             _("{replications} replications, seed {seed}: {paired}").format(
-                 replications=len(comparison.a.replications), seed=comparison.a.seed, paired=paired), ""]
-    for kind, fmt_value, title in (("hit rate", pct, _("hit rate")), ("mean wait", dur, _("mean wait"))):
-        part = frame[(frame["kind"] == kind) & (frame["level"] == "all")]
+    lines = [*comparison.heading(a, b), ""]
+    for kind in ("hit rate", "mean wait"):
+        title, *_rest = comparison.columns(kind)
         heads = [pad(title, 28), pad("A", 8, ">"), pad("B", 8, ">"), pad("B - A", 8, ">"),
                  pad(_("95% interval"), 22, ">") + " ", _("distinguishable")]
         lines.append(" ".join(heads))
-        for row in part.itertuples(index=False):
-            name = row.name if kind == "hit rate" else title_of(comparison.a.scenario.actors[row.name])
-            low, high = (row.unpaired_low, row.unpaired_high) if differ else (row.low, row.high)
-            interval = _("{low} to {high}").format(low=fmt_value(low, True), high=fmt_value(high, True))
-            verdict = _("yes") if (low > 0 or high < 0 if differ else row.distinguishable) else _("no")
-            lines.append(f"{pad(_cut(name, 28), 28)} {fmt_value(row.a):>8} {fmt_value(row.b):>8} "
-                         f"{fmt_value(row.difference, True):>8} {pad(interval, 22, '>')}  {verdict}")
+        for name, value_a, value_b, difference, interval, verdict in comparison.rows(kind):
+            lines.append(f"{pad(_cut(name, 28), 28)} {value_a:>8} {value_b:>8} "
+                         f"{difference:>8} {pad(interval, 22, '>')}  {verdict}")
         lines.append("")
     return "\n".join(lines).rstrip()
 

@@ -19,8 +19,9 @@ import numpy as np
 
 from drillsim.exercise.drilllog import DrillLog
 from drillsim.exercise.observed import Observation, observations
-from drillsim.i18n import ngettext, speaking
+from drillsim.i18n import _, ngettext, speaking
 from drillsim.model.streams import Streams
+from drillsim.report.terminal import Table
 from drillsim.results import fitting
 from drillsim.scenario.names import scenario_name
 from drillsim.scenario.schema import Dist, Scenario
@@ -28,6 +29,8 @@ from drillsim.scenario.units import format_clock, format_duration
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from drillsim.experiment.comparison import Comparison
 
 _DURATION_FIELDS = ("value", "mean", "low", "mode", "high", "median", "p90")
 
@@ -139,6 +142,63 @@ def calibrate(scenario: Scenario, logs: Sequence[DrillLog], *, seed: int = 0,
     return Calibration(scenario, tuple(log.name for log in logs), observed, tuple(fits))
 
 
+def durations_table(found: Calibration) -> Table:
+    """Per duration: the spans of each kind, the plan's distribution and mean, the fitted one and its mean, and
+    the 95 % interval on the observed mean; captioned with how much the drills measured."""
+    rows = []
+    for step_fit in found.fits:
+        fitted, obs = step_fit.fitted, step_fit.fitted.observations
+        missing = sum(1 for o in found.observations if o.duration == step_fit.duration
+                      and o.variant == step_fit.variant and o.kind == "missing")
+        counts = f"{len(obs.exact) + len(obs.within)}/{len(obs.at_most)}/{len(obs.at_least)}/{missing}"
+        interval = fitted.mean_interval
+        observed = "-" if interval is None else f"{format_duration(round(interval[0]))}-" \
+                                                f"{format_duration(round(interval[1]))}"
+        if fitted.kept:
+            now, mean = _("plan's kept"), "-"
+        else:
+            now = _describe(fitted.document() or {})
+            mean = format_duration(round(fitted.mean)) if fitted.mean is not None else "-"
+        rows.append((_name(step_fit), counts, step_fit.plan.describe(), format_duration(round(step_fit.plan.mean())),
+                     now, mean, observed))
+    columns = ((_("duration"), 0, "<"), (_("timed/≤/≥/skipped"), 0, ">"), (_("plan"), 0, "<"),
+               (_("plan mean"), 0, ">"), (_("fitted"), 0, "<"), (_("fitted mean"), 0, ">"),
+               (_("observed mean, 95%"), 0, ">"))
+    head = ngettext("{count} drill log, {spans} step spans measured", "{count} drill logs, {spans} step spans measured",
+                    len(found.logs)).format(count=len(found.logs), spans=len(found.observations))
+    return Table(head, columns, tuple(rows))
+
+
+def kept_notes(found: Calibration) -> list[str]:
+    """Why each duration the drills timed too seldom keeps the plan's distribution."""
+    return [f"{_name(f)}: {f.fitted.kept}" for f in found.fits if f.fitted.kept]
+
+
+def report_html(found: Calibration, comparison: Comparison, original: str, calibrated: str) -> str:
+    """The calibration as a page: what changed per duration, and how the verdicts move from the original scenario
+    (file `original`) to the calibrated one (`calibrated`) on the same incidents."""
+    from drillsim.report.html import render_tables
+    moved = [Table(comparison.columns(kind)[0] + ": " + _("B - A, 95% intervals"),
+                   tuple((head, 0, "<" if i in (0, 5) else ">") for i, head in enumerate(comparison.columns(kind))),
+                   tuple(comparison.rows(kind)))
+             for kind in ("hit rate", "mean wait")]
+    title = _("Calibration: {scenario}").format(scenario=scenario_name(found.scenario))
+    lead = [_("Drill logs: {logs}").format(logs=_("; ").join(found.logs)), *comparison.heading(original, calibrated)]
+    return render_tables(title, lead, [durations_table(found), *moved], kept_notes(found))
+
+
+def _name(step_fit: StepFit) -> str:
+    return step_fit.duration if step_fit.variant == "base" else f"{step_fit.duration} ({step_fit.variant})"
+
+
+def _describe(document: dict[str, Any]) -> str:
+    """A fitted distribution as the plan table describes one (`lognormal(median 5m, p90 12m)`)."""
+    from pydantic import TypeAdapter
+
+    from drillsim.scenario.schema import AnyDist
+    return str(TypeAdapter(AnyDist).validate_python(document).describe())
+
+
 def _variant(dist: Dist, variant: str) -> Dist:
     kind, _, name = variant.partition(":")
     if kind == "category":
@@ -186,4 +246,4 @@ def document_of(dist: Dist) -> dict[str, Any]:
     return out
 
 
-__all__ = ["Calibration", "StepFit", "calibrate", "document_of"]
+__all__ = ["Calibration", "StepFit", "calibrate", "document_of", "durations_table", "kept_notes", "report_html"]

@@ -48,6 +48,53 @@ class Comparison:
         the unpaired interval of the same data, and whether the difference is distinguishable from zero."""
         return pd.DataFrame(_hit_rates(self.a, self.b) + _waits(self.a, self.b), columns=COLUMNS)
 
+    @cached_property
+    def differences(self) -> tuple[str, ...]:
+        """What makes the two draw different incidents (drillsim.model.pairing); empty: paired on the same ones."""
+        return tuple(differences(self.a.scenario, self.b.scenario, seeds=(self.a.seed, self.b.seed),
+                                 loads=(self.a.load, self.b.load)))
+
+    def heading(self, a: str, b: str) -> list[str]:
+        """Which two were compared (their files `a` and `b`), on how many replications, and how paired."""
+        paired = _("B - A on the same incidents, 95% paired intervals") if not self.differences else _(
+            "B - A on DIFFERENT incidents ({differences}): not paired on the same incidents, 95% unpaired "
+            "intervals").format(differences=_("; ").join(self.differences))
+        return [_("A: {path} ({label})").format(path=a, label=scenario_name(self.a.scenario, self.a.label)),
+                _("B: {path} ({label})").format(path=b, label=scenario_name(self.b.scenario, self.b.label)),
+                _("{replications} replications, seed {seed}: {paired}").format(
+                    replications=len(self.a.replications), seed=self.a.seed, paired=paired)]
+
+    def columns(self, kind: str) -> tuple[str, ...]:
+        """The headings of `rows(kind)`."""
+        return (_("hit rate") if kind == "hit rate" else _("mean wait"), "A", "B", "B - A", _("95% interval"),
+                _("distinguishable"))
+
+    def rows(self, kind: str) -> list[tuple[str, str, str, str, str, str]]:
+        """Over all levels, per rule (`hit rate`) or actor (`mean wait`): its name, A, B, B - A, the 95 % interval
+        (paired, unless the two draw different incidents) and whether B - A is told apart from zero."""
+        from drillsim.scenario.names import title_of
+        from drillsim.scenario.units import format_duration
+
+        def dur(value: float, sign: bool = False) -> str:
+            if value is None or math.isnan(value):
+                return "-"
+            return ("+" if sign and value > 0 else "") + format_duration(value)
+
+        def pct(value: float, sign: bool = False) -> str:
+            return "-" if value is None or math.isnan(value) else f"{value:+.1%}" if sign else f"{value:.1%}"
+
+        fmt_value = pct if kind == "hit rate" else dur
+        frame = self.frame
+        out = []
+        for row in frame[(frame["kind"] == kind) & (frame["level"] == ALL_LEVELS)].itertuples(index=False):
+            name = row.name if kind == "hit rate" else title_of(self.a.scenario.actors[row.name])
+            low, high = (row.unpaired_low, row.unpaired_high) if self.differences else (row.low, row.high)
+            interval = _("{low} to {high}").format(low=fmt_value(low, True), high=fmt_value(high, True))
+            told = (low > 0 or high < 0) if self.differences else row.distinguishable
+            out.append((str(name), fmt_value(row.a), fmt_value(row.b), fmt_value(row.difference, True), interval,
+                        _("yes") if told else _("no")))
+        return out
+
     def summary(self) -> dict[str, Any]:
         """Plain data for JSON: who was compared, on what, and every row."""
         rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}

@@ -26,7 +26,7 @@ import jinja2
 from drillsim.i18n import _, datetime_text, gettext, language, ngettext, percent_text
 from drillsim.model.staffing import holders_of, roles_of
 from drillsim.report.plan import person_text
-from drillsim.report.terminal import reading_marks
+from drillsim.report.terminal import Table, reading_marks
 from drillsim.scenario.names import example_of, means_of, plan_title_of, scenario_name, title_of
 from drillsim.scenario.schema import Scenario
 from drillsim.scenario.units import DAY, format_clock, format_duration, format_offset
@@ -104,6 +104,12 @@ def _environment() -> jinja2.Environment:
         else percent_text(v, digits)
     env.filters["when"] = lambda v: datetime_text(v) if isinstance(v, str) else v
     return env
+
+
+def render_tables(title: str, lead: Sequence[str], tables: Sequence[Table], notes: Sequence[str] = ()) -> str:
+    """A page of captioned tables (drillsim.report.terminal.Table) under a title and a few lines that say what they
+    are, with notes below: what the terminal prints, for a browser; every cell escaped."""
+    return _environment().get_template("tables.html").render(title=title, lead=lead, tables=tables, notes=notes)
 
 
 def _staffing(scenario: Scenario) -> list[dict[str, str]]:
