@@ -147,6 +147,11 @@ class DrillBoard:
         self._entries = list(entries)
         self.records: dict[str, Record] = replay(self._entries)
 
+    @property
+    def entries(self) -> list[Entry]:
+        """The log's entries so far, those this drill wrote included."""
+        return list(self._entries)
+
     def _write(self, entry: Entry) -> None:
         self._sink(entry)
         self._entries.append(entry)
