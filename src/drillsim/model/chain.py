@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator, Iterable
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -38,6 +38,17 @@ from drillsim.scenario.schema import Scenario, Step
 ProcessGen = Generator[simpy.Event, Any, Any]
 
 
+class Given(Protocol):
+    """What is known of incidents already under way, for a run that goes on from a drill's state (a forecast,
+    drillsim.experiment.forecast); a plain run has none and draws every time itself."""
+
+    def __call__(self, incident: Incident, plan: StepPlan, change: int, started: int,
+                 work: int) -> tuple[int, int | None]:
+        """The work time of a step instance that has its actor at `started` (`work`: as drawn), and when its
+        milestone was reached (None: not known, the chain reaches it itself)."""
+        ...
+
+
 class Chain:
     """The actors of one replication and the flow that moves incidents through them.
 
@@ -46,7 +57,7 @@ class Chain:
     """
 
     def __init__(self, env: simpy.Environment, scenario: Scenario, replication: int,
-                 on_incident: OnIncident | None = None) -> None:
+                 on_incident: OnIncident | None = None, given: Given | None = None) -> None:
         self.env = env
         self.scenario = scenario
         self.replication = replication
@@ -76,6 +87,8 @@ class Chain:
         """Followed only when a report carries elements."""
         self._practice = structure.practice
         self._cadence = bool(scenario.changes.cadence)
+        self._given = given
+        """With a known milestone, an instance works until it and reaches it then, reporting in no time."""
 
     def _staff(self, scenario: Scenario) -> None:
         """A crew for each role nobody shares, a desk for each group of roles that share people, and each team's
@@ -285,6 +298,9 @@ class Chain:
             # Work: for the drawn time, then the people are free for the next task.
             record.started = started
             work = incident.work[key]
+            pinned = None
+            if self._given is not None:
+                work, pinned = self._given(incident, plan, k, started, work)
             if work:
                 if order is not None and crew is not None and crew.preemptive:
                     crew, held = yield from self._preemptible(crew, held, order, work, record)
@@ -307,16 +323,17 @@ class Chain:
             if plan.reports:
                 fate = incident.reports[key]
                 missing = self._carried(live, plan, record) if plan.requires or plan.carries_known else None
-                if missing:
+                if missing and pinned is None:
                     if self._practice[actor] == "wait":
                         yield from self._until_known(live, missing)
                     else:
                         yield from self._follow_up(live, plan, record, fate, missing)
                 delays, receiver, channel = self._dispatch(live, plan, record, fate)
                 if delays:
-                    for delay in delays:
-                        yield env.timeout(delay)
-                    record.delivered = reached = int(env.now)
+                    if pinned is None:
+                        for delay in delays:
+                            yield env.timeout(delay)
+                    record.delivered = reached = int(env.now) if pinned is None else pinned
                     record.receiver, record.channel = receiver, channel
                     if live.receivers[plan.id] in self._superiors:
                         record.acknowledged = reached + fate.acknowledge
@@ -324,6 +341,8 @@ class Chain:
             if effect == "apply_change" and k > live.applied_change:
                 live.applied_change = k
                 self._set_level(live, incident.changes[k].level)
+            if pinned is not None:
+                reached = pinned
             milestones = live.record.milestones
             milestones[plan.milestone if k == ONCE else self._key(plan.milestone, k)] = reached
             if plan.teaches_on_delivery:
@@ -555,4 +574,4 @@ def _team(env: simpy.Environment, scenario: Scenario, spec: TeamSpec,
                 part(f"{spec.name} members", list(spec.members)) if spec.members else None)
 
 
-__all__ = ["Chain", "OnIncident"]
+__all__ = ["Chain", "Given", "OnIncident"]

@@ -420,6 +420,25 @@ class _Drawer:
         return work, reports
 
 
+class InstanceDraws:
+    """The draws of incidents whose times and levels come from outside the model (a drill's, for a forecast):
+    each step instance's work time and report fate, and each core element's delay, from the named streams a
+    simulated incident draws them from. A run draws its own incidents (`generate`) and uses none of this."""
+
+    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+        self._drawer = _Drawer(scenario, streams)
+
+    def __call__(self, category: str, level: str, occurred: int, changes: int
+                 ) -> tuple[dict[tuple[str, int], int], dict[tuple[str, int], ReportFate], tuple[int, ...]]:
+        """(work, reports, learnt) of an incident of this category and true level with this many changes, as
+        `Incident` holds them."""
+        drawer = self._drawer
+        variant = drawer._variant(category, level)
+        work, reports = drawer._step_draws(variant, occurred, changes)
+        learnt = tuple([delay(occurred) for delay in variant.learning]) if variant.learning else ()
+        return work, reports, learnt
+
+
 def _pick(names: list[str], rng: np.random.Generator) -> str:
     return names[rng.integers(len(names))] if names else ""
 
