@@ -13,7 +13,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 _FUNCTIONS = ("compare", "load", "run", "sweep", "cost", "replication_counts", "hit_rate_interval",
-              "pooled_interval", "verdict", "precision_sentence", "running_mean", "n_minus_one", "readings")
+              "pooled_interval", "verdict", "precision_sentence", "running_mean", "n_minus_one", "readings",
+              "search")
 _API = {*_FUNCTIONS, "Results", "Scenario", "ScenarioError", "plots"}
 
 

@@ -4,6 +4,7 @@
     >>> night = scenario.replace({"staffing.office.shifts[1].staff": 2})
     >>> drillsim.compare(scenario, night, replications=20).frame
     >>> drillsim.sweep(scenario, vary={"staffing.office.staff": [1, 2, 3], "load": [1, 2]}).frame
+    >>> drillsim.search(scenario, {"staffing.office.staff": [1, 2, 3]}, ["continuation>=0.8"]).best
     >>> drillsim.n_minus_one(scenario, replications=20)  # the hit rates that fall without one person
     >>> drillsim.readings(scenario).frame  # each rule's hit rate under every reading of the plan
 
@@ -32,10 +33,11 @@ from drillsim.experiment.per_replication import (
 from drillsim.experiment.plan_check import check
 from drillsim.experiment.readings import readings
 from drillsim.experiment.replications import DEFAULT_MAX_REPLICATIONS, estimated_replications, run
+from drillsim.experiment.search import search
 from drillsim.experiment.sweeps import cost, sweep
 from drillsim.results.targets import verdict
 from drillsim.scenario.loader import load
 
 __all__ = ["DEFAULT_MAX_REPLICATIONS", "check", "compare", "cost", "estimated_replications", "hit_rate_interval",
            "load", "n_minus_one", "pooled_interval", "precision_sentence", "readings", "replication_counts", "run",
-           "running_mean", "sweep", "verdict"]
+           "running_mean", "search", "sweep", "verdict"]

@@ -271,5 +271,6 @@ def _with_language(command: click.Command) -> None:
             _with_language(sub)
 
 
-_COMMAND_MODULES = ("run", "exercise", "export", "sweep", "report", "n_minus_one", "readings", "check", "calibrate")
+_COMMAND_MODULES = ("run", "exercise", "serve", "export", "sweep", "search", "report", "n_minus_one", "readings",
+                    "check", "calibrate")
 _register()
