@@ -421,3 +421,23 @@ def test_bad_requests_are_refused_and_say_why(served: Served) -> None:
     status, answer = served.post("/api/report", {"row": "leak|first_report_received", "elements": ["time", "tiem"]})
     assert status == 409 and answer["error"] == "unknown core element 'tiem'"
     assert os.path.getsize(served.log) > 0
+
+
+def test_the_live_forecast_beside_each_countdown(browser: Browser, tmp_path: Path) -> None:
+    """A deadline already missed is 0 % likely; the controller names the step most likely to break the others."""
+    server = Served(tmp_path / "room.csv", "127.0.0.1", "--start", START, "--forecast")
+    try:
+        control = ready(browser, server.urls["controller"])
+        wall = ready(browser, server.urls["wall screen"], 1920, 1080)
+        press(browser, control, *["n"] * 26)  # 09:51: the leak's office_to_leadership is a minute over
+        likely = "[...document.querySelectorAll('#countdowns .countdown')].map(c => " \
+                 "[c.querySelector('.rule').textContent, c.querySelector('.likely').textContent])"
+        found = shown(browser, wall, f"{likely}[0]", ["office to the leadership group", "0 % likely"], timeout=60)
+        assert found
+        rows = value(browser, control, "[...document.querySelectorAll('#countdowns tbody tr')].map(r => "
+                                       "r.cells[5].textContent)")
+        assert rows[0] == "0 % likely (0–0 %), most likely broken by someone discovers the incident"
+        assert all("% likely" in row for row in rows) and any("most likely broken by" in row for row in rows[1:])
+        assert problems(browser) == []
+    finally:
+        server.stop()

@@ -129,7 +129,8 @@ class Room:
             self.on_record()
         else:
             raise RoomError(_("unknown key {key}").format(key=repr(key)))
-        self.board.deliver(self.clock.time)
+        if self.board.deliver(self.clock.time):
+            self.on_record()
         self.changed()
         return self.clock.time
 
@@ -191,12 +192,15 @@ class Room:
         found = self.forecasts.get((c.incident, c.change, c.rule))
         likely = "" if found is None or math.isnan(found.probability) else _("{percent} likely").format(
             percent=f"{round(100 * found.probability)} %")
+        steps = {step.id: step for step in self.board.scenario.flow}
         breaking = "" if found is None or found.breaking is None else _("most likely broken by {step}").format(
-            step=found.breaking)
+            step=title_of(steps[found.breaking]) if found.breaking in steps else found.breaking)
+        interval = "" if not likely or found is None else _("{low}–{high} %").format(
+            low=round(100 * found.low), high=round(100 * found.high))
         return {"incident": c.incident, "change": c.change, "rule": c.rule,
                 "title": title_of(rule) or c.rule, "due": format_offset(c.due), "left": left, "state": c.state,
                 "state_text": {"ok": _("OK"), "amber": _("AMBER"), "red": _("RED")}[c.state],
-                "likely": likely, "breaking": breaking}
+                "likely": likely, "interval": interval, "breaking": breaking}
 
     def _task(self, t: Task, reached: dict[str, int], now: float) -> dict[str, Any]:
         return {"key": task_key(t), "incident": t.incident, "change": "" if t.change is None else str(t.change),

@@ -122,7 +122,8 @@ function control(before, next) {
   body.replaceChildren(...next.countdowns.map((c) => {
     const row = el("tr", c.state);
     const name = c.change === null ? c.rule : `${c.rule} (${c.change})`;
-    for (const cell of [c.incident, name, c.due, c.left, c.state_text, [c.likely, c.breaking].filter(Boolean)
+    const likely = c.likely && c.interval ? `${c.likely} (${c.interval})` : c.likely;
+    for (const cell of [c.incident, name, c.due, c.left, c.state_text, [likely, c.breaking].filter(Boolean)
       .join(", ")]) row.append(el("td", "", cell));
     return row;
   }));
