@@ -259,3 +259,49 @@ def test_the_bundled_example_drills_are_the_tools_and_time_a_slower_judgement_th
     judge = next(f for f in calibrate(scenario, drills).fits if f.duration == "judge")
     low, _high = judge.fitted.mean_interval or (0, 0)
     assert low > 2 * scenario.durations["judge"].mean()  # the community's quarter of an hour, not the plan's 4m40s
+
+
+# --- by category or level, where the data support it ------------------------------------
+
+
+def test_groups_that_differ_are_split_and_groups_that_do_not_are_kept_together() -> None:
+    rng = np.random.default_rng(11)
+    families = ("exponential", "lognormal")
+
+    def fitted(sample: np.ndarray) -> fitting.Fitted:
+        return fit(Observations(exact=tuple(sample)), rng, families=families, resamples=9)
+
+    short, long = rng.exponential(300, 20), rng.exponential(1800, 20)
+    assert fitting.supports_split(fitted(np.concatenate([short, long])), [fitted(short), fitted(long)])
+    false_splits = 0
+    for _ in range(40):
+        a, b = rng.exponential(600, 20), rng.exponential(600, 20)
+        false_splits += fitting.supports_split(fitted(np.concatenate([a, b])), [fitted(a), fitted(b)])
+    # the split's one more parameter must lower the AICc by SPLIT_MARGIN: twice the log-likelihood it gains must
+    # pass 4, by chance P(chi2_1 > 4) = 0.046 (a little more with a family chosen per group): about 2 in 40
+    assert false_splits <= 6
+    few = rng.exponential(1800, fitting.MIN_TIMED - 1)
+    assert not fitting.supports_split(fitted(np.concatenate([short, few])), [fitted(short), fitted(few)])
+
+
+def test_a_category_that_takes_longer_gets_its_own_fit_from_the_drills(tmp_path: Path) -> None:
+    """Drills of a community whose verification of accidents takes 40-60 minutes (the plan says the same as any
+    incident's): calibrated against the plan, verification is split by category and the accidents' own fit finds
+    the longer time, the base is fitted to the other incidents, and the calibrated scenario writes both."""
+    truth_file = tmp_path / "truth.yaml"
+    truth_file.write_text(
+        f"extends: {EXAM.as_posix()}\ndurations:\n  verify:\n    dist: lognormal\n    median: 6m\n    p90: 15m\n"
+        "    by_category:\n      network_security: {dist: lognormal, median: 20m, p90: 45m}\n"
+        "      accidents_disasters: {dist: uniform, low: 40m, high: 60m}\n", "utf-8")
+    truth = load(truth_file)
+    drills = [DrillLog(f"drill-{seed}", simulated_entries(truth, seed, minute=True), drill_incidents(truth, seed))
+              for seed in range(1, 9)]
+    found = calibrate(exam(), drills, resamples=9)
+    verify = {f.variant: f for f in found.fits if f.duration == "verify"}
+    accidents = verify["category:accidents_disasters"]
+    assert accidents.split and accidents.fitted.mean is not None and abs(accidents.fitted.mean / 3000 - 1) < 0.1
+    assert verify["base"].fitted.mean is not None and verify["base"].fitted.mean < 1200
+    assert found.provenance()["durations"]["verify"]["split"][0] == "category:accidents_disasters"
+    written = found.document("truth.yaml")["durations"]["verify"]
+    assert written["by_category"]["accidents_disasters"] == accidents.document()
+    assert written["by_category"]["network_security"] == {"dist": "lognormal", "median": "20m", "p90": "45m"}

@@ -55,6 +55,9 @@ class Observation:
     """The work: exact, the middle of a to-the-minute span, an upper or a lower bound (0 when missing)."""
     spread: float = 0.0
     """For `within`: the work lies in seconds ± spread."""
+    category: str = ""
+    level: str = ""
+    """The incident's category and (judged) level: what a split of the duration by the data groups by."""
 
 
 def variant_of(dist: Dist, category: str, level: str) -> str:
@@ -108,10 +111,13 @@ def _observed(scenario: Scenario, incident: DrillIncident, row: dict[str, object
     factor = factor_at(dist.time_of_day, incident.occurred) if dist.time_of_day else 1.0
     transit = _transit(scenario, node.step.report, start)
     common = dict(log=log, incident=incident.id, step=node.id, change=change, duration=name,
-                  variant=variant_of(dist, incident.category, incident.level), actor=str(row["actor"]))
+                  variant=variant_of(dist, incident.category, incident.level), actor=str(row["actor"]),
+                  category=incident.category, level=incident.level)
     if end is None:
         later = {flow.key(flow[after].milestone, change) for after in flow.descendants(node.id)}
-        if later & reached:
+        if later & reached or busy.waited(row):
+            # skipped in the log; or open at the end while its people were busy: its work may not have begun,
+            # so the open span bounds it neither way
             yield Observation(**common, kind="missing", seconds=0.0)  # type: ignore[arg-type]
         elif horizon - start - transit > 0:
             yield Observation(**common, kind="at_least",  # type: ignore[arg-type]

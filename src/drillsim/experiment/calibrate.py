@@ -44,9 +44,20 @@ class StepFit:
     plan: Dist
     fitted: fitting.Fitted
     steps: tuple[str, ...]
+    split: bool = False
+    """A category's or level's own distribution the data called for (`fitting.supports_split`), not the plan."""
 
     def document(self) -> dict[str, Any] | None:
         return self.fitted.document()
+
+    def holds(self, observation: Observation) -> bool:
+        """Whether the drills' `observation` is one of those this distribution was fitted to."""
+        if observation.duration != self.duration:
+            return False
+        if not self.split:
+            return observation.variant == self.variant
+        kind, _, name = self.variant.partition(":")
+        return observation.variant == "base" and getattr(observation, kind) == name
 
 
 @dataclass(frozen=True)
@@ -66,8 +77,7 @@ class Calibration:
             fitted = step_fit.fitted
             obs = fitted.observations
             interval = fitted.mean_interval or (None, None)
-            missing = sum(1 for o in self.observations if o.duration == step_fit.duration
-                          and o.variant == step_fit.variant and o.kind == "missing")
+            missing = sum(1 for o in self.observations if step_fit.holds(o) and o.kind == "missing")
             rows.append({
                 "duration": step_fit.duration, "variant": step_fit.variant, "steps": ",".join(step_fit.steps),
                 "exact": len(obs.exact), "within": len(obs.within), "at_most": len(obs.at_most),
@@ -75,7 +85,7 @@ class Calibration:
                 "plan_mean": step_fit.plan.mean(), "family": fitted.family, "fitted_mean": fitted.mean,
                 "mean_low": interval[0], "mean_high": interval[1],
                 "gof_pvalue": fitted.chosen.gof_pvalue if fitted.chosen else None,
-                "kept": fitted.kept or "", "notes": "; ".join(fitted.notes)})
+                "kept": fitted.kept or "", "split": step_fit.split, "notes": "; ".join(fitted.notes)})
         return pd.DataFrame(rows)
 
     def changed(self) -> list[StepFit]:
@@ -116,6 +126,11 @@ class Calibration:
                     entry["ks_pvalue"] = round(fitted.chosen.gof_pvalue, 4)
                 if fitted.notes:
                     entry["notes"] = list(fitted.notes)
+            if step_fit.split:
+                entry["split_by_the_data"] = True
+            parts = [f for f in self.fits if f.split and f.duration == step_fit.duration]
+            if step_fit.variant == "base" and parts:
+                entry["split"] = [part.variant for part in parts]
             out["durations"][f"{step_fit.duration}" + ("" if step_fit.variant == "base" else
                                                        f" ({step_fit.variant})")] = entry
         return out
@@ -123,23 +138,69 @@ class Calibration:
 
 def calibrate(scenario: Scenario, logs: Sequence[DrillLog], *, seed: int = 0,
               resamples: int = fitting.RESAMPLES) -> Calibration:
-    """Fit every duration the drills timed; `seed` feeds the bootstrap intervals (one stream per duration)."""
+    """Fit every duration the drills timed; `seed` feeds the bootstrap intervals (one stream per duration).
+
+    A duration's own distribution (the plan's base) is then split by category, or by level, where the data
+    support it (`fitting.supports_split`): each group gets its fit beside the pooled one, which stays for the
+    categories or levels the drills did not time."""
     observed = tuple(o for log in logs for o in observations(scenario, log.incidents, log.entries, log.name))
     streams = Streams(np.random.SeedSequence(seed))
-    fits = []
+    fits: list[StepFit] = []
     order = list(scenario.durations)
     for duration, variant in sorted(dict.fromkeys((o.duration, o.variant) for o in observed),
                                     key=lambda key: (order.index(key[0]), key[1] != "base", key[1])):
         pool = [o for o in observed if o.duration == duration and o.variant == variant]
-        sample = fitting.Observations(
-            exact=tuple(o.seconds for o in pool if o.kind == "exact"),
-            within=tuple((o.seconds - o.spread, o.seconds + o.spread) for o in pool if o.kind == "within"),
-            at_most=tuple(o.seconds for o in pool if o.kind == "at_most"),
-            at_least=tuple(o.seconds for o in pool if o.kind == "at_least"))
-        fitted = fitting.fit(sample, streams[f"bootstrap/{duration}/{variant}"], resamples=resamples)
-        fits.append(StepFit(duration, variant, _variant(scenario.durations[duration], variant), fitted,
-                            tuple(dict.fromkeys(o.step for o in pool))))
+        dist = scenario.durations[duration]
+        fitted = fitting.fit(_sample(pool), streams[f"bootstrap/{duration}/{variant}"], resamples=resamples)
+        pooled = StepFit(duration, variant, _variant(dist, variant), fitted, tuple(dict.fromkeys(o.step for o in pool)))
+        fits += _split(pooled, pool, dist, streams, resamples) if variant == "base" else [pooled]
     return Calibration(scenario, tuple(log.name for log in logs), observed, tuple(fits))
+
+
+def _sample(pool: Sequence[Observation]) -> fitting.Observations:
+    return fitting.Observations(
+        exact=tuple(o.seconds for o in pool if o.kind == "exact"),
+        within=tuple((o.seconds - o.spread, o.seconds + o.spread) for o in pool if o.kind == "within"),
+        at_most=tuple(o.seconds for o in pool if o.kind == "at_most"),
+        at_least=tuple(o.seconds for o in pool if o.kind == "at_least"))
+
+
+def _split(pooled: StepFit, pool: Sequence[Observation], dist: Dist, streams: Streams,
+           resamples: int) -> list[StepFit]:
+    """The base again and its parts: fits of their own for the categories, or the levels, timed often enough for
+    one, where the data support them (`fitting.supports_split`; the lower joint AICc of the two ways), the base
+    then fitted to the rest (the pooled fit stays for a rest timed too seldom); none where no split is
+    supported. By category only where the plan gives the duration no level of its own: a category's
+    distribution would take those levels' incidents from theirs."""
+    best: tuple[float, list[StepFit]] | None = None
+    for kind in ("category", "level"):
+        if kind == "category" and dist.by_level:
+            continue
+        groups: dict[str, list[Observation]] = {}
+        for o in pool:
+            groups.setdefault(f"{kind}:{getattr(o, kind)}", []).append(o)
+        large = {name: group for name, group in sorted(groups.items()) if _sample(group).timed >= fitting.MIN_TIMED}
+        rest = [o for name, group in groups.items() if name not in large for o in group]
+        if not large or (len(large) == 1 and not rest):
+            continue
+        parts = [StepFit(pooled.duration, name, pooled.plan,
+                         fitting.fit(_sample(group), streams[f"bootstrap/{pooled.duration}/{name}"],
+                                     resamples=resamples),
+                         tuple(dict.fromkeys(o.step for o in group)), split=True)
+                 for name, group in large.items()]
+        base = pooled
+        if _sample(rest).timed >= fitting.MIN_TIMED:
+            base = StepFit(pooled.duration, "base", pooled.plan,
+                           fitting.fit(_sample(rest), streams[f"bootstrap/{pooled.duration}/base/{kind}"],
+                                       resamples=resamples), tuple(dict.fromkeys(o.step for o in rest)))
+        own = [part.fitted for part in parts] + ([base.fitted] if base is not pooled else [])
+        left = _sample(rest) if base is pooled else fitting.Observations()
+        if not fitting.supports_split(pooled.fitted, own, left):
+            continue
+        aicc = fitting.joint_aicc(own, left, pooled.fitted.chosen)
+        if best is None or aicc < best[0]:
+            best = (aicc, [base, *parts])
+    return [pooled] if best is None else best[1]
 
 
 def durations_table(found: Calibration) -> Table:
@@ -148,8 +209,7 @@ def durations_table(found: Calibration) -> Table:
     rows = []
     for step_fit in found.fits:
         fitted, obs = step_fit.fitted, step_fit.fitted.observations
-        missing = sum(1 for o in found.observations if o.duration == step_fit.duration
-                      and o.variant == step_fit.variant and o.kind == "missing")
+        missing = sum(1 for o in found.observations if step_fit.holds(o) and o.kind == "missing")
         counts = f"{len(obs.exact) + len(obs.within)}/{len(obs.at_most)}/{len(obs.at_least)}/{missing}"
         interval = fitted.mean_interval
         observed = "-" if interval is None else f"{format_duration(round(interval[0]))}-" \
@@ -215,6 +275,10 @@ def _calibrated(dist: Dist, fitted: dict[str, dict[str, Any] | None]) -> dict[st
     by_category = {name: fitted.get(f"category:{name}") or document_of(variant)
                    for name, variant in dist.by_category.items()}
     by_level = {name: fitted.get(f"level:{name}") or document_of(variant) for name, variant in dist.by_level.items()}
+    for key, document in fitted.items():  # a category's or level's own, where the data called for one
+        kind, _, name = key.partition(":")
+        if document is not None and kind in ("category", "level"):
+            (by_category if kind == "category" else by_level).setdefault(name, document)
     base = fitted.get("base")
     if base is None:
         out: dict[str, Any] = {}

@@ -42,6 +42,9 @@ FINEST_SPREAD = 60 / math.sqrt(12)
 """The standard deviation of a minute's rounding: a fit to spans timed to the minute claiming less is refused."""
 RESAMPLES = 199
 CONFIDENCE = 0.95
+SPLIT_MARGIN = 2.0
+"""How much lower the joint AICc of a fit per group must be than the pooled fit's for the data to support
+splitting a duration by category or level (2: the usual threshold of substantial support)."""
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,35 @@ def fit(obs: Observations, rng: np.random.Generator, *, families: Sequence[str] 
     return Fitted(obs, fits, chosen, mean_interval=interval, notes=notes)
 
 
+def joint_aicc(parts: Sequence[Fitted], rest: Observations = Observations(), common: Fit | None = None) -> float:
+    """The AICc of one model on all the observations: a fit per part, and the `common` fit (the pooled one, its
+    parameters counted once) for the `rest`, the groups too small for their own; inf when a part has no family."""
+    if any(part.chosen is None or part.empirical is not None for part in parts):
+        return math.inf
+    chosen = [part.chosen for part in parts if part.chosen is not None]
+    loglik = sum(c.log_likelihood for c in chosen)
+    k = sum(_PARAMETERS[c.family] for c in chosen)
+    n = sum(part.observations.count for part in parts)
+    if rest.count:
+        if common is None:
+            return math.inf
+        loglik += _log_likelihood(common.family, common.params, rest)
+        k += _PARAMETERS[common.family]
+        n += rest.count
+    return 2 * k - 2 * loglik + (2 * k * (k + 1) / (n - k - 1) if n > k + 1 else math.inf)
+
+
+def supports_split(pooled: Fitted, parts: Sequence[Fitted], rest: Observations = Observations()) -> bool:
+    """Whether the data support a fit of their own for the `parts` (groups timed at least MIN_TIMED times each;
+    the pooled fit stays for the `rest`) over the pooled fit for all: their joint AICc is SPLIT_MARGIN below it.
+    The pooled parameters were estimated on the parts too: the comparison leans, slightly, towards not splitting."""
+    if not parts or pooled.chosen is None or pooled.empirical is not None:
+        return False
+    if any(part.observations.timed < MIN_TIMED for part in parts) or (len(parts) < 2 and not rest.count):
+        return False
+    return joint_aicc(parts, rest, pooled.chosen) < pooled.chosen.aicc - SPLIT_MARGIN
+
+
 def _interval(obs: Observations, rng: np.random.Generator, resamples: int,
               confidence: float) -> tuple[float, float] | None:
     """scipy's BCa bootstrap interval of the timed spans' mean (exact ones, and the middles of those to the
@@ -275,5 +307,5 @@ def _interval(obs: Observations, rng: np.random.Generator, resamples: int,
     return (low, high) if math.isfinite(low) and math.isfinite(high) else None
 
 
-__all__ = ["CONFIDENCE", "FAMILIES", "MIN_EMPIRICAL", "MIN_TIMED", "Fit", "Fitted", "Observations", "fit",
-           "fit_family"]
+__all__ = ["CONFIDENCE", "FAMILIES", "MIN_EMPIRICAL", "MIN_TIMED", "SPLIT_MARGIN", "Fit", "Fitted", "Observations",
+           "fit", "fit_family", "joint_aicc", "supports_split"]
