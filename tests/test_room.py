@@ -441,3 +441,43 @@ def test_the_live_forecast_beside_each_countdown(browser: Browser, tmp_path: Pat
         assert problems(browser) == []
     finally:
         server.stop()
+
+
+def test_the_wall_screen_in_chinese_shows_scenario_text_as_text(browser: Browser, tmp_path: Path) -> None:
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    scenario = tmp_path / "hostile.yaml"
+    scenario.write_text(f"extends: {EXAM.as_posix()}\nname: {json.dumps(hostile)}\nname_zh: {json.dumps(hostile)}\n",
+                        encoding="utf-8")
+    log = tmp_path / "room.csv"
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "drillsim.cli", "--lang", "zh", "exercise", "serve", str(scenario), "--scripted",
+         "--log", str(log), "--port", str(port), "--start", "09:49", "--no-forecast"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()
+        wall = ""
+        deadline = time.monotonic() + 30
+        while not wall:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+                wall = ready(browser, f"http://127.0.0.1:{port}/", 1280, 720)
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+        shown(browser, wall, "document.querySelector('#countdowns .rule') !== null", True)
+        assert value(browser, wall, "document.getElementById('scenario').textContent") == hostile
+        assert value(browser, wall, "document.scripts.length + document.images.length") == 1  # room.js alone
+        assert value(browser, wall, "document.documentElement.lang") == "zh-CN"
+        assert value(browser, wall, "document.querySelector('#countdowns .rule').textContent") == \
+            "办公室20分钟内报告领导小组"
+        assert value(browser, wall, "document.querySelector('#countdowns .state').textContent") == "临近"
+        screenshot(browser, wall, ARTIFACTS / "room-wall-zh-1280x720.png", whole=False)
+        assert problems(browser) == []
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
