@@ -38,8 +38,10 @@ durations:
   judge: {judge}
 injects:
   - {{id: one, at: "02:00", category: any, example: any, level: IV}}
-"""
-"""One incident at 02:00 whose office (one person, nobody else's) judges it in a drawn time; 25 minutes allowed."""
+{more}"""
+"""One incident at 02:00 whose office (one person, nobody else's) judges it in a drawn time; 25 minutes allowed.
+`more` injects more incidents for the same person."""
+SECOND = """  - {{id: two, at: "02:00", category: any, example: any, level: IV}}\n"""
 
 TWO_STEPS = """\
 name: Calls judged and decided
@@ -119,7 +121,7 @@ def test_one_step_left_is_met_with_the_chance_its_distribution_gives_past_the_ti
         judge: str, chance: float) -> None:
     """Unconditioned on the 15 minutes already spent, the chances would be 3/4 and 1 - e^-2.5 (0.92): far
     outside the tolerance."""
-    scenario = loads(ONE_STEP.format(judge=judge))
+    scenario = loads(ONE_STEP.format(judge=judge, more=""))
     incidents = drill_incidents(scenario, scripted=True)
     n = 4000
     found = forecast(scenario, incidents, [Entry(7200, "one", "occurred")], 7200 + 15 * 60, replications=n, seed=11)
@@ -129,8 +131,38 @@ def test_one_step_left_is_met_with_the_chance_its_distribution_gives_past_the_ti
     assert deadline.breaking_step == "judge" and deadline.breaking_share == 1.0
 
 
+def test_an_incident_waiting_for_the_person_busy_with_another_adds_the_rest_of_that_work_to_its_own() -> None:
+    """Both occur at 02:00; at 02:05 the office's one person has been judging the first for 5 minutes and the
+    second waits. Exponential, mean 10 minutes: the first is judged within its 20 minutes left with 1 - e^-2; the
+    second when the rest of the first (memoryless, exponential) and its own judgement fit in 20 minutes: a gamma of
+    shape 2, 1 - 3e^-2."""
+    scenario = loads(ONE_STEP.format(judge="{dist: exponential, mean: 10m}", more=SECOND.format()))
+    incidents = drill_incidents(scenario, scripted=True)
+    n = 4000
+    entries = [Entry(7200, "one", "occurred"), Entry(7200, "two", "occurred")]
+    found = forecast(scenario, incidents, entries, 7200 + 5 * 60, replications=n, seed=12)
+    chances = {d.incident: d.probability for d in found.deadlines}
+    for incident, chance in (("one", 1 - math.exp(-2)), ("two", 1 - 3 * math.exp(-2))):
+        assert abs(chances[incident] - chance) <= 4 * math.sqrt(chance * (1 - chance) / n), incident
+
+
+def test_a_recorded_milestone_holds_its_person_until_it_was_reached() -> None:
+    """The first is judged at 02:12 (recorded), so the second's judgement began then: at 02:20 it has taken 8 of
+    the uniform 10-30 minutes, which it had not exceeded anyway, and is met by 02:25 if it takes at most 13
+    minutes: 3/20. (Had it begun at 02:00, the chance would be 1/2.)"""
+    scenario = loads(ONE_STEP.format(judge="{dist: uniform, low: 10m, high: 30m}", more=SECOND.format()))
+    incidents = drill_incidents(scenario, scripted=True)
+    n = 4000
+    entries = [Entry(7200, "one", "occurred"), Entry(7200, "two", "occurred"), Entry(7200 + 12 * 60, "one", "judged")]
+    found = forecast(scenario, incidents, entries, 7200 + 20 * 60, replications=n, seed=13)
+    (deadline,) = found.deadlines
+    assert deadline.incident == "two"
+    assert abs(deadline.probability - 0.15) <= 4 * math.sqrt(0.15 * 0.85 / n)
+    assert found.chance("one", "judged_in_time") == 1.0
+
+
 def test_a_step_the_plan_cannot_draw_that_long_finishes_at_the_next_second() -> None:
-    scenario = loads(ONE_STEP.format(judge="{dist: uniform, low: 10m, high: 20m}"))
+    scenario = loads(ONE_STEP.format(judge="{dist: uniform, low: 10m, high: 20m}", more=""))
     incidents = drill_incidents(scenario, scripted=True)
     found = forecast(scenario, incidents, [Entry(7200, "one", "occurred")], 7200 + 21 * 60, replications=5)
     assert [d.probability for d in found.deadlines] == [1.0]

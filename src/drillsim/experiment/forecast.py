@@ -43,7 +43,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -120,7 +120,7 @@ class Forecast:
     replications: int
     seed: int
     deadlines: tuple[DeadlineForecast, ...]
-    settled: Mapping[Key, bool]
+    settled: Mapping[Key, bool] = field(hash=False)
     """The deadlines already decided at `now`: True for met (its end milestone recorded in time), False for
     missed."""
 
@@ -185,18 +185,16 @@ class Forecaster:
         number = {incident.id: incident.number for incident in self.incidents}
         given = _Given(flow, now, {states[i].number: states[i].pinned for i in playing if states[i].pinned},
                        {states[i].number: states[i].implied for i in playing if states[i].implied})
+        playing = self._in_play(states, playing, given, now, {number[c.incident] for c in countdowns})
         ends = [_end(scenario, flow, countdown) for countdown in countdowns]
         met = [0] * len(countdowns)
         breaking: list[Counter[str]] = [Counter() for _ in countdowns]
         given.longer = _Longer(scenario, Streams(_seed(self.seed, "longer")))
         with collector_paused():
             for r in range(self.replications):
-                draws = self._draws[r]
-                played = sorted((states[i].incident(self.incidents[i], draws[i]) for i in playing),
-                                key=lambda incident: (incident.occurred, incident.id))
                 env = simpy.Environment()
                 chain = Chain(env, scenario, r, given=given)
-                env.process(chain.feed(played))
+                env.process(chain.feed(self._played(states, playing, r)))
                 env.run(until=until)
                 by_number = {record.incident: record for record in chain.incidents}
                 for j, countdown in enumerate(countdowns):
@@ -204,8 +202,8 @@ class Forecaster:
                     reached = record.milestones.get(ends[j])
                     if reached is not None and reached <= countdown.due:
                         met[j] += 1
-                    else:
-                        breaking[j][_holdup(flow, record, ends[j], countdown.due)] += 1
+                    elif (step := _holdup(flow, record, ends[j], countdown.due)) is not None:
+                        breaking[j][step] += 1
         out = []
         for j, countdown in enumerate(countdowns):
             missed = self.replications - met[j]
@@ -218,6 +216,37 @@ class Forecaster:
                                         probability, interval, count, self.replications, step,
                                         times / missed if missed else 0.0))
         return Forecast(now, self.replications, self.seed, tuple(out), settled)
+
+    def _in_play(self, states: list[_State], playing: list[int], given: _Given, now: float,
+                 counted: set[int]) -> list[int]:
+        """The incidents that can still matter: all but those done before any incident still open at `now`
+        occurred.
+
+        One replication played up to `now` says which incidents are done by
+        then (nothing left to run: what they reached is all recorded); those
+        done before the first of the others occurred held nobody the others
+        waited for, and only lengthen every replication of a long drill.
+        """
+        done: dict[int, int] = {}
+        env = simpy.Environment()
+
+        def settled(record: IncidentRecord, steps: object, verdicts: object) -> None:
+            done[record.incident] = int(env.now)
+
+        given.longer = _Longer(self.scenario, Streams(_seed(self.seed, "in play")))
+        with collector_paused():
+            chain = Chain(env, self.scenario, 0, on_incident=settled, given=given)
+            env.process(chain.feed(self._played(states, playing, 0)))
+            env.run(until=math.floor(now) + 1)
+        kept = {states[i].number for i in playing if states[i].number not in done} | counted
+        first = min((states[i].occurred for i in playing if states[i].number in kept), default=math.inf)
+        return [i for i in playing if states[i].number in kept or done[states[i].number] >= first]
+
+    def _played(self, states: list[_State], playing: list[int], replication: int) -> list[Incident]:
+        """The chain's incidents of these states in one replication, in order of occurrence."""
+        draws = self._draws[replication]
+        return sorted((states[i].incident(self.incidents[i], draws[i]) for i in playing),
+                      key=lambda incident: (incident.occurred, incident.id))
 
     def _settled(self, records: Mapping[str, Record], now: float) -> dict[Key, bool]:
         """The deadlines decided at `now`, as the board's verdicts have them."""
@@ -261,9 +290,10 @@ class _State:
                     level = levels.get(flow.key(node.milestone, k))
                     if level is not None:
                         changes[k] = ChangeSpec(change.time, level, change.description, change.tick)
+        occurred = reached.get("occurred", incident.occurred)
         for k, change in enumerate(changes):
-            at = reached.get(flow.key("change", k))
-            if at is not None:
+            at = max(reached.get(flow.key("change", k), change.time), occurred)  # no change before the incident
+            if at != change.time:
                 changes[k] = ChangeSpec(at, change.level, change.description, change.tick)
         pinned = {key: at for key, at in reached.items() if flow.reaching(key.partition("#")[0]) is not None}
         implied: set[str] = set()
@@ -277,8 +307,8 @@ class _State:
         if reached:
             drilled = to_record(scenario, incident, reached, levels, horizon=0)
             command_post = True if drilled.command_post_required else command_post
-        return _State(incident.number, reached.get("occurred", incident.occurred), judged, command_post,
-                      tuple(sorted(changes, key=lambda change: (change.time, change.tick))), pinned,
+        return _State(incident.number, occurred, judged, command_post,
+                      tuple(changes), pinned,
                       frozenset(implied))
 
     def incident(self, drill: DrillIncident, draws: _Draws) -> Incident:
@@ -394,7 +424,7 @@ def _end(scenario: Scenario, flow: Flow, countdown: Countdown) -> str:
     return flow.key(scenario.deadlines[countdown.rule].end, model_change(countdown.change))
 
 
-def _holdup(flow: Flow, record: IncidentRecord, end: str, due: int) -> str:
+def _holdup(flow: Flow, record: IncidentRecord, end: str, due: int) -> str | None:
     """The step holding the report up when its deadline passed: back from the step that reaches the end, along the
     last of the milestones each waited for, to the first one not reached by the deadline whose own were."""
     milestones = record.milestones
@@ -403,6 +433,8 @@ def _holdup(flow: Flow, record: IncidentRecord, end: str, due: int) -> str:
     change = int(number) if number else ONCE
     if node is None:  # an event (the closure): whichever step that closes the incident would have been first
         closing = [n for n in flow if n.step.effect == "close"]
+        if not closing:
+            return None
         node = min(closing, key=lambda n: (milestones.get(n.milestone, math.inf), n.position))
     changes = len(record.changes)
     while True:
