@@ -134,9 +134,11 @@ function drawTasks() {
   body.replaceChildren(...state.tasks.map((t, i) => {
     const row = el("tr", i === cursor ? "selected" : "");
     row.dataset.key = t.key;
-    for (const cell of [t.incident, t.change, t.milestone, `${t.who}: ${t.title}`, t.recorded, t.level]) {
-      row.append(el("td", "", cell));
+    const step = `${t.who}: ${t.title}`;
+    for (const cell of [t.incident, t.change, t.milestone, step, t.recorded, t.level]) {
+      row.append(el("td", cell === step ? "step" : "", cell));
     }
+    row.cells[3].title = step;
     row.append(el("td", t.missed ? "missed" : (t.verdict ? "met" : ""), t.verdict));
     row.addEventListener("click", () => { cursor = i; drawTasks(); });
     return row;
