@@ -29,7 +29,7 @@ from drillsim.experiment.sweeps import grid, sweep_directory
 NIGHT = Path(__file__).parent.parent / "scenarios" / "night-shift-one-grid-worker.yaml"
 VARY = {"office.staff": [1, 2, 3, 4, 5], "office.shifts[1].staff": [1, 2, 3, 4],
         "staffing.grid_worker.grids.community.shifts[0].staff": [1, 2, 3, 4, 5]}
-TARGETS = ["continuation>=0.83", "continuation_province>=0.65"]
+TARGETS = ["continuation>=0.83", "upward_without_post>=0.9"]
 REPLICATIONS = 200
 
 

@@ -16,9 +16,9 @@ from tests.helpers import ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def test_there_are_the_four_notebooks() -> None:
+def test_there_are_the_five_notebooks() -> None:
     assert [p.stem for p in NOTEBOOKS] == ["01-quick-start", "02-night-shift-staffing", "03-choosing-replications",
-                                           "04-warm-up"]
+                                           "04-warm-up", "05-search"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -81,7 +81,7 @@ from drillsim.files import (
     to_json,
     writing_directory,
 )
-from drillsim.i18n import _
+from drillsim.i18n import _, ngettext
 from drillsim.results import Results
 from drillsim.results.stats import clustered_wilson, ratio_difference
 from drillsim.results.targets import LOAD, MET, NOT_MET, Target, parse_target
@@ -248,8 +248,10 @@ class SearchResult:
         capped = [o.point.index for o in self.options
                   if any(d is not None and d[1] == BY_CAP for d in o.decided.values())]
         if capped:
-            said += " " + _("Not covered: {count} options still open after {most} replications ({stopped}), "
-                            "decided by their estimates as a sweep would: {options}.").format(
+            said += " " + ngettext("Not covered: {count} option still open after {most} replications ({stopped}), "
+                                   "decided by its estimates as a sweep would: {options}.",
+                                   "Not covered: {count} options still open after {most} replications ({stopped}), "
+                                   "decided by their estimates as a sweep would: {options}.", len(capped)).format(
                 count=len(capped), most=self.max_replications, options=", ".join(f"#{i}" for i in capped),
                 stopped=self.stopped or _("the most an option runs"))
         return said
