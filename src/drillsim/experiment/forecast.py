@@ -183,13 +183,13 @@ class Forecaster:
         states = [_State.of(scenario, flow, incident, records.get(incident.id)) for incident in self.incidents]
         playing = [i for i, state in enumerate(states) if state.occurred <= until]
         number = {incident.id: incident.number for incident in self.incidents}
-        given = _Given(flow, now, {states[i].number: states[i].pinned for i in playing if states[i].pinned},
+        known = _Known(flow, now, {states[i].number: states[i].pinned for i in playing if states[i].pinned},
                        {states[i].number: states[i].implied for i in playing if states[i].implied})
-        playing = self._in_play(states, playing, given, now, {number[c.incident] for c in countdowns})
+        playing = self._in_play(states, playing, known, now, {number[c.incident] for c in countdowns})
         ends = [_end(scenario, flow, countdown) for countdown in countdowns]
         met = [0] * len(countdowns)
         breaking: list[Counter[str]] = [Counter() for _ in countdowns]
-        given.longer = _Longer(scenario, Streams(_seed(self.seed, "longer")))
+        given = _Given(known, _Longer(scenario, Streams(_seed(self.seed, "longer"))))
         with collector_paused():
             for r in range(self.replications):
                 env = simpy.Environment()
@@ -217,7 +217,7 @@ class Forecaster:
                                         times / missed if missed else 0.0))
         return Forecast(now, self.replications, self.seed, tuple(out), settled)
 
-    def _in_play(self, states: list[_State], playing: list[int], given: _Given, now: float,
+    def _in_play(self, states: list[_State], playing: list[int], known: _Known, now: float,
                  counted: set[int]) -> list[int]:
         """The incidents that can still matter: all but those done before any incident still open at `now`
         occurred.
@@ -233,7 +233,7 @@ class Forecaster:
         def settled(record: IncidentRecord, steps: object, verdicts: object) -> None:
             done[record.incident] = int(env.now)
 
-        given.longer = _Longer(self.scenario, Streams(_seed(self.seed, "in play")))
+        given = _Given(known, _Longer(self.scenario, Streams(_seed(self.seed, "in play"))))
         with collector_paused():
             chain = Chain(env, self.scenario, 0, on_incident=settled, given=given)
             env.process(chain.feed(self._played(states, playing, 0)))
@@ -307,9 +307,7 @@ class _State:
         if reached:
             drilled = to_record(scenario, incident, reached, levels, horizon=0)
             command_post = True if drilled.command_post_required else command_post
-        return _State(incident.number, occurred, judged, command_post,
-                      tuple(changes), pinned,
-                      frozenset(implied))
+        return _State(incident.number, occurred, judged, command_post, tuple(changes), pinned, frozenset(implied))
 
     def incident(self, drill: DrillIncident, draws: _Draws) -> Incident:
         """The chain's incident of this state, with one replication's draws."""
@@ -383,16 +381,26 @@ def _seed(seed: int, name: str) -> np.random.SeedSequence:
                                                                   "little"),))
 
 
-class _Given:
-    """The chain's `given` hook for one drill state (drillsim.model.chain.Given)."""
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What the log says of every incident in play, by the chain's incident number."""
 
-    def __init__(self, flow: Flow, now: float, pinned: dict[int, dict[str, int]],
-                 implied: dict[int, frozenset[str]]) -> None:
-        self._key = flow.key
-        self._now = now
-        self._pinned = pinned
-        self._implied = implied
-        self.longer: Callable[[Incident, StepPlan, float], int] = _no_longer
+    flow: Flow
+    now: float
+    pinned: dict[int, dict[str, int]]
+    implied: dict[int, frozenset[str]]
+
+
+class _Given:
+    """The chain's `given` hook for one drill state (drillsim.model.chain.Given), with the draws of one run of
+    replications."""
+
+    def __init__(self, known: _Known, longer: _Longer) -> None:
+        self._key = known.flow.key
+        self._now = known.now
+        self._pinned = known.pinned
+        self._implied = known.implied
+        self._longer = longer
 
     def __call__(self, incident: Incident, plan: StepPlan, change: int, started: int,
                  work: int) -> tuple[int, int | None]:
@@ -408,11 +416,7 @@ class _Given:
         now = self._now
         if started >= now or started + work > now:
             return work, None
-        return self.longer(incident, plan, now - started), None
-
-
-def _no_longer(incident: Incident, plan: StepPlan, spent: float) -> int:
-    raise AssertionError("a replication sets its own draws before it runs")
+        return self._longer(incident, plan, now - started), None
 
 
 def _nowhere(entry: Entry) -> None:
