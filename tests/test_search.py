@@ -185,3 +185,14 @@ def test_cli_refuses_bad_factors_and_targets_as_sweep_does() -> None:
 def test_search_is_the_apis_function() -> None:
     assert drillsim.search is drillsim.api.search is search
     assert "search" in drillsim.__all__
+
+
+def test_a_budget_stops_the_search_and_the_statement_says_what_it_does_not_cover(office: Scenario) -> None:
+    with pytest.raises(DrillsimError, match="the first look alone runs 3 options x 10 replications = 30"):
+        search(office, VARY, [TARGET], budget=29)
+    whole = search(office, VARY, [TARGET], delta=0.01, seed=5)
+    cut = search(office, VARY, [TARGET], delta=0.01, seed=5, budget=40)
+    assert whole.spent > 40 >= cut.spent
+    assert cut.best is not None and cut.best.values[STAFF] == 3  # two staff: its estimate below the target
+    assert cut.options[1].decided["judged_in_time"] == ("not met", "cap")
+    assert "the budget of 40 replications" in cut.probability() and "#1" in cut.probability()

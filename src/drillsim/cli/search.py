@@ -118,8 +118,8 @@ def render_search(outcome: Any) -> str:
                                  why=outcome.why(other)))
         gap = outcome.gap()
         if gap is not None and not math.isnan(gap["difference"]):
-            lines.append("  " + _("{rule}: {difference} points against the answer on the same incidents over {count} "
-                                  "replications (paired 95% interval {low} to {high})").format(
+            lines.append("  " + _("{rule}: {difference} points from the answer's hit rate, on the same incidents over "
+                                  "{count} replications (paired 95% interval {low} to {high})").format(
                 rule=gap["rule"], difference=f"{gap['difference'] * 100:+.1f}", count=gap["replications"],
                 low=f"{gap['low'] * 100:+.1f}", high=f"{gap['high'] * 100:+.1f}"))
     lines += ["", outcome.probability(), "",
