@@ -181,6 +181,9 @@ def test_the_same_seed_gives_the_same_forecast_and_a_forecaster_the_same_at_ever
     assert forecast(exam, incidents, _upto(entries, now), now, replications=30, seed=5) == first
     other = forecast(exam, incidents, _upto(entries, now), now, replications=30, seed=6)
     assert [d.met for d in other.deadlines] != [d.met for d in first.deadlines]
+    assert forecast(load(EXAM), drill_incidents(load(EXAM), scripted=True), _upto(entries, now + 600), now + 600,
+                    replications=30, seed=6) == Forecaster(exam, incidents, replications=30, seed=6).at(
+                        _upto(entries, now + 600), now + 600)
     frame = first.frame()
     assert list(frame["rule"]) == [d.rule for d in first.deadlines]
     assert list(frame["probability"]) == [d.probability for d in first.deadlines]
