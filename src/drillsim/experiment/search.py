@@ -239,11 +239,11 @@ class SearchResult:
         """The probability-of-correct-selection statement, with the indifference zone and what it does not cover."""
         looks = len(schedule(self.spec["first"], self.max_replications))
         said = _("With probability at least {confidence} every target judged by its interval is judged right, and "
-                 "every target judged within +-{delta} of its estimate is right unless its hit rate lies within "
-                 "{delta} of the threshold (Bonferroni over {options} options x {targets} targets x {looks} looks: "
-                 "each interval at {level}); so the answer is the cheapest option whose every target holds, up to "
-                 "targets within +-{delta}.").format(
-            confidence=f"{self.confidence:.0%}", delta=f"{self.delta:.1%}", options=len(self.options),
+                 "every target judged by an estimate within ±{delta} points of its interval's ends is right unless "
+                 "its hit rate lies within {delta} points of the threshold (Bonferroni over {options} options x "
+                 "{targets} targets x {looks} looks: each interval at {level}); so the answer is the cheapest option "
+                 "whose every target holds, up to targets within ±{delta} points.").format(
+            confidence=f"{self.confidence:.0%}", delta=f"{self.delta * 100:g}", options=len(self.options),
             targets=len(self.targets), looks=looks, level=f"{self._level:.4%}")
         capped = [o.point.index for o in self.options
                   if any(d is not None and d[1] == BY_CAP for d in o.decided.values())]
@@ -368,10 +368,10 @@ def _reasons(options: list[Option], targets: list[Target], delta: float) -> None
             option.reason = {
                 BY_INTERVAL: _("fails {target}: its whole interval lies below the threshold (estimate {rate})"),
                 BY_ZONE: _("fails {target}: its estimate {rate} is below the threshold, its interval within "
-                           "+-{delta}"),
+                           "±{delta} points"),
                 BY_CAP: _("fails {target}: its estimate {rate} is below the threshold when the replications ran "
                           "out"),
-            }[how[1] if how else BY_CAP].format(target=str(target), rate=rate, delta=f"{delta:.1%}")
+            }[how[1] if how else BY_CAP].format(target=str(target), rate=rate, delta=f"{delta * 100:g}")
         elif option.state == DEARER:
             option.reason = _("costs more than #{option}, which meets every target").format(option=option.loses_to)
         elif option.state == SELECTED:
