@@ -78,27 +78,21 @@ def browser(chromium: Browser) -> Iterator[Browser]:
     chromium.events.clear()
 
 
-def _free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
-
-
 class Served:
     """`drillsim exercise serve` in a subprocess: its three addresses as it printed them."""
 
     def __init__(self, log: Path, host: str = "127.0.0.1", *args: str) -> None:
         self.log = log
-        port = _free_port(host)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "drillsim.cli", "exercise", "serve", str(EXAM), "--scripted", "--log", str(log),
-             "--host", host, "--port", str(port), "--speed", "60", "--no-forecast", *args],
+             "--host", host, "--port", "0", "--speed", "60", "--no-forecast", *args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         said = [self.process.stdout.readline() for _ in range(3)]
         self.urls = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in said}
         assert list(self.urls) == ["wall screen", "controller", "report form"], said
-        self.base = f"http://{host}:{port}"
+        self.base = self.urls["wall screen"].removesuffix("/")
+        assert self.base.startswith(f"http://{host}:") and not self.base.endswith(":0")
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -450,23 +444,14 @@ def test_the_wall_screen_in_chinese_shows_scenario_text_as_text(browser: Browser
     scenario.write_text(f"extends: {EXAM.as_posix()}\nname: {json.dumps(hostile)}\nname_zh: {json.dumps(hostile)}\n",
                         encoding="utf-8")
     log = tmp_path / "room.csv"
-    port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "drillsim.cli", "--lang", "zh", "exercise", "serve", str(scenario), "--scripted",
-         "--log", str(log), "--port", str(port), "--start", "09:49", "--no-forecast"],
+         "--log", str(log), "--port", "0", "--start", "09:49", "--no-forecast"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        process.stdout.readline()
-        wall = ""
-        deadline = time.monotonic() + 30
-        while not wall:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
-                wall = ready(browser, f"http://127.0.0.1:{port}/", 1280, 720)
-            except OSError:
-                assert time.monotonic() < deadline and process.poll() is None
-                time.sleep(0.1)
+        url = process.stdout.readline().split(":", 1)[1].strip()  # the wall screen's address, bound before it is said
+        wall = ready(browser, url, 1280, 720)
         shown(browser, wall, "document.querySelector('#countdowns .rule') !== null", True)
         assert value(browser, wall, "document.getElementById('scenario').textContent") == hostile
         assert value(browser, wall, "document.scripts.length + document.images.length") == 1  # room.js alone
@@ -482,3 +467,16 @@ def test_the_wall_screen_in_chinese_shows_scenario_text_as_text(browser: Browser
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_a_port_in_use_is_said_at_once(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "drillsim.cli", "exercise", "serve", str(EXAM), "--scripted",
+                               "--log", str(tmp_path / "room.csv"), "--port", str(port)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"cannot serve on 127.0.0.1 port {port}: Address already in use\n")
+    assert not (tmp_path / "room.csv").exists()

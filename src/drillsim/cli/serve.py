@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import ipaddress
 import secrets
+import socket
 from pathlib import Path
 
 import click
@@ -36,7 +37,8 @@ def _local(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help=N_("Address to serve on (0.0.0.0: the room's network; the pages that change the drill then need "
                       "the token printed in their address)."))
-@click.option("--port", type=click.IntRange(0, 65535), default=8022, show_default=True, help=N_("Port to serve on."))
+@click.option("--port", type=click.IntRange(0, 65535), default=8022, show_default=True,
+              help=N_("Port to serve on (0: any free one, printed)."))
 @click.option("--speed", type=FiniteRange(min=0, min_open=True), default=1.0, show_default=True,
               help=N_("Drill seconds per real second (60: a drill minute each second)."))
 @click.option("--start", callback=_offset, metavar="TIME",
@@ -68,6 +70,8 @@ def serve(scenario: str, log_path: Path, seed: int | None, scripted: bool, host:
                                                                 horizon=format_duration(loaded.horizon)))
         rows = inject_rows(loaded, incidents)
         entries = continued(log_path, loaded, incidents)
+        listening = _listen(host, port)
+        port = listening.getsockname()[1]
         writer = DrillLogWriter(log_path, About(seed=None if scripted else (loaded.seed if seed is None else seed),
                                                 scripted=scripted, date=datetime.date.today()), columns=KNOWN)
     token = None if _local(host) else secrets.token_urlsafe(16)
@@ -91,8 +95,23 @@ def serve(scenario: str, log_path: Path, seed: int | None, scripted: bool, host:
         echo(_("controller:   http://{host}:{port}/control{query}").format(host=shown, port=port, query=query))
         echo(_("report form:  http://{host}:{port}/report{query}").format(host=shown, port=port, query=query))
         echo(_("drill log: {path}; Ctrl-C stops the server (every record is already on disk)").format(path=log_path))
-        asyncio.run(server.serve())
+        asyncio.run(server.serve(sockets=[listening]))
     echo(_("drill log: {path}").format(path=log_path))
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before any address is printed: a port in use is said at once, exit 2."""
+    from drillsim.scenario.errors import DrillsimError
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        listening = socket.socket(family, kind, proto)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+        listening.listen()  # a browser opened at once waits for the server instead of being refused
+    except OSError as exc:
+        raise DrillsimError(_("cannot serve on {host} port {port}: {reason}").format(
+            host=host, port=port, reason=exc.strerror or exc)) from None
+    return listening
 
 
 def _is_v6(host: str) -> bool:
