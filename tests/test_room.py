@@ -480,3 +480,65 @@ def test_a_port_in_use_is_said_at_once(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout, done.stderr) == (
         2, "", f"cannot serve on 127.0.0.1 port {port}: Address already in use\n")
     assert not (tmp_path / "room.csv").exists()
+
+
+# --- the log's elements column, by hand -----------------------------------------------------------------
+
+
+ROOM_LOG = """time,incident,change,milestone,level,note,elements
+09:30,leak,,occurred,,inject 1,
+09:33,leak,,first_report_received,,,place+time
+09:41,leak,,office_received,,,time+place+scale
+"""
+
+
+def test_the_elements_column_reads_in_the_plan_s_order_and_an_old_log_reads_as_before(exam: Scenario,
+                                                                                      tmp_path: Path) -> None:
+    from drillsim.exercise.drilllog import DrillLogError, Entry, parse
+    incidents = drill_incidents(exam, scripted=True)
+    entries = parse(ROOM_LOG, "room.csv", exam, incidents)
+    assert [e.elements for e in entries] == [None, ("time", "place"), ("time", "place", "scale")]
+    old = parse("\n".join(",".join(line.split(",")[:6]) for line in ROOM_LOG.splitlines()), "old.csv", exam,
+                incidents)
+    assert old == [Entry(e.time, e.incident, e.milestone, e.change, e.level, e.note, e.line) for e in entries]
+    with pytest.raises(DrillLogError) as bad:
+        parse(ROOM_LOG.replace("place+time", "place+tiem").replace("inject 1,", "inject 1,time"), "room.csv", exam,
+              incidents)
+    assert str(bad.value).splitlines() == [
+        "room.csv:2: elements: 'occurred' is reached by no report, so it carries no core elements; leave "
+        "'elements' empty",
+        "room.csv:3: elements: unknown core element 'tiem'; did you mean 'time'? (expected one of: assessment, "
+        "casualties, cause, measures, other, place, progress, scale, time)"]
+
+
+def test_a_log_keeps_its_own_header_when_continued(exam: Scenario, tmp_path: Path) -> None:
+    from drillsim.exercise.drilllog import COLUMNS, DrillLogError, Entry
+    room, console = tmp_path / "room.csv", tmp_path / "console.csv"
+    room.write_text(ROOM_LOG, encoding="utf-8")
+    console.write_text(",".join(COLUMNS) + "\n09:30,leak,,occurred,,inject 1\n", encoding="utf-8")
+    with DrillLogWriter(room) as writer:  # the console continues a room's log: an empty elements cell
+        assert writer.columns == KNOWN
+        writer.append(Entry(LEAK + 12 * M, "leak", "leadership_received", level="II"))
+    assert room.read_text(encoding="utf-8").splitlines()[-1] == "0d 09:42,leak,,leadership_received,II,,"
+    with DrillLogWriter(console, columns=KNOWN) as writer:  # the room continues a console's log as it is
+        assert writer.columns == COLUMNS
+        writer.append(Entry(LEAK + 3 * M, "leak", "first_report_received"))
+        with pytest.raises(DrillLogError, match="no elements column"):
+            writer.append(Entry(LEAK + 4 * M, "leak", "office_received", elements=("time",)))
+    assert console.read_text(encoding="utf-8").splitlines()[1:] == ["09:30,leak,,occurred,,inject 1",
+                                                                    "0d 09:33,leak,,first_report_received,,"]
+
+
+def test_the_elements_a_report_must_carry(exam: Scenario) -> None:
+    """A step's own list, all nine, or (`known`) those whose step the drill has reached by the report's time."""
+    from drillsim.exercise.evaluate import required_elements
+    reached = {"occurred": LEAK, "discovered": LEAK + 2 * M, "first_report_received": LEAK + 3 * M,
+               "office_received": LEAK + 11 * M}
+    assert required_elements(exam, "office_received", reached, LEAK + 11 * M) == (
+        "time", "place", "scale", "casualties")
+    assert required_elements(exam, "final_report_received", reached, LEAK + 11 * M) == tuple(exam.core_elements)
+    assert required_elements(exam, "decided", reached, LEAK + 11 * M) == ()
+    # the judgement carries what is known: time and place (discover), casualties (first report), scale (verify)
+    assert required_elements(exam, "leadership_received", reached, LEAK + 11 * M) == (
+        "time", "place", "scale", "casualties")
+    assert required_elements(exam, "leadership_received", reached, LEAK + 5 * M) == ("time", "place", "casualties")
