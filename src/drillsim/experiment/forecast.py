@@ -8,9 +8,11 @@ durations, and a deadline's chance is the share of replications that reach
 its end milestone by its due time.
 
 What a replication is told of the state:
-- a recorded milestone is reached at its recorded time: its step, once it has
-  its actor, holds the actor until then (the log does not say when the work
-  ended and the report left) and reports in no time;
+- a recorded milestone is reached at its recorded time: its step holds its
+  actor until then if the actor is free when the step is ready (the log does
+  not say when the work ended and the report left), and waits for nobody
+  otherwise: the log says it was done, whatever the model thought the people
+  were busy with; it reports in no time;
 - a milestone not recorded but proved by a later one that is (the players did
   the step and did not write it down) is reached as soon as the step can be
   done: it takes no work;
@@ -421,21 +423,22 @@ class _Given:
         self._implied = known.implied
         self._longer = longer
 
-    def __call__(self, incident: Incident, plan: StepPlan, change: int, started: int,
-                 work: int) -> tuple[int, int | None]:
-        key = plan.milestone if change == ONCE else self._key(plan.milestone, change)
+    def reached(self, incident: Incident, plan: StepPlan, change: int) -> int | None:
         pins = self._pinned.get(incident.id)
-        if pins is not None:
-            at = pins.get(key)
-            if at is not None:
-                return max(0, at - started), at
+        return None if pins is None else pins.get(plan.milestone if change == ONCE else
+                                                  self._key(plan.milestone, change))
+
+    def work(self, incident: Incident, plan: StepPlan, change: int, started: int, drawn: int) -> int:
+        at = self.reached(incident, plan, change)
+        if at is not None:
+            return max(0, at - started)
         implied = self._implied.get(incident.id)
-        if implied is not None and key in implied:
-            return 0, None
+        if implied is not None and (plan.milestone if change == ONCE else self._key(plan.milestone, change)) in implied:
+            return 0
         now = self._now
-        if started >= now or started + work > now:
-            return work, None
-        return self._longer(incident, plan, now - started), None
+        if started >= now or started + drawn > now:
+            return drawn
+        return self._longer(incident, plan, now - started)
 
 
 def _nowhere(entry: Entry) -> None:

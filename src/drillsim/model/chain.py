@@ -42,10 +42,12 @@ class Given(Protocol):
     """What is known of incidents already under way, for a run that goes on from a drill's state (a forecast,
     drillsim.experiment.forecast); a plain run has none and draws every time itself."""
 
-    def __call__(self, incident: Incident, plan: StepPlan, change: int, started: int,
-                 work: int) -> tuple[int, int | None]:
-        """The work time of a step instance that has its actor at `started` (`work`: as drawn), and when its
-        milestone was reached (None: not known, the chain reaches it itself)."""
+    def reached(self, incident: Incident, plan: StepPlan, change: int) -> int | None:
+        """When a step instance's milestone was reached (None: not known, the chain reaches it itself)."""
+        ...
+
+    def work(self, incident: Incident, plan: StepPlan, change: int, started: int, drawn: int) -> int:
+        """The work time of a step instance that has its actor at `started` (`drawn`: as drawn)."""
         ...
 
 
@@ -88,7 +90,8 @@ class Chain:
         self._practice = structure.practice
         self._cadence = bool(scenario.changes.cadence)
         self._given = given
-        """With a known milestone, an instance works until it and reaches it then, reporting in no time."""
+        """An instance whose milestone is known takes its actor only if free (it was done by then), works until
+        then and reports in no time."""
 
     def _staff(self, scenario: Scenario) -> None:
         """A crew for each role nobody shares, a desk for each group of roles that share people, and each team's
@@ -265,6 +268,7 @@ class Chain:
             unit = incident.grid if actor in self._per_grid else ""
             units = (plan.by_category.get(incident.category) or plan.units).get(live.level, 1) if plan.sized else 1
             started = queued = int(env.now)
+            pinned = None if self._given is None else self._given.reached(incident, plan, k)
             record = step_record(replication=self.replication, incident=incident.id, step=plan.id, change=k,
                                  actor=actor, unit=unit, queued=queued, units=units)
             live.steps.append(record)
@@ -273,7 +277,9 @@ class Chain:
             if crews is not None:
                 crew = crews[unit]
                 held = crew.take(units)
-                if not held:
+                if not held and pinned is not None:
+                    crew = None
+                elif not held:
                     if crew.ordered:
                         order = crew.order(self._priority(live, plan, k, crew.policy))
                     claim = crew.claim(units, order)
@@ -288,7 +294,7 @@ class Chain:
             elif plan.team:
                 kept = live.kept.pop(plan.id, None) if live.kept else None
                 if kept is None:
-                    crew, held = yield from self._team(live, plan, k, record, units)
+                    crew, held = yield from self._team(live, plan, k, record, units, pinned is None)
                     started = int(env.now)
                 else:
                     crew, held, record.served_by = kept
@@ -298,9 +304,8 @@ class Chain:
             # Work: for the drawn time, then the people are free for the next task.
             record.started = started
             work = incident.work[key]
-            pinned = None
             if self._given is not None:
-                work, pinned = self._given(incident, plan, k, started, work)
+                work = self._given.work(incident, plan, k, started, work)
             if work:
                 if order is not None and crew is not None and crew.preemptive:
                     crew, held = yield from self._preemptible(crew, held, order, work, record)
@@ -389,9 +394,10 @@ class Chain:
         claim.withdraw()
         return other, True
 
-    def _team(self, live: Live, plan: StepPlan, k: int, record: StepRecord,
-              units: int) -> Generator[simpy.Event, Any, tuple[Desk, list[tuple[Holder, int]]]]:
-        """A team's task: its leader (or, after the hand-over, the stand-in) and `units` members, all at once.
+    def _team(self, live: Live, plan: StepPlan, k: int, record: StepRecord, units: int,
+              wait: bool = True) -> Generator[simpy.Event, Any, tuple[Desk | None, list[tuple[Holder, int]] | None]]:
+        """A team's task: its leader (or, after the hand-over, the stand-in) and `units` members, all at once
+        (without `wait`, only if they are free: nobody otherwise).
 
         The task is served by the role of whoever leads it (the leader's, or the stand-in's), as a role's task is
         by the stand-in: a team without a leader serves its own.
@@ -405,6 +411,8 @@ class Chain:
         held = desk.take(parts)
         if held is not None:
             return desk, held
+        if not wait:
+            return None, None
         priority = self._priority(live, plan, k, desk.policy) if desk.ordered else 0.0
         claim = desk.claim(parts, desk.order(priority))
         if team.stand_in is not None and team.leader is not None:
