@@ -542,3 +542,22 @@ def test_the_elements_a_report_must_carry(exam: Scenario) -> None:
     assert required_elements(exam, "leadership_received", reached, LEAK + 11 * M) == (
         "time", "place", "scale", "casualties")
     assert required_elements(exam, "leadership_received", reached, LEAK + 5 * M) == ("time", "place", "casualties")
+
+
+def test_the_reports_completeness_as_the_after_action_report_says_it(exam: Scenario) -> None:
+    from drillsim.exercise.drilllog import parse
+    from drillsim.exercise.evaluate import Completeness, completeness
+    incidents = drill_incidents(exam, scripted=True)
+    results = api.run(exam, replications=2, seed=1)
+    ev = judge(exam, incidents, parse(ROOM_LOG, "room.csv", exam, incidents), results)
+    assert completeness(ev) == Completeness(
+        False, "Core elements of the reports: 1 of 2 reports incomplete", "Art. 8.4",
+        ("0d 09:33 leak first_report_received: complete, 2 of 2 core elements",
+         "0d 09:41 leak office_received: incomplete, without casualties (dead, seriously and slightly injured)"),
+        "Missing most often: casualties (dead, seriously and slightly injured) (1 report).")
+    whole = ROOM_LOG.replace("time+place+scale", "time+place+scale+casualties")
+    found = completeness(judge(exam, incidents, parse(whole, "room.csv", exam, incidents), results))
+    assert found is not None and found.complete and found.heading == \
+        "Core elements of the reports: complete in all 2 reports"
+    old = "\n".join(",".join(line.split(",")[:6]) for line in ROOM_LOG.splitlines())
+    assert completeness(judge(exam, incidents, parse(old, "old.csv", exam, incidents), results)) is None

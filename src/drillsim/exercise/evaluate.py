@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from drillsim.exercise.drilllog import Entry, Record, replay
 from drillsim.exercise.msel import applies, doers
 from drillsim.exercise.played import DrillIncident, to_record
-from drillsim.i18n import _, language
+from drillsim.i18n import _, language, ngettext
 from drillsim.model.clocks import verdicts
 from drillsim.model.records import IncidentRecord, VerdictRecord
 from drillsim.report.terminal import pad
@@ -476,6 +476,48 @@ def completeness_text(s: Scenario, c: Carried) -> str:
                                                                            required=len(c.required))
     return _("incomplete, without {missing}").format(
         missing=_("; ").join(title_of(s.core_elements[name]) for name in c.missing))
+
+
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """What the reports recorded with their elements show, for the after-action report: complete or not, a heading,
+    the plan's article, one line of evidence per report and what they lacked most often."""
+
+    complete: bool
+    heading: str
+    article: str
+    evidence: tuple[str, ...]
+    analysis: str
+
+
+def completeness(ev: Evaluation) -> Completeness | None:
+    """The reports' completeness as one observation; None when the log says the elements of no report."""
+    if not ev.reports:
+        return None
+    s = ev.scenario
+    # the article the elements come from: `Art. 8.4` of the first element's `Art. 8.4(1)`
+    article = next((e.article for e in s.core_elements.values() if e.article), "").partition("(")[0].strip()
+    evidence = tuple(f"{format_offset(c.time)} {c.incident} {c.milestone}"
+                     f"{'' if c.change is None else f' ({c.change})'}: {completeness_text(s, c)}" for c in ev.reports)
+    short = [c for c in ev.reports if not c.complete]
+    if not short:
+        return Completeness(True, ngettext(
+            "Core elements of the reports: complete in {count} report", "Core elements of the reports: complete in "
+            "all {count} reports", len(ev.reports)).format(count=len(ev.reports)), article, evidence,
+            _("Every report filed carried the core elements the plan asks of it."))
+    lacking: dict[str, int] = {}
+    for c in short:
+        for name in c.missing:
+            lacking[name] = lacking.get(name, 0) + 1
+    most = max(lacking.values())
+    return Completeness(False, ngettext(
+        "Core elements of the reports: {short} of {count} report incomplete",
+        "Core elements of the reports: {short} of {count} reports incomplete", len(ev.reports)).format(
+            short=len(short), count=len(ev.reports)), article, evidence,
+        ngettext("Missing most often: {elements} ({count} report).", "Missing most often: {elements} ({count} "
+                 "reports).", most).format(elements=_("; ").join(title_of(s.core_elements[name]) for name in
+                                                                s.core_elements if lacking.get(name) == most),
+                                           count=most))
 
 
 def to_frame(ev: Evaluation) -> pd.DataFrame:
