@@ -103,14 +103,17 @@ class Served:
                     raise AssertionError(self.process.stderr.read() if self.process.stderr else "") from None
                 time.sleep(0.1)
 
-    def post(self, path: str, body: dict[str, Any], content_type: str = "application/json") -> tuple[int, Any]:
+    def post(self, path: str, body: dict[str, Any], content_type: str = "application/json",
+             host: str | None = None) -> tuple[int, Any]:
+        headers = {"Content-Type": content_type, **({"Host": host} if host else {})}
         request = urllib.request.Request(self.base + path, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": content_type})
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as reply:
                 return reply.status, json.loads(reply.read())
         except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
+            text = exc.read()
+            return exc.code, json.loads(text) if exc.headers.get_content_type() == "application/json" else text
 
     def get(self, path: str) -> int:
         try:
@@ -402,12 +405,14 @@ def test_without_the_token_nothing_changes(exam: Scenario, browser: Browser, tmp
 
 
 def test_bad_requests_are_refused_and_say_why(served: Served) -> None:
+    assert served.post("/api/key", {"key": "n"}, host="attacker.example")[0] == 400  # DNS rebinding
     assert served.post("/api/key", {"key": "q"})[0] == 409
     status, answer = served.post("/api/key", {"key": "r", "row": "leak|nowhere"})
     assert status == 409 and answer["error"] == "no step leak|nowhere in the chain"
     status, answer = served.post("/api/report", {"row": "leak|office_received", "elements": "time"})
     assert status == 409 and "list" in answer["error"]
-    assert served.post("/api/key", {"key": "n"})[0] == 200
+    status, answer = served.post("/api/key", {"key": "n"})
+    assert status == 200 and answer["state"]["clock"] == "0d 09:26:00"  # the first step taken
     served.post("/api/key", {"key": "n", "row": None})
     for _ in range(4):
         served.post("/api/key", {"key": "n"})

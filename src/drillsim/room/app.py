@@ -7,8 +7,9 @@ the room's snapshot whenever it changes; the pages' script writes it with
 `textContent` only. A change is a POST of JSON to `/api/key` or
 `/api/report`: with a token (a room served beyond this machine), one
 without it is refused (403) and changes nothing. A POST must be JSON, which a
-page of another site cannot send without asking first, so even a room
-without a token takes no change from another site's form.
+page of another site cannot send without asking first, and a room without a
+token answers only requests made to this machine's own names, so it takes
+no change from another site's page either.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -32,6 +35,8 @@ from drillsim.exercise.drilllog import DrillLogError
 from drillsim.i18n import _, speaking
 from drillsim.room.state import Room, RoomError
 
+LOCAL_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+"""The names this machine's own browser gives the server in the Host header."""
 TICK = 0.25
 """Real seconds between the server's looks at the clock: injects falling due, the countdowns while it runs."""
 
@@ -149,7 +154,10 @@ def create_app(room: Room, token: str | None = None,
         Route("/api/key", key, methods=["POST"]),
         Route("/api/report", report, methods=["POST"]),
         Mount("/static", StaticFiles(packages=[("drillsim.room", "static")]), name="static"),
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, middleware=[] if token is not None else [
+        # served without a token, to this machine alone: a page of another site whose name was made to point
+        # here (DNS rebinding) names its own host, and is refused
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(LOCAL_NAMES))])
 
 
 def _text_or_none(value: Any) -> str | None:
