@@ -218,16 +218,19 @@ window.drillIdle = () => queue.then(() => state && state.version);
 function form(next) {
   const select = document.getElementById("row");
   const was = select.value;
-  const due = next.tasks.filter((t) => t.carries);
-  select.replaceChildren(...due.map((t) => {
-    const label = `${t.incident}${t.change ? ` (${t.change})` : ""}: ${t.title} (${t.who})` +
-      (t.recorded ? ` ✓ ${t.recorded}` : "");
-    const option = el("option", "", label);
-    option.value = t.key;
-    return option;
-  }));
-  if (!due.length) select.append(el("option", "", select.dataset.none));
-  if (due.some((t) => t.key === was)) select.value = was;
+  const due = next.tasks.filter((t) => t.carries).map((t) => [t.key,
+    `${t.incident}${t.change ? ` (${t.change})` : ""}: ${t.title} (${t.who})` + (t.recorded ? ` ✓ ${t.recorded}` : "")]);
+  const options = JSON.stringify(due);
+  if (select.dataset.options !== options) { // rebuilt only when it changes: a list open in the player's hand stays open
+    select.dataset.options = options;
+    select.replaceChildren(...due.map(([key, label]) => {
+      const option = el("option", "", label);
+      option.value = key;
+      return option;
+    }));
+    if (!due.length) select.append(el("option", "", select.dataset.none));
+    if (due.some(([key]) => key === was)) select.value = was;
+  }
   required();
 }
 
