@@ -197,3 +197,10 @@ def test_a_budget_stops_the_search_and_the_statement_says_what_it_does_not_cover
     assert cut.best is not None and cut.best.values[STAFF] == 3  # two staff: its estimate below the target
     assert cut.options[1].decided["judged_in_time"] == ("not met", "cap")
     assert "the budget of 40 replications" in cut.probability() and "#1" in cut.probability()
+
+
+def test_worker_processes_give_the_same_search(office: Scenario) -> None:
+    """Replication r is the same wherever it runs (runner), so the looks, decisions and bytes are too."""
+    here = search(office, VARY, [TARGET], seed=2, max_replications=40)
+    there = search(office, VARY, [TARGET], seed=2, max_replications=40, jobs=2)
+    assert json.dumps(there.summary()) == json.dumps(here.summary())
