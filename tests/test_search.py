@@ -5,6 +5,7 @@ bytes; the same seed gives the same bytes; bad factors and targets end as `drill
 from __future__ import annotations
 
 import json
+import logging
 import math
 from pathlib import Path
 
@@ -204,3 +205,15 @@ def test_worker_processes_give_the_same_search(office: Scenario) -> None:
     here = search(office, VARY, [TARGET], seed=2, max_replications=40)
     there = search(office, VARY, [TARGET], seed=2, max_replications=40, jobs=2)
     assert json.dumps(there.summary()) == json.dumps(here.summary())
+
+
+def test_a_search_on_a_dask_scheduler_prints_what_a_local_one_does(office_file: Path) -> None:
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    args = ["search", str(office_file), "--vary", "staffing.office.staff=4,2,3", "--target", TARGET, "--seed", "4",
+            "--max-replications", "40", "--format", "json"]
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0",
+                                  silence_logs=logging.CRITICAL) as cluster:
+        remote = CliRunner().invoke(main, [*args, "--scheduler", cluster.scheduler_address])
+    local = CliRunner().invoke(main, args)
+    assert remote.exit_code == local.exit_code == 0, remote.output
+    assert remote.stdout == local.stdout
