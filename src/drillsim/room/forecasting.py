@@ -42,7 +42,8 @@ def compute(scenario: Scenario, incidents: list[DrillIncident], entries: list[En
 
 
 class Forecasting:
-    """Runs the forecast again after each record (`wanted`), one run at a time, and hands its result to the room."""
+    """Runs the forecast again after each record or step of the clock (`wanted`), one run at a time, and hands its
+    result to the room."""
 
     def __init__(self, room: Room, incidents: list[DrillIncident], replications: int = 200, seed: int = 0) -> None:
         self.room = room

@@ -67,7 +67,8 @@ class Room:
         self.log_name = log_name
         self.lang = lang
         self.on_record = on_record
-        """Called after every record (the forecast starts again from the new state)."""
+        """Called after every record and every step of the clock (the forecast starts again from the new
+        state)."""
         self.version = 0
         self.listeners: list[Callable[[], None]] = []
         """Told of every change (the server wakes the pages' streams)."""
@@ -110,6 +111,7 @@ class Room:
             self.clock.toggle()
         elif key == "n":
             self.clock.step(self.step_seconds)
+            self.on_record()  # the clock jumped: the deadlines are nearer than the forecast took them
         elif key == "plus":
             self.clock.set_speed(self.clock.speed * 2)
         elif key == "minus":
