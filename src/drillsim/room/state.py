@@ -24,10 +24,6 @@ from drillsim.i18n import Language, _, speaking
 from drillsim.scenario.names import colour_name, scenario_name, title_of
 from drillsim.scenario.units import format_duration, format_offset
 
-CLOCK_KEYS = ("space", "n", "plus", "minus")
-"""The keys that move the shared clock; the others act on a row of the chain."""
-ROW_KEYS = ("r", "l", "u")
-
 
 class RoomError(ValueError):
     """A key or a report the drill cannot take (an unknown row, a level the plan does not have)."""
@@ -44,7 +40,8 @@ class Forecast:
 
 
 def clock_text(seconds: float) -> str:
-    """`0d 09:31:05`, as the console shows the drill clock."""
+    """`0d 09:31:05`, as the console shows the drill clock (its own `_clock`, which this module does not import:
+    that would load textual into the server)."""
     days, rest = divmod(int(seconds), 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
