@@ -560,7 +560,9 @@ def test_the_reports_completeness_as_the_after_action_report_says_it(exam: Scena
         False, "Core elements of the reports: 1 of 2 reports incomplete", "Art. 8.4",
         ("0d 09:33 leak first_report_received: complete, 2 of 2 core elements",
          "0d 09:41 leak office_received: incomplete, without casualties (dead, seriously and slightly injured)"),
-        "Missing most often: casualties (dead, seriously and slightly injured) (1 report).")
+        "Missing most often: casualties (dead, seriously and slightly injured) (1 report).",
+        "Check each report against the core elements its step must carry before it is sent, and practise the ones "
+        "the drill's reports lacked.", "Department head")
     whole = ROOM_LOG.replace("time+place+scale", "time+place+scale+casualties")
     found = completeness(judge(exam, incidents, parse(whole, "room.csv", exam, incidents), results))
     assert found is not None and found.complete and found.heading == \

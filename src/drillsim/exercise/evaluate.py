@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from drillsim.exercise.drilllog import Entry, Record, replay
-from drillsim.exercise.msel import applies, doers
+from drillsim.exercise.msel import actor_label, applies, doers
 from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.i18n import _, language, ngettext
 from drillsim.model.clocks import verdicts
@@ -488,6 +488,10 @@ class Completeness:
     article: str
     evidence: tuple[str, ...]
     analysis: str
+    action: str = ""
+    """What to practise, for reports found incomplete."""
+    owner: str = ""
+    """Who sent most of the incomplete reports (the actor of their step)."""
 
 
 def completeness(ev: Evaluation) -> Completeness | None:
@@ -510,6 +514,14 @@ def completeness(ev: Evaluation) -> Completeness | None:
         for name in c.missing:
             lacking[name] = lacking.get(name, 0) + 1
     most = max(lacking.values())
+    senders: dict[str, int] = {}
+    incidents = {incident.id: incident for incident in ev.incidents}
+    for c in short:
+        node, incident = flow_of(s).reaching(c.milestone), incidents.get(c.incident)
+        if node is not None and incident is not None:
+            sender = actor_label(s, doers(s, node.step, incident)[0], incident.grid, incident.category)
+            senders[sender] = senders.get(sender, 0) + 1
+    owner = max(senders, key=lambda name: senders[name]) if senders else ""
     return Completeness(False, ngettext(
         "Core elements of the reports: {short} of {count} report incomplete",
         "Core elements of the reports: {short} of {count} reports incomplete", len(ev.reports)).format(
@@ -517,7 +529,9 @@ def completeness(ev: Evaluation) -> Completeness | None:
         ngettext("Missing most often: {elements} ({count} report).", "Missing most often: {elements} ({count} "
                  "reports).", most).format(elements=_("; ").join(title_of(s.core_elements[name]) for name in
                                                                 s.core_elements if lacking.get(name) == most),
-                                           count=most))
+                                           count=most),
+        _("Check each report against the core elements its step must carry before it is sent, and practise "
+          "the ones the drill's reports lacked."), owner)
 
 
 def to_frame(ev: Evaluation) -> pd.DataFrame:
