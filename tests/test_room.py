@@ -569,3 +569,22 @@ def test_the_reports_completeness_as_the_after_action_report_says_it(exam: Scena
         "Core elements of the reports: complete in all 2 reports"
     old = "\n".join(",".join(line.split(",")[:6]) for line in ROOM_LOG.splitlines())
     assert completeness(judge(exam, incidents, parse(old, "old.csv", exam, incidents), results)) is None
+
+
+def test_the_after_action_report_judges_the_reports_by_their_elements(exam: Scenario) -> None:
+    from drillsim.exercise.aar import Action, draft, render_markdown
+    from drillsim.exercise.drilllog import parse
+    incidents = drill_incidents(exam, scripted=True)
+    results = api.run(exam, replications=2, seed=1)
+    report = draft(judge(exam, incidents, parse(ROOM_LOG, "room.csv", exam, incidents), results))
+    area = next(o for o in report.improvements if o.rule == "core_elements")
+    assert (area.heading, area.article) == ("Core elements of the reports: 1 of 2 reports incomplete", "Art. 8.4")
+    assert report.actions[-1] == Action(
+        area.heading, "Check each report against the core elements its step must carry before it is sent, and "
+        "practise the ones the drill's reports lacked.", "Training", "Department head", "Art. 8.4")
+    assert "- 0d 09:41 leak office_received: incomplete, without casualties" in render_markdown(report)
+    whole = ROOM_LOG.replace("time+place+scale", "time+place+scale+casualties")
+    report = draft(judge(exam, incidents, parse(whole, "room.csv", exam, incidents), results))
+    assert [o.heading for o in report.strengths if o.rule == "core_elements"] == [
+        "Core elements of the reports: complete in all 2 reports"]
+    assert all(o.rule != "core_elements" for o in report.improvements)

@@ -21,7 +21,15 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from drillsim.exercise.evaluate import UNRECORDED, Evaluation, Finding, described, seconds_text, verdict_text
+from drillsim.exercise.evaluate import (
+    UNRECORDED,
+    Evaluation,
+    Finding,
+    completeness,
+    described,
+    seconds_text,
+    verdict_text,
+)
 from drillsim.exercise.msel import actor_label, doers
 from drillsim.i18n import _, ngettext
 from drillsim.model.pairing import differences
@@ -205,6 +213,12 @@ def draft(ev: Evaluation, base: Results | None = None, other: Results | None = N
         improvements.append(Observation(rule_id, heading, rule.article, evidence, analysis))
         area = _("{title}: missed {missed} of {count}").format(title=title, missed=len(missed), count=len(judged))
         actions.append(_action(ev, rule_id, area, stage, missed, comparison))
+    found = completeness(ev)  # the reports' core elements, where the log says them (the room's report form)
+    if found is not None:
+        (strengths if found.complete else improvements).append(
+            Observation("core_elements", found.heading, found.article, found.evidence, found.analysis))
+        if not found.complete:
+            actions.append(Action(found.heading, found.action, _("Training"), found.owner, found.article))
     return AfterAction(s, ev, tuple(objectives), tuple(strengths), tuple(improvements), tuple(actions), comparison,
                        trend)
 
