@@ -13,6 +13,7 @@ import asyncio
 import datetime
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -78,6 +79,13 @@ def browser(chromium: Browser) -> Iterator[Browser]:
     chromium.events.clear()
 
 
+def _address(line: str) -> str:
+    """The address a line the server printed names (`wall screen:  http://...`, `墙屏：      http://...`)."""
+    found = re.search(r"http://\S+", line)
+    assert found is not None, line
+    return found.group(0)
+
+
 class Served:
     """`drillsim exercise serve` in a subprocess: its three addresses as it printed them."""
 
@@ -89,8 +97,8 @@ class Served:
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         said = [self.process.stdout.readline() for _ in range(3)]
-        self.urls = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in said}
-        assert list(self.urls) == ["wall screen", "controller", "report form"], said
+        assert [line.split(":", 1)[0] for line in said] == ["wall screen", "controller", "report form"], said
+        self.urls = dict(zip(["wall screen", "controller", "report form"], map(_address, said), strict=True))
         self.base = self.urls["wall screen"].removesuffix("/")
         assert self.base.startswith(f"http://{host}:") and not self.base.endswith(":0")
         deadline = time.monotonic() + 30
@@ -456,7 +464,9 @@ def test_the_wall_screen_in_chinese_shows_scenario_text_as_text(browser: Browser
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().split(":", 1)[1].strip()  # the wall screen's address, bound before it is said
+        said = process.stdout.readline()
+        assert said.startswith("墙屏："), said
+        url = _address(said)  # the wall screen's, bound before it is said
         wall = ready(browser, url, 1280, 720)
         shown(browser, wall, "document.querySelector('#countdowns .rule') !== null", True)
         assert value(browser, wall, "document.getElementById('scenario').textContent") == hostile
@@ -465,6 +475,9 @@ def test_the_wall_screen_in_chinese_shows_scenario_text_as_text(browser: Browser
         assert value(browser, wall, "document.querySelector('#countdowns .rule').textContent") == \
             "办公室20分钟内报告领导小组"
         assert value(browser, wall, "document.querySelector('#countdowns .state').textContent") == "临近"
+        assert value(browser, wall, "[...document.querySelectorAll('h2')].map(h => h.textContent)") == [
+            "未完成的时限", "注入事件（最新在前）", "已报告"]
+        assert value(browser, wall, "document.querySelector('#reported .none').textContent") == "尚无报告。"
         screenshot(browser, wall, ARTIFACTS / "room-wall-zh-1280x720.png", whole=False)
         assert problems(browser) == []
     finally:
