@@ -134,11 +134,11 @@ def test_aar_comparison_says_whether_the_incidents_are_the_same() -> None:
 
 
 def test_sweep_header_claims_the_same_incidents_only_when_every_combination_draws_them() -> None:
-    from drillsim.cli.sweep import _incidents
+    from drillsim.cli.sweep import incidents_said
     from drillsim.experiment.sweeps import grid
-    assert _incidents(grid(EXAM, {"staffing.office.staff": [1, 2], "durations.judge": ["2m", "9m"]})) == \
+    assert incidents_said(grid(EXAM, {"staffing.office.staff": [1, 2], "durations.judge": ["2m", "9m"]})) == \
         "the same incidents for every combination"
-    assert _incidents(grid(EXAM, {"staffing.office.staff": [1, 2], "horizon": ["1d", "2d"]})) == \
+    assert incidents_said(grid(EXAM, {"staffing.office.staff": [1, 2], "horizon": ["1d", "2d"]})) == \
         "different incidents between combinations (the horizon differs: 1d vs 2d)"
 
 
