@@ -203,12 +203,12 @@ def test_run_options_that_would_be_ignored_are_refused(args: list[str], message:
 
 
 @pytest.mark.parametrize(("header", "message"), [
-    ("when,incident,milestone", "unknown column 'when' (expected one of: change, incident, level, milestone, note, "
-                                "time); missing the column 'time' (the header is "
+    ("when,incident,milestone", "unknown column 'when' (expected one of: change, elements, incident, level, "
+                                "milestone, note, time); missing the column 'time' (the header is "
                                 "time,incident,change,milestone,level,note)"),
-    ("a,b,c,d,e", "unknown columns 'a', 'b', 'c' and 2 more, so not a drill log (expected one of: change, incident, "
-                  "level, milestone, note, time); missing the columns 'time', 'incident', 'milestone' (the header is "
-                  "time,incident,change,milestone,level,note)"),
+    ("a,b,c,d,e", "unknown columns 'a', 'b', 'c' and 2 more, so not a drill log (expected one of: change, "
+                  "elements, incident, level, milestone, note, time); missing the columns 'time', 'incident', "
+                  "'milestone' (the header is time,incident,change,milestone,level,note)"),
     ("x" * 10_000 + ",time,incident,milestone", "unknown column '" + "x" * 37 + "...' (expected one of: "),
 ])
 def test_a_wrong_header_is_one_problem(tmp_path: Path, header: str, message: str) -> None:
