@@ -147,8 +147,9 @@ def _evaluation(scenario: str, drill_log: Path, seed: int | None, scripted: bool
 
 @exercise.command(help=N_(
     "Judge a real drill from its log: each deadline met or missed, against simulated runs.\n\nThe drill log is a CSV "
-    "with the header time,incident,change,milestone, level,note (the console writes it; see `drillsim exercise "
-    "run`). A malformed log is reported as FILE:LINE: column: problem, exit status 2."))
+    "with the header time,incident,change,milestone,level,note and, where it says which core elements each report "
+    "carried, elements (the console and `drillsim exercise serve` write it). Each report with its elements is judged "
+    "complete or not. A malformed log is reported as FILE:LINE: column: problem, exit status 2."))
 @click.argument("scenario", type=click.Path())
 @click.argument("drill_log", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-n", "--replications", type=click.IntRange(1, MAX_REPLICATIONS),
