@@ -539,13 +539,20 @@ def test_a_log_keeps_its_own_header_when_continued(exam: Scenario, tmp_path: Pat
         assert writer.columns == KNOWN
         writer.append(Entry(LEAK + 12 * M, "leak", "leadership_received", level="II"))
     assert room.read_text(encoding="utf-8").splitlines()[-1] == "0d 09:42,leak,,leadership_received,II,,"
-    with DrillLogWriter(console, columns=KNOWN) as writer:  # the room continues a console's log as it is
+    with DrillLogWriter(console) as writer:  # the console continues a console's log as it is
         assert writer.columns == COLUMNS
         writer.append(Entry(LEAK + 3 * M, "leak", "first_report_received"))
         with pytest.raises(DrillLogError, match="no elements column"):
             writer.append(Entry(LEAK + 4 * M, "leak", "office_received", elements=("time",)))
-    assert console.read_text(encoding="utf-8").splitlines()[1:] == ["09:30,leak,,occurred,,inject 1",
-                                                                    "0d 09:33,leak,,first_report_received,,"]
+    with DrillLogWriter(console, columns=KNOWN) as writer:  # the room adds the column, every row kept
+        assert writer.columns == KNOWN
+        writer.append(Entry(LEAK + 11 * M, "leak", "office_received", elements=("time", "place")))
+    assert console.read_text(encoding="utf-8").splitlines() == [
+        ",".join(KNOWN), "09:30,leak,,occurred,,inject 1", "0d 09:33,leak,,first_report_received,,",
+        "0d 09:41,leak,,office_received,,,time+place"]
+    from drillsim.exercise.drilllog import read
+    assert [e.elements for e in read(console, exam, drill_incidents(exam, scripted=True))] == [
+        None, None, ("time", "place")]
 
 
 def test_the_elements_a_report_must_carry(exam: Scenario) -> None:

@@ -54,7 +54,15 @@ from types import TracebackType
 from typing import Any
 
 from drillsim.exercise.played import DrillIncident, drill_incidents, milestone_key
-from drillsim.files import UnreadableFile, UnwritableFile, csv_rows, csv_text, read_text, write_reason
+from drillsim.files import (
+    UnreadableFile,
+    UnwritableFile,
+    atomic_write,
+    csv_rows,
+    csv_text,
+    read_text,
+    write_reason,
+)
 from drillsim.i18n import _, ngettext
 from drillsim.scenario.errors import DrillsimError, Problem
 from drillsim.scenario.flow import EVENTS, flow_of
@@ -444,6 +452,21 @@ def _sequence(entries: list[Entry], file: str, rules: _Rules) -> list[Problem]:
     return problems
 
 
+def _with_elements(path: Path, text: str) -> str:
+    """The log `text` with the elements column added to its header, written back in one atomic step; every row
+    and comment as it was."""
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#"))
+    body = lines[at].rstrip("\r\n")
+    lines[at] = body + "," + ELEMENTS + lines[at][len(body):]
+    upgraded = "".join(lines)
+    try:
+        atomic_write(path, upgraded)
+    except OSError as exc:
+        raise UnwritableFile(path, write_reason(exc, path)) from None
+    return upgraded
+
+
 class DrillLogWriter:
     """Appends entries to a drill log, each flushed and synced to disk before `append` returns.
 
@@ -453,7 +476,8 @@ class DrillLogWriter:
 
     def __init__(self, path: str | Path, drill: About | None = None, columns: Sequence[str] = COLUMNS) -> None:
         """`drill`: what a new log says of its drill above its header (a continued log keeps its own);
-        `columns`: a new log's header, COLUMNS or KNOWN (with the elements); a continued log keeps its own."""
+        `columns`: a new log's header, COLUMNS or KNOWN (with the elements); a continued log keeps its own, but
+        for KNOWN gains the elements column (its rows stay as they are: a row may leave its last cells out)."""
         self.path = Path(path)
         existing = _text(self.path) if _written(self.path) else ""
         first = next((cells for _, cells in _rows(existing, str(self.path))), None)
@@ -462,6 +486,9 @@ class DrillLogWriter:
             raise DrillLogError([Problem(str(self.path), 1, ("header",),
                                          _("the console continues only logs with the header {header}; name a new "
                                            "log file").format(header=",".join(COLUMNS)))])
+        if header == list(COLUMNS) and tuple(columns) == KNOWN:
+            existing = _with_elements(self.path, existing)
+            header = list(KNOWN)
         self.columns = tuple(columns if header is None else header)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
