@@ -70,13 +70,12 @@ from drillsim.errors import DrillsimError
 from drillsim.experiment.distributed import resolve
 from drillsim.experiment.per_replication import rule_counts
 from drillsim.experiment.runner import Progress, pool, summarise
-from drillsim.experiment.sweeps import Point, cost, fingerprint, grid
+from drillsim.experiment.sweeps import Point, claim, cost, fingerprint, grid, json_value, written_json
 from drillsim.experiment.versions import versions
 from drillsim.files import (
     UnreadableFile,
     atomic_write,
     frame_csv,
-    read_text,
     remove_stale_temporaries,
     to_json,
     writing_directory,
@@ -259,14 +258,14 @@ class SearchResult:
     def summary(self) -> dict[str, Any]:
         """The search as plain data: its spec, the answer, the runner-up and why, the statement, every option."""
         best, other = self.best, self.runner_up
-        rows = [{k: _json(v) for k, v in row.items()} for row in self.frame().to_dict("records")]
+        rows = [{k: json_value(v) for k, v in row.items()} for row in self.frame().to_dict("records")]
         return {
             **{k: v for k, v in self.spec.items() if k != "points"},
             "cost_unit": self.cost_unit,
             "best": None if best is None else {"option": best.index, "values": best.values, "cost": best.cost},
             "runner_up": None if other is None else {"option": other.index, "values": other.values,
                                                      "cost": other.cost, "why": self.why(other)},
-            "gap": None if (gap := self.gap()) is None else {k: _json(v) for k, v in gap.items()},
+            "gap": None if (gap := self.gap()) is None else {k: json_value(v) for k, v in gap.items()},
             "probability": self.probability(),
             "stopped": self.stopped,
             "looks": self.looks,
@@ -501,35 +500,20 @@ def search_directory(out: Path) -> Iterator[Path]:
         yield directory
 
 
-def _json_file(path: Path) -> Any:
-    text = read_text(path, what="a JSON file drillsim wrote")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UnreadableFile(path, _("not valid JSON ({problem}); a search writes this file whole: delete it, or "
-                                     "write the search to another directory").format(problem=exc.msg),
-                             exc.lineno) from None
+def _broken() -> str:
+    return _("not valid JSON ({problem}); a search writes this file whole: delete it, or write the search to another "
+             "directory")
 
 
 def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[str, Any]]:
     """Check the directory against the search, write its spec, and read back the looks already done."""
-    spec_file = out / SPEC
-    if spec_file.exists():
-        if not resume:
-            raise DrillsimError(_("{out} holds a search already: resume it, or write to another directory").format(
-                out=out))
-        written = _json_file(spec_file)
-        if written != spec:
-            changed = sorted(k for k in spec if not isinstance(written, dict) or written.get(k) != spec[k])
-            raise DrillsimError(_("{out} holds a different search (its {changed} differ); it cannot be resumed "
-                                  "with these settings").format(out=out, changed=", ".join(changed) or
-                                                                 _("contents")))
-    else:
-        atomic_write(spec_file, to_json(spec))
+    claim(out, spec, resume, held=_("{out} holds a search already: resume it, or write to another directory"),
+          different=_("{out} holds a different search (its {changed} differ); it cannot be resumed with these "
+                      "settings"), broken=_broken())
     looks = {}
     for path in sorted((out / LOOKS).glob("*.json")):
         if _LOOK_NAME.fullmatch(path.name):
-            batch = _json_file(path)
+            batch = written_json(path, _broken())
             looks[int(path.stem)] = _checked(batch, int(path.stem), path)
     return looks
 
@@ -555,8 +539,3 @@ def _pct(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.1%}"
 
 
-def _json(value: Any) -> Any:
-    """NaN as null, numpy scalars as Python numbers."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value.item() if hasattr(value, "item") else value

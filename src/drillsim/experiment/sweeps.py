@@ -317,7 +317,7 @@ class SweepResult:
                         "meets_all": self.meets_all(p.index), "cheapest": p.index in cheapest,
                         "rules": self.records[p.index]["rules"]} for p in self.points],
             "cheapest": cheapest,
-            "headroom": [{k: _json(v) for k, v in row.items()} for row in headroom.to_dict("records")],
+            "headroom": [{k: json_value(v) for k, v in row.items()} for row in headroom.to_dict("records")],
         }
 
 
@@ -382,11 +382,11 @@ def _record(point: Point, results: Results) -> dict[str, Any]:
     Not the whole summary: the bottleneck analysis would cost more than the
     simulation; `SweepResult.results(i)` gives everything for a point of interest.
     """
-    rules = [{k: _json(v) for k, v in row.items()} for row in rule_intervals(results).to_dict("records")]
+    rules = [{k: json_value(v) for k, v in row.items()} for row in rule_intervals(results).to_dict("records")]
     totals = wait_totals(results).groupby("actor", sort=False)[["wait", "tasks"]].sum()
     waits = {str(actor): (row["wait"] / row["tasks"] if row["tasks"] else None) for actor, row in totals.iterrows()}
     per_replication = wait_totals(results).groupby("actor", sort=False)
-    intervals = {str(actor): {end: _json(value) for end, value in
+    intervals = {str(actor): {end: json_value(value) for end, value in
                               zip(("low", "high"), ratio_interval(part["wait"], part["tasks"])[1:], strict=True)}
                  for actor, part in per_replication}
     data = {"point": point.index, "values": point.values, "load": point.load, "cost": point.cost, "rules": rules,
@@ -413,35 +413,46 @@ def sweep_directory(out: Path) -> Iterator[Path]:
         yield directory
 
 
-def _json_file(path: Path) -> Any:
-    """A JSON file the sweep wrote; a truncated or unreadable one is named with what is wrong."""
+def written_json(path: Path, broken: str) -> Any:
+    """A JSON file a resumable run (a sweep, a search) wrote; a truncated or unreadable one is named with what is
+    wrong: `broken`, a message with `{problem}`."""
     text = read_text(path, what="a JSON file drillsim wrote")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UnreadableFile(path, _("not valid JSON ({problem}); a sweep writes this file whole: delete it, or write "
-                                     "the sweep to another directory").format(problem=exc.msg), exc.lineno) from None
+        raise UnreadableFile(path, broken.format(problem=exc.msg), exc.lineno) from None
+
+
+def claim(out: Path, spec: dict[str, Any], resume: bool, *, held: str, different: str, broken: str) -> None:
+    """Check a resumable run's directory against its `spec`, or write the spec there: `held` (with `{out}`) when the
+    directory holds a run and `resume` is off, `different` (with `{out}`, `{changed}`) when it holds another."""
+    spec_file = out / SPEC
+    if spec_file.exists():
+        if not resume:
+            raise DrillsimError(held.format(out=out))
+        written = written_json(spec_file, broken)
+        if written != spec:
+            changed = sorted(k for k in spec if not isinstance(written, dict) or written.get(k) != spec[k])
+            raise DrillsimError(different.format(out=out, changed=", ".join(changed) or _("contents")))
+    else:
+        atomic_write(spec_file, to_json(spec))
+
+
+def _broken() -> str:
+    return _("not valid JSON ({problem}); a sweep writes this file whole: delete it, or write the sweep to another "
+             "directory")
 
 
 def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[str, Any]]:
     """Check the directory against the sweep, write its spec, and read back the points already done."""
-    spec_file = out / SPEC
-    if spec_file.exists():
-        if not resume:
-            raise DrillsimError(_("{out} holds a sweep already: resume it, or write to another directory").format(
-                out=out))
-        written = _json_file(spec_file)
-        if written != spec:
-            changed = sorted(k for k in spec if not isinstance(written, dict) or written.get(k) != spec[k])
-            raise DrillsimError(_("{out} holds a different sweep (its {changed} differ); it cannot be resumed with "
-                                  "these settings").format(out=out, changed=", ".join(changed) or _("contents")))
-    else:
-        atomic_write(spec_file, to_json(spec))
+    claim(out, spec, resume, held=_("{out} holds a sweep already: resume it, or write to another directory"),
+          different=_("{out} holds a different sweep (its {changed} differ); it cannot be resumed with these "
+                      "settings"), broken=_broken())
     done = {}
     for index, values in enumerate(spec["points"]):
         path = _point_file(out, index)
         if path.exists():
-            record = _json_file(path)
+            record = written_json(path, _broken())
             if isinstance(record, dict) and record.get("values") == values:
                 done[index] = _checked(record, index, path)
     return done
@@ -470,7 +481,7 @@ def _write_final(outcome: SweepResult, out: Path) -> None:
     atomic_write(out / "sweep.json", to_json({**outcome.summary(), "versions": versions()}))
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     """NaN as null, numpy scalars as Python numbers."""
     if isinstance(value, float) and math.isnan(value):
         return None
