@@ -21,7 +21,7 @@ from drillsim.cli import (
     user_errors,
     verbosity_options,
 )
-from drillsim.cli.sweep import incidents_said, parse_vary
+from drillsim.cli.sweep import factors_of, incidents_said
 from drillsim.i18n import N_, _
 from drillsim.limits import MAX_JOBS, MAX_REPLICATIONS, MAX_SEED
 
@@ -68,11 +68,7 @@ def search(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tu
     from drillsim.experiment.distributed import session
     from drillsim.files import to_json
     quiet = apply_verbosity(ctx, quiet, verbose)
-    if scheduler is not None and jobs > 1:
-        fail(_("--jobs runs local processes, --scheduler a cluster: give one of them"))
-    factors = dict(parse_vary(v) for v in vary)
-    if len(factors) != len(vary):
-        fail(_("--vary: each factor once; give all its values together, e.g. staffing.office.staff=1,2,3"))
+    factors = factors_of(vary, scheduler, jobs)
     looks: list[int] = []
     with user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)

@@ -109,11 +109,7 @@ def sweep(ctx: click.Context, scenario: str, vary: tuple[str, ...], targets: tup
     from drillsim.experiment.distributed import session
     from drillsim.files import to_json
     quiet = apply_verbosity(ctx, quiet, verbose)
-    if scheduler is not None and jobs > 1:
-        fail(_("--jobs runs local processes, --scheduler a cluster: give one of them"))
-    factors = dict(parse_vary(v) for v in vary)
-    if len(factors) != len(vary):
-        fail(_("--vary: each factor once; give all its values together, e.g. staffing.office.staff=1,2,3"))
+    factors = factors_of(vary, scheduler, jobs)
     finished: list[Any] = []
     with user_errors(), ExitStack() as held:
         loaded = load_scenario(scenario)
@@ -187,6 +183,16 @@ def render_sweep(outcome: Any) -> str:
                         "replications (-n) would tell.")]
     lines += _headroom_lines(outcome)
     return "\n".join(lines)
+
+
+def factors_of(vary: tuple[str, ...], scheduler: str | None, jobs: int) -> dict[str, list[Any]]:
+    """The factors of --vary, each once, for a sweep or a search (which runs either on --jobs or on --scheduler)."""
+    if scheduler is not None and jobs > 1:
+        fail(_("--jobs runs local processes, --scheduler a cluster: give one of them"))
+    factors = dict(parse_vary(v) for v in vary)
+    if len(factors) != len(vary):
+        fail(_("--vary: each factor once; give all its values together, e.g. staffing.office.staff=1,2,3"))
+    return factors
 
 
 def incidents_said(points: list[Any]) -> str:
