@@ -38,6 +38,39 @@ def _drill(scenario_path: str, seed: int | None, scripted: bool) -> tuple[Any, A
     return scenario, drill_incidents(scenario, seed, scripted=scripted)
 
 
+def played_drill(scenario_path: str, seed: int | None, scripted: bool, start: int | None,
+                 log_path: Path) -> tuple[Any, Any, Any, Any]:
+    """A drill to play live (the console's, the room's): the scenario, its incidents, the injects and the log's
+    records so far; `--start` must lie inside the drill."""
+    from drillsim.exercise.drilllog import continued
+    from drillsim.exercise.msel import inject_rows
+    from drillsim.scenario.errors import DrillsimError
+    from drillsim.scenario.units import format_duration, format_offset
+    loaded, incidents = _drill(scenario_path, seed, scripted)
+    if start is not None and start >= loaded.horizon:
+        raise DrillsimError(_("--start {start} is outside the drill; expected a time before it ends at {end} "
+                              "(horizon {horizon})").format(start=format_offset(start),
+                                                            end=format_offset(loaded.horizon),
+                                                            horizon=format_duration(loaded.horizon)))
+    return loaded, incidents, inject_rows(loaded, incidents), continued(log_path, loaded, incidents)
+
+
+def drill_about(loaded: Any, seed: int | None, scripted: bool) -> Any:
+    """What a new log says of its drill: the incidents it plays and today's date."""
+    from drillsim.exercise.drilllog import About
+    return About(seed=None if scripted else (loaded.seed if seed is None else seed), scripted=scripted,
+                 date=datetime.date.today())
+
+
+def start_of(board: Any, rows: Any, start: int | None) -> int:
+    """Where the drill clock starts: `--start`, else the log's last record, else five minutes before the first
+    inject."""
+    if start is not None:
+        return start
+    last = board.last_time()
+    return int(last) if last is not None else max(0, min((row.time for row in rows), default=0) - 300)
+
+
 @main.group(help=N_(
     "Tabletop exercise tools for trainers (HSEEP conventions).\n\nA drill plays either one simulated run's incidents "
     "of a scenario (the default, with --seed) or its scripted injects alone (--scripted); every command takes the "
@@ -106,30 +139,18 @@ def run_console(scenario: str, speed: float, log_path: Path, seed: int | None, s
                 step: int) -> None:
     from drillsim.exercise.board import DrillBoard, DrillClock
     from drillsim.exercise.console import FacilitatorConsole
-    from drillsim.exercise.drilllog import About, DrillLogWriter, continued
-    from drillsim.exercise.msel import inject_rows
+    from drillsim.exercise.drilllog import DrillLogWriter
     from drillsim.scenario.errors import DrillsimError
-    from drillsim.scenario.units import format_duration, format_offset
     with user_errors():
-        loaded, incidents = _drill(scenario, seed, scripted)
-        if start is not None and start >= loaded.horizon:
-            raise DrillsimError(_("--start {start} is outside the drill; expected a time before it ends at {end} "
-                                  "(horizon {horizon})").format(start=format_offset(start),
-                                                                end=format_offset(loaded.horizon),
-                                                                horizon=format_duration(loaded.horizon)))
-        rows = inject_rows(loaded, incidents)
-        entries = continued(log_path, loaded, incidents)
+        loaded, incidents, rows, entries = played_drill(scenario, seed, scripted, start, log_path)
         if not (sys.stdin.isatty() and sys.stdout.isatty()):  # it would redraw forever, reading no key
             raise DrillsimError(_("the facilitator's console needs a terminal, and stdin or stdout is not one (a "
                                   "pipe or a file); run it in a terminal"))
-        writer = DrillLogWriter(log_path, About(seed=None if scripted else (loaded.seed if seed is None else seed),
-                                                scripted=scripted, date=datetime.date.today()))
+        writer = DrillLogWriter(log_path, drill_about(loaded, seed, scripted))
     with writer:
         board = DrillBoard(loaded, incidents, rows, writer.append, entries)
-        if start is None:
-            last = board.last_time()
-            start = last if last is not None else max(0, min((row.time for row in rows), default=0) - 300)
-        FacilitatorConsole(board, DrillClock(start, speed), step=step, log_name=str(log_path)).run()
+        clock = DrillClock(start_of(board, rows, start), speed)
+        FacilitatorConsole(board, clock, step=step, log_name=str(log_path)).run()
     echo(_("drill log: {path}").format(path=log_path))
 
 

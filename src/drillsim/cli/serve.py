@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime
 import ipaddress
 import secrets
 import socket
@@ -12,7 +11,7 @@ from pathlib import Path
 import click
 
 from drillsim.cli import FiniteRange, echo, user_errors
-from drillsim.cli.exercise import _drill, _duration, _incident_options, _offset, exercise
+from drillsim.cli.exercise import _duration, _incident_options, _offset, drill_about, exercise, played_drill, start_of
 from drillsim.i18n import N_, _
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
@@ -53,34 +52,21 @@ def serve(scenario: str, log_path: Path, seed: int | None, scripted: bool, host:
     import uvicorn
 
     from drillsim.exercise.board import DrillBoard, DrillClock
-    from drillsim.exercise.drilllog import KNOWN, About, DrillLogWriter, continued
-    from drillsim.exercise.msel import inject_rows
+    from drillsim.exercise.drilllog import KNOWN, DrillLogWriter
     from drillsim.i18n import language
     from drillsim.room import forecasting
     from drillsim.room.app import create_app
     from drillsim.room.state import Room
-    from drillsim.scenario.errors import DrillsimError
-    from drillsim.scenario.units import format_duration, format_offset
     with user_errors():
-        loaded, incidents = _drill(scenario, seed, scripted)
-        if start is not None and start >= loaded.horizon:
-            raise DrillsimError(_("--start {start} is outside the drill; expected a time before it ends at {end} "
-                                  "(horizon {horizon})").format(start=format_offset(start),
-                                                                end=format_offset(loaded.horizon),
-                                                                horizon=format_duration(loaded.horizon)))
-        rows = inject_rows(loaded, incidents)
-        entries = continued(log_path, loaded, incidents)
+        loaded, incidents, rows, entries = played_drill(scenario, seed, scripted, start, log_path)
         listening = _listen(host, port)
         port = listening.getsockname()[1]
-        writer = DrillLogWriter(log_path, About(seed=None if scripted else (loaded.seed if seed is None else seed),
-                                                scripted=scripted, date=datetime.date.today()), columns=KNOWN)
+        writer = DrillLogWriter(log_path, drill_about(loaded, seed, scripted), columns=KNOWN)
     token = None if _local(host) else secrets.token_urlsafe(16)
     with writer:
         board = DrillBoard(loaded, incidents, rows, writer.append, entries)
-        if start is None:
-            last = board.last_time()
-            start = last if last is not None else max(0, min((row.time for row in rows), default=0) - 300)
-        room = Room(board, DrillClock(start, speed), step=step, log_name=str(log_path), lang=language())
+        room = Room(board, DrillClock(start_of(board, rows, start), speed), step=step, log_name=str(log_path),
+                    lang=language())
         background = None
         if forecast and forecasting.available():
             live = forecasting.Forecasting(room, incidents, seed=loaded.seed)
