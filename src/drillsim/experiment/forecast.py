@@ -53,6 +53,7 @@ import simpy
 
 from drillsim.exercise.board import Countdown, DrillBoard
 from drillsim.exercise.drilllog import Entry, Record, replay
+from drillsim.exercise.evaluate import proven
 from drillsim.exercise.played import DrillIncident, to_record
 from drillsim.model.chain import Chain
 from drillsim.model.clocks import verdicts
@@ -317,13 +318,7 @@ class _State:
             if at != change.time:
                 changes[k] = ChangeSpec(at, change.level, change.description, change.tick)
         pinned = {key: at for key, at in reached.items() if flow.reaching(key.partition("#")[0]) is not None}
-        implied: set[str] = set()
-        todo = list(pinned)
-        while todo:
-            for before in flow.proven_by(todo.pop()):
-                if before not in pinned and before not in implied:
-                    implied.add(before)
-                    todo.append(before)
+        implied = proven(scenario, pinned)
         command_post = incident.command_post
         if reached:
             drilled = to_record(scenario, incident, reached, levels, horizon=0)
