@@ -126,6 +126,7 @@ def test_an_interrupted_search_resumes_to_the_same_answer_and_bytes(office: Scen
     with pytest.raises(Interrupted):
         search(office, VARY, [TARGET], delta=0.01, seed=5, out=tmp_path / "cut", on_look=stop)
     assert not (tmp_path / "cut" / "search.json").exists()
+    assert sorted(p.name for p in (tmp_path / "cut").iterdir()) == ["looks", "search-spec.json"]
     assert sorted(p.name for p in (tmp_path / "cut" / "looks").iterdir()) == ["001.json", "002.json"]
     with pytest.raises(DrillsimError, match="holds a search already"):
         search(office, VARY, [TARGET], delta=0.01, seed=5, out=tmp_path / "cut")

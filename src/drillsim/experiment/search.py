@@ -507,7 +507,7 @@ def _broken() -> str:
 
 def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[str, Any]]:
     """Check the directory against the search, write its spec, and read back the looks already done."""
-    claim(out, spec, resume, held=_("{out} holds a search already: resume it, or write to another directory"),
+    claim(out / SPEC, spec, resume, held=_("{out} holds a search already: resume it, or write to another directory"),
           different=_("{out} holds a different search (its {changed} differ); it cannot be resumed with these "
                       "settings"), broken=_broken())
     looks = {}

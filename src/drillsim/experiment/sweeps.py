@@ -423,10 +423,11 @@ def written_json(path: Path, broken: str) -> Any:
         raise UnreadableFile(path, broken.format(problem=exc.msg), exc.lineno) from None
 
 
-def claim(out: Path, spec: dict[str, Any], resume: bool, *, held: str, different: str, broken: str) -> None:
-    """Check a resumable run's directory against its `spec`, or write the spec there: `held` (with `{out}`) when the
-    directory holds a run and `resume` is off, `different` (with `{out}`, `{changed}`) when it holds another."""
-    spec_file = out / SPEC
+def claim(spec_file: Path, spec: dict[str, Any], resume: bool, *, held: str, different: str, broken: str) -> None:
+    """Check a resumable run's directory against its `spec`, or write the spec there (as `spec_file`): `held` (with
+    `{out}`, the directory) when it holds a run and `resume` is off, `different` (with `{out}`, `{changed}`) when
+    it holds another."""
+    out = spec_file.parent
     if spec_file.exists():
         if not resume:
             raise DrillsimError(held.format(out=out))
@@ -445,7 +446,7 @@ def _broken() -> str:
 
 def _prepare(out: Path, spec: dict[str, Any], resume: bool) -> dict[int, dict[str, Any]]:
     """Check the directory against the sweep, write its spec, and read back the points already done."""
-    claim(out, spec, resume, held=_("{out} holds a sweep already: resume it, or write to another directory"),
+    claim(out / SPEC, spec, resume, held=_("{out} holds a sweep already: resume it, or write to another directory"),
           different=_("{out} holds a different sweep (its {changed} differ); it cannot be resumed with these "
                       "settings"), broken=_broken())
     done = {}
